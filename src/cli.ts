@@ -1,0 +1,186 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CliError, EXIT } from './errors.js';
+import { FRAMEWORKS } from './frameworks.js';
+import type { CreateFlags } from './create/options.js';
+
+const VERSION = '0.1.0';
+
+function addCreateOptions(cmd: Command): Command {
+  return cmd
+    .argument('[dir]', 'directory of the new project (its name becomes the package name)')
+    .addOption(
+      new Option('-f, --framework <name>', 'web framework').choices(FRAMEWORKS.map((f) => f.name)),
+    )
+    .option('-s, --scopes <list>', 'OAuth scopes, comma or space separated (default: todo:read,todo:write)')
+    .addOption(new Option('--server-url <url>', 'public URL of the MCP endpoint (default: http://localhost:<port>/mcp)').env('MCP_SERVER_URL'))
+    .option('--port <n>', 'listen port of the generated server (default: 3000)')
+    .addOption(new Option('--env-url <url>', 'Scalekit environment URL').env('SCALEKIT_ENVIRONMENT_URL'))
+    .addOption(new Option('--client-id <id>', 'Scalekit client id').env('SCALEKIT_CLIENT_ID'))
+    .addOption(new Option('--resource-id <id>', 'Scalekit resource id of the MCP server (res_...)').env('SCALEKIT_RESOURCE_ID'))
+    .option('-y, --yes', 'never prompt; take defaults for anything not given (local mode without credentials)')
+    .option('--no-install', 'skip installing dependencies')
+    .option('--no-git', 'skip git init')
+    .option('--no-check', 'skip the self-check after install')
+    .addOption(new Option('--pm <name>', 'package manager (default: the one running this command)').choices(['npm', 'pnpm', 'yarn', 'bun']))
+    .option('--force', 'write into a non-empty directory')
+    .option('--dry-run', 'write nothing; list the files that would be written')
+    .option('--json', 'print one JSON document on stdout (human text goes to stderr)')
+    .addHelpText(
+      'after',
+      `
+The client secret is never a flag: set SCALEKIT_CLIENT_SECRET or answer the masked prompt.
+Without Scalekit credentials the project runs in local mode against \`create-mcp-auth issuer\`.
+
+Examples:
+  $ npx create-mcp-auth my-server
+  $ npx create-mcp-auth my-server --framework express --scopes todo:read,todo:write --yes
+  CI (no TTY, Scalekit):
+  $ SCALEKIT_CLIENT_SECRET=... npx create-mcp-auth my-server -f express -s todo:read,todo:write \\
+      --env-url https://acme.scalekit.dev --client-id skc_123 --resource-id res_123 \\
+      --server-url https://mcp.example.com/mcp --yes --json`,
+    );
+}
+
+function createFlags(dir: string | undefined, opts: Record<string, unknown>): CreateFlags {
+  const str = (key: string) => (typeof opts[key] === 'string' ? (opts[key] as string) : undefined);
+  return {
+    dir,
+    framework: str('framework'),
+    scopes: str('scopes'),
+    serverUrl: str('serverUrl'),
+    port: str('port'),
+    envUrl: str('envUrl'),
+    clientId: str('clientId'),
+    clientSecret: process.env.SCALEKIT_CLIENT_SECRET || undefined,
+    resourceId: str('resourceId'),
+    yes: Boolean(opts.yes),
+    install: opts.install !== false,
+    git: opts.git !== false,
+    check: opts.check !== false,
+    pm: str('pm'),
+    force: Boolean(opts.force),
+    dryRun: Boolean(opts.dryRun),
+    json: Boolean(opts.json),
+  };
+}
+
+function intOption(name: string, min: number, max: number) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('create-mcp-auth')
+    .description('Scaffold an MCP server with OAuth 2.1 authorization (Scalekit), and prove it works.')
+    .version(VERSION, '-v, --version')
+    .enablePositionalOptions()
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  const runCreateAction = async (dir: string | undefined, opts: Record<string, unknown>) => {
+    const { runCreate } = await import('./create/index.js');
+    setExit(await runCreate(createFlags(dir, opts)));
+  };
+  addCreateOptions(program).action(runCreateAction);
+  addCreateOptions(program.command('create').description('scaffold a new MCP server with auth (the default command)'))
+    .exitOverride()
+    .action(runCreateAction);
+
+  program
+    .command('check')
+    .description("probe a running MCP server's authorization and report")
+    .argument('[url]', 'URL of the MCP endpoint, e.g. http://localhost:3000/mcp')
+    .option('--project <dir>', 'instead of a URL: start a generated project with the local issuer and check it (the self-check)')
+    .addOption(new Option('--token <token>', 'a valid access token: also checks an authorized tools/list').env('MCP_AUTH_TOKEN'))
+    .option('--issuer <url>', 'URL of a running local issuer (create-mcp-auth issuer): mint tokens and run the full battery')
+    .option('--timeout <ms>', 'timeout of each request in ms (default: 5000)', intOption('--timeout', 100, 120000))
+    .option('--json', 'print the report as JSON on stdout')
+    .addHelpText(
+      'after',
+      `
+Exit code: 0 when nothing fails, 1 when a probe fails, 2 on bad usage.
+
+Examples:
+  $ npx create-mcp-auth check https://mcp.example.com/mcp
+  $ npx create-mcp-auth check http://localhost:3000/mcp --issuer http://127.0.0.1:4444
+  $ MCP_AUTH_TOKEN=eyJ... npx create-mcp-auth check https://mcp.example.com/mcp --json
+  $ npx create-mcp-auth check --project ./my-server   # the self-check, again`,
+    )
+    .exitOverride()
+    .action(async (url: string | undefined, opts: { token?: string; issuer?: string; timeout?: number; json?: boolean; project?: string }) => {
+      const { runCheckCommand } = await import('./commands/check.js');
+      setExit(await runCheckCommand(url, opts));
+    });
+
+  program
+    .command('issuer')
+    .description('run the local Scalekit-compatible authorization server (development only)')
+    .option('--port <n>', 'port on 127.0.0.1 (default: 4444; 0 picks a free one)', intOption('--port', 0, 65535))
+    .option('--resource-id <id>', 'default resource id (default: res_local)')
+    .option('--scopes <list>', 'scopes it advertises and grants by default, comma or space separated')
+    .addOption(new Option('--issuer-form <form>', 'iss claim: the environment URL, or {url}/resources/{id}').choices(['env', 'resource']).default('env'))
+    .option('--token-lifetime <seconds>', 'access token lifetime (default: 3600)', intOption('--token-lifetime', 1, 31536000))
+    .option('--consent', 'show an approve/deny page instead of approving automatically')
+    .option('--json', 'print its URLs as one JSON document on stdout')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ npx create-mcp-auth issuer
+  $ npx create-mcp-auth issuer --port 4444 --scopes todo:read,todo:write --consent`,
+    )
+    .exitOverride()
+    .action(async (opts: Record<string, unknown>) => {
+      const { runIssuerCommand } = await import('./issuer/index.js');
+      const scopes = typeof opts.scopes === 'string' ? opts.scopes.split(/[\s,]+/).filter(Boolean) : undefined;
+      await runIssuerCommand({
+        port: opts.port as number | undefined,
+        resourceId: opts.resourceId as string | undefined,
+        issuerForm: opts.issuerForm as 'env' | 'resource',
+        tokenLifetime: opts.tokenLifetime as number | undefined,
+        consent: Boolean(opts.consent),
+        json: Boolean(opts.json),
+        ...(scopes ? { scopes } : {}),
+      });
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    exitCode = exitCodeFor(error);
+  }
+  process.exitCode = exitCode;
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Commander already printed the message (or the help / version).
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+    return EXIT.usage;
+  }
+  if (error instanceof CliError) {
+    if (error.exitCode !== EXIT.cancelled) {
+      process.stderr.write(`\ncreate-mcp-auth: ${error.message}\n`);
+      if (error.details) process.stderr.write(`\n${error.details}\n`);
+    }
+    return error.exitCode;
+  }
+  const e = error as NodeJS.ErrnoException;
+  if (e?.code === 'EADDRINUSE') {
+    process.stderr.write(`\ncreate-mcp-auth: ${e.message}\n`);
+    return EXIT.environment;
+  }
+  process.stderr.write(`\ncreate-mcp-auth: unexpected error: ${e?.stack ?? String(error)}\n`);
+  return EXIT.environment;
+}

@@ -1,0 +1,51 @@
+/**
+ * The only way a user-supplied value reaches a generated file. Each helper
+ * writes a literal of the target language that reads back as exactly the
+ * input, whatever characters it holds: quotes, backslashes, `${`, `*` `/`,
+ * newlines and line separators cannot end the literal or inject code.
+ */
+
+const LINE_SEPARATORS = /[\u2028\u2029]/g;
+
+function escapeSeparators(json: string): string {
+  return json.replace(LINE_SEPARATORS, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'));
+}
+
+/** A double-quoted TypeScript/JavaScript string literal. */
+export function tsString(value: string): string {
+  if (typeof value !== 'string') throw new TypeError('tsString expects a string');
+  // JSON string syntax is a subset of JS string syntax; `<` is escaped too so a
+  // literal stays inert if a file is ever inlined into HTML.
+  return escapeSeparators(JSON.stringify(value)).replace(/</g, '\\u003c');
+}
+
+/** Any JSON value as a TypeScript expression (arrays, objects, strings, numbers). */
+export function tsJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) throw new TypeError('tsJson expects a JSON value');
+  return escapeSeparators(json).replace(/</g, '\\u003c');
+}
+
+/** Inline code for Markdown: a backtick fence longer than any run inside. */
+export function mdCode(value: string): string {
+  const flat = String(value).replace(/[\r\n\u2028\u2029]+/g, ' ');
+  const longestRun = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longestRun + 1);
+  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${flat}${pad}${fence}`;
+}
+
+/**
+ * A value for a `.env` file as Node's parser (`process.loadEnvFile`,
+ * `--env-file`) reads it: quoted with a quote character the value lacks, so
+ * no escaping is needed. Values with line breaks or all three quote
+ * characters cannot be written safely and are refused.
+ */
+export function envValue(value: string): string {
+  if (/[\r\n]/.test(value)) throw new RangeError('an .env value cannot contain a line break');
+  if (value === '') return "''";
+  for (const quote of ["'", '"', '`']) {
+    if (!value.includes(quote)) return `${quote}${value}${quote}`;
+  }
+  throw new RangeError("an .env value cannot contain all of the quote characters ' \" `");
+}

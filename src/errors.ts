@@ -1,0 +1,26 @@
+/** Exit codes of the CLI contract (DESIGN section 2). */
+export const EXIT = {
+  ok: 0,
+  checkFailed: 1,
+  usage: 2,
+  environment: 3,
+  cancelled: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** An error the user can act on: printed as one message, no stack, with its exit code. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+    /** Extra text shown after the message (e.g. an install log tail). */
+    readonly details?: string,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export const usageError = (message: string) => new CliError(message, EXIT.usage);
+export const environmentError = (message: string, details?: string) => new CliError(message, EXIT.environment, details);

@@ -1,0 +1,36 @@
+/**
+ * The frameworks a project can be generated for. Adding one is a row here, a
+ * `templates/<name>/` folder (its adapter, overlaid on `templates/base/`) and
+ * nothing else.
+ */
+export interface Framework {
+  /** Value of `--framework`. */
+  name: string;
+  /** Shown in prompts and messages. */
+  display: string;
+  /** One line for the prompt's hint. */
+  hint: string;
+  /** Folder under `templates/` overlaid on `templates/base/`. */
+  templateDir: string;
+  /**
+   * Package names whose presence in an existing project's dependencies means
+   * it uses this framework (for `add`). The first match in table order wins.
+   */
+  detect: string[];
+}
+
+export const FRAMEWORKS: readonly Framework[] = [
+  {
+    name: 'express',
+    display: 'Express',
+    hint: 'Express 5 with the SDK Streamable HTTP transport',
+    templateDir: 'express',
+    detect: ['express'],
+  },
+];
+
+export function findFramework(name: string): Framework | undefined {
+  return FRAMEWORKS.find((f) => f.name === name.trim().toLowerCase());
+}
+
+export const DEFAULT_FRAMEWORK = 'express';

@@ -1,0 +1,101 @@
+import { execa, type ResultPromise } from 'execa';
+import { createServer } from 'node:net';
+import { environmentError } from './errors.js';
+import type { Ui } from './ui.js';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const READY_TIMEOUT_MS = 30_000;
+
+/** Polls the server's public metadata document until it answers, the process dies, or time runs out. */
+async function waitForServer(url: string, child: ResultPromise, log: () => string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let exited = false;
+  child.then(
+    () => (exited = true),
+    () => (exited = true),
+  );
+  while (Date.now() < deadline) {
+    if (exited) throw environmentError('the generated server exited before it was ready', log());
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      await response.body?.cancel();
+      if (response.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw environmentError(`the generated server did not answer ${url} within ${READY_TIMEOUT_MS / 1000} s`, log());
+}
+
+export interface SelfCheckOutcome {
+  passed: boolean;
+  report: unknown;
+}
+
+/**
+ * Proves a generated project: starts the local issuer and the project's
+ * server (environment pointing at the issuer, free ports), runs every probe
+ * of `check` with minted tokens and the official client's OAuth flow, then
+ * stops both. Scalekit-mode projects are checked the same way: the probe
+ * exercises the generated code, which treats the local issuer as Scalekit.
+ */
+export async function runSelfCheck({ root, scopes, ui }: { root: string; scopes?: string[]; ui: Ui }): Promise<SelfCheckOutcome> {
+  const { startIssuer } = await import('./issuer/index.js');
+  const { runCheck, formatReport, reportPassed } = await import('./check/index.js');
+
+  const issuer = await startIssuer({ port: 0, quiet: true, ...(scopes ? { scopes } : {}) });
+  const port = await freePort();
+  const serverUrl = `http://127.0.0.1:${port}/mcp`;
+  let output = '';
+  const server = execa(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+    cwd: root,
+    env: {
+      SCALEKIT_ENVIRONMENT_URL: issuer.url,
+      SCALEKIT_RESOURCE_ID: issuer.resourceId,
+      SCALEKIT_CLIENT_ID: 'local-self-check',
+      SCALEKIT_CLIENT_SECRET: 'local-self-check',
+      MCP_SERVER_URL: serverUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_ENV: 'development',
+    },
+    stdin: 'ignore',
+    all: true,
+    reject: false,
+    forceKillAfterDelay: 2000,
+  });
+  server.all?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.length > 64_000) output = output.slice(-32_000);
+  });
+  const logTail = () => output.split('\n').slice(-30).join('\n');
+
+  try {
+    const report = await ui.step('Self-check: starting the local issuer and your server, probing its authorization', 'Self-check finished', async () => {
+      await waitForServer(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, server, logTail);
+      return runCheck({ url: serverUrl, issuer });
+    });
+    const passed = reportPassed(report);
+    ui.output.write(`${formatReport(report, { color: ui.interactive })}\n`);
+    if (!passed) {
+      ui.error(`The self-check found problems. Server log (last lines):\n${logTail()}`);
+    }
+    return { passed, report };
+  } finally {
+    server.kill('SIGTERM');
+    await server;
+    await issuer.close();
+  }
+}

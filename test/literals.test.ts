@@ -1,0 +1,84 @@
+import fc from 'fast-check';
+import { parseEnv } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { envValue, mdCode, tsJson, tsString } from '../src/create/literals.js';
+import { createHandlebars } from '../src/create/render.js';
+
+/** Evaluates a rendered module's `export const value = ...;` line as JavaScript. */
+async function evaluateModule(source: string): Promise<unknown> {
+  const mod = (await import(`data:text/javascript;base64,${Buffer.from(source).toString('base64')}`)) as { value: unknown };
+  return mod.value;
+}
+
+const render = (template: string, context: object) =>
+  createHandlebars().compile(template, { noEscape: true, strict: true })(context);
+
+describe('tsString', () => {
+  it('escapes what could end a literal or inject code', async () => {
+    const hostile = 'a"b\\c${process.exit(1)}*/`\n\u2028\u2029</script>\'';
+    const rendered = render('// tool: see below\nexport const value = {{ts name}};\n', { name: hostile });
+    expect(rendered).not.toContain('\n\u2028');
+    expect(rendered.split('\n')).toHaveLength(3);
+    expect(await evaluateModule(rendered)).toBe(hostile);
+  });
+
+  it('round-trips any string through a rendered file unchanged', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 200 }), async (value) => {
+        const rendered = render('/* {{md label}} */\nexport const value = {{ts v}};\n', { v: value, label: 'x' });
+        expect(await evaluateModule(rendered)).toBe(value);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a non-string', () => {
+    expect(() => tsString(42 as unknown as string)).toThrow(TypeError);
+  });
+});
+
+describe('tsJson', () => {
+  it('round-trips arrays and objects of any strings', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.string({ unit: 'binary', maxLength: 40 }), { maxLength: 8 }), fc.dictionary(fc.string(), fc.string()), async (list, dict) => {
+        const rendered = render('export const value = {{tsJson v}};\n', { v: { list, dict } });
+        expect(await evaluateModule(rendered)).toEqual({ list, dict });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses undefined', () => {
+    expect(() => tsJson(undefined)).toThrow(TypeError);
+  });
+});
+
+describe('mdCode', () => {
+  it('uses a fence longer than any backtick run and stays on one line', () => {
+    expect(mdCode('todo:read')).toBe('`todo:read`');
+    expect(mdCode('a``b')).toBe('```a``b```');
+    expect(mdCode('`x')).toBe('`` `x ``');
+    expect(mdCode('a\nb')).toBe('`a b`');
+  });
+});
+
+describe('envValue', () => {
+  it('round-trips through Node’s .env parser', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 80 }).filter((s) => !/[\r\n]/.test(s) && !(s.includes("'") && s.includes('"') && s.includes('`'))),
+        (value) => {
+          const parsed = parseEnv(`KEY=${envValue(value)}\nNEXT=1\n`);
+          expect(parsed.KEY).toBe(value);
+          expect(parsed.NEXT).toBe('1');
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses line breaks and values holding every quote character', () => {
+    expect(() => envValue('a\nb')).toThrow(/line break/);
+    expect(() => envValue('\'"`')).toThrow(/quote/);
+  });
+});

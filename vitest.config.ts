@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 600_000,
+    // End-to-end suites install real projects; run files in parallel only up
+    // to the machine's two cores.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
