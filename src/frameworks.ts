@@ -27,6 +27,27 @@ export const FRAMEWORKS: readonly Framework[] = [
     templateDir: 'express',
     detect: ['express'],
   },
+  {
+    name: 'fastify',
+    display: 'Fastify',
+    hint: 'Fastify 5, auth as a hook',
+    templateDir: 'fastify',
+    detect: ['fastify'],
+  },
+  {
+    name: 'hono',
+    display: 'Hono',
+    hint: 'Hono 4 on @hono/node-server, web-standard transport',
+    templateDir: 'hono',
+    detect: ['hono'],
+  },
+  {
+    name: 'fastmcp',
+    display: 'FastMCP',
+    hint: 'the fastmcp framework, with our auth core in front',
+    templateDir: 'fastmcp',
+    detect: ['fastmcp'],
+  },
 ];
 
 export function findFramework(name: string): Framework | undefined {

@@ -13,10 +13,10 @@ type Step = [waitFor: RegExp, keys: string];
 async function drive(steps: Step[]) {
   const { dir, cleanup } = await tempDir('cma-pty-');
   try {
-    const child = execa('script', ['-qefc', `${process.execPath} ${cliBin}`, '/dev/null'], {
+    const child = execa('script', ['-qefc', `stty cols 100 rows 40; ${process.execPath} ${cliBin}`, '/dev/null'], {
       cwd: dir,
       reject: false,
-      env: cleanEnv({ TERM: 'xterm-256color', COLUMNS: '100', LINES: '40' }),
+      env: cleanEnv({ TERM: 'xterm-256color' }),
       extendEnv: false,
       timeout: 30_000,
     });
