@@ -82,3 +82,14 @@ describe('envValue', () => {
     expect(() => envValue('\'"`')).toThrow(/quote/);
   });
 });
+
+describe('shWord', () => {
+  it('round-trips any string through sh as one word', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { shWord } = await import('../src/create/literals.js');
+    const samples = ["plain", "a b", "it's", "$HOME", "`id`", "a\"b\\c", "x'y'z", "http://localhost:3000/a$b/mcp", "--flag", "*"];
+    for (const value of samples) {
+      expect(execFileSync('sh', ['-c', `printf %s ${shWord(value)}`], { encoding: 'utf8' })).toBe(value);
+    }
+  });
+});

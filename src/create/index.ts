@@ -96,7 +96,7 @@ function finish(result: CreateResult, options: CreateOptions, ui: Ui): number {
     const steps = [
       rel === '.' ? undefined : `cd ${rel}`,
       result.installed ? undefined : pm.install,
-      options.scalekit ? undefined : `npx create-mcp-auth issuer   # in another terminal: the local authorization server`,
+      options.scalekit ? undefined : `${pm.exec} create-mcp-auth issuer   # another terminal`,
       `${pm.run} dev`,
       `${pm.run === 'npm run' ? 'npm' : pm.run} test`,
     ].filter(Boolean);

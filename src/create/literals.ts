@@ -49,3 +49,9 @@ export function envValue(value: string): string {
   }
   throw new RangeError("an .env value cannot contain all of the quote characters ' \" `");
 }
+
+/** One shell word (POSIX sh): single-quoted, with embedded single quotes closed and escaped. */
+export function shWord(value: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}

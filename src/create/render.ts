@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULTS, type CreateOptions } from './options.js';
 import { renderContext, type RenderContext } from './context.js';
-import { envValue, mdCode, tsJson, tsString } from './literals.js';
+import { envValue, mdCode, shWord, tsJson, tsString } from './literals.js';
 
 export interface ProjectFile {
   /** Path relative to the project root, `/`-separated. */
@@ -32,6 +32,7 @@ export function createHandlebars(): typeof Handlebars {
   hbs.registerHelper('ts', (value: unknown) => tsString(String(value)));
   hbs.registerHelper('tsJson', (value: unknown) => tsJson(value));
   hbs.registerHelper('md', (value: unknown) => mdCode(String(value)));
+  hbs.registerHelper('sh', (value: unknown) => shWord(String(value)));
   return hbs;
 }
 
@@ -80,7 +81,7 @@ export function packageJson(name: string, layers: DepsFile[]): string {
     private: true,
     type: 'module',
     engines: { node: '^20.19.0 || >=22.12.0' },
-    scripts: merge('scripts'),
+    scripts: { ...merge('scripts'), check: 'npx -y create-mcp-auth@latest check --project .' },
     dependencies: sortedRecord(merge('dependencies')),
     devDependencies: sortedRecord(merge('devDependencies')),
   };
@@ -132,6 +133,12 @@ function envVariables(options: CreateOptions): EnvVariable[] {
       comment: 'Port the server listens on.',
       example: String(options.port),
       value: String(options.port),
+    },
+    {
+      name: 'HOST',
+      comment: 'Optional listen address. Default: 127.0.0.1 when MCP_SERVER_URL is on localhost, all interfaces otherwise.',
+      example: '',
+      value: undefined,
     },
   ];
 }

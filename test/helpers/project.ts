@@ -1,0 +1,57 @@
+import { execa } from 'execa';
+import { expect } from 'vitest';
+import { cleanEnv, npmCacheDir, runCli } from './cli.js';
+
+export interface ProbeRow {
+  id: string;
+  status: 'pass' | 'fail' | 'warn' | 'skip';
+  reason: string;
+}
+
+/** Env for installs: a shared npm cache so the suite downloads each package once. */
+export function installEnv(): Record<string, string> {
+  return cleanEnv({ npm_config_cache: npmCacheDir, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' });
+}
+
+/**
+ * The full matrix row for one framework, as a user would run it: scaffold
+ * with flags (install + self-check included), then typecheck the project and
+ * run its own tests.
+ */
+export async function scaffoldInstallAndCheck(framework: string, root: string, scopes: string) {
+  const created = await runCli([root, '--framework', framework, '--scopes', scopes, '--yes', '--no-git', '--json'], {
+    env: installEnv(),
+  });
+  let doc: { ok: boolean; check: { results: ProbeRow[]; summary: { failed: number } } | null; files: string[] };
+  try {
+    doc = JSON.parse(created.stdout);
+  } catch {
+    throw new Error(`create did not print JSON (exit ${created.exitCode}):\n${created.stderr}\n${created.stdout}`);
+  }
+  const failures = (doc.check?.results ?? []).filter((r) => r.status === 'fail').map((r) => `${r.id}: ${r.reason}`);
+  expect(failures, created.stderr).toEqual([]);
+  expect(created.exitCode, created.stderr).toBe(0);
+  expect(doc.check).not.toBeNull();
+  const ids = doc.check!.results.map((r) => r.id);
+  return { doc, ids, stderr: created.stderr };
+}
+
+export async function typecheckAndTest(root: string) {
+  const tsc = await execa('npx', ['tsc', '--noEmit'], { cwd: root, reject: false, all: true, env: installEnv() });
+  expect(tsc.exitCode, String(tsc.all)).toBe(0);
+  const test = await execa('npm', ['test'], { cwd: root, reject: false, all: true, env: installEnv() });
+  expect(test.exitCode, String(test.all)).toBe(0);
+  return String(test.all);
+}
+
+/** Probes the self-check must have run (and passed) on every generated server. */
+export const EXPECTED_PROBES = [
+  'prm.path', 'prm.root', 'prm.fields', 'prm.resource', 'prm.cors',
+  'challenge.no-token', 'challenge.invalid-token', 'challenge.query-token', 'cors.mcp',
+  'as.metadata', 'as.pkce', 'as.registration',
+  'token.valid', 'token.expired', 'token.not-yet-valid', 'token.no-exp', 'token.wrong-issuer', 'token.wrong-audience',
+  'token.sibling-audience', 'token.unknown-key', 'token.tampered-signature', 'token.alg-none', 'token.hs256-public-key', 'token.malformed',
+  'token.empty-bearer', 'token.basic-scheme', 'token.lowercase-bearer', 'token.oversized', 'token.rotated-key',
+  'scope.insufficient', 'scope.granted',
+  'flow.discovery', 'flow.registration', 'flow.authorization', 'flow.token', 'flow.tools-list', 'flow.tools-call', 'flow.step-up',
+];
