@@ -1,11 +1,52 @@
 // Bundles the CLI into dist/ with every dependency inlined, so the published
 // package has no runtime dependencies to install. Heavy parts (issuer, check,
-// the MCP SDK client) become separate chunks loaded on demand.
+// the MCP SDK client, execa) become separate chunks loaded on demand, and the
+// .hbs templates are precompiled so `create` never loads Handlebars' compiler.
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import Handlebars from 'handlebars';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-await rm(new URL('../dist/', import.meta.url), { recursive: true, force: true });
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const templatesDir = path.join(repo, 'templates');
+
+async function hbsFiles(dir, prefix = '') {
+  const out = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await hbsFiles(path.join(dir, entry.name), rel)));
+    else if (entry.name.endsWith('.hbs')) out.push(rel);
+  }
+  return out;
+}
+
+/** `export default { "base/README.md.hbs": <template spec>, ... }`, same options as template-engine.ts. */
+async function precompiledTemplatesModule() {
+  const entries = [];
+  for (const rel of (await hbsFiles(templatesDir)).sort()) {
+    const source = await readFile(path.join(templatesDir, rel), 'utf8');
+    entries.push(`${JSON.stringify(rel)}: ${Handlebars.precompile(source, { noEscape: true, strict: true })}`);
+  }
+  return `export default {\n${entries.join(',\n')}\n};\n`;
+}
+
+const precompiledTemplates = {
+  name: 'precompiled-templates',
+  setup(b) {
+    b.onResolve({ filter: /\/template-engine\.js$/ }, (args) =>
+      args.importer.endsWith(`${path.sep}render.ts`)
+        ? { path: path.join(repo, 'src/create/template-engine.precompiled.ts') }
+        : undefined,
+    );
+    b.onResolve({ filter: /^virtual:precompiled-templates$/ }, () => ({ path: 'templates', namespace: 'precompiled' }));
+    b.onLoad({ filter: /.*/, namespace: 'precompiled' }, async () => ({ contents: await precompiledTemplatesModule(), loader: 'js', resolveDir: repo }));
+  },
+};
+
+await rm(path.join(repo, 'dist'), { recursive: true, force: true });
 await build({
+  absWorkingDir: repo,
   entryPoints: { cli: 'src/cli.ts' },
   outdir: 'dist',
   bundle: true,
@@ -21,4 +62,5 @@ await build({
     js: "import { createRequire as __cmaCreateRequire } from 'node:module'; const require = __cmaCreateRequire(import.meta.url);",
   },
   logLevel: 'warning',
+  plugins: [precompiledTemplates],
 });

@@ -15,7 +15,7 @@ export interface CheckCommandOptions {
 
 /** `create-mcp-auth check <url>` or `check --project <dir>`: prints the checklist, returns the exit code. */
 export async function runCheckCommand(url: string | undefined, opts: CheckCommandOptions): Promise<number> {
-  const ui = createUi(Boolean(opts.json));
+  const ui = await createUi(Boolean(opts.json));
   if (opts.project !== undefined) {
     if (url) throw usageError('give either a URL or --project, not both');
     const root = path.resolve(opts.project);

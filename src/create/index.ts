@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { CliError, EXIT, usageError } from '../errors.js';
 import { createUi, type Ui } from '../ui.js';
-import { installDependencies, initGit } from './install.js';
 import { openQuestions, resolveOptions, QUESTIONS, type CreateFlags, type CreateOptions } from './options.js';
 import { renderProject } from './render.js';
 import { commandsFor } from './context.js';
@@ -43,7 +42,7 @@ async function gatherOptions(flags: CreateFlags, ui: Ui, cwd: string): Promise<C
 }
 
 export async function runCreate(flags: CreateFlags, cwd = process.cwd()): Promise<number> {
-  const ui = createUi(Boolean(flags.json));
+  const ui = await createUi(Boolean(flags.json));
   const options = await gatherOptions(flags, ui, cwd);
   await checkTarget(options.root, options.dir, options.force);
 
@@ -69,6 +68,9 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd()): Promis
   await writeProject(options.root, files);
   ui.success(`Wrote ${files.length} files to ${options.root} (${options.framework.display}, ${result.mode} mode)`);
 
+  // execa is loaded only when a child process is needed: --no-install --no-git stays fast.
+  const needsChildProcess = options.git || options.install;
+  const { installDependencies, initGit } = needsChildProcess ? await import('./install.js') : ({} as typeof import('./install.js'));
   if (options.git) result.git = await initGit(options.root);
 
   if (options.install) {

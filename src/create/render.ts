@@ -1,11 +1,11 @@
-import Handlebars from 'handlebars';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULTS, type CreateOptions } from './options.js';
 import { renderContext, type RenderContext } from './context.js';
-import { envValue, mdCode, shWord, tsJson, tsString } from './literals.js';
+import { envValue } from './literals.js';
+import { createRenderer } from './template-engine.js';
 
 export interface ProjectFile {
   /** Path relative to the project root, `/`-separated. */
@@ -25,15 +25,6 @@ export function templatesRoot(): string {
     if (parent === dir) throw new Error('create-mcp-auth: templates/ folder not found next to the CLI');
     dir = parent;
   }
-}
-
-export function createHandlebars(): typeof Handlebars {
-  const hbs = Handlebars.create();
-  hbs.registerHelper('ts', (value: unknown) => tsString(String(value)));
-  hbs.registerHelper('tsJson', (value: unknown) => tsJson(value));
-  hbs.registerHelper('md', (value: unknown) => mdCode(String(value)));
-  hbs.registerHelper('sh', (value: unknown) => shWord(String(value)));
-  return hbs;
 }
 
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {
@@ -164,7 +155,7 @@ export function envFile(options: CreateOptions): string | undefined {
 /** Renders the whole project in memory: sorted, deterministic, nothing written. */
 export async function renderProject(options: CreateOptions, root = templatesRoot()): Promise<ProjectFile[]> {
   const context: RenderContext = renderContext(options);
-  const hbs = createHandlebars();
+  const render = createRenderer();
   const layers = ['base', options.framework.templateDir].map((layer) => path.join(root, layer));
   const files = new Map<string, ProjectFile>();
 
@@ -173,9 +164,8 @@ export async function renderProject(options: CreateOptions, root = templatesRoot
       if (META_FILES.has(rel)) continue;
       const raw = await readFile(path.join(layer, rel));
       const out = outputPath(rel);
-      const content = rel.endsWith('.hbs')
-        ? Buffer.from(hbs.compile(raw.toString('utf8'), { noEscape: true, strict: true })(context))
-        : raw;
+      const templatePath = `${path.basename(layer)}/${rel}`;
+      const content = rel.endsWith('.hbs') ? Buffer.from(render(templatePath, raw.toString('utf8'), context)) : raw;
       files.set(out, { path: out, content, mode: 0o644 });
     }
   }

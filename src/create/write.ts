@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, rmdirSync } from 'node:fs';
 import { chmod, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -55,7 +54,7 @@ export async function writeProject(root: string, files: ProjectFile[]): Promise<
   const created = missingAncestors(path.dirname(root));
   const targetExisted = existsSync(root);
   const parent = path.dirname(root);
-  const staging = path.join(parent, `.${path.basename(root)}.create-mcp-auth-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const staging = path.join(parent, `.${path.basename(root)}.create-mcp-auth-${process.pid}-${Date.now().toString(36)}`);
 
   let cleanedUp = false;
   const cleanup = () => {
