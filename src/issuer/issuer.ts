@@ -1,0 +1,119 @@
+/** startIssuer(): wires keys, tokens, clients and grants to the HTTP server. */
+import type { Server } from "node:http";
+import { ClientRegistry, parseScope } from "./clients.js";
+import { tokenIssuer, type IssuerContext, type PendingAuthorization } from "./context.js";
+import { GrantStore } from "./grants.js";
+import { KeyStore } from "./keys.js";
+import { authorizationServerUrl, metadataUrls, RES_ID_RE } from "./metadata.js";
+import { createIssuerServer, listen } from "./server.js";
+import { TokenService } from "./tokens.js";
+import type { IssuerForm, IssuerOptions, LocalIssuer, MintOptions } from "./types.js";
+
+export const DEFAULT_PORT = 4444;
+export const DEFAULT_RESOURCE_ID = "res_local";
+export const DEFAULT_TOKEN_LIFETIME = 3600;
+
+function validate(opts: IssuerOptions): Required<Omit<IssuerOptions, "log" | "quiet">> {
+  const port = opts.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`issuer port must be an integer from 0 to 65535, got ${String(opts.port)}`);
+  }
+  const resourceId = opts.resourceId ?? DEFAULT_RESOURCE_ID;
+  if (!RES_ID_RE.test(resourceId)) {
+    throw new TypeError(`resource id must look like res_<letters, digits, _ or ->, got "${resourceId}"`);
+  }
+  const issuerForm: IssuerForm = opts.issuerForm ?? "env";
+  if (issuerForm !== "env" && issuerForm !== "resource") {
+    throw new TypeError(`issuerForm must be "env" or "resource", got "${String(issuerForm)}"`);
+  }
+  const tokenLifetime = opts.tokenLifetime ?? DEFAULT_TOKEN_LIFETIME;
+  if (!Number.isInteger(tokenLifetime) || tokenLifetime <= 0) {
+    throw new RangeError(`tokenLifetime must be a positive integer (seconds), got ${String(opts.tokenLifetime)}`);
+  }
+  const scopes = opts.scopes ?? [];
+  try {
+    parseScope(scopes.join(" "));
+  } catch {
+    throw new TypeError(`scopes must be OAuth scope tokens (no spaces, quotes or backslashes): ${scopes.join(", ")}`);
+  }
+  if (scopes.some((s) => s === "" || s.includes(" "))) throw new TypeError("scopes must be non-empty and without spaces");
+  return { port, resourceId, issuerForm, tokenLifetime, consent: opts.consent ?? false, scopes: [...new Set(scopes)] };
+}
+
+class RunningIssuer implements LocalIssuer {
+  readonly url: string;
+  readonly resourceId: string;
+  readonly issuer: string;
+  readonly issuerForm: IssuerForm;
+  readonly authorizationServer: string;
+  readonly jwksUri: string;
+  readonly metadataUrls: readonly string[];
+  readonly scopes: readonly string[];
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly ctx: IssuerContext,
+    private readonly server: Server,
+  ) {
+    this.url = ctx.url;
+    this.resourceId = ctx.resourceId;
+    this.issuerForm = ctx.issuerForm;
+    this.issuer = tokenIssuer(ctx, ctx.resourceId);
+    this.authorizationServer = authorizationServerUrl(ctx.url, ctx.resourceId);
+    this.jwksUri = `${ctx.url}/keys`;
+    this.metadataUrls = metadataUrls(ctx.url, ctx.resourceId);
+    this.scopes = [...ctx.scopes];
+  }
+
+  get jwksRequests(): number {
+    return this.ctx.stats.jwksRequests;
+  }
+
+  mint(o?: MintOptions): Promise<string> {
+    return this.ctx.tokens.mint(o);
+  }
+
+  rotateKey(o?: { keepOld?: boolean }): Promise<string> {
+    return this.ctx.keys.rotate(o?.keepOld ?? true);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    return this.closing;
+  }
+}
+
+export async function startIssuer(opts: IssuerOptions = {}): Promise<LocalIssuer> {
+  const cfg = validate(opts);
+  const log = opts.quiet ? undefined : (opts.log ?? ((line: string) => process.stderr.write(`[issuer] ${line}\n`)));
+  const keys = await KeyStore.create();
+  let ctx: IssuerContext | undefined;
+  const server = createIssuerServer({ context: () => ctx, log });
+  const port = await listen(server, cfg.port);
+  const url = `http://127.0.0.1:${port}`;
+  const base = {
+    url,
+    resourceId: cfg.resourceId,
+    issuerForm: cfg.issuerForm,
+    scopes: cfg.scopes,
+    consent: cfg.consent,
+  };
+  ctx = {
+    ...base,
+    keys,
+    tokens: new TokenService(keys, {
+      issuer: cfg.issuerForm === "resource" ? authorizationServerUrl(url, cfg.resourceId) : url,
+      resourceId: cfg.resourceId,
+      scopes: cfg.scopes,
+      tokenLifetime: cfg.tokenLifetime,
+    }),
+    grants: new GrantStore(),
+    clients: new ClientRegistry(cfg.resourceId),
+    stats: { jwksRequests: 0 },
+    pending: new Map<string, PendingAuthorization>(),
+  };
+  return new RunningIssuer(ctx, server);
+}

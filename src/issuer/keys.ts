@@ -1,0 +1,48 @@
+/** RS256 signing keys: the current key, the published JWKS, rotation, and an "unknown" key. */
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK } from "jose";
+
+export interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+}
+
+async function newKey(): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair("RS256");
+  const jwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(jwk);
+  return { kid, privateKey, publicJwk: { ...jwk, kid, use: "sig", alg: "RS256" } };
+}
+
+export class KeyStore {
+  /** Published keys, current key last. */
+  private keys: SigningKey[] = [];
+  private unknown: Promise<SigningKey> | undefined;
+
+  static async create(): Promise<KeyStore> {
+    const store = new KeyStore();
+    store.keys.push(await newKey());
+    return store;
+  }
+
+  get current(): SigningKey {
+    return this.keys[this.keys.length - 1]!;
+  }
+
+  /** A key that is never published in the JWKS (created once, lazily). */
+  unknownKey(): Promise<SigningKey> {
+    this.unknown ??= newKey();
+    return this.unknown;
+  }
+
+  async rotate(keepOld = true): Promise<string> {
+    const key = await newKey();
+    this.keys = keepOld ? [...this.keys, key] : [key];
+    return key.kid;
+  }
+
+  jwks(): { keys: JWK[] } {
+    // Current key first: naive clients that take keys[0] get the right one.
+    return { keys: [...this.keys].reverse().map((k) => ({ ...k.publicJwk })) };
+  }
+}
