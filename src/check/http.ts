@@ -1,0 +1,170 @@
+/** Raw HTTP for the probes: every request has a timeout; errors become one-line messages. */
+
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  /** The body as text (for an SSE response: up to the first JSON-RPC response). */
+  text: string;
+}
+
+export interface RequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+}
+
+/** The origin the probes claim to come from (MCP Inspector's default), to see CORS headers. */
+export const PROBE_ORIGIN = "http://localhost:6274";
+export const PROTOCOL_VERSION = "2025-06-18";
+const MAX_BODY = 1024 * 1024;
+
+export class HttpError extends Error {
+  override name = "HttpError";
+}
+
+/** "connect ECONNREFUSED 127.0.0.1:3000", "timed out after 5000 ms", ... */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    if (err.name === "TimeoutError") return err.message.includes("timed out") ? err.message : "timed out";
+    const cause = (err as { cause?: unknown }).cause;
+    if (err.message === "fetch failed" && cause instanceof Error) {
+      const code = (cause as { code?: string }).code;
+      return code && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message;
+    }
+    return oneLine(err.message);
+  }
+  return oneLine(String(err));
+}
+
+export function oneLine(text: string, max = 200): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+export function timeoutSignal(timeoutMs: number, other?: AbortSignal | null): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return other ? AbortSignal.any([other, timeout]) : timeout;
+}
+
+export async function request(url: string | URL, o: RequestOptions): Promise<HttpResult> {
+  const method = o.method ?? "GET";
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: o.headers,
+      body: o.body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(o.timeoutMs),
+    });
+    const text = await readBody(res);
+    return { status: res.status, headers: res.headers, text };
+  } catch (err) {
+    const what = err instanceof Error && err.name === "TimeoutError" ? `no answer within ${o.timeoutMs} ms` : describeError(err);
+    throw new HttpError(`${method} ${url}: ${what}`);
+  }
+}
+
+/**
+ * Reads a body as text. An SSE stream is read only until it carries a JSON-RPC
+ * response: a server may keep the stream open after it.
+ */
+async function readBody(res: Response): Promise<string> {
+  if (!res.body) return "";
+  const sse = (res.headers.get("content-type") ?? "").toLowerCase().startsWith("text/event-stream");
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+      if (text.length > MAX_BODY) break;
+      if (sse && sseMessages(text).some(isResponse)) break;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return text;
+}
+
+export type JsonRpcMessage = {
+  jsonrpc?: string;
+  id?: string | number | null;
+  method?: string;
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string };
+};
+
+const isResponse = (m: JsonRpcMessage): boolean => m.id !== undefined && ("result" in m || "error" in m);
+
+function sseMessages(text: string): JsonRpcMessage[] {
+  const out: JsonRpcMessage[] = [];
+  // Complete events only: an event ends with a blank line.
+  const events = text.replace(/\r\n?/g, "\n").split("\n\n").slice(0, -1);
+  for (const event of events) {
+    const data = event
+      .split("\n")
+      .filter((line) => line.startsWith("data:"))
+      .map((line) => line.slice(5).replace(/^ /, ""))
+      .join("\n");
+    if (!data) continue;
+    try {
+      out.push(JSON.parse(data) as JsonRpcMessage);
+    } catch {
+      // not JSON: ignore
+    }
+  }
+  return out;
+}
+
+/** The JSON-RPC response carried by a JSON or SSE body, if any. */
+export function jsonRpcResponse(r: HttpResult): JsonRpcMessage | undefined {
+  const type = (r.headers.get("content-type") ?? "").toLowerCase();
+  if (type.startsWith("text/event-stream")) return sseMessages(r.text.endsWith("\n\n") ? r.text : `${r.text}\n\n`).find(isResponse);
+  try {
+    const body = JSON.parse(r.text) as unknown;
+    const messages = (Array.isArray(body) ? body : [body]) as JsonRpcMessage[];
+    return messages.find((m) => m && typeof m === "object" && isResponse(m));
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The headers of an MCP POST (Streamable HTTP): both media types accepted. */
+export function mcpHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    Accept: "application/json, text/event-stream",
+    "Content-Type": "application/json",
+    "MCP-Protocol-Version": PROTOCOL_VERSION,
+    ...extra,
+  };
+}
+
+let nextId = 1;
+export function jsonRpc(method: string, params?: Record<string, unknown>): string {
+  return JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, ...(params ? { params } : {}) });
+}
+
+export const initializeRequest = (): string =>
+  jsonRpc("initialize", {
+    protocolVersion: PROTOCOL_VERSION,
+    capabilities: {},
+    clientInfo: { name: "create-mcp-auth-check", version: "1" },
+  });
+
+/** "HTTP 401 (WWW-Authenticate: Bearer ...)": for reasons. */
+export function describeStatus(r: HttpResult): string {
+  const www = r.headers.get("www-authenticate");
+  return `HTTP ${r.status}${www ? ` (WWW-Authenticate: ${oneLine(www, 160)})` : ""}`;
+}

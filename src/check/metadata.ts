@@ -1,0 +1,118 @@
+/** Fetching the discovery documents: protected resource metadata (RFC 9728) and AS metadata (RFC 8414). */
+import { type HttpResult, PROBE_ORIGIN, PROTOCOL_VERSION, describeError, parseJsonObject, request } from "./http.js";
+
+export interface ProtectedResourceMetadata {
+  resource?: unknown;
+  authorization_servers?: unknown;
+  scopes_supported?: unknown;
+  bearer_methods_supported?: unknown;
+  [key: string]: unknown;
+}
+
+export interface FetchedDocument<T> {
+  url: string;
+  /** The HTTP answer, or undefined when the request failed (see `error`). */
+  response?: HttpResult;
+  error?: string;
+  /** The JSON object body, when the answer was 200 with a JSON object. */
+  doc?: T;
+}
+
+export interface Discovery {
+  /** `{origin}/.well-known/oauth-protected-resource{path}` */
+  path: FetchedDocument<ProtectedResourceMetadata>;
+  /** `{origin}/.well-known/oauth-protected-resource` */
+  root: FetchedDocument<ProtectedResourceMetadata>;
+  /** The document a client would use: the path-suffixed one first. */
+  prm?: ProtectedResourceMetadata;
+}
+
+/** The two RFC 9728 URLs of an endpoint: path-suffixed (§3.1) and root. */
+export function prmUrls(endpoint: URL): { path: string; root: string } {
+  const root = `${endpoint.origin}/.well-known/oauth-protected-resource`;
+  const pathname = endpoint.pathname.replace(/\/+$/, "");
+  return { path: `${root}${pathname}`, root };
+}
+
+export async function fetchDocument<T>(url: string, timeoutMs: number): Promise<FetchedDocument<T>> {
+  try {
+    const response = await request(url, {
+      timeoutMs,
+      headers: { Accept: "application/json", Origin: PROBE_ORIGIN, "MCP-Protocol-Version": PROTOCOL_VERSION },
+    });
+    const doc = response.status === 200 ? (parseJsonObject(response.text) as T | undefined) : undefined;
+    return { url, response, doc };
+  } catch (err) {
+    return { url, error: describeError(err) };
+  }
+}
+
+export async function discover(endpoint: URL, timeoutMs: number): Promise<Discovery> {
+  const urls = prmUrls(endpoint);
+  const [path, root] = await Promise.all([
+    fetchDocument<ProtectedResourceMetadata>(urls.path, timeoutMs),
+    urls.path === urls.root ? undefined : fetchDocument<ProtectedResourceMetadata>(urls.root, timeoutMs),
+  ]);
+  const rootDoc = root ?? path;
+  return { path, root: rootDoc, prm: path.doc ?? rootDoc.doc };
+}
+
+/** "HTTP 404", "ECONNREFUSED ...", "not a JSON object": why a document is missing. */
+export function whyMissing(d: FetchedDocument<unknown>): string {
+  if (d.error) return d.error;
+  if (!d.response) return "no answer";
+  if (d.response.status !== 200) return `HTTP ${d.response.status}`;
+  return "the body is not a JSON object";
+}
+
+export interface AuthorizationServerMetadata {
+  issuer?: unknown;
+  authorization_endpoint?: unknown;
+  token_endpoint?: unknown;
+  registration_endpoint?: unknown;
+  jwks_uri?: unknown;
+  code_challenge_methods_supported?: unknown;
+  client_id_metadata_document_supported?: unknown;
+  [key: string]: unknown;
+}
+
+export interface AuthServerLookup {
+  /** authorization_servers[0] of the PRM. */
+  authorizationServer: string;
+  /** Every URL tried, in order. */
+  tried: string[];
+  found?: FetchedDocument<AuthorizationServerMetadata>;
+  /** False when only a URL the official MCP client does not try had the document. */
+  sdkFindsIt: boolean;
+}
+
+/**
+ * RFC 8414 §3.1 path-inserted form first (what the official client tries),
+ * then the path-appended form, then OpenID Connect discovery.
+ */
+export function authServerMetadataUrls(authorizationServer: string): { url: string; sdk: boolean }[] {
+  const as = new URL(authorizationServer);
+  const path = as.pathname.replace(/\/+$/, "");
+  if (!path) {
+    return [
+      { url: `${as.origin}/.well-known/oauth-authorization-server`, sdk: true },
+      { url: `${as.origin}/.well-known/openid-configuration`, sdk: true },
+    ];
+  }
+  return [
+    { url: `${as.origin}/.well-known/oauth-authorization-server${path}`, sdk: true },
+    { url: `${as.origin}${path}/.well-known/oauth-authorization-server`, sdk: false },
+    { url: `${as.origin}/.well-known/openid-configuration${path}`, sdk: true },
+    { url: `${as.origin}${path}/.well-known/openid-configuration`, sdk: true },
+  ];
+}
+
+export async function lookupAuthServer(authorizationServer: string, timeoutMs: number): Promise<AuthServerLookup> {
+  const tried: string[] = [];
+  for (const { url, sdk } of authServerMetadataUrls(authorizationServer)) {
+    tried.push(url);
+    const d = await fetchDocument<AuthorizationServerMetadata>(url, timeoutMs);
+    if (d.doc) return { authorizationServer, tried, found: d, sdkFindsIt: sdk };
+  }
+  return { authorizationServer, tried, sdkFindsIt: false };
+}

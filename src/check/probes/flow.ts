@@ -1,0 +1,333 @@
+/**
+ * The whole OAuth flow with the official MCP SDK client, one probe per step:
+ * discovery, registration, authorization + PKCE, token, tools/list, tools/call,
+ * and a 403 insufficient_scope step-up.
+ *
+ * The client is the SDK's own (`auth()` inside StreamableHTTPClientTransport);
+ * only the user agent is ours: `redirectToAuthorization` GETs the authorization
+ * URL without following the redirect and takes the code from its Location
+ * (the local issuer approves without a consent page).
+ */
+import { randomUUID } from "node:crypto";
+import { type OAuthClientProvider, type OAuthDiscoveryState, UnauthorizedError, auth } from "@modelcontextprotocol/sdk/client/auth.js";
+import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
+import { type CheckContext, type ToolInfo, callableTools } from "../context.js";
+import { describeError, timeoutSignal } from "../http.js";
+import { type Connection, type SeenResponse, newConnection, timedFetch } from "../mcp-client.js";
+import { type Outcome, type Probe, Skip, fail, pass } from "../probe.js";
+import { bearerChallenge } from "../www-authenticate.js";
+import { toolArguments } from "./scope.js";
+
+const REDIRECT_URL = "http://127.0.0.1:8976/oauth/callback";
+const FLOW_RULE = "MCP 2025-11-25 authorization: Authorization Flow Steps";
+
+interface AuthorizationAttempt {
+  url: URL;
+  state: string | undefined;
+  status?: number;
+  code?: string;
+  returnedState?: string | null;
+}
+
+/** An OAuthClientProvider kept in memory, whose "browser" is one fetch with redirect: "manual". */
+export class MemoryOAuthProvider implements OAuthClientProvider {
+  readonly authorizations: AuthorizationAttempt[] = [];
+  discovery: OAuthDiscoveryState | undefined;
+  /** Every token response as received (the provider itself keeps no refresh token, see saveTokens). */
+  received: OAuthTokens | undefined;
+  private info: OAuthClientInformationMixed | undefined;
+  private current: OAuthTokens | undefined;
+  private verifier = "";
+  private lastState: string | undefined;
+
+  constructor(
+    private readonly timeoutMs: number,
+    clientInformation?: OAuthClientInformationMixed,
+  ) {
+    this.info = clientInformation;
+  }
+
+  get redirectUrl(): string {
+    return REDIRECT_URL;
+  }
+
+  get clientMetadata(): OAuthClientMetadata {
+    return {
+      client_name: "create-mcp-auth check",
+      redirect_uris: [REDIRECT_URL],
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+      token_endpoint_auth_method: "none",
+    };
+  }
+
+  state(): string {
+    return (this.lastState = randomUUID());
+  }
+
+  clientInformation(): OAuthClientInformationMixed | undefined {
+    return this.info;
+  }
+
+  saveClientInformation(info: OAuthClientInformationMixed): void {
+    this.info = info;
+  }
+
+  tokens(): OAuthTokens | undefined {
+    return this.current;
+  }
+
+  /**
+   * The refresh token is dropped: on a 403 the SDK (1.32) tries a refresh
+   * before a new authorization, and a refresh never widens the scope, so the
+   * step-up would end in "Server returned 403 after trying upscoping".
+   */
+  saveTokens(tokens: OAuthTokens): void {
+    this.received = tokens;
+    const { refresh_token: _dropped, ...rest } = tokens;
+    this.current = rest;
+  }
+
+  async redirectToAuthorization(url: URL): Promise<void> {
+    const attempt: AuthorizationAttempt = { url, state: this.lastState };
+    this.authorizations.push(attempt);
+    const res = await fetch(url, { redirect: "manual", signal: timeoutSignal(this.timeoutMs) });
+    await res.body?.cancel();
+    attempt.status = res.status;
+    const location = res.headers.get("location");
+    if (res.status < 300 || res.status > 399 || !location) {
+      throw new Error(
+        `the authorization endpoint answered HTTP ${res.status} without a redirect${res.status === 200 ? " (a consent page? start the issuer without consent)" : ""}`,
+      );
+    }
+    const back = new URL(location, url);
+    attempt.returnedState = back.searchParams.get("state");
+    const code = back.searchParams.get("code");
+    if (!code) {
+      const error = back.searchParams.get("error") ?? "no code";
+      throw new Error(`authorization redirected with error=${error} ${back.searchParams.get("error_description") ?? ""}`.trim());
+    }
+    attempt.code = code;
+  }
+
+  /** The code of the last authorization redirect. */
+  get code(): string | undefined {
+    return this.authorizations.at(-1)?.code;
+  }
+
+  saveCodeVerifier(v: string): void {
+    this.verifier = v;
+  }
+
+  codeVerifier(): string {
+    return this.verifier;
+  }
+
+  saveDiscoveryState(state: OAuthDiscoveryState): void {
+    this.discovery = state;
+  }
+
+  discoveryState(): OAuthDiscoveryState | undefined {
+    return this.discovery;
+  }
+}
+
+/** State of one flow run, shared by its step probes. */
+interface FlowRun {
+  provider: MemoryOAuthProvider;
+  first: Connection;
+  /** Why connect() stopped (UnauthorizedError after the redirect, when all is well). */
+  connectError?: unknown;
+  /** The id of the step that failed; later steps skip. */
+  brokenAt?: string;
+  connection?: Connection;
+  tools?: ToolInfo[];
+}
+
+const runs = new WeakMap<CheckContext, FlowRun>();
+
+async function closeAll(run: FlowRun): Promise<void> {
+  await Promise.all([run.first.close(), run.connection?.close()]);
+}
+
+/** A flow step: skips when an earlier step failed, marks the flow broken when it fails itself. */
+function step(id: string, title: string, rule: string, body: (ctx: CheckContext, run: FlowRun) => Promise<Outcome>): Probe {
+  return {
+    id,
+    title,
+    rule,
+    async run(ctx) {
+      await ctx.issuer();
+      const run = runs.get(ctx);
+      if (!run) throw new Skip("the OAuth flow did not start");
+      if (run.brokenAt) throw new Skip(`after ${run.brokenAt} failed`);
+      try {
+        const outcome = await body(ctx, run);
+        if (outcome.status === "fail") {
+          run.brokenAt = id;
+          await closeAll(run);
+        }
+        return outcome;
+      } catch (err) {
+        if (!(err instanceof Skip)) {
+          run.brokenAt = id;
+          await closeAll(run);
+        }
+        throw err;
+      }
+    },
+  };
+}
+
+const connectFailure = (run: FlowRun): string =>
+  run.connectError ? describeError(run.connectError) : "the client connected without authorizing: the endpoint is not protected";
+
+export const flowDiscovery: Probe = {
+  id: "flow.discovery",
+  title: "OAuth flow: the SDK client discovers the authorization server",
+  rule: "MCP 2025-11-25 authorization: Authorization Server Discovery (RFC 9728, RFC 8414)",
+  async run(ctx) {
+    await ctx.issuer();
+    const provider = new MemoryOAuthProvider(ctx.timeoutMs);
+    const first = newConnection(ctx.endpoint, { timeoutMs: ctx.timeoutMs, authProvider: provider });
+    const run: FlowRun = { provider, first };
+    runs.set(ctx, run);
+    try {
+      await first.client.connect(first.transport, { timeout: ctx.timeoutMs });
+      run.brokenAt = "flow.discovery";
+      await first.close();
+      return fail(connectFailure(run));
+    } catch (err) {
+      run.connectError = err;
+    }
+    const d = provider.discovery;
+    const mismatch = /does not match expected/.test(describeError(run.connectError));
+    if (!d?.resourceMetadata || !d.authorizationServerMetadata || mismatch) {
+      run.brokenAt = "flow.discovery";
+      await first.close();
+      if (!d?.resourceMetadata) return fail(`the SDK client found no protected resource metadata (${connectFailure(run)})`);
+      if (!d.authorizationServerMetadata) return fail(`the SDK client found no metadata for ${d.authorizationServerUrl}`);
+      return fail(connectFailure(run));
+    }
+    return pass(`resource ${d.resourceMetadata.resource} → authorization server ${d.authorizationServerUrl}`);
+  },
+};
+
+export const flowRegistration = step("flow.registration", "OAuth flow: client registration", "MCP 2025-11-25 authorization: Client Registration Approaches (RFC 7591)", async (_ctx, run) => {
+  const info = run.provider.clientInformation();
+  if (!info) return fail(connectFailure(run));
+  const endpoint = run.provider.discovery?.authorizationServerMetadata?.registration_endpoint;
+  return pass(`client_id ${info.client_id}${endpoint ? ` registered at ${endpoint}` : ""}`);
+});
+
+export const flowAuthorization = step("flow.authorization", "OAuth flow: authorization request with PKCE and resource", "OAuth 2.1 §4.1 (PKCE S256); RFC 8707 §2; MCP 2025-11-25 authorization", async (_ctx, run) => {
+  // All is well when connect() stopped with UnauthorizedError after a redirect that carried a code.
+  const a = run.provider.authorizations[0];
+  if (!a?.code || !(run.connectError instanceof UnauthorizedError)) return fail(connectFailure(run));
+  const p = a.url.searchParams;
+  if (p.get("code_challenge_method") !== "S256" || !p.get("code_challenge")) return fail("the authorization request has no S256 code_challenge");
+  const resource = run.provider.discovery?.resourceMetadata?.resource;
+  if (p.get("resource") !== resource) return fail(`the authorization request's resource=${p.get("resource")} is not the PRM resource ${resource}`);
+  if (a.returnedState !== a.state) return fail(`the redirect returned state=${a.returnedState}, expected ${a.state}`);
+  return pass(`redirected with a code (PKCE S256, resource=${resource}, scope="${p.get("scope") ?? ""}")`);
+});
+
+export const flowToken = step("flow.token", "OAuth flow: code exchanged for an access token", "OAuth 2.1 §4.1.3; MCP 2025-11-25 authorization: Token Requests", async (_ctx, run) => {
+  try {
+    await run.first.transport.finishAuth(run.provider.code!);
+  } finally {
+    await run.first.close();
+  }
+  const t = run.provider.received;
+  if (!t?.access_token) return fail("the token endpoint answered without an access_token");
+  if (t.token_type.toLowerCase() !== "bearer") return fail(`token_type is ${t.token_type}, not Bearer`);
+  return pass(`Bearer token, scope "${t.scope ?? ""}"${t.expires_in ? `, expires in ${t.expires_in} s` : ""}`);
+});
+
+export const flowToolsList = step("flow.tools-list", "OAuth flow: tools/list with the new token", "MCP 2025-11-25 authorization: Access Token Usage", async (ctx, run) => {
+  // Closed by tools-call, or by step() when this fails.
+  const c = (run.connection = newConnection(ctx.endpoint, { timeoutMs: ctx.timeoutMs, authProvider: run.provider }));
+  try {
+    await c.client.connect(c.transport, { timeout: ctx.timeoutMs });
+    const { tools } = await c.client.listTools(undefined, { timeout: ctx.timeoutMs });
+    run.tools = tools.map((t) => ({ name: t.name, inputSchema: t.inputSchema, annotations: t.annotations }));
+    return pass(`${tools.length} tools`);
+  } catch (err) {
+    return fail(describeError(err));
+  }
+});
+
+const scopesOf = (t: OAuthTokens | undefined): string[] => (t?.scope ?? "").split(" ").filter(Boolean);
+
+/** A tool the granted scopes allow: the chosen one, the scope-protected one, or one open to all. */
+function allowedTool(ctx: CheckContext, run: FlowRun): ToolInfo | undefined {
+  const tools = callableTools(ctx, run.tools ?? []);
+  const granted = scopesOf(run.provider.received);
+  const scoped = ctx.findings.scopedTool;
+  const byName = (name: string | undefined) => tools.find((t) => t.name === name);
+  return (
+    byName(ctx.tool?.name) ??
+    (scoped && scoped.scopes.every((s) => granted.includes(s)) ? byName(scoped.name) : undefined) ??
+    byName(ctx.findings.openTools?.[0]) ??
+    tools[0]
+  );
+}
+
+export const flowToolsCall = step("flow.tools-call", "OAuth flow: tools/call of a tool the token's scope allows", "MCP 2025-11-25 authorization: Access Token Usage", async (ctx, run) => {
+  const c = run.connection!;
+  try {
+    const tool = allowedTool(ctx, run);
+    if (!tool) throw new Skip("the server lists no tool to call (none, or all marked destructive)");
+    const result = await c.client.callTool({ name: tool.name, arguments: toolArguments(ctx, tool) }, undefined, { timeout: ctx.timeoutMs });
+    return pass(`tools/call ${tool.name}: ${result.isError ? "a tool error result (the call passed authorization)" : "ok"}`);
+  } catch (err) {
+    if (err instanceof Skip) throw err;
+    return fail(describeError(err));
+  } finally {
+    await c.close();
+  }
+});
+
+export const flowStepUp = step("flow.step-up", "OAuth flow: 403 insufficient_scope step-up", "MCP 2025-11-25 authorization: Scope Challenge Handling (step-up authorization)", async (ctx, run) => {
+  const scoped = ctx.findings.scopedTool;
+  if (!scoped) throw new Skip("no tool needs a scope (see scope.insufficient)");
+  const tool = run.tools?.find((t) => t.name === scoped.name);
+  if (!tool) throw new Skip(`${scoped.name} is not in tools/list`);
+  const narrow = ((await ctx.scopesSupported()) ?? []).find((s) => !scoped.scopes.includes(s));
+  if (!narrow) throw new Skip(`every supported scope is needed by ${scoped.name}: no narrower grant to start from`);
+
+  // Authorize with one scope that does not open the tool (same registered client).
+  const provider = new MemoryOAuthProvider(ctx.timeoutMs, run.provider.clientInformation());
+  const fetchFn = timedFetch(ctx.timeoutMs);
+  if ((await auth(provider, { serverUrl: ctx.endpoint, scope: narrow, fetchFn })) !== "REDIRECT" || !provider.code) {
+    return fail(`authorization with scope "${narrow}" did not redirect with a code`);
+  }
+  await auth(provider, { serverUrl: ctx.endpoint, authorizationCode: provider.code, fetchFn });
+  if (scoped.scopes.every((s) => scopesOf(provider.received).includes(s))) {
+    throw new Skip(`the issuer granted "${provider.received?.scope}" when asked for "${narrow}"`);
+  }
+
+  const seen: SeenResponse[] = [];
+  const c = newConnection(ctx.endpoint, { timeoutMs: ctx.timeoutMs, authProvider: provider, seen });
+  const call = () => c.client.callTool({ name: tool.name, arguments: toolArguments(ctx, tool) }, undefined, { timeout: ctx.timeoutMs });
+  try {
+    await c.client.connect(c.transport, { timeout: ctx.timeoutMs });
+    try {
+      await call();
+      return fail(`tools/call ${tool.name} succeeded with only "${narrow}"`);
+    } catch (err) {
+      if (!(err instanceof UnauthorizedError)) return fail(`tools/call ${tool.name} with "${narrow}": the SDK did not re-authorize (${describeError(err)})`);
+    }
+    const challenge = seen.find((r) => r.status === 403 && bearerChallenge(r.wwwAuthenticate)?.params.error === "insufficient_scope");
+    if (!challenge) return fail("the SDK re-authorized, but not after a 403 insufficient_scope");
+    const asked = provider.authorizations.at(-1)!.url.searchParams.get("scope") ?? "";
+    if (!scoped.scopes.every((s) => asked.split(" ").includes(s))) return fail(`the re-authorization asked for "${asked}", not "${scoped.scopes.join(" ")}"`);
+    await c.transport.finishAuth(provider.code!);
+    await call();
+    return pass(`"${narrow}" → 403 insufficient_scope → re-authorized with "${asked}" → tools/call ${tool.name} succeeded`);
+  } finally {
+    await c.close();
+  }
+});
+
+export const flowProbes = [flowDiscovery, flowRegistration, flowAuthorization, flowToken, flowToolsList, flowToolsCall, flowStepUp];

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { minimalArguments } from "../src/check/mcp-client.js";
+import { authServerMetadataUrls, prmUrls } from "../src/check/metadata.js";
+import { resourceMismatch } from "../src/check/probes/discovery.js";
+import { bearerChallenge, parseWwwAuthenticate } from "../src/check/www-authenticate.js";
+
+describe("parseWwwAuthenticate", () => {
+  it("reads quoted and bare parameters, case-insensitive names, escapes", () => {
+    expect(parseWwwAuthenticate('Bearer resource_metadata="https://x/.well-known/a", Scope="a b", error=invalid_token, d="say \\"hi\\""')).toEqual([
+      { scheme: "Bearer", params: { resource_metadata: "https://x/.well-known/a", scope: "a b", error: "invalid_token", d: 'say "hi"' } },
+    ]);
+  });
+
+  it("splits several challenges and finds the Bearer one, whatever its case", () => {
+    const header = 'Basic realm="x", bearer error="insufficient_scope", scope="todo:write"';
+    expect(parseWwwAuthenticate(header).map((c) => c.scheme)).toEqual(["Basic", "bearer"]);
+    expect(bearerChallenge(header)?.params).toEqual({ error: "insufficient_scope", scope: "todo:write" });
+  });
+
+  it("keeps commas inside quoted values and survives junk", () => {
+    expect(bearerChallenge('Bearer error_description="a, b", scope="x"')?.params).toEqual({ error_description: "a, b", scope: "x" });
+    expect(parseWwwAuthenticate("Negotiate abc==")[0]?.scheme).toBe("Negotiate");
+    expect(bearerChallenge(null)).toBeUndefined();
+    expect(bearerChallenge('Bearer x="unterminated')?.params).toEqual({ x: "unterminated" });
+  });
+});
+
+describe("minimalArguments", () => {
+  it("fills required properties only: strings x, numbers 1, booleans true", () => {
+    const schema = {
+      type: "object",
+      properties: { s: { type: "string" }, n: { type: "number" }, i: { type: "integer" }, b: { type: "boolean" }, opt: { type: "string" } },
+      required: ["s", "n", "i", "b"],
+    };
+    expect(minimalArguments(schema)).toEqual({ s: "x", n: 1, i: 1, b: true });
+  });
+
+  it("uses enums, consts, nested objects, arrays and nullable types", () => {
+    const schema = {
+      type: "object",
+      properties: {
+        e: { enum: ["low", "high"] },
+        c: { const: 7 },
+        o: { type: "object", properties: { deep: { type: "string" } }, required: ["deep"] },
+        a: { type: "array", items: { type: "number" }, minItems: 1 },
+        n: { type: ["null", "integer"] },
+        u: { anyOf: [{ type: "boolean" }, { type: "string" }] },
+      },
+      required: ["e", "c", "o", "a", "n", "u"],
+    };
+    expect(minimalArguments(schema)).toEqual({ e: "low", c: 7, o: { deep: "x" }, a: [1], n: 1, u: true });
+    expect(minimalArguments(undefined)).toEqual({});
+  });
+});
+
+describe("resourceMismatch", () => {
+  const endpoint = new URL("https://api.example.com/mcp");
+  it("accepts the endpoint itself, a path prefix, and the origin", () => {
+    expect(resourceMismatch("https://api.example.com/mcp", endpoint, endpoint.href)).toBeUndefined();
+    expect(resourceMismatch("https://api.example.com", endpoint, endpoint.href)).toBeUndefined();
+  });
+  it("refuses a trailing slash, another origin, a non-prefix path", () => {
+    expect(resourceMismatch("https://api.example.com/mcp/", endpoint, endpoint.href)).toMatch(/ends with a slash/);
+    expect(resourceMismatch("https://other.example.com/mcp", endpoint, endpoint.href)).toMatch(/origin/);
+    expect(resourceMismatch("https://api.example.com/mc", endpoint, endpoint.href)).toMatch(/not a prefix/);
+    expect(resourceMismatch("https://api.example.com/other", endpoint, endpoint.href)).toMatch(/not a prefix/);
+  });
+});
+
+describe("discovery URLs", () => {
+  it("PRM: path-suffixed and root", () => {
+    expect(prmUrls(new URL("http://127.0.0.1:3000/mcp"))).toEqual({
+      path: "http://127.0.0.1:3000/.well-known/oauth-protected-resource/mcp",
+      root: "http://127.0.0.1:3000/.well-known/oauth-protected-resource",
+    });
+    expect(prmUrls(new URL("http://h/")).path).toBe("http://h/.well-known/oauth-protected-resource");
+  });
+
+  it("AS metadata: RFC 8414 path-inserted first, then path-appended, then OpenID", () => {
+    expect(authServerMetadataUrls("http://127.0.0.1:4444/resources/res_1").map((u) => u.url)).toEqual([
+      "http://127.0.0.1:4444/.well-known/oauth-authorization-server/resources/res_1",
+      "http://127.0.0.1:4444/resources/res_1/.well-known/oauth-authorization-server",
+      "http://127.0.0.1:4444/.well-known/openid-configuration/resources/res_1",
+      "http://127.0.0.1:4444/resources/res_1/.well-known/openid-configuration",
+    ]);
+    expect(authServerMetadataUrls("https://auth.example.com").map((u) => u.url)).toEqual([
+      "https://auth.example.com/.well-known/oauth-authorization-server",
+      "https://auth.example.com/.well-known/openid-configuration",
+    ]);
+  });
+});
