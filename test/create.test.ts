@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveOptions } from '../src/create/options.js';
+import { renderProject } from '../src/create/render.js';
 import { cleanEnv, runCli, tempDir } from './helpers/cli.js';
 
 const QUIET = ['--no-install', '--no-git', '--no-check'];
@@ -79,6 +81,20 @@ describe('create (no install)', () => {
     const treeA = await readTree(path.join(a, 'same-name'));
     expect(Object.keys(treeA).length).toBeGreaterThan(8);
     expect(await readTree(path.join(b, 'same-name'))).toEqual(treeA);
+  });
+
+  it('the built CLI (precompiled templates) writes exactly what the source renderer renders', async () => {
+    const cwd = path.join(work.dir, 'pre');
+    await mkdir(cwd);
+    const scopes = "a$b{c}*/d'e,todo:read";
+    for (const framework of ['express', 'fastify', 'hono', 'fastmcp']) {
+      const name = `pre-${framework}`;
+      const result = await runCli([name, '-f', framework, '-s', scopes, '--yes', ...QUIET], { cwd });
+      expect(result.exitCode, result.stderr).toBe(0);
+      const written = await readTree(path.join(cwd, name));
+      const rendered = await renderProject(resolveOptions({ dir: name, framework, scopes, yes: true }, {}, cwd));
+      expect(Object.fromEntries(rendered.map((f) => [f.path, f.content.toString('utf8')]))).toEqual(written);
+    }
   });
 
   it('refuses a non-empty directory unless --force, and leaves it untouched', async () => {

@@ -1,0 +1,94 @@
+import { execa } from 'execa';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIssuer, type LocalIssuer } from '../src/issuer/index.js';
+import { startReferenceServer, type ReferenceServer } from './fixtures/reference-server.js';
+import { cleanEnv, cliBin, runCli } from './helpers/cli.js';
+
+/** The built CLI's `issuer` and `check` subcommands, spawned as a user runs them. */
+describe('issuer subcommand', () => {
+  it('starts on loopback, prints its URLs as JSON, serves Scalekit paths, and stops on SIGINT with exit 0', async () => {
+    const child = execa(process.execPath, [cliBin, 'issuer', '--port', '0', '--json', '--scopes', 'todo:read,todo:write'], {
+      reject: false,
+      env: cleanEnv(),
+      extendEnv: false,
+    });
+    const doc = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`no JSON on stdout: ${out}`)), 15_000);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        try {
+          resolve(JSON.parse(out) as Record<string, unknown>);
+          clearTimeout(timer);
+        } catch {
+          // not complete yet
+        }
+      });
+    });
+    const url = String(doc.url);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const metadata = await (await fetch(`${url}/.well-known/oauth-authorization-server/resources/res_local`)).json();
+    expect(metadata).toMatchObject({ issuer: `${url}/resources/res_local`, code_challenge_methods_supported: ['S256'], jwks_uri: `${url}/keys` });
+    const keys = (await (await fetch(`${url}/keys`)).json()) as { keys: { kid: string; alg: string }[] };
+    expect(keys.keys[0]).toMatchObject({ alg: 'RS256' });
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    expect(String(result.stderr)).toMatch(/development only/);
+  });
+
+  it('exits 3 with a clear message when the port is busy', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => blocker.once('listening', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const result = await runCli(['issuer', '--port', String(port)], { timeout: 15_000 });
+      expect(result.exitCode).toBe(3);
+      expect(result.stderr).toMatch(new RegExp(`${port}.*(in use|busy)|(in use|busy).*${port}`, 'i'));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('refuses a bad --port with exit 2', async () => {
+    const result = await runCli(['issuer', '--port', 'abc']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/--port/);
+  });
+});
+
+describe('check subcommand', () => {
+  let issuer: LocalIssuer;
+  let good: ReferenceServer;
+  let broken: ReferenceServer;
+  beforeAll(async () => {
+    issuer = await startIssuer({ port: 0, quiet: true, scopes: ['todo:read', 'todo:write'] });
+    good = await startReferenceServer({ issuerUrl: issuer.url, resourceId: issuer.resourceId });
+    broken = await startReferenceServer({ issuerUrl: issuer.url, resourceId: issuer.resourceId, faults: { relativeResourceMetadata: true } });
+  });
+  afterAll(async () => {
+    await good?.close();
+    await broken?.close();
+    await issuer?.close();
+  });
+
+  it('exits 0 and prints a checklist when nothing fails', async () => {
+    const result = await runCli(['check', good.url, '--issuer', issuer.url]);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/\d+ passed, 0 failed/);
+  });
+
+  it('exits 1 naming the failing probe, and --json is one document', async () => {
+    const result = await runCli(['check', broken.url, '--issuer', issuer.url, '--json']);
+    expect(result.exitCode).toBe(1);
+    const report = JSON.parse(result.stdout) as { results: { id: string; status: string }[] };
+    expect(report.results.find((r) => r.id === 'challenge.no-token')?.status).toBe('fail');
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await runCli(['check'])).exitCode).toBe(2);
+    expect((await runCli(['check', 'ftp://example.com/mcp'])).exitCode).toBe(2);
+    expect((await runCli(['check', 'http://127.0.0.1:1/mcp', '--project', '.'])).exitCode).toBe(2);
+  });
+});
