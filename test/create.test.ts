@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveOptions } from '../src/create/options.js';
 import { renderProject } from '../src/create/render.js';
-import { cleanEnv, runCli, tempDir } from './helpers/cli.js';
+import { cleanEnv, cliBin, runCli, tempDir } from './helpers/cli.js';
 
 const QUIET = ['--no-install', '--no-git', '--no-check'];
 
@@ -182,5 +182,66 @@ describe('create (no install)', () => {
     });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout).mode).toBe('scalekit');
+  });
+});
+
+describe('create: install, git and package managers', () => {
+  it('git init by default, next steps in the chosen package manager', async () => {
+    const result = await runCli(['pm-pnpm', '--yes', '--pm', 'pnpm', '--no-install', '--no-check'], { cwd: work.dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(existsSync(path.join(work.dir, 'pm-pnpm', '.git'))).toBe(true);
+    expect(result.stdout).toContain('pnpm install');
+    expect(result.stdout).toContain('pnpm dev');
+    expect(result.stdout).not.toContain('npm run dev');
+    const readme = await readFile(path.join(work.dir, 'pm-pnpm', 'README.md'), 'utf8');
+    expect(readme).toContain('pnpm dev');
+  });
+
+  it('takes the package manager from npm_config_user_agent', async () => {
+    const result = await runCli(['pm-ua', '--yes', '--no-install', '--no-git', '--no-check'], {
+      cwd: work.dir,
+      env: cleanEnv({ npm_config_user_agent: 'yarn/4.1.0 npm/? node/v20.19.0 linux x64' }),
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^\s*yarn dev$/m);
+  });
+
+  it('a failed install exits 3 and shows the tool output; the written project stays', async () => {
+    const result = await runCli(['install-fails', '--yes', '--no-git', '--no-check'], {
+      cwd: work.dir,
+      env: cleanEnv({ npm_config_registry: 'http://127.0.0.1:9/', npm_config_fetch_retries: '0', npm_config_cache: path.join(work.dir, 'empty-cache') }),
+    });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toMatch(/npm install failed/);
+    expect(result.stderr).toMatch(/ECONNREFUSED|127\.0\.0\.1:9/);
+    expect(existsSync(path.join(work.dir, 'install-fails', 'package.json'))).toBe(true);
+  });
+
+  it('a package manager that is not installed exits 3 naming it', async () => {
+    const result = await runCli(['pm-missing', '--yes', '--pm', 'bun', '--no-git', '--no-check'], {
+      cwd: work.dir,
+      env: cleanEnv({ PATH: path.dirname(process.execPath) === '/usr/bin' ? '/nonexistent' : path.dirname(process.execPath) }),
+    });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toMatch(/bun is not installed/);
+  });
+});
+
+describe('package', () => {
+  it('the bin shim refuses an old Node.js with a clear message', async () => {
+    const { execa } = await import('execa');
+    const fake = `data:text/javascript,Object.defineProperty(process,'versions',{value:{...process.versions,node:'18.20.0'}})`;
+    const result = await execa(process.execPath, ['--import', fake, cliBin, '--version'], { reject: false });
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toMatch(/needs Node\.js \^20\.19\.0 \|\| >=22\.12\.0/);
+  });
+
+  it('npm pack ships the bundle, the bin and the templates, nothing else', async () => {
+    const { execa } = await import('execa');
+    const { repoRoot } = await import('./helpers/cli.js');
+    const result = await execa('npm', ['pack', '--dry-run', '--json'], { cwd: repoRoot });
+    const files = (JSON.parse(String(result.stdout)) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    expect(files).toEqual(expect.arrayContaining(['bin/create-mcp-auth.js', 'dist/cli.js', 'package.json', 'README.md', 'templates/base/_gitignore', 'templates/express/src/server.ts']));
+    expect(files.filter((f) => /^(src|test|bench|scripts|\.ci)\//.test(f) || f.includes('node_modules'))).toEqual([]);
   });
 });

@@ -1,0 +1,47 @@
+// Benchmark: wall time of the self-check on an installed project: local
+// issuer start + server start (tsx) + every probe + the SDK client's OAuth
+// flow + shutdown, i.e. `create-mcp-auth check --project <dir>`.
+// Usage: npm run build && node bench/selfcheck.mjs [runs] [framework]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const runs = Math.max(5, Number(process.argv[2] ?? 7));
+const framework = process.argv[3] ?? 'express';
+const base = path.join(repo, '.cache', 'bench-selfcheck');
+const project = path.join(base, `${framework}-project`);
+const cli = path.join(repo, 'bin', 'create-mcp-auth.js');
+const env = { ...process.env, CI: 'true', npm_config_cache: path.join(repo, '.cache', 'npm') };
+
+if (!existsSync(path.join(project, 'node_modules'))) {
+  mkdirSync(base, { recursive: true });
+  execFileSync(process.execPath, [cli, project, '--framework', framework, '--yes', '--no-git', '--no-check', '--force'], { env, stdio: 'inherit' });
+}
+
+const times = [];
+for (let i = 0; i < runs + 1; i++) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, [cli, 'check', '--project', project, '--json'], { env, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`self-check failed (exit ${result.status}):\n${result.stderr}\n${result.stdout}`);
+  const report = JSON.parse(result.stdout);
+  if (i > 0) times.push({ wallMs: ms, probesMs: report.durationMs, probes: report.results.length });
+}
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const result = {
+  date: new Date().toISOString().slice(0, 10),
+  node: process.version,
+  framework,
+  runs,
+  probes: times[0].probes,
+  wallMedianMs: Math.round(median(times.map((t) => t.wallMs))),
+  wallMaxMs: Math.round(Math.max(...times.map((t) => t.wallMs))),
+  probesMedianMs: Math.round(median(times.map((t) => t.probesMs))),
+};
+console.log(JSON.stringify(result, null, 2));
+console.log(`self-check: median ${(result.wallMedianMs / 1000).toFixed(2)} s wall (target <= 5 s), probes alone ${(result.probesMedianMs / 1000).toFixed(2)} s`);
