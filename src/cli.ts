@@ -159,6 +159,11 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (error) {
     exitCode = exitCodeFor(error);
+    // --json promises one document on stdout, failures included.
+    if (argv.includes('--json') && exitCode !== EXIT.ok) {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stdout.write(`${JSON.stringify({ ok: false, exitCode, error: message.replace(/^error: /, '') }, null, 2)}\n`);
+    }
   }
   process.exitCode = exitCode;
 }

@@ -159,6 +159,12 @@ describe('create (no install)', () => {
     expect(existsSync(path.join(work.dir, 'bad'))).toBe(false);
   });
 
+  it('with --json, a failure is still one JSON document on stdout', async () => {
+    const result = await runCli(['bad', '--scopes', 'a"b', '--yes', '--json', ...QUIET], { cwd: work.dir });
+    expect(result.exitCode).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, exitCode: 2, error: expect.stringContaining('--scopes') });
+  });
+
   it('Scalekit mode: credentials from flags and env go to .env, the secret never to output', async () => {
     const secret = 'sk-$ecret"value';
     const result = await runCli(

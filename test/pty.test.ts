@@ -10,10 +10,10 @@ type Step = [waitFor: RegExp, keys: string];
  * step waits for text on the screen, then types keys. Returns the exit code,
  * what was shown, and what is left in the working directory.
  */
-async function drive(steps: Step[]) {
+async function drive(steps: Step[], args = '', inspect?: (dir: string) => Promise<void>) {
   const { dir, cleanup } = await tempDir('cma-pty-');
   try {
-    const child = execa('script', ['-qefc', `stty cols 100 rows 40; ${process.execPath} ${cliBin}`, '/dev/null'], {
+    const child = execa('script', ['-qefc', `stty cols 100 rows 40; ${process.execPath} ${cliBin} ${args}`, '/dev/null'], {
       cwd: dir,
       reject: false,
       env: cleanEnv({ TERM: 'xterm-256color' }),
@@ -40,6 +40,7 @@ async function drive(steps: Step[]) {
     });
     await done;
     const result = await child;
+    await inspect?.(dir);
     return { exitCode: result.exitCode, screen, files: await readdir(dir) };
   } finally {
     await cleanup();
@@ -62,5 +63,71 @@ describe('prompts on a terminal', () => {
     ]);
     expect(exitCode, screen).toBe(130);
     expect(files).toEqual([]);
+  });
+});
+
+describe('a whole interactive session', () => {
+  it('answers every question and writes the project', async () => {
+    let pkg: { name?: string } = {};
+    let tools = '';
+    const { exitCode, screen, files } = await drive(
+      [
+        [/Where should the project go/, 'chat-tools\r'],
+        [/Which framework/, '\x1b[B\r'], // arrow down: the second framework
+        [/Which OAuth scopes/, 'notes:read notes:write\r'],
+        [/Authorization server/, '\r'], // local issuer
+      ],
+      '--no-install --no-git --no-check',
+      async (dir) => {
+        const { readFile } = await import('node:fs/promises');
+        pkg = JSON.parse(await readFile(`${dir}/chat-tools/package.json`, 'utf8')) as { name?: string };
+        tools = await readFile(`${dir}/chat-tools/src/tools.ts`, 'utf8');
+      },
+    );
+    expect(exitCode, screen).toBe(0);
+    expect(files).toEqual(['chat-tools']);
+    expect(pkg.name).toBe('chat-tools');
+    expect(pkg).toHaveProperty('dependencies.fastify');
+    expect(tools).toContain('"notes:write"');
+  });
+
+  it('re-asks until an invalid scope is fixed', async () => {
+    const { exitCode, screen } = await drive([
+      [/Where should the project go/, 'fixme\r'],
+      [/Which framework/, '\r'],
+      [/Which OAuth scopes/, 'bad"scope\r'],
+      [/not a valid OAuth scope/, '\x03'],
+    ]);
+    expect(exitCode, screen).toBe(130);
+  });
+});
+
+describe('Scalekit answers on a terminal', () => {
+  it('masks the client secret and writes it only to .env', async () => {
+    const secret = 'sup3r-s3cret-value';
+    let env = '';
+    const { exitCode, screen } = await drive(
+      [
+        [/Where should the project go/, 'sk-proj\r'],
+        [/Which framework/, '\r'],
+        [/Which OAuth scopes/, '\r'],
+        [/Authorization server/, '\x1b[B\r'],
+        [/environment URL/, 'https://acme.scalekit.dev\r'],
+        [/client id/, 'skc_123\r'],
+        [/client secret/, `${secret}\r`],
+        [/Resource id/, 'res_123\r'],
+        [/Public URL of the MCP endpoint/, 'https://mcp.example.com/mcp\r'],
+      ],
+      '--no-install --no-git --no-check',
+      async (dir) => {
+        const { readFile } = await import('node:fs/promises');
+        env = await readFile(`${dir}/sk-proj/.env`, 'utf8');
+      },
+    );
+    expect(exitCode, screen).toBe(0);
+    expect(screen).not.toContain(secret);
+    expect(env).toContain(`SCALEKIT_CLIENT_SECRET='${secret}'`);
+    expect(env).toContain("SCALEKIT_RESOURCE_ID='res_123'");
+    expect(env).toContain("MCP_SERVER_URL='https://mcp.example.com/mcp'");
   });
 });
