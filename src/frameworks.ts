@@ -10,6 +10,8 @@ export interface Framework {
   display: string;
   /** One line for the prompt's hint. */
   hint: string;
+  /** A paragraph for the generated README about how this adapter works, if it needs one. */
+  readmeNote?: string;
   /** Folder under `templates/` overlaid on `templates/base/`. */
   templateDir: string;
   /**
@@ -45,6 +47,8 @@ export const FRAMEWORKS: readonly Framework[] = [
     name: 'fastmcp',
     display: 'FastMCP',
     hint: 'the fastmcp framework, with our auth core in front',
+    readmeNote:
+      "fastmcp's own HTTP layer cannot answer `403 insufficient_scope` for a tool call, put the CORS headers on every answer, or authenticate before reading the body. So `src/front.ts` is a small `node:http` front that applies the auth core and forwards the checked request to fastmcp, which listens on an internal loopback port. fastmcp's `authenticate` hook verifies the token again (one shared key cache), and its `canAccess` hides from `tools/list` the tools the token's scopes do not allow.",
     templateDir: 'fastmcp',
     detect: ['fastmcp'],
   },

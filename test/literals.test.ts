@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { envValue, mdCode, tsJson, tsString } from '../src/create/literals.js';
-import { createHandlebars } from '../src/create/render.js';
+import { createHandlebars } from '../src/create/template-engine.js';
 
 /** Evaluates a rendered module's `export const value = ...;` line as JavaScript. */
 async function evaluateModule(source: string): Promise<unknown> {

@@ -16,7 +16,7 @@ export interface PackageManagerCommands {
 /** Everything a template may read. User values in it reach files only through the literal helpers. */
 export interface RenderContext {
   projectName: string;
-  framework: { name: string; display: string };
+  framework: { name: string; display: string; note: string };
   scopes: string[];
   tools: ExampleTool[];
   port: number;
@@ -64,7 +64,7 @@ export function exampleToolsFor(scopes: string[]): ExampleTool[] {
 export function renderContext(options: CreateOptions): RenderContext {
   return {
     projectName: options.packageName,
-    framework: { name: options.framework.name, display: options.framework.display },
+    framework: { name: options.framework.name, display: options.framework.display, note: options.framework.readmeNote ?? '' },
     scopes: options.scopes,
     tools: exampleToolsFor(options.scopes),
     port: options.port,
