@@ -1,6 +1,7 @@
 import { execa } from 'execa';
-import { expect } from 'vitest';
-import { cleanEnv, npmCacheDir, runCli } from './cli.js';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, npmCacheDir, runCli, tempDir } from './cli.js';
 
 export interface ProbeRow {
   id: string;
@@ -55,3 +56,30 @@ export const EXPECTED_PROBES = [
   'scope.insufficient', 'scope.granted',
   'flow.discovery', 'flow.registration', 'flow.authorization', 'flow.token', 'flow.tools-list', 'flow.tools-call', 'flow.step-up',
 ];
+
+/**
+ * The CI matrix row for one framework. Each framework has its own test file
+ * calling this, so vitest runs two frameworks at a time on two cores.
+ */
+export function frameworkSuite(framework: string): void {
+  // Scopes with characters that must not break the generated code: $ { } * / '
+  const scopes = "todo:read,todo:write,a$b{c}*/d'e";
+  describe(`${framework}: scaffold, install, self-check, typecheck, own tests`, () => {
+    let work: { dir: string; cleanup: () => Promise<void> };
+    const root = () => path.join(work.dir, `${framework}-project`);
+    beforeAll(async () => {
+      work = await tempDir(`cma-${framework}-`);
+    });
+    afterAll(() => work.cleanup());
+
+    it('create installs the project and its self-check passes every probe, OAuth flow included', async () => {
+      const { ids } = await scaffoldInstallAndCheck(framework, root(), scopes);
+      expect(ids).toEqual(expect.arrayContaining(EXPECTED_PROBES));
+    }, 600_000);
+
+    it('typechecks with tsc --noEmit and passes its own tests', async () => {
+      const output = await typecheckAndTest(root());
+      expect(output).toMatch(/passed/);
+    }, 600_000);
+  });
+}
