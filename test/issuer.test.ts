@@ -1022,7 +1022,8 @@ describe("lifecycle", () => {
     const started = Date.now();
     await issuer.close();
     await issuer.close(); // idempotent
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Not a speed target: a server that waited for the idle socket would take Node's 5 s keep-alive timeout.
+    expect(Date.now() - started).toBeLessThan(3000);
     await expect(fetch(issuer.jwksUri)).rejects.toThrow();
   });
 
