@@ -21,15 +21,20 @@ async function drive(steps: Step[], args = '', inspect?: (dir: string) => Promis
       timeout: 30_000,
     });
     let screen = '';
+    // Only what appeared since the last keys were typed is matched, so a
+    // step cannot fire on text of an earlier prompt (like an option's hint).
+    let sinceTyped = '';
     let next = 0;
     const done = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`step ${next} not reached; screen:\n${screen}`)), 20_000);
       child.stdout!.on('data', (chunk: Buffer) => {
         screen += chunk.toString();
+        sinceTyped += chunk.toString();
         const step = steps[next];
-        if (step && step[0].test(screen)) {
+        if (step && step[0].test(sinceTyped)) {
           next++;
           screen += '\n<<typed>>\n';
+          sinceTyped = '';
           child.stdin!.write(step[1]);
           if (next === steps.length) {
             clearTimeout(timer);
@@ -112,10 +117,10 @@ describe('Scalekit answers on a terminal', () => {
         [/Which framework/, '\r'],
         [/Which OAuth scopes/, '\r'],
         [/Authorization server/, '\x1b[B\r'],
-        [/environment URL/, 'https://acme.scalekit.dev\r'],
-        [/client id/, 'skc_123\r'],
-        [/client secret/, `${secret}\r`],
-        [/Resource id/, 'res_123\r'],
+        [/Scalekit environment URL/, 'https://acme.scalekit.dev\r'],
+        [/Scalekit client id/, 'skc_123\r'],
+        [/Scalekit client secret/, `${secret}\r`],
+        [/Resource id of this MCP server/, 'res_123\r'],
         [/Public URL of the MCP endpoint/, 'https://mcp.example.com/mcp\r'],
       ],
       '--no-install --no-git --no-check',
