@@ -276,6 +276,24 @@ describe("signing keys", () => {
     for (let i = 0; i < 5; i++) expect((await rpc(server, call("whoami"), await mint({ kid: `forged-${i}` }))).status).toBe(401);
     expect(issuer.keysRequests - before).toBe(1);
   });
+
+  it("remembers a verified token only until it expires", async () => {
+    const server = await start();
+    const token = await mint({ expiresIn: 2 });
+    expect((await rpc(server, call("whoami"), token)).status).toBe(200);
+    expect((await rpc(server, call("whoami"), token)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect((await rpc(server, call("whoami"), token)).status).toBe(401);
+  });
+
+  it("forgets remembered tokens when the key set is refreshed", async () => {
+    const server = await start(configFor(), 0);
+    const old = await mint();
+    expect((await rpc(server, call("whoami"), old)).status).toBe(200);
+    await issuer.rotate(); // the old key leaves the key set
+    expect((await rpc(server, call("whoami"), await mint())).status).toBe(200);
+    expect((await rpc(server, call("whoami"), old)).status).toBe(401);
+  });
 });
 
 function b64(value: unknown): string {

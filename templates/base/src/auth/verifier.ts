@@ -25,6 +25,10 @@ export interface ScalekitVerifierOptions {
   fetchTimeoutMs?: number;
   /** Where operational errors go (never token content). Default console.error. */
   log?: (line: string) => void;
+  /** How long a verified token is remembered (never past its `exp`). Default 60 s; 0 turns the cache off. */
+  cacheTtlMs?: number;
+  /** How many verified tokens are remembered at most. Default 1000. */
+  cacheMaxEntries?: number;
 }
 
 type Claims = Record<string, unknown>;
@@ -49,6 +53,10 @@ export class ScalekitTokenVerifier implements TokenVerifier {
   private readonly refreshCooldownMs: number;
   private readonly fetchTimeoutMs: number;
   private readonly log: (line: string) => void;
+  private readonly cacheTtlMs: number;
+  private readonly cacheMaxEntries: number;
+  /** Verified tokens, oldest first (a Map keeps insertion order), each with the time it stops counting. */
+  private readonly verified = new Map<string, { token: VerifiedToken; until: number }>();
 
   constructor(
     private readonly config: Config,
@@ -57,17 +65,47 @@ export class ScalekitTokenVerifier implements TokenVerifier {
     this.refreshCooldownMs = options.refreshCooldownMs ?? 10_000;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? 5_000;
     this.log = options.log ?? ((line) => console.error(line));
+    this.cacheTtlMs = options.cacheTtlMs ?? 60_000;
+    this.cacheMaxEntries = options.cacheMaxEntries ?? 1000;
     this.client = this.newClient();
   }
 
   async verify(token: string): Promise<VerifiedToken> {
     checkShape(token);
+    const cached = this.fromCache(token);
+    if (cached) return cached;
     let result = await this.attempt(token);
     if ("error" in result && result.error.reason === "unknown_key" && this.refreshKeys(result.client)) {
       result = await this.attempt(token);
     }
     if ("error" in result) throw result.error;
-    return this.checkClaims(token, result.claims);
+    const verified = this.checkClaims(token, result.claims);
+    this.remember(verified);
+    return verified;
+  }
+
+  /**
+   * Clients send the same token with every request until it expires, and
+   * checking an RS256 signature is most of the cost of authorizing one. A
+   * token that passed is remembered for a short while, never past its `exp`;
+   * the cache is dropped whenever the key set is refreshed.
+   */
+  private fromCache(token: string): VerifiedToken | undefined {
+    const entry = this.verified.get(token);
+    if (!entry) return undefined;
+    this.verified.delete(token);
+    if (Date.now() >= entry.until) return undefined;
+    this.verified.set(token, entry); // most recently used goes last
+    return entry.token;
+  }
+
+  private remember(verified: VerifiedToken): void {
+    if (this.cacheTtlMs <= 0) return;
+    const until = Math.min(Date.now() + this.cacheTtlMs, verified.expiresAt * 1000);
+    this.verified.set(verified.token, { token: verified, until });
+    while (this.verified.size > this.cacheMaxEntries) {
+      this.verified.delete(this.verified.keys().next().value as string);
+    }
   }
 
   /** One validateToken call. While the key set is not loaded, calls go one at a time. */
@@ -117,6 +155,7 @@ export class ScalekitTokenVerifier implements TokenVerifier {
     this.lastRefresh = now;
     this.client = this.newClient();
     this.keysLoaded = false;
+    this.verified.clear(); // tokens signed by a key that left the set must not outlive it
     return true;
   }
 
