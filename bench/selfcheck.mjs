@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeSection } from './results-file.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Math.max(5, Number(process.argv[2] ?? 7));
@@ -45,3 +46,21 @@ const result = {
 };
 console.log(JSON.stringify(result, null, 2));
 console.log(`self-check: median ${(result.wallMedianMs / 1000).toFixed(2)} s wall (target <= 5 s), probes alone ${(result.probesMedianMs / 1000).toFixed(2)} s`);
+
+if (!process.argv.includes('--no-write')) {
+  writeSection(`## Self-check time (bench/selfcheck.mjs)
+
+Wall time of \`create-mcp-auth check --project <dir>\` on an installed ${framework} project: start the local
+issuer, start the generated server (tsx), wait for it, run all ${result.probes} probes (minted-token battery and the
+official SDK client's OAuth flow included), stop both. Median of ${runs} runs after one warm-up. Target: at most 5 s.
+
+- Date: ${result.date}; Node ${result.node}; 2 shared cores
+- Command: \`npm run build && node bench/selfcheck.mjs ${runs} ${framework}\`
+
+| measure | median | max | target |
+|---|---:|---:|---|
+| whole self-check, wall | ${(result.wallMedianMs / 1000).toFixed(2)} s | ${(result.wallMaxMs / 1000).toFixed(2)} s | ${result.wallMedianMs <= 5000 ? 'met' : 'missed'} (<= 5 s) |
+| probes and OAuth flow alone | ${(result.probesMedianMs / 1000).toFixed(2)} s | | |
+
+Most of the rest is starting the generated server under tsx (TypeScript compiled on the fly).`);
+}

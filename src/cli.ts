@@ -2,6 +2,10 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { CliError, EXIT } from './errors.js';
 import { FRAMEWORKS } from './frameworks.js';
 import type { CreateFlags } from './create/options.js';
+// create is the default command and the one that must start fast: bundled into
+// the entry chunk rather than loaded as one more file. Everything heavier
+// (prompts, execa, the issuer, the check with the MCP SDK client) stays lazy.
+import { runCreate } from './create/index.js';
 
 const VERSION = '0.1.0';
 
@@ -81,7 +85,6 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride();
 
   const runCreateAction = async (dir: string | undefined, opts: Record<string, unknown>) => {
-    const { runCreate } = await import('./create/index.js');
     setExit(await runCreate(createFlags(dir, opts)));
   };
   addCreateOptions(program).action(runCreateAction);

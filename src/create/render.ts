@@ -159,15 +159,18 @@ export async function renderProject(options: CreateOptions, root = templatesRoot
   const layers = ['base', options.framework.templateDir].map((layer) => path.join(root, layer));
   const files = new Map<string, ProjectFile>();
 
-  for (const layer of layers) {
-    for (const rel of await listFiles(layer)) {
-      if (META_FILES.has(rel)) continue;
-      const raw = await readFile(path.join(layer, rel));
-      const out = outputPath(rel);
-      const templatePath = `${path.basename(layer)}/${rel}`;
-      const content = rel.endsWith('.hbs') ? Buffer.from(render(templatePath, raw.toString('utf8'), context)) : raw;
-      files.set(out, { path: out, content, mode: 0o644 });
-    }
+  // Read every layer's files at once; later layers override earlier ones.
+  const layerFiles = await Promise.all(
+    layers.map(async (layer) => {
+      const rels = (await listFiles(layer)).filter((rel) => !META_FILES.has(rel));
+      return Promise.all(rels.map(async (rel) => ({ layer, rel, raw: await readFile(path.join(layer, rel)) })));
+    }),
+  );
+  for (const { layer, rel, raw } of layerFiles.flat()) {
+    const out = outputPath(rel);
+    const templatePath = `${path.basename(layer)}/${rel}`;
+    const content = rel.endsWith('.hbs') ? Buffer.from(render(templatePath, raw.toString('utf8'), context)) : raw;
+    files.set(out, { path: out, content, mode: 0o644 });
   }
 
   const deps = await Promise.all(layers.map(readDeps));

@@ -80,12 +80,15 @@ export async function writeProject(root: string, files: ProjectFile[]): Promise<
 
   try {
     await mkdir(staging, { recursive: true });
-    for (const file of files) {
-      const dest = path.join(staging, file.path);
-      await mkdir(path.dirname(dest), { recursive: true });
-      await writeFile(dest, file.content, { mode: file.mode });
-      await chmod(dest, file.mode); // writeFile's mode is masked by umask
-    }
+    const dirs = [...new Set(files.map((file) => path.dirname(path.join(staging, file.path))))].sort();
+    for (const dir of dirs) await mkdir(dir, { recursive: true });
+    await Promise.all(
+      files.map(async (file) => {
+        const dest = path.join(staging, file.path);
+        await writeFile(dest, file.content, { mode: file.mode });
+        await chmod(dest, file.mode); // writeFile's mode is masked by umask
+      }),
+    );
     if (!targetExisted) {
       await rename(staging, root);
     } else {
