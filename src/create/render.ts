@@ -109,7 +109,7 @@ function envVariables(options: CreateOptions): EnvVariable[] {
     },
     {
       name: 'SCALEKIT_RESOURCE_ID',
-      comment: 'Resource id of this MCP server in Scalekit (MCP Servers > your server).',
+      comment: 'Resource id of this MCP server in Scalekit (MCP Servers > your server), res_... (or the resource URL).',
       example: 'res_1234567890',
       value: sk ? sk.resourceId : DEFAULTS.localResourceId,
     },

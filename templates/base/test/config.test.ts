@@ -24,6 +24,13 @@ describe("loadConfig", () => {
     });
   });
 
+  it("accepts a resource named by URL: it is an audience, and the environment is the authorization server", () => {
+    const config = loadConfig({ ...env, SCALEKIT_RESOURCE_ID: "https://mcp.example.com/api/mcp" });
+    expect(config.authorizationServer).toBe("https://acme.scalekit.dev");
+    expect(config.issuers).toEqual(["https://acme.scalekit.dev"]);
+    expect(config.audiences).toContain("https://mcp.example.com/api/mcp");
+  });
+
   it("listens on loopback only when the public URL is on localhost", () => {
     expect(loadConfig({ ...env, MCP_SERVER_URL: "http://localhost:3000/mcp" }).host).toBe("127.0.0.1");
     expect(loadConfig({ ...env, MCP_SERVER_URL: "http://localhost:3000/mcp", HOST: "0.0.0.0" }).host).toBe("0.0.0.0");
@@ -33,6 +40,7 @@ describe("loadConfig", () => {
     ["SCALEKIT_ENVIRONMENT_URL", { SCALEKIT_ENVIRONMENT_URL: "" }],
     ["SCALEKIT_ENVIRONMENT_URL", { SCALEKIT_ENVIRONMENT_URL: "http://acme.scalekit.dev" }],
     ["SCALEKIT_RESOURCE_ID", { SCALEKIT_RESOURCE_ID: "123" }],
+    ["SCALEKIT_RESOURCE_ID", { SCALEKIT_RESOURCE_ID: "http://mcp.example.com/mcp" }],
     ["MCP_SERVER_URL", { MCP_SERVER_URL: "mcp.example.com" }],
     ["MCP_SERVER_URL", { MCP_SERVER_URL: "https://mcp.example.com/mcp#x" }],
     ["MCP_SERVER_URL", { MCP_SERVER_URL: "http://mcp.example.com/mcp" }],

@@ -37,13 +37,17 @@ type Env = Record<string, string | undefined>;
 export function loadConfig(env: Env): Config {
   const environmentUrl = httpsUrl(env, "SCALEKIT_ENVIRONMENT_URL", "https://acme.scalekit.dev");
   const resourceId = required(env, "SCALEKIT_RESOURCE_ID", "res_1234567890");
-  if (!/^res_[A-Za-z0-9_-]+$/.test(resourceId)) {
-    throw new ConfigError("SCALEKIT_RESOURCE_ID", "must look like res_ followed by letters and digits", "res_1234567890");
+  const idIsUrl = /^https?:\/\//.test(resourceId);
+  if (idIsUrl) httpsUrl(env, "SCALEKIT_RESOURCE_ID", "res_1234567890");
+  else if (!/^res_[A-Za-z0-9_-]+$/.test(resourceId)) {
+    throw new ConfigError("SCALEKIT_RESOURCE_ID", "must look like res_ followed by letters and digits, or be a URL", "res_1234567890");
   }
   const server = new URL(httpsUrl(env, "MCP_SERVER_URL", "https://mcp.example.com/mcp"));
   const mcpPath = server.pathname.replace(/\/+$/, "") || "/";
   const resourceUrl = server.origin + (mcpPath === "/" ? "" : mcpPath);
-  const authorizationServer = `${environmentUrl}/resources/${resourceId}`;
+  // A res_ id has its own authorization server path; a resource named by URL
+  // is served by the environment's authorization server itself.
+  const authorizationServer = idIsUrl ? environmentUrl : `${environmentUrl}/resources/${resourceId}`;
 
   return {
     environmentUrl,
@@ -55,9 +59,9 @@ export function loadConfig(env: Env): Config {
     authorizationServer,
     // Scalekit signs MCP tokens with the environment URL as issuer today and is
     // moving to the per-resource issuer; accepting both keeps tokens valid across the switch.
-    issuers: [environmentUrl, authorizationServer],
+    issuers: [...new Set([environmentUrl, authorizationServer])],
     // Scalekit puts both the registered server URL and the resource id in `aud`.
-    audiences: [resourceUrl, `${resourceUrl}/`, resourceId],
+    audiences: [...new Set([resourceUrl, `${resourceUrl}/`, resourceId.replace(/\/+$/, ""), resourceId])],
     port: portNumber(env),
     host: optional(env, "HOST") ?? (isLoopback(server.hostname) ? "127.0.0.1" : undefined),
   };
