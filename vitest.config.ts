@@ -8,6 +8,7 @@ export default defineConfig({
     // End-to-end suites install real projects; run files in parallel only up
     // to the machine's two cores.
     maxWorkers: 2,
-    reporters: ['default'],
+    // The JSON report lets .ci/run print a plain 'N passed, N failed' closing line.
+    reporters: ['default', ['json', { outputFile: '.cache/vitest-report.json' }]],
   },
 });
