@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { envValue, mdCode, tsJson, tsString } from '../src/create/literals.js';
+import { envValue, jsonValue, mdCode, tsJson, tsString } from '../src/create/literals.js';
 import { createHandlebars } from '../src/create/template-engine.js';
 
 /** Evaluates a rendered module's `export const value = ...;` line as JavaScript. */
@@ -50,6 +50,40 @@ describe('tsJson', () => {
 
   it('refuses undefined', () => {
     expect(() => tsJson(undefined)).toThrow(TypeError);
+  });
+
+  it('keeps a "__proto__" key as a property, not the prototype', async () => {
+    const parsed = JSON.parse('{"__proto__":"x","nested":[{"__proto__":{"a":1}}]}');
+    const rendered = render('export const value = {{tsJson v}};\n', { v: parsed });
+    const back = (await evaluateModule(rendered)) as Record<string, unknown>;
+    expect(Object.keys(back)).toEqual(['__proto__', 'nested']);
+    expect(JSON.stringify(back)).toBe(JSON.stringify(parsed));
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+  });
+
+  it('round-trips any JSON value, "__proto__" keys included', async () => {
+    const key = fc.oneof(fc.constant('__proto__'), fc.string({ maxLength: 8 }));
+    const { value: json } = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(key, tie('value'), { maxKeys: 4 })),
+    }));
+    await fc.assert(
+      fc.asyncProperty(json, async (value) => {
+        const rendered = render('export const value = {{tsJson v}};\n', { v: value });
+        expect(JSON.stringify(await evaluateModule(rendered))).toBe(JSON.stringify(value));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('jsonValue', () => {
+  it('round-trips any JSON value through JSON.parse', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(JSON.parse(jsonValue(value))).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -19,11 +19,34 @@ export function tsString(value: string): string {
   return escapeSeparators(JSON.stringify(value)).replace(/</g, '\\u003c');
 }
 
-/** Any JSON value as a TypeScript expression (arrays, objects, strings, numbers). */
+/**
+ * Any JSON value as a TypeScript expression (arrays, objects, strings,
+ * numbers). Not plain JSON.stringify: in an object literal a `"__proto__"` key
+ * sets the prototype instead of a property, so it is written as a computed key.
+ */
 export function tsJson(value: unknown): string {
   const json = JSON.stringify(value);
   if (json === undefined) throw new TypeError('tsJson expects a JSON value');
-  return escapeSeparators(json).replace(/</g, '\\u003c');
+  return escapeSeparators(expression(JSON.parse(json))).replace(/</g, '\\u003c');
+}
+
+function expression(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(expression).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const members = Object.entries(value).map(([key, member]) => {
+      const name = key === '__proto__' ? `[${JSON.stringify(key)}]` : JSON.stringify(key);
+      return `${name}:${expression(member)}`;
+    });
+    return `{${members.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A JSON document value (for JSON files and JSON snippets in Markdown). */
+export function jsonValue(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) throw new TypeError('jsonValue expects a JSON value');
+  return escapeSeparators(json);
 }
 
 /** Inline code for Markdown: a backtick fence longer than any run inside. */
