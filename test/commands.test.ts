@@ -86,6 +86,16 @@ describe('check subcommand', () => {
     expect(report.results.find((r) => r.id === 'challenge.no-token')?.status).toBe('fail');
   });
 
+  it('takes a token from MCP_AUTH_TOKEN for the authorized tools/list', async () => {
+    const token = await issuer.mint({ audience: [good.url, issuer.resourceId], scopes: ['todo:read', 'todo:write'] });
+    const withToken = await runCli(['check', good.url, '--json'], { env: cleanEnv({ MCP_AUTH_TOKEN: token }) });
+    expect(withToken.exitCode, withToken.stderr).toBe(0);
+    const statusOf = (out: string, id: string) => (JSON.parse(out) as { results: { id: string; status: string }[] }).results.find((r) => r.id === id)?.status;
+    expect(statusOf(withToken.stdout, 'mcp.authorized')).toBe('pass');
+    const without = await runCli(['check', good.url, '--json']);
+    expect(statusOf(without.stdout, 'mcp.authorized')).toBe('skip');
+  });
+
   it('usage errors exit 2', async () => {
     expect((await runCli(['check'])).exitCode).toBe(2);
     expect((await runCli(['check', 'ftp://example.com/mcp'])).exitCode).toBe(2);
