@@ -34,6 +34,24 @@ export function rpcError(code: number, message: string) {
 /** Stateless server: no SSE stream to open (GET) and no session to end (DELETE). */
 export const METHOD_NOT_ALLOWED = rpcError(-32000, "Method not allowed: send JSON-RPC with POST");
 
+export const INTERNAL_ERROR = rpcError(-32603, "Internal error");
+
+/** A body the server will not run: every adapter answers it the same way, never with a 500. */
+export interface BodyError {
+  status: 400 | 413 | 415;
+  body: ReturnType<typeof rpcError>;
+}
+
+export const BODY_TOO_LARGE: BodyError = { status: 413, body: rpcError(-32600, `Request body larger than ${MAX_BODY_BYTES} bytes`) };
+export const BODY_NOT_JSON: BodyError = { status: 400, body: rpcError(-32700, "Parse error: invalid JSON") };
+// Only a body parsed as JSON reaches the transport, so the scope check saw what runs.
+export const BODY_WRONG_TYPE: BodyError = { status: 415, body: rpcError(-32000, "Content-Type must be application/json") };
+
+/** `application/json`, with or without parameters such as charset. */
+export function isJsonContentType(value: string | null | undefined): boolean {
+  return value?.split(";", 1)[0]?.trim().toLowerCase() === "application/json";
+}
+
 /** The URL a listening socket answers on, for logs. */
 export function listenUrl(address: AddressInfo): string {
   const host =

@@ -14,8 +14,12 @@ import {
   mcpCorsHeaders,
   mcpPreflightHeaders,
   METHOD_NOT_ALLOWED,
-  rpcError,
+  BODY_NOT_JSON,
+  BODY_TOO_LARGE,
+  BODY_WRONG_TYPE,
+  INTERNAL_ERROR,
   type AppOptions,
+  type BodyError,
   type RunningServer,
 } from "./http.js";
 import { createMcpServer } from "./mcp.js";
@@ -55,7 +59,7 @@ export function createApp(config: Config, options: AppOptions = {}): express.Exp
       if (req.method !== "POST") return void res.set("Allow", "POST, OPTIONS").status(405).json(METHOD_NOT_ALLOWED);
 
       const bodyError = await readJson(parseJson, req, res);
-      if (bodyError) return void res.status(bodyError.status).json(rpcError(bodyError.code, bodyError.message));
+      if (bodyError) return void res.status(bodyError.status).json(bodyError.body);
 
       // The scopes a tool needs are checked here: a tool handler cannot answer 403.
       const authorized = auth.authorize(authenticated.value, req.body);
@@ -107,17 +111,14 @@ function sendChallenge(res: Response, challenge: Challenge): void {
   res.status(challenge.status).set(challenge.headers).json(challenge.body);
 }
 
-type BodyError = { status: number; code: number; message: string };
-
 /** Parses the JSON body; a bad body is a JSON-RPC error, not a 500. */
 function readJson(parser: RequestHandler, req: Request, res: Response): Promise<BodyError | undefined> {
   return new Promise((resolve) => {
     parser(req, res, (error?: unknown) => {
       const type = (error as { type?: unknown } | undefined)?.type;
-      if (type === "entity.too.large") resolve({ status: 413, code: -32600, message: `Request body larger than ${MAX_BODY_BYTES} bytes` });
-      else if (error) resolve({ status: 400, code: -32700, message: "Parse error: invalid JSON" });
-      // Only a body we parsed reaches the transport, so the scope check saw what runs.
-      else if (req.body === undefined) resolve({ status: 415, code: -32000, message: "Content-Type must be application/json" });
+      if (type === "entity.too.large") resolve(BODY_TOO_LARGE);
+      else if (error) resolve(BODY_NOT_JSON);
+      else if (req.body === undefined) resolve(BODY_WRONG_TYPE);
       else resolve(undefined);
     });
   });
@@ -126,5 +127,5 @@ function readJson(parser: RequestHandler, req: Request, res: Response): Promise<
 const errorHandler: ErrorRequestHandler = (error, _req, res, _next) => {
   console.error(`[server] ${error instanceof Error ? error.message : String(error)}`);
   if (res.headersSent) return void res.end();
-  res.status(500).json(rpcError(-32603, "Internal error"));
+  res.status(500).json(INTERNAL_ERROR);
 };

@@ -20,8 +20,12 @@ import {
   mcpCorsHeaders,
   mcpPreflightHeaders,
   METHOD_NOT_ALLOWED,
-  rpcError,
+  BODY_NOT_JSON,
+  BODY_TOO_LARGE,
+  BODY_WRONG_TYPE,
+  INTERNAL_ERROR,
   type AppOptions,
+  type BodyError,
   type RunningServer,
 } from "./http.js";
 import { createMcpServer } from "./mcp.js";
@@ -29,7 +33,6 @@ import { createMcpServer } from "./mcp.js";
 export type { AppOptions, RunningServer };
 
 const NOT_FOUND = { error: "not_found" };
-const UNSUPPORTED_MEDIA_TYPE = rpcError(-32000, "Content-Type must be application/json");
 
 export function createApp(config: Config, options: AppOptions = {}): FastifyInstance {
   const auth = createAuthorizer(config, options.verifier ?? new ScalekitTokenVerifier(config));
@@ -83,8 +86,7 @@ export function createApp(config: Config, options: AppOptions = {}): FastifyInst
       },
       // With the parsed body: the scopes a tool needs are checked here, as a tool handler cannot answer 403.
       preHandler: async (request, reply) => {
-        // Only a body we parsed reaches the transport, so the scope check saw what runs.
-        if (request.body === undefined) return reply.code(415).send(UNSUPPORTED_MEDIA_TYPE);
+        if (request.body === undefined) return sendBodyError(reply, BODY_WRONG_TYPE);
         const authorized = auth.authorize(tokens.get(request)!, request.body);
         if (!authorized.ok) return sendChallenge(reply, authorized.challenge);
         Object.assign(request.raw, { auth: authorized.value }); // tool handlers see it as extra.authInfo
@@ -115,9 +117,9 @@ export function createApp(config: Config, options: AppOptions = {}): FastifyInst
   // Fastify's body parser errors become JSON-RPC errors; anything else is a 500 without a stack.
   app.setErrorHandler((error, _request, reply) => {
     const status = (error as { statusCode?: number }).statusCode ?? 500;
-    if (status === 413) return reply.code(413).send(rpcError(-32600, `Request body larger than ${MAX_BODY_BYTES} bytes`));
-    if (status === 415) return reply.code(415).send(UNSUPPORTED_MEDIA_TYPE);
-    if (status >= 400 && status < 500) return reply.code(400).send(rpcError(-32700, "Parse error: invalid JSON"));
+    if (status === 413) return sendBodyError(reply, BODY_TOO_LARGE);
+    if (status === 415) return sendBodyError(reply, BODY_WRONG_TYPE);
+    if (status >= 400 && status < 500) return sendBodyError(reply, BODY_NOT_JSON);
     return reply.code(500).send(internalError(error));
   });
   return app;
@@ -161,7 +163,11 @@ function sendChallenge(reply: FastifyReply, challenge: Challenge): FastifyReply 
   return reply.code(challenge.status).headers(challenge.headers).send(challenge.body);
 }
 
+function sendBodyError(reply: FastifyReply, error: BodyError): FastifyReply {
+  return reply.code(error.status).send(error.body);
+}
+
 function internalError(error: unknown) {
   console.error(`[server] ${error instanceof Error ? error.message : String(error)}`);
-  return rpcError(-32603, "Internal error");
+  return INTERNAL_ERROR;
 }

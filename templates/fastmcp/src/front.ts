@@ -12,7 +12,18 @@ import type { Authorizer } from "./auth/authorize.js";
 import type { Challenge } from "./auth/challenge.js";
 import type { Config } from "./auth/config.js";
 import { metadataHeaders, prmPaths, protectedResourceMetadata } from "./auth/metadata.js";
-import { MAX_BODY_BYTES, mcpCorsHeaders, mcpPreflightHeaders, METHOD_NOT_ALLOWED, rpcError } from "./http.js";
+import {
+  BODY_NOT_JSON,
+  BODY_TOO_LARGE,
+  BODY_WRONG_TYPE,
+  INTERNAL_ERROR,
+  isJsonContentType,
+  MAX_BODY_BYTES,
+  mcpCorsHeaders,
+  mcpPreflightHeaders,
+  METHOD_NOT_ALLOWED,
+  type BodyError,
+} from "./http.js";
 
 /** Where fastmcp listens: loopback only, reached through this front alone. */
 export interface Upstream {
@@ -62,7 +73,7 @@ export function createFront(config: Config, auth: Authorizer, upstream: Upstream
     if (req.method !== "POST") return send(res, 405, METHOD_NOT_ALLOWED, { ...mcpCorsHeaders, Allow: "POST, OPTIONS" });
 
     const body = await readJson(req);
-    if (!body.ok) return send(res, body.status, rpcError(body.code, body.message), mcpCorsHeaders);
+    if (!body.ok) return send(res, body.error.status, body.error.body, mcpCorsHeaders);
 
     // The scopes a tool needs are checked here: a tool handler cannot answer 403.
     const authorized = auth.authorize(authenticated.value, body.value);
@@ -76,7 +87,7 @@ export function createFront(config: Config, auth: Authorizer, upstream: Upstream
     handle(req, res).catch((error: unknown) => {
       console.error(`[server] ${error instanceof Error ? error.message : String(error)}`);
       if (res.headersSent) return void res.destroy();
-      send(res, 500, rpcError(-32603, "Internal error"), mcpCorsHeaders);
+      send(res, 500, INTERNAL_ERROR, mcpCorsHeaders);
     });
   };
 }
@@ -100,10 +111,10 @@ function sendChallenge(res: ServerResponse, challenge: Challenge): void {
   send(res, challenge.status, challenge.body, { ...mcpCorsHeaders, ...challenge.headers });
 }
 
-type Body = { ok: true; value: unknown; raw: Buffer } | { ok: false; status: 400 | 413 | 415; code: number; message: string };
+type Body = { ok: true; value: unknown; raw: Buffer } | { ok: false; error: BodyError };
 
-const TOO_LARGE = { ok: false, status: 413, code: -32600, message: `Request body larger than ${MAX_BODY_BYTES} bytes` } as const;
-const NOT_JSON = { ok: false, status: 400, code: -32700, message: "Parse error: invalid JSON" } as const;
+const TOO_LARGE = { ok: false, error: BODY_TOO_LARGE } as const;
+const NOT_JSON = { ok: false, error: BODY_NOT_JSON } as const;
 
 /**
  * Reads the JSON body, keeping at most MAX_BODY_BYTES of it; a bad body is a
@@ -111,10 +122,7 @@ const NOT_JSON = { ok: false, status: 400, code: -32700, message: "Parse error: 
  * so the client gets the 413 on a connection still in a clean state.
  */
 function readJson(req: IncomingMessage): Promise<Body> {
-  const type = req.headers["content-type"]?.split(";", 1)[0]?.trim().toLowerCase();
-  if (type !== "application/json") {
-    return Promise.resolve({ ok: false, status: 415, code: -32000, message: "Content-Type must be application/json" });
-  }
+  if (!isJsonContentType(req.headers["content-type"])) return Promise.resolve({ ok: false, error: BODY_WRONG_TYPE });
   if (Number(req.headers["content-length"]) > MAX_BODY_BYTES) return Promise.resolve(TOO_LARGE);
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];

@@ -14,8 +14,13 @@ import {
   mcpCorsHeaders,
   mcpPreflightHeaders,
   METHOD_NOT_ALLOWED,
-  rpcError,
+  BODY_NOT_JSON,
+  BODY_TOO_LARGE,
+  BODY_WRONG_TYPE,
+  INTERNAL_ERROR,
+  isJsonContentType,
   type AppOptions,
+  type BodyError,
   type RunningServer,
 } from "./http.js";
 import { createMcpServer } from "./mcp.js";
@@ -52,7 +57,7 @@ export function createApp(config: Config, options: AppOptions = {}): Hono {
       if (c.req.method !== "POST") return c.json(METHOD_NOT_ALLOWED, 405, { ...mcpCorsHeaders, Allow: "POST, OPTIONS" });
 
       const body = await readJson(c.req.raw);
-      if (!body.ok) return c.json(rpcError(body.code, body.message), body.status, mcpCorsHeaders);
+      if (!body.ok) return c.json(body.error.body, body.error.status, mcpCorsHeaders);
 
       // The scopes a tool needs are checked here: a tool handler cannot answer 403.
       const authorized = auth.authorize(authenticated.value, body.value);
@@ -76,7 +81,7 @@ export function createApp(config: Config, options: AppOptions = {}): Hono {
   app.notFound((c) => c.json({ error: "not_found" }, 404));
   app.onError((error, c) => {
     console.error(`[server] ${error.message}`);
-    return c.json(rpcError(-32603, "Internal error"), 500);
+    return c.json(INTERNAL_ERROR, 500);
   });
   return app;
 }
@@ -113,13 +118,12 @@ function sendChallenge(c: Context, challenge: Challenge): Response {
   return c.json(challenge.body, challenge.status, { ...mcpCorsHeaders, ...challenge.headers });
 }
 
-type Body = { ok: true; value: unknown } | { ok: false; status: 400 | 413 | 415; code: number; message: string };
+type Body = { ok: true; value: unknown } | { ok: false; error: BodyError };
 
 /** Reads the JSON body, at most MAX_BODY_BYTES of it; a bad body is a JSON-RPC error, not a 500. */
 async function readJson(request: Request): Promise<Body> {
-  const type = request.headers.get("content-type")?.split(";", 1)[0]?.trim().toLowerCase();
-  if (type !== "application/json") return { ok: false, status: 415, code: -32000, message: "Content-Type must be application/json" };
-  const tooLarge = { ok: false, status: 413, code: -32600, message: `Request body larger than ${MAX_BODY_BYTES} bytes` } as const;
+  if (!isJsonContentType(request.headers.get("content-type"))) return { ok: false, error: BODY_WRONG_TYPE };
+  const tooLarge = { ok: false, error: BODY_TOO_LARGE } as const;
   if (Number(request.headers.get("content-length")) > MAX_BODY_BYTES) return tooLarge;
   try {
     const chunks: Uint8Array[] = [];
@@ -129,9 +133,8 @@ async function readJson(request: Request): Promise<Body> {
       if (size > MAX_BODY_BYTES) return tooLarge;
       chunks.push(chunk);
     }
-    // Only a body we parsed reaches the transport, so the scope check saw what runs.
     return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString("utf8")) };
   } catch {
-    return { ok: false, status: 400, code: -32700, message: "Parse error: invalid JSON" };
+    return { ok: false, error: BODY_NOT_JSON };
   }
 }
