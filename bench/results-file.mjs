@@ -1,4 +1,5 @@
-// Writes one `## ...` section of bench/RESULTS.md, keeping the others.
+// What the benchmarks report with: the median, and one `## ...` section of
+// bench/RESULTS.md each (the others are kept).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,4 +22,9 @@ export function writeSection(section, file = RESULTS_FILE) {
     text = `${text.replace(/\n*$/, '')}\n`;
   }
   writeFileSync(file, text);
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSection } from './results-file.mjs';
+import { median, writeSection } from './results-file.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Math.max(10, Number(process.argv[2] ?? 15));
@@ -28,10 +28,6 @@ function time(args, cwd) {
   if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
   return ms;
 }
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const ours = [];
 const vite = [];

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSection } from './results-file.mjs';
+import { median, writeSection } from './results-file.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Math.max(5, Number(process.argv[2] ?? 7));
@@ -30,10 +30,6 @@ for (let i = 0; i < runs + 1; i++) {
   const report = JSON.parse(result.stdout);
   if (i > 0) times.push({ wallMs: ms, probesMs: report.durationMs, probes: report.results.length });
 }
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const result = {
   date: new Date().toISOString().slice(0, 10),
   node: process.version,

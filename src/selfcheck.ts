@@ -18,7 +18,7 @@ export function freePort(): Promise<number> {
 const READY_TIMEOUT_MS = 30_000;
 
 /** Polls the server's public metadata document until it answers, the process dies, or time runs out. */
-async function waitForServer(url: string, child: ResultPromise, log: () => string): Promise<void> {
+export async function waitForServer(url: string, child: ResultPromise, log: () => string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let exited = false;
   child.then(

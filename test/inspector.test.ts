@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIssuer } from '../src/issuer/index.js';
 import type { LocalIssuer } from '../src/issuer/index.js';
-import { freePort } from '../src/selfcheck.js';
+import { freePort, waitForServer } from '../src/selfcheck.js';
 import { repoRoot, runCli, tempDir } from './helpers/cli.js';
 import { installEnv } from './helpers/project.js';
 
@@ -48,12 +48,7 @@ describe('MCP Inspector CLI against a generated server', () => {
       reject: false,
       env: { SCALEKIT_ENVIRONMENT_URL: issuer.url, SCALEKIT_RESOURCE_ID: issuer.resourceId, MCP_SERVER_URL: serverUrl, PORT: String(port) },
     });
-    for (let i = 0; i < 200; i++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`).then((r) => r.ok, () => false);
-      if (ok) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('the generated server did not start');
+    await waitForServer(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, server, () => '');
   }, 600_000);
 
   afterAll(async () => {

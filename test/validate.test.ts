@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { exampleToolsFor } from '../src/create/context.js';
 import { openQuestions, packageManagerFromUserAgent, resolveOptions } from '../src/create/options.js';
 import {
-  isLoopbackHost,
   parsePort,
   parseScopes,
   toValidPackageName,
@@ -12,6 +11,7 @@ import {
   withoutTrailingSlash,
 } from '../src/create/validate.js';
 import { CliError } from '../src/errors.js';
+import { isLoopbackHost } from '../src/oauth-syntax.js';
 
 describe('package names', () => {
   it.each(['my-server', '@acme/mcp', 'a.b_c~d', 'x'])('accepts %s', (name) => {

@@ -27,7 +27,7 @@
 //               slows them down, so numbers of such a run are not recorded in RESULTS.md
 // --render-only re-render the RESULTS.md section from results.json (+ notes.md), measure nothing
 // Profiles: node bench/overhead/profile.mjs; verifier cost without HTTP: see verify-micro.ts.
-import { writeSection } from '../results-file.mjs';
+import { median, writeSection } from '../results-file.mjs';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
@@ -355,10 +355,6 @@ async function jwksBurst(name, cwd, entry, issuer) {
 }
 
 // ---------------------------------------------------------------- main
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main() {
   autocannon = ensureAutocannon();

@@ -3,6 +3,7 @@ import type { MintOptions } from "../issuer/types.js";
 import {
   type HttpResult,
   initializeRequest,
+  isSuccess,
   jsonRpc,
   mcpHeaders,
   request,
@@ -16,6 +17,15 @@ export interface ToolInfo {
   name: string;
   inputSchema?: unknown;
   annotations?: { destructiveHint?: boolean };
+}
+
+/** The tools of a tools/list result; undefined when it has no tools array. */
+export function toolsOf(result: Record<string, unknown> | undefined): ToolInfo[] | undefined {
+  const tools = result?.tools;
+  if (!Array.isArray(tools)) return undefined;
+  return tools
+    .filter((t) => typeof t?.name === "string")
+    .map((t) => ({ name: t.name as string, inputSchema: t.inputSchema, annotations: t.annotations }));
 }
 
 /** Tools the check may call with made-up arguments: not those marked destructive, unless the user chose one. */
@@ -148,7 +158,7 @@ export class CheckContext {
    */
   async exchange(authorization: string, method: string, params?: Record<string, unknown>): Promise<McpExchange> {
     const init = await this.post(authorization);
-    if (init.status < 200 || init.status > 299) return { stage: "initialize", response: init };
+    if (!isSuccess(init)) return { stage: "initialize", response: init };
     const sessionId = init.headers.get("mcp-session-id");
     const headers: Record<string, string> = sessionId ? { "Mcp-Session-Id": sessionId } : {};
     const notified = await this.post(authorization, {

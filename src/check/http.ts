@@ -163,6 +163,9 @@ export const initializeRequest = (): string =>
     clientInfo: { name: "create-mcp-auth-check", version: "1" },
   });
 
+/** A 2xx answer. */
+export const isSuccess = (r: HttpResult): boolean => r.status >= 200 && r.status < 300;
+
 /** "HTTP 401 (WWW-Authenticate: Bearer ...)": for reasons. */
 export function describeStatus(r: HttpResult): string {
   const www = r.headers.get("www-authenticate");

@@ -68,12 +68,14 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd()): Promis
   await writeProject(options.root, files);
   ui.success(`Wrote ${files.length} files to ${options.root} (${options.framework.display}, ${result.mode} mode)`);
 
-  // execa is loaded only when a child process is needed: --no-install --no-git stays fast.
-  const needsChildProcess = options.git || options.install;
-  const { installDependencies, initGit } = needsChildProcess ? await import('./install.js') : ({} as typeof import('./install.js'));
-  if (options.git) result.git = await initGit(options.root);
+  // install.js (and execa with it) loads only when a child process is needed.
+  if (options.git) {
+    const { initGit } = await import('./install.js');
+    result.git = await initGit(options.root);
+  }
 
   if (options.install) {
+    const { installDependencies } = await import('./install.js');
     await ui.step(`Installing dependencies with ${options.pm}`, 'Dependencies installed', () =>
       installDependencies(options.root, options.pm),
     );

@@ -4,15 +4,12 @@
  * and what to do) or undefined.
  */
 
+import { isLoopbackHost, SCOPE_TOKEN } from '../oauth-syntax.js';
+
 export interface Problem {
   /** The flag that sets the value, e.g. `--server-url`. */
   flag: string;
   message: string;
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 const NPM_NAME = /^(?:@[a-z0-9-*~][a-z0-9-*._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
@@ -41,8 +38,6 @@ export function toValidPackageName(name: string): string {
   return fixed || 'mcp-server';
 }
 
-/** RFC 6749 section 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 export function parseScopes(input: string): { scopes: string[]; error?: string } {
   const scopes = input.split(/[\s,]+/).filter(Boolean);

@@ -4,6 +4,7 @@
  * authentication at the token endpoint (none / client_secret_basic / client_secret_post).
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { isLoopbackHost, SCOPE_TOKEN } from "../oauth-syntax.js";
 import { OAuthError } from "./errors.js";
 
 export type AuthMethod = "none" | "client_secret_basic" | "client_secret_post";
@@ -27,12 +28,6 @@ const MAX_CLIENTS = 10_000;
 const CIMD_TIMEOUT_MS = 5_000;
 const CIMD_MAX_BYTES = 64 * 1024;
 const FORBIDDEN_SCHEMES = new Set(["javascript:", "data:", "vbscript:", "file:", "blob:", "about:", "filesystem:"]);
-const SCOPE_TOKEN_RE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.toLowerCase();
-  return h === "localhost" || h === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
 
 /** Returns a reason when the redirect URI is not acceptable. */
 export function redirectUriProblem(uri: unknown): string | undefined {
@@ -59,7 +54,7 @@ export function parseScope(scope: string | undefined): string[] | undefined {
   if (scope === undefined) return undefined;
   const parts = scope.split(" ").filter((s) => s !== "");
   for (const p of parts) {
-    if (!SCOPE_TOKEN_RE.test(p)) throw new OAuthError("invalid_scope", `malformed scope "${p}"`);
+    if (!SCOPE_TOKEN.test(p)) throw new OAuthError("invalid_scope", `malformed scope "${p}"`);
   }
   return [...new Set(parts)];
 }

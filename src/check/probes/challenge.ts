@@ -1,5 +1,5 @@
 /** The 401 challenge (RFC 6750 §3, RFC 9728 §5.1), where tokens may come from, and CORS on the endpoint. */
-import { type HttpResult, PROBE_ORIGIN, describeStatus, request } from "../http.js";
+import { type HttpResult, PROBE_ORIGIN, describeStatus, isSuccess, request } from "../http.js";
 import { fetchDocument, whyMissing } from "../metadata.js";
 import { type Outcome, type Probe, fail, pass, warn } from "../probe.js";
 import { bearerChallenge, isAbsoluteHttpUrl } from "../www-authenticate.js";
@@ -27,7 +27,7 @@ export const challengeNoToken: Probe = {
   rule: "RFC 9728 §5.1; RFC 6750 §3.1; MCP 2025-11-25 authorization: Protected Resource Metadata Discovery",
   async run(ctx) {
     const r = await ctx.post(undefined);
-    if (r.status >= 200 && r.status < 300) return fail(`initialize without a token answered HTTP ${r.status}: the endpoint is not protected`);
+    if (isSuccess(r)) return fail(`initialize without a token answered HTTP ${r.status}: the endpoint is not protected`);
     if (r.status !== 401) return fail(`expected 401, got ${describeStatus(r)}`);
     const problem = challengeProblem(r);
     if (problem) return fail(problem);
@@ -52,7 +52,7 @@ export const challengeNoToken: Probe = {
  * warning and the challenge's form is left to the challenge probes.
  */
 export function expectInvalidToken(r: HttpResult, what: string, strict = true): Outcome {
-  if (r.status >= 200 && r.status < 300) return fail(`${what} was accepted (HTTP ${r.status})`);
+  if (isSuccess(r)) return fail(`${what} was accepted (HTTP ${r.status})`);
   if (isServerError(r)) return fail(`${what}: HTTP ${r.status}, a server error instead of a 401 challenge`);
   if (r.status !== 401) return fail(`${what}: expected 401, got ${describeStatus(r)}`);
   const problem = strict ? challengeProblem(r) : undefined;
@@ -82,7 +82,7 @@ export const challengeQueryToken: Probe = {
     const url = new URL(ctx.endpoint);
     url.searchParams.set("access_token", token ?? "placeholder-token");
     const r = await ctx.post(undefined, { url: url.href });
-    if (r.status >= 200 && r.status < 300) return fail(`a token in ?access_token= was accepted (HTTP ${r.status})`);
+    if (isSuccess(r)) return fail(`a token in ?access_token= was accepted (HTTP ${r.status})`);
     if (isServerError(r)) return fail(`?access_token=: HTTP ${r.status}`);
     if (r.status !== 401) return fail(`?access_token=: expected 401, got ${describeStatus(r)}`);
     return pass(token ? `a valid token in ?access_token= got 401` : `?access_token= got 401 (with a placeholder token: give --token or --issuer to try a valid one)`);
@@ -110,7 +110,7 @@ export const corsEndpoint: Probe = {
         "Access-Control-Request-Headers": "authorization,content-type,mcp-protocol-version",
       },
     });
-    if (pre.status < 200 || pre.status > 299) return fail(`preflight OPTIONS ${ctx.endpoint}: HTTP ${pre.status}`);
+    if (!isSuccess(pre)) return fail(`preflight OPTIONS ${ctx.endpoint}: HTTP ${pre.status}`);
     if (!pre.headers.get("access-control-allow-origin")) return fail("preflight: no Access-Control-Allow-Origin");
     const allowed = headerList(pre.headers.get("access-control-allow-headers"));
     // "*" does not cover Authorization (Fetch standard): it must be named.

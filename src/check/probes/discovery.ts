@@ -1,6 +1,6 @@
 /** Protected Resource Metadata (RFC 9728): where it is served, what it says, and that browsers may read it. */
 import type { CheckContext } from "../context.js";
-import { PROBE_ORIGIN, request } from "../http.js";
+import { PROBE_ORIGIN, isSuccess, request } from "../http.js";
 import { type FetchedDocument, type ProtectedResourceMetadata, whyMissing } from "../metadata.js";
 import { type Probe, Skip, fail, pass, warn } from "../probe.js";
 
@@ -128,7 +128,7 @@ export const prmCors: Probe = {
         "Access-Control-Request-Headers": "mcp-protocol-version",
       },
     });
-    if (pre.status < 200 || pre.status > 299) return fail(`OPTIONS ${d.url} (preflight): HTTP ${pre.status}`);
+    if (!isSuccess(pre)) return fail(`OPTIONS ${d.url} (preflight): HTTP ${pre.status}`);
     if (!pre.headers.get("access-control-allow-origin")) return fail(`OPTIONS ${d.url} (preflight): no Access-Control-Allow-Origin`);
     const allowed = (pre.headers.get("access-control-allow-headers") ?? "").toLowerCase();
     if (allowed !== "*" && !allowed.split(",").map((h) => h.trim()).includes("mcp-protocol-version")) {

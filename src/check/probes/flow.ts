@@ -19,7 +19,6 @@ import { bearerChallenge } from "../www-authenticate.js";
 import { toolArguments } from "./scope.js";
 
 const REDIRECT_URL = "http://127.0.0.1:8976/oauth/callback";
-const FLOW_RULE = "MCP 2025-11-25 authorization: Authorization Flow Steps";
 
 interface AuthorizationAttempt {
   url: URL;

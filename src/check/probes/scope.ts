@@ -1,6 +1,6 @@
 /** Scopes per tool: a missing scope is 403 insufficient_scope naming it; the named scope then opens the tool. */
-import { type CheckContext, type McpExchange, type ToolInfo, callableTools } from "../context.js";
-import { describeStatus, jsonRpcResponse } from "../http.js";
+import { type CheckContext, type McpExchange, type ToolInfo, callableTools, toolsOf } from "../context.js";
+import { describeStatus, isSuccess, jsonRpcResponse } from "../http.js";
 import { minimalArguments } from "../mcp-client.js";
 import { type Probe, Skip, fail, pass, warn } from "../probe.js";
 import { bearerChallenge, isAbsoluteHttpUrl } from "../www-authenticate.js";
@@ -11,9 +11,9 @@ const MAX_TOOLS = 20;
 async function listTools(ctx: CheckContext): Promise<ToolInfo[]> {
   if (ctx.findings.tools) return ctx.findings.tools;
   const { response } = await ctx.exchange(`Bearer ${await ctx.mintedToken()}`, "tools/list");
-  const tools = jsonRpcResponse(response)?.result?.tools;
-  if (!Array.isArray(tools)) throw new Skip(`tools/list with a valid token failed (${describeStatus(response)})`);
-  return (ctx.findings.tools = tools.map((t) => ({ name: String(t?.name), inputSchema: t?.inputSchema, annotations: t?.annotations })));
+  const tools = toolsOf(jsonRpcResponse(response)?.result);
+  if (!tools) throw new Skip(`tools/list with a valid token failed (${describeStatus(response)})`);
+  return (ctx.findings.tools = tools);
 }
 
 export function toolArguments(ctx: CheckContext, tool: ToolInfo): Record<string, unknown> {
@@ -79,7 +79,7 @@ export const grantedScope: Probe = {
     const tool = (await listTools(ctx)).find((t) => t.name === scoped.name)!;
     const { stage, response } = await callTool(ctx, await ctx.mint({ scopes: scoped.scopes }), tool);
     if (response.status === 403) return fail(`tools/call ${tool.name} with scope "${scoped.scopes.join(" ")}" still got 403 (${describeStatus(response)})`);
-    if (response.status < 200 || response.status > 299) return fail(`${stage} with scope "${scoped.scopes.join(" ")}": ${describeStatus(response)}`);
+    if (!isSuccess(response)) return fail(`${stage} with scope "${scoped.scopes.join(" ")}": ${describeStatus(response)}`);
     const msg = jsonRpcResponse(response);
     if (msg?.error) return pass(`tools/call ${tool.name} passed authorization (JSON-RPC error ${msg.error.code}: ${msg.error.message})`);
     return pass(`tools/call ${tool.name} with scope "${scoped.scopes.join(" ")}": 200`);

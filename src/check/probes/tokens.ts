@@ -1,12 +1,11 @@
 /** The token battery: minted tokens of every bad shape get 401; good ones (rotated key, `bearer`) pass. */
 import { SignJWT, base64url, decodeJwt, decodeProtectedHeader, exportSPKI, importJWK, type JWK } from "jose";
-import { type CheckContext, NO_ISSUER } from "../context.js";
-import { type HttpResult, describeError, describeStatus, jsonRpcResponse, parseJsonObject, request } from "../http.js";
+import { type CheckContext, NO_ISSUER, toolsOf } from "../context.js";
+import { describeError, describeStatus, isSuccess, jsonRpcResponse, parseJsonObject, request } from "../http.js";
 import { type Outcome, type Probe, Skip, fail, pass, warn } from "../probe.js";
 import { expectInvalidToken } from "./challenge.js";
 
 const TOKEN_RULE = "MCP 2025-11-25 authorization: Token Handling (RFC 9068 §4, OAuth 2.1 §5.2)";
-const ok = (r: HttpResult): boolean => r.status >= 200 && r.status < 300;
 
 export const issuerReachable: Probe = {
   id: "issuer.reachable",
@@ -45,15 +44,13 @@ export const validToken: Probe = {
   async run(ctx) {
     const token = await ctx.mintedToken();
     const { stage, response } = await ctx.exchange(`Bearer ${token}`, "tools/list");
-    if (!ok(response)) return fail(`${stage} with a valid token: ${describeStatus(response)}`);
+    if (!isSuccess(response)) return fail(`${stage} with a valid token: ${describeStatus(response)}`);
     const msg = jsonRpcResponse(response);
     if (!msg) return fail(`tools/list answered HTTP ${response.status} without a JSON-RPC response`);
     if (msg.error) return fail(`tools/list: JSON-RPC error ${msg.error.code} ${msg.error.message}`);
-    const tools = msg.result?.tools;
-    if (!Array.isArray(tools)) return fail("tools/list result has no tools array");
-    ctx.findings.tools = tools
-      .filter((t) => typeof t?.name === "string")
-      .map((t) => ({ name: t.name as string, inputSchema: t.inputSchema, annotations: t.annotations }));
+    const tools = toolsOf(msg.result);
+    if (!tools) return fail("tools/list result has no tools array");
+    ctx.findings.tools = tools;
     return pass(`initialize + tools/list: 200, ${tools.length} tools`);
   },
 };
@@ -72,20 +69,20 @@ export const rotatedKey: Probe = {
     if (decodeProtectedHeader(token).kid !== kid) return fail(`the issuer did not sign with the new key ${kid}`);
     let r = await ctx.post(`Bearer ${token}`);
     let note = "";
-    if (!ok(r) && r.status < 500) {
+    if (!isSuccess(r) && r.status < 500) {
       // A short refetch cooldown is fine; a key set cached forever is not.
       await sleep(1100);
       r = await ctx.post(`Bearer ${token}`);
       note = " after a 1 s retry";
     }
     if (r.status >= 500) return fail(`a token with the rotated-in kid got HTTP ${r.status}, a server error`);
-    if (!ok(r)) {
+    if (!isSuccess(r)) {
       return fail(
         `a token with the rotated-in kid ${kid.slice(0, 12)}… got ${describeStatus(r)}: the server does not refetch its key set on an unknown kid (or waits longer than 1 s, like jose's default 30 s cooldown)`,
       );
     }
     const old = await ctx.post(`Bearer ${before}`);
-    if (!ok(old)) return fail(`after the rotation, a token signed by the previous (still published) key got ${describeStatus(old)}`);
+    if (!isSuccess(old)) return fail(`after the rotation, a token signed by the previous (still published) key got ${describeStatus(old)}`);
     return pass(`new kid accepted${note}; the previous key still works`);
   },
 };
@@ -197,7 +194,7 @@ function refusesCredentials(id: string, title: string, authorization: string, wh
     rule: "RFC 6750 §2.1, §3.1; RFC 9110 §11.6.1",
     async run(ctx) {
       const r = await ctx.post(authorization);
-      if (ok(r)) return fail(`${what} was accepted (HTTP ${r.status})`);
+      if (isSuccess(r)) return fail(`${what} was accepted (HTTP ${r.status})`);
       if (r.status >= 500) return fail(`${what}: HTTP ${r.status}, a server error`);
       if (r.status === 400) return warn(`${what}: HTTP 400 (allowed by RFC 6750 §3.1 as invalid_request, but a 401 challenge helps clients)`);
       if (r.status !== 401) return fail(`${what}: expected 401, got ${describeStatus(r)}`);
@@ -216,7 +213,7 @@ export const lowercaseBearer: Probe = {
   rule: "RFC 9110 §11.1 (auth schemes are case-insensitive); RFC 6750 §2.1",
   async run(ctx) {
     const r = await ctx.post(`bearer ${await ctx.mint()}`);
-    return ok(r) ? pass(`"bearer <valid token>": HTTP ${r.status}`) : fail(`"bearer <valid token>" got ${describeStatus(r)}`);
+    return isSuccess(r) ? pass(`"bearer <valid token>": HTTP ${r.status}`) : fail(`"bearer <valid token>" got ${describeStatus(r)}`);
   },
 };
 
@@ -230,7 +227,7 @@ export const oversizedToken: Probe = {
     try {
       const r = await ctx.post(`Bearer ${huge}`);
       if (r.status === 401 || r.status === 431) outcome = pass(`HTTP ${r.status}`);
-      else if (ok(r)) outcome = fail(`a 100 kB garbage token was accepted (HTTP ${r.status})`);
+      else if (isSuccess(r)) outcome = fail(`a 100 kB garbage token was accepted (HTTP ${r.status})`);
       else if (r.status >= 500) outcome = fail(`HTTP ${r.status}, a server error`);
       else outcome = warn(`HTTP ${r.status} (expected 401 or 431)`);
     } catch (err) {

@@ -2,7 +2,6 @@ import { serve } from "@hono/node-server";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createAuthorizer } from "./auth/authorize.js";
 import type { Challenge } from "./auth/challenge.js";
 import type { Config } from "./auth/config.js";
