@@ -46,9 +46,9 @@ export const FRAMEWORKS: readonly Framework[] = [
   {
     name: 'fastmcp',
     display: 'FastMCP',
-    hint: 'the fastmcp framework, with our auth core in front',
+    hint: 'fastmcp sessions and tools, behind our auth core',
     readmeNote:
-      "fastmcp's own HTTP layer cannot answer `403 insufficient_scope` for a tool call, put the CORS headers on every answer, or authenticate before reading the body. So `src/front.ts` is a small `node:http` front that applies the auth core and forwards the checked request to fastmcp, which listens on an internal loopback port. fastmcp's `authenticate` hook verifies the token again (one shared key cache), and its `canAccess` hides from `tools/list` the tools the token's scopes do not allow.",
+      "fastmcp's own HTTP layer (mcp-proxy) cannot answer `403 insufficient_scope` for a tool call, put the CORS headers on every answer, or authenticate before reading the body, so it is not used. `src/server.ts` is a small `node:http` layer that applies the auth core and then runs each request the way fastmcp's stateless `httpStream` mode does: a `FastMCPSession` (`src/mcp.ts`) on the SDK's Streamable HTTP transport, in the same process. Tools are fastmcp tools: `canAccess` (from `toolScopes`) hides from `tools/list` the tools the token's scopes do not allow, and `execute` gets the verified caller as `context.session`. `FastMCP.start()` is not called; a server started that way would miss the challenges, the 403 and the metadata documents.",
     templateDir: 'fastmcp',
     detect: ['fastmcp'],
   },

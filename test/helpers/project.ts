@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, waitForServer } from '../../src/selfcheck.js';
 import { cleanEnv, npmCacheDir, runCli, tempDir } from './cli.js';
 
 export interface ProbeRow {
@@ -61,7 +62,7 @@ export const EXPECTED_PROBES = [
  * The CI matrix row for one framework. Each framework has its own test file
  * calling this, so vitest runs two frameworks at a time on two cores.
  */
-export function frameworkSuite(framework: string): void {
+export function frameworkSuite(framework: string, more?: (root: () => string) => void): void {
   // Scopes with characters that must not break the generated code: $ { } * / '
   const scopes = "todo:read,todo:write,a$b{c}*/d'e";
   describe(`${framework}: scaffold, install, self-check, typecheck, own tests`, () => {
@@ -81,5 +82,31 @@ export function frameworkSuite(framework: string): void {
       const output = await typecheckAndTest(root());
       expect(output).toMatch(/passed/);
     }, 600_000);
+
+    // Framework-specific tests on the same installed project, after the matrix row.
+    more?.(root);
   });
+}
+
+/** The generated server of `root`, run as `npm start` would, against `issuer`, on a free loopback port. */
+export async function startGeneratedServer(root: string, issuer: { url: string; resourceId: string }) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/mcp`;
+  let log = '';
+  const child = execa(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+    cwd: root,
+    reject: false,
+    all: true,
+    env: { SCALEKIT_ENVIRONMENT_URL: issuer.url, SCALEKIT_RESOURCE_ID: issuer.resourceId, MCP_SERVER_URL: url, PORT: String(port) },
+  });
+  child.all?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  await waitForServer(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, child, () => log);
+  return {
+    url,
+    log: () => log,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await child;
+    },
+  };
 }

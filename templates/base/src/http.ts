@@ -1,4 +1,9 @@
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { TokenVerifier } from "./auth/verifier.js";
 
 /** What every framework adapter (src/server.ts) takes and returns. */
@@ -61,4 +66,49 @@ export function listenUrl(address: AddressInfo): string {
         ? `[${address.address}]`
         : address.address;
   return `http://${host}:${address.port}`;
+}
+
+/** What runs one MCP request: a new SDK McpServer, or a fastmcp session, per request. */
+export interface McpRequestServer {
+  connect(transport: Transport): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs one authenticated, authorized request on `server` with the SDK's
+ * Streamable HTTP transport (stateless, JSON answers) on Node's request and
+ * response. `body` is the parsed body the scope check saw; `authInfo` reaches
+ * the tools. Server and transport are closed when the response is.
+ */
+export async function runMcpRequest(
+  server: McpRequestServer,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+  authInfo: AuthInfo,
+): Promise<void> {
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  res.on("close", () => {
+    void transport.close();
+    void server.close();
+  });
+  await server.connect(transport);
+  await transport.handleRequest(Object.assign(req, { auth: authInfo }), res, body);
+}
+
+/** Serves `listener` on `port` (every interface unless `host` is given) with `node:http`. */
+export async function listen(listener: RequestListener, port: number, host?: string): Promise<RunningServer> {
+  const server = createServer(listener);
+  server.listen(port, host);
+  await once(server, "listening");
+  return { url: listenUrl(server.address() as AddressInfo), close: () => closeServer(server) };
+}
+
+/** Stops accepting, ends idle keep-alive connections now and busy ones after 5 s. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 5_000).unref();
+  });
 }

@@ -1,7 +1,3 @@
-import { once } from "node:events";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from "express";
 import { createAuthorizer } from "./auth/authorize.js";
 import type { Challenge } from "./auth/challenge.js";
@@ -9,7 +5,7 @@ import type { Config } from "./auth/config.js";
 import { metadataHeaders, prmPaths, protectedResourceMetadata } from "./auth/metadata.js";
 import { ScalekitTokenVerifier } from "./auth/verifier.js";
 import {
-  listenUrl,
+  listen,
   MAX_BODY_BYTES,
   mcpCorsHeaders,
   mcpPreflightHeaders,
@@ -18,6 +14,7 @@ import {
   BODY_TOO_LARGE,
   BODY_WRONG_TYPE,
   INTERNAL_ERROR,
+  runMcpRequest,
   type AppOptions,
   type BodyError,
   type RunningServer,
@@ -65,14 +62,7 @@ export function createApp(config: Config, options: AppOptions = {}): express.Exp
       const authorized = auth.authorize(authenticated.value, req.body);
       if (!authorized.ok) return sendChallenge(res, authorized.challenge);
 
-      const server = createMcpServer();
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-      res.on("close", () => {
-        void transport.close();
-        void server.close();
-      });
-      await server.connect(transport);
-      await transport.handleRequest(Object.assign(req, { auth: authorized.value }), res, req.body);
+      await runMcpRequest(createMcpServer(), req, res, req.body, authorized.value);
     }),
   );
 
@@ -81,22 +71,11 @@ export function createApp(config: Config, options: AppOptions = {}): express.Exp
   return app;
 }
 
-export async function startServer(
+export function startServer(
   config: Config,
   options: AppOptions & { port: number; host?: string | undefined },
 ): Promise<RunningServer> {
-  const server = createServer(createApp(config, options));
-  server.listen(options.port, options.host);
-  await once(server, "listening");
-  return {
-    url: listenUrl(server.address() as AddressInfo),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 5_000).unref();
-      }),
-  };
+  return listen(createApp(config, options), options.port, options.host);
 }
 
 /** Runs `handler` for `path` (and `path/`) only; matched as a plain string, never as an Express pattern. */

@@ -1,7 +1,5 @@
-import type { IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -24,6 +22,7 @@ import {
   BODY_TOO_LARGE,
   BODY_WRONG_TYPE,
   INTERNAL_ERROR,
+  runMcpRequest,
   type AppOptions,
   type BodyError,
   type RunningServer,
@@ -38,6 +37,7 @@ export function createApp(config: Config, options: AppOptions = {}): FastifyInst
   const auth = createAuthorizer(config, options.verifier ?? new ScalekitTokenVerifier(config));
   const metadata = protectedResourceMetadata(config);
   const tokens = new WeakMap<FastifyRequest, VerifiedToken>();
+  const authorizations = new WeakMap<FastifyRequest, AuthInfo>();
   const app = Fastify({
     logger: false, // errors are logged one line each, below
     bodyLimit: MAX_BODY_BYTES,
@@ -89,22 +89,15 @@ export function createApp(config: Config, options: AppOptions = {}): FastifyInst
         if (request.body === undefined) return sendBodyError(reply, BODY_WRONG_TYPE);
         const authorized = auth.authorize(tokens.get(request)!, request.body);
         if (!authorized.ok) return sendChallenge(reply, authorized.challenge);
-        Object.assign(request.raw, { auth: authorized.value }); // tool handlers see it as extra.authInfo
+        authorizations.set(request, authorized.value);
       },
     },
     async (request, reply) => {
       // The SDK transport answers on the raw Node response: it gets the headers set so far.
       for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
       reply.hijack();
-      const server = createMcpServer();
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-      reply.raw.on("close", () => {
-        void transport.close();
-        void server.close();
-      });
       try {
-        await server.connect(transport);
-        await transport.handleRequest(request.raw as IncomingMessage & { auth?: AuthInfo }, reply.raw, request.body);
+        await runMcpRequest(createMcpServer(), request.raw, reply.raw, request.body, authorizations.get(request)!);
       } catch (error) {
         // Hijacked: Fastify's error handler can no longer answer.
         const body = JSON.stringify(internalError(error));

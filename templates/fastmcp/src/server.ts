@@ -1,93 +1,140 @@
-import { once } from "node:events";
-import { Agent, createServer, type Server } from "node:http";
-import { createServer as createNetServer, type AddressInfo } from "node:net";
-import type { FastMCP } from "fastmcp";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { createAuthorizer } from "./auth/authorize.js";
+import type { Challenge } from "./auth/challenge.js";
 import type { Config } from "./auth/config.js";
+import { metadataHeaders, prmPaths, protectedResourceMetadata } from "./auth/metadata.js";
 import { ScalekitTokenVerifier } from "./auth/verifier.js";
-import { createFront } from "./front.js";
-import { listenUrl, type AppOptions, type RunningServer } from "./http.js";
-import { createMcpServer, type Caller } from "./mcp.js";
+import {
+  BODY_NOT_JSON,
+  BODY_TOO_LARGE,
+  BODY_WRONG_TYPE,
+  INTERNAL_ERROR,
+  isJsonContentType,
+  listen,
+  MAX_BODY_BYTES,
+  mcpCorsHeaders,
+  mcpPreflightHeaders,
+  METHOD_NOT_ALLOWED,
+  runMcpRequest,
+  type AppOptions,
+  type BodyError,
+  type RunningServer,
+} from "./http.js";
+import { createSession, type Caller } from "./mcp.js";
 
 export type { AppOptions, Caller, RunningServer };
 
-const LOOPBACK = "127.0.0.1";
-const UPSTREAM_PATH = "/mcp";
-
 /**
- * The FastMCP instance (not started). `startServer` runs it behind the front
- * of src/front.ts; started on its own with `.start()`, it would miss the
- * challenges, the 403 and the metadata documents that only the front serves.
+ * The HTTP layer, on `node:http`, in place of fastmcp's own (mcp-proxy), which
+ * cannot send CORS headers on every answer, authenticate before it reads the
+ * body, or answer a `tools/call` with 403 `insufficient_scope`. After the auth
+ * core has passed a request, it runs the way fastmcp's stateless `httpStream`
+ * mode runs it: a fastmcp session (src/mcp.ts) on the SDK's Streamable HTTP
+ * transport, in this process.
  */
-export function createApp(config: Config, options: AppOptions = {}): FastMCP<Caller> {
-  return createMcpServer(createAuthorizer(config, options.verifier ?? new ScalekitTokenVerifier(config)));
+export function createApp(config: Config, options: AppOptions = {}): RequestListener {
+  const auth = createAuthorizer(config, options.verifier ?? new ScalekitTokenVerifier(config));
+  const metadata = protectedResourceMetadata(config);
+  const { pathSuffixed, root } = prmPaths(config);
+  const metadataPaths = withTrailingSlash(pathSuffixed, root);
+  const mcpPaths = withTrailingSlash(config.mcpPath);
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The path as sent, never decoded or resolved, matched as a plain string.
+    const path = (req.url ?? "").split("?", 1)[0] ?? "";
+
+    if (metadataPaths.has(path)) {
+      if (req.method === "OPTIONS") return send(res, 204, undefined, metadataHeaders);
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        return send(res, 405, { error: "method_not_allowed" }, { ...metadataHeaders, Allow: "GET, HEAD, OPTIONS" });
+      }
+      return send(res, 200, metadata, metadataHeaders); // Node sends no body to HEAD.
+    }
+
+    if (!mcpPaths.has(path)) return send(res, 404, { error: "not_found" });
+
+    for (const [name, value] of Object.entries(mcpCorsHeaders)) res.setHeader(name, value);
+    if (req.method === "OPTIONS") return send(res, 204, undefined, mcpPreflightHeaders);
+
+    // Authenticate from the header before reading any body.
+    const authenticated = await auth.authenticate(req.headers.authorization);
+    if (!authenticated.ok) return sendChallenge(res, authenticated.challenge);
+
+    if (req.method !== "POST") return send(res, 405, METHOD_NOT_ALLOWED, { Allow: "POST, OPTIONS" });
+
+    const body = await readJson(req);
+    if (!body.ok) return send(res, body.error.status, body.error.body);
+
+    // The scopes a tool needs are checked here: a tool handler cannot answer 403.
+    const authorized = auth.authorize(authenticated.value, body.value);
+    if (!authorized.ok) return sendChallenge(res, authorized.challenge);
+
+    await runMcpRequest(createSession(authorized.value), req, res, body.value, authorized.value);
+  }
+
+  return (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      console.error(`[server] ${error instanceof Error ? error.message : String(error)}`);
+      if (res.headersSent) return void res.destroy();
+      send(res, 500, INTERNAL_ERROR, mcpCorsHeaders);
+    });
+  };
 }
 
-/**
- * fastmcp (stateless, JSON responses) on a free loopback port, and the public
- * front on `port`: CORS, metadata, challenges and the scope check, then the
- * request is handed to fastmcp.
- */
-export async function startServer(
+export function startServer(
   config: Config,
   options: AppOptions & { port: number; host?: string | undefined },
 ): Promise<RunningServer> {
-  // One verifier for the front and fastmcp: one key cache, one fetch at a time.
-  const verifier = options.verifier ?? new ScalekitTokenVerifier(config);
-  const mcp = createApp(config, { ...options, verifier });
-  const agent = new Agent({ keepAlive: true, timeout: 5_000 });
-  const upstream = { host: LOOPBACK, port: await startUpstream(mcp), path: UPSTREAM_PATH, agent };
-  const front = createServer(createFront(config, createAuthorizer(config, verifier), upstream));
-  const stopUpstream = async () => {
-    await mcp.stop();
-    agent.destroy();
-  };
+  return listen(createApp(config, options), options.port, options.host);
+}
 
-  try {
-    front.listen(options.port, options.host);
-    await once(front, "listening");
-  } catch (error) {
-    await stopUpstream();
-    throw error;
+function withTrailingSlash(...paths: string[]): Set<string> {
+  return new Set(paths.flatMap((path) => [path, `${path}/`.replace("//", "/")]));
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
+  const json = body === undefined ? undefined : JSON.stringify(body);
+  res.statusCode = status;
+  if (json !== undefined) {
+    res.setHeader("Content-Type", "application/json; charset=utf-8");
+    res.setHeader("Content-Length", Buffer.byteLength(json));
   }
-  return {
-    url: listenUrl(front.address() as AddressInfo),
-    close: async () => {
-      await closeServer(front);
-      await stopUpstream();
-    },
-  };
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.end(json);
 }
 
-/** mcp-proxy (fastmcp's HTTP layer) does not tell which port it got, so a free one is picked first. */
-async function startUpstream(mcp: FastMCP<Caller>): Promise<number> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freeLoopbackPort();
-    try {
-      await mcp.start({
-        transportType: "httpStream",
-        httpStream: { host: LOOPBACK, port, basePath: "/", endpoint: UPSTREAM_PATH, stateless: true, enableJsonResponse: true, cors: false },
-      });
-      return port;
-    } catch (error) {
-      // Another process took the port in between: pick again.
-      if (attempt >= 3 || (error as { code?: unknown }).code !== "EADDRINUSE") throw error;
-    }
-  }
+function sendChallenge(res: ServerResponse, challenge: Challenge): void {
+  send(res, challenge.status, challenge.body, challenge.headers);
 }
 
-async function freeLoopbackPort(): Promise<number> {
-  const probe = createNetServer().listen(0, LOOPBACK);
-  await once(probe, "listening");
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+type Body = { ok: true; value: unknown } | { ok: false; error: BodyError };
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), 5_000).unref();
+const TOO_LARGE = { ok: false, error: BODY_TOO_LARGE } as const;
+const NOT_JSON = { ok: false, error: BODY_NOT_JSON } as const;
+
+/**
+ * Reads the JSON body, keeping at most MAX_BODY_BYTES of it; a bad body is a
+ * JSON-RPC error, not a 500. An oversized body is read to its end and dropped,
+ * so the client gets the 413 on a connection still in a clean state.
+ */
+function readJson(req: IncomingMessage): Promise<Body> {
+  if (!isJsonContentType(req.headers["content-type"])) return Promise.resolve({ ok: false, error: BODY_WRONG_TYPE });
+  if (Number(req.headers["content-length"]) > MAX_BODY_BYTES) return Promise.resolve(TOO_LARGE);
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on("error", () => resolve(NOT_JSON));
+    req.on("end", () => {
+      if (size > MAX_BODY_BYTES) return resolve(TOO_LARGE);
+      try {
+        resolve({ ok: true, value: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
+      } catch {
+        resolve(NOT_JSON);
+      }
+    });
   });
 }

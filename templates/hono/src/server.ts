@@ -8,6 +8,7 @@ import type { Config } from "./auth/config.js";
 import { metadataHeaders, prmPaths, protectedResourceMetadata } from "./auth/metadata.js";
 import { ScalekitTokenVerifier } from "./auth/verifier.js";
 import {
+  closeServer,
   listenUrl,
   MAX_BODY_BYTES,
   mcpCorsHeaders,
@@ -96,14 +97,6 @@ export function startServer(
       resolve({ url: listenUrl(address), close: () => closeServer(server as Server) });
     });
     server.once("error", reject);
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), 5_000).unref();
   });
 }
 
