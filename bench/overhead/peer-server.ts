@@ -1,10 +1,12 @@
 // Peer baseline for bench/overhead: a plain Express MCP server protected the
 // way the official TypeScript SDK documents it, `requireBearerAuth({ verifier })`,
-// with a verifier built on jose (`jwtVerify` + `createRemoteJWKSet`). Same tools
-// and the same stateless McpServer-per-request `tools/list` as the generated
-// servers: run.mjs copies this file into a copy of the generated Express
-// project (src/peer.ts), so `./mcp.js` is that project's createMcpServer and
-// express, the SDK and jose resolve from its node_modules.
+// with a verifier built on jose (`jwtVerify` + `createRemoteJWKSet`), and an
+// McpServer built per request the way the SDK documents it (default options).
+// Same tools as the generated servers: run.mjs copies this file into a copy of
+// the generated Express project (src/peer.ts), so `./tools.js` is that
+// project's tool list and express, the SDK and jose resolve from its
+// node_modules. (The generated src/mcp.ts differs from the SDK's default in one
+// way: it does not build an Ajv instance per McpServer; see bench/overhead/notes.md.)
 //
 // Env: SCALEKIT_ENVIRONMENT_URL (the local issuer), SCALEKIT_RESOURCE_ID, PORT.
 import { InvalidTokenError } from "@modelcontextprotocol/sdk/server/auth/errors.js";
@@ -13,7 +15,8 @@ import type { OAuthTokenVerifier } from "@modelcontextprotocol/sdk/server/auth/p
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import express from "express";
 import { createRemoteJWKSet, jwtVerify } from "jose";
-import { createMcpServer } from "./mcp.js";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { registerTools, serverName } from "./tools.js";
 
 const envUrl = process.env.SCALEKIT_ENVIRONMENT_URL!.replace(/\/+$/, "");
 const resourceId = process.env.SCALEKIT_RESOURCE_ID ?? "res_local";
@@ -55,7 +58,8 @@ app.post(
   express.json(),
   requireBearerAuth({ verifier, resourceMetadataUrl: `http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp` }),
   async (req, res) => {
-    const server = createMcpServer();
+    const server = new McpServer({ name: serverName, version: "0.1.0" });
+    registerTools(server);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on("close", () => {
       void transport.close();

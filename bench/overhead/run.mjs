@@ -3,7 +3,7 @@
 //
 //   node bench/overhead/run.mjs [--frameworks express,hono,fastify,fastmcp]
 //        [--duration 5] [--warmup 2] [--rounds 3] [--connections 10]
-//        [--reuse] [--skip-tests] [--cpu-prof] [--no-write]
+//        [--reuse] [--skip-tests] [--cpu-prof] [--no-write]   (--no-write: raw results to .cache only)
 //
 // For each framework it generates a project with the real CLI (`--yes --no-git
 // --no-check`), runs the project's `npm test` (a framework whose project fails
@@ -454,12 +454,14 @@ async function main() {
 
   await stopProcess(issuer.child);
 
-  const resultsFile = cpuProf ? path.join(work, 'results-cpu-prof.json') : path.join(here, 'results.json');
+  // Only a recorded run replaces bench/overhead/results.json; the others keep theirs in .cache.
+  const recorded = !cpuProf && !args['no-write'];
+  const resultsFile = recorded ? path.join(here, 'results.json') : path.join(work, cpuProf ? 'results-cpu-prof.json' : 'results-unrecorded.json');
   writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
   log(`raw results: ${path.relative(repo, resultsFile)}`);
   const section = renderSection(report);
   process.stdout.write(`${section}\n`);
-  if (!cpuProf && !args['no-write']) {
+  if (recorded) {
     writeSection(section);
     log('updated bench/RESULTS.md');
   }

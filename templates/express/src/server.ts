@@ -30,20 +30,7 @@ export function createApp(config: Config, options: AppOptions = {}): express.Exp
   const app = express();
   app.disable("x-powered-by");
 
-  const { pathSuffixed, root } = prmPaths(config);
-  for (const path of new Set([pathSuffixed, root])) {
-    app.use(
-      onPath(path, (req, res) => {
-        res.set(metadataHeaders);
-        if (req.method === "OPTIONS") return void res.status(204).end();
-        if (req.method !== "GET" && req.method !== "HEAD") {
-          return void res.set("Allow", "GET, HEAD, OPTIONS").status(405).json({ error: "method_not_allowed" });
-        }
-        res.json(metadata);
-      }),
-    );
-  }
-
+  // The MCP endpoint first: it takes nearly every request.
   app.use(
     onPath(config.mcpPath, async (req, res) => {
       res.set(mcpCorsHeaders);
@@ -65,6 +52,20 @@ export function createApp(config: Config, options: AppOptions = {}): express.Exp
       await runMcpRequest(createMcpServer(), req, res, req.body, authorized.value);
     }),
   );
+
+  const { pathSuffixed, root } = prmPaths(config);
+  for (const path of new Set([pathSuffixed, root])) {
+    app.use(
+      onPath(path, (req, res) => {
+        res.set(metadataHeaders);
+        if (req.method === "OPTIONS") return void res.status(204).end();
+        if (req.method !== "GET" && req.method !== "HEAD") {
+          return void res.set("Allow", "GET, HEAD, OPTIONS").status(405).json({ error: "method_not_allowed" });
+        }
+        res.json(metadata);
+      }),
+    );
+  }
 
   app.use((_req, res) => void res.status(404).json({ error: "not_found" }));
   app.use(errorHandler);

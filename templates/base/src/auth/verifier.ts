@@ -71,9 +71,10 @@ export class ScalekitTokenVerifier implements TokenVerifier {
   }
 
   async verify(token: string): Promise<VerifiedToken> {
-    checkShape(token);
+    // A remembered token is the same string that passed every check below.
     const cached = this.fromCache(token);
     if (cached) return cached;
+    checkShape(token);
     let result = await this.attempt(token);
     if ("error" in result && result.error.reason === "unknown_key" && this.refreshKeys(result.client)) {
       result = await this.attempt(token);
