@@ -5,8 +5,10 @@
 // Same tools as the generated servers: run.mjs copies this file into a copy of
 // the generated Express project (src/peer.ts), so `./tools.js` is that
 // project's tool list and express, the SDK and jose resolve from its
-// node_modules. (The generated src/mcp.ts differs from the SDK's default in one
-// way: it does not build an Ajv instance per McpServer; see bench/overhead/notes.md.)
+// node_modules. With PEER_MCP=generated it takes the generated project's own
+// createMcpServer (src/mcp.ts) instead, which differs from the SDK's default
+// in one way: it does not build an Ajv instance per McpServer. That variant
+// compares the auth and HTTP layers alone, with the same MCP server behind them.
 //
 // Env: SCALEKIT_ENVIRONMENT_URL (the local issuer), SCALEKIT_RESOURCE_ID, PORT.
 import { InvalidTokenError } from "@modelcontextprotocol/sdk/server/auth/errors.js";
@@ -16,11 +18,19 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import express from "express";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { createMcpServer } from "./mcp.js";
 import { registerTools, serverName } from "./tools.js";
 
 const envUrl = process.env.SCALEKIT_ENVIRONMENT_URL!.replace(/\/+$/, "");
 const resourceId = process.env.SCALEKIT_RESOURCE_ID ?? "res_local";
 const port = Number(process.env.PORT);
+const generatedMcp = process.env.PEER_MCP === "generated";
+
+function plainMcpServer(): McpServer {
+  const server = new McpServer({ name: serverName, version: "0.1.0" });
+  registerTools(server);
+  return server;
+}
 const resourceUrl = `http://127.0.0.1:${port}/mcp`;
 
 const jwks = createRemoteJWKSet(new URL(`${envUrl}/keys`));
@@ -58,8 +68,7 @@ app.post(
   express.json(),
   requireBearerAuth({ verifier, resourceMetadataUrl: `http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp` }),
   async (req, res) => {
-    const server = new McpServer({ name: serverName, version: "0.1.0" });
-    registerTools(server);
+    const server = generatedMcp ? createMcpServer() : plainMcpServer();
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on("close", () => {
       void transport.close();

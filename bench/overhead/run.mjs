@@ -14,7 +14,10 @@
 //   off   a copy of it whose createAuthorizer is a stub (bench/overhead/noauth.mjs);
 //         the patch lives only in the benchmark's copy, never in templates/
 //   peer  a plain Express server with the official SDK's requireBearerAuth and a
-//         jose verifier (bench/overhead/peer-server.ts), same tools
+//         jose verifier (bench/overhead/peer-server.ts), same tools, McpServer
+//         built per request as the SDK documents it
+//   peer+ the same peer with the generated project's own createMcpServer
+//         (PEER_MCP=generated): the auth and HTTP layers alone compared
 // Load: authenticated POST /mcp `tools/list`. Then, per framework, a fresh
 // auth-on server gets 100 concurrent authenticated requests as its very first
 // requests; the issuer's GET /keys counter says how many JWKS fetches that cost.
@@ -244,7 +247,7 @@ async function startLocalIssuer() {
 }
 
 // ---------------------------------------------------------------- servers
-async function startServer(name, cwd, entry, issuer) {
+async function startServer(name, cwd, entry, issuer, extraEnv = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/mcp`;
   const nodeArgs = ['--import', 'tsx'];
@@ -262,6 +265,7 @@ async function startServer(name, cwd, entry, issuer) {
     MCP_SERVER_URL: url,
     PORT: String(port),
     HOST: '127.0.0.1',
+    ...extraEnv,
   };
   delete env.NODE_OPTIONS;
   const child = startProcess(name, [...nodeArgs, entry], { cwd, env });
@@ -397,13 +401,14 @@ async function main() {
     }
     const offDir = path.join(work, 'projects', `${fw}-noauth`);
     makeNoAuthCopy(p.dir, offDir);
-    log(`${fw}: starting auth-on, auth-off and peer servers`);
+    log(`${fw}: starting auth-on, auth-off and the two peer servers`);
     const servers = {
       on: await startServer(`${fw}-on`, p.dir, 'src/index.ts', issuer),
       off: await startServer(`${fw}-off`, offDir, 'src/index.ts', issuer),
       peer: await startServer(`peer-for-${fw}`, peerDir, 'src/peer.ts', issuer),
+      peerGen: await startServer(`peer+-for-${fw}`, peerDir, 'src/peer.ts', issuer, { PEER_MCP: 'generated' }),
     };
-    const entry = { measured: true, rounds: { on: [], off: [], peer: [] }, sanity: {} };
+    const entry = { measured: true, rounds: { on: [], off: [], peer: [], peerGen: [] }, sanity: {} };
     try {
       for (const [variant, server] of Object.entries(servers)) {
         entry.sanity[variant] = await sanityCheck(server, variant !== 'off');
@@ -412,13 +417,13 @@ async function main() {
         log(`${fw}: warm-up ${variant} ${warmup} s`);
         await load(server, warmup);
       }
-      const order = ['on', 'off', 'peer'];
+      const order = Object.keys(servers);
       for (let r = 0; r < rounds; r++) {
-        const rotated = [...order.slice(r % 3), ...order.slice(0, r % 3)];
+        const rotated = [...order.slice(r % order.length), ...order.slice(0, r % order.length)];
         for (const variant of rotated) {
           const m = await load(servers[variant], duration);
           entry.rounds[variant].push(m);
-          log(`${fw}: round ${r + 1} ${variant.padEnd(4)} ${m.rps.toFixed(0)} req/s  non-2xx ${m.non2xx}  errors ${m.errors}`);
+          log(`${fw}: round ${r + 1} ${variant.padEnd(7)} ${m.rps.toFixed(0)} req/s  non-2xx ${m.non2xx}  errors ${m.errors}`);
         }
       }
     } finally {
@@ -426,24 +431,30 @@ async function main() {
     }
     const med = (v) => median(entry.rounds[v].map((m) => m.rps));
     const sum = (v, k) => entry.rounds[v].reduce((a, m) => a + m[k], 0);
-    entry.rps = { on: med('on'), off: med('off'), peer: med('peer') };
+    const variants = Object.keys(entry.rounds);
+    const perVariant = (f) => Object.fromEntries(variants.map((v) => [v, f(v)]));
+    entry.rps = perVariant(med);
     entry.onOff = entry.rps.on / entry.rps.off;
     entry.onPeer = entry.rps.on / entry.rps.peer;
+    entry.onPeerGen = entry.rps.on / entry.rps.peerGen;
     entry.roundRatios = entry.rounds.on.map((m, i) => ({
       onOff: m.rps / entry.rounds.off[i].rps,
       onPeer: m.rps / entry.rounds.peer[i].rps,
+      onPeerGen: m.rps / entry.rounds.peerGen[i].rps,
     }));
     entry.pairedOnOff = median(entry.roundRatios.map((r) => r.onOff));
     entry.pairedOnPeer = median(entry.roundRatios.map((r) => r.onPeer));
+    entry.pairedOnPeerGen = median(entry.roundRatios.map((r) => r.onPeerGen));
     const cpu = (v) => (entry.rounds[v].every((m) => m.cpuUsPerRequest !== undefined) ? median(entry.rounds[v].map((m) => m.cpuUsPerRequest)) : undefined);
-    entry.cpuUsPerRequest = { on: cpu('on'), off: cpu('off'), peer: cpu('peer') };
+    entry.cpuUsPerRequest = perVariant(cpu);
     if (entry.cpuUsPerRequest.on !== undefined) {
       // What on/off and on/peer would be if the server were CPU-bound on a quiet machine.
       entry.cpuOnOff = entry.cpuUsPerRequest.off / entry.cpuUsPerRequest.on;
       entry.cpuOnPeer = entry.cpuUsPerRequest.peer / entry.cpuUsPerRequest.on;
+      entry.cpuOnPeerGen = entry.cpuUsPerRequest.peerGen / entry.cpuUsPerRequest.on;
     }
-    entry.non2xx = { on: sum('on', 'non2xx'), off: sum('off', 'non2xx'), peer: sum('peer', 'non2xx') };
-    entry.errors = { on: sum('on', 'errors') + sum('on', 'timeouts'), off: sum('off', 'errors') + sum('off', 'timeouts'), peer: sum('peer', 'errors') + sum('peer', 'timeouts') };
+    entry.non2xx = perVariant((v) => sum(v, 'non2xx'));
+    entry.errors = perVariant((v) => sum(v, 'errors') + sum(v, 'timeouts'));
     log(`${fw}: JWKS fetches for 100 concurrent first requests`);
     entry.jwks = await jwksBurst(fw, p.dir, 'src/index.ts', issuer);
     log(`${fw}: on ${entry.rps.on.toFixed(0)} off ${entry.rps.off.toFixed(0)} peer ${entry.rps.peer.toFixed(0)} on/off ${(entry.onOff * 100).toFixed(1)}% on/peer ${(entry.onPeer * 100).toFixed(1)}% jwks ${entry.jwks.fetches}`);
@@ -478,7 +489,9 @@ function renderSection(report) {
     'Requests per second of an authenticated MCP `tools/list` (POST /mcp, JSON response, stateless McpServer per request) ' +
       'against the generated server as generated (**on**), the same project with its auth layer stubbed out by the benchmark ' +
       '(**off**; the patch lives in bench/overhead/noauth.mjs and touches only the benchmark\'s copy), and a plain Express server ' +
-      'with the official SDK\'s `requireBearerAuth` and a jose `createRemoteJWKSet` verifier (**peer**). ' +
+      'with the official SDK\'s `requireBearerAuth` and a jose `createRemoteJWKSet` verifier (**peer**; its McpServer built per ' +
+      'request as the SDK documents it). **peer+** is that peer with the generated project\'s own `createMcpServer` behind it, ' +
+      'so that on/peer+ compares the auth and HTTP layers alone. ' +
       `autocannon on loopback, ${report.settings.connections} connections, ${report.settings.warmup} s warm-up per server, ` +
       `${report.settings.rounds} rounds of ${report.settings.duration} s per variant interleaved (order rotated each round), medians. ` +
       'Targets: on/off >= 85%, on/peer >= 100%, JWKS fetches for 100 concurrent first requests = 1.',
@@ -486,50 +499,51 @@ function renderSection(report) {
     `- Date: ${report.date.slice(0, 10)}; Node ${report.machine.node}; ${report.machine.cores} cores (${report.machine.cpu}, shared); ${report.machine.platform}`,
     `- Command: \`npm run build && ${report.command}\``,
     '',
-    '| framework | on req/s | off req/s | on/off | peer req/s | on/peer | JWKS fetches (100 concurrent first requests) | non-2xx (on/off/peer) | targets |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| framework | on req/s | off req/s | on/off | peer req/s | on/peer | peer+ req/s | on/peer+ | JWKS fetches (100 concurrent first requests) | non-2xx + errors | targets |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   );
   for (const [fw, e] of Object.entries(report.frameworks)) {
     if (!e.measured) {
-      lines.push(`| ${fw} | - | - | - | - | - | - | - | not measured: ${e.reason} |`);
+      lines.push(`| ${fw} | - | - | - | - | - | - | - | - | - | not measured: ${e.reason} |`);
       continue;
     }
     const missed = [];
     if (e.onOff < 0.85) missed.push('on/off < 85%');
     if (e.onPeer < 1) missed.push('on/peer < 100%');
     if (e.jwks.fetches !== 1) missed.push(`JWKS fetches ${e.jwks.fetches}`);
-    const bad = e.non2xx.on + e.non2xx.off + e.non2xx.peer + e.errors.on + e.errors.off + e.errors.peer;
+    const bad = Object.values(e.non2xx).reduce((a, n) => a + n, 0) + Object.values(e.errors).reduce((a, n) => a + n, 0);
     if (bad > 0) missed.push('non-2xx/errors: numbers not valid');
     const burstOk = e.jwks.statuses['200'] === 100 ? '' : ` (burst statuses ${JSON.stringify(e.jwks.statuses)})`;
     lines.push(
-      `| ${fw} | ${rps(e.rps.on)} | ${rps(e.rps.off)} | ${pct(e.onOff)} | ${rps(e.rps.peer)} | ${pct(e.onPeer)} | ${e.jwks.fetches}${burstOk} | ${e.non2xx.on}/${e.non2xx.off}/${e.non2xx.peer} | ${missed.length ? `missed: ${missed.join(', ')}` : 'met'} |`,
+      `| ${fw} | ${rps(e.rps.on)} | ${rps(e.rps.off)} | ${pct(e.onOff)} | ${rps(e.rps.peer)} | ${pct(e.onPeer)} | ${rps(e.rps.peerGen)} | ${pct(e.onPeerGen)} | ${e.jwks.fetches}${burstOk} | ${bad} | ${missed.length ? `missed: ${missed.join(', ')}` : 'met'} |`,
     );
   }
   lines.push('');
   lines.push(`Peer baseline, same JWKS test: ${report.peerJwks.fetches} fetch(es) for 100 concurrent first requests.`);
   lines.push('');
-  lines.push('Per-round req/s (on / off / peer), to show the noise:');
+  lines.push('Per-round req/s (on / off / peer / peer+), to show the noise:');
   lines.push('');
   for (const [fw, e] of Object.entries(report.frameworks)) {
     if (!e.measured) continue;
-    const rounds = e.rounds.on.map((m, i) => `${rps(m.rps)} / ${rps(e.rounds.off[i].rps)} / ${rps(e.rounds.peer[i].rps)}`);
+    const rounds = e.rounds.on.map((m, i) => ['on', 'off', 'peer', 'peerGen'].map((v) => rps(e.rounds[v][i].rps)).join(' / '));
     lines.push(`- ${fw}: ${rounds.join('; ')} (per-round on/off ${e.roundRatios.map((r) => pct(r.onOff)).join(', ')})`);
   }
   lines.push('');
   lines.push(
     'Cross-check that the machine noise cannot move much: server CPU time per request (user + system of the server process, ' +
-      'from /proc, median over rounds), and the ratios it implies (off CPU / on CPU, peer CPU / on CPU); also the median of the ' +
-      'per-round on/off ratios (each pair measured back to back).',
+      'from /proc, median over rounds), and the ratios it implies (off CPU / on CPU, peer CPU / on CPU); also the medians of the ' +
+      'per-round ratios (each measured back to back).',
   );
   lines.push('');
-  lines.push('| framework | CPU us/req on | off | peer | on/off by CPU | on/peer by CPU | on/off, median of per-round ratios | on/peer, median of per-round ratios |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| framework | CPU us/req on | off | peer | peer+ | on/off by CPU | on/peer by CPU | on/peer+ by CPU | on/off, per-round median | on/peer, per-round median | on/peer+, per-round median |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [fw, e] of Object.entries(report.frameworks)) {
     if (!e.measured) continue;
     const c = e.cpuUsPerRequest;
     const f = (x) => (x === undefined ? 'n/a' : x.toFixed(0));
+    const p = (x) => (x === undefined ? 'n/a' : pct(x));
     lines.push(
-      `| ${fw} | ${f(c.on)} | ${f(c.off)} | ${f(c.peer)} | ${e.cpuOnOff === undefined ? 'n/a' : pct(e.cpuOnOff)} | ${e.cpuOnPeer === undefined ? 'n/a' : pct(e.cpuOnPeer)} | ${pct(e.pairedOnOff)} | ${pct(e.pairedOnPeer)} |`,
+      `| ${fw} | ${f(c.on)} | ${f(c.off)} | ${f(c.peer)} | ${f(c.peerGen)} | ${p(e.cpuOnOff)} | ${p(e.cpuOnPeer)} | ${p(e.cpuOnPeerGen)} | ${pct(e.pairedOnOff)} | ${pct(e.pairedOnPeer)} | ${pct(e.pairedOnPeerGen)} |`,
     );
   }
   lines.push('');
