@@ -1,13 +1,12 @@
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIssuer } from '../src/issuer/index.js';
 import type { LocalIssuer } from '../src/issuer/index.js';
-import { freePort, waitForServer } from '../src/selfcheck.js';
 import { repoRoot, runCli, tempDir } from './helpers/cli.js';
-import { installEnv } from './helpers/project.js';
+import { installEnv, startGeneratedServer } from './helpers/project.js';
 
 /**
  * A second real client: the MCP Inspector CLI (it needs Node 22+, so it runs
@@ -28,7 +27,7 @@ async function ensureTools() {
 describe('MCP Inspector CLI against a generated server', () => {
   let work: { dir: string; cleanup: () => Promise<void> };
   let issuer: LocalIssuer;
-  let server: ResultPromise | undefined;
+  let server: Awaited<ReturnType<typeof startGeneratedServer>> | undefined;
   let serverUrl = '';
   let home = '';
 
@@ -41,19 +40,12 @@ describe('MCP Inspector CLI against a generated server', () => {
     const created = await runCli([root, '--framework', 'express', '--yes', '--no-git', '--no-check'], { env: installEnv() });
     expect(created.exitCode, created.stderr).toBe(0);
     issuer = await startIssuer({ port: 0, quiet: true, scopes: ['todo:read', 'todo:write'] });
-    const port = await freePort();
-    serverUrl = `http://127.0.0.1:${port}/mcp`;
-    server = execa(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
-      cwd: root,
-      reject: false,
-      env: { SCALEKIT_ENVIRONMENT_URL: issuer.url, SCALEKIT_RESOURCE_ID: issuer.resourceId, MCP_SERVER_URL: serverUrl, PORT: String(port) },
-    });
-    await waitForServer(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, server, () => '');
+    server = await startGeneratedServer(root, issuer);
+    serverUrl = server.url;
   }, 600_000);
 
   afterAll(async () => {
-    server?.kill('SIGTERM');
-    await server;
+    await server?.stop();
     await issuer?.close();
     await work?.cleanup();
   });
