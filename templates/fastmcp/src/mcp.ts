@@ -19,7 +19,8 @@ export const fastmcpTools: Tool<Caller>[] = tools.map((tool) => ({
   ...(tool.outputSchema && { outputSchema: z.object(tool.outputSchema) }),
   // A token without the tool's scopes neither lists nor runs it.
   canAccess: requireScopes<Caller>(...toolScopes[tool.name]),
-  execute: (args, { session }) => tool.run(args as never, session?.authInfo) as Promise<ContentResult>,
+  // fastmcp has parsed `args` with `parameters` before it calls this.
+  execute: (args, { session }) => tool.run(args as Parameters<typeof tool.run>[0], session?.authInfo) as Promise<ContentResult>,
 }));
 
 /**
