@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { environmentError } from './errors.js';
 import type { Ui } from './ui.js';
 
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -18,7 +18,7 @@ export function freePort(): Promise<number> {
 const READY_TIMEOUT_MS = 30_000;
 
 /** Polls the server's public metadata document until it answers, the process dies, or time runs out. */
-export async function waitForServer(url: string, child: ResultPromise, log: () => string): Promise<void> {
+async function waitForServer(url: string, child: ResultPromise, log: () => string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let exited = false;
   child.then(
@@ -44,20 +44,21 @@ export interface SelfCheckOutcome {
   report: unknown;
 }
 
-/**
- * Proves a generated project: starts the local issuer and the project's
- * server (environment pointing at the issuer, free ports), runs every probe
- * of `check` with minted tokens and the official client's OAuth flow, then
- * stops both. Scalekit-mode projects are checked the same way: the probe
- * exercises the generated code, which treats the local issuer as Scalekit.
- */
-export async function runSelfCheck({ root, scopes, ui }: { root: string; scopes?: string[]; ui: Ui }): Promise<SelfCheckOutcome> {
-  const { startIssuer } = await import('./issuer/index.js');
-  const { runCheck, formatReport, reportPassed } = await import('./check/index.js');
+/** A generated project's server, run as `npm run dev` would (tsx), against `issuer`, on a free loopback port. */
+export interface ProjectServer {
+  /** The MCP endpoint, e.g. http://127.0.0.1:PORT/mcp */
+  url: string;
+  /** Resolves once the server answers its metadata document; rejects with the log if it exits or times out. */
+  ready(): Promise<void>;
+  /** What the server printed (the last 32-64 kB). */
+  log(): string;
+  /** Its last 30 lines, for error messages. */
+  logTail(): string;
+  stop(): Promise<void>;
+}
 
-  const issuer = await startIssuer({ port: 0, quiet: true, ...(scopes ? { scopes } : {}) });
+export async function startProjectServer(root: string, issuer: { url: string; resourceId: string }): Promise<ProjectServer> {
   const port = await freePort();
-  const serverUrl = `http://127.0.0.1:${port}/mcp`;
   let output = '';
   const server = execa(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     cwd: root,
@@ -66,7 +67,7 @@ export async function runSelfCheck({ root, scopes, ui }: { root: string; scopes?
       SCALEKIT_RESOURCE_ID: issuer.resourceId,
       SCALEKIT_CLIENT_ID: 'local-self-check',
       SCALEKIT_CLIENT_SECRET: 'local-self-check',
-      MCP_SERVER_URL: serverUrl,
+      MCP_SERVER_URL: `http://127.0.0.1:${port}/mcp`,
       PORT: String(port),
       HOST: '127.0.0.1',
       NODE_ENV: 'development',
@@ -81,21 +82,45 @@ export async function runSelfCheck({ root, scopes, ui }: { root: string; scopes?
     if (output.length > 64_000) output = output.slice(-32_000);
   });
   const logTail = () => output.split('\n').slice(-30).join('\n');
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    ready: () => waitForServer(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, server, logTail),
+    log: () => output,
+    logTail,
+    stop: async () => {
+      server.kill('SIGTERM');
+      await server;
+    },
+  };
+}
+
+/**
+ * Proves a generated project: starts the local issuer and the project's
+ * server (environment pointing at the issuer, free ports), runs every probe
+ * of `check` with minted tokens and the official client's OAuth flow, then
+ * stops both. Scalekit-mode projects are checked the same way: the probe
+ * exercises the generated code, which treats the local issuer as Scalekit.
+ */
+export async function runSelfCheck({ root, scopes, ui }: { root: string; scopes?: string[]; ui: Ui }): Promise<SelfCheckOutcome> {
+  const { startIssuer } = await import('./issuer/index.js');
+  const { runCheck, formatReport, reportPassed } = await import('./check/index.js');
+
+  const issuer = await startIssuer({ port: 0, quiet: true, ...(scopes ? { scopes } : {}) });
+  const server = await startProjectServer(root, issuer);
 
   try {
     const report = await ui.step('Self-check: starting the local issuer and your server, probing its authorization', 'Self-check finished', async () => {
-      await waitForServer(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, server, logTail);
-      return runCheck({ url: serverUrl, issuer });
+      await server.ready();
+      return runCheck({ url: server.url, issuer });
     });
     const passed = reportPassed(report);
     ui.output.write(`${formatReport(report, { color: ui.interactive })}\n`);
     if (!passed) {
-      ui.error(`The self-check found problems. Server log (last lines):\n${logTail()}`);
+      ui.error(`The self-check found problems. Server log (last lines):\n${server.logTail()}`);
     }
     return { passed, report };
   } finally {
-    server.kill('SIGTERM');
-    await server;
+    await server.stop();
     await issuer.close();
   }
 }

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, waitForServer } from '../../src/selfcheck.js';
+import { startProjectServer } from '../../src/selfcheck.js';
 import { cleanEnv, npmCacheDir, runCli, tempDir } from './cli.js';
 
 export interface ProbeRow {
@@ -88,25 +88,9 @@ export function frameworkSuite(framework: string, more?: (root: () => string) =>
   });
 }
 
-/** The generated server of `root`, run as `npm start` would, against `issuer`, on a free loopback port. */
+/** The generated server of `root`, as the self-check runs it, against `issuer`; ready when this resolves. */
 export async function startGeneratedServer(root: string, issuer: { url: string; resourceId: string }) {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}/mcp`;
-  let log = '';
-  const child = execa(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
-    cwd: root,
-    reject: false,
-    all: true,
-    env: { SCALEKIT_ENVIRONMENT_URL: issuer.url, SCALEKIT_RESOURCE_ID: issuer.resourceId, MCP_SERVER_URL: url, PORT: String(port) },
-  });
-  child.all?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  await waitForServer(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, child, () => log);
-  return {
-    url,
-    log: () => log,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await child;
-    },
-  };
+  const server = await startProjectServer(root, issuer);
+  await server.ready();
+  return server;
 }
