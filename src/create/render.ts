@@ -156,7 +156,7 @@ export function envFile(options: CreateOptions): string | undefined {
 export async function renderProject(options: CreateOptions, root = templatesRoot()): Promise<ProjectFile[]> {
   const context: RenderContext = renderContext(options);
   const render = createRenderer();
-  const layers = ['base', options.framework.templateDir].map((layer) => path.join(root, layer));
+  const layers = ['base', 'providers/scalekit', options.framework.templateDir].map((layer) => path.join(root, layer));
   const files = new Map<string, ProjectFile>();
 
   // Read every layer's files at once; later layers override earlier ones.
@@ -168,7 +168,7 @@ export async function renderProject(options: CreateOptions, root = templatesRoot
   );
   for (const { layer, rel, raw } of layerFiles.flat()) {
     const out = outputPath(rel);
-    const templatePath = `${path.basename(layer)}/${rel}`;
+    const templatePath = `${path.relative(root, layer).split(path.sep).join('/')}/${rel}`;
     const content = rel.endsWith('.hbs') ? Buffer.from(render(templatePath, raw.toString('utf8'), context)) : raw;
     files.set(out, { path: out, content, mode: 0o644 });
   }
