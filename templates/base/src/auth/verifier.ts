@@ -86,7 +86,8 @@ export class JwtVerifier implements TokenVerifier {
       throw new InvalidTokenError("not_an_access_token", "This is an ID token, not an access token");
     }
     const claims = payload as Record<string, unknown>;
-    const clientId = [claims.client_id, claims.azp, claims.appid].find((v): v is string => typeof v === "string") ?? "";
+    // RFC 9068 says client_id; Keycloak and Entra ID (v2) say azp, Okta cid, Entra ID (v1) appid.
+    const clientId = [claims.client_id, claims.azp, claims.cid, claims.appid].find((v): v is string => typeof v === "string") ?? "";
     const verified: VerifiedToken = {
       token,
       subject: typeof payload.sub === "string" ? payload.sub : undefined,
