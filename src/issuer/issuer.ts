@@ -1,6 +1,7 @@
 /** startIssuer(): wires keys, tokens, clients and grants to the HTTP server. */
 import type { Server } from "node:http";
 import { SCOPE_TOKEN } from "../oauth-syntax.js";
+import { systemLookup } from "./cimd.js";
 import { ClientRegistry } from "./clients.js";
 import { tokenIssuer, type IssuerContext, type PendingAuthorization } from "./context.js";
 import { GrantStore } from "./grants.js";
@@ -14,7 +15,7 @@ export const DEFAULT_PORT = 4444;
 export const DEFAULT_RESOURCE_ID = "res_local";
 export const DEFAULT_TOKEN_LIFETIME = 3600;
 
-function validate(opts: IssuerOptions): Required<Omit<IssuerOptions, "log" | "quiet">> {
+function validate(opts: IssuerOptions): Required<Omit<IssuerOptions, "log" | "quiet" | "lookup">> {
   const port = opts.port ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`issuer port must be an integer from 0 to 65535, got ${String(opts.port)}`);
@@ -35,7 +36,15 @@ function validate(opts: IssuerOptions): Required<Omit<IssuerOptions, "log" | "qu
   if (!scopes.every((s) => SCOPE_TOKEN.test(s))) {
     throw new TypeError(`scopes must be OAuth scope tokens (no spaces, quotes or backslashes): ${scopes.join(", ")}`);
   }
-  return { port, resourceId, issuerForm, tokenLifetime, consent: opts.consent ?? false, scopes: [...new Set(scopes)] };
+  return {
+    port,
+    resourceId,
+    issuerForm,
+    tokenLifetime,
+    consent: opts.consent ?? false,
+    allowLocalCimd: opts.allowLocalCimd ?? false,
+    scopes: [...new Set(scopes)],
+  };
 }
 
 class RunningIssuer implements LocalIssuer {
@@ -109,7 +118,7 @@ export async function startIssuer(opts: IssuerOptions = {}): Promise<LocalIssuer
       tokenLifetime: cfg.tokenLifetime,
     }),
     grants: new GrantStore(),
-    clients: new ClientRegistry(cfg.resourceId),
+    clients: new ClientRegistry(cfg.resourceId, { allowLocal: cfg.allowLocalCimd, lookup: opts.lookup ?? systemLookup, log }),
     stats: { jwksRequests: 0 },
     pending: new Map<string, PendingAuthorization>(),
   };

@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import type { IssuerContext } from "./context.js";
 import { OAuthError } from "./errors.js";
-import { applyCors, sendError, sendJson } from "./http.js";
+import { admit, type Access } from "./access.js";
+import { sendError, sendJson } from "./http.js";
 import { metadataUrls, RES_ID_SOURCE } from "./metadata.js";
 import { handleAuthorize } from "./routes/authorize.js";
 import { devInfo, handleInfo, handleMint, handleRotate } from "./routes/dev.js";
@@ -16,7 +17,8 @@ type Handler = (req: IncomingMessage, res: ServerResponse, ctx: IssuerContext, m
 interface Route {
   pattern: RegExp;
   methods: Partial<Record<"GET" | "POST", Handler>>;
-  cors: boolean;
+  /** Who may call it (Host, Origin, CORS): see access.ts. */
+  access: Access;
 }
 
 const RES = `(${RES_ID_SOURCE})`;
@@ -24,7 +26,7 @@ const RES = `(${RES_ID_SOURCE})`;
 const ROUTES: Route[] = [
   {
     pattern: /^\/$/,
-    cors: true,
+    access: "public",
     methods: {
       GET: (_req, res, ctx) =>
         sendJson(res, 200, {
@@ -35,34 +37,34 @@ const ROUTES: Route[] = [
         }),
     },
   },
-  { pattern: /^\/keys$/, cors: true, methods: { GET: (req, res, ctx) => handleKeys(req, res, ctx) } },
+  { pattern: /^\/keys$/, access: "public", methods: { GET: (req, res, ctx) => handleKeys(req, res, ctx) } },
   {
     pattern: new RegExp(`^/\\.well-known/oauth-authorization-server/resources/${RES}$`),
-    cors: true,
+    access: "public",
     methods: { GET: (req, res, ctx, m) => handleMetadata(req, res, ctx, m[1]!) },
   },
   {
     pattern: new RegExp(`^/resources/${RES}/\\.well-known/oauth-authorization-server$`),
-    cors: true,
+    access: "public",
     methods: { GET: (req, res, ctx, m) => handleMetadata(req, res, ctx, m[1]!) },
   },
   {
     pattern: new RegExp(`^/api/v1/resources/${RES}/clients:register$`),
-    cors: true,
+    access: "api",
     methods: { POST: (req, res, ctx, m) => handleRegister(req, res, ctx, m[1]!) },
   },
   {
     pattern: /^\/oauth\/authorize$/,
-    cors: false,
+    access: "browser",
     methods: {
       GET: (req, res, ctx, _m, url) => handleAuthorize(req, res, ctx, url),
       POST: (req, res, ctx, _m, url) => handleAuthorize(req, res, ctx, url),
     },
   },
-  { pattern: /^\/oauth\/token$/, cors: true, methods: { POST: (req, res, ctx) => handleToken(req, res, ctx) } },
-  { pattern: /^\/_dev\/mint$/, cors: false, methods: { POST: (req, res, ctx) => handleMint(req, res, ctx) } },
-  { pattern: /^\/_dev\/rotate$/, cors: false, methods: { POST: (req, res, ctx) => handleRotate(req, res, ctx) } },
-  { pattern: /^\/_dev\/info$/, cors: false, methods: { GET: (req, res, ctx) => handleInfo(req, res, ctx) } },
+  { pattern: /^\/oauth\/token$/, access: "api", methods: { POST: (req, res, ctx) => handleToken(req, res, ctx) } },
+  { pattern: /^\/_dev\/mint$/, access: "dev", methods: { POST: (req, res, ctx) => handleMint(req, res, ctx) } },
+  { pattern: /^\/_dev\/rotate$/, access: "dev", methods: { POST: (req, res, ctx) => handleRotate(req, res, ctx) } },
+  { pattern: /^\/_dev\/info$/, access: "dev", methods: { GET: (req, res, ctx) => handleInfo(req, res, ctx) } },
 ];
 
 async function route(req: IncomingMessage, res: ServerResponse, ctx: IssuerContext): Promise<void> {
@@ -76,16 +78,12 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: IssuerConte
   for (const r of ROUTES) {
     const match = r.pattern.exec(url.pathname);
     if (!match) continue;
-    if (r.cors) applyCors(req, res);
-    if (req.method === "OPTIONS" && r.cors) {
-      res.writeHead(204, { "Content-Length": 0 });
-      res.end();
-      return;
-    }
+    if (admit(r.access, req, res, ctx.url)) return;
     const method = req.method === "HEAD" ? "GET" : req.method;
     const handler = method === "GET" || method === "POST" ? r.methods[method] : undefined;
     if (!handler) {
-      const allow = [...Object.keys(r.methods), ...(r.cors ? ["OPTIONS"] : [])].join(", ");
+      const cors = r.access === "public" || r.access === "api";
+      const allow = [...Object.keys(r.methods), ...(cors ? ["OPTIONS"] : [])].join(", ");
       throw new OAuthError("invalid_request", `method ${String(req.method).slice(0, 20)} is not allowed here (allowed: ${allow})`, 405, {
         Allow: allow,
       });

@@ -1,4 +1,7 @@
 /** Public types of the local issuer (see docs/ARCHITECTURE.md, "Local issuer"). */
+import type { Lookup } from "./cimd.js";
+
+export type { Lookup, ResolvedAddress } from "./cimd.js";
 
 export type IssuerForm = "env" | "resource";
 
@@ -15,6 +18,13 @@ export interface IssuerOptions {
   consent?: boolean;
   /** scopes_supported; requested scopes must be among them when non-empty. */
   scopes?: string[];
+  /**
+   * Fetch client ID metadata documents from loopback URLs (http or https) too.
+   * Default false: only https URLs on public hosts.
+   */
+  allowLocalCimd?: boolean;
+  /** Resolves host names of client ID metadata document URLs (tests). Default: the system resolver. */
+  lookup?: Lookup;
   /** No request log on stderr. */
   quiet?: boolean;
   /** Where log lines go when not quiet. Default: process.stderr. */
