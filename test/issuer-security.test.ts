@@ -584,7 +584,7 @@ describe("/_dev/* answers only loopback callers", () => {
     ];
     for (const [method, path] of endpoints) {
       const body = method === "POST" ? "{}" : undefined;
-      const json = method === "POST" ? { "Content-Type": "application/json" } : {};
+      const json: Record<string, string> = method === "POST" ? { "Content-Type": "application/json" } : {};
       for (const host of [`evil.example:${port}`, `127.0.0.1.evil.example:${port}`, `localhost:${Number(port) + 1}`]) {
         const r = await rawRequest(`${issuer.url}${path}`, { method, headers: { Host: host, ...json }, body });
         expect(r.status, `${path} Host ${host}`).toBe(403);
