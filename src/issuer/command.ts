@@ -1,6 +1,5 @@
 /** `create-mcp-auth issuer`: run the local issuer in the foreground until SIGINT / SIGTERM. */
 import { startIssuer } from "./issuer.js";
-import { registrationEndpoint } from "./metadata.js";
 import type { IssuerForm } from "./types.js";
 
 export interface IssuerCommandOptions {
@@ -47,7 +46,7 @@ export async function runIssuerCommand(opts: IssuerCommandOptions = {}): Promise
     metadataUrls: [...issuer.metadataUrls],
     authorizationEndpoint: `${issuer.url}/oauth/authorize`,
     tokenEndpoint: `${issuer.url}/oauth/token`,
-    registrationEndpoint: registrationEndpoint(issuer.url, issuer.resourceId),
+    registrationEndpoint: issuer.registrationEndpoint,
     scopes: [...issuer.scopes],
     consent: opts.consent ?? false,
     dev: { mint: `${issuer.url}/_dev/mint`, rotate: `${issuer.url}/_dev/rotate`, info: `${issuer.url}/_dev/info` },

@@ -5,12 +5,13 @@ import type { IssuerContext } from "./context.js";
 import { OAuthError } from "./errors.js";
 import { admit, type Access } from "./access.js";
 import { sendError, sendJson } from "./http.js";
-import { metadataUrls, RES_ID_SOURCE } from "./metadata.js";
+import { RES_ID_SOURCE } from "./metadata.js";
 import { handleAuthorize } from "./routes/authorize.js";
 import { devInfo, handleInfo, handleMint, handleRotate } from "./routes/dev.js";
 import { handleKeys, handleMetadata } from "./routes/discovery.js";
 import { handleRegister } from "./routes/register.js";
 import { handleToken } from "./routes/token.js";
+import type { Layout } from "./types.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, ctx: IssuerContext, match: RegExpExecArray, url: URL) => unknown;
 
@@ -19,40 +20,33 @@ interface Route {
   methods: Partial<Record<"GET" | "POST", Handler>>;
   /** Who may call it (Host, Origin, CORS): see access.ts. */
   access: Access;
+  /** Served only in this layout (default: both). */
+  layout?: Layout;
 }
 
 const RES = `(${RES_ID_SOURCE})`;
+const metadataOf: Handler = (req, res, ctx, m) => handleMetadata(req, res, ctx, m[1] ?? ctx.resourceId);
+const registerAt: Handler = (req, res, ctx, m) => handleRegister(req, res, ctx, m[1] ?? ctx.resourceId);
 
 const ROUTES: Route[] = [
   {
     pattern: /^\/$/,
     access: "public",
     methods: {
-      GET: (_req, res, ctx) =>
-        sendJson(res, 200, {
-          name: "create-mcp-auth local issuer",
-          warning: "for development only",
-          ...devInfo(ctx),
-          metadataUrls: metadataUrls(ctx.url, ctx.resourceId),
-        }),
+      GET: (_req, res, ctx) => sendJson(res, 200, { name: "create-mcp-auth local issuer", warning: "for development only", ...devInfo(ctx) }),
     },
   },
   { pattern: /^\/keys$/, access: "public", methods: { GET: (req, res, ctx) => handleKeys(req, res, ctx) } },
-  {
-    pattern: new RegExp(`^/\\.well-known/oauth-authorization-server/resources/${RES}$`),
-    access: "public",
-    methods: { GET: (req, res, ctx, m) => handleMetadata(req, res, ctx, m[1]!) },
-  },
-  {
-    pattern: new RegExp(`^/resources/${RES}/\\.well-known/oauth-authorization-server$`),
-    access: "public",
-    methods: { GET: (req, res, ctx, m) => handleMetadata(req, res, ctx, m[1]!) },
-  },
-  {
-    pattern: new RegExp(`^/api/v1/resources/${RES}/clients:register$`),
-    access: "api",
-    methods: { POST: (req, res, ctx, m) => handleRegister(req, res, ctx, m[1]!) },
-  },
+  // Scalekit layout: an authorization server per resource, RFC 8414 and OpenID Connect discovery in both forms.
+  { pattern: new RegExp(`^/\\.well-known/oauth-authorization-server/resources/${RES}$`), access: "public", layout: "scalekit", methods: { GET: metadataOf } },
+  { pattern: new RegExp(`^/resources/${RES}/\\.well-known/oauth-authorization-server$`), access: "public", layout: "scalekit", methods: { GET: metadataOf } },
+  { pattern: new RegExp(`^/\\.well-known/openid-configuration/resources/${RES}$`), access: "public", layout: "scalekit", methods: { GET: metadataOf } },
+  { pattern: new RegExp(`^/resources/${RES}/\\.well-known/openid-configuration$`), access: "public", layout: "scalekit", methods: { GET: metadataOf } },
+  { pattern: new RegExp(`^/api/v1/resources/${RES}/clients:register$`), access: "api", layout: "scalekit", methods: { POST: registerAt } },
+  // oidc layout: one root issuer.
+  { pattern: /^\/\.well-known\/oauth-authorization-server$/, access: "public", layout: "oidc", methods: { GET: metadataOf } },
+  { pattern: /^\/\.well-known\/openid-configuration$/, access: "public", layout: "oidc", methods: { GET: metadataOf } },
+  { pattern: /^\/oauth\/register$/, access: "api", layout: "oidc", methods: { POST: registerAt } },
   {
     pattern: /^\/oauth\/authorize$/,
     access: "browser",
@@ -76,6 +70,7 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: IssuerConte
   }
   if (!(req.url ?? "").startsWith("/")) throw new OAuthError("invalid_request", "malformed request target");
   for (const r of ROUTES) {
+    if (r.layout && r.layout !== ctx.layout) continue;
     const match = r.pattern.exec(url.pathname);
     if (!match) continue;
     if (admit(r.access, req, res, ctx.url)) return;

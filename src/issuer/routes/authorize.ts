@@ -83,7 +83,7 @@ function issueCode(res: ServerResponse, ctx: IssuerContext, p: Omit<PendingAutho
     redirectUriSent: p.redirectUriSent,
     codeChallenge: p.codeChallenge,
   });
-  redirectTo(res, p.redirectUri, { code, state: p.state, iss: authorizationServerUrl(ctx.url, p.resourceId) });
+  redirectTo(res, p.redirectUri, { code, state: p.state, iss: authorizationServerUrl(ctx, p.resourceId) });
 }
 
 function consentPage(res: ServerResponse, ctx: IssuerContext, p: PendingAuthorization): void {
@@ -144,7 +144,7 @@ async function authorizationRequest(req: IncomingMessage, res: ServerResponse, c
   }
   const { client, redirectUri, sent } = resolved;
   const resourceId = client.resourceId ?? ctx.resourceId;
-  const iss = authorizationServerUrl(ctx.url, resourceId);
+  const iss = authorizationServerUrl(ctx, resourceId);
   const rawState = params.raw.getAll("state");
   const state = rawState.length === 1 && rawState[0] !== "" ? rawState[0] : undefined;
   try {
@@ -208,7 +208,7 @@ async function consentDecision(req: IncomingMessage, res: ServerResponse, ctx: I
     error: "access_denied",
     error_description: "the user denied the request",
     state: pending.state,
-    iss: authorizationServerUrl(ctx.url, pending.resourceId),
+    iss: authorizationServerUrl(ctx, pending.resourceId),
   });
 }
 

@@ -4,7 +4,7 @@ import type { IssuerContext } from "../context.js";
 import { tokenIssuer } from "../context.js";
 import { OAuthError } from "../errors.js";
 import { readJsonObject, sendJson } from "../http.js";
-import { authorizationServerUrl, metadataUrls } from "../metadata.js";
+import { authorizationServerUrl, metadataUrls, registrationEndpoint } from "../metadata.js";
 import { parseMintOptions } from "../tokens.js";
 
 export async function handleMint(req: IncomingMessage, res: ServerResponse, ctx: IssuerContext): Promise<void> {
@@ -23,12 +23,15 @@ export async function handleRotate(req: IncomingMessage, res: ServerResponse, ct
 export function devInfo(ctx: IssuerContext): Record<string, unknown> {
   return {
     url: ctx.url,
+    layout: ctx.layout,
     issuer: tokenIssuer(ctx, ctx.resourceId),
     resourceId: ctx.resourceId,
     issuerForm: ctx.issuerForm,
-    authorizationServer: authorizationServerUrl(ctx.url, ctx.resourceId),
+    authorizationServer: authorizationServerUrl(ctx, ctx.resourceId),
     jwksUri: `${ctx.url}/keys`,
-    metadataUrls: metadataUrls(ctx.url, ctx.resourceId),
+    metadataUrls: metadataUrls(ctx, ctx.resourceId),
+    registrationEndpoint: registrationEndpoint(ctx, ctx.resourceId),
+    allowLocalCimd: ctx.allowLocalCimd,
     scopes: [...ctx.scopes],
     tokenLifetime: ctx.tokens.lifetime,
     consent: ctx.consent,
