@@ -556,6 +556,14 @@ describe("CORS on registration and token endpoints: loopback origins only", () =
       const forged = await decide("https://evil.example");
       expect(forged.status).toBe(403);
       expect(forged.headers.get("location")).toBeNull();
+      // A browser's own word that the form came from another site counts too.
+      const crossSite = await fetch(`${consent.url}/oauth/authorize`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "cross-site" },
+        body: new URLSearchParams({ request_id: id, decision: "approve" }).toString(),
+      });
+      expect(crossSite.status).toBe(403);
       // Still pending: the real page can answer it.
       const real = await decide(consent.url);
       expect(real.status).toBe(302);

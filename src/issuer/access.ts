@@ -45,9 +45,16 @@ export function ownHosts(issuerUrl: string): string[] {
   return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
 }
 
-/** A request from this issuer's own pages (the consent form): no Origin, or one of its own origins. */
+/**
+ * A request from this issuer's own pages (the consent form) or from a
+ * non-browser client: no Origin or one of its own origins, and, when the
+ * browser says where the request comes from (Sec-Fetch-Site), same-origin
+ * (or "none": typed in the address bar).
+ */
 export function isSameOrigin(req: IncomingMessage, issuerUrl: string): boolean {
   const origin = req.headers.origin;
+  const site = req.headers["sec-fetch-site"];
+  if (site !== undefined && site !== "same-origin" && site !== "none") return false;
   return origin === undefined || ownHosts(issuerUrl).some((h) => origin.toLowerCase() === `http://${h}`);
 }
 

@@ -132,14 +132,22 @@ export function sendError(res: ServerResponse, err: OAuthError): void {
   sendJson(res, err.status, err.toJSON(), err.headers);
 }
 
-/**
- * An HTML page under a strict CSP: no script at all, inline style only, never
- * framed. `formAction`: where its form may send the browser (default: nowhere).
- */
-export function sendHtml(res: ServerResponse, status: number, html: string, formAction: string[] = []): void {
-  const forms = formAction.length ? formAction.join(" ") : "'none'";
+export interface PageOptions {
+  /** Where the page's form may send the browser (CSP form-action). Default: nowhere. */
+  formAction?: string[];
+  /**
+   * A page with a form posting to itself needs "same-origin": under no-referrer
+   * browsers send `Origin: null` with the form, and the origin check fails.
+   */
+  referrerPolicy?: "no-referrer" | "same-origin";
+}
+
+/** An HTML page under a strict CSP: no script at all, inline style only, never framed. */
+export function sendHtml(res: ServerResponse, status: number, html: string, o: PageOptions = {}): void {
+  const forms = o.formAction?.length ? o.formAction.join(" ") : "'none'";
   res.writeHead(status, {
     ...BASE_HEADERS,
+    "Referrer-Policy": o.referrerPolicy ?? "no-referrer",
     "Content-Type": "text/html; charset=utf-8",
     "Content-Length": Buffer.byteLength(html),
     "Content-Security-Policy": `default-src 'none'; style-src 'unsafe-inline'; form-action ${forms}; base-uri 'none'; frame-ancestors 'none'`,

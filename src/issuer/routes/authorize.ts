@@ -113,7 +113,7 @@ function consentPage(res: ServerResponse, ctx: IssuerContext, p: PendingAuthoriz
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>`,
     ),
-    ["'self'", formTarget(p.redirectUri)],
+    { formAction: ["'self'", formTarget(p.redirectUri)], referrerPolicy: "same-origin" },
   );
 }
 
