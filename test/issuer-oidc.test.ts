@@ -4,7 +4,8 @@
  * is a root issuer (iss = url) with both well-known documents and a plain
  * registration path. The official MCP client (SDK v1) completes discovery,
  * registration, PKCE and token against each layout, in front of a small MCP
- * resource server on loopback.
+ * resource server on loopback; so does SDK v2's client, which also checks the
+ * authorization response's `iss` (RFC 9207) against the discovered issuer.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -18,6 +19,11 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { OAuthMetadataSchema, OpenIdProviderDiscoveryMetadataSchema } from "@modelcontextprotocol/sdk/shared/auth.js";
 import type { OAuthClientInformationMixed, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
+import {
+  Client as ClientV2,
+  StreamableHTTPClientTransport as StreamableHTTPClientTransportV2,
+  type OAuthClientProvider as OAuthClientProviderV2,
+} from "@modelcontextprotocol/client";
 import { startIssuer, type LocalIssuer } from "../src/issuer/index.js";
 
 const SCOPES = ["todo:read", "todo:write"];
@@ -341,6 +347,74 @@ describe.each(["scalekit", "oidc"] as const)("the official MCP client (SDK v1) a
 
     const client = new Client({ name: "t", version: "1" });
     await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { authProvider: provider }));
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(["list_todos"]);
+    await client.close();
+  });
+});
+
+/** SDK v2's provider: the same "browser", keeping the whole callback (v2 checks its iss). */
+class TestProviderV2 implements OAuthClientProviderV2 {
+  private info: Parameters<OAuthClientProviderV2["saveTokens"]>[0] | undefined;
+  private client: Parameters<NonNullable<OAuthClientProviderV2["saveClientInformation"]>>[0] | undefined;
+  private verifier = "";
+  callback: URL | undefined;
+  readonly redirectUrl = REDIRECT;
+  readonly clientMetadata = {
+    client_name: "official SDK v2 client",
+    redirect_uris: [REDIRECT],
+    grant_types: ["authorization_code", "refresh_token"],
+    response_types: ["code"],
+    token_endpoint_auth_method: "none",
+  };
+  clientInformation() {
+    return this.client;
+  }
+  saveClientInformation(info: NonNullable<typeof this.client>) {
+    this.client = info;
+  }
+  tokens() {
+    return this.info;
+  }
+  saveTokens(tokens: NonNullable<typeof this.info>) {
+    this.info = tokens;
+  }
+  saveCodeVerifier(v: string) {
+    this.verifier = v;
+  }
+  codeVerifier() {
+    return this.verifier;
+  }
+  async redirectToAuthorization(url: URL) {
+    const res = await fetch(url, { redirect: "manual" });
+    this.callback = new URL(res.headers.get("location") ?? "about:blank");
+  }
+}
+
+describe.each(["scalekit", "oidc"] as const)("the official MCP client (SDK v2) against the %s layout", (layout) => {
+  let issuer: LocalIssuer;
+  let server: ResourceServer;
+  beforeAll(async () => {
+    issuer = await startIssuer({ port: 0, quiet: true, scopes: SCOPES, layout });
+    server = await startResourceServer(issuer);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await issuer?.close();
+  });
+
+  it("completes discovery, registration, PKCE, an iss-checked callback and token, then lists tools", async () => {
+    const provider = new TestProviderV2();
+    const first = new StreamableHTTPClientTransportV2(new URL(server.url), { authProvider: provider });
+    await expect(new ClientV2({ name: "t", version: "1" }).connect(first)).rejects.toThrow();
+    expect(provider.callback?.searchParams.get("code"), "the redirect carried a code").toBeTruthy();
+    expect(provider.callback?.searchParams.get("iss")).toBe(issuer.authorizationServer);
+    await first.finishAuth(provider.callback!.searchParams);
+    const claims = await verify(issuer, provider.tokens()!.access_token);
+    expect(claims.aud).toEqual(layout === "oidc" ? [server.url] : [server.url, issuer.resourceId]);
+
+    const client = new ClientV2({ name: "t", version: "1" });
+    await client.connect(new StreamableHTTPClientTransportV2(new URL(server.url), { authProvider: provider }));
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toEqual(["list_todos"]);
     await client.close();
