@@ -1,8 +1,10 @@
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { minimalArguments } from "../src/check/mcp-client.js";
 import { authServerMetadataUrls, prmUrls } from "../src/check/metadata.js";
 import { resourceMismatch } from "../src/check/probes/discovery.js";
 import { bearerChallenge, parseWwwAuthenticate } from "../src/check/www-authenticate.js";
+import { type LocalIssuer, startIssuer } from "../src/issuer/index.js";
 
 describe("parseWwwAuthenticate", () => {
   it("reads quoted and bare parameters, case-insensitive names, escapes", () => {
@@ -87,5 +89,55 @@ describe("discovery URLs", () => {
       "https://auth.example.com/.well-known/oauth-authorization-server",
       "https://auth.example.com/.well-known/openid-configuration",
     ]);
+  });
+});
+
+describe("the issuer's standby key (mint option key: \"standby\")", () => {
+  const kids = async (issuer: LocalIssuer) =>
+    ((await (await fetch(issuer.jwksUri)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+
+  it("is published from its first use on, after the current key, and never becomes the current key", async () => {
+    const issuer = await startIssuer({ port: 0, quiet: true });
+    try {
+      const current = decodeProtectedHeader(await issuer.mint()).kid!;
+      expect(await kids(issuer)).toEqual([current]);
+      const standby = decodeProtectedHeader(await issuer.mint({ key: "standby" })).kid!;
+      expect(standby).not.toBe(current);
+      expect(await kids(issuer)).toEqual([current, standby]);
+      // Used again: the same key; the current key has not changed.
+      expect(decodeProtectedHeader(await issuer.mint({ key: "standby" })).kid).toBe(standby);
+      expect(decodeProtectedHeader(await issuer.mint()).kid).toBe(current);
+      expect(await kids(issuer)).toEqual([current, standby]);
+      // It outlives a rotation that drops the old keys.
+      const rotated = await issuer.rotateKey({ keepOld: false });
+      expect(await kids(issuer)).toEqual([rotated, standby]);
+    } finally {
+      await issuer.close();
+    }
+  });
+
+  it("verifies against the published key set", async () => {
+    const issuer = await startIssuer({ port: 0, quiet: true });
+    try {
+      const token = await issuer.mint({ key: "standby" });
+      const { payload } = await jwtVerify(token, createLocalJWKSet(await (await fetch(issuer.jwksUri)).json()));
+      expect(payload.iss).toBe(issuer.issuer);
+    } finally {
+      await issuer.close();
+    }
+  });
+
+  it("/_dev/mint accepts it and names the three choices when given another", async () => {
+    const issuer = await startIssuer({ port: 0, quiet: true });
+    try {
+      const mint = (key: string) => fetch(`${issuer.url}/_dev/mint`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ key }) });
+      const ok = (await (await mint("standby")).json()) as { token: string };
+      expect(await kids(issuer)).toContain(decodeProtectedHeader(ok.token).kid);
+      const bad = await mint("spare");
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toContain('key must be \\"current\\", \\"unknown\\" or \\"standby\\"');
+    } finally {
+      await issuer.close();
+    }
   });
 });
