@@ -1,4 +1,4 @@
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { type JSONWebKeySet, createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { minimalArguments } from "../src/check/mcp-client.js";
 import { authServerMetadataUrls, prmUrls } from "../src/check/metadata.js";
@@ -120,7 +120,7 @@ describe("the issuer's standby key (mint option key: \"standby\")", () => {
     const issuer = await startIssuer({ port: 0, quiet: true });
     try {
       const token = await issuer.mint({ key: "standby" });
-      const { payload } = await jwtVerify(token, createLocalJWKSet(await (await fetch(issuer.jwksUri)).json()));
+      const { payload } = await jwtVerify(token, createLocalJWKSet((await (await fetch(issuer.jwksUri)).json()) as JSONWebKeySet));
       expect(payload.iss).toBe(issuer.issuer);
     } finally {
       await issuer.close();
