@@ -90,7 +90,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   const d = await ctx.discovery();
   const errors = [d.path.error, d.root.error, d.unauthenticated.error];
   if (errors.every((e) => e !== undefined && NOT_LISTENING.test(e))) {
-    throw environmentError(`nothing answers at ${ctx.url.origin} (${d.unauthenticated.error}): is the server running, and is the URL right?`);
+    const cause = d.unauthenticated.error!.replace(/^[A-Z]+ \S+: /, "");
+    throw environmentError(`nothing answers at ${ctx.url.origin} (${cause}): is the server running, and is the URL right?`);
   }
 
   await Promise.all([

@@ -30,11 +30,12 @@ function callTool(ctx: CheckContext, token: string, tool: ToolInfo, era: Era): P
   return ctx.exchange(`Bearer ${token}`, "tools/call", { name: tool.name, arguments: toolArguments(ctx, tool) }, era);
 }
 
-/** The issuer, and a Skip unless the server serves `era`. */
+/** The issuer, and a Skip when the server serves the other era and not this one (serving neither fails below). */
 async function requireEra(ctx: CheckContext, era: Era): Promise<void> {
   await ctx.issuer();
   const eras = await ctx.eras();
-  if (eras && !eras[era].served) throw new Skip(`the server does not serve ${ERA_NAME[era]}-era requests (see ${eraProbeId(era)})`);
+  const other: Era = era === "modern" ? "legacy" : "modern";
+  if (eras && !eras[era].served && eras[other].served) throw new Skip(`the server does not serve ${ERA_NAME[era]}-era requests (see ${eraProbeId(era)})`);
 }
 
 const names = (tools: { name: string }[]): string => oneLine(tools.map((t) => t.name).join(", "), 120);
