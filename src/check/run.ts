@@ -51,8 +51,8 @@ export const PROBES: readonly Probe[] = [
 /** Why `value` is not an MCP endpoint URL the check can probe, with a suggestion; undefined when it is one. */
 export function endpointUrlProblem(value: string): string | undefined {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    const host = value.split(/[/:?#]/)[0] ?? "";
-    const scheme = isLoopbackHost(host) || /^127\.|^\[?::1\]?$/.test(host) ? "http" : "https";
+    const host = URL.canParse(`http://${value}`) ? new URL(`http://${value}`).hostname : "";
+    const scheme = isLoopbackHost(host) ? "http" : "https";
     return `"${oneLine(value, 120)}" has no scheme: did you mean ${scheme}://${oneLine(value, 120)}?`;
   }
   if (!URL.canParse(value)) return `"${oneLine(value, 120)}" is not a URL`;
