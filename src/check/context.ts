@@ -41,7 +41,6 @@ export function callableTools(ctx: { tool: ToolChoice | undefined }, tools: Tool
 /** The two protocol eras, as the SDK names them: `legacy` (initialize, 2024-10-07 … 2025-11-25) and `modern` (2026-07-28). */
 export type Era = "legacy" | "modern";
 export const ERA_NAME: Record<Era, EraName> = { legacy: "2025", modern: "2026-07-28" };
-export const ERA_LABEL: Record<Era, string> = { legacy: "the 2025 era (initialize)", modern: "2026-07-28 (stateless)" };
 
 /** Whether a raw request of one era, with a valid token, was served. */
 export interface EraAnswer {

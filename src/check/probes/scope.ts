@@ -35,7 +35,7 @@ async function requireEra(ctx: CheckContext, era: Era): Promise<void> {
   await ctx.issuer();
   const eras = await ctx.eras();
   const other: Era = era === "modern" ? "legacy" : "modern";
-  if (eras && !eras[era].served && eras[other].served) throw new Skip(`the server does not serve ${ERA_NAME[era]}-era requests (see ${eraProbeId(era)})`);
+  if (eras && !eras[era].served && eras[other].served) throw new Skip(`the server does not serve ${era === "modern" ? "2026-07-28" : "2025-era"} requests (see ${eraProbeId(era)})`);
 }
 
 const names = (tools: { name: string }[]): string => oneLine(tools.map((t) => t.name).join(", "), 120);
@@ -141,7 +141,7 @@ export const headerMismatch: Probe = {
 
 export const offlineAccess: Probe = {
   id: "scope.offline-access",
-  title: "offline_access is not asked of clients",
+  title: "Neither scopes_supported nor the challenge asks for offline_access",
   ...RULES.offlineAccess("SEP-2207"),
   async run(ctx) {
     const d = await ctx.discovery();

@@ -99,7 +99,7 @@ export const rotatedKey: Probe = {
       );
     }
     const old = await authorizedRequest(ctx, `Bearer ${await ctx.mintedToken()}`);
-    if (!isSuccess(old)) return fail(`after the new key, a token signed by the first key (still published) got ${describeStatus(old)}`);
+    if (!isSuccess(old)) return fail(`after the new key was accepted, a token signed by the first key (still published) got ${describeStatus(old)}`);
     return pass(`a token signed by the issuer's second published key was accepted${note}; the first key still works`);
   },
 };
