@@ -152,6 +152,8 @@ export function mcpHeaders(extra: Record<string, string> = {}): Record<string, s
   };
 }
 
+const CLIENT_INFO = { name: "create-mcp-auth-check", version: "1" };
+
 let nextId = 1;
 export function jsonRpc(method: string, params?: Record<string, unknown>): string {
   return JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, ...(params ? { params } : {}) });
@@ -163,8 +165,6 @@ export const initializeRequest = (): string =>
     capabilities: {},
     clientInfo: CLIENT_INFO,
   });
-
-const CLIENT_INFO = { name: "create-mcp-auth-check", version: "1" };
 
 /** The `_meta` envelope every 2026-07-28 request carries. */
 export const modernMeta = (): Record<string, unknown> => ({
