@@ -73,6 +73,18 @@ describe("runCheck against the correct reference server", () => {
     }
   });
 
+  it("passes every probe against an issuer with the plain OpenID Connect layout", async () => {
+    const oidc = await startIssuer({ port: 0, quiet: true, scopes: SCOPES, layout: "oidc" });
+    const server = await startReferenceServer({ issuerUrl: oidc.url, resourceId: oidc.resourceId, layout: "oidc" });
+    try {
+      const report = await runCheck({ url: server.url, issuer: oidc.url, timeoutMs: 3000 });
+      expect(notPassing(report)).toEqual([]);
+    } finally {
+      await server.close();
+      await oidc.close();
+    }
+  });
+
   it("never calls a tool marked destructive, and no tool ever runs for a token without its scope", async () => {
     const server = await startReferenceServer({ issuerUrl: issuer.url, resourceId: issuer.resourceId });
     try {
