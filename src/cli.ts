@@ -97,14 +97,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("probe a running MCP server's authorization and report")
     .argument('[url]', 'URL of the MCP endpoint, e.g. http://localhost:3000/mcp')
     .option('--project <dir>', 'instead of a URL: start a generated project with the local issuer and check it (the self-check)')
-    .addOption(new Option('--token <token>', 'a valid access token: also checks an authorized tools/list').env('MCP_AUTH_TOKEN'))
-    .option('--issuer <url>', 'URL of a running local issuer (create-mcp-auth issuer): mint tokens and run the full battery')
+    .addOption(new Option('--token <token>', 'a valid access token: also checks which protocol eras the server serves').env('MCP_AUTH_TOKEN'))
+    .option('--issuer <url>', 'URL of a running local issuer the server trusts (create-mcp-auth issuer): minted tokens, scopes, the OAuth flow')
     .option('--timeout <ms>', 'timeout of each request in ms (default: 5000)', intOption('--timeout', 100, 120000))
     .option('--json', 'print the report as JSON on stdout')
     .addHelpText(
       'after',
       `
-Exit code: 0 when nothing fails, 1 when a probe fails, 2 on bad usage.
+Without --token or --issuer, check still probes discovery, the 401 challenge, the
+authorization server's metadata and forged tokens (a real kid, a bad or missing signature,
+alg none, HS256 with the public key); what else would run is listed at the end.
+
+Exit code: 0 when nothing fails, 1 when a probe fails, 2 on bad usage, 3 when nothing answers.
 
 Examples:
   $ npx create-mcp-auth check https://mcp.example.com/mcp

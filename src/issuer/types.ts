@@ -52,8 +52,13 @@ export interface MintOptions {
   expiresIn?: number | null;
   /** Seconds from now for nbf (default: now). */
   notBefore?: number;
-  /** "unknown": signed by a key that is not in the JWKS, with its own kid. */
-  key?: "current" | "unknown";
+  /**
+   * "unknown": signed by a key that is not in the JWKS, with its own kid.
+   * "standby": signed by a second key, created on first use and published in
+   * the JWKS from then on (never the current key): proves a server picks up a
+   * new key without leaving the issuer changed for the next run.
+   */
+  key?: "current" | "unknown" | "standby";
   /** Extra / overriding claims, applied last. */
   claims?: Record<string, unknown>;
 }

@@ -52,13 +52,15 @@ export async function typecheckAndTest(root: string) {
 
 /** Probes the self-check must have run (and passed) on every generated server. */
 export const EXPECTED_PROBES = [
-  'prm.path', 'prm.root', 'prm.fields', 'prm.resource', 'prm.cors',
+  'prm.discovery', 'prm.path', 'prm.root', 'prm.fields', 'prm.resource', 'prm.cors',
   'challenge.no-token', 'challenge.invalid-token', 'challenge.query-token', 'cors.mcp',
-  'as.metadata', 'as.pkce', 'as.registration',
+  'as.metadata', 'as.issuer', 'as.pkce', 'as.registration',
+  'era.2025', 'era.2026',
   'token.valid', 'token.expired', 'token.not-yet-valid', 'token.no-exp', 'token.wrong-issuer', 'token.wrong-audience',
-  'token.sibling-audience', 'token.unknown-key', 'token.tampered-signature', 'token.alg-none', 'token.hs256-public-key', 'token.malformed',
+  'token.sibling-audience', 'token.unknown-key', 'token.tampered-signature', 'token.alg-none', 'token.hs256-public-key',
+  'token.unsigned', 'token.truncated-signature', 'token.malformed',
   'token.empty-bearer', 'token.basic-scheme', 'token.lowercase-bearer', 'token.oversized', 'token.rotated-key',
-  'scope.insufficient', 'scope.granted',
+  'scope.insufficient', 'scope.granted', 'scope.offline-access',
   'flow.discovery', 'flow.registration', 'flow.authorization', 'flow.token', 'flow.tools-list', 'flow.tools-call', 'flow.step-up',
 ];
 
