@@ -245,7 +245,9 @@ describe("the issuer command's flags and banner", () => {
       const script = curl.replaceAll("npx create-mcp-auth", `"${process.execPath}" "${cliBin}"`).replace("http://localhost:3000/mcp", server.url);
       const r = await execa("sh", ["-c", script], { cwd: dir.dir, env: cleanEnv(), extendEnv: false, reject: false });
       expect(r.exitCode, String(r.stderr)).toBe(0);
-      const answer = JSON.parse(String(r.stdout)) as { result?: { tools?: { name: string }[] } };
+      // A server may answer with JSON or with an SSE stream carrying the JSON-RPC message.
+      const body = String(r.stdout).startsWith("event:") ? String(r.stdout).split("\n").find((line) => line.startsWith("data:"))!.slice(5) : String(r.stdout);
+      const answer = JSON.parse(body) as { result?: { tools?: { name: string }[] } };
       expect(answer.result?.tools?.map((t) => t.name)).toContain("list_todos");
     } finally {
       await server.close();
