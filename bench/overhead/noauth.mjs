@@ -42,7 +42,6 @@ export function createAuthorizer(config: Config, _verifier: TokenVerifier): Auth
   return {
     authenticate: async () => ({ ok: true, value: token }),
     authorize: () => ({ ok: true, value: identity }),
-    authorizeRequest: async () => ({ ok: true, value: identity }),
   };
 }
 `;
