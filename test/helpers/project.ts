@@ -103,16 +103,10 @@ export async function startGeneratedServer(root: string, issuer: { url: string; 
   return server;
 }
 
-/** Frameworks whose generated server speaks the 2025 protocol revisions only (fastmcp: SDK v1). */
-export const LEGACY_ONLY = new Set(['fastmcp']);
-/** The conformance scenarios of the 2026-07-28 revision only. */
-const MODERN_SCENARIOS = new Set(['server-stateless', 'http-header-validation', 'caching']);
-
 /**
  * The official conformance suite against the generated server (behind a proxy
  * that adds a valid token) and, in the same run, against a plain SDK v2
- * server: every check the plain server passes, ours passes too (for a
- * 2025-only framework: every check of the 2025-era scenarios).
+ * server: every check the plain server passes, ours passes too.
  */
 export function conformanceSuite(framework: string, root: () => string): void {
   const tools = conformanceTools();
@@ -129,10 +123,7 @@ export function conformanceSuite(framework: string, root: () => string): void {
       const proxy = await startTokenProxy(server.url, token);
       try {
         const [ours, baseline] = await Promise.all([runScenarios(proxy.url, tools!), runScenarios(plain.url, tools!)]);
-        const compared = LEGACY_ONLY.has(framework)
-          ? Object.fromEntries(Object.entries(baseline).filter(([scenario]) => !MODERN_SCENARIOS.has(scenario)))
-          : baseline;
-        expect(regressions(ours, compared), JSON.stringify(ours, null, 1)).toEqual([]);
+        expect(regressions(ours, baseline), JSON.stringify(ours, null, 1)).toEqual([]);
       } finally {
         await proxy.close();
       }

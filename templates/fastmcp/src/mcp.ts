@@ -1,4 +1,7 @@
+import { createMcpHandler, isLegacyRequest, ProtocolError, Server, type RequestMethod, type Result } from "@modelcontextprotocol/server";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { FastMCPSession, type ContentResult, type Logger, type Tool } from "fastmcp";
 import type { AuthInfo } from "./auth/authorize.js";
 import { missingScopes } from "./auth/scopes.js";
@@ -15,16 +18,20 @@ export interface McpRunner {
 }
 
 /**
- * Each request runs the way fastmcp's stateless `httpStream` mode runs it: a
- * `FastMCPSession` on the MCP SDK's (v1) Streamable HTTP transport, in this
- * process. fastmcp is built on SDK v1, which speaks the 2025 protocol
- * revisions (`initialize`, up to 2025-11-25); a 2026-07-28 request is answered
- * "Unsupported protocol version", and clients that speak both fall back to
- * `initialize`.
+ * Each request runs in a fastmcp session, in this process, whatever the
+ * protocol era. fastmcp is built on MCP SDK v1, which speaks the 2025
+ * revisions: those requests run the way fastmcp's stateless `httpStream` mode
+ * runs them, a `FastMCPSession` on the SDK's Streamable HTTP transport. A
+ * 2026-07-28 request is served by the SDK v2 entry point (`createMcpHandler`:
+ * the per-request `_meta`, `server/discover`, the `Mcp-Method` / `Mcp-Name`
+ * checks, the result envelope), whose handlers hand each method to a
+ * `FastMCPSession` over an in-memory link: fastmcp still runs the tools.
  */
 export function createMcpRunner(): McpRunner {
+  const modern = createMcpHandler(({ authInfo }) => modernServer(authInfo as AuthInfo), { legacy: "reject" });
   return {
     async run(request, body, authInfo) {
+      if (!(await isLegacyRequest(request, body))) return modern.fetch(request, { parsedBody: body, authInfo });
       const session = createSession(authInfo);
       const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       await session.connect(transport);
@@ -36,8 +43,47 @@ export function createMcpRunner(): McpRunner {
         void session.close();
       }
     },
-    close: async () => {},
+    close: () => modern.close(),
   };
+}
+
+/** The methods fastmcp answers; each is handed to a fastmcp session. */
+const FORWARDED: RequestMethod[] = ["tools/list", "tools/call"];
+
+/** A low-level SDK v2 server for one 2026-07-28 request, whose handlers ask a fastmcp session. */
+function modernServer(authInfo: AuthInfo): Server {
+  const server = new Server({ name: serverName, version: "0.1.0" }, { capabilities: { tools: {} } });
+  for (const method of FORWARDED) {
+    server.setRequestHandler(method, (request) => askSession(authInfo, method, request.params) as never);
+  }
+  return server;
+}
+
+/**
+ * One request to a fresh `FastMCPSession` (stateless: no handshake needed)
+ * over an in-memory link; its answer, or its JSON-RPC error thrown again.
+ * The 2026-07-28 envelope keys of `_meta` are the SDK v2 layer's business.
+ */
+async function askSession(authInfo: AuthInfo, method: string, params: Record<string, unknown> | undefined): Promise<Result> {
+  const session = createSession(authInfo);
+  const [ours, theirs] = InMemoryTransport.createLinkedPair();
+  await session.connect(theirs);
+  try {
+    const answer = new Promise<JSONRPCMessage>((resolve) => {
+      ours.onmessage = (message) => {
+        if ("id" in message && message.id === 1 && ("result" in message || "error" in message)) resolve(message);
+      };
+    });
+    await ours.start();
+    const { _meta, ...rest } = params ?? {};
+    await ours.send({ jsonrpc: "2.0", id: 1, method, params: rest });
+    const message = await answer;
+    if ("error" in message) throw new ProtocolError(message.error.code, message.error.message, message.error.data);
+    return (message as { result: Result }).result;
+  } finally {
+    await ours.close();
+    await session.close();
+  }
 }
 
 /**
