@@ -1,56 +1,5 @@
-import { execa } from 'execa';
-import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { cleanEnv, cliBin, tempDir } from './helpers/cli.js';
-
-type Step = [waitFor: RegExp, keys: string];
-
-/**
- * Runs the CLI on a real pseudo-terminal (util-linux `script`), and for each
- * step waits for text on the screen, then types keys. Returns the exit code,
- * what was shown, and what is left in the working directory.
- */
-async function drive(steps: Step[], args = '', inspect?: (dir: string) => Promise<void>) {
-  const { dir, cleanup } = await tempDir('cma-pty-');
-  try {
-    const child = execa('script', ['-qefc', `stty cols 100 rows 40; ${process.execPath} ${cliBin} ${args}`, '/dev/null'], {
-      cwd: dir,
-      reject: false,
-      env: cleanEnv({ TERM: 'xterm-256color' }),
-      extendEnv: false,
-      timeout: 30_000,
-    });
-    let screen = '';
-    // Only what appeared since the last keys were typed is matched, so a
-    // step cannot fire on text of an earlier prompt (like an option's hint).
-    let sinceTyped = '';
-    let next = 0;
-    const done = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`step ${next} not reached; screen:\n${screen}`)), 20_000);
-      child.stdout!.on('data', (chunk: Buffer) => {
-        screen += chunk.toString();
-        sinceTyped += chunk.toString();
-        const step = steps[next];
-        if (step && step[0].test(sinceTyped)) {
-          next++;
-          screen += '\n<<typed>>\n';
-          sinceTyped = '';
-          child.stdin!.write(step[1]);
-          if (next === steps.length) {
-            clearTimeout(timer);
-            resolve();
-          }
-        }
-      });
-    });
-    await done;
-    const result = await child;
-    await inspect?.(dir);
-    return { exitCode: result.exitCode, screen, files: await readdir(dir) };
-  } finally {
-    await cleanup();
-  }
-}
+import { drive } from './helpers/pty.js';
 
 describe('prompts on a terminal', () => {
   it('Ctrl-C at the first prompt exits 130 and leaves nothing on disk', async () => {
@@ -83,11 +32,11 @@ describe('a whole interactive session', () => {
         [/Authorization server/, '\r'], // local issuer
       ],
       '--no-install --no-git --no-check',
-      async (dir) => {
+      { inspect: async (dir) => {
         const { readFile } = await import('node:fs/promises');
         pkg = JSON.parse(await readFile(`${dir}/chat-tools/package.json`, 'utf8')) as { name?: string };
         tools = await readFile(`${dir}/chat-tools/src/tools.ts`, 'utf8');
-      },
+      } },
     );
     expect(exitCode, screen).toBe(0);
     expect(files).toEqual(['chat-tools']);
@@ -124,10 +73,10 @@ describe('Scalekit answers on a terminal', () => {
         [/Public URL of the MCP endpoint/, 'https://mcp.example.com/mcp\r'],
       ],
       '--no-install --no-git --no-check',
-      async (dir) => {
+      { inspect: async (dir) => {
         const { readFile } = await import('node:fs/promises');
         env = await readFile(`${dir}/sk-proj/.env`, 'utf8');
-      },
+      } },
     );
     expect(exitCode, screen).toBe(0);
     expect(screen).not.toContain(secret);
