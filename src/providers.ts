@@ -185,7 +185,7 @@ const scalekit: Provider = {
     SCALEKIT_CLIENT_ID: 'local-self-check',
     SCALEKIT_CLIENT_SECRET: 'local-self-check',
   }),
-  setupSteps: (_values, serverUrl) => [`Scalekit dashboard > MCP Servers > Add: server URL ${serverUrl}`],
+  setupSteps: (_values, serverUrl) => ['Register it: Scalekit dashboard > MCP Servers > Add, server URL', `  ${serverUrl}`],
   tokenSource: 'Scalekit',
 };
 
@@ -239,7 +239,7 @@ const oidc: Provider = {
   selfCheckEnv: (issuer, serverUrl) => ({ OIDC_ISSUER_URL: issuer.issuer ?? issuer.url, OIDC_AUDIENCE: serverUrl }),
   setupSteps: (values, serverUrl) => {
     const audience = Array.isArray(values.audience) && values.audience.length > 0 ? values.audience.join(', ') : serverUrl;
-    return [`Your authorization server: issue access tokens with audience ${audience}`];
+    return ['Your authorization server must issue access tokens with the audience', `  ${audience}`];
   },
   tokenSource: 'your authorization server',
 };

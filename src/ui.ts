@@ -101,7 +101,7 @@ function frameUi(output: NodeJS.WriteStream): Ui {
     },
     outro: (message) => {
       stopSpinner();
-      write(`${bar}\n${gray(S.end)}  ${message}\n\n`);
+      write(`${bar}\n${gray(S.end)}  ${message}\n`);
     },
     info: (message) => block(paint(34, '●'), message),
     success: (message) => block(paint(32, S.submit), message),

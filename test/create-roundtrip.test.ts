@@ -181,11 +181,12 @@ describe('values round-trip exactly through the rendered project', () => {
         }
 
         // The final screen's connect commands, with sh and JSON.parse
-        const [claude, , vscodeArg, cursor] = connectLines(options.packageName, serverUrl);
-        const [claudeWords, vscodeWords] = shWords([claude!, vscodeArg!]);
+        const [claude, vscode1, vscode2, , cursor] = connectLines(options.packageName, serverUrl);
+        const [claudeWords, vscodeWords] = shWords([claude!, `${vscode1}\n${vscode2}`]);
         expect(claudeWords!.slice(-2)).toEqual([options.packageName, serverUrl]);
-        expect(JSON.parse(vscodeWords![0]!)).toEqual({ name: options.packageName, type: 'http', url: serverUrl });
-        expect(JSON.parse(cursor!.replace(/^Cursor: /, ''))).toEqual({ mcpServers: { [options.packageName]: { url: serverUrl } } });
+        expect(vscodeWords!.slice(0, 2)).toEqual(['code', '--add-mcp']);
+        expect(JSON.parse(vscodeWords![2]!)).toEqual({ name: options.packageName, type: 'http', url: serverUrl });
+        expect(JSON.parse(cursor!)).toEqual({ mcpServers: { [options.packageName]: { url: serverUrl } } });
       }),
       { numRuns: 250 },
     );

@@ -21,13 +21,14 @@ export function curlLines(serverUrl: string): string[] {
 
 /** Commands that add the server to Claude Code, VS Code, Cursor (a config line) and the MCP Inspector. */
 export function connectLines(name: string, serverUrl: string): string[] {
-  const vscode = JSON.stringify({ name, type: 'http', url: serverUrl });
+  // JSON allows the line break inside the quoted argument; it keeps both lines short.
+  const vscode = `{"name":${JSON.stringify(name)},"type":"http",\n  "url":${JSON.stringify(serverUrl)}}`;
   const cursor = JSON.stringify({ mcpServers: { [name]: { url: serverUrl } } });
   return [
     `claude mcp add --transport http ${shWord(name)} ${shWord(serverUrl)}`,
-    `code --add-mcp \\`,
-    `  ${shWord(vscode)}`,
-    `Cursor: ${cursor}`,
+    ...`code --add-mcp ${shWord(vscode)}`.split('\n'),
+    'Cursor, in .cursor/mcp.json:',
+    `  ${cursor}`,
     `npx @modelcontextprotocol/inspector   # needs Node 22.19+`,
   ];
 }
@@ -55,7 +56,6 @@ export function nextSteps(options: CreateOptions, state: FinishState): { title: 
     lines.push(`TOKEN=...   # an access token from ${options.provider.tokenSource}; call a tool:`);
   }
   lines.push(...curlLines(options.serverUrl));
-  lines.push(`Connect a client (Cursor: in .cursor/mcp.json):`);
   lines.push(...connectLines(options.packageName, options.serverUrl));
   return { title: rel === '.' ? 'Next steps, in this directory' : `Next steps: cd ${shWord(rel)}`, lines };
 }
