@@ -85,3 +85,52 @@ describe('Scalekit answers on a terminal', () => {
     expect(env).toContain("MCP_SERVER_URL='https://mcp.example.com/mcp'");
   });
 });
+
+describe('hostile values at the prompts (issue 12.6)', () => {
+  const clear = (n: number) => '\x7f'.repeat(n);
+  it('each is refused where it is typed with a message, or held exactly; an IPv6 loopback server URL is kept', async () => {
+    const { parseEnv } = await import('node:util');
+    const { readFile } = await import('node:fs/promises');
+    let env: Record<string, string> = {};
+    let tools = '';
+    const badEnvUrl = 'https://acme.scalekit.dev/x?y=1';
+    const badServer = 'http://[::1]:3000/mcp?debug=1';
+    const quoted = 'https://acme.scalekit.dev/a"b';
+    const { exitCode, screen } = await drive(
+      [
+        [/Where should the project go/, 'hostile-proj\r'],
+        [/Which framework/, '\r'],
+        [/Which OAuth scopes/, 'constructor toString hasOwnProperty __proto__ valueOf\r'],
+        [/Authorization server/, '\x1b[B\r'],
+        [/Scalekit environment URL/, `${badEnvUrl}\r`],
+        [/cannot contain a query/, `${clear(badEnvUrl.length)}${quoted}\r`],
+        [/write it as "https:\/\/acme\.scalekit\.dev\/a%22b"/, `${clear(quoted.length)}https://acme.scalekit.dev\r`],
+        [/Scalekit client id/, `a'b"c\`d\r`],
+        [/Scalekit client secret/, "q'w\\ne\r"],
+        [/Resource id of this MCP server/, 'res_a b\r'],
+        [/should look like res_/, `${clear(7)}res_1\r`],
+        [/Public URL of the MCP endpoint/, `${badServer}\r`],
+        [/cannot contain a query/, `${clear(badServer.length)}http://[::1]:3000/mcp\r`],
+      ],
+      '--no-install --no-git --no-check',
+      {
+        inspect: async (dir) => {
+          env = parseEnv(await readFile(`${dir}/hostile-proj/.env`, 'utf8')) as Record<string, string>;
+          tools = await readFile(`${dir}/hostile-proj/src/tools.ts`, 'utf8');
+        },
+      },
+    );
+    expect(exitCode, screen).toBe(0);
+    expect(env).toMatchObject({
+      SCALEKIT_ENVIRONMENT_URL: 'https://acme.scalekit.dev',
+      SCALEKIT_CLIENT_ID: `a'b"c\`d`,
+      SCALEKIT_CLIENT_SECRET: "q'w\\ne",
+      SCALEKIT_RESOURCE_ID: 'res_1',
+      MCP_SERVER_URL: 'http://[::1]:3000/mcp',
+    });
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      expect(tools).toContain(`"${name}_tool"`);
+      expect(tools).not.toMatch(new RegExp(`^\\s*"${name}": \\[`, 'm'));
+    }
+  });
+});
