@@ -40,11 +40,12 @@ function isInteractive(): boolean {
 
 type Env = Record<string, string | undefined>;
 
-/** Refuses a target directory given as a flag before any question is asked. */
+/**
+ * Refuses a target directory given as a flag before any question is asked.
+ * A bad name is reported later with every other problem of the answers.
+ */
 function checkDirFlag(flags: CreateFlags, cwd: string): void {
-  if (flags.dir === undefined) return;
-  const nameError = dirProblem(flags.dir, cwd);
-  if (nameError) throw usageError(`invalid input:\n  [dir]: ${nameError}`);
+  if (flags.dir === undefined || dirProblem(flags.dir, cwd)) return;
   const problem = targetProblem(flags.dir, cwd, Boolean(flags.force));
   if (problem) throw problem;
 }
@@ -127,7 +128,7 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: En
     unchanged: plan.unchanged,
     kept,
     replaced,
-    envNew: plan.envRedirected && plan.files.some((f) => f.path === ENV_NEW),
+    envNew: plan.envRedirected && (plan.files.some((f) => f.path === ENV_NEW) || plan.unchanged.includes(ENV_NEW)),
     installed: false,
     git: 'skipped',
     check: null,
