@@ -194,6 +194,8 @@ function finish(result: CreateResult, options: CreateOptions, ui: Ui, cwd: strin
     ui.outro(`Done. More in ${options.dir === '.' ? '' : `${options.dir}/`}README.md`);
   } else if (!options.dryRun) {
     ui.outro(`The self-check failed: fix the failures above, then run ${options.pm === 'npm' ? 'npm run' : options.pm} check`);
+  } else {
+    ui.outro('Dry run: nothing was written');
   }
   if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   return result.ok ? EXIT.ok : EXIT.checkFailed;
