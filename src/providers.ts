@@ -191,7 +191,7 @@ const scalekit: Provider = {
 
 const oidc: Provider = {
   name: 'oidc',
-  display: 'OpenID Connect / OAuth 2.1',
+  display: 'OpenID Connect',
   hint: 'any authorization server with discovery metadata: Auth0, Okta, Keycloak, Entra ID, WorkOS',
   templateDir: 'providers/oidc',
   settings: [
