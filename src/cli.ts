@@ -1,43 +1,63 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CliError, EXIT } from './errors.js';
 import { FRAMEWORKS } from './frameworks.js';
+import { PROVIDERS } from './providers.js';
+import { VERSION } from './version.js';
 import type { CreateFlags } from './create/options.js';
 // create is the default command and the one that must start fast: bundled into
 // the entry chunk rather than loaded as one more file. Everything heavier
 // (prompts, execa, the issuer, the check with the MCP SDK client) stays lazy.
 import { runCreate } from './create/index.js';
 
-const VERSION = '0.1.0';
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+/** The flags of every provider's settings, from the provider table (a secret has none: never argv). */
+function addProviderOptions(cmd: Command): Command {
+  cmd.addOption(new Option('--provider <name>', `authorization server (default: ${PROVIDERS[0]!.name})`).choices(PROVIDERS.map((p) => p.name)));
+  for (const provider of PROVIDERS) {
+    for (const setting of provider.settings) {
+      if (!setting.flag) continue;
+      const description = `${setting.description}${setting.env ? ` (env: ${setting.env})` : ''}`;
+      const option = new Option(setting.flag, description);
+      if (setting.repeatable) option.argParser(collect);
+      cmd.addOption(option);
+    }
+  }
+  return cmd;
+}
 
 function addCreateOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .argument('[dir]', 'directory of the new project (its name becomes the package name)')
     .addOption(
       new Option('-f, --framework <name>', 'web framework').choices(FRAMEWORKS.map((f) => f.name)),
     )
     .option('-s, --scopes <list>', 'OAuth scopes, comma or space separated (default: todo:read,todo:write)')
     .addOption(new Option('--server-url <url>', 'public URL of the MCP endpoint (default: http://localhost:<port>/mcp)').env('MCP_SERVER_URL'))
-    .option('--port <n>', 'listen port of the generated server (default: 3000)')
-    .addOption(new Option('--env-url <url>', 'Scalekit environment URL').env('SCALEKIT_ENVIRONMENT_URL'))
-    .addOption(new Option('--client-id <id>', 'Scalekit client id').env('SCALEKIT_CLIENT_ID'))
-    .addOption(new Option('--resource-id <id>', 'Scalekit resource id of the MCP server (res_...)').env('SCALEKIT_RESOURCE_ID'))
-    .option('-y, --yes', 'never prompt; take defaults for anything not given (local mode without credentials)')
+    .option('--port <n>', 'listen port of the generated server (default: 3000)');
+  addProviderOptions(cmd);
+  const secrets = PROVIDERS.flatMap((p) => p.settings.filter((s) => s.secret && s.env).map((s) => s.env));
+  return cmd
+    .option('-y, --yes', 'never prompt; take defaults for anything not given (local mode without provider settings)')
     .option('--no-install', 'skip installing dependencies')
-    .option('--no-git', 'skip git init')
+    .option('--no-git', 'skip git init and the first commit')
     .option('--no-check', 'skip the self-check after install')
+    .option('--no-ci', 'do not write .github/workflows/ci.yml')
     .addOption(new Option('--pm <name>', 'package manager (default: the one running this command)').choices(['npm', 'pnpm', 'yarn', 'bun']))
-    .option('--force', 'write into a non-empty directory')
+    .option('--force', 'write into a non-empty directory (your changed files and .env are kept)')
     .option('--dry-run', 'write nothing; list the files that would be written')
     .option('--json', 'print one JSON document on stdout (human text goes to stderr)')
+    .option('--verbose', 'show the full self-check checklist')
     .addHelpText(
       'after',
       `
-The client secret is never a flag: set SCALEKIT_CLIENT_SECRET or answer the masked prompt.
-Without Scalekit credentials the project runs in local mode against \`create-mcp-auth issuer\`.
+A client secret is never a flag: set ${secrets.join(', ')} or answer the masked prompt.
+Without provider settings the project runs in local mode against \`create-mcp-auth issuer\`.
 
 Examples:
   $ npx create-mcp-auth my-server
   $ npx create-mcp-auth my-server --framework express --scopes todo:read,todo:write --yes
+  $ npx create-mcp-auth my-server --provider oidc --issuer-url https://tenant.example.com/ --yes
   CI (no TTY, Scalekit):
   $ SCALEKIT_CLIENT_SECRET=... npx create-mcp-auth my-server -f express -s todo:read,todo:write \\
       --env-url https://acme.scalekit.dev --client-id skc_123 --resource-id res_123 \\
@@ -47,24 +67,29 @@ Examples:
 
 function createFlags(dir: string | undefined, opts: Record<string, unknown>): CreateFlags {
   const str = (key: string) => (typeof opts[key] === 'string' ? (opts[key] as string) : undefined);
+  const settings: Record<string, string | string[]> = {};
+  for (const setting of PROVIDERS.flatMap((p) => p.settings)) {
+    const value = opts[setting.key];
+    if (typeof value === 'string' || Array.isArray(value)) settings[setting.key] = value as string | string[];
+  }
   return {
     dir,
     framework: str('framework'),
     scopes: str('scopes'),
     serverUrl: str('serverUrl'),
     port: str('port'),
-    envUrl: str('envUrl'),
-    clientId: str('clientId'),
-    clientSecret: process.env.SCALEKIT_CLIENT_SECRET || undefined,
-    resourceId: str('resourceId'),
+    provider: str('provider'),
+    settings,
     yes: Boolean(opts.yes),
     install: opts.install !== false,
     git: opts.git !== false,
     check: opts.check !== false,
+    ci: opts.ci !== false,
     pm: str('pm'),
     force: Boolean(opts.force),
     dryRun: Boolean(opts.dryRun),
     json: Boolean(opts.json),
+    verbose: Boolean(opts.verbose),
   };
 }
 

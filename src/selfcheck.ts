@@ -1,6 +1,11 @@
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import path from 'node:path';
+import type { CheckReport, ProbeResult } from './check/types.js';
 import { environmentError } from './errors.js';
+import { providerOfEnvExample, type IssuerEndpoints, type Provider } from './providers.js';
+import { Interrupted, spawnGroup, stopGroup } from './subprocess.js';
 import type { Ui } from './ui.js';
 
 function freePort(): Promise<number> {
@@ -18,7 +23,7 @@ function freePort(): Promise<number> {
 const READY_TIMEOUT_MS = 30_000;
 
 /** Polls the server's public metadata document until it answers, the process dies, or time runs out. */
-async function waitForServer(url: string, child: ResultPromise, log: () => string): Promise<void> {
+async function waitForServer(url: string, child: ResultPromise, log: () => string, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let exited = false;
   child.then(
@@ -26,6 +31,7 @@ async function waitForServer(url: string, child: ResultPromise, log: () => strin
     () => (exited = true),
   );
   while (Date.now() < deadline) {
+    if (signal?.aborted) throw new Interrupted();
     if (exited) throw environmentError('the generated server exited before it was ready', log());
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
@@ -41,7 +47,7 @@ async function waitForServer(url: string, child: ResultPromise, log: () => strin
 
 export interface SelfCheckOutcome {
   passed: boolean;
-  report: unknown;
+  report: CheckReport;
 }
 
 /** A generated project's server, run as `npm run dev` would (tsx), against `issuer`, on a free loopback port. */
@@ -57,17 +63,26 @@ export interface ProjectServer {
   stop(): Promise<void>;
 }
 
-export async function startProjectServer(root: string, issuer: { url: string; resourceId: string }): Promise<ProjectServer> {
+/** The provider of a generated project, from its `.env.example` (CONTRACTS: what the self-check passes). */
+export function projectProvider(root: string): Provider {
+  let text: string | undefined;
+  try {
+    text = readFileSync(path.join(root, '.env.example'), 'utf8');
+  } catch {
+    text = undefined;
+  }
+  return providerOfEnvExample(text);
+}
+
+export async function startProjectServer(root: string, issuer: IssuerEndpoints, options: { signal?: AbortSignal } = {}): Promise<ProjectServer> {
   const port = await freePort();
+  const serverUrl = `http://127.0.0.1:${port}/mcp`;
   let output = '';
-  const server = execa(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+  const { child: server } = spawnGroup(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     cwd: root,
     env: {
-      SCALEKIT_ENVIRONMENT_URL: issuer.url,
-      SCALEKIT_RESOURCE_ID: issuer.resourceId,
-      SCALEKIT_CLIENT_ID: 'local-self-check',
-      SCALEKIT_CLIENT_SECRET: 'local-self-check',
-      MCP_SERVER_URL: `http://127.0.0.1:${port}/mcp`,
+      ...projectProvider(root).selfCheckEnv(issuer, serverUrl),
+      MCP_SERVER_URL: serverUrl,
       PORT: String(port),
       HOST: '127.0.0.1',
       NODE_ENV: 'development',
@@ -75,7 +90,7 @@ export async function startProjectServer(root: string, issuer: { url: string; re
     stdin: 'ignore',
     all: true,
     reject: false,
-    forceKillAfterDelay: 2000,
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   server.all?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -83,44 +98,94 @@ export async function startProjectServer(root: string, issuer: { url: string; re
   });
   const logTail = () => output.split('\n').slice(-30).join('\n');
   return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    ready: () => waitForServer(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, server, logTail),
+    url: serverUrl,
+    ready: () => waitForServer(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, server, logTail, options.signal),
     log: () => output,
     logTail,
-    stop: async () => {
-      server.kill('SIGTERM');
-      await server;
-    },
+    stop: () => stopGroup(server, 2000),
   };
 }
 
+/** Rejects with Interrupted as soon as `signal` aborts. */
+function untilAborted(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal?.aborted) reject(new Interrupted());
+    signal?.addEventListener('abort', () => reject(new Interrupted()), { once: true });
+  });
+}
+
+/** The short form shown inside the frame: counts, then each failure with its reason. */
+export function summaryLines(report: CheckReport): { headline: string; failures: string[] } {
+  const s = report.summary;
+  const counts = [`${s.passed} passed`, `${s.failed} failed`, ...(s.warnings ? [`${s.warnings} warnings`] : []), ...(s.skipped ? [`${s.skipped} skipped`] : [])];
+  const headline = `Self-check ${s.failed ? 'failed' : 'passed'}: ${counts.join(', ')} (${(report.durationMs / 1000).toFixed(1)} s)`;
+  const failures = report.results.filter((r) => r.status === 'fail').map((r) => `✖ ${r.title}: ${r.reason} [${r.id}]`);
+  return { headline, failures };
+}
+
 /**
- * Proves a generated project: starts the local issuer and the project's
- * server (environment pointing at the issuer, free ports), runs every probe
- * of `check` with minted tokens and the official client's OAuth flow, then
- * stops both. Scalekit-mode projects are checked the same way: the probe
- * exercises the generated code, which treats the local issuer as Scalekit.
+ * Proves a generated project: starts the local issuer in the project's
+ * provider layout and the project's server (environment pointing at the
+ * issuer, free ports), runs every probe of `check` with minted tokens and the
+ * official client's OAuth flow, then stops both. Configured projects are
+ * checked the same way: the probe exercises the generated code, which treats
+ * the local issuer as its authorization server. One progress line while it
+ * runs; then the full checklist, or (`checklist: 'summary'`) the counts and
+ * each failure.
  */
-export async function runSelfCheck({ root, scopes, ui }: { root: string; scopes?: string[]; ui: Ui }): Promise<SelfCheckOutcome> {
+export async function runSelfCheck({
+  root,
+  scopes,
+  ui,
+  signal,
+  checklist = 'full',
+}: {
+  root: string;
+  scopes?: string[];
+  ui: Ui;
+  signal?: AbortSignal;
+  /** 'full': every probe's line (`check --project`, `create --verbose`); 'summary': counts and failures (`create`). */
+  checklist?: 'full' | 'summary';
+}): Promise<SelfCheckOutcome> {
   const { startIssuer } = await import('./issuer/index.js');
-  const { runCheck, formatReport, reportPassed } = await import('./check/index.js');
+  const { runCheck, formatReport, reportPassed, PROBES } = await import('./check/index.js');
 
-  const issuer = await startIssuer({ port: 0, quiet: true, ...(scopes ? { scopes } : {}) });
-  const server = await startProjectServer(root, issuer);
-
+  const provider = projectProvider(root);
+  // `layout` is the issuer stream's option (CONTRACTS: local issuer API changes).
+  const issuerOptions = { port: 0, quiet: true, layout: provider.issuerLayout, ...(scopes ? { scopes } : {}) };
+  const issuer = await startIssuer(issuerOptions);
+  let server: ProjectServer | undefined;
   try {
-    const report = await ui.step('Self-check: starting the local issuer and your server, probing its authorization', 'Self-check finished', async () => {
-      await server.ready();
-      return runCheck({ url: server.url, issuer });
-    });
+    server = await startProjectServer(root, issuer, signal ? { signal } : {});
+    const running = server;
+    const total = PROBES.length;
+    let done = 0;
+    const report = await ui.step(
+      'Self-check: starting the local issuer and your server',
+      (r: CheckReport) => summaryLines(r).headline,
+      async (update) => {
+        const check = (async () => {
+          await running.ready();
+          update(`Self-check: probing ${running.url} (0/${total})`);
+          return runCheck({
+            url: running.url,
+            issuer,
+            onResult: (result: ProbeResult) => update(`Self-check: ${++done}/${total} ${result.title}`),
+          });
+        })();
+        return Promise.race([check, untilAborted(signal)]);
+      },
+    );
     const passed = reportPassed(report);
-    ui.output.write(`${formatReport(report, { color: ui.interactive })}\n`);
-    if (!passed) {
-      ui.error(`The self-check found problems. Server log (last lines):\n${server.logTail()}`);
+    if (checklist === 'full') ui.output.write(`${formatReport(report, { color: ui.interactive }).replace(/^/gm, ui.interactive ? '\x1b[90m│\x1b[0m  ' : '  ')}\n`);
+    else {
+      const { failures } = summaryLines(report);
+      if (failures.length > 0) ui.section('Failed probes (all of them: --verbose)', failures);
     }
+    if (!passed) ui.error(`The self-check found problems. Server log (last lines):\n${server.logTail()}`);
     return { passed, report };
   } finally {
-    await server.stop();
+    await server?.stop();
     await issuer.close();
   }
 }

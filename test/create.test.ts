@@ -209,7 +209,7 @@ describe('create: install, git and package managers', () => {
       env: cleanEnv({ npm_config_user_agent: 'yarn/4.1.0 npm/? node/v20.19.0 linux x64' }),
     });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^\s*yarn dev$/m);
+    expect(result.stdout).toMatch(/^\s*yarn dev\b/m);
   });
 
   it('a failed install exits 3 and shows the tool output; the written project stays', async () => {

@@ -1,56 +1,5 @@
-import { execa } from 'execa';
-import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { cleanEnv, cliBin, tempDir } from './helpers/cli.js';
-
-type Step = [waitFor: RegExp, keys: string];
-
-/**
- * Runs the CLI on a real pseudo-terminal (util-linux `script`), and for each
- * step waits for text on the screen, then types keys. Returns the exit code,
- * what was shown, and what is left in the working directory.
- */
-async function drive(steps: Step[], args = '', inspect?: (dir: string) => Promise<void>) {
-  const { dir, cleanup } = await tempDir('cma-pty-');
-  try {
-    const child = execa('script', ['-qefc', `stty cols 100 rows 40; ${process.execPath} ${cliBin} ${args}`, '/dev/null'], {
-      cwd: dir,
-      reject: false,
-      env: cleanEnv({ TERM: 'xterm-256color' }),
-      extendEnv: false,
-      timeout: 30_000,
-    });
-    let screen = '';
-    // Only what appeared since the last keys were typed is matched, so a
-    // step cannot fire on text of an earlier prompt (like an option's hint).
-    let sinceTyped = '';
-    let next = 0;
-    const done = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`step ${next} not reached; screen:\n${screen}`)), 20_000);
-      child.stdout!.on('data', (chunk: Buffer) => {
-        screen += chunk.toString();
-        sinceTyped += chunk.toString();
-        const step = steps[next];
-        if (step && step[0].test(sinceTyped)) {
-          next++;
-          screen += '\n<<typed>>\n';
-          sinceTyped = '';
-          child.stdin!.write(step[1]);
-          if (next === steps.length) {
-            clearTimeout(timer);
-            resolve();
-          }
-        }
-      });
-    });
-    await done;
-    const result = await child;
-    await inspect?.(dir);
-    return { exitCode: result.exitCode, screen, files: await readdir(dir) };
-  } finally {
-    await cleanup();
-  }
-}
+import { drive } from './helpers/pty.js';
 
 describe('prompts on a terminal', () => {
   it('Ctrl-C at the first prompt exits 130 and leaves nothing on disk', async () => {
@@ -83,11 +32,11 @@ describe('a whole interactive session', () => {
         [/Authorization server/, '\r'], // local issuer
       ],
       '--no-install --no-git --no-check',
-      async (dir) => {
+      { inspect: async (dir) => {
         const { readFile } = await import('node:fs/promises');
         pkg = JSON.parse(await readFile(`${dir}/chat-tools/package.json`, 'utf8')) as { name?: string };
         tools = await readFile(`${dir}/chat-tools/src/tools.ts`, 'utf8');
-      },
+      } },
     );
     expect(exitCode, screen).toBe(0);
     expect(files).toEqual(['chat-tools']);
@@ -124,15 +73,64 @@ describe('Scalekit answers on a terminal', () => {
         [/Public URL of the MCP endpoint/, 'https://mcp.example.com/mcp\r'],
       ],
       '--no-install --no-git --no-check',
-      async (dir) => {
+      { inspect: async (dir) => {
         const { readFile } = await import('node:fs/promises');
         env = await readFile(`${dir}/sk-proj/.env`, 'utf8');
-      },
+      } },
     );
     expect(exitCode, screen).toBe(0);
     expect(screen).not.toContain(secret);
     expect(env).toContain(`SCALEKIT_CLIENT_SECRET='${secret}'`);
     expect(env).toContain("SCALEKIT_RESOURCE_ID='res_123'");
     expect(env).toContain("MCP_SERVER_URL='https://mcp.example.com/mcp'");
+  });
+});
+
+describe('hostile values at the prompts (issue 12.6)', () => {
+  const clear = (n: number) => '\x7f'.repeat(n);
+  it('each is refused where it is typed with a message, or held exactly; an IPv6 loopback server URL is kept', async () => {
+    const { parseEnv } = await import('node:util');
+    const { readFile } = await import('node:fs/promises');
+    let env: Record<string, string> = {};
+    let tools = '';
+    const badEnvUrl = 'https://acme.scalekit.dev/x?y=1';
+    const badServer = 'http://[::1]:3000/mcp?debug=1';
+    const quoted = 'https://acme.scalekit.dev/a"b';
+    const { exitCode, screen } = await drive(
+      [
+        [/Where should the project go/, 'hostile-proj\r'],
+        [/Which framework/, '\r'],
+        [/Which OAuth scopes/, 'constructor toString hasOwnProperty __proto__ valueOf\r'],
+        [/Authorization server/, '\x1b[B\r'],
+        [/Scalekit environment URL/, `${badEnvUrl}\r`],
+        [/cannot contain a query/, `${clear(badEnvUrl.length)}${quoted}\r`],
+        [/write it as "https:\/\/acme\.scalekit\.dev\/a%22b"/, `${clear(quoted.length)}https://acme.scalekit.dev\r`],
+        [/Scalekit client id/, `a'b"c\`d\r`],
+        [/Scalekit client secret/, "q'w\\ne\r"],
+        [/Resource id of this MCP server/, 'res_a b\r'],
+        [/should look like res_/, `${clear(7)}res_1\r`],
+        [/Public URL of the MCP endpoint/, `${badServer}\r`],
+        [/cannot contain a query/, `${clear(badServer.length)}http://[::1]:3000/mcp\r`],
+      ],
+      '--no-install --no-git --no-check',
+      {
+        inspect: async (dir) => {
+          env = parseEnv(await readFile(`${dir}/hostile-proj/.env`, 'utf8')) as Record<string, string>;
+          tools = await readFile(`${dir}/hostile-proj/src/tools.ts`, 'utf8');
+        },
+      },
+    );
+    expect(exitCode, screen).toBe(0);
+    expect(env).toMatchObject({
+      SCALEKIT_ENVIRONMENT_URL: 'https://acme.scalekit.dev',
+      SCALEKIT_CLIENT_ID: `a'b"c\`d`,
+      SCALEKIT_CLIENT_SECRET: "q'w\\ne",
+      SCALEKIT_RESOURCE_ID: 'res_1',
+      MCP_SERVER_URL: 'http://[::1]:3000/mcp',
+    });
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      expect(tools).toContain(`"${name}_tool"`);
+      expect(tools).not.toMatch(new RegExp(`^\\s*"${name}": \\[`, 'm'));
+    }
   });
 });

@@ -6,12 +6,12 @@ import {
   parseScopes,
   toValidPackageName,
   validatePackageName,
-  validateResourceId,
   validateUrl,
   withoutTrailingSlash,
 } from '../src/create/validate.js';
 import { CliError } from '../src/errors.js';
 import { isLoopbackHost } from '../src/oauth-syntax.js';
+import { validateResourceId } from '../src/providers.js';
 
 describe('package names', () => {
   it.each(['my-server', '@acme/mcp', 'a.b_c~d', 'x'])('accepts %s', (name) => {
@@ -84,8 +84,11 @@ describe('ports and resource ids', () => {
 
 describe('options model', () => {
   it('names the open questions', () => {
-    expect(openQuestions({})).toEqual(['dir', 'framework', 'scopes', 'scalekit']);
-    expect(openQuestions({ dir: 'x', framework: 'express', scopes: 'a', envUrl: 'https://e.example' })).toEqual([]);
+    expect(openQuestions({})).toEqual(['dir', 'framework', 'scopes', 'provider']);
+    expect(openQuestions({ dir: 'x', framework: 'express', scopes: 'a', settings: { envUrl: 'https://e.example' } })).toEqual([]);
+    expect(openQuestions({ dir: 'x', framework: 'express', scopes: 'a' }, { OIDC_ISSUER_URL: 'https://tenant.example.com/' })).toEqual([]);
+    // --provider alone leaves open whether to use local mode or enter its settings.
+    expect(openQuestions({ dir: 'x', framework: 'express', scopes: 'a', provider: 'oidc' })).toEqual(['provider']);
   });
   it('takes the package manager from the user agent', () => {
     expect(packageManagerFromUserAgent('pnpm/9.0.0 npm/? node/v20')).toBe('pnpm');
@@ -93,23 +96,52 @@ describe('options model', () => {
   });
   it('resolves defaults into local mode', () => {
     const options = resolveOptions({ dir: 'demo', yes: true }, {}, '/tmp');
-    expect(options).toMatchObject({ root: '/tmp/demo', packageName: 'demo', scopes: ['todo:read', 'todo:write'], port: 3000, scalekit: null });
+    expect(options).toMatchObject({ root: '/tmp/demo', packageName: 'demo', scopes: ['todo:read', 'todo:write'], port: 3000, local: true });
+    expect(options.provider.name).toBe('scalekit');
+    expect(options.settings).toEqual({ envUrl: 'http://127.0.0.1:4444', resourceId: 'res_local' });
     expect(options.serverUrl).toBe('http://localhost:3000/mcp');
   });
   it('reports every problem at once, naming the flags', () => {
     try {
-      resolveOptions({ dir: 'Bad Name', scopes: 'a"b', port: '0', envUrl: 'http://scalekit.example.com' }, {}, '/tmp');
+      resolveOptions({ dir: 'Bad Name', scopes: 'a"b', port: '0', settings: { envUrl: 'http://scalekit.example.com' } }, {}, '/tmp');
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(CliError);
       const message = (error as CliError).message;
-      for (const flag of ['[dir]', '--scopes', '--port', '--env-url', '--client-id', '--resource-id']) expect(message).toContain(flag);
+      for (const flag of ['[dir]', '--scopes', '--port', '--env-url', '--resource-id']) expect(message).toContain(flag);
       expect((error as CliError).exitCode).toBe(2);
     }
   });
 });
 
 describe('example tools', () => {
+  const PROTOTYPE = Object.getOwnPropertyNames(Object.prototype);
+
+  it('never names a tool after an Object.prototype member (the SDK looks tools up in a plain object)', () => {
+    const tools = exampleToolsFor(['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf', 'isPrototypeOf', '__defineGetter__', 'toLocaleString']);
+    for (const tool of tools) expect(PROTOTYPE).not.toContain(tool.name);
+    expect(new Set(tools.map((t) => t.name)).size).toBe(tools.length);
+    expect(tools.map((t) => t.scope)).toEqual(['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf', 'isPrototypeOf', '__defineGetter__', 'toLocaleString']);
+  });
+
+  it('any scopes give unique, client-safe names that are not prototype members', async () => {
+    const fc = (await import('fast-check')).default;
+    const { SCOPE_TOKEN } = await import('../src/oauth-syntax.js');
+    const scopeChar = fc.constantFrom(...[...Array(94).keys()].map((i) => String.fromCharCode(0x21 + i)).filter((c) => SCOPE_TOKEN.test(c) && c !== ','));
+    const scope = fc.oneof(fc.constantFrom(...PROTOTYPE, 'whoami', 'tool', 'tool_2', 'a_2'), fc.string({ unit: scopeChar, minLength: 1, maxLength: 70 }));
+    fc.assert(
+      fc.property(fc.uniqueArray(scope, { maxLength: 12 }), (scopes) => {
+        const names = exampleToolsFor(scopes).map((t) => t.name);
+        expect(new Set([...names, 'whoami']).size).toBe(names.length + 1);
+        for (const name of names) {
+          expect(name).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+          expect(PROTOTYPE).not.toContain(name);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('names one tool per scope, unique and client-safe', () => {
     const tools = exampleToolsFor(['todo:read', 'todo.read', 'whoami', '$$$']);
     expect(tools.map((t) => t.name)).toEqual(['todo_read', 'todo_read_2', 'whoami_2', 'tool']);

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkTarget, isEmptyDir, writeProject } from '../src/create/write.js';
+import { targetProblem } from '../src/create/target.js';
+import { isEmptyDir, writeProject } from '../src/create/write.js';
 import { tempDir } from './helpers/cli.js';
 
 let work: { dir: string; cleanup: () => Promise<void> };
@@ -39,17 +40,17 @@ describe('writeProject', () => {
   });
 });
 
-describe('checkTarget', () => {
+describe('targetProblem', () => {
   it('refuses a file and a non-empty dir, accepts a dir with only .git', async () => {
     const f = path.join(work.dir, 'plain-file');
     await writeFile(f, '');
-    await expect(checkTarget(f, 'plain-file', false)).rejects.toThrow(/not a directory/);
+    expect(targetProblem('plain-file', work.dir, false)?.message).toMatch(/not a directory/);
     const g = path.join(work.dir, 'git-only');
     await mkdir(path.join(g, '.git'), { recursive: true });
     expect(await isEmptyDir(g)).toBe(true);
-    await expect(checkTarget(g, 'git-only', false)).resolves.toBeUndefined();
+    expect(targetProblem('git-only', work.dir, false)).toBeUndefined();
     await writeFile(path.join(g, 'x'), '');
-    await expect(checkTarget(g, 'git-only', false)).rejects.toThrow(/--force/);
-    await expect(checkTarget(g, 'git-only', true)).resolves.toBeUndefined();
+    expect(targetProblem('git-only', work.dir, false)?.message).toMatch(/--force/);
+    expect(targetProblem('git-only', work.dir, true)).toBeUndefined();
   });
 });

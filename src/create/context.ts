@@ -1,3 +1,5 @@
+import type { ProviderName } from '../providers.js';
+import { VERSION } from '../version.js';
 import type { CreateOptions, PackageManager } from './options.js';
 
 export interface ExampleTool {
@@ -10,6 +12,8 @@ export interface PackageManagerCommands {
   name: PackageManager;
   install: string;
   run: string;
+  /** Runs a script printing only its own output, e.g. `npm run -s`. */
+  runSilent: string;
   exec: string;
 }
 
@@ -23,41 +27,54 @@ export interface RenderContext {
   serverUrl: string;
   local: boolean;
   pm: PackageManagerCommands;
-  /** The authorization server kind; `readme` is its README section, rendered from its template folder. */
-  provider?: { name: string; display: string; readme: string };
+  /** readme: the provider folder's README.section.md.hbs, rendered with this context ('' when it has none). */
+  provider: { name: ProviderName; display: string; readme: string };
+  /** false with --no-ci: .github/workflows/ci.yml is not written. */
+  ci: boolean;
+  /** The create-mcp-auth version that renders the project. */
+  version: string;
 }
 
 export function commandsFor(pm: PackageManager): PackageManagerCommands {
   switch (pm) {
     case 'npm':
-      return { name: pm, install: 'npm install', run: 'npm run', exec: 'npx' };
+      return { name: pm, install: 'npm install', run: 'npm run', runSilent: 'npm run -s', exec: 'npx' };
     case 'pnpm':
-      return { name: pm, install: 'pnpm install', run: 'pnpm', exec: 'pnpm dlx' };
+      return { name: pm, install: 'pnpm install', run: 'pnpm', runSilent: 'pnpm -s', exec: 'pnpm dlx' };
     case 'yarn':
-      return { name: pm, install: 'yarn', run: 'yarn', exec: 'yarn dlx' };
+      return { name: pm, install: 'yarn', run: 'yarn', runSilent: 'yarn -s', exec: 'yarn dlx' };
     case 'bun':
-      return { name: pm, install: 'bun install', run: 'bun run', exec: 'bunx' };
+      return { name: pm, install: 'bun install', run: 'bun run', runSilent: 'bun run --silent', exec: 'bunx' };
   }
 }
 
 const TOOL_NAME_MAX = 60;
 
 /**
+ * Names a tool must not have: the SDK (and user code) look tools up in plain
+ * objects, where `constructor` or `toString` is found on the prototype and
+ * every request to the server fails.
+ */
+const PROTOTYPE_MEMBERS = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
  * One example tool per scope, named after it (`todo:read` -> `todo_read`), so
  * every declared scope guards at least one tool. Names keep to the characters
- * MCP clients accept in tool names.
+ * MCP clients accept in tool names, are unique, and are never an
+ * Object.prototype member (`constructor` -> `constructor_tool`).
  */
 export function exampleToolsFor(scopes: string[]): ExampleTool[] {
   const taken = new Set(['whoami']);
   return scopes.map((scope) => {
-    const base =
+    let base =
       scope
         .replace(/[^A-Za-z0-9_-]+/g, '_')
         .replace(/_+/g, '_')
         .replace(/^[_-]+|[_-]+$/g, '')
         .slice(0, TOOL_NAME_MAX) || 'tool';
+    if (PROTOTYPE_MEMBERS.has(base)) base = `${base}_tool`;
     let name = base;
-    for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
+    for (let n = 2; taken.has(name) || PROTOTYPE_MEMBERS.has(name); n++) name = `${base}_${n}`;
     taken.add(name);
     return { name, scope, title: `Example tool guarded by ${scope}` };
   });
@@ -71,7 +88,10 @@ export function renderContext(options: CreateOptions): RenderContext {
     tools: exampleToolsFor(options.scopes),
     port: options.port,
     serverUrl: options.serverUrl,
-    local: options.scalekit === null,
+    local: options.local,
     pm: commandsFor(options.pm),
+    provider: { name: options.provider.name, display: options.provider.display, readme: '' },
+    ci: options.ci,
+    version: VERSION,
   };
 }

@@ -1,10 +1,13 @@
-import path from 'node:path';
-import { CliError, EXIT, usageError } from '../errors.js';
+import { CliError, EXIT, environmentError, usageError } from '../errors.js';
 import { createUi, type Ui } from '../ui.js';
-import { openQuestions, resolveOptions, QUESTIONS, type CreateFlags, type CreateOptions } from './options.js';
+import { VERSION } from '../version.js';
+import { nextSteps } from './finish.js';
+import type { GitOutcome } from './install.js';
+import { dirProblem, openQuestions, resolveOptions, QUESTIONS, type CreateFlags, type CreateOptions } from './options.js';
 import { renderProject } from './render.js';
-import { commandsFor } from './context.js';
-import { checkTarget, writeProject } from './write.js';
+import { CreateRun } from './run.js';
+import { findOnPath, targetProblem } from './target.js';
+import { ENV_NEW, keepConflicts, planWrite, WriteJournal, writeProject, type WritePlan } from './write.js';
 
 export interface CreateResult {
   ok: boolean;
@@ -12,10 +15,22 @@ export interface CreateResult {
   dir: string;
   root: string;
   framework: string;
-  mode: 'local' | 'scalekit';
+  provider: string;
+  /** 'local', or the provider's name when it is configured. */
+  mode: string;
+  version: string;
+  /** Files written (for a dry run: that would be written). */
   files: string[];
+  /** Existing files left as they were: identical to what this version renders. */
+  unchanged: string[];
+  /** Existing files that differ, kept (the user's). */
+  kept: string[];
+  /** Existing files that differ, replaced after the user confirmed. */
+  replaced: string[];
+  /** `.env` existed: the new values are in `.env.new`. */
+  envNew: boolean;
   installed: boolean;
-  git: 'created' | 'inside-repo' | 'no-git' | 'skipped';
+  git: GitOutcome;
   check: unknown;
 }
 
@@ -23,9 +38,22 @@ function isInteractive(): boolean {
   return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI;
 }
 
+type Env = Record<string, string | undefined>;
+
+/**
+ * Refuses a target directory given as a flag before any question is asked.
+ * A bad name is reported later with every other problem of the answers.
+ */
+function checkDirFlag(flags: CreateFlags, cwd: string): void {
+  if (flags.dir === undefined || dirProblem(flags.dir, cwd)) return;
+  const problem = targetProblem(flags.dir, cwd, Boolean(flags.force));
+  if (problem) throw problem;
+}
+
 /** Collects answers (flags, environment, prompts), then validates them in one place. */
-async function gatherOptions(flags: CreateFlags, ui: Ui, cwd: string): Promise<CreateOptions> {
-  const open = flags.yes ? [] : openQuestions(flags);
+async function gatherOptions(flags: CreateFlags, ui: Ui, cwd: string, env: Env): Promise<CreateOptions> {
+  checkDirFlag(flags, cwd);
+  const open = flags.yes ? [] : openQuestions(flags, env);
   let answers = flags;
   if (open.length > 0) {
     if (!isInteractive()) {
@@ -36,75 +64,138 @@ async function gatherOptions(flags: CreateFlags, ui: Ui, cwd: string): Promise<C
       );
     }
     const { askMissing } = await import('./prompts.js');
-    answers = await askMissing(flags, open, ui.output, cwd);
+    answers = await askMissing(flags, open, ui.output, { cwd, env });
   }
-  return resolveOptions(answers, process.env, cwd);
+  return resolveOptions(answers, env, cwd);
 }
 
-export async function runCreate(flags: CreateFlags, cwd = process.cwd()): Promise<number> {
-  const ui = await createUi(Boolean(flags.json));
-  const options = await gatherOptions(flags, ui, cwd);
-  await checkTarget(options.root, options.dir, options.force);
+/** Tools the run needs, before anything is written. */
+function checkTools(options: CreateOptions): void {
+  if (options.install && !options.dryRun && !findOnPath(options.pm)) {
+    throw environmentError(`${options.pm} is not installed or not on PATH: install it, pass --pm with one that is (e.g. --pm npm), or --no-install`);
+  }
+}
 
-  const files = await renderProject(options);
+/** Existing files that differ from the rendered ones: replace only after an interactive yes; --yes keeps them. */
+async function resolveConflicts(plan: WritePlan, options: CreateOptions, ui: Ui, flags: CreateFlags): Promise<{ plan: WritePlan; replaced: string[]; kept: string[] }> {
+  if (plan.conflicts.length === 0) return { plan, replaced: [], kept: [] };
+  const list = plan.conflicts.map((f) => `  ${f === ENV_NEW ? `${f} (it would hold the new .env values)` : f}`).join('\n');
+  const envLine = plan.envRedirected ? `\n(.env exists too: it is kept either way, the new values go to ${ENV_NEW})` : '';
+  if (flags.yes || options.dryRun) return { plan: keepConflicts(plan), replaced: [], kept: plan.conflicts };
+  if (!isInteractive()) {
+    throw usageError(`${options.dir} has files that differ from what create-mcp-auth would write:\n${list}\nPass --yes to keep them (only new files are written), or move them away.`);
+  }
+  const p = await import('@clack/prompts');
+  ui.warn(`These files exist and differ from what create-mcp-auth would write:\n${list}${envLine}`);
+  const choice = await p.select({
+    output: ui.output,
+    message: 'Replace them?',
+    options: [
+      { value: 'keep', label: 'Keep them', hint: 'write only the files that do not exist yet' },
+      { value: 'replace', label: 'Replace them', hint: 'your versions are lost' },
+      { value: 'cancel', label: 'Cancel', hint: 'write nothing' },
+    ],
+  });
+  if (p.isCancel(choice) || choice === 'cancel') {
+    p.cancel('Cancelled: nothing was written.', { output: ui.output });
+    throw new CliError('cancelled', EXIT.cancelled);
+  }
+  return choice === 'replace' ? { plan, replaced: plan.conflicts, kept: [] } : { plan: keepConflicts(plan), replaced: [], kept: plan.conflicts };
+}
+
+export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: Env = process.env): Promise<number> {
+  const ui = await createUi(Boolean(flags.json));
+  const interactive = isInteractive() && ui.interactive;
+  if (interactive) ui.intro('create-mcp-auth');
+  const options = await gatherOptions(flags, ui, cwd, env);
+  const problem = targetProblem(options.dir, cwd, options.force);
+  if (problem) throw problem;
+  checkTools(options);
+
+  const rendered = await renderProject(options);
+  const existing = planWrite(options.root, rendered);
+  const { plan, replaced, kept } = await resolveConflicts(existing, options, ui, flags);
   const result: CreateResult = {
     ok: true,
     dryRun: options.dryRun,
     dir: options.dir,
     root: options.root,
     framework: options.framework.name,
-    mode: options.scalekit ? 'scalekit' : 'local',
-    files: files.map((f) => f.path),
+    provider: options.provider.name,
+    mode: options.local ? 'local' : options.provider.name,
+    version: VERSION,
+    files: plan.files.map((f) => f.path),
+    unchanged: plan.unchanged,
+    kept,
+    replaced,
+    envNew: plan.envRedirected && (plan.files.some((f) => f.path === ENV_NEW) || plan.unchanged.includes(ENV_NEW)),
     installed: false,
     git: 'skipped',
     check: null,
   };
 
   if (options.dryRun) {
-    ui.info(`Dry run: would write ${files.length} files to ${options.root}\n${files.map((f) => `  ${f.path}`).join('\n')}`);
-    return finish(result, options, ui);
+    ui.info(`Dry run: would write ${plan.files.length} files to ${options.root}\n${plan.files.map((f) => `  ${f.path}`).join('\n')}`);
+    return finish(result, options, ui, cwd);
   }
 
-  await writeProject(options.root, files);
-  ui.success(`Wrote ${files.length} files to ${options.root} (${options.framework.display}, ${result.mode} mode)`);
+  const journal = new WriteJournal(options.root);
+  const run = new CreateRun(journal, ui, (message) => {
+    if (options.json) process.stdout.write(`${JSON.stringify({ ok: false, exitCode: EXIT.cancelled, error: message }, null, 2)}\n`);
+  }).start();
+  try {
+    await run.stage((signal) => writeProject(options.root, plan.files, journal, signal));
+    ui.success(`Wrote ${plan.files.length} files to ${options.dir} (${options.framework.display}, ${options.provider.display}${options.local ? ', local mode' : ''})`);
+    reportExisting(result, ui);
 
-  // install.js (and execa with it) loads only when a child process is needed.
-  if (options.git) {
-    const { initGit } = await import('./install.js');
-    result.git = await initGit(options.root);
-  }
+    // install.js (and execa with it) loads only when a child process is needed.
+    if (options.install) {
+      const { installDependencies } = await import('./install.js');
+      await run.stage((signal) =>
+        ui.step(`Installing dependencies with ${options.pm}`, `Installed the dependencies with ${options.pm}`, () => installDependencies(options.root, options.pm, signal)),
+      );
+      result.installed = true;
+    }
 
-  if (options.install) {
-    const { installDependencies } = await import('./install.js');
-    await ui.step(`Installing dependencies with ${options.pm}`, 'Dependencies installed', () =>
-      installDependencies(options.root, options.pm),
-    );
-    result.installed = true;
-  }
+    if (options.git) {
+      const { initGit, gitMessage } = await import('./install.js');
+      result.git = await run.stage((signal) => initGit(options.root, { existedWithFiles: journal.hadFiles, signal }));
+      (result.git === 'committed' ? ui.success : ui.info)(gitMessage(result.git));
+    }
 
-  if (options.check && result.installed) {
-    const { runSelfCheck } = await import('../selfcheck.js');
-    const outcome = await runSelfCheck({ root: options.root, scopes: options.scopes, ui });
-    result.check = outcome.report;
-    result.ok = outcome.passed;
-  } else if (options.check && !result.installed) {
-    ui.info('Self-check skipped: it needs installed dependencies (run without --no-install).');
+    if (options.check && result.installed) {
+      const { runSelfCheck } = await import('../selfcheck.js');
+      const outcome = await run.stage((signal) =>
+        runSelfCheck({ root: options.root, scopes: options.scopes, ui, signal, checklist: options.verbose ? 'full' : 'summary' }),
+      );
+      result.check = outcome.report;
+      result.ok = outcome.passed;
+    } else if (options.check && !result.installed) {
+      ui.info(`Self-check skipped (--no-install): run ${options.pm === 'npm' ? 'npm run' : options.pm} check after installing`);
+    }
+  } finally {
+    run.stop();
   }
-  return finish(result, options, ui);
+  return finish(result, options, ui, cwd);
 }
 
-function finish(result: CreateResult, options: CreateOptions, ui: Ui): number {
+/** Says which existing files were left alone, kept, replaced, and where the new .env values went. */
+function reportExisting(result: CreateResult, ui: Ui): void {
+  if (result.envNew) ui.warn(`.env exists and was kept; the new values are in ${ENV_NEW} (merge them by hand)`);
+  if (result.kept.length > 0) ui.warn(`Kept ${result.kept.length} existing file(s) that differ from what create-mcp-auth writes (yours): ${result.kept.join(', ')}`);
+  if (result.replaced.length > 0) ui.info(`Replaced ${result.replaced.length} file(s), as confirmed: ${result.replaced.join(', ')}`);
+  if (result.unchanged.length > 0) ui.info(`${result.unchanged.length} existing file(s) already held exactly this content`);
+}
+
+function finish(result: CreateResult, options: CreateOptions, ui: Ui, cwd: string): number {
   if (!options.dryRun && result.ok) {
-    const pm = commandsFor(options.pm);
-    const rel = path.relative(process.cwd(), options.root) || '.';
-    const steps = [
-      rel === '.' ? undefined : `cd ${rel}`,
-      result.installed ? undefined : pm.install,
-      options.scalekit ? undefined : `${pm.exec} create-mcp-auth issuer   # another terminal`,
-      `${pm.run} dev`,
-      `${pm.run === 'npm run' ? 'npm' : pm.run} test`,
-    ].filter(Boolean);
-    ui.note(steps.join('\n'), 'Next steps');
+    const { title, lines } = nextSteps(options, { installed: result.installed, cwd });
+    ui.section(title, lines);
+    ui.outro(`Done. More in ${options.dir === '.' ? '' : `${options.dir}/`}README.md`);
+  } else if (!options.dryRun) {
+    ui.outro(`The self-check failed: fix the failures above, then run ${options.pm === 'npm' ? 'npm run' : options.pm} check`);
+  } else {
+    ui.outro('Dry run: nothing was written');
   }
   if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   return result.ok ? EXIT.ok : EXIT.checkFailed;

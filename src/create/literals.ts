@@ -59,18 +59,36 @@ export function mdCode(value: string): string {
 }
 
 /**
- * A value for a `.env` file as Node's parser (`process.loadEnvFile`,
- * `--env-file`) reads it: quoted with a quote character the value lacks, so
- * no escaping is needed. Values with line breaks or all three quote
- * characters cannot be written safely and are refused.
+ * How Node's `.env` parser (`process.loadEnvFile`, `--env-file`, `util.parseEnv`;
+ * the same on Node 20 and 24) reads a value, measured:
+ * - `'...'` and `` `...` ``: verbatim up to the first closing quote;
+ * - `"..."`: up to the first `"`, and a backslash-n sequence becomes a newline;
+ * - bare: trimmed, and `#` starts a comment; a leading quote with a closing one
+ *   later makes it a quoted value.
+ * So: single quotes when the value has no `'`, else backticks when it has no
+ * `` ` ``, else double quotes when it has neither `"` nor a backslash-n
+ * sequence, else bare when that is plainly safe. No line breaks.
  */
+function envWriting(value: string): string | undefined {
+  if (/[\r\n]/.test(value)) return undefined;
+  if (!value.includes("'")) return `'${value}'`;
+  if (!value.includes('`')) return `\`${value}\``;
+  if (!value.includes('"') && !value.includes('\\n')) return `"${value}"`;
+  if (value === value.trim() && !value.includes('#') && !/^['"`]/.test(value)) return value;
+  return undefined;
+}
+
+/** Whether `envValue` can write this value so that `.env` reads back exactly it. */
+export function canWriteEnvValue(value: string): boolean {
+  return envWriting(value) !== undefined;
+}
+
+/** A value for a `.env` file that Node's parser reads back as exactly `value`; a RangeError when none can. */
 export function envValue(value: string): string {
+  const written = envWriting(value);
+  if (written !== undefined) return written;
   if (/[\r\n]/.test(value)) throw new RangeError('an .env value cannot contain a line break');
-  if (value === '') return "''";
-  for (const quote of ["'", '"', '`']) {
-    if (!value.includes(quote)) return `${quote}${value}${quote}`;
-  }
-  throw new RangeError("an .env value cannot contain all of the quote characters ' \" `");
+  throw new RangeError("an .env value with ', ` and \" (or a backslash-n sequence) must not start with a quote, contain #, or start or end with spaces");
 }
 
 /** One shell word (POSIX sh): single-quoted, with embedded single quotes closed and escaped. */

@@ -1,18 +1,8 @@
 import path from 'node:path';
 import { DEFAULT_FRAMEWORK, FRAMEWORKS, findFramework, type Framework } from '../frameworks.js';
 import { usageError } from '../errors.js';
-import {
-  parsePort,
-  parseScopes,
-  toValidPackageName,
-  validateClientId,
-  validatePackageName,
-  validateResourceId,
-  validateSecret,
-  validateUrl,
-  withoutTrailingSlash,
-  type Problem,
-} from './validate.js';
+import { DEFAULT_PROVIDER, PROVIDERS, findProvider, type Provider, type ProviderSetting, type ProviderValues } from '../providers.js';
+import { parsePort, parseScopes, shown, toValidPackageName, validatePackageName, validateUrl, withoutTrailingSlash, type Problem } from './validate.js';
 
 export const PACKAGE_MANAGERS = ['npm', 'pnpm', 'yarn', 'bun'] as const;
 export type PackageManager = (typeof PACKAGE_MANAGERS)[number];
@@ -21,36 +11,30 @@ export const DEFAULTS = {
   dir: 'mcp-server',
   scopes: 'todo:read,todo:write',
   port: 3000,
-  localIssuerUrl: 'http://127.0.0.1:4444',
-  localResourceId: 'res_local',
 } as const;
 
-/** What the user said, from flags or environment, before any prompt. All strings, unvalidated. */
+/** What the user said, from flags or prompts, before validation. All strings, unvalidated. */
 export interface CreateFlags {
   dir?: string;
   framework?: string;
   scopes?: string;
   serverUrl?: string;
   port?: string;
-  envUrl?: string;
-  clientId?: string;
-  clientSecret?: string;
-  resourceId?: string;
+  provider?: string;
+  /** Provider settings given as flags or at a prompt, by setting key (see src/providers.ts). Environment variables are read by resolveOptions. */
+  settings?: Record<string, string | string[]>;
+  /** Local mode chosen at the prompt, even if the environment holds provider settings. */
+  local?: boolean;
   yes?: boolean;
   install?: boolean;
   git?: boolean;
   check?: boolean;
+  ci?: boolean;
   pm?: string;
   force?: boolean;
   dryRun?: boolean;
   json?: boolean;
-}
-
-export interface ScalekitCredentials {
-  envUrl: string;
-  clientId: string;
-  clientSecret?: string;
-  resourceId: string;
+  verbose?: boolean;
 }
 
 /** The validated options model that drives rendering, install and check. */
@@ -65,15 +49,31 @@ export interface CreateOptions {
   port: number;
   /** Public URL of the MCP endpoint, without trailing slash. */
   serverUrl: string;
-  /** null: local mode (the project points at `create-mcp-auth issuer`). */
-  scalekit: ScalekitCredentials | null;
+  provider: Provider;
+  /** true: the project points at `create-mcp-auth issuer` (settings are the provider's local values). */
+  local: boolean;
+  /** The provider's validated settings (in local mode: its local values). */
+  settings: ProviderValues;
   pm: PackageManager;
   install: boolean;
   git: boolean;
   check: boolean;
+  /** Write `.github/workflows/ci.yml` (`--no-ci` turns it off). */
+  ci: boolean;
   force: boolean;
   dryRun: boolean;
   json: boolean;
+  verbose: boolean;
+}
+
+/** The flag that sets a setting, for messages (the environment variable for a secret). */
+export function settingFlag(setting: ProviderSetting): string {
+  return setting.flag?.split(' ')[0] ?? setting.env ?? setting.key;
+}
+
+function providerFlagsText(): string {
+  const each = PROVIDERS.map((p) => `${p.name}: ${p.settings.filter((s) => s.required).map(settingFlag).join(', ')}`);
+  return `--provider and its settings (${each.join('; ')}), or --yes for local mode`;
 }
 
 /** The questions `create` can ask, each with the flags that answer it. */
@@ -81,21 +81,76 @@ export const QUESTIONS = {
   dir: '[dir]',
   framework: '--framework',
   scopes: '--scopes',
-  scalekit: '--env-url, --client-id, --resource-id (or --yes for local mode)',
+  provider: providerFlagsText(),
 } as const;
 export type Question = keyof typeof QUESTIONS;
 
-export function hasAnyCredential(flags: CreateFlags): boolean {
-  return Boolean(flags.envUrl || flags.clientId || flags.resourceId);
+type Env = Record<string, string | undefined>;
+
+/** A setting's value: the flag (or prompt answer) first, then its environment variable. Empty environment variables count as unset. */
+function settingValue(setting: ProviderSetting, flags: CreateFlags, env: Env): string | string[] | undefined {
+  const given = flags.settings?.[setting.key];
+  if (given !== undefined) return given;
+  const fromEnv = setting.env ? env[setting.env] : undefined;
+  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+}
+
+/** Settings that choose a provider: given as flags, or (a secret aside) in the environment. */
+function givenSettings(provider: Provider, flags: CreateFlags, env: Env, source: 'flags' | 'env'): ProviderSetting[] {
+  return provider.settings.filter((s) =>
+    source === 'flags' ? flags.settings?.[s.key] !== undefined : !s.secret && settingValue(s, { ...flags, settings: {} }, env) !== undefined,
+  );
+}
+
+export interface ProviderChoice {
+  provider: Provider;
+  /** No setting of the provider is given: local mode, unless a prompt asks. */
+  unconfigured: boolean;
+  problems: Problem[];
+}
+
+/**
+ * Which provider the answers mean: `--provider`, else the one whose flags
+ * were given, else the one whose environment variables are set, else the
+ * default. Flags of another provider are a mistake, not ignored.
+ */
+export function chooseProvider(flags: CreateFlags, env: Env): ProviderChoice {
+  const problems: Problem[] = [];
+  let provider: Provider | undefined;
+  if (flags.provider !== undefined) {
+    provider = findProvider(flags.provider);
+    if (!provider) problems.push({ flag: '--provider', message: `unknown provider ${shown(flags.provider)}; choose one of: ${PROVIDERS.map((p) => p.name).join(', ')}` });
+  } else {
+    for (const source of ['flags', 'env'] as const) {
+      const matching = PROVIDERS.filter((p) => givenSettings(p, flags, env, source).length > 0);
+      if (matching.length > 1) {
+        const names = matching.map((p) => `${p.name} (${givenSettings(p, flags, env, source).map((s) => (source === 'env' ? s.env : settingFlag(s))).join(', ')})`);
+        problems.push({ flag: '--provider', message: `settings of several providers are given: ${names.join(' and ')}; pass --provider to choose one` });
+      }
+      if (matching.length > 0) {
+        provider = matching[0];
+        break;
+      }
+    }
+  }
+  provider ??= DEFAULT_PROVIDER;
+  for (const other of PROVIDERS) {
+    if (other === provider) continue;
+    for (const setting of givenSettings(other, flags, env, 'flags')) {
+      problems.push({ flag: settingFlag(setting), message: `is a setting of --provider ${other.name}, not ${provider.name}` });
+    }
+  }
+  const unconfigured = flags.local === true || provider.settings.every((s) => s.secret || settingValue(s, flags, env) === undefined);
+  return { provider, unconfigured, problems };
 }
 
 /** Questions that flags and environment leave open. */
-export function openQuestions(flags: CreateFlags): Question[] {
+export function openQuestions(flags: CreateFlags, env: Env = {}): Question[] {
   const open: Question[] = [];
   if (flags.dir === undefined) open.push('dir');
   if (flags.framework === undefined) open.push('framework');
   if (flags.scopes === undefined) open.push('scopes');
-  if (!hasAnyCredential(flags)) open.push('scalekit');
+  if (flags.local !== true && chooseProvider(flags, env).unconfigured) open.push('provider');
   return open;
 }
 
@@ -108,29 +163,66 @@ export function packageNameFor(dir: string, cwd: string): string {
   return path.basename(path.resolve(cwd, dir));
 }
 
+/** The directory answer's own problem (before the target directory is looked at), or undefined. */
+export function dirProblem(dir: string, cwd: string): string | undefined {
+  if (dir.trim() === '') return 'the target directory is empty';
+  if (dir.includes('\0')) return 'the target directory cannot contain a NUL character';
+  const nameError = validatePackageName(packageNameFor(dir, cwd));
+  return nameError ? `the directory name becomes the package name: ${nameError}` : undefined;
+}
+
+/** Validates one setting's value (each value of a repeatable one); returns the normalized value. */
+function resolveSetting(setting: ProviderSetting, value: string | string[], problems: Problem[]): string | string[] | undefined {
+  const flag = settingFlag(setting);
+  const values = Array.isArray(value) ? value : setting.repeatable ? value.split(',') : [value];
+  const out: string[] = [];
+  for (const one of values) {
+    const error = setting.validate(one);
+    if (error) problems.push({ flag, message: error });
+    else out.push(setting.normalize ? setting.normalize(one) : one);
+  }
+  if (out.length !== values.length) return undefined;
+  return setting.repeatable ? out : out[0];
+}
+
+function resolveProvider(flags: CreateFlags, env: Env, problems: Problem[]): { provider: Provider; local: boolean; settings: ProviderValues } {
+  const choice = chooseProvider(flags, env);
+  problems.push(...choice.problems);
+  const { provider } = choice;
+  if (choice.unconfigured) return { provider, local: true, settings: { ...provider.local } };
+
+  const settings: ProviderValues = {};
+  for (const setting of provider.settings) {
+    const value = settingValue(setting, flags, env);
+    if (value === undefined) {
+      if (setting.required) {
+        const required = provider.settings.filter((s) => s.required).map(settingFlag).join(' and ');
+        problems.push({ flag: settingFlag(setting), message: `${provider.display} needs ${required}; this one is missing (or give none of its settings for local mode)` });
+      }
+      continue;
+    }
+    settings[setting.key] = resolveSetting(setting, value, problems);
+  }
+  return { provider, local: false, settings };
+}
+
 /**
  * Turns answers (all given, after prompts or defaults) into the options
  * model, collecting every problem at once so the user fixes them in one go.
  */
-export function resolveOptions(flags: CreateFlags, env: NodeJS.ProcessEnv, cwd: string): CreateOptions {
+export function resolveOptions(flags: CreateFlags, env: Env, cwd: string): CreateOptions {
   const problems: Problem[] = [];
   const dir = flags.dir ?? DEFAULTS.dir;
-  if (dir.trim() === '') problems.push({ flag: '[dir]', message: 'the target directory is empty' });
-  const root = path.resolve(cwd, dir);
+  const dirError = dirProblem(dir, cwd);
+  if (dirError) problems.push({ flag: '[dir]', message: dirError });
+  const root = path.resolve(cwd, dir.includes('\0') ? '.' : dir);
   const packageName = packageNameFor(dir, cwd);
-  const nameError = validatePackageName(packageName);
-  if (nameError) {
-    problems.push({
-      flag: '[dir]',
-      message: `the directory name becomes the package name: ${nameError}`,
-    });
-  }
 
   const framework = findFramework(flags.framework ?? DEFAULT_FRAMEWORK);
   if (!framework) {
     problems.push({
       flag: '--framework',
-      message: `unknown framework "${flags.framework}"; choose one of: ${FRAMEWORKS.map((f) => f.name).join(', ')}`,
+      message: `unknown framework ${shown(flags.framework ?? '')}; choose one of: ${FRAMEWORKS.map((f) => f.name).join(', ')}`,
     });
   }
 
@@ -146,45 +238,17 @@ export function resolveOptions(flags: CreateFlags, env: NodeJS.ProcessEnv, cwd: 
 
   let serverUrl = `http://localhost:${port}/mcp`;
   if (flags.serverUrl !== undefined) {
-    const error = validateUrl(flags.serverUrl, { what: 'the server URL', httpsUnlessLoopback: true });
+    const error = validateUrl(flags.serverUrl, { what: 'the server URL', httpsUnlessLoopback: true, exact: true });
     if (error) problems.push({ flag: '--server-url', message: error });
     else serverUrl = withoutTrailingSlash(flags.serverUrl);
   }
 
-  let scalekit: ScalekitCredentials | null = null;
-  if (hasAnyCredential(flags)) {
-    const missing = (
-      [
-        ['--env-url', flags.envUrl],
-        ['--client-id', flags.clientId],
-        ['--resource-id', flags.resourceId],
-      ] as const
-    ).filter(([, value]) => !value);
-    for (const [flag] of missing) {
-      problems.push({ flag, message: 'Scalekit mode needs all of --env-url, --client-id and --resource-id; this one is missing' });
-    }
-    const envUrlError = flags.envUrl ? validateUrl(flags.envUrl, { what: 'the Scalekit environment URL', httpsUnlessLoopback: true }) : undefined;
-    if (envUrlError) problems.push({ flag: '--env-url', message: envUrlError });
-    const clientIdError = flags.clientId ? validateClientId(flags.clientId) : undefined;
-    if (clientIdError) problems.push({ flag: '--client-id', message: clientIdError });
-    const resourceError = flags.resourceId ? validateResourceId(flags.resourceId) : undefined;
-    if (resourceError) problems.push({ flag: '--resource-id', message: resourceError });
-    const secretError = flags.clientSecret ? validateSecret(flags.clientSecret) : undefined;
-    if (secretError) problems.push({ flag: 'SCALEKIT_CLIENT_SECRET', message: secretError });
-    if (flags.envUrl && flags.clientId && flags.resourceId) {
-      scalekit = {
-        envUrl: withoutTrailingSlash(flags.envUrl),
-        clientId: flags.clientId,
-        resourceId: flags.resourceId,
-        ...(flags.clientSecret ? { clientSecret: flags.clientSecret } : {}),
-      };
-    }
-  }
+  const { provider, local, settings } = resolveProvider(flags, env, problems);
 
   let pm: PackageManager = packageManagerFromUserAgent(env.npm_config_user_agent) ?? 'npm';
   if (flags.pm !== undefined) {
     const chosen = PACKAGE_MANAGERS.find((name) => name === flags.pm);
-    if (!chosen) problems.push({ flag: '--pm', message: `unknown package manager "${flags.pm}"; use ${PACKAGE_MANAGERS.join(', ')}` });
+    if (!chosen) problems.push({ flag: '--pm', message: `unknown package manager ${shown(flags.pm)}; use ${PACKAGE_MANAGERS.join(', ')}` });
     else pm = chosen;
   }
 
@@ -201,14 +265,18 @@ export function resolveOptions(flags: CreateFlags, env: NodeJS.ProcessEnv, cwd: 
     scopes,
     port,
     serverUrl,
-    scalekit,
+    provider,
+    local,
+    settings,
     pm,
     install: flags.install ?? true,
     git: flags.git ?? true,
     check: flags.check ?? true,
+    ci: flags.ci ?? true,
     force: flags.force ?? false,
     dryRun: flags.dryRun ?? false,
     json: flags.json ?? false,
+    verbose: flags.verbose ?? false,
   };
 }
 

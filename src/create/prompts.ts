@@ -2,15 +2,10 @@ import * as p from '@clack/prompts';
 import type { Writable } from 'node:stream';
 import { FRAMEWORKS } from '../frameworks.js';
 import { CliError, EXIT } from '../errors.js';
-import { DEFAULTS, packageNameFor, type CreateFlags, type Question } from './options.js';
-import {
-  parseScopes,
-  validateClientId,
-  validatePackageName,
-  validateResourceId,
-  validateSecret,
-  validateUrl,
-} from './validate.js';
+import { DEFAULT_PROVIDER, PROVIDERS, findProvider, type Provider, type ProviderSetting } from '../providers.js';
+import { DEFAULTS, chooseProvider, dirProblem, type CreateFlags, type Question } from './options.js';
+import { targetProblem } from './target.js';
+import { parseScopes, validateUrl } from './validate.js';
 
 function orCancel<T>(value: T | symbol, output: Writable): Exclude<T, symbol> {
   if (p.isCancel(value) || typeof value === 'symbol') {
@@ -20,14 +15,34 @@ function orCancel<T>(value: T | symbol, output: Writable): Exclude<T, symbol> {
   return value as Exclude<T, symbol>;
 }
 
+/** A prompt validator for one provider setting: the setting's own check, empty allowed when optional. */
+function settingValidator(setting: ProviderSetting) {
+  return (value: string | undefined) => {
+    const text = value ?? '';
+    if (text === '') return setting.required ? `${setting.prompt.message} is needed` : undefined;
+    const parts = setting.repeatable ? text.split(',').map((part) => part.trim()) : [text];
+    for (const part of parts) {
+      const error = setting.validate(part);
+      if (error) return error;
+    }
+    return undefined;
+  };
+}
+
 /**
  * Asks the open questions, and only those. Answers are validated as they are
- * typed, with the same functions that validate flags.
+ * typed, with the same functions that validate flags; the target directory is
+ * checked as soon as it is named, before any other question.
  */
-export async function askMissing(flags: CreateFlags, open: Question[], output: Writable, cwd: string): Promise<CreateFlags> {
-  const answers: CreateFlags = { ...flags };
+export async function askMissing(
+  flags: CreateFlags,
+  open: Question[],
+  output: Writable,
+  context: { cwd: string; env: Record<string, string | undefined> },
+): Promise<CreateFlags> {
+  const { cwd, env } = context;
+  const answers: CreateFlags = { ...flags, settings: { ...flags.settings } };
   const common = { output };
-  p.intro('create-mcp-auth', common);
 
   if (open.includes('dir')) {
     answers.dir = orCancel(
@@ -36,7 +51,10 @@ export async function askMissing(flags: CreateFlags, open: Question[], output: W
         message: 'Where should the project go?',
         placeholder: DEFAULTS.dir,
         defaultValue: DEFAULTS.dir,
-        validate: (value) => (value ? validatePackageName(packageNameFor(value, cwd)) : undefined),
+        validate: (value) => {
+          const dir = value || DEFAULTS.dir;
+          return dirProblem(dir, cwd) ?? targetProblem(dir, cwd, Boolean(flags.force))?.message;
+        },
       }),
       output,
     );
@@ -66,63 +84,58 @@ export async function askMissing(flags: CreateFlags, open: Question[], output: W
     );
   }
 
-  if (open.includes('scalekit')) {
-    const mode = orCancel(
+  if (open.includes('provider')) {
+    const fixed = flags.provider !== undefined ? findProvider(flags.provider) : undefined;
+    const localFor = fixed ?? DEFAULT_PROVIDER;
+    const choice = orCancel(
       await p.select({
         ...common,
         message: 'Authorization server?',
         options: [
-          { value: 'local', label: 'Local issuer for now', hint: 'runs offline; switch to Scalekit later by editing .env' },
-          { value: 'scalekit', label: 'Scalekit', hint: 'needs your environment URL, client id and MCP server resource id' },
+          { value: `local:${localFor.name}`, label: 'Local issuer for now', hint: `runs offline; switch to ${localFor.display} later by editing .env` },
+          ...(fixed ? [fixed] : PROVIDERS).map((provider) => ({ value: `connect:${provider.name}`, label: provider.display, hint: provider.hint })),
         ],
       }),
       output,
     );
-    if (mode === 'scalekit') {
-      answers.envUrl = orCancel(
-        await p.text({
-          ...common,
-          message: 'Scalekit environment URL',
-          placeholder: 'https://your-env.scalekit.dev',
-          validate: (value) => validateUrl(value ?? '', { what: 'the environment URL', httpsUnlessLoopback: true }),
-        }),
-        output,
-      );
-      answers.clientId = orCancel(
-        await p.text({ ...common, message: 'Scalekit client id', placeholder: 'skc_...', validate: (v) => validateClientId(v ?? '') }),
-        output,
-      );
-      const secret = orCancel(
-        await p.password({
-          ...common,
-          message: 'Scalekit client secret (optional: only the management API needs it; Enter to skip)',
-          validate: (v) => (v ? validateSecret(v) : undefined),
-        }),
-        output,
-      );
-      if (secret) answers.clientSecret = secret;
-      answers.resourceId = orCancel(
-        await p.text({
-          ...common,
-          message: 'Resource id of this MCP server in Scalekit',
-          placeholder: 'res_...',
-          validate: (v) => validateResourceId(v ?? ''),
-        }),
-        output,
-      );
-      if (answers.serverUrl === undefined) {
-        answers.serverUrl = orCancel(
-          await p.text({
-            ...common,
-            message: 'Public URL of the MCP endpoint (as registered in Scalekit)',
-            placeholder: `http://localhost:${answers.port ?? DEFAULTS.port}/mcp`,
-            defaultValue: `http://localhost:${answers.port ?? DEFAULTS.port}/mcp`,
-            validate: (v) => (v ? validateUrl(v, { what: 'the server URL', httpsUnlessLoopback: true }) : undefined),
-          }),
-          output,
-        );
-      }
-    }
+    const [mode, name] = choice.split(':') as ['local' | 'connect', string];
+    const provider = findProvider(name)!;
+    answers.provider = provider.name;
+    if (mode === 'local') answers.local = true;
+    else await askSettings(provider, answers, env, output);
   }
   return answers;
+}
+
+/** The provider's settings that flags and environment leave open, then the server URL. */
+async function askSettings(provider: Provider, answers: CreateFlags, env: Record<string, string | undefined>, output: Writable): Promise<void> {
+  const common = { output };
+  for (const setting of provider.settings) {
+    if (answers.settings?.[setting.key] !== undefined) continue;
+    if (setting.env && env[setting.env] && chooseProvider(answers, env).provider === provider) continue;
+    const ask = setting.secret ? p.password : p.text;
+    const value = orCancel(
+      await ask({
+        ...common,
+        message: setting.prompt.message,
+        ...(setting.secret ? {} : { placeholder: setting.prompt.placeholder }),
+        validate: settingValidator(setting),
+      }),
+      output,
+    );
+    if (value) answers.settings![setting.key] = setting.repeatable ? value.split(',').map((part) => part.trim()) : value;
+  }
+  if (answers.serverUrl === undefined) {
+    const fallback = `http://localhost:${answers.port ?? DEFAULTS.port}/mcp`;
+    answers.serverUrl = orCancel(
+      await p.text({
+        ...common,
+        message: `Public URL of the MCP endpoint (as ${provider.display} will know it)`,
+        placeholder: fallback,
+        defaultValue: fallback,
+        validate: (v) => (v ? validateUrl(v, { what: 'the server URL', httpsUnlessLoopback: true, exact: true }) : undefined),
+      }),
+      output,
+    );
+  }
 }

@@ -2,9 +2,11 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULTS, type CreateOptions } from './options.js';
+import type { EnvVariable } from '../providers.js';
+import { VERSION } from '../version.js';
+import type { CreateOptions } from './options.js';
 import { renderContext, type RenderContext } from './context.js';
-import { envValue } from './literals.js';
+import { envValue, shWord } from './literals.js';
 import { createRenderer } from './template-engine.js';
 
 export interface ProjectFile {
@@ -39,8 +41,14 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   return files;
 }
 
+/** A provider folder's README section, rendered into the context's `provider.readme`. */
+export const README_SECTION = 'README.section.md.hbs';
+
 /** Files of a template folder that are inputs to the renderer, not project files. */
-const META_FILES = new Set(['deps.json', 'ENV.md', 'README.section.md.hbs']);
+const META_FILES = new Set(['deps.json', 'ENV.md', README_SECTION]);
+
+/** Written only with `ci: true` (not with `--no-ci`). */
+export const CI_WORKFLOW = '.github/workflows/ci.yml';
 
 function outputPath(templatePath: string): string {
   let out = templatePath.endsWith('.hbs') ? templatePath.slice(0, -'.hbs'.length) : templatePath;
@@ -64,7 +72,22 @@ function sortedRecord(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-export function packageJson(name: string, layers: DepsFile[]): string {
+/**
+ * The project's create-mcp-auth scripts, pinned to the version that wrote it
+ * (`@latest` would drift from the code it generated). npm runs scripts with
+ * `sh -c`, so the scopes are one shell word.
+ */
+export function pinnedScripts(options: CreateOptions, version = VERSION): Record<string, string> {
+  const cli = `npx -y create-mcp-auth@${version}`;
+  const issuer = ['issuer', ...options.provider.issuerArgs, '--scopes', shWord(options.scopes.join(','))].join(' ');
+  return {
+    issuer: `${cli} ${issuer}`,
+    token: `${cli} issuer token`,
+    check: `${cli} check --project .`,
+  };
+}
+
+export function packageJson(name: string, layers: DepsFile[], scripts: Record<string, string>): string {
   const merge = (key: keyof DepsFile) => Object.assign({}, ...layers.map((layer) => layer[key] ?? {})) as Record<string, string>;
   const pkg = {
     name,
@@ -72,50 +95,20 @@ export function packageJson(name: string, layers: DepsFile[]): string {
     private: true,
     type: 'module',
     engines: { node: '^20.19.0 || >=22.12.0' },
-    scripts: { ...merge('scripts'), check: 'npx -y create-mcp-auth@latest check --project .' },
+    scripts: { ...merge('scripts'), ...scripts },
     dependencies: sortedRecord(merge('dependencies')),
     devDependencies: sortedRecord(merge('devDependencies')),
   };
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
 
-interface EnvVariable {
-  name: string;
-  comment: string;
-  example: string;
-  value: string | undefined;
-}
-
-function envVariables(options: CreateOptions): EnvVariable[] {
-  const sk = options.scalekit;
+/** Every variable of the project: the provider's, then the common ones (CONTRACTS: environment variables per provider). */
+export function envVariables(options: CreateOptions): EnvVariable[] {
   return [
-    {
-      name: 'SCALEKIT_ENVIRONMENT_URL',
-      comment: 'Scalekit environment URL (Dashboard > Settings > API credentials). Local mode: the local issuer.',
-      example: 'https://your-env.scalekit.dev',
-      value: sk ? sk.envUrl : DEFAULTS.localIssuerUrl,
-    },
-    {
-      name: 'SCALEKIT_CLIENT_ID',
-      comment: 'Scalekit API client id. Optional: only the management API uses it, token validation does not.',
-      example: 'skc_1234567890',
-      value: sk?.clientId,
-    },
-    {
-      name: 'SCALEKIT_CLIENT_SECRET',
-      comment: 'Scalekit API client secret. Optional, like the client id. Never commit it.',
-      example: '',
-      value: sk?.clientSecret,
-    },
-    {
-      name: 'SCALEKIT_RESOURCE_ID',
-      comment: 'Resource id of this MCP server in Scalekit (MCP Servers > your server), res_... (or the resource URL).',
-      example: 'res_1234567890',
-      value: sk ? sk.resourceId : DEFAULTS.localResourceId,
-    },
+    ...options.provider.env(options.settings, options.local),
     {
       name: 'MCP_SERVER_URL',
-      comment: 'Public URL of the MCP endpoint, exactly as registered in Scalekit. Tokens must name it as audience.',
+      comment: 'Public URL of the MCP endpoint, as clients reach it and as the authorization server knows it. Tokens must name it as audience.',
       example: options.serverUrl,
       value: options.serverUrl,
     },
@@ -127,7 +120,13 @@ function envVariables(options: CreateOptions): EnvVariable[] {
     },
     {
       name: 'HOST',
-      comment: 'Optional listen address. Default: 127.0.0.1 when MCP_SERVER_URL is on localhost, all interfaces otherwise.',
+      comment: 'Optional listen address. Default: the loopback address of a localhost MCP_SERVER_URL, all interfaces otherwise.',
+      example: '',
+      value: undefined,
+    },
+    {
+      name: 'MCP_ALLOWED_ORIGINS',
+      comment: "Optional: browser origins allowed besides the server's own, comma separated, e.g. https://app.example.com",
       example: '',
       value: undefined,
     },
@@ -145,40 +144,39 @@ export function envExampleFile(options: CreateOptions): string {
 export function envFile(options: CreateOptions): string | undefined {
   const given = envVariables(options).filter((v) => v.value !== undefined && v.value !== '');
   if (given.length === 0) return undefined;
-  const header =
-    options.scalekit === null
-      ? '# Local mode: tokens come from `npx create-mcp-auth issuer` (development only).\n# To use Scalekit, replace the first lines with your environment URL, client id, secret and resource id.\n'
-      : '# Secrets: this file is in .gitignore. Keep it that way.\n';
-  return header + given.map((v) => `${v.name}=${envValue(v.value!)}`).join('\n') + '\n';
+  return options.provider.envHeader(options.local) + given.map((v) => `${v.name}=${envValue(v.value!)}`).join('\n') + '\n';
 }
 
 /** Renders the whole project in memory: sorted, deterministic, nothing written. */
 export async function renderProject(options: CreateOptions, root = templatesRoot()): Promise<ProjectFile[]> {
   const render = createRenderer();
-  const providerLayer = 'providers/scalekit';
-  const base = renderContext(options);
-  const sectionFile = path.join(root, providerLayer, 'README.section.md.hbs');
-  const readme = existsSync(sectionFile) ? render(`${providerLayer}/README.section.md.hbs`, await readFile(sectionFile, 'utf8'), base) : '';
-  const context: RenderContext = { ...base, provider: { name: 'scalekit', display: 'Scalekit', readme } };
-  const layers = ['base', providerLayer, options.framework.templateDir].map((layer) => path.join(root, layer));
-  const files = new Map<string, ProjectFile>();
+  const layerNames = ['base', options.provider.templateDir, options.framework.templateDir];
+  const layers = layerNames.map((layer) => path.join(root, layer));
+  const context: RenderContext = renderContext(options);
+  // The provider's README section is rendered first, with the same context, for templates to place.
+  const sectionFile = path.join(root, options.provider.templateDir, README_SECTION);
+  if (existsSync(sectionFile)) {
+    const section = await readFile(sectionFile, 'utf8');
+    context.provider.readme = render(`${options.provider.templateDir}/${README_SECTION}`, section, context);
+  }
 
   // Read every layer's files at once; later layers override earlier ones.
   const layerFiles = await Promise.all(
-    layers.map(async (layer) => {
-      const rels = (await listFiles(layer)).filter((rel) => !META_FILES.has(rel));
-      return Promise.all(rels.map(async (rel) => ({ layer, rel, raw: await readFile(path.join(layer, rel)) })));
+    layerNames.map(async (layer, i) => {
+      const rels = (await listFiles(layers[i]!)).filter((rel) => !META_FILES.has(rel));
+      return Promise.all(rels.map(async (rel) => ({ layer, rel, raw: await readFile(path.join(layers[i]!, rel)) })));
     }),
   );
+  const files = new Map<string, ProjectFile>();
   for (const { layer, rel, raw } of layerFiles.flat()) {
     const out = outputPath(rel);
-    const templatePath = `${path.relative(root, layer).split(path.sep).join('/')}/${rel}`;
-    const content = rel.endsWith('.hbs') ? Buffer.from(render(templatePath, raw.toString('utf8'), context)) : raw;
+    if (out === CI_WORKFLOW && !options.ci) continue;
+    const content = rel.endsWith('.hbs') ? Buffer.from(render(`${layer}/${rel}`, raw.toString('utf8'), context)) : raw;
     files.set(out, { path: out, content, mode: 0o644 });
   }
 
   const deps = await Promise.all(layers.map(readDeps));
-  files.set('package.json', { path: 'package.json', content: Buffer.from(packageJson(options.packageName, deps)), mode: 0o644 });
+  files.set('package.json', { path: 'package.json', content: Buffer.from(packageJson(options.packageName, deps, pinnedScripts(options))), mode: 0o644 });
   files.set('.env.example', { path: '.env.example', content: Buffer.from(envExampleFile(options)), mode: 0o644 });
   const env = envFile(options);
   if (env !== undefined) files.set('.env', { path: '.env', content: Buffer.from(env), mode: 0o600 });

@@ -12,7 +12,7 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value === undefined) continue;
-    if (/^(SCALEKIT_|MCP_|npm_config_user_agent$|CI$)/.test(key)) continue;
+    if (/^(SCALEKIT_|OIDC_|MCP_|npm_config_user_agent$|CI$)/.test(key)) continue;
     env[key] = value;
   }
   return { ...env, ...extra };
