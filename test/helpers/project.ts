@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProjectServer } from '../../src/selfcheck.js';
 import { cleanEnv, npmCacheDir, runCli, tempDir } from './cli.js';
+import { openIdSuite } from './openid.js';
 // @ts-expect-error plain JavaScript, shared with bench/conformance/run.mjs
 import { conformanceTools, regressions, runScenarios, startTokenProxy } from '../../bench/conformance/lib.mjs';
 // @ts-expect-error plain JavaScript, shared with bench/conformance/run.mjs
@@ -24,8 +25,8 @@ export function installEnv(): Record<string, string> {
  * with flags (install + self-check included), then typecheck the project and
  * run its own tests.
  */
-export async function scaffoldInstallAndCheck(framework: string, root: string, scopes: string) {
-  const created = await runCli([root, '--framework', framework, '--scopes', scopes, '--yes', '--no-git', '--json'], {
+export async function scaffoldInstallAndCheck(framework: string, root: string, scopes: string, extraArgs: string[] = []) {
+  const created = await runCli([root, '--framework', framework, '--scopes', scopes, '--yes', '--no-git', '--json', ...extraArgs], {
     env: installEnv(),
   });
   let doc: { ok: boolean; check: { results: ProbeRow[]; summary: { failed: number } } | null; files: string[] };
@@ -69,8 +70,9 @@ export const EXPECTED_PROBES = [
  * calling this, so vitest runs two frameworks at a time on two cores.
  */
 export function frameworkSuite(framework: string, more?: (root: () => string) => void): void {
-  // Scopes with characters that must not break the generated code: $ { } * / '
-  const scopes = "todo:read,todo:write,a$b{c}*/d'e";
+  // Scopes with characters that must not break the generated code ($ { } * / '), and scopes named like
+  // Object.prototype members, whose tools the SDK would otherwise look up on a plain object (issue 12.5).
+  const scopes = "todo:read,todo:write,a$b{c}*/d'e,constructor,toString,hasOwnProperty,__proto__,valueOf";
   describe(`${framework}: scaffold, install, self-check, typecheck, own tests`, () => {
     let work: { dir: string; cleanup: () => Promise<void> };
     const root = () => path.join(work.dir, `${framework}-project`);
@@ -93,6 +95,29 @@ export function frameworkSuite(framework: string, more?: (root: () => string) =>
 
     // Framework-specific tests on the same installed project, after the matrix row.
     more?.(root);
+  });
+
+  // The same framework with the `oidc` provider: its own tests, the self-check against the local issuer in
+  // its OpenID layout, then a real OpenID provider (oidc-provider).
+  describe(`${framework} with --provider oidc: scaffold, install, self-check, own tests, oidc-provider`, () => {
+    let work: { dir: string; cleanup: () => Promise<void> };
+    const root = () => path.join(work.dir, `${framework}-oidc`);
+    beforeAll(async () => {
+      work = await tempDir(`cma-${framework}-oidc-`);
+    });
+    afterAll(() => work.cleanup());
+
+    it('create --provider oidc installs the project and its self-check passes every probe', async () => {
+      const { ids, doc } = await scaffoldInstallAndCheck(framework, root(), 'todo:read,todo:write', ['--provider', 'oidc']);
+      expect((doc as { provider?: string }).provider).toBe('oidc');
+      expect(ids).toEqual(expect.arrayContaining(EXPECTED_PROBES));
+    }, 600_000);
+
+    it('typechecks and passes its own tests', async () => {
+      expect(await typecheckAndTest(root())).toMatch(/passed/);
+    }, 600_000);
+
+    openIdSuite(framework, root);
   });
 }
 
