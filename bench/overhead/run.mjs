@@ -50,6 +50,7 @@ const ALL = ['express', 'hono', 'fastify', 'fastmcp'];
 const { values: args } = parseArgs({
   options: {
     frameworks: { type: 'string', default: ALL.join(',') },
+    eras: { type: 'string', default: '2025,2026' },
     duration: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
@@ -62,6 +63,7 @@ const { values: args } = parseArgs({
   },
 });
 const frameworks = args.frameworks.split(',').map((s) => s.trim()).filter(Boolean);
+const eras = args.eras.split(',').map((s) => s.trim()).filter((s) => s === '2025' || s === '2026');
 for (const fw of frameworks) if (!ALL.includes(fw)) throw new Error(`unknown framework ${fw} (known: ${ALL.join(', ')})`);
 const duration = Number(args.duration);
 const warmup = Number(args.warmup);
@@ -138,29 +140,47 @@ async function startServer(name, cwd, entry, issuer, extraEnv = {}) {
   return { ...server, token: await issuer.mint([server.url, issuer.resourceId]) };
 }
 
-const RPC = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
-function headers(token) {
-  const h = {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': '2025-06-18',
-  };
+/**
+ * The measured request, per protocol era: a 2025-era `tools/list` (no
+ * handshake, the stateless servers answer it directly) and a 2026-07-28 one
+ * (its `_meta` envelope and the Mcp-Method header).
+ */
+const ERAS = {
+  2025: { body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }), headers: { 'mcp-protocol-version': '2025-06-18' } },
+  2026: {
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/list',
+      params: {
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientCapabilities': {},
+          'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+        },
+      },
+    }),
+    headers: { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' },
+  },
+};
+function headers(token, era) {
+  const h = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...ERAS[era].headers };
   if (token) h.authorization = `Bearer ${token}`;
   return h;
 }
 
-async function post(url, token) {
-  const res = await fetch(url, { method: 'POST', headers: headers(token), body: RPC });
+async function post(url, token, era = '2025') {
+  const res = await fetch(url, { method: 'POST', headers: headers(token, era), body: ERAS[era].body });
   return { status: res.status, body: await res.text() };
 }
 
 /** Before measuring: with a token -> 200 + tools; without -> 401 (auth on) or 200 (auth off). */
-async function sanityCheck(server, authOn) {
-  const withToken = await post(server.url, server.token);
+async function sanityCheck(server, authOn, era) {
+  const withToken = await post(server.url, server.token, era);
   if (withToken.status !== 200 || !withToken.body.includes('"tools"')) {
     throw new Error(`${server.name}: tools/list with a token answered ${withToken.status}: ${withToken.body.slice(0, 300)}`);
   }
-  const without = await post(server.url, undefined);
+  const without = await post(server.url, undefined, era);
   const expected = authOn ? 401 : 200;
   if (without.status !== expected) {
     throw new Error(`${server.name}: tools/list without a token answered ${without.status}, expected ${expected} (auth ${authOn ? 'on' : 'off'})`);
@@ -181,13 +201,13 @@ function cpuMs(pid) {
 }
 
 let autocannon;
-async function load(server, seconds) {
+async function load(server, seconds, era) {
   const cpuBefore = cpuMs(server.child.pid);
   const result = await autocannon({
     url: server.url,
     method: 'POST',
-    headers: headers(server.token),
-    body: RPC,
+    headers: headers(server.token, era),
+    body: ERAS[era].body,
     connections,
     duration: seconds,
   });
@@ -220,6 +240,36 @@ async function jwksBurst(name, cwd, entry, issuer) {
   } finally {
     await stopProcess(server.child);
   }
+}
+
+/** Medians, ratios and CPU figures of one framework's rounds in one era. */
+function summarize(entry) {
+  const med = (v) => median(entry.rounds[v].map((m) => m.rps));
+  const sum = (v, k) => entry.rounds[v].reduce((a, m) => a + m[k], 0);
+  const variants = Object.keys(entry.rounds);
+  const perVariant = (f) => Object.fromEntries(variants.map((v) => [v, f(v)]));
+  entry.rps = perVariant(med);
+  entry.onOff = entry.rps.on / entry.rps.off;
+  entry.onPeer = entry.rps.on / entry.rps.peer;
+  entry.onPeerGen = entry.rps.on / entry.rps.peerGen;
+  entry.roundRatios = entry.rounds.on.map((m, i) => ({
+    onOff: m.rps / entry.rounds.off[i].rps,
+    onPeer: m.rps / entry.rounds.peer[i].rps,
+    onPeerGen: m.rps / entry.rounds.peerGen[i].rps,
+  }));
+  entry.pairedOnOff = median(entry.roundRatios.map((r) => r.onOff));
+  entry.pairedOnPeer = median(entry.roundRatios.map((r) => r.onPeer));
+  entry.pairedOnPeerGen = median(entry.roundRatios.map((r) => r.onPeerGen));
+  const cpu = (v) => (entry.rounds[v].every((m) => m.cpuUsPerRequest !== undefined) ? median(entry.rounds[v].map((m) => m.cpuUsPerRequest)) : undefined);
+  entry.cpuUsPerRequest = perVariant(cpu);
+  if (entry.cpuUsPerRequest.on !== undefined) {
+    // What on/off and on/peer would be if the server were CPU-bound on a quiet machine.
+    entry.cpuOnOff = entry.cpuUsPerRequest.off / entry.cpuUsPerRequest.on;
+    entry.cpuOnPeer = entry.cpuUsPerRequest.peer / entry.cpuUsPerRequest.on;
+    entry.cpuOnPeerGen = entry.cpuUsPerRequest.peerGen / entry.cpuUsPerRequest.on;
+  }
+  entry.non2xx = perVariant((v) => sum(v, 'non2xx'));
+  entry.errors = perVariant((v) => sum(v, 'errors') + sum(v, 'timeouts'));
 }
 
 // ---------------------------------------------------------------- main
@@ -279,57 +329,37 @@ async function main() {
       peer: await startServer(`peer-for-${fw}`, peerDir, 'src/peer.ts', issuer),
       peerGen: await startServer(`peer+-for-${fw}`, peerDir, 'src/peer.ts', issuer, { PEER_MCP: 'generated' }),
     };
-    const entry = { measured: true, rounds: { on: [], off: [], peer: [], peerGen: [] }, sanity: {} };
+    const entries = {};
     try {
-      for (const [variant, server] of Object.entries(servers)) {
-        entry.sanity[variant] = await sanityCheck(server, variant !== 'off');
-      }
-      for (const [variant, server] of Object.entries(servers)) {
-        log(`${fw}: warm-up ${variant} ${warmup} s`);
-        await load(server, warmup);
-      }
-      const order = Object.keys(servers);
-      for (let r = 0; r < rounds; r++) {
-        const rotated = [...order.slice(r % order.length), ...order.slice(0, r % order.length)];
-        for (const variant of rotated) {
-          const m = await load(servers[variant], duration);
-          entry.rounds[variant].push(m);
-          log(`${fw}: round ${r + 1} ${variant.padEnd(7)} ${m.rps.toFixed(0)} req/s  non-2xx ${m.non2xx}  errors ${m.errors}`);
+      for (const era of eras) {
+        const label = `${fw} (${era === '2026' ? '2026-07-28' : '2025'})`;
+        const entry = { measured: true, era, rounds: { on: [], off: [], peer: [], peerGen: [] }, sanity: {} };
+        for (const [variant, server] of Object.entries(servers)) {
+          entry.sanity[variant] = await sanityCheck(server, variant !== 'off', era);
         }
+        for (const [variant, server] of Object.entries(servers)) {
+          log(`${label}: warm-up ${variant} ${warmup} s`);
+          await load(server, warmup, era);
+        }
+        const order = Object.keys(servers);
+        for (let r = 0; r < rounds; r++) {
+          const rotated = [...order.slice(r % order.length), ...order.slice(0, r % order.length)];
+          for (const variant of rotated) {
+            const m = await load(servers[variant], duration, era);
+            entry.rounds[variant].push(m);
+            log(`${label}: round ${r + 1} ${variant.padEnd(7)} ${m.rps.toFixed(0)} req/s  non-2xx ${m.non2xx}  errors ${m.errors}`);
+          }
+        }
+        summarize(entry);
+        log(`${label}: on ${entry.rps.on.toFixed(0)} off ${entry.rps.off.toFixed(0)} peer ${entry.rps.peer.toFixed(0)} on/off ${(entry.onOff * 100).toFixed(1)}% on/peer ${(entry.onPeer * 100).toFixed(1)}%`);
+        entries[label] = entry;
       }
     } finally {
       await Promise.all(Object.values(servers).map((s) => stopProcess(s.child)));
     }
-    const med = (v) => median(entry.rounds[v].map((m) => m.rps));
-    const sum = (v, k) => entry.rounds[v].reduce((a, m) => a + m[k], 0);
-    const variants = Object.keys(entry.rounds);
-    const perVariant = (f) => Object.fromEntries(variants.map((v) => [v, f(v)]));
-    entry.rps = perVariant(med);
-    entry.onOff = entry.rps.on / entry.rps.off;
-    entry.onPeer = entry.rps.on / entry.rps.peer;
-    entry.onPeerGen = entry.rps.on / entry.rps.peerGen;
-    entry.roundRatios = entry.rounds.on.map((m, i) => ({
-      onOff: m.rps / entry.rounds.off[i].rps,
-      onPeer: m.rps / entry.rounds.peer[i].rps,
-      onPeerGen: m.rps / entry.rounds.peerGen[i].rps,
-    }));
-    entry.pairedOnOff = median(entry.roundRatios.map((r) => r.onOff));
-    entry.pairedOnPeer = median(entry.roundRatios.map((r) => r.onPeer));
-    entry.pairedOnPeerGen = median(entry.roundRatios.map((r) => r.onPeerGen));
-    const cpu = (v) => (entry.rounds[v].every((m) => m.cpuUsPerRequest !== undefined) ? median(entry.rounds[v].map((m) => m.cpuUsPerRequest)) : undefined);
-    entry.cpuUsPerRequest = perVariant(cpu);
-    if (entry.cpuUsPerRequest.on !== undefined) {
-      // What on/off and on/peer would be if the server were CPU-bound on a quiet machine.
-      entry.cpuOnOff = entry.cpuUsPerRequest.off / entry.cpuUsPerRequest.on;
-      entry.cpuOnPeer = entry.cpuUsPerRequest.peer / entry.cpuUsPerRequest.on;
-      entry.cpuOnPeerGen = entry.cpuUsPerRequest.peerGen / entry.cpuUsPerRequest.on;
-    }
-    entry.non2xx = perVariant((v) => sum(v, 'non2xx'));
-    entry.errors = perVariant((v) => sum(v, 'errors') + sum(v, 'timeouts'));
     log(`${fw}: JWKS fetches for 100 concurrent first requests`);
-    entry.jwks = await jwksBurst(fw, p.dir, 'src/index.ts', issuer);
-    log(`${fw}: on ${entry.rps.on.toFixed(0)} off ${entry.rps.off.toFixed(0)} peer ${entry.rps.peer.toFixed(0)} on/off ${(entry.onOff * 100).toFixed(1)}% on/peer ${(entry.onPeer * 100).toFixed(1)}% jwks ${entry.jwks.fetches}`);
-    report.frameworks[fw] = entry;
+    const jwks = await jwksBurst(fw, p.dir, 'src/index.ts', issuer);
+    for (const [label, entry] of Object.entries(entries)) report.frameworks[label] = { ...entry, jwks };
   }
   log('peer: JWKS fetches for 100 concurrent first requests');
   report.peerJwks = await jwksBurst('peer', peerDir, 'src/peer.ts', issuer);

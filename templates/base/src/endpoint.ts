@@ -132,9 +132,14 @@ function describe(body: unknown, details: RequestDetails): void {
   if (message?.method === "tools/call" && typeof message.params?.name === "string") details.tool = message.params.name;
 }
 
-/** The SDK's answer with the CORS headers added (its own headers may be immutable). */
+/** The SDK's answer with the CORS headers added; copied only if its headers are immutable. */
 function withHeaders(response: Response, headers: Record<string, string>): Response {
-  const merged = new Headers(response.headers);
-  for (const [name, value] of Object.entries(headers)) merged.set(name, value);
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers: merged });
+  try {
+    for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+    return response;
+  } catch {
+    const merged = new Headers(response.headers);
+    for (const [name, value] of Object.entries(headers)) merged.set(name, value);
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers: merged });
+  }
 }
