@@ -57,17 +57,31 @@ export interface ProjectServer {
   stop(): Promise<void>;
 }
 
-export async function startProjectServer(root: string, issuer: { url: string; resourceId: string }): Promise<ProjectServer> {
-  const port = await freePort();
+/**
+ * How to start a project's server instead of `tsx src/index.ts` (an existing
+ * project secured by `add`: its own start command), and where its MCP
+ * endpoint is. `port` is for a server that listens on a fixed port rather
+ * than on PORT.
+ */
+export interface StartOptions {
+  command?: { file: string; args: string[] };
+  mcpPath?: string;
+  port?: number;
+}
+
+export async function startProjectServer(root: string, issuer: { url: string; resourceId: string }, start: StartOptions = {}): Promise<ProjectServer> {
+  const port = start.port ?? (await freePort());
+  const mcpPath = start.mcpPath ?? '/mcp';
+  const [file, args] = start.command ? [start.command.file, start.command.args] : [process.execPath, ['--import', 'tsx', 'src/index.ts']];
   let output = '';
-  const server = execa(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+  const server = execa(file, args, {
     cwd: root,
     env: {
       SCALEKIT_ENVIRONMENT_URL: issuer.url,
       SCALEKIT_RESOURCE_ID: issuer.resourceId,
       SCALEKIT_CLIENT_ID: 'local-self-check',
       SCALEKIT_CLIENT_SECRET: 'local-self-check',
-      MCP_SERVER_URL: `http://127.0.0.1:${port}/mcp`,
+      MCP_SERVER_URL: `http://127.0.0.1:${port}${mcpPath}`,
       PORT: String(port),
       HOST: '127.0.0.1',
       NODE_ENV: 'development',
@@ -76,20 +90,41 @@ export async function startProjectServer(root: string, issuer: { url: string; re
     all: true,
     reject: false,
     forceKillAfterDelay: 2000,
+    // A start command (npm start) runs the server as a grandchild: stop the whole group.
+    detached: Boolean(start.command),
   });
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (server.pid) process.kill(-server.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  const onExit = () => killGroup('SIGKILL');
+  if (start.command) process.once('exit', onExit);
   server.all?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
     if (output.length > 64_000) output = output.slice(-32_000);
   });
   const logTail = () => output.split('\n').slice(-30).join('\n');
+  const suffix = mcpPath === '/' ? '' : mcpPath;
   return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    ready: () => waitForServer(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, server, logTail),
+    url: `http://127.0.0.1:${port}${mcpPath}`,
+    ready: () => waitForServer(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource${suffix}`, server, logTail),
     log: () => output,
     logTail,
     stop: async () => {
-      server.kill('SIGTERM');
+      if (!start.command) {
+        server.kill('SIGTERM');
+        await server;
+        return;
+      }
+      killGroup('SIGTERM');
+      const timer = setTimeout(() => killGroup('SIGKILL'), 3000);
       await server;
+      clearTimeout(timer);
+      killGroup('SIGKILL'); // anything the command left behind
+      process.removeListener('exit', onExit);
     },
   };
 }
@@ -101,12 +136,12 @@ export async function startProjectServer(root: string, issuer: { url: string; re
  * stops both. Scalekit-mode projects are checked the same way: the probe
  * exercises the generated code, which treats the local issuer as Scalekit.
  */
-export async function runSelfCheck({ root, scopes, ui }: { root: string; scopes?: string[]; ui: Ui }): Promise<SelfCheckOutcome> {
+export async function runSelfCheck({ root, scopes, ui, start }: { root: string; scopes?: string[]; ui: Ui; start?: StartOptions }): Promise<SelfCheckOutcome> {
   const { startIssuer } = await import('./issuer/index.js');
   const { runCheck, formatReport, reportPassed } = await import('./check/index.js');
 
   const issuer = await startIssuer({ port: 0, quiet: true, ...(scopes ? { scopes } : {}) });
-  const server = await startProjectServer(root, issuer);
+  const server = await startProjectServer(root, issuer, start);
 
   try {
     const report = await ui.step('Self-check: starting the local issuer and your server, probing its authorization', 'Self-check finished', async () => {
