@@ -157,9 +157,9 @@ export async function renderCore(target: CoreTarget, scopes: ScopeMap, roots = {
   return { files, dependencies };
 }
 
-/** The adapters import the project's own framework, which it has already. */
+/** The adapters import the project's own framework, and v2 projects get their own SDK's types: packages it has already. */
 function frameworkPackage(name: string): string | undefined {
-  return ['express', 'fastify', 'hono', 'fastmcp'].includes(name) ? '*' : undefined;
+  return ['express', 'fastify', 'hono', 'fastmcp', ...Object.values(SDK_V2_TYPES)].includes(name) ? '*' : undefined;
 }
 
 function renderContext(target: CoreTarget, scopes: ScopeMap): object {

@@ -607,7 +607,11 @@ function findFastmcpStart(app: AppSite): FastmcpStart | undefined {
   let found: FastmcpStart | undefined;
   walk(app.file.ast.program, (node) => {
     if (found || node.type !== 'CallExpression' || node.callee.type !== 'MemberExpression') return;
-    if (memberPath(node.callee) !== `${app.name}.start`) return;
+    if (node.callee.property.type !== 'Identifier' || node.callee.property.name !== 'start') return;
+    // `server.start(...)`, or `mcpAuth(server).start(...)` once wired.
+    const object = node.callee.object;
+    const wrapped = object.type === 'CallExpression' && object.callee.type === 'Identifier' && object.arguments[0]?.type === 'Identifier' && object.arguments[0].name === app.name;
+    if (!(object.type === 'Identifier' && object.name === app.name) && !wrapped) return;
     const options = node.arguments[0];
     let transport: FastmcpStart['transport'] = options ? 'unknown' : 'stdio';
     let endpoint = '/mcp';

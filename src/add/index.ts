@@ -208,10 +208,11 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
 
 /** What add will not attempt, with what to do instead (exit 2, nothing written). */
 function refuseUnsupported(d: Detection, shown: string): void {
+  const subject = shown === '.' ? 'This project' : shown;
   const stdioOnly = d.stdio && (!d.framework || (!d.app && d.appCandidates.length === 0) || d.fastmcpStart?.transport === 'stdio');
   if (stdioOnly) {
     throw usageError(
-      `${shown} serves MCP over stdio only (${d.stdio!.file}:${d.stdio!.line}: StdioServerTransport). OAuth protects MCP servers over HTTP; ` +
+      `${subject} serves MCP over stdio only (${d.stdio!.file}:${d.stdio!.line}: StdioServerTransport). OAuth protects MCP servers over HTTP; ` +
         'a stdio server runs as a process of its client and gets no HTTP requests to authorize. Serve it over Streamable HTTP ' +
         '(Express, Fastify, Hono, or fastmcp with transportType "httpStream") and run add again. Nothing was written.',
     );
@@ -219,7 +220,7 @@ function refuseUnsupported(d: Detection, shown: string): void {
   if (!d.framework && d.frameworkCandidates.length === 0) {
     const members = d.pkg.data.workspaces ? ' If the server is one of this workspace\'s packages, run add in its folder.' : '';
     throw usageError(
-      `${shown} has none of the frameworks add supports (Express, Fastify, Hono, fastmcp) in package.json, and no MCP server over HTTP add can find.${members} ` +
+      `${subject} has none of the frameworks add supports (Express, Fastify, Hono, fastmcp) in package.json, and no MCP server over HTTP add can find.${members} ` +
         'Pass --framework if it uses one of them. Nothing was written.',
     );
   }

@@ -266,7 +266,10 @@ function fixReusedServer(s: MagicString, reused: ReusedServer): string {
     .split('\n')
     .map((line) => (line.trim() === '' ? line.replace(/[ \t]+/, '') : `${style.indent}${line}`))
     .join('\n');
-  const comment = `${indent}// A new McpServer for every request: one connects to one transport for life, so a shared one fails from the second request on.`;
+  const comment = [
+    `${indent}// A new McpServer for every request: an McpServer connects to one transport`,
+    `${indent}// for life, so one shared by all requests fails from the second request on.`,
+  ].join(style.eol);
   const text = [comment, `${indent}function ${factory}() {`, moved, `${indent}${style.indent}return ${name}${semi}`, `${indent}}`].join(style.eol) + style.eol;
   s.overwrite(from, to, text);
   for (const handler of handlers) {
