@@ -1,3 +1,6 @@
+import { expect, it } from 'vitest';
+import { startIssuer } from '../src/issuer/index.js';
+import { startProjectServer } from '../src/selfcheck.js';
 import { addFixtureSuite } from './add-suite.js';
 
 // Express + SDK v1 in CommonJS JavaScript, with its own node:test tests.
@@ -6,4 +9,34 @@ addFixtureSuite({
   scopes: 'get_forecast=weather:read,get_alerts=weather:alerts',
   modifies: ['package.json', 'server.js'],
   ownTests: true,
+  more(root) {
+    it('spellings Express routes to the MCP endpoint (/MCP, /mcp/, //mcp, %6Dcp) get the challenge too, never the tools', async () => {
+      const issuer = await startIssuer({ port: 0, quiet: true });
+      const server = await startProjectServer(root(), issuer, { command: { file: 'npm', args: ['start'] }, mcpPath: '/mcp' });
+      try {
+        await server.ready();
+        const base = server.url.replace(/\/mcp$/, '');
+        const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+        for (const spelling of ['/mcp', '/MCP', '/mcp/', '//mcp', '/%6Dcp']) {
+          const response = await fetch(`${base}${spelling}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+            body,
+          });
+          expect([spelling, response.status]).not.toEqual([spelling, 200]);
+          if (response.status !== 404) expect([spelling, response.status]).toEqual([spelling, 401]);
+        }
+        const token = await issuer.mint({ scopes: [] });
+        const foreign = await fetch(`${base}/mcp`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}`, origin: 'https://evil.example' },
+          body,
+        });
+        expect(foreign.status).toBe(403);
+      } finally {
+        await server.stop();
+        await issuer.close();
+      }
+    }, 120_000);
+  },
 });

@@ -28,6 +28,8 @@ export interface FixtureOptions {
   typescript?: boolean;
   /** The project has tests of its own (`npm test`). */
   ownTests?: boolean;
+  /** Fixture-specific tests on the secured, installed project, after the common ones. */
+  more?: (root: () => string) => void;
 }
 
 export interface AddDocument {
@@ -146,6 +148,8 @@ export function addFixtureSuite(options: FixtureOptions): void {
         expect(test.exitCode, String(test.all)).toBe(0);
       }, 300_000);
     }
+
+    options.more?.(() => root);
 
     it('a second add changes nothing, and says so', async () => {
       const run = await runCli(['add', root, '--yes', '--json', '--no-check', '--scopes', options.scopes], { env: installEnv() });
