@@ -1,9 +1,10 @@
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { copyFixture, parseDocument, snapshot } from './add-suite.js';
-import { cleanEnv, cliBin, runCli, tempDir } from './helpers/cli.js';
+import { cleanEnv, cliBin, repoRoot, runCli, tempDir } from './helpers/cli.js';
 
 // The command's contract without installs: questions and flags, exit codes,
 // --json, .env handling, the manual fallback, the terminal.
@@ -38,6 +39,18 @@ describe('add: flags, questions, exit codes, files', () => {
     expect(again.stderr).toMatch(/--env-url: .*https/);
     expect(again.stderr).toMatch(/--resource-id: .*missing/);
     expect(again.stderr).toMatch(/--scopes: "todo:read" is not tool=scope/);
+  });
+
+  it('--provider oidc writes the oidc variables, where the templates have the oidc provider', async () => {
+    const run = await runCli(['add', root, '--dry-run', '--provider', 'oidc', '--issuer-url', 'https://auth.example.com', '--scopes', 'get_alerts=weather:alerts']);
+    if (existsSync(path.join(repoRoot, 'templates/providers/oidc'))) {
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^\+OIDC_ISSUER_URL=/m);
+    } else {
+      // Until the provider seam of the templates lands, add says it has only scalekit.
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toMatch(/has only the scalekit provider/);
+    }
   });
 
   it('warns when the git tree has uncommitted changes', async () => {
