@@ -160,14 +160,18 @@ Examples:
     .description("probe a running MCP server's authorization and report")
     .argument('[url]', 'URL of the MCP endpoint, e.g. http://localhost:3000/mcp')
     .option('--project <dir>', 'instead of a URL: start a generated project with the local issuer and check it (the self-check)')
-    .addOption(new Option('--token <token>', 'a valid access token: also checks an authorized tools/list').env('MCP_AUTH_TOKEN'))
-    .option('--issuer <url>', 'URL of a running local issuer (create-mcp-auth issuer): mint tokens and run the full battery')
+    .addOption(new Option('--token <token>', 'a valid access token: also checks which protocol eras the server serves').env('MCP_AUTH_TOKEN'))
+    .option('--issuer <url>', 'URL of a running local issuer the server trusts (create-mcp-auth issuer): minted tokens, scopes, the OAuth flow')
     .option('--timeout <ms>', 'timeout of each request in ms (default: 5000)', intOption('--timeout', 100, 120000))
     .option('--json', 'print the report as JSON on stdout')
     .addHelpText(
       'after',
       `
-Exit code: 0 when nothing fails, 1 when a probe fails, 2 on bad usage.
+Without --token or --issuer, check still probes discovery, the 401 challenge, the
+authorization server's metadata and forged tokens (a real kid, a bad or missing signature,
+alg none, HS256 with the public key); what else would run is listed at the end.
+
+Exit code: 0 when nothing fails, 1 when a probe fails, 2 on bad usage, 3 when nothing answers.
 
 Examples:
   $ npx create-mcp-auth check https://mcp.example.com/mcp
@@ -181,36 +185,89 @@ Examples:
       setExit(await runCheckCommand(url, opts));
     });
 
-  program
+  const issuer = program
     .command('issuer')
-    .description('run the local Scalekit-compatible authorization server (development only)')
+    .description('run the local Scalekit-compatible (or plain OpenID Connect) authorization server (development only)')
+    .enablePositionalOptions()
     .option('--port <n>', 'port on 127.0.0.1 (default: 4444; 0 picks a free one)', intOption('--port', 0, 65535))
+    .addOption(new Option('--layout <layout>', "URL layout: Scalekit's, or one plain OpenID Connect issuer at its URL").choices(['scalekit', 'oidc']).default('scalekit'))
     .option('--resource-id <id>', 'default resource id (default: res_local)')
     .option('--scopes <list>', 'scopes it advertises and grants by default, comma or space separated')
-    .addOption(new Option('--issuer-form <form>', 'iss claim: the environment URL, or {url}/resources/{id}').choices(['env', 'resource']).default('env'))
+    .addOption(new Option('--issuer-form <form>', 'iss claim (scalekit layout): the environment URL, or {url}/resources/{id}').choices(['env', 'resource']).default('env'))
     .option('--token-lifetime <seconds>', 'access token lifetime (default: 3600)', intOption('--token-lifetime', 1, 31536000))
-    .option('--consent', 'show an approve/deny page instead of approving automatically')
+    .option('--consent', 'show an approve/deny page for every client (clients with a non-loopback redirect always get it)')
+    .option('--allow-local-cimd', 'also fetch client ID metadata documents from loopback URLs (default: public https hosts only)')
     .option('--json', 'print its URLs as one JSON document on stdout')
     .addHelpText(
       'after',
       `
 Examples:
   $ npx create-mcp-auth issuer
-  $ npx create-mcp-auth issuer --port 4444 --scopes todo:read,todo:write --consent`,
+  $ npx create-mcp-auth issuer --port 4444 --scopes todo:read,todo:write --consent
+  $ npx create-mcp-auth issuer --layout oidc          # OIDC_ISSUER_URL=http://127.0.0.1:4444
+  $ npx create-mcp-auth issuer token                  # a token for the project in this directory`,
     )
     .exitOverride()
     .action(async (opts: Record<string, unknown>) => {
       const { runIssuerCommand } = await import('./issuer/index.js');
       const scopes = typeof opts.scopes === 'string' ? opts.scopes.split(/[\s,]+/).filter(Boolean) : undefined;
+      if (opts.layout === 'oidc' && opts.issuerForm === 'resource') throw new CliError('--issuer-form resource is a Scalekit layout form; the oidc layout\'s issuer is its URL', EXIT.usage);
       await runIssuerCommand({
         port: opts.port as number | undefined,
+        layout: opts.layout as 'scalekit' | 'oidc',
         resourceId: opts.resourceId as string | undefined,
         issuerForm: opts.issuerForm as 'env' | 'resource',
         tokenLifetime: opts.tokenLifetime as number | undefined,
         consent: Boolean(opts.consent),
+        allowLocalCimd: Boolean(opts.allowLocalCimd),
         json: Boolean(opts.json),
         ...(scopes ? { scopes } : {}),
       });
+    });
+
+  issuer
+    .command('token')
+    .description('print an access token from a running local issuer, for the project in this directory')
+    .option('--scopes <list>', "scopes, comma or space separated (default: every scope the project's server declares)")
+    .option('--sub <subject>', 'the token subject (default: usr_local)')
+    .option('--expires-in <seconds>', "lifetime (default: the issuer's token lifetime)", intOption('--expires-in', 1, 31536000))
+    .option('--issuer-url <url>', 'URL of the running local issuer (default: http://127.0.0.1:4444)')
+    .option('--audience <value>', 'token audience, repeatable (default: the project\'s server, see below)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--json', 'print { token, issuer, audience, scopes, ... } as JSON instead of the bare token')
+    .addHelpText(
+      'after',
+      `
+What it picks without flags: in a project directory (MCP_SERVER_URL set in the
+environment or in ./.env), the audience and scopes come from the server's
+protected resource metadata (its \`resource\` and \`scopes_supported\`) when the
+server is running, else from MCP_SERVER_URL and the issuer's --scopes; the
+project's SCALEKIT_RESOURCE_ID / OIDC_AUDIENCE are added to the audience.
+Outside a project: the issuer's resource id and scopes. The token goes to
+stdout alone, what was picked to stderr.
+
+Exit code: 0, 2 on bad usage, 3 when no local issuer answers.
+
+Examples:
+  $ npx create-mcp-auth issuer token
+  $ npx create-mcp-auth issuer token --scopes todo:read --expires-in 300
+  $ curl -s http://localhost:3000/mcp -H "Authorization: Bearer $(npx create-mcp-auth issuer token)" \\
+      -H "Content-Type: application/json" -H "Accept: application/json, text/event-stream" \\
+      -H "MCP-Protocol-Version: 2025-11-25" -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'`,
+    )
+    .exitOverride()
+    .action(async (opts: Record<string, unknown>) => {
+      const { runTokenCommand } = await import('./issuer/token-command.js');
+      const scopes = typeof opts.scopes === 'string' ? opts.scopes.split(/[\s,]+/).filter(Boolean) : undefined;
+      setExit(
+        await runTokenCommand({
+          ...(scopes ? { scopes } : {}),
+          sub: opts.sub as string | undefined,
+          expiresIn: opts.expiresIn as number | undefined,
+          issuerUrl: opts.issuerUrl as string | undefined,
+          audience: opts.audience as string[] | undefined,
+          json: Boolean(opts.json),
+        }),
+      );
     });
 
   return program;

@@ -1,8 +1,15 @@
+import { type JSONWebKeySet, createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
+import { issuerMismatch } from "../src/check/context.js";
+import { headerValue, modernRequest } from "../src/check/http.js";
 import { minimalArguments } from "../src/check/mcp-client.js";
+import { oneLine, printable } from "../src/check/printable.js";
+import { issuerMatches } from "../src/check/probes/authserver.js";
+import { endpointUrlProblem } from "../src/check/run.js";
 import { authServerMetadataUrls, prmUrls } from "../src/check/metadata.js";
 import { resourceMismatch } from "../src/check/probes/discovery.js";
 import { bearerChallenge, parseWwwAuthenticate } from "../src/check/www-authenticate.js";
+import { type LocalIssuer, startIssuer } from "../src/issuer/index.js";
 
 describe("parseWwwAuthenticate", () => {
   it("reads quoted and bare parameters, case-insensitive names, escapes", () => {
@@ -87,5 +94,119 @@ describe("discovery URLs", () => {
       "https://auth.example.com/.well-known/oauth-authorization-server",
       "https://auth.example.com/.well-known/openid-configuration",
     ]);
+  });
+});
+
+describe("the issuer's standby key (mint option key: \"standby\")", () => {
+  const kids = async (issuer: LocalIssuer) =>
+    ((await (await fetch(issuer.jwksUri)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+
+  it("is published from its first use on, after the current key, and never becomes the current key", async () => {
+    const issuer = await startIssuer({ port: 0, quiet: true });
+    try {
+      const current = decodeProtectedHeader(await issuer.mint()).kid!;
+      expect(await kids(issuer)).toEqual([current]);
+      const standby = decodeProtectedHeader(await issuer.mint({ key: "standby" })).kid!;
+      expect(standby).not.toBe(current);
+      expect(await kids(issuer)).toEqual([current, standby]);
+      // Used again: the same key; the current key has not changed.
+      expect(decodeProtectedHeader(await issuer.mint({ key: "standby" })).kid).toBe(standby);
+      expect(decodeProtectedHeader(await issuer.mint()).kid).toBe(current);
+      expect(await kids(issuer)).toEqual([current, standby]);
+      // It outlives a rotation that drops the old keys.
+      const rotated = await issuer.rotateKey({ keepOld: false });
+      expect(await kids(issuer)).toEqual([rotated, standby]);
+    } finally {
+      await issuer.close();
+    }
+  });
+
+  it("verifies against the published key set", async () => {
+    const issuer = await startIssuer({ port: 0, quiet: true });
+    try {
+      const token = await issuer.mint({ key: "standby" });
+      const { payload } = await jwtVerify(token, createLocalJWKSet((await (await fetch(issuer.jwksUri)).json()) as JSONWebKeySet));
+      expect(payload.iss).toBe(issuer.issuer);
+    } finally {
+      await issuer.close();
+    }
+  });
+
+  it("/_dev/mint accepts it and names the three choices when given another", async () => {
+    const issuer = await startIssuer({ port: 0, quiet: true });
+    try {
+      const mint = (key: string) => fetch(`${issuer.url}/_dev/mint`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ key }) });
+      const ok = (await (await mint("standby")).json()) as { token: string };
+      expect(await kids(issuer)).toContain(decodeProtectedHeader(ok.token).kid);
+      const bad = await mint("spare");
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toContain('key must be \\"current\\", \\"unknown\\" or \\"standby\\"');
+    } finally {
+      await issuer.close();
+    }
+  });
+});
+
+describe("printable: what a server sends is shown, never interpreted", () => {
+  it("escapes C0 and C1 controls, DEL and the bidi and line-separator format characters", () => {
+    expect(printable("\x1b[31mred\x1b[0m\x07\x00\x7f\x9b\u202e\u2066\u2028")).toBe("\\x1b[31mred\\x1b[0m\\x07\\x00\\x7f\\x9b\\u202e\\u2066\\u2028");
+  });
+  it("keeps printable text as it is, non-ASCII included", () => {
+    expect(printable("café ✔ → 日本 \\x1b")).toBe("café ✔ → 日本 \\x1b");
+  });
+  it("oneLine folds whitespace, then escapes, then shortens", () => {
+    expect(oneLine("a\r\n\tb  \x1bc")).toBe("a b \\x1bc");
+    expect(oneLine("x".repeat(300), 10)).toBe(`${"x".repeat(9)}…`);
+  });
+});
+
+describe("endpointUrlProblem", () => {
+  it("suggests the scheme when there is none: http on loopback, https elsewhere", () => {
+    expect(endpointUrlProblem("localhost:3000/mcp")).toBe('"localhost:3000/mcp" has no scheme: did you mean http://localhost:3000/mcp?');
+    expect(endpointUrlProblem("127.0.0.1:3000/mcp")).toContain("did you mean http://127.0.0.1:3000/mcp?");
+    expect(endpointUrlProblem("[::1]:3000/mcp")).toContain("did you mean http://[::1]:3000/mcp?");
+    expect(endpointUrlProblem("api.example.com/mcp")).toContain("did you mean https://api.example.com/mcp?");
+  });
+  it("accepts http(s) URLs and refuses other schemes", () => {
+    expect(endpointUrlProblem("http://localhost:3000/mcp")).toBeUndefined();
+    expect(endpointUrlProblem("https://api.example.com/mcp")).toBeUndefined();
+    expect(endpointUrlProblem("ftp://example.com/mcp")).toMatch(/not an http\(s\) URL/);
+  });
+});
+
+describe("2026-07-28 requests", () => {
+  it("carry the _meta envelope and mirror method and name into headers", () => {
+    const r = modernRequest("tools/call", { name: "add_todo", arguments: { text: "x" } });
+    const body = JSON.parse(r.body);
+    expect(body).toMatchObject({ jsonrpc: "2.0", method: "tools/call", params: { name: "add_todo", arguments: { text: "x" } } });
+    expect(body.params._meta).toMatchObject({ "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} });
+    expect(r.headers).toEqual({ "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "add_todo" });
+    expect(modernRequest("tools/list").headers).toEqual({ "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/list" });
+  });
+  it("write a name that is not safe ASCII in the Base64 sentinel form", () => {
+    expect(headerValue("us-west1")).toBe("us-west1");
+    expect(headerValue("Hello, 世界")).toBe("=?base64?SGVsbG8sIOS4lueVjA==?=");
+    expect(headerValue(" padded ")).toBe("=?base64?IHBhZGRlZCA=?=");
+    expect(headerValue("=?base64?literal?=")).toBe("=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?=");
+  });
+});
+
+describe("issuer matching", () => {
+  const issuer = { url: "http://127.0.0.1:4444", issuer: "http://127.0.0.1:4444", resourceId: "res_local", authorizationServer: "http://127.0.0.1:4444/resources/res_local", mint: async () => "" };
+  it("--issuer must be one of the server's authorization_servers (either issuer form, trailing slash aside)", () => {
+    expect(issuerMismatch(issuer, ["http://127.0.0.1:4444/resources/res_local/"])).toBeUndefined();
+    expect(issuerMismatch(issuer, ["http://127.0.0.1:4444"])).toBeUndefined();
+    expect(issuerMismatch(issuer, undefined)).toBeUndefined();
+    expect(issuerMismatch(issuer, ["https://acme.scalekit.dev/resources/res_1"])).toBe(
+      "--issuer http://127.0.0.1:4444 is the authorization server http://127.0.0.1:4444/resources/res_local (iss http://127.0.0.1:4444), " +
+        "but the server advertises https://acme.scalekit.dev/resources/res_1 (authorization_servers): it would refuse every token this issuer mints; " +
+        "start the server against this issuer or give the issuer it trusts",
+    );
+  });
+  it("AS metadata issuer: identical, or the authorization server URL without its final slash (as the SDK v2 client)", () => {
+    expect(issuerMatches("https://as.example.com/", "https://as.example.com/")).toBe(true);
+    expect(issuerMatches("https://as.example.com/", "https://as.example.com")).toBe(true);
+    expect(issuerMatches("https://as.example.com", "https://as.example.com/")).toBe(false);
+    expect(issuerMatches("https://as.example.com/t1", "https://as.example.com/t2")).toBe(false);
   });
 });

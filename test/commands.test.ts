@@ -79,21 +79,44 @@ describe('check subcommand', () => {
     expect(result.stdout).toMatch(/\d+ passed, 0 failed/);
   });
 
-  it('exits 1 naming the failing probe, and --json is one document', async () => {
+  it('exits 1 naming the failing probe; --json is one document with ok, exitCode and per-probe rule and revision', async () => {
     const result = await runCli(['check', broken.url, '--issuer', issuer.url, '--json']);
     expect(result.exitCode).toBe(1);
-    const report = JSON.parse(result.stdout) as { results: { id: string; status: string }[] };
-    expect(report.results.find((r) => r.id === 'challenge.no-token')?.status).toBe('fail');
+    const report = JSON.parse(result.stdout) as { ok: boolean; exitCode: number; results: { id: string; status: string; rule: string; revision: string | null }[] };
+    expect(report).toMatchObject({ ok: false, exitCode: 1 });
+    expect(report.results.find((r) => r.id === 'challenge.no-token')).toMatchObject({ status: 'fail', revision: '2025-06-18', rule: expect.stringContaining('MCP 2025-06-18') });
+    const good2 = JSON.parse((await runCli(['check', good.url, '--issuer', issuer.url, '--json'])).stdout) as { ok: boolean; exitCode: number };
+    expect(good2).toMatchObject({ ok: true, exitCode: 0 });
   });
 
-  it('takes a token from MCP_AUTH_TOKEN for the authorized tools/list', async () => {
+  it('takes a token from MCP_AUTH_TOKEN for the authorized requests', async () => {
     const token = await issuer.mint({ audience: [good.url, issuer.resourceId], scopes: ['todo:read', 'todo:write'] });
     const withToken = await runCli(['check', good.url, '--json'], { env: cleanEnv({ MCP_AUTH_TOKEN: token }) });
     expect(withToken.exitCode, withToken.stderr).toBe(0);
     const statusOf = (out: string, id: string) => (JSON.parse(out) as { results: { id: string; status: string }[] }).results.find((r) => r.id === id)?.status;
-    expect(statusOf(withToken.stdout, 'mcp.authorized')).toBe('pass');
+    expect(statusOf(withToken.stdout, 'era.2026')).toBe('pass');
     const without = await runCli(['check', good.url, '--json']);
-    expect(statusOf(without.stdout, 'mcp.authorized')).toBe('skip');
+    expect(statusOf(without.stdout, 'era.2026')).toBe('skip');
+    expect(statusOf(without.stdout, 'token.alg-none')).toBe('pass');
+  });
+
+  it('nothing listening: one line and exit 3 (an environment error), also as --json', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => blocker.once('listening', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    await new Promise((resolve) => blocker.close(resolve));
+    const result = await runCli(['check', `http://127.0.0.1:${port}/mcp`]);
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr.trim().split('\n')).toEqual([`create-mcp-auth: nothing answers at http://127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port}): is the server running, and is the URL right?`]);
+    const json = await runCli(['check', `http://127.0.0.1:${port}/mcp`, '--json']);
+    expect(json.exitCode).toBe(3);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, exitCode: 3, error: expect.stringContaining('nothing answers') });
+  });
+
+  it('a URL without a scheme: exit 2 with the suggestion', async () => {
+    const result = await runCli(['check', 'localhost:3000/mcp']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('did you mean http://localhost:3000/mcp?');
   });
 
   it('usage errors exit 2', async () => {

@@ -56,7 +56,7 @@ describe('create (no install)', () => {
     const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
     expect(pkg.name).toBe('demo-one');
     expect(pkg.dependencies['@scalekit-sdk/node']).toBeDefined();
-    expect(pkg.dependencies['@modelcontextprotocol/sdk']).toBeDefined();
+    expect(pkg.dependencies['@modelcontextprotocol/server']).toBeDefined();
     expect(pkg.dependencies['create-mcp-auth']).toBeUndefined();
     expect((await stat(path.join(root, '.env'))).mode & 0o777).toBe(0o600);
     const gitignore = await readFile(path.join(root, '.gitignore'), 'utf8');

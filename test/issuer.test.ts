@@ -192,7 +192,8 @@ describe("discovery", () => {
         },
       });
       expect(res.status).toBe(204);
-      expect(res.headers.get("access-control-allow-origin")).toBe("*");
+      // Metadata and keys are open to any origin; registration and token only to loopback ones (echoed).
+      expect(res.headers.get("access-control-allow-origin")).toBe(path === "/keys" ? "*" : "http://localhost:6274");
       expect(res.headers.get("access-control-allow-headers")).toMatch(/mcp-protocol-version/i);
       expect(res.headers.get("access-control-allow-methods")).toMatch(/POST/);
     }
@@ -205,7 +206,6 @@ describe("dynamic client registration", () => {
   it("registers a public client (no secret)", async () => {
     const res = await register({ redirect_uris: [REDIRECT], token_endpoint_auth_method: "none", client_name: "x" });
     expect(res.status).toBe(201);
-    expect(res.headers.get("access-control-allow-origin")).toBe("*");
     const body = await json(res);
     expect(body.client_id).toMatch(/^\S+$/);
     expect(body).not.toHaveProperty("client_secret");
@@ -529,9 +529,13 @@ describe("client credentials", () => {
 describe("client ID metadata documents", () => {
   let docServer: Server;
   let base: string;
+  // The documents are served on loopback: only an issuer started with allowLocalCimd fetches them
+  // (test/issuer-security.test.ts has the address policy).
+  let iss: LocalIssuer;
   const CB = "http://127.0.0.1:7777/callback";
 
   beforeAll(async () => {
+    iss = await startIssuer({ port: 0, scopes: SCOPES, quiet: true, allowLocalCimd: true });
     docServer = createServer((req, res) => {
       const self = `${base}${req.url}`;
       const docs: Record<string, unknown> = {
@@ -554,46 +558,63 @@ describe("client ID metadata documents", () => {
     base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
   });
   afterAll(async () => {
+    await iss?.close();
     docServer.closeAllConnections();
     await new Promise((r) => docServer.close(r));
   });
 
   it("fetches the document and runs the flow with the URL as client_id", async () => {
     const clientId = `${base}/client.json`;
-    const { code, verifier, location } = await getCode(clientId, { state: "c" }, CB);
+    const { code, verifier, location } = await getCode(clientId, { state: "c" }, CB, iss);
     expect(location.searchParams.get("state")).toBe("c");
-    const res = await token({ grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: CB, client_id: clientId });
+    const res = await token({ grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: CB, client_id: clientId }, {}, iss);
     expect(res.status).toBe(200);
-    const payload = await verify((await json(res)).access_token);
+    const payload = await verify((await json(res)).access_token, iss);
     expect(payload.client_id).toBe(clientId);
   });
 
   it("refuses a document whose client_id differs, or that is broken, without redirecting", async () => {
     const { challenge } = pkce();
-    for (const path of ["/mismatch.json", "/secret.json", "/notjson.json", "/big.json", "/missing.json"]) {
-      const res = await authorize({
-        response_type: "code",
-        client_id: `${base}${path}`,
-        redirect_uri: CB,
-        code_challenge: challenge,
-        code_challenge_method: "S256",
-      });
+    const reasons: Record<string, RegExp> = {
+      "/mismatch.json": /client_id does not equal/,
+      "/secret.json": /client_secret/,
+      "/notjson.json": /not valid JSON/,
+      "/big.json": /could not be fetched/,
+      "/missing.json": /could not be fetched/,
+    };
+    for (const [path, reason] of Object.entries(reasons)) {
+      const res = await authorize(
+        {
+          response_type: "code",
+          client_id: `${base}${path}`,
+          redirect_uri: CB,
+          code_challenge: challenge,
+          code_challenge_method: "S256",
+        },
+        iss,
+      );
       expect(res.status, path).toBe(400);
       expect(res.headers.get("location")).toBeNull();
-      expect((await json(res)).error).toBe("invalid_client");
+      const body = await json(res);
+      expect(body.error).toBe("invalid_client");
+      expect(body.error_description, path).toMatch(reason);
     }
   });
 
   it("refuses a redirect_uri not in the document", async () => {
     const { challenge } = pkce();
-    const res = await authorize({
-      response_type: "code",
-      client_id: `${base}/client.json`,
-      redirect_uri: "http://127.0.0.1:7777/elsewhere",
-      code_challenge: challenge,
-      code_challenge_method: "S256",
-    });
+    const res = await authorize(
+      {
+        response_type: "code",
+        client_id: `${base}/client.json`,
+        redirect_uri: "http://127.0.0.1:7777/elsewhere",
+        code_challenge: challenge,
+        code_challenge_method: "S256",
+      },
+      iss,
+    );
     expect(res.status).toBe(400);
+    expect((await json(res)).error_description).toMatch(/redirect_uri is not registered/);
   });
 });
 

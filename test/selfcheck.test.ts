@@ -32,7 +32,7 @@ describe('self-check on a broken project', () => {
     expect(result.stdout).toMatch(/✖ Request without a token gets a 401 challenge/);
     expect(result.stdout).toMatch(/relative|absolute/i);
     expect(result.stdout).toMatch(/Server log/);
-    expect(result.stdout).toMatch(/MCP server listening/);
+    expect(result.stdout).toMatch(/"path":"\/mcp"/); // the server's request log
   });
 
   it('in --json, the failing probe is in the report', async () => {

@@ -14,7 +14,7 @@ async function hbsFiles(dir: string): Promise<string[]> {
 }
 
 /** Context fields that are not user input and may be printed as they are. */
-const SAFE_FIELDS = new Set(['port', 'pm.install', 'pm.run', 'pm.exec', 'pm.name', 'framework.display', 'framework.name', 'framework.note', '@index', 'this.scope.length']);
+const SAFE_FIELDS = new Set(['port', 'pm.install', 'pm.run', 'pm.exec', 'pm.name', 'framework.display', 'framework.name', 'framework.note', 'provider.name', 'provider.display', 'provider.readme', '@index', 'this.scope.length']);
 const HELPERS = new Set(['ts', 'tsJson', 'json', 'md', 'sh']);
 
 describe('templates', () => {

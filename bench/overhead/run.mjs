@@ -31,16 +31,15 @@
 // --render-only re-render the RESULTS.md section from results.json (+ notes.md), measure nothing
 // Profiles: node bench/overhead/profile.mjs; verifier cost without HTTP: see verify-micro.ts.
 import { median, writeSection } from '../results-file.mjs';
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { copyProject, makeNoAuthCopy } from './noauth.mjs';
+import { ensureBuilt, npmEnv, startLocalIssuer, startProjectServer, stopAll, stopChildrenOnSignal, stopProcess } from '../harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -70,86 +69,13 @@ const connections = Number(args.connections);
 const cpuProf = args['cpu-prof'];
 const command = `node bench/overhead/run.mjs ${process.argv.slice(2).join(' ')}`.trim();
 
-const npmEnv = { ...process.env, npm_config_cache: path.join(repo, '.cache', 'npm'), CI: 'true' };
-delete npmEnv.npm_config_user_agent;
 mkdirSync(work, { recursive: true });
 
 // ---------------------------------------------------------------- processes
-const children = new Set();
-let stopping = false;
-
 function log(line) {
   process.stderr.write(`[overhead] ${line}\n`);
 }
-
-/** Spawns a long-running node process; keeps the tail of its output for error messages. */
-function startProcess(name, argv, opts) {
-  const child = spawn(process.execPath, argv, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.name = name;
-  child.tail = '';
-  const keep = (chunk) => {
-    child.tail = (child.tail + chunk.toString()).slice(-4000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  children.add(child);
-  child.exited.then(() => children.delete(child));
-  return child;
-}
-
-async function stopProcess(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
-  await child.exited;
-  clearTimeout(timer);
-}
-
-async function stopAll() {
-  await Promise.all([...children].map(stopProcess));
-}
-
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: stopping every process started`);
-    stopAll().finally(() => process.exit(130));
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Waits until the port accepts TCP connections, without sending any HTTP request. */
-async function waitForPort(child, port, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`${child.name} exited before listening:\n${child.tail}`);
-    }
-    const ok = await new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${child.name} did not listen on ${port} within ${timeoutMs} ms:\n${child.tail}`);
-}
+stopChildrenOnSignal(log);
 
 // ---------------------------------------------------------------- setup
 function ensureAutocannon() {
@@ -166,12 +92,6 @@ function ensureAutocannon() {
     });
     return require('autocannon');
   }
-}
-
-function ensureBuilt() {
-  if (existsSync(path.join(repo, 'dist', 'cli.js'))) return;
-  log('dist/ missing: npm run build');
-  execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** Generates (or reuses) the framework's project; returns { dir } or { skipped: reason }. */
@@ -205,73 +125,16 @@ function prepareProject(fw) {
   return { dir };
 }
 
-// ---------------------------------------------------------------- issuer
-async function startLocalIssuer() {
-  const child = startProcess('issuer', [path.join(repo, 'bin', 'create-mcp-auth.js'), 'issuer', '--port', '0', '--json'], {
-    cwd: work,
-    env: process.env,
-  });
-  let buffer = '';
-  const info = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`issuer did not start:\n${child.tail}`)), 30_000);
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk;
-      const nl = buffer.indexOf('\n');
-      if (nl !== -1) {
-        clearTimeout(timer);
-        resolve(JSON.parse(buffer.slice(0, nl)));
-      }
-    });
-    child.once('exit', () => reject(new Error(`issuer exited:\n${child.tail}`)));
-  });
-  return {
-    child,
-    url: info.url,
-    resourceId: info.resourceId,
-    async mint(audience) {
-      const res = await fetch(`${info.url}/_dev/mint`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ audience, scopes: ['todo:read', 'todo:write'], expiresIn: 3600 * 6 }),
-      });
-      if (!res.ok) throw new Error(`mint: HTTP ${res.status} ${await res.text()}`);
-      return (await res.json()).token;
-    },
-    async jwksRequests() {
-      const res = await fetch(`${info.url}/_dev/info`);
-      const body = await res.json();
-      if (typeof body.jwksRequests !== 'number') throw new Error('issuer /_dev/info has no jwksRequests');
-      return body.jwksRequests;
-    },
-  };
-}
-
 // ---------------------------------------------------------------- servers
 async function startServer(name, cwd, entry, issuer, extraEnv = {}) {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}/mcp`;
-  const nodeArgs = ['--import', 'tsx'];
+  const nodeArgs = [];
   if (cpuProf) {
     const dir = path.join(work, 'prof', name);
     mkdirSync(dir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
-  const env = {
-    ...process.env,
-    SCALEKIT_ENVIRONMENT_URL: issuer.url,
-    SCALEKIT_RESOURCE_ID: issuer.resourceId,
-    SCALEKIT_CLIENT_ID: '',
-    SCALEKIT_CLIENT_SECRET: '',
-    MCP_SERVER_URL: url,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    ...extraEnv,
-  };
-  delete env.NODE_OPTIONS;
-  const child = startProcess(name, [...nodeArgs, entry], { cwd, env });
-  await waitForPort(child, port);
-  const token = await issuer.mint([url, issuer.resourceId]);
-  return { name, child, port, url, token };
+  const server = await startProjectServer(name, cwd, entry, issuer, { extraEnv, nodeArgs });
+  return { ...server, token: await issuer.mint([server.url, issuer.resourceId]) };
 }
 
 const RPC = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
@@ -362,7 +225,7 @@ async function jwksBurst(name, cwd, entry, issuer) {
 
 async function main() {
   autocannon = ensureAutocannon();
-  ensureBuilt();
+  ensureBuilt(log);
 
   const prepared = {};
   for (const fw of frameworks) prepared[fw] = prepareProject(fw);
@@ -377,7 +240,7 @@ async function main() {
   copyProject(peerBase, peerDir);
   copyFileSync(path.join(here, 'peer-server.ts'), path.join(peerDir, 'src', 'peer.ts'));
 
-  const issuer = await startLocalIssuer();
+  const issuer = await startLocalIssuer(work);
   log(`issuer at ${issuer.url}`);
   const report = {
     date: new Date().toISOString(),

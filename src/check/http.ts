@@ -1,4 +1,7 @@
 /** Raw HTTP for the probes: every request has a timeout; errors become one-line messages. */
+import { oneLine } from "./printable.js";
+
+export { oneLine };
 
 export interface HttpResult {
   status: number;
@@ -16,7 +19,10 @@ export interface RequestOptions {
 
 /** The origin the probes claim to come from (MCP Inspector's default), to see CORS headers. */
 export const PROBE_ORIGIN = "http://localhost:6274";
+/** The protocol version of the raw 2025-era requests (initialize): the oldest one every 2025-era server speaks. */
 export const PROTOCOL_VERSION = "2025-06-18";
+/** The stateless revision: no initialize, a `_meta` envelope on every request, server/discover. */
+export const MODERN_VERSION = "2026-07-28";
 const MAX_BODY = 1024 * 1024;
 
 export class HttpError extends Error {
@@ -35,11 +41,6 @@ export function describeError(err: unknown): string {
     return oneLine(err.message);
   }
   return oneLine(String(err));
-}
-
-export function oneLine(text: string, max = 200): string {
-  const line = text.replace(/\s+/g, " ").trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 export function timeoutSignal(timeoutMs: number, other?: AbortSignal | null): AbortSignal {
@@ -151,6 +152,8 @@ export function mcpHeaders(extra: Record<string, string> = {}): Record<string, s
   };
 }
 
+const CLIENT_INFO = { name: "create-mcp-auth-check", version: "1" };
+
 let nextId = 1;
 export function jsonRpc(method: string, params?: Record<string, unknown>): string {
   return JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, ...(params ? { params } : {}) });
@@ -160,8 +163,34 @@ export const initializeRequest = (): string =>
   jsonRpc("initialize", {
     protocolVersion: PROTOCOL_VERSION,
     capabilities: {},
-    clientInfo: { name: "create-mcp-auth-check", version: "1" },
+    clientInfo: CLIENT_INFO,
   });
+
+/** The `_meta` envelope every 2026-07-28 request carries. */
+export const modernMeta = (): Record<string, unknown> => ({
+  "io.modelcontextprotocol/protocolVersion": MODERN_VERSION,
+  "io.modelcontextprotocol/clientInfo": CLIENT_INFO,
+  "io.modelcontextprotocol/clientCapabilities": {},
+});
+
+/** A header value as 2026-07-28 carries it: plain when it is safe ASCII, else the Base64 sentinel form. */
+export function headerValue(value: string): string {
+  const plain = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value) && !/^=\?base64\?.*\?=$/.test(value);
+  return plain ? value : `=?base64?${Buffer.from(value, "utf8").toString("base64")}?=`;
+}
+
+/** A 2026-07-28 request: its body (with `_meta`) and the headers that mirror it. */
+export function modernRequest(method: string, params: Record<string, unknown> = {}): { body: string; headers: Record<string, string> } {
+  const name = typeof params.name === "string" ? params.name : typeof params.uri === "string" ? params.uri : undefined;
+  return {
+    body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params: { ...params, _meta: modernMeta() } }),
+    headers: {
+      "MCP-Protocol-Version": MODERN_VERSION,
+      "Mcp-Method": method,
+      ...(name !== undefined && /^(tools\/call|resources\/read|prompts\/get)$/.test(method) ? { "Mcp-Name": headerValue(name) } : {}),
+    },
+  };
+}
 
 /** A 2xx answer. */
 export const isSuccess = (r: HttpResult): boolean => r.status >= 200 && r.status < 300;

@@ -24,19 +24,16 @@ export async function connectIssuer(issuerUrl: string, timeoutMs: number): Promi
   if (typeof issuer !== "string" || typeof resourceId !== "string") {
     throw new Error(`${base}/_dev/info has no "issuer" and "resourceId": is this a create-mcp-auth issuer?`);
   }
+  const url = typeof info.url === "string" ? info.url : base;
   return {
-    url: typeof info.url === "string" ? info.url : base,
+    url,
     issuer,
     resourceId,
+    authorizationServer: typeof info.authorizationServer === "string" ? info.authorizationServer : issuer,
     async mint(o: MintOptions = {}) {
       const { token } = await devCall(base, "/_dev/mint", timeoutMs, o);
       if (typeof token !== "string") throw new Error(`${base}/_dev/mint answered without a token`);
       return token;
-    },
-    async rotateKey(o: { keepOld?: boolean } = {}) {
-      const { kid } = await devCall(base, "/_dev/rotate", timeoutMs, { keepOld: o.keepOld ?? true });
-      if (typeof kid !== "string") throw new Error(`${base}/_dev/rotate answered without a kid`);
-      return kid;
     },
   };
 }

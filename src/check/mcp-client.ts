@@ -1,10 +1,16 @@
-/** The official MCP SDK client, as the probes use it: timeouts on every request, minimal tool arguments. */
+/**
+ * The official MCP SDK clients, as the probes use them: v1
+ * (`@modelcontextprotocol/sdk`) for the 2025 era, v2
+ * (`@modelcontextprotocol/client`, loaded on first use) for 2026-07-28;
+ * timeouts on every request, minimal tool arguments.
+ */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { timeoutSignal } from "./http.js";
 import type { ToolInfo } from "./context.js";
+import type { OAuthClientProvider as ModernOAuthProvider } from "@modelcontextprotocol/client";
 
 export interface SeenResponse {
   method: string;
@@ -55,9 +61,46 @@ export function newConnection(url: string, o: ConnectOptions): Connection {
   };
 }
 
-/** Connect with a fixed bearer token and list the tools; always closes. */
+/** 2025 era (SDK v1, initialize): connect with a fixed bearer token and list the tools; always closes. */
 export async function listToolsWithToken(url: string, token: string, timeoutMs: number): Promise<ToolInfo[]> {
   const c = newConnection(url, { timeoutMs, token });
+  try {
+    await c.client.connect(c.transport, { timeout: timeoutMs });
+    const { tools } = await c.client.listTools(undefined, { timeout: timeoutMs });
+    return tools.map((t) => ({ name: t.name, inputSchema: t.inputSchema, annotations: t.annotations }));
+  } finally {
+    await c.close();
+  }
+}
+
+/** The v2 client's era negotiation: `pin` speaks only 2026-07-28; `auto` probes with server/discover and falls back to initialize. */
+export type Negotiation = { pin: "2026-07-28" } | "auto";
+
+export interface ModernConnectOptions {
+  timeoutMs: number;
+  negotiation: Negotiation;
+  token?: string;
+  authProvider?: ModernOAuthProvider;
+  seen?: SeenResponse[];
+}
+
+/** SDK v2: a Client and a Streamable HTTP transport; `connect()` negotiates the era. */
+export async function newModernConnection(url: string, o: ModernConnectOptions) {
+  const { Client, StreamableHTTPClientTransport } = await import("@modelcontextprotocol/client");
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    fetch: timedFetch(o.timeoutMs, o.seen),
+    ...(o.token ? { requestInit: { headers: { Authorization: `Bearer ${o.token}` } } } : {}),
+    ...(o.authProvider ? { authProvider: o.authProvider } : {}),
+  });
+  const client = new Client({ name: "create-mcp-auth-check", version: "1" }, { versionNegotiation: { mode: o.negotiation, probe: { timeoutMs: o.timeoutMs } } });
+  return { client, transport, close: () => client.close().catch(() => {}) };
+}
+
+export type ModernConnection = Awaited<ReturnType<typeof newModernConnection>>;
+
+/** 2026-07-28 (SDK v2, pinned): connect with a fixed bearer token and list the tools; always closes. */
+export async function listToolsModern(url: string, token: string, timeoutMs: number): Promise<ToolInfo[]> {
+  const c = await newModernConnection(url, { timeoutMs, token, negotiation: { pin: "2026-07-28" } });
   try {
     await c.client.connect(c.transport, { timeout: timeoutMs });
     const { tools } = await c.client.listTools(undefined, { timeout: timeoutMs });

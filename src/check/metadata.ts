@@ -1,5 +1,7 @@
 /** Fetching the discovery documents: protected resource metadata (RFC 9728) and AS metadata (RFC 8414). */
+import type { JWK } from "jose";
 import { type HttpResult, PROBE_ORIGIN, PROTOCOL_VERSION, describeError, parseJsonObject, request } from "./http.js";
+import { bearerChallenge, isAbsoluteHttpUrl } from "./www-authenticate.js";
 
 export interface ProtectedResourceMetadata {
   resource?: unknown;
@@ -23,7 +25,13 @@ export interface Discovery {
   path: FetchedDocument<ProtectedResourceMetadata>;
   /** `{origin}/.well-known/oauth-protected-resource` */
   root: FetchedDocument<ProtectedResourceMetadata>;
-  /** The document a client would use: the path-suffixed one first. */
+  /** The answer to an MCP request without credentials (a 401 challenge, when all is well). */
+  unauthenticated: { response?: HttpResult; error?: string };
+  /** `resource_metadata` of that answer's Bearer challenge, as sent (it may be relative or junk). */
+  headerValue?: string;
+  /** The document at `resource_metadata`, when it is an absolute http(s) URL. */
+  header?: FetchedDocument<ProtectedResourceMetadata>;
+  /** The document a client would use: the header's first, then the path-suffixed one, then the root one. */
   prm?: ProtectedResourceMetadata;
 }
 
@@ -47,14 +55,29 @@ export async function fetchDocument<T>(url: string, timeoutMs: number): Promise<
   }
 }
 
-export async function discover(endpoint: URL, timeoutMs: number): Promise<Discovery> {
+/**
+ * Everything a client could use to find the protected resource metadata: the
+ * `resource_metadata` of the 401 to a request without credentials, and both
+ * well-known URLs. `postUnauthenticated` sends that request.
+ */
+export async function discover(endpoint: URL, timeoutMs: number, postUnauthenticated: () => Promise<HttpResult>): Promise<Discovery> {
   const urls = prmUrls(endpoint);
-  const [path, root] = await Promise.all([
+  const [path, root, unauthenticated] = await Promise.all([
     fetchDocument<ProtectedResourceMetadata>(urls.path, timeoutMs),
     urls.path === urls.root ? undefined : fetchDocument<ProtectedResourceMetadata>(urls.root, timeoutMs),
+    postUnauthenticated().then(
+      (response) => ({ response }),
+      (err: unknown) => ({ error: describeError(err) }),
+    ),
   ]);
   const rootDoc = root ?? path;
-  return { path, root: rootDoc, prm: path.doc ?? rootDoc.doc };
+  const response = "response" in unauthenticated ? unauthenticated.response : undefined;
+  const headerValue = response?.status === 401 ? bearerChallenge(response.headers.get("www-authenticate"))?.params.resource_metadata : undefined;
+  let header: FetchedDocument<ProtectedResourceMetadata> | undefined;
+  if (isAbsoluteHttpUrl(headerValue)) {
+    header = [path, rootDoc].find((d) => d.url === headerValue) ?? (await fetchDocument<ProtectedResourceMetadata>(headerValue!, timeoutMs));
+  }
+  return { path, root: rootDoc, unauthenticated, headerValue, header, prm: header?.doc ?? path.doc ?? rootDoc.doc };
 }
 
 /** "HTTP 404", "ECONNREFUSED ...", "not a JSON object": why a document is missing. */
@@ -115,4 +138,15 @@ export async function lookupAuthServer(authorizationServer: string, timeoutMs: n
     if (d.doc) return { authorizationServer, tried, found: d, sdkFindsIt: sdk };
   }
   return { authorizationServer, tried, sdkFindsIt: false };
+}
+
+/** An authorization server's published keys (RFC 7517), or why they are not available. */
+export type KeySet = { uri: string; keys: JWK[] } | { problem: string };
+
+export async function fetchKeySet(uri: string, timeoutMs: number): Promise<KeySet> {
+  const d = await fetchDocument<{ keys?: unknown }>(uri, timeoutMs);
+  if (!d.doc) return { problem: `jwks_uri ${uri}: ${whyMissing(d)}` };
+  const keys = Array.isArray(d.doc.keys) ? (d.doc.keys as unknown[]).filter((k): k is JWK => !!k && typeof k === "object" && typeof (k as JWK).kty === "string") : [];
+  if (keys.length === 0) return { problem: `jwks_uri ${uri} lists no keys` };
+  return { uri, keys };
 }

@@ -1,6 +1,8 @@
 /** A probe: a small named check with a one-line outcome. A probe that throws fails; it never ends the run. */
 import type { CheckContext } from "./context.js";
 import { describeError } from "./http.js";
+import { printable } from "./printable.js";
+import type { Citation } from "./rules.js";
 import type { ProbeResult, ProbeStatus } from "./types.js";
 
 export interface Outcome {
@@ -8,10 +10,9 @@ export interface Outcome {
   reason: string;
 }
 
-export interface Probe {
+export interface Probe extends Citation {
   id: string;
   title: string;
-  rule: string;
   run(ctx: CheckContext): Promise<Outcome>;
 }
 
@@ -20,7 +21,7 @@ export const fail = (reason: string): Outcome => ({ status: "fail", reason });
 export const warn = (reason: string): Outcome => ({ status: "warn", reason });
 export const skip = (reason: string): Outcome => ({ status: "skip", reason });
 
-/** Thrown by a probe (or a helper it calls) to end as a skip, e.g. "no local issuer". */
+/** Thrown by a probe (or a helper it calls) to end as a skip; the reason says what would run it. */
 export class Skip extends Error {
   override name = "Skip";
 }
@@ -33,13 +34,14 @@ export async function runProbe(probe: Probe, ctx: CheckContext): Promise<ProbeRe
   } catch (err) {
     outcome = err instanceof Skip ? skip(err.message) : fail(describeError(err));
   }
-  const reason = outcome.reason.replace(/\s+/g, " ").trim();
   return {
     id: probe.id,
     title: probe.title,
     status: outcome.status,
-    reason,
+    // Reasons quote the server (metadata, headers, error messages): never let it drive the terminal.
+    reason: printable(outcome.reason.replace(/\s+/g, " ").trim()),
     rule: probe.rule,
+    revision: probe.revision,
     durationMs: Math.round(performance.now() - started),
   };
 }

@@ -1,5 +1,6 @@
 /** The checklist reporter, the summary, and the exit code policy of `check`. */
 import { EXIT } from "../errors.js";
+import { printable } from "./printable.js";
 import type { CheckReport, CheckSummary, ProbeResult, ProbeStatus } from "./types.js";
 
 export function summarize(results: readonly ProbeResult[]): CheckSummary {
@@ -8,12 +9,12 @@ export function summarize(results: readonly ProbeResult[]): CheckSummary {
 }
 
 /** True when no probe failed (warnings and skips do not count). */
-export function reportPassed(report: CheckReport): boolean {
+export function reportPassed(report: Pick<CheckReport, "summary">): boolean {
   return report.summary.failed === 0;
 }
 
 /** 0 when nothing failed (warnings and skips included), 1 otherwise. */
-export function exitCodeFor(report: CheckReport): number {
+export function exitCodeFor(report: Pick<CheckReport, "summary">): number {
   return reportPassed(report) ? EXIT.ok : EXIT.checkFailed;
 }
 
@@ -24,27 +25,37 @@ export interface FormatOptions {
   color?: boolean;
 }
 
-/** A checklist: one line per probe; a fail or warning also names its rule and id; runs of skips for one reason fold. */
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * A checklist: the headline first, if any; one line per probe that ran (a
+ * failure or warning also names its rule, revision and id); the eras the
+ * server accepts; then the probes that did not run, once, grouped by what
+ * would run them.
+ */
 export function formatReport(report: CheckReport, { color = false }: FormatOptions = {}): string {
   const paint = (code: number, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
   const dim = (text: string) => paint(90, text);
-  const lines = [`Checking ${report.url}${report.issuer ? ` with the local issuer ${report.issuer}` : ""}`, ""];
-  const rs = report.results;
-  for (let i = 0; i < rs.length; i++) {
-    const r = rs[i]!;
-    let j = i;
-    while (r.status === "skip" && rs[j + 1]?.status === "skip" && rs[j + 1]!.reason === r.reason) j++;
-    if (j - i >= 2) {
-      lines.push(dim(`${SYMBOL.skip} ${j - i + 1} probes skipped (${r.id} … ${rs[j]!.id}): ${r.reason}`));
-      i = j;
+  // Every string is escaped again here: a report may come from JSON, not from runCheck.
+  const lines = [printable(`Checking ${report.url}${report.issuer ? ` with the local issuer ${report.issuer}` : ""}`), ""];
+  if (report.headline) lines.push(paint(31, printable(report.headline)), "");
+  const skipped = new Map<string, string[]>();
+  for (const r of report.results) {
+    if (r.status === "skip") {
+      skipped.set(r.reason, [...(skipped.get(r.reason) ?? []), r.id]);
       continue;
     }
-    const head = `${paint(COLOR[r.status], SYMBOL[r.status])} ${r.title}`;
-    lines.push(r.status === "skip" ? dim(`${SYMBOL.skip} ${r.title}: ${r.reason}`) : `${head}: ${r.reason}`);
-    if (r.status === "fail" || r.status === "warn") lines.push(dim(`    ${r.rule} [${r.id}]`));
+    lines.push(`${paint(COLOR[r.status], SYMBOL[r.status])} ${printable(r.title)}: ${printable(r.reason)}`);
+    if (r.status === "fail" || r.status === "warn") lines.push(dim(`    ${printable(r.rule)} [${r.id}]`));
+  }
+  const eras = Object.entries(report.eras ?? {}).map(([era, verdict]) => `${era} ${verdict === "unknown" ? "not checked" : verdict}`);
+  if (eras.length) lines.push("", `Protocol eras: ${eras.join(", ")}`);
+  if (skipped.size) {
+    lines.push("", dim(`Not run (${plural(report.summary.skipped, "probe")}):`));
+    for (const [reason, ids] of skipped) lines.push(dim(`  ${SYMBOL.skip} ${printable(reason)}: ${ids.join(", ")}`));
   }
   const s = report.summary;
-  const summary = `${s.passed} passed, ${s.failed} failed, ${s.warnings} warnings${s.skipped ? `, ${s.skipped} skipped` : ""}`;
+  const summary = `${s.passed} passed, ${s.failed} failed, ${plural(s.warnings, "warning")}${s.skipped ? `, ${s.skipped} not run` : ""}`;
   lines.push("", `${paint(s.failed ? 31 : 32, summary)} ${dim(`(${(report.durationMs / 1000).toFixed(1)} s)`)}`);
   return lines.join("\n");
 }

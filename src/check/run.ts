@@ -1,55 +1,78 @@
 /** runCheck: every probe against one endpoint, concurrent where safe, in the order the probes need. */
-import { usageError } from "../errors.js";
+import { environmentError, usageError } from "../errors.js";
+import { isLoopbackHost } from "../oauth-syntax.js";
 import { CheckContext } from "./context.js";
+import { oneLine } from "./http.js";
 import { type Probe, runProbe } from "./probe.js";
 import { authServerProbes } from "./probes/authserver.js";
 import { challengeProbes } from "./probes/challenge.js";
 import { discoveryProbes } from "./probes/discovery.js";
+import { eraProbes } from "./probes/eras.js";
 import { flowProbes } from "./probes/flow.js";
-import { scopeProbes } from "./probes/scope.js";
-import { sessionProbes } from "./probes/session.js";
+import * as scope from "./probes/scope.js";
 import * as tokens from "./probes/tokens.js";
-import { summarize } from "./report.js";
-import type { CheckOptions, CheckReport, ProbeResult } from "./types.js";
+import { exitCodeFor, summarize } from "./report.js";
+import type { CheckOptions, CheckReport, EraVerdict, ProbeResult } from "./types.js";
 
-/** Token probes that need nothing but the key set the server saw first. */
-const battery: Probe[] = [
-  tokens.expiredToken,
-  tokens.notYetValidToken,
-  tokens.noExpToken,
-  tokens.wrongIssuer,
-  tokens.wrongAudience,
-  tokens.siblingAudience,
+/** Tokens anyone can forge, and credentials of the wrong shape: no issuer needed. */
+const forgeries: Probe[] = [
   tokens.tamperedSignature,
   tokens.algNone,
   tokens.hs256WithPublicKey,
+  tokens.unsignedToken,
+  tokens.truncatedSignature,
   tokens.malformedToken,
   tokens.emptyBearer,
   tokens.basicScheme,
-  tokens.lowercaseBearer,
 ];
+
+/** Minted tokens with one thing wrong: they need the local issuer. */
+const minted: Probe[] = [tokens.expiredToken, tokens.notYetValidToken, tokens.noExpToken, tokens.wrongIssuer, tokens.wrongAudience, tokens.siblingAudience];
 
 /** The order of the report (not the order of execution). */
 export const PROBES: readonly Probe[] = [
   ...discoveryProbes,
   ...challengeProbes,
   ...authServerProbes,
-  ...sessionProbes,
   tokens.issuerReachable,
+  ...eraProbes,
   tokens.validToken,
   tokens.rotatedKey,
-  ...battery.slice(0, 6),
+  ...minted,
   tokens.unknownKey,
-  ...battery.slice(6),
+  ...forgeries,
+  tokens.lowercaseBearer,
   tokens.oversizedToken,
-  ...scopeProbes,
+  ...scope.scopeProbes,
+  scope.offlineAccess,
   ...flowProbes,
 ];
 
-export async function runCheck(options: CheckOptions): Promise<CheckReport> {
-  if (!URL.canParse(options.url) || !/^https?:$/.test(new URL(options.url).protocol)) {
-    throw usageError(`not an http(s) URL: ${options.url}`);
+/** Why `value` is not an MCP endpoint URL the check can probe, with a suggestion; undefined when it is one. */
+export function endpointUrlProblem(value: string): string | undefined {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    const host = URL.canParse(`http://${value}`) ? new URL(`http://${value}`).hostname : "";
+    const scheme = isLoopbackHost(host) ? "http" : "https";
+    return `"${oneLine(value, 120)}" has no scheme: did you mean ${scheme}://${oneLine(value, 120)}?`;
   }
+  if (!URL.canParse(value)) return `"${oneLine(value, 120)}" is not a URL`;
+  const { protocol } = new URL(value);
+  if (protocol !== "http:" && protocol !== "https:") return `not an http(s) URL: ${oneLine(value, 120)}`;
+  return undefined;
+}
+
+/** Connection errors that mean nothing answers at that address (a slow or hung server is not one). */
+const NOT_LISTENING = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/;
+
+function eraVerdict(result: ProbeResult | undefined): EraVerdict {
+  if (result?.status === "pass") return "accepted";
+  if (result?.status === "warn") return "refused";
+  return "unknown";
+}
+
+export async function runCheck(options: CheckOptions): Promise<CheckReport> {
+  const problem = endpointUrlProblem(options.url);
+  if (problem) throw usageError(problem);
   const started = performance.now();
   const ctx = new CheckContext(options);
   const results = new Map<string, ProbeResult>();
@@ -63,26 +86,41 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     for (const p of probes) await run(p);
   };
 
-  await ctx.discovery();
+  // Discovery goes first: if nothing answers at all, that is one environment error, not forty failures.
+  const d = await ctx.discovery();
+  const errors = [d.path.error, d.root.error, d.unauthenticated.error];
+  if (errors.every((e) => e !== undefined && NOT_LISTENING.test(e))) {
+    const cause = d.unauthenticated.error!.replace(/^[A-Z]+ \S+: /, "");
+    throw environmentError(`nothing answers at ${ctx.url.origin} (${cause}): is the server running, and is the URL right?`);
+  }
+
   await Promise.all([
-    inParallel([...discoveryProbes, ...challengeProbes, ...authServerProbes]),
-    inSeries(sessionProbes),
-    // A valid token first, so the server has fetched the key set the rest is signed with;
-    // the step-up needs the tool the scope probes found.
-    inSeries([tokens.issuerReachable, tokens.validToken]).then(() =>
-      Promise.all([inParallel(battery), inSeries([...scopeProbes, ...flowProbes])]),
-    ),
+    inParallel([...discoveryProbes, ...challengeProbes, ...authServerProbes, ...forgeries, scope.offlineAccess]),
+    // The issuer first, then the eras (whose requests are the first with a valid token, so the
+    // server has fetched the key set the rest is signed with); the step-up needs the tool the
+    // scope probes found.
+    inSeries([tokens.issuerReachable]).then(async () => {
+      await ctx.eras();
+      await run(tokens.validToken);
+      await Promise.all([inParallel(minted), inSeries(eraProbes), inSeries([...scope.scopeProbes, ...flowProbes])]);
+    }),
   ]);
-  // Rotation, then a kid the server must not find even after refetching; the
-  // oversized token last, in case it brings the server down.
-  await inSeries([tokens.rotatedKey, tokens.unknownKey, tokens.oversizedToken]);
+  // A key the server has not seen, then one it must not find even after refetching, then the
+  // lower-case scheme (by then every token the server verified is settled); the oversized token
+  // last, in case it brings the server down.
+  await inSeries([tokens.rotatedKey, tokens.unknownKey, tokens.lowercaseBearer, tokens.oversizedToken]);
 
   const ordered = PROBES.map((p) => results.get(p.id)!);
-  return {
+  const summary = summarize(ordered);
+  const report: Omit<CheckReport, "ok" | "exitCode"> = {
     url: options.url,
     ...(ctx.issuerUrl ? { issuer: ctx.issuerUrl } : {}),
+    ...(ctx.findings.headline ? { headline: ctx.findings.headline } : {}),
+    eras: { "2025": eraVerdict(results.get("era.2025")), "2026-07-28": eraVerdict(results.get("era.2026")) },
     results: ordered,
-    summary: summarize(ordered),
+    summary,
     durationMs: Math.round(performance.now() - started),
   };
+  const exitCode = exitCodeFor(report);
+  return { ok: exitCode === 0, exitCode, ...report };
 }

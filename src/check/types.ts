@@ -1,6 +1,8 @@
 /** Public types of the self-check (`create-mcp-auth check`). */
 import type { LocalIssuer } from "../issuer/types.js";
+import type { Revision } from "./rules.js";
 
+export type { Revision } from "./rules.js";
 export type ProbeStatus = "pass" | "fail" | "warn" | "skip";
 
 export interface ProbeResult {
@@ -8,10 +10,12 @@ export interface ProbeResult {
   id: string;
   title: string;
   status: ProbeStatus;
-  /** One line: what was seen. */
+  /** One line: what was seen (strings from the server with control characters escaped). */
   reason: string;
-  /** The spec rule the probe checks, e.g. "RFC 9728 §3.1". */
+  /** The rule the probe checks, e.g. "MCP 2025-06-18 basic/authorization: Token Handling; RFC 8725 §3.1". */
   rule: string;
+  /** The MCP revision that states the rule (the first that does); null for rules no revision states (CORS). */
+  revision: Revision | null;
   durationMs: number;
 }
 
@@ -22,11 +26,24 @@ export interface CheckSummary {
   skipped: number;
 }
 
+/** The protocol eras, by the revision that opens them: the 2025 era (initialize) and 2026-07-28 (stateless). */
+export type EraName = "2025" | "2026-07-28";
+/** "accepted": listed tools with a valid token; "refused": answered, but not in that era; "unknown": no token, or no answer. */
+export type EraVerdict = "accepted" | "refused" | "unknown";
+
 export interface CheckReport {
+  /** True when no probe failed (exit code 0). */
+  ok: boolean;
+  /** The exit code of `check`: 0 nothing failed, 1 a probe failed. */
+  exitCode: number;
   /** The MCP endpoint that was checked. */
   url: string;
   /** The local issuer used for minted tokens and the OAuth flow, if any. */
   issuer?: string;
+  /** The finding that matters before any other, e.g. "This endpoint is not protected: ...". */
+  headline?: string;
+  /** Which protocol eras the server accepts. */
+  eras: Record<EraName, EraVerdict>;
   results: ProbeResult[];
   summary: CheckSummary;
   durationMs: number;
@@ -36,7 +53,7 @@ export interface CheckReport {
  * What the check needs from a local issuer: the in-process `LocalIssuer`
  * satisfies it, and so does the HTTP client of its `/_dev/*` endpoints.
  */
-export type IssuerHandle = Pick<LocalIssuer, "url" | "resourceId" | "issuer" | "mint" | "rotateKey">;
+export type IssuerHandle = Pick<LocalIssuer, "url" | "resourceId" | "issuer" | "authorizationServer" | "mint">;
 
 export interface ToolChoice {
   name: string;

@@ -30,13 +30,13 @@ export async function runCheckCommand(url: string | undefined, opts: CheckComman
   }
 
   if (!url) throw usageError('give the URL of the MCP endpoint, e.g. create-mcp-auth check http://localhost:3000/mcp (or --project <dir>)');
-  const urlError = validateUrl(url, { what: 'the MCP endpoint URL', httpsUnlessLoopback: false });
+  const { runCheck, formatReport, endpointUrlProblem } = await import('../check/index.js');
+  const urlError = endpointUrlProblem(url) ?? validateUrl(url, { what: 'the MCP endpoint URL', httpsUnlessLoopback: false });
   if (urlError) throw usageError(urlError);
   if (opts.issuer) {
-    const issuerError = validateUrl(opts.issuer, { what: 'the issuer URL', httpsUnlessLoopback: false });
+    const issuerError = endpointUrlProblem(opts.issuer)?.replace(/^/, 'the issuer URL ') ?? validateUrl(opts.issuer, { what: 'the issuer URL', httpsUnlessLoopback: false });
     if (issuerError) throw usageError(issuerError);
   }
-  const { runCheck, formatReport, reportPassed } = await import('../check/index.js');
   const report = await runCheck({
     url,
     ...(opts.token ? { token: opts.token } : {}),
@@ -45,5 +45,5 @@ export async function runCheckCommand(url: string | undefined, opts: CheckComman
   });
   if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else ui.output.write(`${formatReport(report, { color: ui.interactive })}\n`);
-  return reportPassed(report) ? EXIT.ok : EXIT.checkFailed;
+  return report.exitCode === EXIT.ok ? EXIT.ok : EXIT.checkFailed;
 }

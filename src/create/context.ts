@@ -23,6 +23,8 @@ export interface RenderContext {
   serverUrl: string;
   local: boolean;
   pm: PackageManagerCommands;
+  /** The authorization server kind; `readme` is its README section, rendered from its template folder. */
+  provider?: { name: string; display: string; readme: string };
 }
 
 export function commandsFor(pm: PackageManager): PackageManagerCommands {

@@ -40,7 +40,7 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
 }
 
 /** Files of a template folder that are inputs to the renderer, not project files. */
-const META_FILES = new Set(['deps.json', 'ENV.md']);
+const META_FILES = new Set(['deps.json', 'ENV.md', 'README.section.md.hbs']);
 
 function outputPath(templatePath: string): string {
   let out = templatePath.endsWith('.hbs') ? templatePath.slice(0, -'.hbs'.length) : templatePath;
@@ -154,9 +154,13 @@ export function envFile(options: CreateOptions): string | undefined {
 
 /** Renders the whole project in memory: sorted, deterministic, nothing written. */
 export async function renderProject(options: CreateOptions, root = templatesRoot()): Promise<ProjectFile[]> {
-  const context: RenderContext = renderContext(options);
   const render = createRenderer();
-  const layers = ['base', options.framework.templateDir].map((layer) => path.join(root, layer));
+  const providerLayer = 'providers/scalekit';
+  const base = renderContext(options);
+  const sectionFile = path.join(root, providerLayer, 'README.section.md.hbs');
+  const readme = existsSync(sectionFile) ? render(`${providerLayer}/README.section.md.hbs`, await readFile(sectionFile, 'utf8'), base) : '';
+  const context: RenderContext = { ...base, provider: { name: 'scalekit', display: 'Scalekit', readme } };
+  const layers = ['base', providerLayer, options.framework.templateDir].map((layer) => path.join(root, layer));
   const files = new Map<string, ProjectFile>();
 
   // Read every layer's files at once; later layers override earlier ones.
@@ -168,7 +172,7 @@ export async function renderProject(options: CreateOptions, root = templatesRoot
   );
   for (const { layer, rel, raw } of layerFiles.flat()) {
     const out = outputPath(rel);
-    const templatePath = `${path.basename(layer)}/${rel}`;
+    const templatePath = `${path.relative(root, layer).split(path.sep).join('/')}/${rel}`;
     const content = rel.endsWith('.hbs') ? Buffer.from(render(templatePath, raw.toString('utf8'), context)) : raw;
     files.set(out, { path: out, content, mode: 0o644 });
   }

@@ -5,6 +5,7 @@
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { isLoopbackHost, SCOPE_TOKEN } from "../oauth-syntax.js";
+import { checkedAddress, CimdFetchError, fetchPinned, type CimdPolicy } from "./cimd.js";
 import { OAuthError } from "./errors.js";
 
 export type AuthMethod = "none" | "client_secret_basic" | "client_secret_post";
@@ -27,6 +28,11 @@ export interface Client {
 const MAX_CLIENTS = 10_000;
 const CIMD_TIMEOUT_MS = 5_000;
 const CIMD_MAX_BYTES = 64 * 1024;
+/** The one message for a client ID metadata document that was refused or could not be fetched. */
+export const CIMD_NOT_FETCHED =
+  "client_id names a client ID metadata document that could not be fetched. The issuer fetches only https URLs on public hosts " +
+  "that answer 200 with JSON of at most 64 KB, without redirects (loopback URLs only when started with --allow-local-cimd); " +
+  "the issuer's log says why.";
 const FORBIDDEN_SCHEMES = new Set(["javascript:", "data:", "vbscript:", "file:", "blob:", "about:", "filesystem:"]);
 
 /** Returns a reason when the redirect URI is not acceptable. */
@@ -122,7 +128,10 @@ export function readClientCredentials(
 export class ClientRegistry {
   private readonly clients = new Map<string, Client>();
 
-  constructor(private readonly defaultResourceId: string) {}
+  constructor(
+    private readonly defaultResourceId: string,
+    private readonly cimd: CimdPolicy & { log?: (line: string) => void },
+  ) {}
 
   /** RFC 7591 registration. Returns the 201 response body. */
   register(body: Record<string, unknown>, resourceId: string): Record<string, unknown> {
@@ -262,47 +271,15 @@ export class ClientRegistry {
     if (url.username || url.password) throw fail("the URL must not contain credentials");
     if (url.pathname === "/" || url.pathname === "") throw fail("the URL must have a path");
 
-    let res: Response;
+    // One answer for every refused or failed fetch: what is listening where stays unknown to the caller.
+    let text: string;
     try {
-      res = await fetch(url, {
-        headers: { Accept: "application/json" },
-        redirect: "error",
-        signal: AbortSignal.timeout(CIMD_TIMEOUT_MS),
-      });
+      const address = await checkedAddress(url, this.cimd);
+      text = await fetchPinned(url, address, { timeoutMs: CIMD_TIMEOUT_MS, maxBytes: CIMD_MAX_BYTES });
     } catch (e) {
-      const reason = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError") ? "timed out" : "could not be fetched";
-      throw fail(reason);
-    }
-    if (res.status !== 200) {
-      await res.body?.cancel().catch(() => undefined);
-      throw fail(`HTTP ${res.status}`);
-    }
-    const declared = Number(res.headers.get("content-length"));
-    if (Number.isFinite(declared) && declared > CIMD_MAX_BYTES) {
-      await res.body?.cancel().catch(() => undefined);
-      throw fail("larger than 64 KB");
-    }
-    let text = "";
-    if (res.body) {
-      const reader = res.body.getReader();
-      const decoder = new TextDecoder();
-      let size = 0;
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          size += value.byteLength;
-          if (size > CIMD_MAX_BYTES) {
-            await reader.cancel().catch(() => undefined);
-            throw fail("larger than 64 KB");
-          }
-          text += decoder.decode(value, { stream: true });
-        }
-      } catch (e) {
-        if (e instanceof OAuthError) throw e;
-        throw fail("could not be read");
-      }
-      text += decoder.decode();
+      if (!(e instanceof CimdFetchError)) throw e;
+      this.cimd.log?.(`client metadata document ${clientId.slice(0, 200)} not fetched: ${e.message}`);
+      throw new OAuthError("invalid_client", CIMD_NOT_FETCHED);
     }
     let doc: unknown;
     try {

@@ -1,10 +1,12 @@
 /** `create-mcp-auth issuer`: run the local issuer in the foreground until SIGINT / SIGTERM. */
 import { startIssuer } from "./issuer.js";
-import { registrationEndpoint } from "./metadata.js";
-import type { IssuerForm } from "./types.js";
+import { curlExample, tokenCommandLine } from "./token-command.js";
+import type { IssuerForm, Layout } from "./types.js";
 
 export interface IssuerCommandOptions {
   port?: number;
+  layout?: Layout;
+  allowLocalCimd?: boolean;
   issuerForm?: IssuerForm;
   tokenLifetime?: number;
   consent?: boolean;
@@ -28,6 +30,8 @@ export async function runIssuerCommand(opts: IssuerCommandOptions = {}): Promise
   const stderr = opts.stderr ?? process.stderr;
   const issuer = await startIssuer({
     port: opts.port,
+    layout: opts.layout,
+    allowLocalCimd: opts.allowLocalCimd,
     issuerForm: opts.issuerForm,
     tokenLifetime: opts.tokenLifetime,
     consent: opts.consent,
@@ -39,6 +43,7 @@ export async function runIssuerCommand(opts: IssuerCommandOptions = {}): Promise
   stderr.write(`WARNING: ${DEV_WARNING}\n`);
   const summary = {
     url: issuer.url,
+    layout: issuer.layout,
     issuer: issuer.issuer,
     issuerForm: issuer.issuerForm,
     authorizationServer: issuer.authorizationServer,
@@ -47,30 +52,49 @@ export async function runIssuerCommand(opts: IssuerCommandOptions = {}): Promise
     metadataUrls: [...issuer.metadataUrls],
     authorizationEndpoint: `${issuer.url}/oauth/authorize`,
     tokenEndpoint: `${issuer.url}/oauth/token`,
-    registrationEndpoint: registrationEndpoint(issuer.url, issuer.resourceId),
+    registrationEndpoint: issuer.registrationEndpoint,
     scopes: [...issuer.scopes],
     consent: opts.consent ?? false,
+    allowLocalCimd: opts.allowLocalCimd ?? false,
+    token: tokenCommandLine(issuer.url),
     dev: { mint: `${issuer.url}/_dev/mint`, rotate: `${issuer.url}/_dev/rotate`, info: `${issuer.url}/_dev/info` },
   };
   if (opts.json) {
     stdout.write(`${JSON.stringify(summary)}\n`);
   } else {
+    const layoutRows: [string, string][] =
+      issuer.layout === "oidc"
+        ? [
+            ["issuer URL (OIDC_ISSUER_URL)", issuer.url],
+            ["default audience", `${issuer.resourceId} (tokens name the resource a client asks for)`],
+          ]
+        : [
+            ["environment URL (SCALEKIT_ENVIRONMENT_URL)", issuer.url],
+            ["resource id (SCALEKIT_RESOURCE_ID)", issuer.resourceId],
+            [`token issuer (iss, ${issuer.issuerForm} form)`, issuer.issuer],
+            ["authorization server", issuer.authorizationServer],
+          ];
     const rows: [string, string][] = [
-      ["environment URL (SCALEKIT_ENVIRONMENT_URL)", issuer.url],
-      ["resource id (SCALEKIT_RESOURCE_ID)", issuer.resourceId],
-      [`token issuer (iss, ${issuer.issuerForm} form)`, issuer.issuer],
-      ["authorization server", issuer.authorizationServer],
+      ...layoutRows,
       ["metadata", issuer.metadataUrls[0] ?? ""],
       ["", issuer.metadataUrls[1] ?? ""],
+      ["registration", issuer.registrationEndpoint],
       ["JWKS", issuer.jwksUri],
       ["scopes", issuer.scopes.length ? issuer.scopes.join(" ") : "(none configured: any scope is granted)"],
-      ["consent page", opts.consent ? "on" : "off (auto-approve)"],
+      ["consent page", opts.consent ? "on" : "only for redirects that leave this computer (loopback ones are approved)"],
+      ["client metadata documents", opts.allowLocalCimd ? "public https and loopback URLs" : "public https URLs only"],
     ];
     const width = Math.max(...rows.map(([label]) => label.length)) + 1;
     stderr.write(
       [
         `Local issuer listening on ${issuer.url}`,
         ...rows.map(([label, value]) => `  ${(label ? `${label}:` : "").padEnd(width)} ${value}`),
+        "",
+        `A token for the MCP server of the project in the current directory (npm run token in a generated project):`,
+        `  ${tokenCommandLine(issuer.url)}`,
+        "Call a tool list with it:",
+        ...curlExample(issuer.url).split("\n").map((line) => `  ${line}`),
+        "",
         "Press Ctrl+C to stop.",
         "",
       ].join("\n"),

@@ -5,7 +5,7 @@ import type { GrantStore } from "./grants.js";
 import type { KeyStore } from "./keys.js";
 import { authorizationServerUrl } from "./metadata.js";
 import type { TokenService } from "./tokens.js";
-import type { IssuerForm } from "./types.js";
+import type { IssuerForm, Layout } from "./types.js";
 
 /** An authorization request waiting on the consent page. */
 export interface PendingAuthorization {
@@ -23,10 +23,12 @@ export interface PendingAuthorization {
 
 export interface IssuerContext {
   url: string;
+  layout: Layout;
   resourceId: string;
   issuerForm: IssuerForm;
   scopes: readonly string[];
   consent: boolean;
+  allowLocalCimd: boolean;
   keys: KeyStore;
   tokens: TokenService;
   grants: GrantStore;
@@ -37,7 +39,17 @@ export interface IssuerContext {
 
 /** The iss of tokens issued for a resource id. */
 export function tokenIssuer(ctx: IssuerContext, resId: string): string {
-  return ctx.issuerForm === "resource" ? authorizationServerUrl(ctx.url, resId) : ctx.url;
+  return ctx.layout === "scalekit" && ctx.issuerForm === "resource" ? authorizationServerUrl(ctx, resId) : ctx.url;
+}
+
+/**
+ * The aud of a token from a grant. Scalekit puts both the resource (the
+ * server URL) and the res_ id in it; a plain OIDC server names what the client
+ * asked for (RFC 8707), else its default audience.
+ */
+export function grantAudience(ctx: IssuerContext, resources: string[], resId: string): string[] {
+  if (ctx.layout === "oidc") return resources.length ? [...resources] : [resId];
+  return unique([...resources, resId]);
 }
 
 /**

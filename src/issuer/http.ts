@@ -132,12 +132,25 @@ export function sendError(res: ServerResponse, err: OAuthError): void {
   sendJson(res, err.status, err.toJSON(), err.headers);
 }
 
-export function sendHtml(res: ServerResponse, status: number, html: string): void {
+export interface PageOptions {
+  /** Where the page's form may send the browser (CSP form-action). Default: nowhere. */
+  formAction?: string[];
+  /**
+   * A page with a form posting to itself needs "same-origin": under no-referrer
+   * browsers send `Origin: null` with the form, and the origin check fails.
+   */
+  referrerPolicy?: "no-referrer" | "same-origin";
+}
+
+/** An HTML page under a strict CSP: no script at all, inline style only, never framed. */
+export function sendHtml(res: ServerResponse, status: number, html: string, o: PageOptions = {}): void {
+  const forms = o.formAction?.length ? o.formAction.join(" ") : "'none'";
   res.writeHead(status, {
     ...BASE_HEADERS,
+    "Referrer-Policy": o.referrerPolicy ?? "no-referrer",
     "Content-Type": "text/html; charset=utf-8",
     "Content-Length": Buffer.byteLength(html),
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    "Content-Security-Policy": `default-src 'none'; style-src 'unsafe-inline'; form-action ${forms}; base-uri 'none'; frame-ancestors 'none'`,
     "X-Frame-Options": "DENY",
   });
   res.end(html);
@@ -154,21 +167,4 @@ export function escapeHtml(s: string): string {
 
 export function wantsHtml(req: IncomingMessage): boolean {
   return (req.headers.accept ?? "").includes("text/html");
-}
-
-/** Open CORS for browser clients (MCP Inspector). No credentials, so "*" is fine. */
-export function applyCors(req: IncomingMessage, res: ServerResponse): void {
-  res.setHeader("Access-Control-Allow-Origin", "*");
-  res.setHeader("Access-Control-Expose-Headers", "WWW-Authenticate");
-  if (req.method === "OPTIONS") {
-    const requested = req.headers["access-control-request-headers"];
-    res.setHeader(
-      "Access-Control-Allow-Headers",
-      typeof requested === "string" && /^[A-Za-z0-9_, -]{0,1000}$/.test(requested)
-        ? requested
-        : "Authorization, Content-Type, Accept, MCP-Protocol-Version",
-    );
-    res.setHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-    res.setHeader("Access-Control-Max-Age", "600");
-  }
 }

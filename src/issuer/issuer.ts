@@ -1,21 +1,24 @@
 /** startIssuer(): wires keys, tokens, clients and grants to the HTTP server. */
 import type { Server } from "node:http";
 import { SCOPE_TOKEN } from "../oauth-syntax.js";
+import { systemLookup } from "./cimd.js";
 import { ClientRegistry } from "./clients.js";
 import { tokenIssuer, type IssuerContext, type PendingAuthorization } from "./context.js";
 import { GrantStore } from "./grants.js";
 import { KeyStore } from "./keys.js";
-import { authorizationServerUrl, metadataUrls, RES_ID_RE } from "./metadata.js";
+import { authorizationServerUrl, LAYOUTS, metadataUrls, registrationEndpoint, RES_ID_RE } from "./metadata.js";
 import { createIssuerServer, listen } from "./server.js";
 import { TokenService } from "./tokens.js";
-import type { IssuerForm, IssuerOptions, LocalIssuer, MintOptions } from "./types.js";
+import type { IssuerForm, IssuerOptions, Layout, LocalIssuer, MintOptions } from "./types.js";
 
 export const DEFAULT_PORT = 4444;
 export const DEFAULT_RESOURCE_ID = "res_local";
 export const DEFAULT_TOKEN_LIFETIME = 3600;
 
-function validate(opts: IssuerOptions): Required<Omit<IssuerOptions, "log" | "quiet">> {
+function validate(opts: IssuerOptions): Required<Omit<IssuerOptions, "log" | "quiet" | "lookup">> {
   const port = opts.port ?? DEFAULT_PORT;
+  const layout: Layout = opts.layout ?? "scalekit";
+  if (!LAYOUTS.includes(layout)) throw new TypeError(`layout must be ${LAYOUTS.map((l) => `"${l}"`).join(" or ")}, got "${String(layout)}"`);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`issuer port must be an integer from 0 to 65535, got ${String(opts.port)}`);
   }
@@ -27,6 +30,9 @@ function validate(opts: IssuerOptions): Required<Omit<IssuerOptions, "log" | "qu
   if (issuerForm !== "env" && issuerForm !== "resource") {
     throw new TypeError(`issuerForm must be "env" or "resource", got "${String(issuerForm)}"`);
   }
+  if (layout === "oidc" && issuerForm !== "env") {
+    throw new TypeError('issuerForm "resource" is a Scalekit layout form: the oidc layout\'s issuer is its URL');
+  }
   const tokenLifetime = opts.tokenLifetime ?? DEFAULT_TOKEN_LIFETIME;
   if (!Number.isInteger(tokenLifetime) || tokenLifetime <= 0) {
     throw new RangeError(`tokenLifetime must be a positive integer (seconds), got ${String(opts.tokenLifetime)}`);
@@ -35,11 +41,21 @@ function validate(opts: IssuerOptions): Required<Omit<IssuerOptions, "log" | "qu
   if (!scopes.every((s) => SCOPE_TOKEN.test(s))) {
     throw new TypeError(`scopes must be OAuth scope tokens (no spaces, quotes or backslashes): ${scopes.join(", ")}`);
   }
-  return { port, resourceId, issuerForm, tokenLifetime, consent: opts.consent ?? false, scopes: [...new Set(scopes)] };
+  return {
+    port,
+    layout,
+    resourceId,
+    issuerForm,
+    tokenLifetime,
+    consent: opts.consent ?? false,
+    allowLocalCimd: opts.allowLocalCimd ?? false,
+    scopes: [...new Set(scopes)],
+  };
 }
 
 class RunningIssuer implements LocalIssuer {
   readonly url: string;
+  readonly layout: Layout;
   readonly resourceId: string;
   readonly issuer: string;
   readonly issuerForm: IssuerForm;
@@ -47,6 +63,7 @@ class RunningIssuer implements LocalIssuer {
   readonly jwksUri: string;
   readonly metadataUrls: readonly string[];
   readonly scopes: readonly string[];
+  readonly registrationEndpoint: string;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -54,13 +71,15 @@ class RunningIssuer implements LocalIssuer {
     private readonly server: Server,
   ) {
     this.url = ctx.url;
+    this.layout = ctx.layout;
     this.resourceId = ctx.resourceId;
     this.issuerForm = ctx.issuerForm;
     this.issuer = tokenIssuer(ctx, ctx.resourceId);
-    this.authorizationServer = authorizationServerUrl(ctx.url, ctx.resourceId);
+    this.authorizationServer = authorizationServerUrl(ctx, ctx.resourceId);
     this.jwksUri = `${ctx.url}/keys`;
-    this.metadataUrls = metadataUrls(ctx.url, ctx.resourceId);
+    this.metadataUrls = metadataUrls(ctx, ctx.resourceId);
     this.scopes = [...ctx.scopes];
+    this.registrationEndpoint = registrationEndpoint(ctx, ctx.resourceId);
   }
 
   get jwksRequests(): number {
@@ -94,22 +113,24 @@ export async function startIssuer(opts: IssuerOptions = {}): Promise<LocalIssuer
   const url = `http://127.0.0.1:${port}`;
   const base = {
     url,
+    layout: cfg.layout,
     resourceId: cfg.resourceId,
     issuerForm: cfg.issuerForm,
     scopes: cfg.scopes,
     consent: cfg.consent,
+    allowLocalCimd: cfg.allowLocalCimd,
   };
   ctx = {
     ...base,
     keys,
     tokens: new TokenService(keys, {
-      issuer: cfg.issuerForm === "resource" ? authorizationServerUrl(url, cfg.resourceId) : url,
+      issuer: cfg.issuerForm === "resource" ? authorizationServerUrl(base, cfg.resourceId) : url,
       resourceId: cfg.resourceId,
       scopes: cfg.scopes,
       tokenLifetime: cfg.tokenLifetime,
     }),
     grants: new GrantStore(),
-    clients: new ClientRegistry(cfg.resourceId),
+    clients: new ClientRegistry(cfg.resourceId, { allowLocal: cfg.allowLocalCimd, lookup: opts.lookup ?? systemLookup, log }),
     stats: { jwksRequests: 0 },
     pending: new Map<string, PendingAuthorization>(),
   };

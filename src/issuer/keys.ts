@@ -1,4 +1,4 @@
-/** RS256 signing keys: the current key, the published JWKS, rotation, and an "unknown" key. */
+/** RS256 signing keys: the current key, the published JWKS, rotation, a standby key and an "unknown" key. */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK } from "jose";
 
 export interface SigningKey {
@@ -18,6 +18,9 @@ export class KeyStore {
   /** Published keys, current key last. */
   private keys: SigningKey[] = [];
   private unknown: Promise<SigningKey> | undefined;
+  private standby: Promise<SigningKey> | undefined;
+  /** The standby key once it exists: published from then on, whatever rotations follow. */
+  private standbyPublished: SigningKey | undefined;
 
   static async create(): Promise<KeyStore> {
     const store = new KeyStore();
@@ -35,6 +38,17 @@ export class KeyStore {
     return this.unknown;
   }
 
+  /**
+   * A second published key that never becomes the current one, created on
+   * first use and published from then on. A server that sees it first in a
+   * token must refetch the key set; once it has, the key stays known, so a
+   * check that uses it leaves nothing to refetch for the next run.
+   */
+  standbyKey(): Promise<SigningKey> {
+    this.standby ??= newKey().then((key) => (this.standbyPublished = key));
+    return this.standby;
+  }
+
   async rotate(keepOld = true): Promise<string> {
     const key = await newKey();
     this.keys = keepOld ? [...this.keys, key] : [key];
@@ -42,7 +56,9 @@ export class KeyStore {
   }
 
   jwks(): { keys: JWK[] } {
-    // Current key first: naive clients that take keys[0] get the right one.
-    return { keys: [...this.keys].reverse().map((k) => ({ ...k.publicJwk })) };
+    // Current key first: naive clients that take keys[0] get the right one. The standby key last.
+    const published = [...this.keys].reverse();
+    if (this.standbyPublished) published.push(this.standbyPublished);
+    return { keys: published.map((k) => ({ ...k.publicJwk })) };
   }
 }

@@ -3,66 +3,62 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import type { IssuerContext } from "./context.js";
 import { OAuthError } from "./errors.js";
-import { applyCors, sendError, sendJson } from "./http.js";
-import { metadataUrls, RES_ID_SOURCE } from "./metadata.js";
+import { admit, type Access } from "./access.js";
+import { sendError, sendJson } from "./http.js";
+import { RES_ID_SOURCE } from "./metadata.js";
 import { handleAuthorize } from "./routes/authorize.js";
 import { devInfo, handleInfo, handleMint, handleRotate } from "./routes/dev.js";
 import { handleKeys, handleMetadata } from "./routes/discovery.js";
 import { handleRegister } from "./routes/register.js";
 import { handleToken } from "./routes/token.js";
+import type { Layout } from "./types.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, ctx: IssuerContext, match: RegExpExecArray, url: URL) => unknown;
 
 interface Route {
   pattern: RegExp;
   methods: Partial<Record<"GET" | "POST", Handler>>;
-  cors: boolean;
+  /** Who may call it (Host, Origin, CORS): see access.ts. */
+  access: Access;
+  /** Served only in this layout (default: both). */
+  layout?: Layout;
 }
 
 const RES = `(${RES_ID_SOURCE})`;
+const metadataOf: Handler = (req, res, ctx, m) => handleMetadata(req, res, ctx, m[1] ?? ctx.resourceId);
+const registerAt: Handler = (req, res, ctx, m) => handleRegister(req, res, ctx, m[1] ?? ctx.resourceId);
 
 const ROUTES: Route[] = [
   {
     pattern: /^\/$/,
-    cors: true,
+    access: "public",
     methods: {
-      GET: (_req, res, ctx) =>
-        sendJson(res, 200, {
-          name: "create-mcp-auth local issuer",
-          warning: "for development only",
-          ...devInfo(ctx),
-          metadataUrls: metadataUrls(ctx.url, ctx.resourceId),
-        }),
+      GET: (_req, res, ctx) => sendJson(res, 200, { name: "create-mcp-auth local issuer", warning: "for development only", ...devInfo(ctx) }),
     },
   },
-  { pattern: /^\/keys$/, cors: true, methods: { GET: (req, res, ctx) => handleKeys(req, res, ctx) } },
-  {
-    pattern: new RegExp(`^/\\.well-known/oauth-authorization-server/resources/${RES}$`),
-    cors: true,
-    methods: { GET: (req, res, ctx, m) => handleMetadata(req, res, ctx, m[1]!) },
-  },
-  {
-    pattern: new RegExp(`^/resources/${RES}/\\.well-known/oauth-authorization-server$`),
-    cors: true,
-    methods: { GET: (req, res, ctx, m) => handleMetadata(req, res, ctx, m[1]!) },
-  },
-  {
-    pattern: new RegExp(`^/api/v1/resources/${RES}/clients:register$`),
-    cors: true,
-    methods: { POST: (req, res, ctx, m) => handleRegister(req, res, ctx, m[1]!) },
-  },
+  { pattern: /^\/keys$/, access: "public", methods: { GET: (req, res, ctx) => handleKeys(req, res, ctx) } },
+  // Scalekit layout: an authorization server per resource, RFC 8414 and OpenID Connect discovery in both forms.
+  { pattern: new RegExp(`^/\\.well-known/oauth-authorization-server/resources/${RES}$`), access: "public", layout: "scalekit", methods: { GET: metadataOf } },
+  { pattern: new RegExp(`^/resources/${RES}/\\.well-known/oauth-authorization-server$`), access: "public", layout: "scalekit", methods: { GET: metadataOf } },
+  { pattern: new RegExp(`^/\\.well-known/openid-configuration/resources/${RES}$`), access: "public", layout: "scalekit", methods: { GET: metadataOf } },
+  { pattern: new RegExp(`^/resources/${RES}/\\.well-known/openid-configuration$`), access: "public", layout: "scalekit", methods: { GET: metadataOf } },
+  { pattern: new RegExp(`^/api/v1/resources/${RES}/clients:register$`), access: "api", layout: "scalekit", methods: { POST: registerAt } },
+  // oidc layout: one root issuer.
+  { pattern: /^\/\.well-known\/oauth-authorization-server$/, access: "public", layout: "oidc", methods: { GET: metadataOf } },
+  { pattern: /^\/\.well-known\/openid-configuration$/, access: "public", layout: "oidc", methods: { GET: metadataOf } },
+  { pattern: /^\/oauth\/register$/, access: "api", layout: "oidc", methods: { POST: registerAt } },
   {
     pattern: /^\/oauth\/authorize$/,
-    cors: false,
+    access: "browser",
     methods: {
       GET: (req, res, ctx, _m, url) => handleAuthorize(req, res, ctx, url),
       POST: (req, res, ctx, _m, url) => handleAuthorize(req, res, ctx, url),
     },
   },
-  { pattern: /^\/oauth\/token$/, cors: true, methods: { POST: (req, res, ctx) => handleToken(req, res, ctx) } },
-  { pattern: /^\/_dev\/mint$/, cors: false, methods: { POST: (req, res, ctx) => handleMint(req, res, ctx) } },
-  { pattern: /^\/_dev\/rotate$/, cors: false, methods: { POST: (req, res, ctx) => handleRotate(req, res, ctx) } },
-  { pattern: /^\/_dev\/info$/, cors: false, methods: { GET: (req, res, ctx) => handleInfo(req, res, ctx) } },
+  { pattern: /^\/oauth\/token$/, access: "api", methods: { POST: (req, res, ctx) => handleToken(req, res, ctx) } },
+  { pattern: /^\/_dev\/mint$/, access: "dev", methods: { POST: (req, res, ctx) => handleMint(req, res, ctx) } },
+  { pattern: /^\/_dev\/rotate$/, access: "dev", methods: { POST: (req, res, ctx) => handleRotate(req, res, ctx) } },
+  { pattern: /^\/_dev\/info$/, access: "dev", methods: { GET: (req, res, ctx) => handleInfo(req, res, ctx) } },
 ];
 
 async function route(req: IncomingMessage, res: ServerResponse, ctx: IssuerContext): Promise<void> {
@@ -74,18 +70,15 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: IssuerConte
   }
   if (!(req.url ?? "").startsWith("/")) throw new OAuthError("invalid_request", "malformed request target");
   for (const r of ROUTES) {
+    if (r.layout && r.layout !== ctx.layout) continue;
     const match = r.pattern.exec(url.pathname);
     if (!match) continue;
-    if (r.cors) applyCors(req, res);
-    if (req.method === "OPTIONS" && r.cors) {
-      res.writeHead(204, { "Content-Length": 0 });
-      res.end();
-      return;
-    }
+    if (admit(r.access, req, res, ctx.url)) return;
     const method = req.method === "HEAD" ? "GET" : req.method;
     const handler = method === "GET" || method === "POST" ? r.methods[method] : undefined;
     if (!handler) {
-      const allow = [...Object.keys(r.methods), ...(r.cors ? ["OPTIONS"] : [])].join(", ");
+      const cors = r.access === "public" || r.access === "api";
+      const allow = [...Object.keys(r.methods), ...(cors ? ["OPTIONS"] : [])].join(", ");
       throw new OAuthError("invalid_request", `method ${String(req.method).slice(0, 20)} is not allowed here (allowed: ${allow})`, 405, {
         Allow: allow,
       });

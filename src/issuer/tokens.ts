@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { SignJWT, type JWTPayload } from "jose";
 import { OAuthError } from "./errors.js";
-import type { KeyStore } from "./keys.js";
+import type { KeyStore, SigningKey } from "./keys.js";
 import type { MintOptions } from "./types.js";
 
 export const DEFAULT_SUB = "usr_local";
@@ -55,8 +55,14 @@ export class TokenService {
       jti: randomUUID(),
       ...o.claims,
     };
-    const key = o.key === "unknown" ? await this.keys.unknownKey() : this.keys.current;
+    const key = await this.signingKey(o.key);
     return new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT" }).sign(key.privateKey);
+  }
+
+  private signingKey(which: MintOptions["key"]): Promise<SigningKey> | SigningKey {
+    if (which === "unknown") return this.keys.unknownKey();
+    if (which === "standby") return this.keys.standbyKey();
+    return this.keys.current;
   }
 
   /** A token from one of the grants. */
@@ -111,7 +117,9 @@ export function parseMintOptions(body: Record<string, unknown>): MintOptions {
     o.notBefore = body.notBefore;
   }
   if (body.key !== undefined) {
-    if (body.key !== "current" && body.key !== "unknown") throw bad(`key must be "current" or "unknown"`);
+    if (body.key !== "current" && body.key !== "unknown" && body.key !== "standby") {
+      throw bad(`key must be "current", "unknown" or "standby"`);
+    }
     o.key = body.key;
   }
   if (body.claims !== undefined) {

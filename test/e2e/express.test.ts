@@ -1,3 +1,7 @@
+import { containerSuite } from '../helpers/container.js';
 import { frameworkSuite } from '../helpers/project.js';
 
-frameworkSuite('express');
+// The deploy files are the same for every framework: checked once, on Express.
+frameworkSuite('express', (root) => {
+  containerSuite(root);
+});

@@ -57,24 +57,26 @@ frameworkSuite('fastmcp', (root) => {
       }
     });
 
-    it('answers a tool call without its scope with 403 insufficient_scope, and sends CORS on a 200', async () => {
+    it('answers a tool call without its scope with 403 insufficient_scope, and sends CORS to an allowed origin', async () => {
       const token = await mint(['todo:read']);
-      const post = (body: unknown) =>
+      const origin = 'http://localhost:6274'; // the MCP Inspector, allowed on a local server
+      const post = (body: unknown, from = origin) =>
         fetch(server.url, {
           method: 'POST',
-          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', Origin: from },
           body: JSON.stringify(body),
         });
       const denied = await post({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'todo_write', arguments: {} } });
       expect(denied.status).toBe(403);
       expect(denied.headers.get('www-authenticate')).toMatch(/^Bearer .*error="insufficient_scope".*scope="[^"]*todo:write[^"]*"/);
-      expect(denied.headers.get('access-control-allow-origin')).toBe('*');
+      expect(denied.headers.get('access-control-allow-origin')).toBe(origin);
 
       const listed = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
       expect(listed.status).toBe(200);
-      expect(listed.headers.get('access-control-allow-origin')).toBe('*');
+      expect(listed.headers.get('access-control-allow-origin')).toBe(origin);
       expect(listed.headers.get('access-control-expose-headers')).toMatch(/WWW-Authenticate/i);
       expect(((await listed.json()) as { result: { tools: unknown[] } }).result.tools.length).toBeGreaterThan(0);
+      expect((await post({ jsonrpc: '2.0', id: 3, method: 'tools/list' }, 'https://evil.example')).status).toBe(403);
       expect(server.log()).not.toMatch(/error/i);
     });
   });

@@ -1,47 +1,58 @@
 /**
- * The whole OAuth flow with the official MCP SDK client, one probe per step:
- * discovery, registration, authorization + PKCE, token, tools/list, tools/call,
- * and a 403 insufficient_scope step-up.
+ * The whole OAuth flow with the official MCP SDK v2 client, one probe per
+ * step: discovery, registration, authorization + PKCE, token, tools/list,
+ * tools/call, and a 403 insufficient_scope step-up. The client negotiates
+ * the era (`auto`): 2026-07-28 when the server offers it, else the 2025 era.
  *
  * The client is the SDK's own (`auth()` inside StreamableHTTPClientTransport);
  * only the user agent is ours: `redirectToAuthorization` GETs the authorization
- * URL without following the redirect and takes the code from its Location
+ * URL without following the redirect and keeps the query of its Location
  * (the local issuer approves without a consent page).
  */
 import { randomUUID } from "node:crypto";
-import { type OAuthClientProvider, type OAuthDiscoveryState, UnauthorizedError, auth } from "@modelcontextprotocol/sdk/client/auth.js";
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
+import type {
+  OAuthClientMetadata,
+  OAuthClientProvider,
+  OAuthDiscoveryState,
+  OAuthTokens,
+  StoredOAuthClientInformation,
+  StoredOAuthTokens,
+} from "@modelcontextprotocol/client";
 import { type CheckContext, type ToolInfo, callableTools } from "../context.js";
-import { describeError, timeoutSignal } from "../http.js";
-import { type Connection, type SeenResponse, newConnection, timedFetch } from "../mcp-client.js";
+import { describeError, oneLine, timeoutSignal } from "../http.js";
+import { type ModernConnection, type SeenResponse, newModernConnection, timedFetch } from "../mcp-client.js";
 import { type Outcome, type Probe, Skip, fail, pass } from "../probe.js";
+import { RULES } from "../rules.js";
+import type { Citation } from "../rules.js";
 import { bearerChallenge } from "../www-authenticate.js";
 import { toolArguments } from "./scope.js";
 
 const REDIRECT_URL = "http://127.0.0.1:8976/oauth/callback";
 
+const sdk = () => import("@modelcontextprotocol/client");
+
 interface AuthorizationAttempt {
   url: URL;
   state: string | undefined;
   status?: number;
-  code?: string;
-  returnedState?: string | null;
+  /** The query of the redirect back: code, state, iss (RFC 9207). */
+  callback?: URLSearchParams;
 }
 
 /** An OAuthClientProvider kept in memory, whose "browser" is one fetch with redirect: "manual". */
 export class MemoryOAuthProvider implements OAuthClientProvider {
   readonly authorizations: AuthorizationAttempt[] = [];
   discovery: OAuthDiscoveryState | undefined;
-  /** Every token response as received (the provider itself keeps no refresh token, see saveTokens). */
+  /** Every token response as received. */
   received: OAuthTokens | undefined;
-  private info: OAuthClientInformationMixed | undefined;
-  private current: OAuthTokens | undefined;
+  private info: StoredOAuthClientInformation | undefined;
+  private current: StoredOAuthTokens | undefined;
   private verifier = "";
   private lastState: string | undefined;
 
   constructor(
     private readonly timeoutMs: number,
-    clientInformation?: OAuthClientInformationMixed,
+    clientInformation?: StoredOAuthClientInformation,
   ) {
     this.info = clientInformation;
   }
@@ -57,6 +68,7 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
       token_endpoint_auth_method: "none",
+      application_type: "native",
     };
   }
 
@@ -64,27 +76,22 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
     return (this.lastState = randomUUID());
   }
 
-  clientInformation(): OAuthClientInformationMixed | undefined {
+  // One authorization server per run: the issuer context is not needed to tell registrations apart.
+  clientInformation(): StoredOAuthClientInformation | undefined {
     return this.info;
   }
 
-  saveClientInformation(info: OAuthClientInformationMixed): void {
+  saveClientInformation(info: StoredOAuthClientInformation): void {
     this.info = info;
   }
 
-  tokens(): OAuthTokens | undefined {
+  tokens(): StoredOAuthTokens | undefined {
     return this.current;
   }
 
-  /**
-   * The refresh token is dropped: on a 403 the SDK (1.32) tries a refresh
-   * before a new authorization, and a refresh never widens the scope, so the
-   * step-up would end in "Server returned 403 after trying upscoping".
-   */
-  saveTokens(tokens: OAuthTokens): void {
+  saveTokens(tokens: StoredOAuthTokens): void {
     this.received = tokens;
-    const { refresh_token: _dropped, ...rest } = tokens;
-    this.current = rest;
+    this.current = tokens;
   }
 
   async redirectToAuthorization(url: URL): Promise<void> {
@@ -100,18 +107,16 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
       );
     }
     const back = new URL(location, url);
-    attempt.returnedState = back.searchParams.get("state");
-    const code = back.searchParams.get("code");
-    if (!code) {
+    if (!back.searchParams.get("code")) {
       const error = back.searchParams.get("error") ?? "no code";
-      throw new Error(`authorization redirected with error=${error} ${back.searchParams.get("error_description") ?? ""}`.trim());
+      throw new Error(`authorization redirected with error=${oneLine(error, 60)} ${oneLine(back.searchParams.get("error_description") ?? "", 120)}`.trim());
     }
-    attempt.code = code;
+    attempt.callback = back.searchParams;
   }
 
-  /** The code of the last authorization redirect. */
-  get code(): string | undefined {
-    return this.authorizations.at(-1)?.code;
+  /** The redirect query of the last authorization. */
+  get callback(): URLSearchParams | undefined {
+    return this.authorizations.at(-1)?.callback;
   }
 
   saveCodeVerifier(v: string): void {
@@ -134,12 +139,12 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
 /** State of one flow run, shared by its step probes. */
 interface FlowRun {
   provider: MemoryOAuthProvider;
-  first: Connection;
+  first: ModernConnection;
   /** Why connect() stopped (UnauthorizedError after the redirect, when all is well). */
   connectError?: unknown;
   /** The id of the step that failed; later steps skip. */
   brokenAt?: string;
-  connection?: Connection;
+  connection?: ModernConnection;
   tools?: ToolInfo[];
 }
 
@@ -150,11 +155,11 @@ async function closeAll(run: FlowRun): Promise<void> {
 }
 
 /** A flow step: skips when an earlier step failed, marks the flow broken when it fails itself. */
-function step(id: string, title: string, rule: string, body: (ctx: CheckContext, run: FlowRun) => Promise<Outcome>): Probe {
+function step(id: string, title: string, citation: Citation, body: (ctx: CheckContext, run: FlowRun) => Promise<Outcome>): Probe {
   return {
     id,
     title,
-    rule,
+    ...citation,
     async run(ctx) {
       await ctx.issuer();
       const run = runs.get(ctx);
@@ -181,14 +186,16 @@ function step(id: string, title: string, rule: string, body: (ctx: CheckContext,
 const connectFailure = (run: FlowRun): string =>
   run.connectError ? describeError(run.connectError) : "the client connected without authorizing: the endpoint is not protected";
 
+const isUnauthorized = async (err: unknown): Promise<boolean> => err instanceof (await sdk()).UnauthorizedError;
+
 export const flowDiscovery: Probe = {
   id: "flow.discovery",
   title: "OAuth flow: the SDK client discovers the authorization server",
-  rule: "MCP 2025-11-25 authorization: Authorization Server Discovery (RFC 9728, RFC 8414)",
+  ...RULES.flow("RFC 9728", "RFC 8414"),
   async run(ctx) {
     await ctx.issuer();
     const provider = new MemoryOAuthProvider(ctx.timeoutMs);
-    const first = newConnection(ctx.endpoint, { timeoutMs: ctx.timeoutMs, authProvider: provider });
+    const first = await newModernConnection(ctx.endpoint, { timeoutMs: ctx.timeoutMs, authProvider: provider, negotiation: "auto" });
     const run: FlowRun = { provider, first };
     runs.set(ctx, run);
     try {
@@ -208,49 +215,52 @@ export const flowDiscovery: Probe = {
       if (!d.authorizationServerMetadata) return fail(`the SDK client found no metadata for ${d.authorizationServerUrl}`);
       return fail(connectFailure(run));
     }
-    return pass(`resource ${d.resourceMetadata.resource} → authorization server ${d.authorizationServerUrl}`);
+    return pass(`resource ${oneLine(String(d.resourceMetadata.resource), 120)} → authorization server ${oneLine(String(d.authorizationServerUrl), 120)}`);
   },
 };
 
-export const flowRegistration = step("flow.registration", "OAuth flow: client registration", "MCP 2025-11-25 authorization: Client Registration Approaches (RFC 7591)", async (_ctx, run) => {
+export const flowRegistration = step("flow.registration", "OAuth flow: client registration", RULES.registration(), async (_ctx, run) => {
   const info = run.provider.clientInformation();
   if (!info) return fail(connectFailure(run));
   const endpoint = run.provider.discovery?.authorizationServerMetadata?.registration_endpoint;
-  return pass(`client_id ${info.client_id}${endpoint ? ` registered at ${endpoint}` : ""}`);
+  return pass(`client_id ${oneLine(info.client_id, 80)}${endpoint ? ` registered at ${oneLine(String(endpoint), 120)}` : ""}`);
 });
 
-export const flowAuthorization = step("flow.authorization", "OAuth flow: authorization request with PKCE and resource", "OAuth 2.1 §4.1 (PKCE S256); RFC 8707 §2; MCP 2025-11-25 authorization", async (_ctx, run) => {
+export const flowAuthorization = step("flow.authorization", "OAuth flow: authorization request with PKCE and resource", RULES.resourceParameter(), async (_ctx, run) => {
   // All is well when connect() stopped with UnauthorizedError after a redirect that carried a code.
   const a = run.provider.authorizations[0];
-  if (!a?.code || !(run.connectError instanceof UnauthorizedError)) return fail(connectFailure(run));
+  if (!a?.callback || !(await isUnauthorized(run.connectError))) return fail(connectFailure(run));
   const p = a.url.searchParams;
   if (p.get("code_challenge_method") !== "S256" || !p.get("code_challenge")) return fail("the authorization request has no S256 code_challenge");
   const resource = run.provider.discovery?.resourceMetadata?.resource;
   if (p.get("resource") !== resource) return fail(`the authorization request's resource=${p.get("resource")} is not the PRM resource ${resource}`);
-  if (a.returnedState !== a.state) return fail(`the redirect returned state=${a.returnedState}, expected ${a.state}`);
-  return pass(`redirected with a code (PKCE S256, resource=${resource}, scope="${p.get("scope") ?? ""}")`);
+  const returned = a.callback.get("state");
+  if (returned !== a.state) return fail(`the redirect returned state=${oneLine(String(returned), 60)}, expected ${a.state}`);
+  return pass(`redirected with a code (PKCE S256, resource=${resource}, scope="${oneLine(p.get("scope") ?? "", 120)}")`);
 });
 
-export const flowToken = step("flow.token", "OAuth flow: code exchanged for an access token", "OAuth 2.1 §4.1.3; MCP 2025-11-25 authorization: Token Requests", async (_ctx, run) => {
+export const flowToken = step("flow.token", "OAuth flow: code exchanged for an access token", RULES.flow("OAuth 2.1 §4.1.3"), async (_ctx, run) => {
   try {
-    await run.first.transport.finishAuth(run.provider.code!);
+    await run.first.transport.finishAuth(run.provider.callback!);
   } finally {
     await run.first.close();
   }
   const t = run.provider.received;
   if (!t?.access_token) return fail("the token endpoint answered without an access_token");
-  if (t.token_type.toLowerCase() !== "bearer") return fail(`token_type is ${t.token_type}, not Bearer`);
-  return pass(`Bearer token, scope "${t.scope ?? ""}"${t.expires_in ? `, expires in ${t.expires_in} s` : ""}`);
+  if (t.token_type.toLowerCase() !== "bearer") return fail(`token_type is ${oneLine(t.token_type, 40)}, not Bearer`);
+  return pass(`Bearer token, scope "${oneLine(t.scope ?? "", 120)}"${t.expires_in ? `, expires in ${t.expires_in} s` : ""}`);
 });
 
-export const flowToolsList = step("flow.tools-list", "OAuth flow: tools/list with the new token", "MCP 2025-11-25 authorization: Access Token Usage", async (ctx, run) => {
+const ERA_OF: Record<string, string> = { modern: "2026-07-28", legacy: "2025" };
+
+export const flowToolsList = step("flow.tools-list", "OAuth flow: tools/list with the new token", RULES.accessTokenUsage(), async (ctx, run) => {
   // Closed by tools-call, or by step() when this fails.
-  const c = (run.connection = newConnection(ctx.endpoint, { timeoutMs: ctx.timeoutMs, authProvider: run.provider }));
+  const c = (run.connection = await newModernConnection(ctx.endpoint, { timeoutMs: ctx.timeoutMs, authProvider: run.provider, negotiation: "auto" }));
   try {
     await c.client.connect(c.transport, { timeout: ctx.timeoutMs });
     const { tools } = await c.client.listTools(undefined, { timeout: ctx.timeoutMs });
     run.tools = tools.map((t) => ({ name: t.name, inputSchema: t.inputSchema, annotations: t.annotations }));
-    return pass(`${tools.length} tools`);
+    return pass(`${tools.length} tools (the client negotiated the ${ERA_OF[c.client.getProtocolEra() ?? ""] ?? "unknown"} era)`);
   } catch (err) {
     return fail(describeError(err));
   }
@@ -262,7 +272,7 @@ const scopesOf = (t: OAuthTokens | undefined): string[] => (t?.scope ?? "").spli
 function allowedTool(ctx: CheckContext, run: FlowRun): ToolInfo | undefined {
   const tools = callableTools(ctx, run.tools ?? []);
   const granted = scopesOf(run.provider.received);
-  const scoped = ctx.findings.scopedTool;
+  const scoped = ctx.findings.scoped.modern ?? ctx.findings.scoped.legacy;
   const byName = (name: string | undefined) => tools.find((t) => t.name === name);
   return (
     byName(ctx.tool?.name) ??
@@ -272,12 +282,12 @@ function allowedTool(ctx: CheckContext, run: FlowRun): ToolInfo | undefined {
   );
 }
 
-export const flowToolsCall = step("flow.tools-call", "OAuth flow: tools/call of a tool the token's scope allows", "MCP 2025-11-25 authorization: Access Token Usage", async (ctx, run) => {
+export const flowToolsCall = step("flow.tools-call", "OAuth flow: tools/call of a tool the token's scope allows", RULES.accessTokenUsage(), async (ctx, run) => {
   const c = run.connection!;
   try {
     const tool = allowedTool(ctx, run);
     if (!tool) throw new Skip("the server lists no tool to call (none, or all marked destructive)");
-    const result = await c.client.callTool({ name: tool.name, arguments: toolArguments(ctx, tool) }, undefined, { timeout: ctx.timeoutMs });
+    const result = await c.client.callTool({ name: tool.name, arguments: toolArguments(ctx, tool) }, { timeout: ctx.timeoutMs });
     return pass(`tools/call ${tool.name}: ${result.isError ? "a tool error result (the call passed authorization)" : "ok"}`);
   } catch (err) {
     if (err instanceof Skip) throw err;
@@ -287,8 +297,8 @@ export const flowToolsCall = step("flow.tools-call", "OAuth flow: tools/call of 
   }
 });
 
-export const flowStepUp = step("flow.step-up", "OAuth flow: 403 insufficient_scope step-up", "MCP 2025-11-25 authorization: Scope Challenge Handling (step-up authorization)", async (ctx, run) => {
-  const scoped = ctx.findings.scopedTool;
+export const flowStepUp = step("flow.step-up", "OAuth flow: 403 insufficient_scope step-up", RULES.stepUp(), async (ctx, run) => {
+  const scoped = ctx.findings.scoped.modern ?? ctx.findings.scoped.legacy;
   if (!scoped) throw new Skip("no tool needs a scope (see scope.insufficient)");
   const tool = run.tools?.find((t) => t.name === scoped.name);
   if (!tool) throw new Skip(`${scoped.name} is not in tools/list`);
@@ -296,34 +306,39 @@ export const flowStepUp = step("flow.step-up", "OAuth flow: 403 insufficient_sco
   if (!narrow) throw new Skip(`every supported scope is needed by ${scoped.name}: no narrower grant to start from`);
 
   // Authorize with one scope that does not open the tool (same registered client).
+  const { auth } = await sdk();
   const provider = new MemoryOAuthProvider(ctx.timeoutMs, run.provider.clientInformation());
   const fetchFn = timedFetch(ctx.timeoutMs);
-  if ((await auth(provider, { serverUrl: ctx.endpoint, scope: narrow, fetchFn })) !== "REDIRECT" || !provider.code) {
+  if ((await auth(provider, { serverUrl: ctx.endpoint, scope: narrow, fetchFn })) !== "REDIRECT" || !provider.callback) {
     return fail(`authorization with scope "${narrow}" did not redirect with a code`);
   }
-  await auth(provider, { serverUrl: ctx.endpoint, authorizationCode: provider.code, fetchFn });
+  const back = provider.callback;
+  await auth(provider, { serverUrl: ctx.endpoint, authorizationCode: back.get("code")!, ...(back.get("iss") ? { iss: back.get("iss")! } : {}), fetchFn });
   if (scoped.scopes.every((s) => scopesOf(provider.received).includes(s))) {
-    throw new Skip(`the issuer granted "${provider.received?.scope}" when asked for "${narrow}"`);
+    throw new Skip(`the issuer granted "${oneLine(provider.received?.scope ?? "", 120)}" when asked for "${narrow}"`);
   }
 
   const seen: SeenResponse[] = [];
-  const c = newConnection(ctx.endpoint, { timeoutMs: ctx.timeoutMs, authProvider: provider, seen });
-  const call = () => c.client.callTool({ name: tool.name, arguments: toolArguments(ctx, tool) }, undefined, { timeout: ctx.timeoutMs });
+  const c = await newModernConnection(ctx.endpoint, { timeoutMs: ctx.timeoutMs, authProvider: provider, seen, negotiation: "auto" });
+  const call = () => c.client.callTool({ name: tool.name, arguments: toolArguments(ctx, tool) }, { timeout: ctx.timeoutMs });
   try {
     await c.client.connect(c.transport, { timeout: ctx.timeoutMs });
+    const before = provider.authorizations.length;
     try {
       await call();
       return fail(`tools/call ${tool.name} succeeded with only "${narrow}"`);
     } catch (err) {
-      if (!(err instanceof UnauthorizedError)) return fail(`tools/call ${tool.name} with "${narrow}": the SDK did not re-authorize (${describeError(err)})`);
+      if (!(await isUnauthorized(err)) || provider.authorizations.length === before) {
+        return fail(`tools/call ${tool.name} with "${narrow}": the SDK did not re-authorize (${describeError(err)})`);
+      }
     }
     const challenge = seen.find((r) => r.status === 403 && bearerChallenge(r.wwwAuthenticate)?.params.error === "insufficient_scope");
     if (!challenge) return fail("the SDK re-authorized, but not after a 403 insufficient_scope");
     const asked = provider.authorizations.at(-1)!.url.searchParams.get("scope") ?? "";
-    if (!scoped.scopes.every((s) => asked.split(" ").includes(s))) return fail(`the re-authorization asked for "${asked}", not "${scoped.scopes.join(" ")}"`);
-    await c.transport.finishAuth(provider.code!);
+    if (!scoped.scopes.every((s) => asked.split(" ").includes(s))) return fail(`the re-authorization asked for "${oneLine(asked, 120)}", not "${oneLine(scoped.scopes.join(" "), 120)}"`);
+    await c.transport.finishAuth(provider.callback!);
     await call();
-    return pass(`"${narrow}" → 403 insufficient_scope → re-authorized with "${asked}" → tools/call ${tool.name} succeeded`);
+    return pass(`"${narrow}" → 403 insufficient_scope → re-authorized with "${oneLine(asked, 120)}" → tools/call ${tool.name} succeeded`);
   } finally {
     await c.close();
   }

@@ -12,11 +12,13 @@ import {
   type IssuerContext,
   type PendingAuthorization,
 } from "../context.js";
+import { isSameOrigin } from "../access.js";
 import { OAuthError } from "../errors.js";
 import { CHALLENGE_RE } from "../grants.js";
 import { escapeHtml, Params, readForm, redirect, sendError, sendHtml, wantsHtml } from "../http.js";
 import { authorizationServerUrl } from "../metadata.js";
 import { DEFAULT_SUB } from "../tokens.js";
+import { isLoopbackHost } from "../../oauth-syntax.js";
 
 const PENDING_LIFETIME_MS = 10 * 60_000;
 const MAX_PENDING = 1_000;
@@ -30,6 +32,21 @@ code{background:#f2f2f2;padding:0 .25rem;border-radius:3px;word-break:break-all}
 .warn{color:#8a5a00;font-size:.9rem}button{font-size:1rem;padding:.4rem 1.2rem;margin-right:.5rem}</style>
 </head><body>${body}
 <p class="warn">create-mcp-auth local issuer: for development only.</p></body></html>`;
+}
+
+/** http(s) on localhost, 127.0.0.0/8 or [::1]: the redirect lands on this machine. */
+export function isLoopbackRedirect(uri: string): boolean {
+  const url = new URL(uri);
+  return (url.protocol === "http:" || url.protocol === "https:") && isLoopbackHost(url.hostname);
+}
+
+/**
+ * Where the consent form may send the browser: this page, then (by redirect)
+ * the client's redirect URI. Browsers apply form-action to the redirect too.
+ */
+function formTarget(redirectUri: string): string {
+  const url = new URL(redirectUri);
+  return url.protocol === "http:" || url.protocol === "https:" ? url.origin : url.protocol;
 }
 
 /** Before the redirect URI is validated: never redirect. */
@@ -66,7 +83,7 @@ function issueCode(res: ServerResponse, ctx: IssuerContext, p: Omit<PendingAutho
     redirectUriSent: p.redirectUriSent,
     codeChallenge: p.codeChallenge,
   });
-  redirectTo(res, p.redirectUri, { code, state: p.state, iss: authorizationServerUrl(ctx.url, p.resourceId) });
+  redirectTo(res, p.redirectUri, { code, state: p.state, iss: authorizationServerUrl(ctx, p.resourceId) });
 }
 
 function consentPage(res: ServerResponse, ctx: IssuerContext, p: PendingAuthorization): void {
@@ -85,13 +102,18 @@ function consentPage(res: ServerResponse, ctx: IssuerContext, p: PendingAuthoriz
 <p><strong>${escapeHtml(p.clientLabel)}</strong> wants to access
 <code>${escapeHtml(p.resourceId)}</code> as <code>${escapeHtml(DEFAULT_SUB)}</code>.</p>
 <p>Scopes: ${scopes}</p><p>Resource: ${resources}</p>
-<p>Redirects to: <code>${escapeHtml(p.redirectUri)}</code></p>
+<p>Redirects to: <code>${escapeHtml(p.redirectUri)}</code></p>${
+        isLoopbackRedirect(p.redirectUri)
+          ? ""
+          : `\n<p class="warn"><strong>This redirect leaves this computer.</strong> Approve only if you started this sign-in yourself.</p>`
+      }
 <form method="post" action="/oauth/authorize">
 <input type="hidden" name="request_id" value="${escapeHtml(id)}">
 <button type="submit" name="decision" value="approve">Approve</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>`,
     ),
+    { formAction: ["'self'", formTarget(p.redirectUri)], referrerPolicy: "same-origin" },
   );
 }
 
@@ -122,7 +144,7 @@ async function authorizationRequest(req: IncomingMessage, res: ServerResponse, c
   }
   const { client, redirectUri, sent } = resolved;
   const resourceId = client.resourceId ?? ctx.resourceId;
-  const iss = authorizationServerUrl(ctx.url, resourceId);
+  const iss = authorizationServerUrl(ctx, resourceId);
   const rawState = params.raw.getAll("state");
   const state = rawState.length === 1 && rawState[0] !== "" ? rawState[0] : undefined;
   try {
@@ -159,7 +181,9 @@ async function authorizationRequest(req: IncomingMessage, res: ServerResponse, c
       clientLabel: client.name ?? client.clientId,
       expiresAt: Date.now() + PENDING_LIFETIME_MS,
     };
-    if (ctx.consent) consentPage(res, ctx, pending);
+    // Only a redirect to this machine is approved without asking: a code sent to
+    // any other site would hand that site a token for the developer's local tools.
+    if (ctx.consent || !isLoopbackRedirect(redirectUri)) consentPage(res, ctx, pending);
     else issueCode(res, ctx, pending);
   } catch (e) {
     if (!(e instanceof OAuthError)) throw e;
@@ -168,6 +192,10 @@ async function authorizationRequest(req: IncomingMessage, res: ServerResponse, c
 }
 
 async function consentDecision(req: IncomingMessage, res: ServerResponse, ctx: IssuerContext, form: Params): Promise<void> {
+  // The decision comes from the consent page itself, never from another site's form or script.
+  if (!isSameOrigin(req, ctx.url)) {
+    return sendBadRequest(req, res, new OAuthError("access_denied", "the consent decision must come from the issuer's own page", 403));
+  }
   const id = form.get("request_id")!;
   const pending = ctx.pending.get(id);
   ctx.pending.delete(id);
@@ -180,7 +208,7 @@ async function consentDecision(req: IncomingMessage, res: ServerResponse, ctx: I
     error: "access_denied",
     error_description: "the user denied the request",
     state: pending.state,
-    iss: authorizationServerUrl(ctx.url, pending.resourceId),
+    iss: authorizationServerUrl(ctx, pending.resourceId),
   });
 }
 

@@ -1,7 +1,7 @@
 /** POST /oauth/token: authorization_code (PKCE S256), refresh_token (rotating), client_credentials. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseScope, readClientCredentials, type Client } from "../clients.js";
-import { checkResources, grantedScopes, tokenIssuer, unique, type IssuerContext } from "../context.js";
+import { checkResources, grantAudience, grantedScopes, tokenIssuer, type IssuerContext } from "../context.js";
 import { OAuthError } from "../errors.js";
 import { verifyPkce, type Grant } from "../grants.js";
 import { readForm, sendJson, type Params } from "../http.js";
@@ -40,7 +40,7 @@ async function respond(
     sub: grant.sub,
     clientId: grant.clientId,
     scopes,
-    audience: unique([...resources, grant.resourceId]),
+    audience: grantAudience(ctx, resources, grant.resourceId),
   });
   return {
     access_token: token,

@@ -1,60 +1,54 @@
+import { getRequestListener } from "@hono/node-server";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { TokenVerifier } from "./auth/verifier.js";
-
-/** What every framework adapter (src/server.ts) takes and returns. */
-export interface AppOptions {
-  /** Replaces the Scalekit verifier (tests, benchmarks). */
-  verifier?: TokenVerifier;
-}
 
 export interface RunningServer {
   /** Where this process listens (not the public URL). */
   url: string;
+  /** Stops accepting, lets requests in flight finish (at most `DRAIN_MS`), then resolves. */
   close(): Promise<void>;
 }
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+/** How long a shutdown waits for requests in flight before it cuts their connections. */
+export const DRAIN_MS = 10_000;
 
-// Browser-based clients (MCP Inspector) must be able to read the challenge.
-export const mcpCorsHeaders: Readonly<Record<string, string>> = {
-  "Access-Control-Allow-Origin": "*",
-  "Access-Control-Expose-Headers": "WWW-Authenticate, Mcp-Session-Id",
-};
-
-export const mcpPreflightHeaders: Readonly<Record<string, string>> = {
-  "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
-  "Access-Control-Allow-Headers": "Authorization, Content-Type, Mcp-Protocol-Version, Mcp-Session-Id, Last-Event-ID",
-  "Access-Control-Max-Age": "86400",
-};
-
-export function rpcError(code: number, message: string) {
-  return { jsonrpc: "2.0" as const, error: { code, message }, id: null };
+/**
+ * Node's `(req, res)` for a web-standard handler (src/routes.ts). The body
+ * stays unread until the handler reads it, so authentication happens before.
+ */
+export function toNodeListener(handler: (request: Request) => Promise<Response>): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return getRequestListener((request) => handler(request));
 }
 
-/** Stateless server: no SSE stream to open (GET) and no session to end (DELETE). */
-export const METHOD_NOT_ALLOWED = rpcError(-32000, "Method not allowed: send JSON-RPC with POST");
-
-export const INTERNAL_ERROR = rpcError(-32603, "Internal error");
-
-/** A body the server will not run: every adapter answers it the same way, never with a 500. */
-export interface BodyError {
-  status: 400 | 413 | 415;
-  body: ReturnType<typeof rpcError>;
+/** Serves `listener` on `port` (every interface unless `host` is given); `cleanup` runs after the drain. */
+export async function listen(listener: RequestListener, port: number, host: string | undefined, cleanup: () => Promise<void>): Promise<RunningServer> {
+  const server = createServer(listener);
+  server.listen(port, host);
+  await once(server, "listening");
+  let closing: Promise<void> | undefined;
+  return { url: listenUrl(server.address() as AddressInfo), close: () => (closing ??= drain(server).then(cleanup)) };
 }
 
-export const BODY_TOO_LARGE: BodyError = { status: 413, body: rpcError(-32600, `Request body larger than ${MAX_BODY_BYTES} bytes`) };
-export const BODY_NOT_JSON: BodyError = { status: 400, body: rpcError(-32700, "Parse error: invalid JSON") };
-// Only a body parsed as JSON reaches the transport, so the scope check saw what runs.
-export const BODY_WRONG_TYPE: BodyError = { status: 415, body: rpcError(-32000, "Content-Type must be application/json") };
-
-/** `application/json`, with or without parameters such as charset. */
-export function isJsonContentType(value: string | null | undefined): boolean {
-  return value?.split(";", 1)[0]?.trim().toLowerCase() === "application/json";
+/**
+ * A graceful stop: no new connections, idle keep-alive connections closed at
+ * once and busy ones as soon as their request is answered, and after
+ * DRAIN_MS whatever is left.
+ */
+export function drain(server: Server): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
+    const cut = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+    idle.unref();
+    cut.unref();
+    server.close((error) => {
+      clearInterval(idle);
+      clearTimeout(cut);
+      if (error) reject(error);
+      else resolve();
+    });
+    server.closeIdleConnections();
+  });
 }
 
 /** The URL a listening socket answers on, for logs. */
@@ -66,49 +60,4 @@ export function listenUrl(address: AddressInfo): string {
         ? `[${address.address}]`
         : address.address;
   return `http://${host}:${address.port}`;
-}
-
-/** What runs one MCP request: a new SDK McpServer, or a fastmcp session, per request. */
-export interface McpRequestServer {
-  connect(transport: Transport): Promise<void>;
-  close(): Promise<void>;
-}
-
-/**
- * Runs one authenticated, authorized request on `server` with the SDK's
- * Streamable HTTP transport (stateless, JSON answers) on Node's request and
- * response. `body` is the parsed body the scope check saw; `authInfo` reaches
- * the tools. Server and transport are closed when the response is.
- */
-export async function runMcpRequest(
-  server: McpRequestServer,
-  req: IncomingMessage,
-  res: ServerResponse,
-  body: unknown,
-  authInfo: AuthInfo,
-): Promise<void> {
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-  res.on("close", () => {
-    void transport.close();
-    void server.close();
-  });
-  await server.connect(transport);
-  await transport.handleRequest(Object.assign(req, { auth: authInfo }), res, body);
-}
-
-/** Serves `listener` on `port` (every interface unless `host` is given) with `node:http`. */
-export async function listen(listener: RequestListener, port: number, host?: string): Promise<RunningServer> {
-  const server = createServer(listener);
-  server.listen(port, host);
-  await once(server, "listening");
-  return { url: listenUrl(server.address() as AddressInfo), close: () => closeServer(server) };
-}
-
-/** Stops accepting, ends idle keep-alive connections now and busy ones after 5 s. */
-export function closeServer(server: Server): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), 5_000).unref();
-  });
 }

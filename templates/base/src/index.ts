@@ -15,14 +15,15 @@ try {
 }
 
 const server = await startServer(config, { port: config.port, host: config.host });
-console.log(`MCP server listening on ${server.url}, public URL ${config.resourceUrl}`);
+console.error(`MCP server listening on ${server.url}, public URL ${config.resourceUrl}`);
 
+// SIGTERM (docker stop, Kubernetes) and Ctrl-C: finish the requests in flight, then exit 0.
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    if (stopping) process.exit(1);
+    if (stopping) process.exit(1); // a second signal: stop now
     stopping = true;
-    console.log("Shutting down...");
+    console.error(`${signal}: finishing requests in flight, then stopping...`);
     server.close().then(
       () => process.exit(0),
       () => process.exit(1),

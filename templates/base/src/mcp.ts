@@ -1,25 +1,59 @@
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
-import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation";
-import { registerTools, serverName } from "./tools.js";
+import { createMcpHandler, McpServer, type ScopeChallengeHandler } from "@modelcontextprotocol/server";
+import type { AuthInfo } from "./auth/authorize.js";
+import { challengeScopes, missingScopes } from "./auth/scopes.js";
+import { scopeHierarchy, serverName, toolScopes, tools, type ToolName } from "./tools.js";
+
+/** Runs one authenticated, authorized MCP request (the last step of src/endpoint.ts). */
+export interface McpRunner {
+  /** `body` is the parsed body the scope check saw; the SDK runs exactly that. */
+  run(request: Request, body: unknown, authInfo: AuthInfo): Promise<Response>;
+  /** Ends requests still running (SSE streams) once the HTTP server has drained. */
+  close(): Promise<void>;
+}
 
 /**
- * A new McpServer for every request. An McpServer connects to one transport
- * for life, so sharing one across stateless requests fails from the second
- * request on ("Already connected to a transport").
+ * The MCP TypeScript SDK v2 entry point: one factory serves 2026-07-28
+ * requests (per-request `_meta`, `server/discover`, `Mcp-Method` / `Mcp-Name`
+ * checked against the body) and 2025-era clients (`initialize`, stateless).
+ */
+export function createMcpRunner(): McpRunner {
+  const handler = createMcpHandler(() => createMcpServer(), { legacy: "stateless" });
+  return {
+    run: (request, body, authInfo) => handler.fetch(request, { parsedBody: body, authInfo }),
+    close: () => handler.close(),
+  };
+}
+
+// The SDK keeps tools in a plain object: a tool named like an Object.prototype
+// member ("constructor", "toString") would make every request fail.
+const clash = tools.find((tool) => tool.name in Object.prototype);
+if (clash) throw new Error(`Tool name "${clash.name}" is reserved by JavaScript objects; rename it in src/tools.ts`);
+
+/**
+ * A new McpServer for every request: an McpServer serves one exchange, and
+ * nothing is shared between requests (a server reused across requests fails
+ * from the second one on).
  */
 export function createMcpServer(): McpServer {
-  const server = new McpServer({ name: serverName, version: "0.1.0" }, { jsonSchemaValidator: onDemandValidator });
-  registerTools(server);
+  const server = new McpServer({ name: serverName, version: "0.1.0" });
+  for (const { name, run, ...config } of tools) {
+    server.registerTool(name, { ...config, scopeChallenge: scopeCheck(name) }, (args, ctx) => run(args, ctx.http?.authInfo));
+  }
   return server;
 }
 
 /**
- * The SDK checks elicitation answers with this. Left to itself it builds an
- * Ajv instance with every format for each McpServer, that is for each request,
- * whether or not anything is ever elicited (a stateless server cannot elicit);
- * that was a fifth of the CPU time of a `tools/list`. Built only when used.
+ * The same rule the HTTP layer applies (src/auth/scopes.ts), again inside the
+ * SDK on the message it runs: a second line, should this server ever be
+ * mounted without src/endpoint.ts in front.
  */
-export const onDemandValidator: jsonSchemaValidator = {
-  getValidator: (schema) => new AjvJsonSchemaValidator().getValidator(schema),
-};
+function scopeCheck(name: ToolName): ScopeChallengeHandler | undefined {
+  const required = toolScopes[name] as readonly string[];
+  if (required.length === 0) return undefined;
+  return ({ authInfo }) => {
+    if (!authInfo) return undefined; // authentication is the HTTP layer's job
+    return missingScopes(required, authInfo.scopes, scopeHierarchy).length > 0
+      ? { scopes: challengeScopes([...required, ...authInfo.scopes]) as [string, ...string[]] }
+      : undefined;
+  };
+}

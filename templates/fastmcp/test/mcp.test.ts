@@ -1,10 +1,10 @@
-import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { describe, expect, it } from "vitest";
+import type { AuthInfo } from "../src/auth/authorize.js";
 import { allScopes } from "../src/auth/scopes.js";
 import { createSession } from "../src/mcp.js";
-import { toolScopes } from "../src/tools.js";
+import { scopeHierarchy, toolScopes } from "../src/tools.js";
 
 const caller = (scopes: string[]): AuthInfo => ({ token: "t", clientId: "client-1", scopes, extra: { sub: "user-1" } });
 
@@ -23,7 +23,7 @@ async function withSession<T>(authInfo: AuthInfo, run: (client: Client) => Promi
 
 describe("createSession (fastmcp)", () => {
   it("lists every tool to a caller with every scope", async () => {
-    const names = await withSession(caller(allScopes(toolScopes)), async (c) => (await c.listTools()).tools.map((t) => t.name));
+    const names = await withSession(caller(allScopes(toolScopes, scopeHierarchy)), async (c) => (await c.listTools()).tools.map((t) => t.name));
     expect(names.sort()).toEqual(Object.keys(toolScopes).sort());
   });
 

@@ -1,6 +1,7 @@
 import type { Config } from "./config.js";
 import { InsufficientScopeError, InvalidTokenError, MissingTokenError } from "./errors.js";
 import { prmUrls } from "./metadata.js";
+import { challengeScopes } from "./scopes.js";
 
 export interface Challenge {
   status: 401 | 403;
@@ -8,20 +9,18 @@ export interface Challenge {
   body: { error: string; error_description: string };
 }
 
-/** RFC 6749 scope-token characters; anything else never goes into a header. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-
 /**
  * The one place where a refusal becomes an HTTP answer (RFC 6750 section 3,
- * MCP authorization): 401 for missing or invalid tokens, 403 for missing scope.
+ * MCP authorization: Error Handling): 401 for a missing or invalid token, 403
+ * for a valid token without the scopes the operation needs.
  */
 export function buildChallenge(error: unknown, config: Config, allScopes: readonly string[]): Challenge {
   const resourceMetadata = prmUrls(config).pathSuffixed;
 
   if (error instanceof InsufficientScopeError) {
-    // The scopes to ask for next include those already granted, so a new
-    // authorization does not lose them (MCP step-up authorization).
-    const scope = unique([...error.required, ...error.granted]);
+    // Everything the operation needs, in one challenge, plus what the token
+    // already has, so a client that replaces its scopes does not lose them.
+    const scope = [...error.required, ...error.granted];
     return respond(403, [["error", "insufficient_scope"], ["scope", scopeParam(scope)], ["resource_metadata", resourceMetadata]], {
       error: "insufficient_scope",
       error_description: error.message,
@@ -58,14 +57,10 @@ function respond(status: 401 | 403, params: [string, string][], body: Challenge[
 }
 
 function scopeParam(scopes: readonly string[]): string {
-  return unique(scopes.filter((s) => SCOPE_TOKEN.test(s))).join(" ");
+  return challengeScopes(scopes).join(" ");
 }
 
 /** A quoted-string value: escape backslash and quote, drop control characters. */
 function quote(value: string): string {
   return value.replace(/[\x00-\x1F\x7F]/g, "").replace(/["\\]/g, "\\$&");
-}
-
-function unique(values: readonly string[]): string[] {
-  return [...new Set(values)];
 }

@@ -23,6 +23,7 @@ export type InvalidTokenReason =
   | "missing_exp"
   | "wrong_issuer"
   | "wrong_audience"
+  | "not_an_access_token"
   | "keys_unavailable"
   | "invalid";
 

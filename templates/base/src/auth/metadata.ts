@@ -1,4 +1,4 @@
-import { serverName, toolScopes } from "../tools.js";
+import { scopeHierarchy, serverName, toolScopes } from "../tools.js";
 import type { Config } from "./config.js";
 import { allScopes } from "./scopes.js";
 
@@ -19,8 +19,8 @@ export function prmUrls(config: Config): { pathSuffixed: string; root: string } 
 export function protectedResourceMetadata(config: Config) {
   return {
     resource: config.resourceUrl,
-    authorization_servers: [config.authorizationServer],
-    scopes_supported: allScopes(toolScopes),
+    authorization_servers: [config.provider.authorizationServer],
+    scopes_supported: allScopes(toolScopes, scopeHierarchy),
     bearer_methods_supported: ["header"],
     resource_name: serverName,
   };
