@@ -81,6 +81,27 @@ describe('stripTypes: TypeScript to JavaScript by cutting the types out', () => 
     );
   });
 
+  it('keeps the parentheses around an expression it cuts a cast or a non-null assertion from', () => {
+    const ts = [
+      'const doc = (await read().catch(() => undefined)) as { a?: unknown } | undefined;',
+      'const n = ((x as number) /* why */) satisfies number;',
+      'const k = (map.get(key))!;',
+      'const t = <string>(value);',
+      '',
+    ].join('\n');
+    const js = stripTypes(ts);
+    expect(js).toBe(
+      [
+        'const doc = (await read().catch(() => undefined));',
+        'const n = ((x) /* why */);',
+        'const k = (map.get(key));',
+        'const t = (value);',
+        '',
+      ].join('\n'),
+    );
+    expect(() => parseModule(js, 'js', 'x.js')).not.toThrow();
+  });
+
   it('refuses what it cannot strip faithfully, naming it and the line', () => {
     expect(() => stripTypes('const a = 1;\nenum Color { Red }\n', 'x.ts')).toThrow(StripError);
     expect(() => stripTypes('const a = 1;\nenum Color { Red }\n', 'x.ts')).toThrow(/x\.ts:2: cannot turn an enum into JavaScript/);

@@ -144,13 +144,12 @@ export function stripTypes(code: string, file = 'file.ts'): string {
       }
       case 'TSAsExpression':
       case 'TSSatisfiesExpression':
-        removeRange(end(node.expression), end(node));
-        return visit(node.expression, node);
       case 'TSNonNullExpression':
-        removeRange(end(node.expression), end(node));
+        // `(a) as T`: the parentheses around the expression stay.
+        removeRange(afterClosingParens(end(node.expression), end(node)), end(node));
         return visit(node.expression, node);
       case 'TSTypeAssertion':
-        removeRange(start(node), start(node.expression));
+        removeRange(start(node), parenStart(node.expression));
         return visit(node.expression, node);
       case 'TSInstantiationExpression':
         removeRange(end(node.expression), end(node));
@@ -181,6 +180,27 @@ export function stripTypes(code: string, file = 'file.ts'): string {
       visit(child, node);
     }
   };
+
+  /** After the `)`s (with spaces and comments between) that follow `from`, up to `limit`: they close parentheses the expression opened. */
+  function afterClosingParens(from: number, limit: number): number {
+    const token = /\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/|\)/y;
+    let at = from;
+    let after = from;
+    while (at < limit) {
+      token.lastIndex = at;
+      const match = token.exec(code);
+      if (!match) break;
+      at = token.lastIndex;
+      if (match[0] === ')') after = at;
+    }
+    return Math.min(after, limit);
+  }
+
+  /** Where a parenthesized expression's opening parenthesis is (babel records it), else where it starts. */
+  function parenStart(node: t.Node): number {
+    const extra = node.extra as { parenthesized?: boolean; parenStart?: number } | undefined;
+    return extra?.parenthesized && typeof extra.parenStart === 'number' ? extra.parenStart : start(node);
+  }
 
   function isDeclare(node: t.Node): boolean {
     return 'declare' in node && Boolean((node as { declare?: boolean }).declare);
