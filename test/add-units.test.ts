@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import fc from 'fast-check';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -150,20 +150,26 @@ describe('toCommonJs: ESM to CommonJS as a person would write it', () => {
 
 describe('renderCore: the auth core from templates/, in every language and module system', () => {
   const targets: CoreTarget[] = [];
-  for (const framework of ['express', 'fastify', 'hono', 'fastmcp']) {
-    targets.push({ language: 'ts', module: 'esm', extension: '.ts', specifierExtension: '.js', sdk: 'v1', framework, provider: 'scalekit' });
-    targets.push({ language: 'ts', module: 'esm', extension: '.ts', specifierExtension: '.js', sdk: 'v2', framework, provider: 'scalekit' });
-    targets.push({ language: 'js', module: 'esm', extension: '.js', specifierExtension: '.js', sdk: 'v1', framework, provider: 'scalekit' });
-    targets.push({ language: 'js', module: 'cjs', extension: '.cjs', specifierExtension: '.cjs', sdk: 'v1', framework, provider: 'scalekit' });
+  for (const provider of ['scalekit', 'oidc']) {
+    for (const framework of ['express', 'fastify', 'hono', 'fastmcp']) {
+      targets.push({ language: 'ts', module: 'esm', extension: '.ts', specifierExtension: '.js', framework, provider });
+      targets.push({ language: 'js', module: 'esm', extension: '.js', specifierExtension: '.js', framework, provider });
+      targets.push({ language: 'js', module: 'cjs', extension: '.cjs', specifierExtension: '.cjs', framework, provider });
+    }
   }
 
-  it.each(targets.map((t) => [`${t.framework} ${t.language} ${t.module} sdk ${t.sdk}`, t] as const))('%s parses, imports only its own files and declared packages', async (_name, target) => {
+  it.each(targets.map((t) => [`${t.provider} ${t.framework} ${t.language} ${t.module}`, t] as const))('%s parses, imports only its own files and declared packages', async (_name, target) => {
     const core = await renderCore(target, { serverName: 'x', toolScopes: { a: ['s:1'] } }, roots);
     const names = new Set(core.files.map((f) => f.name));
     const bases = new Set(core.files.map((f) => f.name.replace(/\.[^.]+$/, '')));
     expect(names).toContain(`mcp-auth${target.extension}`);
     expect(names).toContain(`${target.framework}${target.extension}`);
     expect(names).toContain(`tool-scopes${target.extension}`);
+    expect(names).toContain(`provider${target.extension}`);
+    expect(names).toContain(`origin${target.extension}`);
+    // Only what the glue needs: not Scalekit's management API client.
+    expect(names).not.toContain(`scalekit${target.extension}`);
+    expect(names.has(`discovery${target.extension}`)).toBe(target.provider === 'oidc');
     for (const file of core.files) {
       const ast = parseModule(file.content, target.language, file.name);
       const body = ast.program.body;
@@ -175,64 +181,93 @@ describe('renderCore: the auth core from templates/, in every language and modul
         expect(bases.has(spec.slice(2).replace(/\.[^.]+$/, '')), `${file.name} imports ${spec}`).toBe(true);
         expect(spec.endsWith(target.specifierExtension), spec).toBe(true);
       }
-      if (target.sdk === 'v2') expect(file.content).not.toContain('@modelcontextprotocol/sdk');
+      // The core is the same for SDK v1 and v2 projects: it names no MCP SDK.
+      expect(file.content, file.name).not.toContain('@modelcontextprotocol/');
     }
-    if (target.language === 'js') expect(core.dependencies.map((d) => d.name)).not.toContain('@modelcontextprotocol/sdk');
+    const deps = core.dependencies.map((d) => `${d.name}${d.dev ? ' (dev)' : ''}`);
+    expect(deps).toContain('jose');
+    expect(deps).not.toContain('@scalekit-sdk/node');
+    if (target.language === 'ts') expect(deps).toContain('@types/node (dev)');
   });
 
-  /** A stand-in for @scalekit-sdk/node: the test runs the transpiled core without the 14 MB SDK. */
-  async function fakeScalekit(dir: string, type: 'module' | 'commonjs') {
-    const pkg = path.join(dir, 'node_modules/@scalekit-sdk/node');
-    await mkdir(pkg, { recursive: true });
-    await writeFile(path.join(pkg, 'package.json'), JSON.stringify({ name: '@scalekit-sdk/node', main: 'index.js' }));
-    await writeFile(
-      path.join(pkg, 'index.js'),
-      'class ScalekitClient { constructor(url) { this.url = url; } async validateToken() { throw new ScalekitValidateTokenFailureException("signature verification failed"); } }\n' +
-        'class ScalekitValidateTokenFailureException extends Error {}\nmodule.exports = { ScalekitClient, ScalekitValidateTokenFailureException };\n',
-    );
+  it('the core imports from ../tools.js only what tool-scopes exports: toolScopes, scopeHierarchy, serverName', async () => {
+    const { dir, cleanup } = await tempDir('cma-core-tools-');
+    try {
+      // A copy of the templates whose core asks ../tools.js for one more name.
+      await cp(roots.templates, dir, { recursive: true });
+      const file = path.join(dir, 'base/src/auth/metadata.ts');
+      const code = await readFile(file, 'utf8');
+      expect(code).toMatch(/import \{ scopeHierarchy, serverName, toolScopes \} from "\.\.\/tools\.js";/);
+      await writeFile(file, code.replace('import { scopeHierarchy, serverName, toolScopes }', 'import { scopeHierarchy, serverName, toolScopes, tools }'));
+      const target: CoreTarget = { language: 'ts', module: 'esm', extension: '.ts', specifierExtension: '.js', framework: 'express', provider: 'scalekit' };
+      await expect(renderCore(target, { serverName: 'x', toolScopes: {} }, { templates: dir, glue: roots.glue })).rejects.toThrow(/metadata\.ts imports tools from \.\.\/tools\.js, which add does not provide/);
+      const written = scopesModule({ serverName: 'x', toolScopes: {} });
+      for (const name of ['toolScopes', 'scopeHierarchy', 'serverName']) expect(written).toMatch(new RegExp(`^export const ${name}\\b`, 'm'));
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('an unknown provider is bad usage', async () => {
+    const target: CoreTarget = { language: 'ts', module: 'esm', extension: '.ts', specifierExtension: '.js', framework: 'express', provider: 'nope' };
+    await expect(renderCore(target, { serverName: 'x', toolScopes: {} }, roots)).rejects.toThrow(/unknown provider "nope"/);
+  });
+
+  /** The written core imports jose: the test's folder finds this repository's. */
+  async function projectDir(dir: string, type: 'module' | 'commonjs') {
+    await mkdir(path.join(dir, 'node_modules'), { recursive: true });
+    await symlink(path.join(repoRoot, 'node_modules/jose'), path.join(dir, 'node_modules/jose'), 'dir');
     await writeFile(path.join(dir, 'package.json'), JSON.stringify({ type }));
   }
 
-  const env = { SCALEKIT_ENVIRONMENT_URL: 'http://127.0.0.1:4444', SCALEKIT_RESOURCE_ID: 'res_local', MCP_SERVER_URL: 'http://127.0.0.1:3000/mcp' };
+  const envs = {
+    scalekit: { SCALEKIT_ENVIRONMENT_URL: 'http://127.0.0.1:4444', SCALEKIT_RESOURCE_ID: 'res_local', MCP_SERVER_URL: 'http://127.0.0.1:3000/mcp' },
+    // Port 9 (discard): nothing answers, so discovery fails and retries in the background.
+    oidc: { OIDC_ISSUER_URL: 'http://127.0.0.1:9', MCP_SERVER_URL: 'http://127.0.0.1:3000/mcp' },
+  };
+  const firstVariable = { scalekit: 'SCALEKIT_ENVIRONMENT_URL', oidc: 'OIDC_ISSUER_URL' };
 
-  for (const module of ['cjs', 'esm'] as const) {
-    it(`the ${module === 'cjs' ? 'CommonJS' : 'ESM'} JavaScript core runs: config errors name the variable, challenges are right`, async () => {
-      const { dir, cleanup } = await tempDir('cma-core-');
-      try {
-        const target: CoreTarget = { language: 'js', module, extension: '.js', specifierExtension: '.js', sdk: 'v1', framework: 'express', provider: 'scalekit' };
-        const core = await renderCore(target, { serverName: 'x', toolScopes: { write_it: ['w:1'] } }, roots);
-        await fakeScalekit(dir, module === 'cjs' ? 'commonjs' : 'module');
-        for (const file of core.files) await writeFile(path.join(dir, file.name), file.content);
-        const load = async (name: string) =>
-          module === 'cjs' ? createRequire(path.join(dir, 'x.js'))(`./${name}`) : await import(pathToFileURL(path.join(dir, name)).href);
-        const { loadConfig, ConfigError } = await load('config.js');
-        expect(() => loadConfig({})).toThrow(ConfigError);
+  for (const provider of ['scalekit', 'oidc'] as const) {
+    for (const module of ['cjs', 'esm'] as const) {
+      it(`the ${module === 'cjs' ? 'CommonJS' : 'ESM'} JavaScript core (${provider}) runs: config errors name the variable, challenges and the Origin check are right`, async () => {
+        const { dir, cleanup } = await tempDir('cma-core-');
         try {
-          loadConfig({});
-        } catch (error) {
-          expect((error as { variable: string }).variable).toBe('SCALEKIT_ENVIRONMENT_URL');
+          const target: CoreTarget = { language: 'js', module, extension: '.js', specifierExtension: '.js', framework: 'express', provider };
+          const core = await renderCore(target, { serverName: 'x', toolScopes: { write_it: ['w:1'] } }, roots);
+          await projectDir(dir, module === 'cjs' ? 'commonjs' : 'module');
+          for (const file of core.files) await writeFile(path.join(dir, file.name), file.content);
+          const load = async (name: string) =>
+            module === 'cjs' ? createRequire(path.join(dir, 'x.js'))(`./${name}`) : await import(pathToFileURL(path.join(dir, name)).href);
+          const { loadConfig, ConfigError } = await load('config.js');
+          expect(() => loadConfig({ MCP_SERVER_URL: 'http://127.0.0.1:3000/mcp' })).toThrow(ConfigError);
+          try {
+            loadConfig({ MCP_SERVER_URL: 'http://127.0.0.1:3000/mcp' });
+          } catch (error) {
+            expect((error as { variable: string }).variable).toBe(firstVariable[provider]);
+          }
+          const config = loadConfig(envs[provider]);
+          expect(config.provider.name).toBe(provider);
+          const { createAuthorizer } = await load('authorize.js');
+          const { createVerifier } = await load('provider.js');
+          const auth = createAuthorizer(config, createVerifier(config, { keySet: { log: () => {} } }));
+          const missing = await auth.authenticate(undefined);
+          expect(missing.challenge.status).toBe(401);
+          expect(missing.challenge.headers['WWW-Authenticate']).toBe('Bearer resource_metadata="http://127.0.0.1:3000/.well-known/oauth-protected-resource/mcp", scope="w:1"');
+          const forged = await auth.authenticate('Bearer a.b.c');
+          expect(forged.challenge.headers['WWW-Authenticate']).toMatch(/error="invalid_token"/);
+          const token = { token: 't', subject: 's', clientId: 'c', scopes: [], expiresAt: 1, claims: {} };
+          const refused = auth.authorize(token, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'write_it' } });
+          expect(refused.challenge.status).toBe(403);
+          expect(auth.authorize(token, { jsonrpc: '2.0', id: 1, method: 'tools/list' }).ok).toBe(true);
+          const { checkOrigin } = await load('origin.js');
+          expect(checkOrigin(config, 'http://evil.example', '127.0.0.1:3000')?.status).toBe(403);
+          expect(checkOrigin(config, 'http://localhost:6274', '127.0.0.1:3000')).toBeUndefined();
+          expect(checkOrigin(config, undefined, 'evil.example')?.status).toBe(403);
+        } finally {
+          await cleanup();
         }
-        const config = loadConfig(env);
-        const { createAuthorizer } = await load('authorize.js');
-        const { createVerifier } = await load('provider.js');
-        const auth = createAuthorizer(config, createVerifier(config));
-        const missing = await auth.authenticate(undefined);
-        expect(missing.challenge.status).toBe(401);
-        expect(missing.challenge.headers['WWW-Authenticate']).toBe('Bearer resource_metadata="http://127.0.0.1:3000/.well-known/oauth-protected-resource/mcp", scope="w:1"');
-        const forged = await auth.authenticate('Bearer a.b.c');
-        expect(forged.challenge.headers['WWW-Authenticate']).toMatch(/error="invalid_token"/);
-        const token = { token: 't', subject: 's', clientId: 'c', scopes: [], expiresAt: 1, claims: {} };
-        const refused = auth.authorize(token, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'write_it' } });
-        expect(refused.challenge.status).toBe(403);
-        expect(auth.authorize(token, { jsonrpc: '2.0', id: 1, method: 'tools/list' }).ok).toBe(true);
-        const { checkOrigin } = await load('origin.js');
-        expect(checkOrigin(config, 'http://evil.example', '127.0.0.1:3000')?.status).toBe(403);
-        expect(checkOrigin(config, 'http://localhost:6274', '127.0.0.1:3000')).toBeUndefined();
-        expect(checkOrigin(config, undefined, 'evil.example')?.status).toBe(403);
-      } finally {
-        await cleanup();
-      }
-    });
+      });
+    }
   }
 
   it('scopesModule writes any tool name and scope as a literal that reads back exactly', () => {
@@ -243,6 +278,7 @@ describe('renderCore: the auth core from templates/, in every language and modul
     expect(mod.exports.serverName).toBe('a"b');
     expect(Object.hasOwn(mod.exports.toolScopes as object, '__proto__')).toBe(true);
     expect((mod.exports.toolScopes as Record<string, string[]>)["it's"]).toEqual(['x:"y"']);
+    expect(mod.exports.scopeHierarchy).toEqual({});
   });
 });
 

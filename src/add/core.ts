@@ -4,7 +4,10 @@
  * templates/providers/<provider>/src/auth/), plus the glue of src/add/glue/
  * (the framework adapter), in the project's language and module system:
  * TypeScript as it is, JavaScript with the types cut out, CommonJS with
- * `require`. So `add` follows every change to the templates.
+ * `require`. Only the core files the glue needs are written (so not
+ * Scalekit's management API client, scalekit.ts). The core imports no MCP
+ * SDK, so it is the same for SDK v1 and v2 projects. So `add` follows every
+ * change to the templates.
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -27,8 +30,6 @@ export interface CoreTarget {
   extension: string;
   /** Extension in relative import specifiers: .js (TypeScript's convention), .mjs, .cjs, or .ts. */
   specifierExtension: string;
-  /** MCP SDK generation of the project: its types replace v1's where the core still names them. */
-  sdk: 'v1' | 'v2';
   framework: string;
   provider: string;
 }
@@ -61,15 +62,9 @@ export interface RenderedCore {
 }
 
 /** Names the auth core may import from "../tools.js" (the generated project's tool file); add writes them to tool-scopes. */
-const TOOL_EXPORTS = new Set(['toolScopes', 'scopeImplies', 'serverName']);
+const TOOL_EXPORTS = new Set(['toolScopes', 'scopeHierarchy', 'serverName']);
 export const SCOPES_MODULE = 'tool-scopes';
 export const SHARED_GLUE = 'mcp-auth';
-
-/** Type-only imports of SDK v1 the pre-v2 core still has, and where an SDK v2 project finds the same types. */
-const SDK_V2_TYPES: Record<string, string> = {
-  '@modelcontextprotocol/sdk/server/auth/types.js': '@modelcontextprotocol/server',
-  '@modelcontextprotocol/sdk/types.js': '@modelcontextprotocol/server',
-};
 
 interface SourceFile {
   /** Name without extension, e.g. "config". */
@@ -89,12 +84,8 @@ export function glueRoot(): string {
 
 export async function renderCore(target: CoreTarget, scopes: ScopeMap, roots = { templates: templatesRoot(), glue: glueRoot() }): Promise<RenderedCore> {
   const providerDir = path.join(roots.templates, 'providers', target.provider);
-  const hasProviders = existsSync(path.join(roots.templates, 'providers'));
-  if (hasProviders && !existsSync(providerDir)) throw usageError(`unknown provider "${target.provider}"`);
-  if (!hasProviders && target.provider !== 'scalekit') {
-    throw usageError(`this version of create-mcp-auth has only the scalekit provider (no templates/providers/${target.provider})`);
-  }
-  const layers = [path.join(roots.templates, 'base'), ...(hasProviders ? [providerDir] : [])];
+  if (!existsSync(providerDir)) throw usageError(`unknown provider "${target.provider}"`);
+  const layers = [path.join(roots.templates, 'base'), providerDir];
 
   const sources = new Map<string, SourceFile>();
   const render = createRenderer();
@@ -117,16 +108,13 @@ export async function renderCore(target: CoreTarget, scopes: ScopeMap, roots = {
     if (sources.has(base)) throw new Error(`create-mcp-auth: the auth core has a file ${base}.ts, which add's glue also writes`);
     sources.set(base, { base, code: await readFile(path.join(roots.glue, `${base}.ts`), 'utf8'), role: 'glue' });
   }
-  // Until every template has a provider seam and an Origin check, add brings its own.
-  for (const base of ['provider', 'origin']) {
-    if (!sources.has(base)) sources.set(base, { base, code: await readFile(path.join(roots.glue, 'compat', `${base}.ts`), 'utf8'), role: 'glue' });
-  }
   sources.set(SCOPES_MODULE, { base: SCOPES_MODULE, code: scopesModule(scopes), role: 'scopes' });
 
   const files: CoreFile[] = [];
   const imports = new Map<string, { typeOnly: boolean }>();
   const graph = new Map<string, string[]>();
-  for (const source of [...sources.values()].sort((a, b) => (a.base < b.base ? -1 : 1))) {
+  for (const base of [...needed(sources, glueFiles)].sort()) {
+    const source = sources.get(base)!;
     const file = `${source.base}.ts`;
     let code = rewriteSpecifiers(source.code, file, target, new Set(sources.keys()));
     if (target.language === 'js') code = stripTypes(code, file);
@@ -157,9 +145,33 @@ export async function renderCore(target: CoreTarget, scopes: ScopeMap, roots = {
   return { files, dependencies };
 }
 
-/** The adapters import the project's own framework, and v2 projects get their own SDK's types: packages it has already. */
+/** The adapters import the project's own framework: a package it has already. */
 function frameworkPackage(name: string): string | undefined {
-  return ['express', 'fastify', 'hono', 'fastmcp', ...Object.values(SDK_V2_TYPES)].includes(name) ? '*' : undefined;
+  return ['express', 'fastify', 'hono', 'fastmcp'].includes(name) ? '*' : undefined;
+}
+
+/**
+ * The files the glue imports, directly or through other core files: what a
+ * project needs. The tool-scope map comes in where the core imports ../tools.js.
+ */
+function needed(sources: Map<string, SourceFile>, roots: string[]): Set<string> {
+  const found = new Set<string>();
+  const pending = [...roots];
+  while (pending.length > 0) {
+    const base = pending.pop()!;
+    if (found.has(base)) continue;
+    found.add(base);
+    const ast = parseModule(sources.get(base)!.code, 'ts', `${base}.ts`);
+    for (const { specifier } of importsOf(ast)) {
+      if (specifier === '../tools.js') pending.push(SCOPES_MODULE);
+      else if (specifier.startsWith('./')) {
+        const next = specifier.slice(2).replace(/\.(js|ts)$/, '');
+        if (!sources.has(next)) throw new Error(`create-mcp-auth: ${base}.ts imports ${specifier}, which is not part of the auth core`);
+        pending.push(next);
+      }
+    }
+  }
+  return found;
 }
 
 function renderContext(target: CoreTarget, scopes: ScopeMap): object {
@@ -194,13 +206,17 @@ export function scopesModule(scopes: ScopeMap): string {
     ' */',
     `export const toolScopes: Readonly<Record<string, readonly string[]>> = ${map};`,
     '',
-    '/** Scopes that imply others (a broader scope grants the narrower ones), e.g. { "todo:admin": ["todo:write"] }. */',
-    'export const scopeImplies: Readonly<Record<string, readonly string[]>> = {};',
+    '/**',
+    ' * Broader scopes and the narrower scopes each one implies: a token with a',
+    ' * broader scope may call every tool that needs one it implies. Broader scopes',
+    ' * are advertised too. For example: { "todo:admin": ["todo:read", "todo:write"] }',
+    ' */',
+    'export const scopeHierarchy: Readonly<Record<string, readonly string[]>> = {};',
     '',
   ].join('\n');
 }
 
-/** Points the core's imports at the files as written: tool-scopes for ../tools.js, the target's extension, SDK v2 types. */
+/** Points the core's imports at the files as written: tool-scopes for ../tools.js, the target's extension. */
 function rewriteSpecifiers(code: string, file: string, target: CoreTarget, local: Set<string>): string {
   const ast = parseModule(code, 'ts', file);
   const s = new MagicString(code);
@@ -223,8 +239,6 @@ function rewriteSpecifiers(code: string, file: string, target: CoreTarget, local
       next = `./${base}${target.specifierExtension}`;
     } else if (specifier.startsWith('.')) {
       throw new Error(`create-mcp-auth: ${file} imports ${specifier} from outside the auth folder`);
-    } else if (target.sdk === 'v2' && SDK_V2_TYPES[specifier]) {
-      next = SDK_V2_TYPES[specifier];
     }
     if (next !== undefined && next !== specifier) {
       const quote = code[source.start!] ?? '"';

@@ -54,7 +54,6 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
       module: d.module,
       extension: d.extension,
       specifierExtension: d.specifierExtension,
-      sdk: d.sdk.generation,
       framework,
       provider: input.provider.name,
     },

@@ -2,13 +2,14 @@
 // fastmcp's own HTTP layer cannot answer 403 insufficient_scope for a tool
 // call or authenticate before it reads the body, so `mcpAuth(server).start()`
 // starts fastmcp on a loopback port only this process uses, and serves the
-// public port itself: the protected resource metadata, the Origin check, the
-// CORS preflight, the token, the scopes of the called tools; then it passes
+// public port itself: the protected resource metadata, the Origin and Host
+// check, the CORS preflight, the token, a JSON body of at most 1 MB, the
+// scopes of the called tools; then it passes
 // the request on to fastmcp unchanged. Other paths pass through as they are.
 import { once } from "node:events";
 import { createServer, request as forward, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { corsHeaders, createMcpAuth, readJsonBody, sendAnswer } from "./mcp-auth.js";
+import { bodyAnswer, createMcpAuth, readJsonBody, sendAnswer } from "./mcp-auth.js";
 
 interface StartOptions {
   transportType?: "httpStream" | "stdio";
@@ -33,7 +34,7 @@ export function mcpAuth<Options extends StartOptions>(server: Startable<Options>
         handle(req, res).catch((error: unknown) => {
           console.error(`[mcp-auth] ${error instanceof Error ? error.message : String(error)}`);
           if (res.headersSent) res.destroy();
-          else sendAnswer(res, { status: 502, headers: corsHeaders, body: { error: "bad_gateway" } });
+          else sendAnswer(res, { status: 502, headers: {}, body: { error: "bad_gateway" } });
         });
       });
       async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -42,16 +43,16 @@ export function mcpAuth<Options extends StartOptions>(server: Startable<Options>
         const before = await auth.beforeBody(req.method, req.headers);
         if ("answer" in before) return sendAnswer(res, before.answer);
         if (req.method !== "POST") {
-          const authorized = auth.withBody(before.token, undefined);
+          const authorized = auth.withBody(before.token, undefined, before.cors);
           if ("answer" in authorized) return sendAnswer(res, authorized.answer);
-          return pass(req, res, inner, corsHeaders);
+          return pass(req, res, inner, before.cors);
         }
         const body = await readJsonBody(req);
-        if ("answer" in body) return sendAnswer(res, body.answer);
+        if ("problem" in body) return sendAnswer(res, bodyAnswer(body.problem, before.cors));
         // A tool handler cannot answer 403: the scopes are checked here.
-        const authorized = auth.withBody(before.token, body.value);
+        const authorized = auth.withBody(before.token, body.value, before.cors);
         if ("answer" in authorized) return sendAnswer(res, authorized.answer);
-        return pass(req, res, inner, corsHeaders, Buffer.from(JSON.stringify(body.value)));
+        return pass(req, res, inner, before.cors, Buffer.from(JSON.stringify(body.value)));
       }
       front.listen(port, host);
       await once(front, "listening");
