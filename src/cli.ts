@@ -106,7 +106,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--client-id <id>', 'scalekit: client id').env('SCALEKIT_CLIENT_ID'))
     .addOption(new Option('--resource-id <id>', 'scalekit: resource id of the MCP server (res_...)').env('SCALEKIT_RESOURCE_ID'))
     .addOption(new Option('--issuer-url <url>', 'oidc: issuer URL of the authorization server').env('OIDC_ISSUER_URL'))
-    .addOption(new Option('--audience <value>', 'oidc: an accepted token audience (repeatable)').argParser((value: string, previous: string[] = []) => [...previous, value]))
+    .addOption(new Option('--audience <value>', 'oidc: an accepted token audience (repeatable; env OIDC_AUDIENCE, comma separated)').argParser((value: string, previous: string[] = []) => [...previous, value]))
     .option('-y, --yes', 'never prompt: write without asking; tools without --scopes need only a valid token')
     .option('--dry-run', 'print the diff of every change and write nothing')
     .option('--no-install', 'skip installing dependencies')
@@ -144,7 +144,7 @@ Examples:
           clientSecret: process.env.SCALEKIT_CLIENT_SECRET || undefined,
           resourceId: str('resourceId'),
           issuerUrl: str('issuerUrl'),
-          audience: Array.isArray(opts.audience) ? (opts.audience as string[]) : undefined,
+          audience: Array.isArray(opts.audience) ? (opts.audience as string[]) : process.env.OIDC_AUDIENCE?.split(',').map((a) => a.trim()).filter(Boolean),
           pm: str('pm'),
           yes: Boolean(opts.yes),
           dryRun: Boolean(opts.dryRun),

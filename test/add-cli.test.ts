@@ -1,10 +1,9 @@
 import { execa } from 'execa';
-import { existsSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { copyFixture, parseDocument, snapshot } from './add-suite.js';
-import { cleanEnv, cliBin, repoRoot, runCli, tempDir } from './helpers/cli.js';
+import { cleanEnv, cliBin, runCli, tempDir } from './helpers/cli.js';
 
 // The command's contract without installs: questions and flags, exit codes,
 // --json, .env handling, the manual fallback, the terminal.
@@ -41,16 +40,27 @@ describe('add: flags, questions, exit codes, files', () => {
     expect(again.stderr).toMatch(/--scopes: "todo:read" is not tool=scope/);
   });
 
-  it('--provider oidc writes the oidc variables, where the templates have the oidc provider', async () => {
-    const run = await runCli(['add', root, '--dry-run', '--provider', 'oidc', '--issuer-url', 'https://auth.example.com', '--scopes', 'get_alerts=weather:alerts']);
-    if (existsSync(path.join(repoRoot, 'templates/providers/oidc'))) {
-      expect(run.exitCode, run.stderr).toBe(0);
-      expect(run.stdout).toMatch(/^\+OIDC_ISSUER_URL=/m);
-    } else {
-      // Until the provider seam of the templates lands, add says it has only scalekit.
-      expect(run.exitCode).toBe(2);
-      expect(run.stderr).toMatch(/has only the scalekit provider/);
-    }
+  it('--provider oidc writes the oidc variables and the oidc core (discovery, no Scalekit client)', async () => {
+    const run = await runCli(['add', root, '--dry-run', '--provider', 'oidc', '--issuer-url', 'https://auth.example.com', '--audience', 'api://weather', '--audience', 'https://weather.example.com', '--scopes', 'get_alerts=weather:alerts']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^\+OIDC_ISSUER_URL=/m);
+    expect(run.stdout).toMatch(/^\+\+\+ b\/auth\/discovery\.js$/m);
+    expect(run.stdout).not.toMatch(/^\+\+\+ b\/auth\/scalekit\.js$/m);
+    expect(run.stdout).not.toMatch(/SCALEKIT_/);
+    // Values given: .env gets them, the audiences joined with a comma.
+    expect(run.stdout).toMatch(/^\+OIDC_ISSUER_URL='https:\/\/auth\.example\.com'$/m);
+    expect(run.stdout).toMatch(/^\+OIDC_AUDIENCE='api:\/\/weather,https:\/\/weather\.example\.com'$/m);
+    // From the environment, as with every other provider value.
+    const fromEnv = await runCli(['add', root, '--dry-run', '--provider', 'oidc', '--scopes', 'get_alerts=weather:alerts'], {
+      env: cleanEnv({ OIDC_ISSUER_URL: 'https://env.example.com', OIDC_AUDIENCE: 'a1, a2' }),
+    });
+    expect(fromEnv.exitCode, fromEnv.stderr).toBe(0);
+    expect(fromEnv.stdout).toMatch(/^\+OIDC_ISSUER_URL='https:\/\/env\.example\.com'$/m);
+    expect(fromEnv.stdout).toMatch(/^\+OIDC_AUDIENCE='a1,a2'$/m);
+    const bad = await runCli(['add', root, '--dry-run', '--provider', 'oidc', '--issuer-url', 'http://auth.example.com', '--audience', 'a b']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/--issuer-url: .*https/);
+    expect(bad.stderr).toMatch(/--audience: audience "a b"/);
   });
 
   it('warns when the git tree has uncommitted changes', async () => {

@@ -14,6 +14,7 @@ import { unifiedDiff } from './diff.js';
 import {
   ADD_QUESTIONS,
   normalizeServerUrl,
+  normalizeValues,
   parseToolScopes,
   providerValues,
   resolveProvider,
@@ -110,6 +111,7 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
   if (prompts && blocking.includes('provider')) ({ provider, values } = await prompts.askProvider(provider, ui.output));
   const serverUrlFlag = flags.serverUrl;
   const problems = validateValues(provider, values, serverUrlFlag);
+  if (values && problems.length === 0) values = normalizeValues(provider, values);
   let toolScopes: Record<string, string[]> = {};
   if (flags.scopes !== undefined) {
     const parsed = parseToolScopes(flags.scopes);
@@ -126,14 +128,15 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
 
   const serverUrl = normalizeServerUrl(serverUrlFlag ?? `http://localhost:${d.port.fallback}${d.endpoint.path === '/' ? '' : d.endpoint.path}`);
   // .env is written only with values given: the provider's, or the server URL.
-  const given: Record<string, string> = values || serverUrlFlag ? { ...values, MCP_SERVER_URL: serverUrl } : {};
+  const envWritten = Boolean(values || serverUrlFlag);
   const plan = await makePlan({
     detection: d,
     app: d.app,
     endpoint: d.endpoint.path,
     provider,
-    values: given,
+    values: values ?? {},
     serverUrl,
+    writeEnv: envWritten,
     toolScopes,
     serverName: d.pkg.data.name ?? path.basename(root),
     envIgnored: await envIgnored(root, git.repository),
@@ -167,7 +170,7 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
     if (flags.dryRun || (interactive && !flags.yes)) ui.output.write(`\n${diff}\n`);
     if (flags.dryRun) {
       ui.info(`Dry run: nothing was written. Apply with: create-mcp-auth add ${shell(shown)} --yes${flags.scopes ? ` --scopes ${shell(flags.scopes)}` : ''}`);
-      return finish(result, flags, ui, { plan, d, shown, provider, envWritten: Object.keys(given).length > 0 });
+      return finish(result, flags, ui, { plan, d, shown, provider, envWritten });
     }
     if (interactive && !flags.yes) {
       const { confirmWrite } = await import('./prompts.js');
@@ -179,7 +182,7 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
     await applyChanges(root, plan.changes);
     ui.success(`Wrote ${plan.changes.length} file${plan.changes.length === 1 ? '' : 's'} in ${shown}`);
   }
-  if (flags.dryRun) return finish(result, flags, ui, { plan, d, shown, provider, envWritten: Object.keys(given).length > 0 });
+  if (flags.dryRun) return finish(result, flags, ui, { plan, d, shown, provider, envWritten });
 
   const pm = (flags.pm as PackageManager | undefined) ?? d.pm;
   const installRoot = d.workspaceRoot ?? root;
@@ -203,7 +206,7 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
     result.ok = outcome.passed;
   }
   if (!plan.wired) result.ok = false;
-  return finish(result, flags, ui, { plan, d, shown, provider, envWritten: Object.keys(given).length > 0 });
+  return finish(result, flags, ui, { plan, d, shown, provider, envWritten });
 }
 
 /** What add will not attempt, with what to do instead (exit 2, nothing written). */
@@ -341,12 +344,16 @@ function finish(result: AddResult, flags: AddFlags, ui: Ui, { plan, d, shown, pr
     const modified = plan.changes.filter((c) => c.before !== undefined).map((c) => c.path);
     const start = d.start?.display ?? 'npm start';
     const url = `http://localhost:${d.port.fallback}${d.endpoint!.path === '/' ? '' : d.endpoint!.path}`;
-    const local = provider.name === 'oidc' ? 'OIDC_ISSUER_URL=http://127.0.0.1:4444' : 'SCALEKIT_ENVIRONMENT_URL=http://127.0.0.1:4444 SCALEKIT_RESOURCE_ID=res_local';
+    const local = provider
+      .env(provider.local, true)
+      .filter((v) => v.value)
+      .map((v) => `${v.name}=${shell(v.value!)}`)
+      .join(' ');
     const steps = envWritten
       ? [`${start}   # reads the values add wrote to .env`]
       : [
           'Set the variables of .env.example (in the environment or in .env), then start the server. For local development:',
-          `  npx create-mcp-auth issuer${provider.name === 'oidc' ? ' --layout oidc' : ''}   # a local authorization server, in another terminal`,
+          `  npx create-mcp-auth issuer${provider.issuerArgs.map((a) => ` ${a}`).join('')}   # a local authorization server, in another terminal`,
           `  ${local} MCP_SERVER_URL=${url} ${start}`,
         ];
     steps.push('', 'Undo:', ...(modified.length ? [`  git checkout -- ${modified.map(shell).join(' ')}`] : []), ...(created.length ? [`  rm ${created.map(shell).join(' ')}`] : []));

@@ -5,7 +5,7 @@
 import { SCOPE_TOKEN } from '../oauth-syntax.js';
 import { usageError } from '../errors.js';
 import { validateUrl, withoutTrailingSlash } from '../create/validate.js';
-import { findProvider, PROVIDERS, type Provider } from './providers.js';
+import { DEFAULT_PROVIDER, findProvider, PROVIDERS, type Provider, type ProviderSetting, type ProviderValues } from './providers.js';
 
 /** What the user said, from flags or environment, before any prompt. */
 export interface AddFlags {
@@ -40,36 +40,54 @@ export const ADD_QUESTIONS = {
 } as const;
 export type AddQuestion = keyof typeof ADD_QUESTIONS;
 
-/** The values given for the provider's variables, by variable name; undefined when none was given. */
-export function providerValues(provider: Provider, flags: AddFlags): Record<string, string> | undefined {
-  const values: Record<string, string> = {};
-  for (const variable of provider.variables) {
-    if (!variable.key) continue;
-    const raw = variable.key === 'audience' ? flags.audience?.join(',') : flags[variable.key];
-    if (raw) values[variable.name] = raw;
+/** The values given for the provider's settings (flags, or their environment variables), by key; undefined when none was given. */
+export function providerValues(provider: Provider, flags: AddFlags): ProviderValues | undefined {
+  const values: ProviderValues = {};
+  for (const setting of provider.settings) {
+    const raw: unknown = (flags as Record<string, unknown>)[setting.key];
+    if (typeof raw === 'string' && raw !== '') values[setting.key] = setting.repeatable ? [raw] : raw;
+    else if (Array.isArray(raw) && raw.length > 0) values[setting.key] = raw.map(String);
   }
   return Object.keys(values).length > 0 ? values : undefined;
 }
 
+/** The values with each setting's normalization applied (after validateValues found no problem). */
+export function normalizeValues(provider: Provider, values: ProviderValues): ProviderValues {
+  const out: ProviderValues = { ...values };
+  for (const setting of provider.settings) {
+    const value = out[setting.key];
+    if (!setting.normalize || value === undefined) continue;
+    out[setting.key] = Array.isArray(value) ? value.map((v) => setting.normalize!(v)) : setting.normalize(value);
+  }
+  return out;
+}
+
+/** The flag a setting is given with, for messages (`--env-url`), else its variable. */
+export function settingLabel(setting: ProviderSetting): string {
+  return setting.flag?.split(' ', 1)[0] ?? setting.env ?? setting.key;
+}
+
 export function resolveProvider(flags: AddFlags): Provider {
-  const provider = findProvider(flags.provider ?? 'scalekit');
+  const provider = flags.provider === undefined ? DEFAULT_PROVIDER : findProvider(flags.provider);
   if (!provider) throw usageError(`unknown provider "${flags.provider}"; choose one of: ${PROVIDERS.map((p) => p.name).join(', ')}`);
   return provider;
 }
 
 /** Checks the provider's values (all required ones when any is given) and the server URL; every problem at once. */
-export function validateValues(provider: Provider, values: Record<string, string> | undefined, serverUrl: string | undefined): string[] {
+export function validateValues(provider: Provider, values: ProviderValues | undefined, serverUrl: string | undefined): string[] {
   const problems: string[] = [];
   if (values) {
-    for (const variable of provider.variables) {
-      const value = values[variable.name];
-      const label = variable.flag ?? variable.name;
+    for (const setting of provider.settings) {
+      const value = values[setting.key];
+      const label = settingLabel(setting);
       if (value === undefined) {
-        if (variable.required) problems.push(`${label}: ${provider.display} needs ${provider.variables.filter((v) => v.required).map((v) => v.flag ?? v.name).join(', ')}; this one is missing`);
+        if (setting.required) problems.push(`${label}: ${provider.display} needs ${provider.settings.filter((s) => s.required).map(settingLabel).join(', ')}; this one is missing`);
         continue;
       }
-      const error = variable.validate?.(value);
-      if (error) problems.push(`${label}: ${error}`);
+      for (const one of Array.isArray(value) ? value : [value]) {
+        const error = setting.validate(one);
+        if (error) problems.push(`${label}: ${error}`);
+      }
     }
   }
   if (serverUrl !== undefined) {

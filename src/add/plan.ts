@@ -11,7 +11,7 @@ import type { FileChange } from './apply.js';
 import { renderCore, SHARED_GLUE, type Dependency } from './core.js';
 import { allDependencies, type AppSite, type Detection } from './detect.js';
 import { appendEnv, addDependencies, ignoreEnvFile, type EnvEntry } from './project-files.js';
-import { commonVariables, type Provider } from './providers.js';
+import type { EnvVariable, Provider, ProviderValues } from './providers.js';
 import { importsModule, wire, type ManualStep } from './wire.js';
 
 export interface PlanInput {
@@ -19,9 +19,11 @@ export interface PlanInput {
   app: AppSite | undefined;
   endpoint: string;
   provider: Provider;
-  /** Values given for the provider's variables (and MCP_SERVER_URL), by variable name. */
-  values: Record<string, string>;
+  /** Values given for the provider's settings, by key. */
+  values: ProviderValues;
   serverUrl: string;
+  /** Write .env: values were given (the provider's, or the server URL). */
+  writeEnv: boolean;
   toolScopes: Record<string, string[]>;
   serverName: string;
   /** Whether git (or .gitignore) already ignores .env. */
@@ -82,17 +84,17 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
   const pkgAfter = addDependencies(d.pkg.text, dependencies);
   if (pkgAfter !== d.pkg.text) changes.push({ path: 'package.json', before: d.pkg.text, after: pkgAfter, mode: 0o644 });
 
-  const variables = [...input.provider.variables, ...commonVariables(input.serverUrl)];
+  const variables = [...input.provider.env(input.values, false), ...commonVariables(input.serverUrl, input.writeEnv)];
   const heading = `OAuth 2.1 for the MCP endpoint (create-mcp-auth add; the code is in ${authDir}/). Real environment variables win over .env.`;
   const exampleEntries: EnvEntry[] = variables.map((v) => ({ name: v.name, comment: v.comment, value: v.example }));
   const exampleBefore = await read('.env.example');
   const exampleAfter = appendEnv(exampleBefore, exampleEntries, heading, true);
   if (exampleAfter !== undefined && exampleAfter !== exampleBefore) changes.push({ path: '.env.example', before: exampleBefore, after: exampleAfter, mode: 0o644 });
 
-  const given = variables.filter((v) => input.values[v.name] !== undefined && input.values[v.name] !== '');
+  const given = input.writeEnv ? variables.filter((v) => v.value !== undefined && v.value !== '') : [];
   if (given.length > 0) {
     const envBefore = await read('.env');
-    const envAfter = appendEnv(envBefore, given.map((v) => ({ name: v.name, comment: v.comment, value: input.values[v.name]! })), 'OAuth for the MCP endpoint (create-mcp-auth add). Secrets: keep this file out of git.', false);
+    const envAfter = appendEnv(envBefore, given.map((v) => ({ name: v.name, comment: v.comment, value: v.value! })), 'OAuth for the MCP endpoint (create-mcp-auth add). Secrets: keep this file out of git.', false);
     if (envAfter !== undefined && envAfter !== envBefore) {
       changes.push({ path: '.env', before: envBefore, after: envAfter, mode: 0o600 });
       if (!input.envIgnored) {
@@ -104,6 +106,24 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
 
   changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { authDir, changes, kept, manual: wiring.manual, notes: wiring.notes, wired: wiring.wired, dependencies };
+}
+
+/** Variables every provider needs; MCP_SERVER_URL has a value when .env is written. */
+function commonVariables(serverUrl: string, withValue: boolean): EnvVariable[] {
+  return [
+    {
+      name: 'MCP_SERVER_URL',
+      comment: 'Public URL of the MCP endpoint; tokens must name it as audience. Its path must be the endpoint this server serves.',
+      example: serverUrl,
+      value: withValue ? serverUrl : undefined,
+    },
+    {
+      name: 'MCP_ALLOWED_ORIGINS',
+      comment: "Optional: browser origins allowed besides this server's own (comma-separated); other Origins get 403.",
+      example: '',
+      value: undefined,
+    },
+  ];
 }
 
 /**

@@ -5,7 +5,7 @@ import { FRAMEWORKS } from '../frameworks.js';
 import { SCOPE_TOKEN } from '../oauth-syntax.js';
 import type { AppSite, ToolSite } from './detect.js';
 import { validateEndpoint } from './options.js';
-import { PROVIDERS, type Provider } from './providers.js';
+import { PROVIDERS, type Provider, type ProviderValues } from './providers.js';
 
 function orCancel<T>(value: T | symbol, output: Writable): Exclude<T, symbol> {
   if (p.isCancel(value) || typeof value === 'symbol') {
@@ -44,14 +44,14 @@ export async function askEndpoint(output: Writable): Promise<string> {
 }
 
 /** The provider and its values; undefined values: leave them to .env.example (set them later). */
-export async function askProvider(provider: Provider, output: Writable): Promise<{ provider: Provider; values: Record<string, string> | undefined }> {
+export async function askProvider(provider: Provider, output: Writable): Promise<{ provider: Provider; values: ProviderValues | undefined }> {
   const choice = orCancel(
     await p.select({
       output,
       message: 'Authorization server?',
       options: [
         { value: 'later', label: 'Set it later', hint: 'the variables go to .env.example; the self-check runs against a local issuer' },
-        ...PROVIDERS.map((row) => ({ value: row.name, label: row.display, hint: row.variables.filter((v) => v.required).map((v) => v.name).join(', ') })),
+        ...PROVIDERS.map((row) => ({ value: row.name, label: row.display, hint: row.hint })),
       ],
       initialValue: 'later',
     }),
@@ -59,21 +59,26 @@ export async function askProvider(provider: Provider, output: Writable): Promise
   );
   if (choice === 'later') return { provider, values: undefined };
   const chosen = PROVIDERS.find((row) => row.name === choice)!;
-  const values: Record<string, string> = {};
-  for (const variable of chosen.variables) {
-    const ask = variable.key === 'clientSecret' ? p.password : p.text;
+  const values: ProviderValues = {};
+  for (const setting of chosen.settings) {
+    const ask = setting.secret ? p.password : p.text;
+    const check = (v: string) => (setting.repeatable ? split(v) : [v]).map((one) => setting.validate(one)).find(Boolean);
     const value = orCancel(
       await ask({
         output,
-        message: `${variable.name}${variable.required ? '' : ' (optional: Enter to skip)'}`,
-        ...(variable.example && ask === p.text ? { placeholder: variable.example } : {}),
-        validate: (v: string | undefined) => (v ? variable.validate?.(v) : variable.required ? 'required' : undefined),
+        message: `${setting.prompt.message}${setting.required || /optional/i.test(setting.prompt.message) ? '' : ' (optional: Enter to skip)'}`,
+        ...(setting.prompt.placeholder && !setting.secret ? { placeholder: setting.prompt.placeholder } : {}),
+        validate: (v: string | undefined) => (v ? check(v) : setting.required ? 'required' : undefined),
       }),
       output,
     );
-    if (value) values[variable.name] = value;
+    if (value) values[setting.key] = setting.repeatable ? split(value) : value;
   }
   return { provider: chosen, values };
+}
+
+function split(value: string): string[] {
+  return value.split(',').map((v) => v.trim()).filter(Boolean);
 }
 
 export async function askScopes(tools: ToolSite[], output: Writable): Promise<Record<string, string[]>> {
