@@ -1,5 +1,7 @@
 import { execa, type ResultPromise } from 'execa';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import path from 'node:path';
 import { environmentError } from './errors.js';
 import type { Ui } from './ui.js';
 
@@ -69,19 +71,43 @@ export interface StartOptions {
   port?: number;
 }
 
-export async function startProjectServer(root: string, issuer: { url: string; resourceId: string }, start: StartOptions = {}): Promise<ProjectServer> {
+/**
+ * The provider of a project, from its `.env.example` (CONTRACTS: what the
+ * self-check passes): a line starting with `OIDC_ISSUER_URL=` means oidc,
+ * else scalekit. The local issuer is started in the matching layout.
+ */
+export function projectLayout(root: string): 'scalekit' | 'oidc' {
+  let text = '';
+  try {
+    text = readFileSync(path.join(root, '.env.example'), 'utf8');
+  } catch {
+    // no .env.example: scalekit
+  }
+  return text.split(/\r?\n/).some((line) => line.startsWith('OIDC_ISSUER_URL=')) ? 'oidc' : 'scalekit';
+}
+
+/** What the project's server needs to trust the local issuer, per provider. */
+function issuerEnv(root: string, issuer: { url: string; resourceId: string; issuer?: string }, serverUrl: string): Record<string, string> {
+  if (projectLayout(root) === 'oidc') return { OIDC_ISSUER_URL: issuer.issuer ?? issuer.url, OIDC_AUDIENCE: serverUrl };
+  return {
+    SCALEKIT_ENVIRONMENT_URL: issuer.url,
+    SCALEKIT_RESOURCE_ID: issuer.resourceId,
+    SCALEKIT_CLIENT_ID: 'local-self-check',
+    SCALEKIT_CLIENT_SECRET: 'local-self-check',
+  };
+}
+
+export async function startProjectServer(root: string, issuer: { url: string; resourceId: string; issuer?: string }, start: StartOptions = {}): Promise<ProjectServer> {
   const port = start.port ?? (await freePort());
   const mcpPath = start.mcpPath ?? '/mcp';
+  const serverUrl = `http://127.0.0.1:${port}${mcpPath}`;
   const [file, args] = start.command ? [start.command.file, start.command.args] : [process.execPath, ['--import', 'tsx', 'src/index.ts']];
   let output = '';
   const server = execa(file, args, {
     cwd: root,
     env: {
-      SCALEKIT_ENVIRONMENT_URL: issuer.url,
-      SCALEKIT_RESOURCE_ID: issuer.resourceId,
-      SCALEKIT_CLIENT_ID: 'local-self-check',
-      SCALEKIT_CLIENT_SECRET: 'local-self-check',
-      MCP_SERVER_URL: `http://127.0.0.1:${port}${mcpPath}`,
+      ...issuerEnv(root, issuer, serverUrl),
+      MCP_SERVER_URL: serverUrl,
       PORT: String(port),
       HOST: '127.0.0.1',
       NODE_ENV: 'development',
@@ -109,7 +135,7 @@ export async function startProjectServer(root: string, issuer: { url: string; re
   const logTail = () => output.split('\n').slice(-30).join('\n');
   const suffix = mcpPath === '/' ? '' : mcpPath;
   return {
-    url: `http://127.0.0.1:${port}${mcpPath}`,
+    url: serverUrl,
     ready: () => waitForServer(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource${suffix}`, server, logTail),
     log: () => output,
     logTail,
@@ -140,7 +166,7 @@ export async function runSelfCheck({ root, scopes, ui, start }: { root: string; 
   const { startIssuer } = await import('./issuer/index.js');
   const { runCheck, formatReport, reportPassed } = await import('./check/index.js');
 
-  const issuer = await startIssuer({ port: 0, quiet: true, ...(scopes ? { scopes } : {}) });
+  const issuer = await startIssuer({ port: 0, quiet: true, layout: projectLayout(root), ...(scopes ? { scopes } : {}) });
   const server = await startProjectServer(root, issuer, start);
 
   try {

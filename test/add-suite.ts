@@ -7,6 +7,7 @@
  */
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { cp, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +22,8 @@ export interface FixtureOptions {
   project?: string;
   /** --scopes: at least two scoped tools, so the step-up probe has a narrower grant to start from. */
   scopes: string;
+  /** --provider (default scalekit): oidc runs the self-check against the issuer's oidc layout. */
+  provider?: 'scalekit' | 'oidc';
   /** Existing files add must modify (relative to the fixture), and nothing else. */
   modifies: string[];
   /** Lines of those files add may remove (the fix of a reused McpServer moves lines); none by default. */
@@ -80,7 +83,8 @@ export function parseDocument(stdout: string, stderr: string): AddDocument {
 }
 
 export function addFixtureSuite(options: FixtureOptions): void {
-  describe(`add on ${options.fixture}${options.project ? ` (${options.project})` : ''}`, () => {
+  const provider = options.provider ? ['--provider', options.provider] : [];
+  describe(`add on ${options.fixture}${options.project ? ` (${options.project})` : ''}${options.provider ? ` with --provider ${options.provider}` : ''}`, () => {
     let work: { dir: string; cleanup: () => Promise<void> };
     let fixtureRoot: string;
     let root: string;
@@ -98,7 +102,7 @@ export function addFixtureSuite(options: FixtureOptions): void {
     afterAll(() => work.cleanup());
 
     it('--dry-run prints a unified diff of every change and writes nothing', async () => {
-      const run = await runCli(['add', root, '--dry-run', '--scopes', options.scopes]);
+      const run = await runCli(['add', root, '--dry-run', ...provider, '--scopes', options.scopes]);
       expect(run.exitCode, run.stderr).toBe(0);
       expect(run.stdout).toMatch(/^\+\+\+ b\/.*auth\/mcp-auth\.[cm]?[jt]s$/m);
       for (const rel of options.modifies) expect(run.stdout).toContain(`--- a/${path.posix.relative(options.project ?? '.', rel)}`);
@@ -106,7 +110,7 @@ export function addFixtureSuite(options: FixtureOptions): void {
     });
 
     it('add --yes installs, starts the project with its own start command, and the full self-check passes', async () => {
-      const run = await runCli(['add', root, '--yes', '--json', '--scopes', options.scopes], { env: installEnv() });
+      const run = await runCli(['add', root, '--yes', '--json', ...provider, '--scopes', options.scopes], { env: installEnv() });
       const doc = parseDocument(run.stdout, run.stderr);
       const failures = (doc.check?.results ?? []).filter((r) => r.status === 'fail').map((r) => `${r.id}: ${r.reason}`);
       expect(failures, run.stderr).toEqual([]);
@@ -135,6 +139,23 @@ export function addFixtureSuite(options: FixtureOptions): void {
       expect(unexpected).toEqual([]);
     });
 
+    it(`configures the ${options.provider ?? 'scalekit'} provider: its variables in .env.example, its verifier in the auth folder`, async () => {
+      const example = await readFile(path.join(root, '.env.example'), 'utf8');
+      const authDir = path.join(root, existsSync(path.join(root, 'src/auth')) ? 'src/auth' : 'auth');
+      const files = await readdir(authDir);
+      if (options.provider === 'oidc') {
+        expect(example).toMatch(/^OIDC_ISSUER_URL=/m);
+        expect(example).not.toMatch(/SCALEKIT_/);
+        expect(files.some((f) => f.startsWith('discovery.'))).toBe(true);
+      } else {
+        expect(example).toMatch(/^SCALEKIT_ENVIRONMENT_URL=/m);
+        expect(example).not.toMatch(/OIDC_/);
+        expect(files.some((f) => f.startsWith('discovery.'))).toBe(false);
+      }
+      // Scalekit's management API client is not part of what add writes.
+      expect(files.some((f) => f.startsWith('scalekit.'))).toBe(false);
+    });
+
     if (options.typescript) {
       it('typechecks with tsc --noEmit', async () => {
         const tsc = await execa('npx', ['--no-install', 'tsc', '--noEmit'], { cwd: root, reject: false, all: true, env: installEnv() });
@@ -152,7 +173,7 @@ export function addFixtureSuite(options: FixtureOptions): void {
     options.more?.(() => root);
 
     it('a second add changes nothing, and says so', async () => {
-      const run = await runCli(['add', root, '--yes', '--json', '--no-check', '--scopes', options.scopes], { env: installEnv() });
+      const run = await runCli(['add', root, '--yes', '--json', '--no-check', ...provider, '--scopes', options.scopes], { env: installEnv() });
       const doc = parseDocument(run.stdout, run.stderr);
       expect(run.exitCode, run.stderr).toBe(0);
       expect(doc.changed).toBe(false);
