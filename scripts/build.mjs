@@ -4,7 +4,7 @@
 // .hbs templates are precompiled so `create` never loads Handlebars' compiler.
 import { build } from 'esbuild';
 import Handlebars from 'handlebars';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { cp, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,7 +35,7 @@ const precompiledTemplates = {
   name: 'precompiled-templates',
   setup(b) {
     b.onResolve({ filter: /\/template-engine\.js$/ }, (args) =>
-      args.importer.endsWith(`${path.sep}render.ts`)
+      args.importer.endsWith(`${path.sep}render.ts`) || args.importer.startsWith(path.join(repo, 'src', 'add') + path.sep)
         ? { path: path.join(repo, 'src/create/template-engine.precompiled.ts') }
         : undefined,
     );
@@ -64,3 +64,7 @@ await build({
   logLevel: 'warning',
   plugins: [precompiledTemplates],
 });
+
+// `add` writes the framework glue into projects as source, rendered like the
+// templates (src/add/core.ts finds it here).
+await cp(path.join(repo, 'src/add/glue'), path.join(repo, 'dist/add-glue'), { recursive: true });

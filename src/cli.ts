@@ -118,6 +118,69 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(runCreateAction);
 
   program
+    .command('add')
+    .description('add OAuth 2.1 authorization to an existing MCP server project (Express, Fastify, Hono, fastmcp)')
+    .argument('[dir]', 'the project folder (default: the current folder)')
+    .addOption(new Option('-f, --framework <name>', 'the web framework, when add cannot tell').choices(FRAMEWORKS.map((f) => f.name)))
+    .option('--entry <file>', 'the file that creates the app, when add cannot tell')
+    .option('--endpoint <path>', 'path of the MCP endpoint, when add cannot tell (e.g. /mcp)')
+    .addOption(new Option('--provider <name>', 'authorization server kind').choices(['scalekit', 'oidc']).default('scalekit'))
+    .option('-s, --scopes <list>', 'scopes per tool: tool=scope,tool=scope (tools not listed need only a valid token)')
+    .addOption(new Option('--server-url <url>', 'public URL of the MCP endpoint (written to .env)').env('MCP_SERVER_URL'))
+    .addOption(new Option('--env-url <url>', 'scalekit: environment URL').env('SCALEKIT_ENVIRONMENT_URL'))
+    .addOption(new Option('--client-id <id>', 'scalekit: client id').env('SCALEKIT_CLIENT_ID'))
+    .addOption(new Option('--resource-id <id>', 'scalekit: resource id of the MCP server (res_...)').env('SCALEKIT_RESOURCE_ID'))
+    .addOption(new Option('--issuer-url <url>', 'oidc: issuer URL of the authorization server').env('OIDC_ISSUER_URL'))
+    .addOption(new Option('--audience <value>', 'oidc: an accepted token audience (repeatable; env OIDC_AUDIENCE, comma separated)').argParser((value: string, previous: string[] = []) => [...previous, value]))
+    .option('-y, --yes', 'never prompt: write without asking; tools without --scopes need only a valid token')
+    .option('--dry-run', 'print the diff of every change and write nothing')
+    .option('--no-install', 'skip installing dependencies')
+    .option('--no-check', 'skip the self-check after install')
+    .addOption(new Option('--pm <name>', 'package manager (default: from the lockfile)').choices(['npm', 'pnpm', 'yarn', 'bun']))
+    .option('--json', 'print one JSON document on stdout (human text goes to stderr)')
+    .addHelpText(
+      'after',
+      `
+The client secret is never a flag: set SCALEKIT_CLIENT_SECRET or answer the masked prompt.
+Without provider values, the variables go to .env.example only, and the self-check runs
+against a local issuer. Undo with git checkout (add lists what it writes).
+
+Examples:
+  $ npx create-mcp-auth add --dry-run
+  $ npx create-mcp-auth add ./my-server --scopes add_note=notes:write,list_notes=notes:read --yes
+  $ SCALEKIT_CLIENT_SECRET=... npx create-mcp-auth add . --env-url https://acme.scalekit.dev \\
+      --client-id skc_123 --resource-id res_123 --server-url https://mcp.example.com/mcp --yes --json`,
+    )
+    .exitOverride()
+    .action(async (dir: string | undefined, opts: Record<string, unknown>) => {
+      const { runAdd } = await import('./add/index.js');
+      const str = (key: string) => (typeof opts[key] === 'string' ? (opts[key] as string) : undefined);
+      setExit(
+        await runAdd({
+          dir,
+          framework: str('framework'),
+          entry: str('entry'),
+          endpoint: str('endpoint'),
+          provider: str('provider'),
+          scopes: str('scopes'),
+          serverUrl: str('serverUrl'),
+          envUrl: str('envUrl'),
+          clientId: str('clientId'),
+          clientSecret: process.env.SCALEKIT_CLIENT_SECRET || undefined,
+          resourceId: str('resourceId'),
+          issuerUrl: str('issuerUrl'),
+          audience: Array.isArray(opts.audience) ? (opts.audience as string[]) : process.env.OIDC_AUDIENCE?.split(',').map((a) => a.trim()).filter(Boolean),
+          pm: str('pm'),
+          yes: Boolean(opts.yes),
+          dryRun: Boolean(opts.dryRun),
+          install: opts.install !== false,
+          check: opts.check !== false,
+          json: Boolean(opts.json),
+        }),
+      );
+    });
+
+  program
     .command('check')
     .description("probe a running MCP server's authorization and report")
     .argument('[url]', 'URL of the MCP endpoint, e.g. http://localhost:3000/mcp')

@@ -74,11 +74,31 @@ export function projectProvider(root: string): Provider {
   return providerOfEnvExample(text);
 }
 
-export async function startProjectServer(root: string, issuer: IssuerEndpoints, options: { signal?: AbortSignal } = {}): Promise<ProjectServer> {
-  const port = await freePort();
-  const serverUrl = `http://127.0.0.1:${port}/mcp`;
+/**
+ * How to start a project's server instead of `tsx src/index.ts` (an existing
+ * project secured by `add`: its own start command), and where its MCP
+ * endpoint is. `port` is for a server that listens on a fixed port rather
+ * than on PORT.
+ */
+export interface StartOptions {
+  command?: { file: string; args: string[] };
+  mcpPath?: string;
+  port?: number;
+}
+
+export async function startProjectServer(
+  root: string,
+  issuer: IssuerEndpoints,
+  options: { signal?: AbortSignal; start?: StartOptions } = {},
+): Promise<ProjectServer> {
+  const start = options.start ?? {};
+  const port = start.port ?? (await freePort());
+  const mcpPath = start.mcpPath ?? '/mcp';
+  const serverUrl = `http://127.0.0.1:${port}${mcpPath}`;
   let output = '';
-  const { child: server } = spawnGroup(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+  // In its own process group: a start command (npm start) runs the server as a grandchild, stopped with it.
+  const [file, args] = start.command ? [start.command.file, start.command.args] : [process.execPath, ['--import', 'tsx', 'src/index.ts']];
+  const { child: server } = spawnGroup(file, args, {
     cwd: root,
     env: {
       ...projectProvider(root).selfCheckEnv(issuer, serverUrl),
@@ -99,7 +119,7 @@ export async function startProjectServer(root: string, issuer: IssuerEndpoints, 
   const logTail = () => output.split('\n').slice(-30).join('\n');
   return {
     url: serverUrl,
-    ready: () => waitForServer(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, server, logTail, options.signal),
+    ready: () => waitForServer(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource${mcpPath === '/' ? '' : mcpPath}`, server, logTail, options.signal),
     log: () => output,
     logTail,
     stop: () => stopGroup(server, 2000),
@@ -138,12 +158,15 @@ export async function runSelfCheck({
   scopes,
   ui,
   signal,
+  start,
   checklist = 'full',
 }: {
   root: string;
   scopes?: string[];
   ui: Ui;
   signal?: AbortSignal;
+  /** How to start the server (`add`: the project's own start command). */
+  start?: StartOptions;
   /** 'full': every probe's line (`check --project`, `create --verbose`); 'summary': counts and failures (`create`). */
   checklist?: 'full' | 'summary';
 }): Promise<SelfCheckOutcome> {
@@ -156,7 +179,7 @@ export async function runSelfCheck({
   const issuer = await startIssuer(issuerOptions);
   let server: ProjectServer | undefined;
   try {
-    server = await startProjectServer(root, issuer, signal ? { signal } : {});
+    server = await startProjectServer(root, issuer, { ...(signal ? { signal } : {}), ...(start ? { start } : {}) });
     const running = server;
     const total = PROBES.length;
     let done = 0;

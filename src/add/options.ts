@@ -1,0 +1,131 @@
+/**
+ * `add`'s flags and questions. Every question has a flag; without a terminal
+ * and without --yes, an open question is exit 2 naming the flag.
+ */
+import { SCOPE_TOKEN } from '../oauth-syntax.js';
+import { usageError } from '../errors.js';
+import { validateUrl, withoutTrailingSlash } from '../create/validate.js';
+import { DEFAULT_PROVIDER, findProvider, PROVIDERS, type Provider, type ProviderSetting, type ProviderValues } from './providers.js';
+
+/** What the user said, from flags or environment, before any prompt. */
+export interface AddFlags {
+  dir?: string;
+  framework?: string;
+  entry?: string;
+  endpoint?: string;
+  provider?: string;
+  scopes?: string;
+  serverUrl?: string;
+  envUrl?: string;
+  clientId?: string;
+  clientSecret?: string;
+  resourceId?: string;
+  issuerUrl?: string;
+  audience?: string[];
+  pm?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+  install?: boolean;
+  check?: boolean;
+  json?: boolean;
+}
+
+export const ADD_QUESTIONS = {
+  framework: '--framework <express|fastify|hono|fastmcp>',
+  entry: '--entry <file> (the file that creates the app)',
+  endpoint: '--endpoint <path> (the MCP endpoint, e.g. /mcp)',
+  provider: '--provider scalekit with --env-url, --client-id, --resource-id (or --provider oidc --issuer-url <url>); or --yes to leave the values to .env.example',
+  scopes: '--scopes tool=scope,... (tools not listed need only a valid token); or --yes',
+  confirm: '--yes to write the changes (review them first with --dry-run)',
+} as const;
+export type AddQuestion = keyof typeof ADD_QUESTIONS;
+
+/** The values given for the provider's settings (flags, or their environment variables), by key; undefined when none was given. */
+export function providerValues(provider: Provider, flags: AddFlags): ProviderValues | undefined {
+  const values: ProviderValues = {};
+  for (const setting of provider.settings) {
+    const raw: unknown = (flags as Record<string, unknown>)[setting.key];
+    if (typeof raw === 'string' && raw !== '') values[setting.key] = setting.repeatable ? [raw] : raw;
+    else if (Array.isArray(raw) && raw.length > 0) values[setting.key] = raw.map(String);
+  }
+  return Object.keys(values).length > 0 ? values : undefined;
+}
+
+/** The values with each setting's normalization applied (after validateValues found no problem). */
+export function normalizeValues(provider: Provider, values: ProviderValues): ProviderValues {
+  const out: ProviderValues = { ...values };
+  for (const setting of provider.settings) {
+    const value = out[setting.key];
+    if (!setting.normalize || value === undefined) continue;
+    out[setting.key] = Array.isArray(value) ? value.map((v) => setting.normalize!(v)) : setting.normalize(value);
+  }
+  return out;
+}
+
+/** The flag a setting is given with, for messages (`--env-url`), else its variable. */
+export function settingLabel(setting: ProviderSetting): string {
+  return setting.flag?.split(' ', 1)[0] ?? setting.env ?? setting.key;
+}
+
+export function resolveProvider(flags: AddFlags): Provider {
+  const provider = flags.provider === undefined ? DEFAULT_PROVIDER : findProvider(flags.provider);
+  if (!provider) throw usageError(`unknown provider "${flags.provider}"; choose one of: ${PROVIDERS.map((p) => p.name).join(', ')}`);
+  return provider;
+}
+
+/** Checks the provider's values (all required ones when any is given) and the server URL; every problem at once. */
+export function validateValues(provider: Provider, values: ProviderValues | undefined, serverUrl: string | undefined): string[] {
+  const problems: string[] = [];
+  if (values) {
+    for (const setting of provider.settings) {
+      const value = values[setting.key];
+      const label = settingLabel(setting);
+      if (value === undefined) {
+        if (setting.required) problems.push(`${label}: ${provider.display} needs ${provider.settings.filter((s) => s.required).map(settingLabel).join(', ')}; this one is missing`);
+        continue;
+      }
+      for (const one of Array.isArray(value) ? value : [value]) {
+        const error = setting.validate(one);
+        if (error) problems.push(`${label}: ${error}`);
+      }
+    }
+  }
+  if (serverUrl !== undefined) {
+    const error = validateUrl(serverUrl, { what: 'the server URL', httpsUnlessLoopback: true });
+    if (error) problems.push(`--server-url: ${error}`);
+  }
+  return problems;
+}
+
+export function normalizeServerUrl(url: string): string {
+  return withoutTrailingSlash(url);
+}
+
+/**
+ * `--scopes tool=scope,tool=scope`: a tool listed twice needs both scopes.
+ * Returns the map, or the error to show.
+ */
+export function parseToolScopes(input: string): { map: Record<string, string[]>; error?: string } {
+  const map: Record<string, string[]> = {};
+  for (const item of input.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const at = item.indexOf('=');
+    if (at <= 0) return { map, error: `"${item}" is not tool=scope; e.g. --scopes add_note=notes:write,list_notes=notes:read` };
+    const tool = item.slice(0, at).trim();
+    const scopes = item.slice(at + 1).trim().split(/ +/).filter(Boolean);
+    if (scopes.length === 0) return { map, error: `"${item}" names no scope` };
+    for (const scope of scopes) {
+      if (!SCOPE_TOKEN.test(scope)) return { map, error: `"${scope}" is not a valid OAuth scope (RFC 6749 3.3: printable ASCII without spaces, " or \\)` };
+    }
+    const list = Object.hasOwn(map, tool) ? map[tool]! : [];
+    for (const scope of scopes) if (!list.includes(scope)) list.push(scope);
+    map[tool] = list;
+  }
+  return { map };
+}
+
+/** Endpoint paths: absolute, no query or fragment. */
+export function validateEndpoint(value: string): string | undefined {
+  if (!value.startsWith('/')) return `the endpoint must be a path starting with /, e.g. /mcp (got "${value}")`;
+  if (/[?#\s]/.test(value)) return `the endpoint must be a plain path, without query, fragment or spaces (got "${value}")`;
+  return undefined;
+}

@@ -1,0 +1,147 @@
+/**
+ * The plan: every change `add` would make, computed in memory from the
+ * detection and the answers, before anything is shown or written. Running it
+ * again on its own result plans nothing.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { usageError } from '../errors.js';
+import type { FileChange } from './apply.js';
+import { renderCore, SHARED_GLUE, type Dependency } from './core.js';
+import { allDependencies, type AppSite, type Detection } from './detect.js';
+import { appendEnv, addDependencies, ignoreEnvFile, type EnvEntry } from './project-files.js';
+import type { EnvVariable, Provider, ProviderValues } from './providers.js';
+import { importsModule, wire, type ManualStep } from './wire.js';
+
+export interface PlanInput {
+  detection: Detection;
+  app: AppSite | undefined;
+  endpoint: string;
+  provider: Provider;
+  /** Values given for the provider's settings, by key. */
+  values: ProviderValues;
+  serverUrl: string;
+  /** Write .env: values were given (the provider's, or the server URL). */
+  writeEnv: boolean;
+  toolScopes: Record<string, string[]>;
+  serverName: string;
+  /** Whether git (or .gitignore) already ignores .env. */
+  envIgnored: boolean;
+}
+
+export interface Plan {
+  /** The auth folder, relative to the root. */
+  authDir: string;
+  changes: FileChange[];
+  /** Files left as they are, and why. */
+  kept: { path: string; why: string }[];
+  manual: ManualStep[];
+  notes: string[];
+  wired: boolean;
+  dependencies: Dependency[];
+}
+
+export async function makePlan(input: PlanInput): Promise<Plan> {
+  const d = input.detection;
+  const framework = d.framework!.name;
+  const authDir = await chooseAuthDir(d, input.app);
+  const changes: FileChange[] = [];
+  const kept: Plan['kept'] = [];
+  const read = async (rel: string) => (existsSync(path.join(d.root, rel)) ? readFile(path.join(d.root, rel), 'utf8') : undefined);
+
+  const core = await renderCore(
+    {
+      language: d.language,
+      module: d.module,
+      extension: d.extension,
+      specifierExtension: d.specifierExtension,
+      framework,
+      provider: input.provider.name,
+    },
+    { serverName: input.serverName, toolScopes: input.toolScopes },
+  );
+  for (const file of core.files) {
+    const rel = `${authDir}/${file.name}`;
+    const before = await read(rel);
+    if (before === undefined) changes.push({ path: rel, before, after: file.content, mode: 0o644 });
+    else if (before !== file.content) {
+      kept.push({
+        path: rel,
+        why: file.role === 'scopes' ? 'yours to edit: add never rewrites the scope map' : 'differs from what this version of add writes (edited, or written by another version): left as it is',
+      });
+    }
+  }
+
+  const wiring = wire(d, { authDir, endpoint: input.endpoint, app: input.app });
+  for (const [rel, after] of wiring.files) {
+    const before = await read(rel);
+    if (before !== after) changes.push({ path: rel, before, after, mode: 0o644 });
+  }
+
+  const present = allDependencies(d.pkg);
+  const dependencies = core.dependencies.filter((dep) => !(dep.name in present));
+  const pkgAfter = addDependencies(d.pkg.text, dependencies);
+  if (pkgAfter !== d.pkg.text) changes.push({ path: 'package.json', before: d.pkg.text, after: pkgAfter, mode: 0o644 });
+
+  const variables = [...input.provider.env(input.values, false), ...commonVariables(input.serverUrl, input.writeEnv)];
+  const heading = `OAuth 2.1 for the MCP endpoint (create-mcp-auth add; the code is in ${authDir}/). Real environment variables win over .env.`;
+  const exampleEntries: EnvEntry[] = variables.map((v) => ({ name: v.name, comment: v.comment, value: v.example }));
+  const exampleBefore = await read('.env.example');
+  const exampleAfter = appendEnv(exampleBefore, exampleEntries, heading, true);
+  if (exampleAfter !== undefined && exampleAfter !== exampleBefore) changes.push({ path: '.env.example', before: exampleBefore, after: exampleAfter, mode: 0o644 });
+
+  const given = input.writeEnv ? variables.filter((v) => v.value !== undefined && v.value !== '') : [];
+  if (given.length > 0) {
+    const envBefore = await read('.env');
+    const envAfter = appendEnv(envBefore, given.map((v) => ({ name: v.name, comment: v.comment, value: v.value! })), 'OAuth for the MCP endpoint (create-mcp-auth add). Secrets: keep this file out of git.', false);
+    if (envAfter !== undefined && envAfter !== envBefore) {
+      changes.push({ path: '.env', before: envBefore, after: envAfter, mode: 0o600 });
+      if (!input.envIgnored) {
+        const ignoreBefore = await read('.gitignore');
+        changes.push({ path: '.gitignore', before: ignoreBefore, after: ignoreEnvFile(ignoreBefore), mode: 0o644 });
+      }
+    }
+  }
+
+  changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { authDir, changes, kept, manual: wiring.manual, notes: wiring.notes, wired: wiring.wired, dependencies };
+}
+
+/** Variables every provider needs; MCP_SERVER_URL has a value when .env is written. */
+function commonVariables(serverUrl: string, withValue: boolean): EnvVariable[] {
+  return [
+    {
+      name: 'MCP_SERVER_URL',
+      comment: 'Public URL of the MCP endpoint; tokens must name it as audience. Its path must be the endpoint this server serves.',
+      example: serverUrl,
+      value: withValue ? serverUrl : undefined,
+    },
+    {
+      name: 'MCP_ALLOWED_ORIGINS',
+      comment: "Optional: browser origins allowed besides this server's own (comma-separated); other Origins get 403.",
+      example: '',
+      value: undefined,
+    },
+  ];
+}
+
+/**
+ * `<source dir>/auth`, unless the project has a folder of its own there (then
+ * `<source dir>/mcp-auth`). A project wired before keeps the folder it has.
+ */
+async function chooseAuthDir(d: Detection, app: AppSite | undefined): Promise<string> {
+  const base = d.sourceDir === '.' ? '' : `${d.sourceDir}/`;
+  const candidates = [`${base}auth`, `${base}mcp-auth`];
+  const framework = d.framework!.name;
+  for (const dir of candidates) if (app && importsModule(app.file, `${dir}/${framework}`)) return dir;
+  for (const dir of candidates) {
+    const abs = path.join(d.root, dir);
+    if (existsSync(path.join(abs, `${framework}${d.extension}`)) && existsSync(path.join(abs, `${SHARED_GLUE}${d.extension}`))) return dir;
+  }
+  for (const dir of candidates) {
+    const abs = path.join(d.root, dir);
+    if (!existsSync(abs) || (await readdir(abs)).length === 0) return dir;
+  }
+  throw usageError(`${candidates.join(' and ')} both exist and are not add's: move one of them, then run add again`);
+}
