@@ -336,7 +336,7 @@ describe('package.json and env files: spliced, every other byte kept', () => {
     const text = '# mine\nPORT=1\n# MCP_SERVER_URL=https://x\n';
     expect(envFileHas(text, 'MCP_SERVER_URL')).toBe(true);
     const out = appendEnv(text, [{ name: 'MCP_SERVER_URL', comment: 'c', value: 'v' }, { name: 'A', comment: 'about A', value: "it's" }], 'Added', true);
-    expect(out).toBe('# mine\nPORT=1\n# MCP_SERVER_URL=https://x\n\n# Added\n# about A\nA="it\'s"\n');
+    expect(out).toBe('# mine\nPORT=1\n# MCP_SERVER_URL=https://x\n\n# Added\n# about A\nA=`it\'s`\n');
     expect(appendEnv(out, [{ name: 'A', comment: '', value: 'x' }], 'Added', true)).toBe(out);
     expect(appendEnv('X=1', [{ name: 'B', comment: '', value: '' }], 'H', false)).toBe('X=1\n\n# H\nB=\n');
   });
