@@ -1,4 +1,6 @@
 import { execa } from 'execa';
+import { request as httpRequest } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProjectServer } from '../../src/selfcheck.js';
@@ -92,6 +94,7 @@ export function frameworkSuite(framework: string, more?: (root: () => string) =>
     }, 600_000);
 
     conformanceSuite(framework, root);
+    shutdownSuite(root);
 
     // Framework-specific tests on the same installed project, after the matrix row.
     more?.(root);
@@ -156,4 +159,59 @@ export function conformanceSuite(framework: string, root: () => string): void {
       await Promise.all([server.stop(), plain.close(), issuer.close()]);
     }
   }, 600_000);
+}
+
+/**
+ * SIGTERM (docker stop, Kubernetes): the generated server lets a request in
+ * flight finish, then exits with code 0, within a bound.
+ */
+export function shutdownSuite(root: () => string): void {
+  it('SIGTERM: a request in flight is answered, then the server exits 0', async () => {
+    const { startIssuer } = await import('../../src/issuer/index.js');
+    const { projectProvider } = await import('../../src/selfcheck.js');
+    const issuer = await startIssuer({ port: 0, quiet: true, layout: projectProvider(root()).issuerLayout });
+    const { port, url } = await new Promise<{ port: number; url: string }>((resolve) => {
+      const probe = createNetServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve({ port, url: `http://127.0.0.1:${port}/mcp` }));
+      });
+    });
+    const server = execa(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+      cwd: root(),
+      env: { ...projectProvider(root()).selfCheckEnv(issuer, url), MCP_SERVER_URL: url, PORT: String(port), HOST: '127.0.0.1' },
+      reject: false,
+      all: true,
+    });
+    try {
+      const deadline = Date.now() + 30_000;
+      while ((await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0)) !== 200) {
+        expect(Date.now(), 'the server did not start').toBeLessThan(deadline);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const token = await issuer.mint({ audience: [url, issuer.resourceId] });
+      const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+      // A request whose body is still on its way when the signal arrives.
+      const answered = new Promise<number>((resolve, reject) => {
+        const req = httpRequest(url, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'Content-Length': Buffer.byteLength(body) },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.write(body.slice(0, 10));
+        setTimeout(() => req.end(body.slice(10)), 500);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      server.kill('SIGTERM');
+      expect(await answered).toBe(200);
+      const exited = await Promise.race([server, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 15_000))]);
+      expect(exited?.exitCode, server.all ? String(await server.then((r) => r.all)) : '').toBe(0);
+    } finally {
+      server.kill('SIGKILL');
+      await issuer.close();
+    }
+  }, 120_000);
 }
