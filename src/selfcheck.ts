@@ -8,7 +8,8 @@ import { providerOfEnvExample, type IssuerEndpoints, type Provider } from './pro
 import { Interrupted, spawnGroup, stopGroup } from './subprocess.js';
 import type { Ui } from './ui.js';
 
-function freePort(): Promise<number> {
+/** A port nothing listens on now, on 127.0.0.1. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

@@ -9,6 +9,7 @@ import { existsSync, linkSync, readFileSync, renameSync, rmdirSync, rmSync, stat
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, EXIT } from '../errors.js';
+import { missingAncestors } from '../create/write.js';
 
 export interface FileChange {
   /** Relative to the project root, `/`-separated. */
@@ -70,7 +71,7 @@ export async function applyChanges(root: string, changes: FileChange[], hooks: {
     }
     for (const change of changes) {
       const target = path.join(root, change.path);
-      for (const dir of missingDirs(path.dirname(target))) {
+      for (const dir of missingAncestors(path.dirname(target))) {
         await mkdir(dir);
         createdDirs.push(dir);
       }
@@ -106,14 +107,3 @@ export async function applyChanges(root: string, changes: FileChange[], hooks: {
   }
 }
 
-function missingDirs(dir: string): string[] {
-  const missing: string[] = [];
-  let current = dir;
-  while (!existsSync(current)) {
-    missing.unshift(current);
-    const parent = path.dirname(current);
-    if (parent === current) break;
-    current = parent;
-  }
-  return missing;
-}

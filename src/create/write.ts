@@ -162,7 +162,7 @@ export class WriteJournal {
 }
 
 /** Directories that do not exist yet on the way to `dir`, outermost first. */
-function missingAncestors(dir: string): string[] {
+export function missingAncestors(dir: string): string[] {
   const missing: string[] = [];
   let current = path.resolve(dir);
   while (!existsSync(current)) {

@@ -2,11 +2,12 @@ import { Client, StreamableHTTPClientTransport, UnauthorizedError, type OAuthCli
 import { execa } from 'execa';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { errors } from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/check/index.js';
+import { freePort } from '../../src/selfcheck.js';
 
 /**
  * A real, independent OpenID provider for the tests: `oidc-provider` (a
@@ -278,15 +279,4 @@ async function startOidcServer(root: string, issuer: string, port: number) {
       await child;
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }

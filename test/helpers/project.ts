@@ -1,6 +1,5 @@
 import { execa } from 'execa';
 import { request as httpRequest } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProjectServer } from '../../src/selfcheck.js';
@@ -168,14 +167,10 @@ export function conformanceSuite(framework: string, root: () => string): void {
 export function shutdownSuite(root: () => string): void {
   it('SIGTERM: a request in flight is answered, then the server exits 0', async () => {
     const { startIssuer } = await import('../../src/issuer/index.js');
-    const { projectProvider } = await import('../../src/selfcheck.js');
+    const { freePort, projectProvider } = await import('../../src/selfcheck.js');
     const issuer = await startIssuer({ port: 0, quiet: true, layout: projectProvider(root()).issuerLayout });
-    const { port, url } = await new Promise<{ port: number; url: string }>((resolve) => {
-      const probe = createNetServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as AddressInfo;
-        probe.close(() => resolve({ port, url: `http://127.0.0.1:${port}/mcp` }));
-      });
-    });
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/mcp`;
     const server = execa(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
       cwd: root(),
       env: { ...projectProvider(root()).selfCheckEnv(issuer, url), MCP_SERVER_URL: url, PORT: String(port), HOST: '127.0.0.1' },
