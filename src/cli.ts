@@ -65,13 +65,19 @@ Examples:
     );
 }
 
-function createFlags(dir: string | undefined, opts: Record<string, unknown>): CreateFlags {
-  const str = (key: string) => (typeof opts[key] === 'string' ? (opts[key] as string) : undefined);
+/** The provider settings given as flags, by key (environment variables are read where they are resolved). */
+function providerFlags(opts: Record<string, unknown>): Record<string, string | string[]> {
   const settings: Record<string, string | string[]> = {};
   for (const setting of PROVIDERS.flatMap((p) => p.settings)) {
     const value = opts[setting.key];
     if (typeof value === 'string' || Array.isArray(value)) settings[setting.key] = value as string | string[];
   }
+  return settings;
+}
+
+function createFlags(dir: string | undefined, opts: Record<string, unknown>): CreateFlags {
+  const str = (key: string) => (typeof opts[key] === 'string' ? (opts[key] as string) : undefined);
+  const settings = providerFlags(opts);
   return {
     dir,
     framework: str('framework'),
@@ -103,7 +109,7 @@ function intOption(name: string, min: number, max: number) {
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('create-mcp-auth')
-    .description('Scaffold an MCP server with OAuth 2.1 authorization (Scalekit), and prove it works.')
+    .description('Give an MCP server OAuth 2.1 authorization (Scalekit, or any OpenID Connect provider), and prove it works.')
     .version(VERSION, '-v, --version')
     .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
@@ -117,21 +123,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .action(runCreateAction);
 
-  program
+  const add = program
     .command('add')
     .description('add OAuth 2.1 authorization to an existing MCP server project (Express, Fastify, Hono, fastmcp)')
     .argument('[dir]', 'the project folder (default: the current folder)')
     .addOption(new Option('-f, --framework <name>', 'the web framework, when add cannot tell').choices(FRAMEWORKS.map((f) => f.name)))
     .option('--entry <file>', 'the file that creates the app, when add cannot tell')
-    .option('--endpoint <path>', 'path of the MCP endpoint, when add cannot tell (e.g. /mcp)')
-    .addOption(new Option('--provider <name>', 'authorization server kind').choices(['scalekit', 'oidc']).default('scalekit'))
+    .option('--endpoint <path>', 'path of the MCP endpoint, when add cannot tell (e.g. /mcp)');
+  addProviderOptions(add);
+  add
     .option('-s, --scopes <list>', 'scopes per tool: tool=scope,tool=scope (tools not listed need only a valid token)')
     .addOption(new Option('--server-url <url>', 'public URL of the MCP endpoint (written to .env)').env('MCP_SERVER_URL'))
-    .addOption(new Option('--env-url <url>', 'scalekit: environment URL').env('SCALEKIT_ENVIRONMENT_URL'))
-    .addOption(new Option('--client-id <id>', 'scalekit: client id').env('SCALEKIT_CLIENT_ID'))
-    .addOption(new Option('--resource-id <id>', 'scalekit: resource id of the MCP server (res_...)').env('SCALEKIT_RESOURCE_ID'))
-    .addOption(new Option('--issuer-url <url>', 'oidc: issuer URL of the authorization server').env('OIDC_ISSUER_URL'))
-    .addOption(new Option('--audience <value>', 'oidc: an accepted token audience (repeatable; env OIDC_AUDIENCE, comma separated)').argParser((value: string, previous: string[] = []) => [...previous, value]))
     .option('-y, --yes', 'never prompt: write without asking; tools without --scopes need only a valid token')
     .option('--dry-run', 'print the diff of every change and write nothing')
     .option('--no-install', 'skip installing dependencies')
@@ -141,7 +143,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addHelpText(
       'after',
       `
-The client secret is never a flag: set SCALEKIT_CLIENT_SECRET or answer the masked prompt.
+A client secret is never a flag: set it in its variable (SCALEKIT_CLIENT_SECRET) or answer the masked prompt.
 Without provider values, the variables go to .env.example only, and the self-check runs
 against a local issuer. Undo with git checkout (add lists what it writes).
 
@@ -164,12 +166,7 @@ Examples:
           provider: str('provider'),
           scopes: str('scopes'),
           serverUrl: str('serverUrl'),
-          envUrl: str('envUrl'),
-          clientId: str('clientId'),
-          clientSecret: process.env.SCALEKIT_CLIENT_SECRET || undefined,
-          resourceId: str('resourceId'),
-          issuerUrl: str('issuerUrl'),
-          audience: Array.isArray(opts.audience) ? (opts.audience as string[]) : process.env.OIDC_AUDIENCE?.split(',').map((a) => a.trim()).filter(Boolean),
+          settings: providerFlags(opts),
           pm: str('pm'),
           yes: Boolean(opts.yes),
           dryRun: Boolean(opts.dryRun),

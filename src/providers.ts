@@ -207,7 +207,8 @@ const oidc: Provider = {
     {
       key: 'audience',
       flag: '--audience <value>',
-      description: 'oidc: an accepted token audience (repeatable; default: the server URL)',
+      env: 'OIDC_AUDIENCE',
+      description: 'oidc: an accepted token audience (repeatable, or comma separated in the variable; default: the server URL)',
       required: false,
       repeatable: true,
       prompt: { message: 'Accepted token audiences, comma separated (Enter: the server URL)', placeholder: 'https://mcp.example.com/mcp' },

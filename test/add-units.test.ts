@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { applyChanges } from '../src/add/apply.js';
+import { providerValues, resolveProvider } from '../src/add/options.js';
 import { CommonJsError, toCommonJs } from '../src/add/commonjs.js';
 import { renderCore, scopesModule, type CoreTarget } from '../src/add/core.js';
 import { detect, globMatches, readPackageJson } from '../src/add/detect.js';
@@ -536,5 +537,24 @@ describe('applyChanges: all files or none', () => {
     } finally {
       await p.cleanup();
     }
+  });
+});
+
+describe('the provider, chosen as create chooses it', () => {
+  it('--provider, else the provider whose flags or variables are given, else scalekit; two at once is a usage error', () => {
+    expect(resolveProvider({}, {}).name).toBe('scalekit');
+    expect(resolveProvider({ settings: { issuerUrl: 'https://auth.example.com' } }, {}).name).toBe('oidc');
+    expect(resolveProvider({}, { OIDC_ISSUER_URL: 'https://auth.example.com' }).name).toBe('oidc');
+    expect(resolveProvider({ provider: 'oidc' }, { SCALEKIT_ENVIRONMENT_URL: 'https://acme.scalekit.dev' }).name).toBe('oidc');
+    expect(() => resolveProvider({ settings: { issuerUrl: 'https://a.example.com', envUrl: 'https://acme.scalekit.dev' } }, {})).toThrow(/--provider/);
+    expect(() => resolveProvider({ provider: 'keycloak' }, {})).toThrow(/unknown provider/);
+  });
+
+  it('a repeatable setting from its variable is comma separated', () => {
+    const oidc = resolveProvider({ provider: 'oidc' }, {});
+    expect(providerValues(oidc, { provider: 'oidc' }, { OIDC_ISSUER_URL: 'https://a.example.com', OIDC_AUDIENCE: 'api://x, https://y' })).toEqual({
+      issuerUrl: 'https://a.example.com',
+      audience: ['api://x', 'https://y'],
+    });
   });
 });

@@ -5,7 +5,8 @@
 import { SCOPE_TOKEN } from '../oauth-syntax.js';
 import { usageError } from '../errors.js';
 import { validateUrl, withoutTrailingSlash } from '../create/validate.js';
-import { DEFAULT_PROVIDER, findProvider, PROVIDERS, type Provider, type ProviderSetting, type ProviderValues } from './providers.js';
+import { chooseProvider } from '../create/options.js';
+import type { Provider, ProviderSetting, ProviderValues } from './providers.js';
 
 /** What the user said, from flags or environment, before any prompt. */
 export interface AddFlags {
@@ -16,12 +17,8 @@ export interface AddFlags {
   provider?: string;
   scopes?: string;
   serverUrl?: string;
-  envUrl?: string;
-  clientId?: string;
-  clientSecret?: string;
-  resourceId?: string;
-  issuerUrl?: string;
-  audience?: string[];
+  /** The provider settings given as flags, by key (a secret is never a flag: it comes from its variable). */
+  settings?: Record<string, string | string[]>;
   pm?: string;
   yes?: boolean;
   dryRun?: boolean;
@@ -40,13 +37,21 @@ export const ADD_QUESTIONS = {
 } as const;
 export type AddQuestion = keyof typeof ADD_QUESTIONS;
 
-/** The values given for the provider's settings (flags, or their environment variables), by key; undefined when none was given. */
-export function providerValues(provider: Provider, flags: AddFlags): ProviderValues | undefined {
+/**
+ * The values given for the provider's settings, by key: the flag, else its
+ * environment variable (a repeatable one comma separated); undefined when
+ * none was given.
+ */
+export function providerValues(provider: Provider, flags: AddFlags, env: Record<string, string | undefined> = process.env): ProviderValues | undefined {
   const values: ProviderValues = {};
   for (const setting of provider.settings) {
-    const raw: unknown = (flags as Record<string, unknown>)[setting.key];
-    if (typeof raw === 'string' && raw !== '') values[setting.key] = setting.repeatable ? [raw] : raw;
-    else if (Array.isArray(raw) && raw.length > 0) values[setting.key] = raw.map(String);
+    const given = flags.settings?.[setting.key];
+    const raw = given ?? (setting.env ? env[setting.env] : undefined);
+    if (Array.isArray(raw)) {
+      if (raw.length > 0) values[setting.key] = raw.map(String);
+    } else if (typeof raw === 'string' && raw !== '') {
+      values[setting.key] = setting.repeatable ? raw.split(',').map((v) => v.trim()).filter(Boolean) : raw;
+    }
   }
   return Object.keys(values).length > 0 ? values : undefined;
 }
@@ -67,9 +72,10 @@ export function settingLabel(setting: ProviderSetting): string {
   return setting.flag?.split(' ', 1)[0] ?? setting.env ?? setting.key;
 }
 
-export function resolveProvider(flags: AddFlags): Provider {
-  const provider = flags.provider === undefined ? DEFAULT_PROVIDER : findProvider(flags.provider);
-  if (!provider) throw usageError(`unknown provider "${flags.provider}"; choose one of: ${PROVIDERS.map((p) => p.name).join(', ')}`);
+/** The provider as create chooses it: --provider, else the one whose settings are given (flags, then variables), else the default. */
+export function resolveProvider(flags: AddFlags, env: Record<string, string | undefined> = process.env): Provider {
+  const { provider, problems } = chooseProvider(flags, env);
+  if (problems.length > 0) throw usageError(problems.map((p) => `${p.flag}: ${p.message}`).join('\n'));
   return provider;
 }
 

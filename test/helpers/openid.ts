@@ -57,6 +57,8 @@ export async function startOpenIdProvider(o: { resources: string[]; scopes: stri
       },
     },
     pkce: { required: () => true },
+    // Lifetimes set, so that oidc-provider does not warn about its defaults.
+    ttl: { AccessToken: 600, AuthorizationCode: 60, ClientCredentials: 600, Grant: 3600, IdToken: 600, Interaction: 600, RefreshToken: 3600, Session: 3600 },
     findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   });
