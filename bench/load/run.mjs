@@ -264,6 +264,9 @@ function renderSection(report) {
     if (e.failures.length) lines.push('Failures:', '', ...e.failures.map((f) => `- ${f}`), '');
   }
   lines.push('Raw data (per request kind, per traffic stream and phase): bench/load/results.json.');
+  // Hand-written analysis (what the figures mean, what was fixed to get them) survives re-runs.
+  const notes = path.join(here, 'notes.md');
+  if (existsSync(notes)) lines.push('', readFileSync(notes, 'utf8').trim());
   return lines.join('\n');
 }
 
