@@ -153,7 +153,9 @@ export function tamperedSignature(token) {
  */
 export async function discoverServer(url, token) {
   const prm = await fetch(`${new URL(url).origin}/.well-known/oauth-protected-resource${new URL(url).pathname}`).then((r) => r.json());
-  const answer = await send(agentFor(1), new URL(url), buildRequest(KINDS[0], { tokens: { session: token } }));
+  const agent = agentFor(1);
+  const answer = await send(agent, new URL(url), buildRequest(KINDS[0], { tokens: { session: token } }));
+  agent.destroy();
   const tools = [...answer.body.matchAll(/"name":"([^"]+)"/g)].map((m) => m[1]);
   const tool = tools.find((name) => name !== 'whoami');
   if (answer.status !== 200 || !tool) throw new Error(`tools/list answered ${answer.status} without a scoped tool: ${answer.body.slice(0, 300)}`);
@@ -508,7 +510,7 @@ export async function startJwksProxy(target) {
 // rotate(), close() }`, bench/harness.mjs startLocalIssuer). Each resolves
 // with its figures and `failures` ([] when everything held).
 
-/** Tokens for a server at `serverUrl`, as the issuer mints them (`iss` overridden when the server knows the issuer by another URL). */
+/** Tokens for `server` from `issuer`, with `iss` = `issuerUrl` when the server knows the issuer by another URL (the proxy's). */
 function minterFor(issuer, server, issuerUrl) {
   return (o = {}) => issuer.mint([server.url, issuer.resourceId], { ...(issuerUrl ? { issuer: issuerUrl } : {}), ...o });
 }
