@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProjectServer } from '../../src/selfcheck.js';
 import { cleanEnv, npmCacheDir, runCli, tempDir } from './cli.js';
+import { loadSuite } from './load.js';
 import { openIdSuite } from './openid.js';
 // @ts-expect-error plain JavaScript, shared with bench/conformance/run.mjs
 import { conformanceTools, regressions, runScenarios, startTokenProxy } from '../../bench/conformance/lib.mjs';
@@ -93,6 +94,7 @@ export function frameworkSuite(framework: string, more?: (root: () => string) =>
     }, 600_000);
 
     conformanceSuite(framework, root);
+    loadSuite(framework, root);
     shutdownSuite(root);
 
     // Framework-specific tests on the same installed project, after the matrix row.

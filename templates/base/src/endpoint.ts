@@ -51,10 +51,27 @@ export function createEndpoint(config: Config, verifier: TokenVerifier, runner: 
       const authorized = auth.authorize(authenticated.value, body.value);
       if (!authorized.ok) return challenge(authorized.challenge, cors);
 
-      const response = await runner.run(request, body.value, authorized.value);
+      const response = await runner.run(requestForSdk(request), body.value, authorized.value);
       return withHeaders(response, cors);
     },
   };
+}
+
+/**
+ * The request the SDK runs: the same method, URL and headers (the body is
+ * parsed already), with a signal of its own that follows the client's. Not
+ * the incoming request itself: @hono/node-server makes its signal the parent
+ * of the Request it builds to read the body, undici keeps a parent signal
+ * alive until that Request has been finalized, and the SDK hangs each
+ * exchange (transport, McpServer) on the signal: every exchange outlived a
+ * garbage collection, and a server under load grew by hundreds of MB.
+ */
+function requestForSdk(request: Request): Request {
+  const controller = new AbortController();
+  const follower = new WeakRef(controller);
+  const incoming = request.signal;
+  incoming.addEventListener("abort", () => follower.deref()?.abort(incoming.reason), { once: true });
+  return new Request(request.url, { method: request.method, headers: request.headers, signal: controller.signal });
 }
 
 /** CORS for an allowed browser origin (checkOrigin has refused the others). */
