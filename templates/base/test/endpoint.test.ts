@@ -14,6 +14,9 @@ import { providerEnv, tokenAudience } from "./provider-env.js";
 
 const PUBLIC_URL = "https://mcp.example.com/mcp";
 
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+
 let issuer: TestIssuer;
 beforeAll(async () => {
   issuer = await TestIssuer.start();
@@ -49,8 +52,6 @@ describe("what the endpoint hands the MCP SDK", () => {
     // the parent of the Request it builds for the body, and undici holds a parent signal until
     // that Request has been finalized: each exchange then outlived a garbage collection, and a
     // server under load grew by hundreds of MB.
-    setFlagsFromString("--expose-gc");
-    const gc = runInNewContext("gc") as () => void;
     const kept: WeakRef<object>[] = [];
     const runner: McpRunner = {
       async run(request) {
@@ -75,7 +76,7 @@ describe("what the endpoint hands the MCP SDK", () => {
     expect(kept.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
   });
 
-  it("still aborts what the SDK runs when the client goes away", async () => {
+  it("still aborts what the SDK runs when the client goes away, after a garbage collection", async () => {
     let aborted: Promise<unknown> | undefined;
     const runner: McpRunner = {
       async run(request) {
@@ -89,7 +90,12 @@ describe("what the endpoint hands the MCP SDK", () => {
       const token = await issuer.mint({ audience: tokenAudience(PUBLIC_URL), scopes: [] });
       const req = httpRequest(url, { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Host: "mcp.example.com" } });
       req.on("error", () => {});
-      req.on("response", () => req.destroy()); // the stream has started: the client hangs up
+      req.on("response", () => {
+        // The stream has started. Collect garbage first: what forwards the client's hang-up must
+        // live as long as the answer is being sent, not only until the next collection.
+        for (let i = 0; i < 3; i++) gc();
+        req.destroy(); // the client hangs up
+      });
       req.end(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} }));
       while (!aborted) await new Promise((resolve) => setTimeout(resolve, 10));
       await aborted;
