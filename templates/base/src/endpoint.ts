@@ -65,14 +65,26 @@ export function createEndpoint(config: Config, verifier: TokenVerifier, runner: 
  * alive until that Request has been finalized, and the SDK hangs each
  * exchange (transport, McpServer) on the signal: every exchange outlived a
  * garbage collection, and a server under load grew by hundreds of MB.
+ *
+ * So the incoming signal reaches the new controller only through a WeakRef,
+ * and the incoming request itself holds the controller and the new request
+ * (`forSdk`): the server keeps the incoming request for as long as the
+ * exchange lasts (to abort it when the client hangs up) and lets it go when
+ * the answer is sent. (A Request's own signal follows the one it was given
+ * only while that Request is alive, hence the new request is held too.)
  */
 function requestForSdk(request: Request): Request {
   const controller = new AbortController();
   const follower = new WeakRef(controller);
   const incoming = request.signal;
   incoming.addEventListener("abort", () => follower.deref()?.abort(incoming.reason), { once: true });
-  return new Request(request.url, { method: request.method, headers: request.headers, signal: controller.signal });
+  const sdkRequest = new Request(request.url, { method: request.method, headers: request.headers, signal: controller.signal });
+  forSdk.set(request, { controller, sdkRequest });
+  return sdkRequest;
 }
+
+/** Incoming request -> what the SDK's request needs to hear a hang-up: alive exactly as long as the incoming request is. */
+const forSdk = new WeakMap<Request, { controller: AbortController; sdkRequest: Request }>();
 
 /** CORS for an allowed browser origin (checkOrigin has refused the others). */
 function corsHeaders(origin: string | null): Record<string, string> {
