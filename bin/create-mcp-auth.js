@@ -13,7 +13,7 @@ if (!supported) {
 import('../dist/cli.js').then(
   (cli) => cli.main(process.argv),
   (error) => {
-    process.stderr.write('create-mcp-auth: could not load its bundle (' + error.message + ').\n');
+    process.stderr.write(`create-mcp-auth: could not load its bundle (${error.message}).\n`);
     process.exit(3);
   },
 );

@@ -72,7 +72,7 @@ const S = unicode
 function frameUi(output: NodeJS.WriteStream): Ui {
   const bar = gray(S.bar);
   const columns = () => Math.max(20, output.columns || 80);
-  const fit = (text: string, room: number) => (text.length > room ? `${text.slice(0, Math.max(0, room - 1))}…` : text);
+  const clip = (text: string, room: number) => (text.length > room ? `${text.slice(0, Math.max(0, room - 1))}…` : text);
   // Status lines follow each other without clack's spacer row: the final screen must fit one 80x24 page.
   let afterIntro = false;
   const write = (text: string) => {
@@ -116,7 +116,7 @@ function frameUi(output: NodeJS.WriteStream): Ui {
     async step(message, done, task) {
       let text = message;
       let frame = 0;
-      const draw = () => write(`\r${ESC}2K${paint(35, S.frames[frame++ % S.frames.length]!)}  ${fit(text, columns() - 4)}`);
+      const draw = () => write(`\r${ESC}2K${paint(35, S.frames[frame++ % S.frames.length]!)}  ${clip(text, columns() - 4)}`);
       write(`${ESC}?25l`);
       draw();
       const timer = setInterval(draw, 120);

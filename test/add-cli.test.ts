@@ -131,7 +131,7 @@ async function drive(cwd: string, args: string, steps: Step[]) {
     screen += chunk.toString();
     since += chunk.toString();
     const step = steps[next];
-    if (step && step[0].test(since)) {
+    if (step?.[0].test(since)) {
       next++;
       since = '';
       child.stdin!.write(step[1]);

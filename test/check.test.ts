@@ -234,7 +234,7 @@ describe("clear failures", () => {
   });
 
   it("an unprotected endpoint: the headline comes first", async () => {
-    const { server, url } = await listen((req, res) => {
+    const { server, url } = await listen((_req, res) => {
       res.writeHead(200, { "Content-Type": "application/json" }).end("{}");
     });
     try {

@@ -132,7 +132,10 @@ describe('--force on a terminal', () => {
         [/Replace them\?/, '\r'], // first option: keep
       ],
       answers,
-      { setup: seed, inspect: async (dir) => void (readme = await readFile(path.join(dir, 'proj', 'README.md'), 'utf8')) },
+      { setup: seed, inspect: async (dir) => {
+          readme = await readFile(path.join(dir, 'proj', 'README.md'), 'utf8');
+        },
+      },
     );
     expect(exitCode, screen).toBe(0);
     expect(readme).toBe('mine\n');
@@ -147,7 +150,10 @@ describe('--force on a terminal', () => {
         [/Replace them\?/, '\x03'],
       ],
       answers,
-      { setup: seed, inspect: async (dir) => void (exists = existsSync(path.join(dir, 'proj', '.env.new'))) },
+      { setup: seed, inspect: async (dir) => {
+          exists = existsSync(path.join(dir, 'proj', '.env.new'));
+        },
+      },
     );
     expect(exitCode, screen).toBe(130);
     expect(exists).toBe(false);

@@ -15,9 +15,13 @@ import { cleanEnv, runCli, tempDir } from './helpers/cli.js';
 
 const QUIET = ['--yes', '--no-install', '--no-git', '--no-check'];
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: shell and template syntax, meant literally
+const HOME_VARIABLE = '${HOME}';
+
 /** Hostile fragments: quotes, template syntax, comment ends, control characters, unicode, length. */
+// biome-ignore format: a table of fragments reads best packed
 const FRAGMENTS = [
-  "'", '"', '`', `'"\``, '${HOME}', '$(id)', '`id`', '{{x}}', '{{{x}}}', '}}', '*/', '/*', '<!--', '</script>', '\\', '\\n', 'q\'w\\ne',
+  "'", '"', '`', `'"\``, HOME_VARIABLE, '$(id)', '`id`', '{{x}}', '{{{x}}}', '}}', '*/', '/*', '<!--', '</script>', '\\', '\\n', 'q\'w\\ne',
   'a\nb', 'a\rb', '\t', '\x1b[2J', '\x07', '\x7f', '\u2028', '\u2029', '\u202e', 'é', '😀', 'ＡＢ', '#', '#x', '=', ';rm -rf ~', '|', '&&',
   ' ', ' lead', 'trail ', '%00', '%2e%2e', '..', '../..', '-x', '--yes', '__proto__', 'constructor', 'x'.repeat(3000),
 ];

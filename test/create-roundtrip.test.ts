@@ -126,7 +126,7 @@ describe('values round-trip exactly through the rendered project', () => {
     await fc.assert(
       fc.asyncProperty(fc.record(field), async (v) => {
         const { flags, env } = flagsFor(v);
-        let options;
+        let options: ReturnType<typeof resolveOptions>;
         try {
           options = resolveOptions(flags, env, '/tmp/cma-roundtrip');
         } catch (error) {

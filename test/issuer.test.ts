@@ -39,8 +39,11 @@ function pkce(): { verifier: string; challenge: string } {
   return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
 }
 
-async function json(res: Response): Promise<Record<string, any>> {
-  return (await res.json()) as Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field in assertions
+type JsonBody = Record<string, any>;
+
+async function json(res: Response): Promise<JsonBody> {
+  return (await res.json()) as JsonBody;
 }
 
 async function jwks(issuer: LocalIssuer = iss): Promise<JSONWebKeySet> {
@@ -121,7 +124,7 @@ const basic = (id: string, secret: string) => ({
   Authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`,
 });
 
-async function expectOAuthError(res: Response, status: number, error: string): Promise<Record<string, any>> {
+async function expectOAuthError(res: Response, status: number, error: string): Promise<JsonBody> {
   expect(res.headers.get("content-type")).toMatch(/application\/json/);
   const body = await json(res);
   expect({ status: res.status, error: body.error }).toEqual({ status, error });
@@ -903,7 +906,7 @@ describe("malformed requests get 4xx OAuth JSON errors", () => {
   });
 
   it("huge bodies -> 413", async () => {
-    const big = "a=" + "x".repeat(200 * 1024);
+    const big = `a=${"x".repeat(200 * 1024)}`;
     await expectOAuthError(
       await fetch(`${iss.url}/oauth/token`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: big }),
       413,

@@ -293,7 +293,9 @@ describe('a directory that existed before', () => {
       {
         env: { PATH: pathWith('npm-slow'), CMA_TEST_PIDS: pids },
         setup: async (dir) => mkdir(path.join(dir, 'mine')),
-        inspect: async (dir) => void (left = await readdir(path.join(dir, 'mine'))),
+        inspect: async (dir) => {
+          left = await readdir(path.join(dir, 'mine'));
+        },
       },
     );
     expect(exitCode, screen).toBe(130);

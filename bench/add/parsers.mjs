@@ -90,7 +90,7 @@ const editors = {
     s.appendLeft(lineEnd(code, creation.end), `${useLine}\n`);
     return s.toString();
   },
-  'acorn+magic-string'(lib, code, ts, cjs) {
+  'acorn+magic-string'(lib, code, _ts, cjs) {
     const acorn = lib.require('acorn');
     const MagicString = lib.require('magic-string').default ?? lib.require('magic-string');
     const ast = acorn.parse(code, { ecmaVersion: 'latest', sourceType: cjs ? 'script' : 'module' });
@@ -102,7 +102,7 @@ const editors = {
     s.appendLeft(lineEnd(code, creation.end), `${useLine}\n`);
     return s.toString();
   },
-  magicast(lib, code, ts, cjs) {
+  magicast(lib, code, _ts, cjs) {
     const { parseModule, generateCode } = lib.require('magicast');
     const mod = parseModule(code);
     const body = mod.$ast.body;

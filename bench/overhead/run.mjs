@@ -426,7 +426,7 @@ function renderSection(report) {
   lines.push('');
   for (const [fw, e] of Object.entries(report.frameworks)) {
     if (!e.measured) continue;
-    const rounds = e.rounds.on.map((m, i) => ['on', 'off', 'peer', 'peerGen'].map((v) => rps(e.rounds[v][i].rps)).join(' / '));
+    const rounds = e.rounds.on.map((_, i) => ['on', 'off', 'peer', 'peerGen'].map((v) => rps(e.rounds[v][i].rps)).join(' / '));
     lines.push(`- ${fw}: ${rounds.join('; ')} (per-round on/off ${e.roundRatios.map((r) => pct(r.onOff)).join(', ')})`);
   }
   lines.push('');

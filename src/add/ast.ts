@@ -54,10 +54,10 @@ export function children(node: t.Node): { key: string; node: t.Node }[] {
 }
 
 /**
- * Visits every node depth first. `visit` returns false to skip a node's
+ * Visits every node depth first. `visit` returns false (exactly) to skip a node's
  * children. `ancestors` is the path from the root to the node's parent.
  */
-export function walk(root: t.Node, visit: (node: t.Node, ancestors: readonly t.Node[]) => boolean | void): void {
+export function walk(root: t.Node, visit: (node: t.Node, ancestors: readonly t.Node[]) => unknown): void {
   const stack: t.Node[] = [];
   const go = (node: t.Node) => {
     if (visit(node, stack) === false) return;

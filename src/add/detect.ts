@@ -338,7 +338,7 @@ async function findWorkspace(root: string): Promise<{ workspaceRoot: string | un
   let dir = path.dirname(root);
   while (!existsSync(path.join(root, '.git'))) {
     const globs = await workspaceGlobs(dir);
-    if (globs && globs.some((glob) => globMatches(glob, path.relative(dir, root).split(path.sep).join('/')))) {
+    if (globs?.some((glob) => globMatches(glob, path.relative(dir, root).split(path.sep).join('/')))) {
       return { workspaceRoot: dir, pm: own ?? lockfileManager(dir) ?? (existsSync(path.join(dir, 'pnpm-workspace.yaml')) ? 'pnpm' : 'npm') };
     }
     const parent = path.dirname(dir);
@@ -444,7 +444,7 @@ export function importBindings(ast: t.File): Map<string, Binding> {
 
 /** `require("x")` -> "x". */
 export function requireSource(node: t.Node | null | undefined): string | undefined {
-  if (!node || node.type !== 'CallExpression' || node.callee.type !== 'Identifier' || node.callee.name !== 'require') return undefined;
+  if (node?.type !== 'CallExpression' || node.callee.type !== 'Identifier' || node.callee.name !== 'require') return undefined;
   return stringValue(node.arguments[0]);
 }
 

@@ -371,7 +371,7 @@ function shell(value: string): string {
 async function gitState(root: string): Promise<{ repository: boolean; dirty: boolean }> {
   const { execa } = await import('execa');
   const inside = await execa('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root, reject: false, stdin: 'ignore' }).catch(() => undefined);
-  if (!inside || inside.exitCode !== 0) return { repository: false, dirty: false };
+  if (inside?.exitCode !== 0) return { repository: false, dirty: false };
   const status = await execa('git', ['status', '--porcelain', '--', '.'], { cwd: root, reject: false, stdin: 'ignore' });
   return { repository: true, dirty: status.exitCode === 0 && String(status.stdout).trim() !== '' };
 }

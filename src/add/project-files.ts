@@ -69,7 +69,7 @@ function insertMembers(text: string, s: MagicString, object: t.ObjectExpression,
   const indent = lineIndent(text, start(props[0]!));
   const oneLine = !text.slice(start(object), end(object)).includes('\n');
   for (const dep of [...deps].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const before = sorted ? props.findIndex((p, i) => names[i]! > dep.name) : -1;
+    const before = sorted ? names.findIndex((name) => name > dep.name) : -1;
     if (oneLine) {
       const anchor = before === -1 ? props[props.length - 1]! : props[before]!;
       if (before === -1) s.appendLeft(end(anchor), `, ${render(dep, '')}`);

@@ -81,20 +81,33 @@ export function stripTypes(code: string, file = 'file.ts'): string {
 
     switch (node.type) {
       case 'ImportDeclaration': {
-        if (node.importKind === 'type') return removeStatement(node);
+        if (node.importKind === 'type') {
+          removeStatement(node);
+          return;
+        }
         const typeSpecifiers = node.specifiers.filter((sp) => sp.type === 'ImportSpecifier' && sp.importKind === 'type');
-        if (typeSpecifiers.length > 0 && typeSpecifiers.length === node.specifiers.length) return removeStatement(node);
+        if (typeSpecifiers.length > 0 && typeSpecifiers.length === node.specifiers.length) {
+          removeStatement(node);
+          return;
+        }
         removeSpecifiers(node.specifiers, (sp) => sp.type === 'ImportSpecifier' && sp.importKind === 'type');
         return;
       }
       case 'ExportNamedDeclaration': {
-        if (node.exportKind === 'type') return removeStatement(node);
+        if (node.exportKind === 'type') {
+          removeStatement(node);
+          return;
+        }
         if (node.declaration && (TYPE_ONLY_DECLARATIONS.has(node.declaration.type) || isDeclare(node.declaration))) {
-          return removeStatement(node);
+          removeStatement(node);
+          return;
         }
         if (!node.declaration) {
           const typeSpecifiers = node.specifiers.filter((sp) => sp.type === 'ExportSpecifier' && sp.exportKind === 'type');
-          if (typeSpecifiers.length > 0 && typeSpecifiers.length === node.specifiers.length) return removeStatement(node);
+          if (typeSpecifiers.length > 0 && typeSpecifiers.length === node.specifiers.length) {
+            removeStatement(node);
+            return;
+          }
           removeSpecifiers(node.specifiers, (sp) => sp.type === 'ExportSpecifier' && sp.exportKind === 'type');
           return;
         }
@@ -103,13 +116,20 @@ export function stripTypes(code: string, file = 'file.ts'): string {
       case 'TSInterfaceDeclaration':
       case 'TSTypeAliasDeclaration':
       case 'TSDeclareFunction':
-        return removeStatement(node);
+        removeStatement(node);
+        return;
       case 'VariableDeclaration':
-        if (node.declare) return removeStatement(node);
+        if (node.declare) {
+          removeStatement(node);
+          return;
+        }
         break;
       case 'ClassDeclaration':
       case 'ClassExpression': {
-        if (node.type === 'ClassDeclaration' && node.declare) return removeStatement(node);
+        if (node.type === 'ClassDeclaration' && node.declare) {
+          removeStatement(node);
+          return;
+        }
         if ('abstract' in node && node.abstract) {
           const keyword = /^abstract\s+/.exec(code.slice(start(node)));
           if (keyword) removeRange(start(node), start(node) + keyword[0].length);
@@ -126,7 +146,8 @@ export function stripTypes(code: string, file = 'file.ts'): string {
       case 'TSDeclareMethod':
       case 'ClassAccessorProperty': {
         if (node.type === 'TSDeclareMethod' || ('abstract' in node && node.abstract) || ('declare' in node && node.declare)) {
-          return removeStatement(node);
+          removeStatement(node);
+          return;
         }
         if (node.type === 'ClassProperty' && node.definite) {
           const bang = code.indexOf('!', end(node.key));
@@ -147,13 +168,16 @@ export function stripTypes(code: string, file = 'file.ts'): string {
       case 'TSNonNullExpression':
         // `(a) as T`: the parentheses around the expression stay.
         removeRange(afterClosingParens(end(node.expression), end(node)), end(node));
-        return visit(node.expression, node);
+        visit(node.expression, node);
+        return;
       case 'TSTypeAssertion':
         removeRange(start(node), parenStart(node.expression));
-        return visit(node.expression, node);
+        visit(node.expression, node);
+        return;
       case 'TSInstantiationExpression':
         removeRange(end(node.expression), end(node));
-        return visit(node.expression, node);
+        visit(node.expression, node);
+        return;
       case 'Identifier': {
         if (node.optional) removeQuestionMark(start(node) + node.name.length);
         if (node.typeAnnotation) removeAnnotation(node.typeAnnotation);

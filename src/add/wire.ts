@@ -159,7 +159,10 @@ export function wire(d: Detection, options: WireOptions): Wiring {
   const editors = new Map<string, MagicString>();
   const editor = (file: SourceFile) => {
     let s = editors.get(file.rel);
-    if (!s) editors.set(file.rel, (s = new MagicString(file.code)));
+    if (!s) {
+      s = new MagicString(file.code);
+      editors.set(file.rel, s);
+    }
     return s;
   };
   const manual: ManualStep[] = [];

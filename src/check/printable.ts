@@ -4,14 +4,14 @@
 // (bidi embeddings, overrides and isolates; line and paragraph separators).
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-const escape = (c: string): string => {
+const escapeChar = (c: string): string => {
   const code = c.charCodeAt(0);
   return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
 };
 
 /** `text` with every control character written as an escape: ESC becomes the four characters `\x1b`. */
 export function printable(text: string): string {
-  return text.replace(UNSAFE, escape);
+  return text.replace(UNSAFE, escapeChar);
 }
 
 /** One line of at most `max` characters: whitespace runs folded to one space, then control characters escaped. */

@@ -52,7 +52,8 @@ export const CI_WORKFLOW = '.github/workflows/ci.yml';
 
 function outputPath(templatePath: string): string {
   let out = templatePath.endsWith('.hbs') ? templatePath.slice(0, -'.hbs'.length) : templatePath;
-  out = out.replace(/(^|\/)_gitignore$/, '$1.gitignore');
+  // npm drops .gitignore from a published package, and Biome refuses a second root biome.json inside this repo.
+  out = out.replace(/(^|\/)_gitignore$/, '$1.gitignore').replace(/^_biome\.json$/, 'biome.json');
   return out;
 }
 
@@ -144,7 +145,8 @@ export function envExampleFile(options: CreateOptions): string {
 export function envFile(options: CreateOptions): string | undefined {
   const given = envVariables(options).filter((v) => v.value !== undefined && v.value !== '');
   if (given.length === 0) return undefined;
-  return options.provider.envHeader(options.local) + given.map((v) => `${v.name}=${envValue(v.value!)}`).join('\n') + '\n';
+  const lines = given.map((v) => `${v.name}=${envValue(v.value!)}\n`);
+  return options.provider.envHeader(options.local) + lines.join('');
 }
 
 /** Renders the whole project in memory: sorted, deterministic, nothing written. */

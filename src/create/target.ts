@@ -5,7 +5,7 @@
  */
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { CliError, environmentError, usageError } from '../errors.js';
+import { type CliError, environmentError, usageError } from '../errors.js';
 
 /** A directory counts as empty when it holds nothing, or only `.git`. */
 export function isEmptyDirSync(dir: string): boolean {

@@ -53,7 +53,7 @@ export async function drive(steps: Step[], args = '', hooks: DriveHooks = {}) {
         screen += chunk.toString();
         sinceTyped += chunk.toString();
         const step = steps[next];
-        if (step && step[0].test(sinceTyped)) {
+        if (step?.[0].test(sinceTyped)) {
           next++;
           screen += '\n<<acted>>\n';
           sinceTyped = '';

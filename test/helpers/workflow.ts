@@ -37,7 +37,7 @@ export function workflowSuite(root: () => string): void {
     expect(jobs.map((j) => j.id)).toEqual(['test']);
     expect(JSON.stringify(jobs[0]!.matrix)).toMatch(/20.*24/);
     const steps = jobs[0]!.steps;
-    expect(steps).toEqual(['npm ci', 'npm run typecheck', 'npm test', 'npm run check']);
+    expect(steps).toEqual(['npm ci', 'npm run lint', 'npm run typecheck', 'npm test', 'npm run check']);
 
     const pack = await tempDir('cma-pack-');
     try {

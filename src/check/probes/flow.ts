@@ -73,7 +73,8 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
   }
 
   state(): string {
-    return (this.lastState = randomUUID());
+    this.lastState = randomUUID();
+    return this.lastState;
   }
 
   // One authorization server per run: the issuer context is not needed to tell registrations apart.
@@ -255,7 +256,8 @@ const ERA_OF: Record<string, string> = { modern: "2026-07-28", legacy: "2025" };
 
 export const flowToolsList = step("flow.tools-list", "OAuth flow: tools/list with the new token", RULES.accessTokenUsage(), async (ctx, run) => {
   // Closed by tools-call, or by step() when this fails.
-  const c = (run.connection = await newModernConnection(ctx.endpoint, { timeoutMs: ctx.timeoutMs, authProvider: run.provider, negotiation: "auto" }));
+  const c = await newModernConnection(ctx.endpoint, { timeoutMs: ctx.timeoutMs, authProvider: run.provider, negotiation: "auto" });
+  run.connection = c;
   try {
     await c.client.connect(c.transport, { timeout: ctx.timeoutMs });
     const { tools } = await c.client.listTools(undefined, { timeout: ctx.timeoutMs });
@@ -276,7 +278,7 @@ function allowedTool(ctx: CheckContext, run: FlowRun): ToolInfo | undefined {
   const byName = (name: string | undefined) => tools.find((t) => t.name === name);
   return (
     byName(ctx.tool?.name) ??
-    (scoped && scoped.scopes.every((s) => granted.includes(s)) ? byName(scoped.name) : undefined) ??
+    (scoped?.scopes.every((s) => granted.includes(s)) ? byName(scoped.name) : undefined) ??
     byName(ctx.findings.openTools?.[0]) ??
     tools[0]
   );

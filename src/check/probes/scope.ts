@@ -19,7 +19,8 @@ async function listTools(ctx: CheckContext): Promise<ToolInfo[]> {
   const { response } = await ctx.exchange(`Bearer ${await ctx.mintedToken()}`, "tools/list");
   const tools = toolsOf(jsonRpcResponse(response)?.result);
   if (!tools) throw new Skip(`tools/list with a valid token failed (${describeStatus(response)})`);
-  return (ctx.findings.tools = tools);
+  ctx.findings.tools = tools;
+  return tools;
 }
 
 export function toolArguments(ctx: CheckContext, tool: ToolInfo): Record<string, unknown> {

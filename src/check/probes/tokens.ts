@@ -18,7 +18,7 @@ export const issuerReachable: Probe = {
   ...RULES.localIssuer(),
   async run(ctx) {
     if (!ctx.hasIssuer) throw new Skip(NEEDS_ISSUER);
-    let issuer;
+    let issuer: Awaited<ReturnType<typeof ctx.connectIssuer>>;
     try {
       issuer = await ctx.connectIssuer();
     } catch (err) {

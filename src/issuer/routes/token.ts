@@ -80,7 +80,7 @@ async function refreshToken(ctx: IssuerContext, client: Client, form: Params): P
   if (!entry) throw invalidGrant("the refresh token is invalid, expired or already used");
   if (entry.clientId !== client.clientId) throw invalidGrant("the refresh token was issued to another client");
   let scopes = entry.scopes;
-  if (requestedScopes && requestedScopes.length) {
+  if (requestedScopes?.length) {
     const extra = requestedScopes.filter((s) => !entry.scopes.includes(s));
     if (extra.length) throw new OAuthError("invalid_scope", `scope was not part of the grant: ${extra.join(" ")}`);
     scopes = requestedScopes;

@@ -60,7 +60,10 @@ function memoJsonSchema<S extends StandardSchemaWithJSON>(schema: S): S {
   const convert = (io: "input" | "output") => (options: Options) => {
     const key = `${io} ${options.target}`;
     let json = cache.get(key);
-    if (!json) cache.set(key, (json = standard.jsonSchema[io](options)));
+    if (!json) {
+      json = standard.jsonSchema[io](options);
+      cache.set(key, json);
+    }
     return structuredClone(json);
   };
   return { "~standard": { ...standard, jsonSchema: { input: convert("input"), output: convert("output") } } } as unknown as S;
