@@ -8,15 +8,28 @@
 const LINE_SEPARATORS = /[\u2028\u2029]/g;
 
 function escapeSeparators(json: string): string {
-  return json.replace(LINE_SEPARATORS, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'));
+  return json.replace(LINE_SEPARATORS, (c) => (c === "\u2028" ? "\\u2028" : "\\u2029"));
 }
 
 /** A double-quoted TypeScript/JavaScript string literal. */
 export function tsString(value: string): string {
-  if (typeof value !== 'string') throw new TypeError('tsString expects a string');
+  if (typeof value !== "string") throw new TypeError("tsString expects a string");
   // JSON string syntax is a subset of JS string syntax; `<` is escaped too so a
   // literal stays inert if a file is ever inlined into HTML.
-  return escapeSeparators(JSON.stringify(value)).replace(/</g, '\\u003c');
+  return escapeSeparators(JSON.stringify(value)).replace(/</g, "\\u003c");
+}
+
+const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/**
+ * An object literal key that reads back as exactly `value`: bare when it is a
+ * plain ASCII identifier (as a formatter would write it), else a string
+ * literal; `__proto__` is computed, as a plain key would set the prototype.
+ */
+export function tsKey(value: string): string {
+  if (typeof value !== "string") throw new TypeError("tsKey expects a string");
+  if (value === "__proto__") return `[${tsString(value)}]`;
+  return PLAIN_KEY.test(value) ? value : tsString(value);
 }
 
 /**
@@ -26,18 +39,18 @@ export function tsString(value: string): string {
  */
 export function tsJson(value: unknown): string {
   const json = JSON.stringify(value);
-  if (json === undefined) throw new TypeError('tsJson expects a JSON value');
-  return escapeSeparators(expression(JSON.parse(json))).replace(/</g, '\\u003c');
+  if (json === undefined) throw new TypeError("tsJson expects a JSON value");
+  return escapeSeparators(expression(JSON.parse(json))).replace(/</g, "\\u003c");
 }
 
 function expression(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(expression).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
+  if (Array.isArray(value)) return `[${value.map(expression).join(",")}]`;
+  if (value !== null && typeof value === "object") {
     const members = Object.entries(value).map(([key, member]) => {
-      const name = key === '__proto__' ? `[${JSON.stringify(key)}]` : JSON.stringify(key);
+      const name = key === "__proto__" ? `[${JSON.stringify(key)}]` : JSON.stringify(key);
       return `${name}:${expression(member)}`;
     });
-    return `{${members.join(',')}}`;
+    return `{${members.join(",")}}`;
   }
   return JSON.stringify(value);
 }
@@ -45,16 +58,16 @@ function expression(value: unknown): string {
 /** A JSON document value (for JSON files and JSON snippets in Markdown). */
 export function jsonValue(value: unknown): string {
   const json = JSON.stringify(value);
-  if (json === undefined) throw new TypeError('jsonValue expects a JSON value');
+  if (json === undefined) throw new TypeError("jsonValue expects a JSON value");
   return escapeSeparators(json);
 }
 
 /** Inline code for Markdown: a backtick fence longer than any run inside. */
 export function mdCode(value: string): string {
-  const flat = String(value).replace(/[\r\n\u2028\u2029]+/g, ' ');
+  const flat = String(value).replace(/[\r\n\u2028\u2029]+/g, " ");
   const longestRun = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(longestRun + 1);
-  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
+  const fence = "`".repeat(longestRun + 1);
+  const pad = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
   return `${fence}${pad}${flat}${pad}${fence}`;
 }
 
@@ -72,9 +85,9 @@ export function mdCode(value: string): string {
 function envWriting(value: string): string | undefined {
   if (/[\r\n]/.test(value)) return undefined;
   if (!value.includes("'")) return `'${value}'`;
-  if (!value.includes('`')) return `\`${value}\``;
-  if (!value.includes('"') && !value.includes('\\n')) return `"${value}"`;
-  if (value === value.trim() && !value.includes('#') && !/^['"`]/.test(value)) return value;
+  if (!value.includes("`")) return `\`${value}\``;
+  if (!value.includes('"') && !value.includes("\\n")) return `"${value}"`;
+  if (value === value.trim() && !value.includes("#") && !/^['"`]/.test(value)) return value;
   return undefined;
 }
 
@@ -87,8 +100,10 @@ export function canWriteEnvValue(value: string): boolean {
 export function envValue(value: string): string {
   const written = envWriting(value);
   if (written !== undefined) return written;
-  if (/[\r\n]/.test(value)) throw new RangeError('an .env value cannot contain a line break');
-  throw new RangeError("an .env value with ', ` and \" (or a backslash-n sequence) must not start with a quote, contain #, or start or end with spaces");
+  if (/[\r\n]/.test(value)) throw new RangeError("an .env value cannot contain a line break");
+  throw new RangeError(
+    "an .env value with ', ` and \" (or a backslash-n sequence) must not start with a quote, contain #, or start or end with spaces",
+  );
 }
 
 /** One shell word (POSIX sh): single-quoted, with embedded single quotes closed and escaped. */
