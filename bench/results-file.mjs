@@ -1,25 +1,25 @@
 // What the benchmarks report with: the median, and one `## ...` section of
 // bench/RESULTS.md each (the others are kept).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 
-export const RESULTS_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
+export const RESULTS_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), "RESULTS.md");
 
 /** `section` starts with its `## heading` line; a section with the same heading is replaced. */
 export function writeSection(section, file = RESULTS_FILE) {
-  const heading = section.split('\n')[0].trim();
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
-  const lines = text.split('\n');
+  const heading = section.split("\n")[0].trim();
+  let text = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmark results\n";
+  const lines = text.split("\n");
   const start = lines.findIndex((l) => l.trim() === heading);
   if (start === -1) {
-    text = `${text.replace(/\n*$/, '')}\n\n${section}\n`;
+    text = `${text.replace(/\n*$/, "")}\n\n${section}\n`;
   } else {
-    let end = lines.findIndex((l, i) => i > start && /^##?\s/.test(l) && !l.startsWith('###'));
+    let end = lines.findIndex((l, i) => i > start && /^##?\s/.test(l) && !l.startsWith("###"));
     if (end === -1) end = lines.length;
-    const after = lines.slice(end).join('\n');
-    text = `${lines.slice(0, start).join('\n')}${start ? '\n' : ''}${section}\n${after ? `\n${after}` : ''}`;
-    text = `${text.replace(/\n*$/, '')}\n`;
+    const after = lines.slice(end).join("\n");
+    text = `${lines.slice(0, start).join("\n")}${start ? "\n" : ""}${section}\n${after ? `\n${after}` : ""}`;
+    text = `${text.replace(/\n*$/, "")}\n`;
   }
   writeFileSync(file, text);
 }

@@ -1,40 +1,40 @@
 // Benchmark: scaffold wall time of create-mcp-auth against create-vite, side
 // by side in one run (alternating, so machine noise hits both alike), and the
 // installed size of the packed CLI. Usage: npm run build && node bench/scaffold.mjs [runs]
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { median, writeSection } from './results-file.mjs';
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { median, writeSection } from "./results-file.mjs";
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const runs = Math.max(10, Number(process.argv[2] ?? 15));
-const tools = path.join(repo, '.cache', 'bench-tools');
+const tools = path.join(repo, ".cache", "bench-tools");
 mkdirSync(tools, { recursive: true });
-writeFileSync(path.join(tools, 'package.json'), '{"private":true}');
-execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', 'create-vite@9'], { cwd: tools, stdio: 'ignore' });
-const viteBin = path.join(tools, 'node_modules', 'create-vite', 'index.js');
-const ourBin = path.join(repo, 'bin', 'create-mcp-auth.js');
+writeFileSync(path.join(tools, "package.json"), '{"private":true}');
+execFileSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", "create-vite@9"], { cwd: tools, stdio: "ignore" });
+const viteBin = path.join(tools, "node_modules", "create-vite", "index.js");
+const ourBin = path.join(repo, "bin", "create-mcp-auth.js");
 
-const work = mkdtempSync(path.join(tmpdir(), 'cma-bench-'));
-const env = { ...process.env, CI: 'true' };
+const work = mkdtempSync(path.join(tmpdir(), "cma-bench-"));
+const env = { ...process.env, CI: "true" };
 delete env.npm_config_user_agent;
 
 function time(args, cwd) {
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const result = spawnSync(process.execPath, args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
+  if (result.status !== 0) throw new Error(`${args.join(" ")} failed: ${result.stderr}`);
   return ms;
 }
 
 const ours = [];
 const vite = [];
 for (let i = 0; i < runs + 1; i++) {
-  const dir = mkdtempSync(path.join(work, 'run-'));
-  const a = time([ourBin, 'x', '--yes', '--no-install', '--no-git', '--no-check'], dir);
-  const b = time([viteBin, 'y', '--template', 'vanilla-ts', '--no-interactive'], dir);
+  const dir = mkdtempSync(path.join(work, "run-"));
+  const a = time([ourBin, "x", "--yes", "--no-install", "--no-git", "--no-check"], dir);
+  const b = time([viteBin, "y", "--template", "vanilla-ts", "--no-interactive"], dir);
   if (i > 0) {
     // the first pair warms the file system cache and is not counted
     ours.push(a);
@@ -44,14 +44,17 @@ for (let i = 0; i < runs + 1; i++) {
 }
 
 // Installed size of the packed CLI: what `npx create-mcp-auth` downloads and unpacks.
-const packDir = mkdtempSync(path.join(work, 'pack-'));
-const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: repo, encoding: 'utf8' }).trim().split('\n').pop();
-const installDir = mkdtempSync(path.join(work, 'install-'));
-writeFileSync(path.join(installDir, 'package.json'), '{"private":true}');
-execFileSync('npm', ['install', '--no-audit', '--no-fund', path.join(packDir, tarball)], { cwd: installDir, stdio: 'ignore' });
-const du = (p) => Number(execFileSync('du', ['-sk', p], { encoding: 'utf8' }).split('\t')[0]);
-const installedKb = du(path.join(installDir, 'node_modules'));
-const packages = readdirSync(path.join(installDir, 'node_modules')).filter((n) => !n.startsWith('.'));
+const packDir = mkdtempSync(path.join(work, "pack-"));
+const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: repo, encoding: "utf8" })
+  .trim()
+  .split("\n")
+  .pop();
+const installDir = mkdtempSync(path.join(work, "install-"));
+writeFileSync(path.join(installDir, "package.json"), '{"private":true}');
+execFileSync("npm", ["install", "--no-audit", "--no-fund", path.join(packDir, tarball)], { cwd: installDir, stdio: "ignore" });
+const du = (p) => Number(execFileSync("du", ["-sk", p], { encoding: "utf8" }).split("\t")[0]);
+const installedKb = du(path.join(installDir, "node_modules"));
+const packages = readdirSync(path.join(installDir, "node_modules")).filter((n) => !n.startsWith("."));
 rmSync(work, { recursive: true, force: true });
 
 const result = {
@@ -67,7 +70,7 @@ const result = {
 console.log(JSON.stringify(result, null, 2));
 console.log(`scaffold: ${result.ratio}x create-vite (target <= 1.2x); installed size ${result.installedSizeMB} MB (target <= 5 MB)`);
 
-if (!process.argv.includes('--no-write')) {
+if (!process.argv.includes("--no-write")) {
   writeSection(`## Scaffold time and install size (bench/scaffold.mjs)
 
 \`create-mcp-auth x --yes --no-install --no-git --no-check\` against \`create-vite y --template vanilla-ts\`
@@ -80,8 +83,8 @@ its node_modules. Targets: at most 1.2x create-vite's time; at most 5 MB install
 
 | measure | create-mcp-auth | create-vite | ratio | target |
 |---|---:|---:|---:|---|
-| scaffold, median | ${result.createMcpAuthMedianMs} ms | ${result.createViteMedianMs} ms | ${result.ratio}x | ${result.ratio <= 1.2 ? 'met' : 'missed'} (<= 1.2x) |
-| installed size | ${result.installedSizeMB} MB (${result.installedPackages.length} package) | | | ${result.installedSizeMB <= 5 ? 'met' : 'missed'} (<= 5 MB) |
+| scaffold, median | ${result.createMcpAuthMedianMs} ms | ${result.createViteMedianMs} ms | ${result.ratio}x | ${result.ratio <= 1.2 ? "met" : "missed"} (<= 1.2x) |
+| installed size | ${result.installedSizeMB} MB (${result.installedPackages.length} package) | | | ${result.installedSizeMB <= 5 ? "met" : "missed"} (<= 5 MB) |
 
 The CLI ships as one esbuild bundle with no runtime dependencies; templates are precompiled at build time,
 and execa, clack, the issuer and the check (with the MCP SDK client) load only when a command needs them.

@@ -2,21 +2,22 @@
 // package has no runtime dependencies to install. Heavy parts (issuer, check,
 // the MCP SDK client, execa) become separate chunks loaded on demand, and the
 // .hbs templates are precompiled so `create` never loads Handlebars' compiler.
-import { build } from 'esbuild';
-import Handlebars from 'handlebars';
-import { cp, readdir, readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const templatesDir = path.join(repo, 'templates');
+import { cp, readdir, readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import Handlebars from "handlebars";
 
-async function hbsFiles(dir, prefix = '') {
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const templatesDir = path.join(repo, "templates");
+
+async function hbsFiles(dir, prefix = "") {
   const out = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory()) out.push(...(await hbsFiles(path.join(dir, entry.name), rel)));
-    else if (entry.name.endsWith('.hbs')) out.push(rel);
+    else if (entry.name.endsWith(".hbs")) out.push(rel);
   }
   return out;
 }
@@ -25,46 +26,50 @@ async function hbsFiles(dir, prefix = '') {
 async function precompiledTemplatesModule() {
   const entries = [];
   for (const rel of (await hbsFiles(templatesDir)).sort()) {
-    const source = await readFile(path.join(templatesDir, rel), 'utf8');
+    const source = await readFile(path.join(templatesDir, rel), "utf8");
     entries.push(`${JSON.stringify(rel)}: ${Handlebars.precompile(source, { noEscape: true, strict: true })}`);
   }
-  return `export default {\n${entries.join(',\n')}\n};\n`;
+  return `export default {\n${entries.join(",\n")}\n};\n`;
 }
 
 const precompiledTemplates = {
-  name: 'precompiled-templates',
+  name: "precompiled-templates",
   setup(b) {
     b.onResolve({ filter: /\/template-engine\.js$/ }, (args) =>
-      args.importer.endsWith(`${path.sep}render.ts`) || args.importer.startsWith(path.join(repo, 'src', 'add') + path.sep)
-        ? { path: path.join(repo, 'src/create/template-engine.precompiled.ts') }
+      args.importer.endsWith(`${path.sep}render.ts`) || args.importer.startsWith(path.join(repo, "src", "add") + path.sep)
+        ? { path: path.join(repo, "src/create/template-engine.precompiled.ts") }
         : undefined,
     );
-    b.onResolve({ filter: /^virtual:precompiled-templates$/ }, () => ({ path: 'templates', namespace: 'precompiled' }));
-    b.onLoad({ filter: /.*/, namespace: 'precompiled' }, async () => ({ contents: await precompiledTemplatesModule(), loader: 'js', resolveDir: repo }));
+    b.onResolve({ filter: /^virtual:precompiled-templates$/ }, () => ({ path: "templates", namespace: "precompiled" }));
+    b.onLoad({ filter: /.*/, namespace: "precompiled" }, async () => ({
+      contents: await precompiledTemplatesModule(),
+      loader: "js",
+      resolveDir: repo,
+    }));
   },
 };
 
-await rm(path.join(repo, 'dist'), { recursive: true, force: true });
+await rm(path.join(repo, "dist"), { recursive: true, force: true });
 await build({
   absWorkingDir: repo,
-  entryPoints: { cli: 'src/cli.ts' },
-  outdir: 'dist',
+  entryPoints: { cli: "src/cli.ts" },
+  outdir: "dist",
   bundle: true,
   splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20.19',
+  format: "esm",
+  platform: "node",
+  target: "node20.19",
   minify: true,
-  legalComments: 'linked',
-  chunkNames: 'chunks/[name]-[hash]',
+  legalComments: "linked",
+  chunkNames: "chunks/[name]-[hash]",
   // Some bundled CommonJS packages call require() for Node built-ins.
   banner: {
     js: "import { createRequire as __cmaCreateRequire } from 'node:module'; const require = __cmaCreateRequire(import.meta.url);",
   },
-  logLevel: 'warning',
+  logLevel: "warning",
   plugins: [precompiledTemplates],
 });
 
 // `add` writes the framework glue into projects as source, rendered like the
 // templates (src/add/core.ts finds it here).
-await cp(path.join(repo, 'src/add/glue'), path.join(repo, 'dist/add-glue'), { recursive: true });
+await cp(path.join(repo, "src/add/glue"), path.join(repo, "dist/add-glue"), { recursive: true });

@@ -18,7 +18,7 @@ export class CliError extends Error {
     readonly details?: string,
   ) {
     super(message);
-    this.name = 'CliError';
+    this.name = "CliError";
   }
 }
 

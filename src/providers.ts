@@ -4,8 +4,8 @@
  * section, layered between `templates/base/` and the framework) and nothing
  * else: the create code reads everything provider-specific from this table.
  */
-import { canWriteEnvValue } from './create/literals.js';
-import { shown, validateClientId, validateSecret, validateUrl, withoutTrailingSlash } from './create/validate.js';
+import { canWriteEnvValue } from "./create/literals.js";
+import { shown, validateClientId, validateSecret, validateUrl, withoutTrailingSlash } from "./create/validate.js";
 
 /** One value a provider needs: its flag, environment variable, prompt and check, in one place. */
 export interface ProviderSetting {
@@ -50,7 +50,7 @@ export interface IssuerEndpoints {
   issuer?: string;
 }
 
-export type ProviderName = 'scalekit' | 'oidc';
+export type ProviderName = "scalekit" | "oidc";
 
 export interface Provider {
   /** Value of `--provider`. */
@@ -66,7 +66,7 @@ export interface Provider {
   /** Local mode: the values that point the project at `create-mcp-auth issuer`. */
   local: Record<string, string>;
   /** `create-mcp-auth issuer --layout <this>` serves this provider's URL layout. */
-  issuerLayout: 'scalekit' | 'oidc';
+  issuerLayout: "scalekit" | "oidc";
   /** Arguments of `create-mcp-auth issuer` for this layout (the project's `issuer` script). */
   issuerArgs: string[];
   /** The provider's variables of `.env.example` / `.env`, before the common ones. */
@@ -86,7 +86,7 @@ export interface Provider {
 /** A Scalekit resource id (`res_...`), or the resource named by its URL. */
 export function validateResourceId(value: string): string | undefined {
   if (/^res_[A-Za-z0-9_-]+$/.test(value)) return undefined;
-  if (/^https?:\/\//i.test(value)) return validateUrl(value, { what: 'the resource id', httpsUnlessLoopback: true, exact: true });
+  if (/^https?:\/\//i.test(value)) return validateUrl(value, { what: "the resource id", httpsUnlessLoopback: true, exact: true });
   return `resource id ${shown(value)} should look like res_1234567890 (from Scalekit: MCP Servers > your server) or be a URL`;
 }
 
@@ -102,151 +102,151 @@ export function validateAudience(value: string): string | undefined {
 const httpsUrl = (what: string) => (value: string) => validateUrl(value, { what, httpsUnlessLoopback: true, exact: true });
 
 const scalekit: Provider = {
-  name: 'scalekit',
-  display: 'Scalekit',
-  hint: 'needs your environment URL and the MCP server resource id',
-  templateDir: 'providers/scalekit',
+  name: "scalekit",
+  display: "Scalekit",
+  hint: "needs your environment URL and the MCP server resource id",
+  templateDir: "providers/scalekit",
   settings: [
     {
-      key: 'envUrl',
-      flag: '--env-url <url>',
-      env: 'SCALEKIT_ENVIRONMENT_URL',
-      description: 'Scalekit environment URL',
+      key: "envUrl",
+      flag: "--env-url <url>",
+      env: "SCALEKIT_ENVIRONMENT_URL",
+      description: "Scalekit environment URL",
       required: true,
-      prompt: { message: 'Scalekit environment URL', placeholder: 'https://your-env.scalekit.dev' },
-      validate: httpsUrl('the Scalekit environment URL'),
+      prompt: { message: "Scalekit environment URL", placeholder: "https://your-env.scalekit.dev" },
+      validate: httpsUrl("the Scalekit environment URL"),
       normalize: withoutTrailingSlash,
     },
     {
-      key: 'clientId',
-      flag: '--client-id <id>',
-      env: 'SCALEKIT_CLIENT_ID',
+      key: "clientId",
+      flag: "--client-id <id>",
+      env: "SCALEKIT_CLIENT_ID",
       description: "Scalekit API client id (optional: only Scalekit's management API uses it)",
       required: false,
-      prompt: { message: 'Scalekit client id (optional: Enter to skip)', placeholder: 'skc_...' },
+      prompt: { message: "Scalekit client id (optional: Enter to skip)", placeholder: "skc_..." },
       validate: validateClientId,
     },
     {
-      key: 'clientSecret',
-      env: 'SCALEKIT_CLIENT_SECRET',
-      description: 'Scalekit API client secret',
+      key: "clientSecret",
+      env: "SCALEKIT_CLIENT_SECRET",
+      description: "Scalekit API client secret",
       required: false,
       secret: true,
-      prompt: { message: 'Scalekit client secret (optional: only the management API needs it; Enter to skip)' },
+      prompt: { message: "Scalekit client secret (optional: only the management API needs it; Enter to skip)" },
       validate: validateSecret,
     },
     {
-      key: 'resourceId',
-      flag: '--resource-id <id>',
-      env: 'SCALEKIT_RESOURCE_ID',
-      description: 'Scalekit resource id of the MCP server (res_...)',
+      key: "resourceId",
+      flag: "--resource-id <id>",
+      env: "SCALEKIT_RESOURCE_ID",
+      description: "Scalekit resource id of the MCP server (res_...)",
       required: true,
-      prompt: { message: 'Resource id of this MCP server in Scalekit', placeholder: 'res_...' },
+      prompt: { message: "Resource id of this MCP server in Scalekit", placeholder: "res_..." },
       validate: validateResourceId,
     },
   ],
-  local: { envUrl: 'http://127.0.0.1:4444', resourceId: 'res_local' },
-  issuerLayout: 'scalekit',
+  local: { envUrl: "http://127.0.0.1:4444", resourceId: "res_local" },
+  issuerLayout: "scalekit",
   issuerArgs: [],
   env: (values) => [
     {
-      name: 'SCALEKIT_ENVIRONMENT_URL',
-      comment: 'Scalekit environment URL (Dashboard > Settings > API credentials). Local mode: the local issuer.',
-      example: 'https://your-env.scalekit.dev',
+      name: "SCALEKIT_ENVIRONMENT_URL",
+      comment: "Scalekit environment URL (Dashboard > Settings > API credentials). Local mode: the local issuer.",
+      example: "https://your-env.scalekit.dev",
       value: str(values.envUrl),
     },
     {
-      name: 'SCALEKIT_RESOURCE_ID',
+      name: "SCALEKIT_RESOURCE_ID",
       comment: "The MCP server's resource id in Scalekit (MCP Servers > your server). Local mode: res_local.",
-      example: 'res_1234567890',
+      example: "res_1234567890",
       value: str(values.resourceId),
     },
     {
-      name: 'SCALEKIT_CLIENT_ID',
-      comment: 'Scalekit API client id. Optional: only the management API uses it, token validation does not.',
-      example: 'skc_1234567890',
+      name: "SCALEKIT_CLIENT_ID",
+      comment: "Scalekit API client id. Optional: only the management API uses it, token validation does not.",
+      example: "skc_1234567890",
       value: str(values.clientId),
     },
     {
-      name: 'SCALEKIT_CLIENT_SECRET',
-      comment: 'Scalekit API client secret. Optional, like the client id. Never commit it.',
-      example: '',
+      name: "SCALEKIT_CLIENT_SECRET",
+      comment: "Scalekit API client secret. Optional, like the client id. Never commit it.",
+      example: "",
       value: str(values.clientSecret),
     },
   ],
   envHeader: (local) =>
     local
-      ? '# Local mode: tokens come from `npx create-mcp-auth issuer` (development only).\n# To use Scalekit, set the SCALEKIT_ lines to your environment URL and resource id.\n'
-      : '# Secrets: this file is in .gitignore. Keep it that way.\n',
-  envMarker: 'SCALEKIT_ENVIRONMENT_URL=',
+      ? "# Local mode: tokens come from `npx create-mcp-auth issuer` (development only).\n# To use Scalekit, set the SCALEKIT_ lines to your environment URL and resource id.\n"
+      : "# Secrets: this file is in .gitignore. Keep it that way.\n",
+  envMarker: "SCALEKIT_ENVIRONMENT_URL=",
   selfCheckEnv: (issuer) => ({
     SCALEKIT_ENVIRONMENT_URL: issuer.url,
     SCALEKIT_RESOURCE_ID: issuer.resourceId,
-    SCALEKIT_CLIENT_ID: 'local-self-check',
-    SCALEKIT_CLIENT_SECRET: 'local-self-check',
+    SCALEKIT_CLIENT_ID: "local-self-check",
+    SCALEKIT_CLIENT_SECRET: "local-self-check",
   }),
-  setupSteps: (_values, serverUrl) => ['Register it: Scalekit dashboard > MCP Servers > Add, server URL', `  ${serverUrl}`],
-  tokenSource: 'Scalekit',
+  setupSteps: (_values, serverUrl) => ["Register it: Scalekit dashboard > MCP Servers > Add, server URL", `  ${serverUrl}`],
+  tokenSource: "Scalekit",
 };
 
 const oidc: Provider = {
-  name: 'oidc',
-  display: 'OpenID Connect',
-  hint: 'any authorization server with discovery metadata: Auth0, Okta, Keycloak, Entra ID, WorkOS',
-  templateDir: 'providers/oidc',
+  name: "oidc",
+  display: "OpenID Connect",
+  hint: "any authorization server with discovery metadata: Auth0, Okta, Keycloak, Entra ID, WorkOS",
+  templateDir: "providers/oidc",
   settings: [
     {
-      key: 'issuerUrl',
-      flag: '--issuer-url <url>',
-      env: 'OIDC_ISSUER_URL',
+      key: "issuerUrl",
+      flag: "--issuer-url <url>",
+      env: "OIDC_ISSUER_URL",
       description: "oidc: the authorization server's issuer URL",
       required: true,
-      prompt: { message: "The authorization server's issuer URL", placeholder: 'https://your-tenant.example.com/' },
-      validate: httpsUrl('the issuer URL'),
+      prompt: { message: "The authorization server's issuer URL", placeholder: "https://your-tenant.example.com/" },
+      validate: httpsUrl("the issuer URL"),
     },
     {
-      key: 'audience',
-      flag: '--audience <value>',
-      env: 'OIDC_AUDIENCE',
-      description: 'oidc: an accepted token audience (repeatable, or comma separated in the variable; default: the server URL)',
+      key: "audience",
+      flag: "--audience <value>",
+      env: "OIDC_AUDIENCE",
+      description: "oidc: an accepted token audience (repeatable, or comma separated in the variable; default: the server URL)",
       required: false,
       repeatable: true,
-      prompt: { message: 'Accepted token audiences, comma separated (Enter: the server URL)', placeholder: 'https://mcp.example.com/mcp' },
+      prompt: { message: "Accepted token audiences, comma separated (Enter: the server URL)", placeholder: "https://mcp.example.com/mcp" },
       validate: validateAudience,
     },
   ],
-  local: { issuerUrl: 'http://127.0.0.1:4444' },
-  issuerLayout: 'oidc',
-  issuerArgs: ['--layout', 'oidc'],
+  local: { issuerUrl: "http://127.0.0.1:4444" },
+  issuerLayout: "oidc",
+  issuerArgs: ["--layout", "oidc"],
   env: (values) => [
     {
-      name: 'OIDC_ISSUER_URL',
+      name: "OIDC_ISSUER_URL",
       comment: "The authorization server's issuer URL (its metadata is read from it at boot). Local mode: the local issuer.",
-      example: 'https://your-tenant.example.com/',
+      example: "https://your-tenant.example.com/",
       value: str(values.issuerUrl),
     },
     {
-      name: 'OIDC_AUDIENCE',
-      comment: 'Accepted token audiences, comma separated. Default: the value of MCP_SERVER_URL.',
-      example: '',
-      value: Array.isArray(values.audience) && values.audience.length > 0 ? values.audience.join(',') : undefined,
+      name: "OIDC_AUDIENCE",
+      comment: "Accepted token audiences, comma separated. Default: the value of MCP_SERVER_URL.",
+      example: "",
+      value: Array.isArray(values.audience) && values.audience.length > 0 ? values.audience.join(",") : undefined,
     },
   ],
   envHeader: (local) =>
     local
-      ? '# Local mode: tokens come from `npx create-mcp-auth issuer --layout oidc` (development only).\n# To use your authorization server, set OIDC_ISSUER_URL (and OIDC_AUDIENCE if it needs one).\n'
-      : '# This file is in .gitignore. Keep it that way.\n',
-  envMarker: 'OIDC_ISSUER_URL=',
+      ? "# Local mode: tokens come from `npx create-mcp-auth issuer --layout oidc` (development only).\n# To use your authorization server, set OIDC_ISSUER_URL (and OIDC_AUDIENCE if it needs one).\n"
+      : "# This file is in .gitignore. Keep it that way.\n",
+  envMarker: "OIDC_ISSUER_URL=",
   selfCheckEnv: (issuer, serverUrl) => ({ OIDC_ISSUER_URL: issuer.issuer ?? issuer.url, OIDC_AUDIENCE: serverUrl }),
   setupSteps: (values, serverUrl) => {
-    const audience = Array.isArray(values.audience) && values.audience.length > 0 ? values.audience.join(', ') : serverUrl;
-    return ['Your authorization server must issue access tokens with the audience', `  ${audience}`];
+    const audience = Array.isArray(values.audience) && values.audience.length > 0 ? values.audience.join(", ") : serverUrl;
+    return ["Your authorization server must issue access tokens with the audience", `  ${audience}`];
   },
-  tokenSource: 'your authorization server',
+  tokenSource: "your authorization server",
 };
 
 function str(value: string | string[] | undefined): string | undefined {
-  return typeof value === 'string' ? value : undefined;
+  return typeof value === "string" ? value : undefined;
 }
 
 /** In display order; the first is the default. */
@@ -260,6 +260,6 @@ export function findProvider(name: string): Provider | undefined {
 
 /** The provider of a generated project, read from its `.env.example` (see CONTRACTS: the self-check). */
 export function providerOfEnvExample(text: string | undefined): Provider {
-  const lines = (text ?? '').split(/\r?\n/);
+  const lines = (text ?? "").split(/\r?\n/);
   return PROVIDERS.find((p) => p !== DEFAULT_PROVIDER && lines.some((line) => line.startsWith(p.envMarker))) ?? DEFAULT_PROVIDER;
 }

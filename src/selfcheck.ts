@@ -1,22 +1,22 @@
-import type { ResultPromise } from 'execa';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import path from 'node:path';
-import type { CheckReport, ProbeResult } from './check/types.js';
-import { environmentError } from './errors.js';
-import { providerOfEnvExample, type IssuerEndpoints, type Provider } from './providers.js';
-import { Interrupted, spawnGroup, stopGroup } from './subprocess.js';
-import type { Ui } from './ui.js';
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import type { ResultPromise } from "execa";
+import type { CheckReport, ProbeResult } from "./check/types.js";
+import { environmentError } from "./errors.js";
+import { type IssuerEndpoints, type Provider, providerOfEnvExample } from "./providers.js";
+import { Interrupted, spawnGroup, stopGroup } from "./subprocess.js";
+import type { Ui } from "./ui.js";
 
 /** A port nothing listens on now, on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
     });
   });
 }
@@ -33,7 +33,7 @@ async function waitForServer(url: string, child: ResultPromise, log: () => strin
   );
   while (Date.now() < deadline) {
     if (signal?.aborted) throw new Interrupted();
-    if (exited) throw environmentError('the generated server exited before it was ready', log());
+    if (exited) throw environmentError("the generated server exited before it was ready", log());
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
       await response.body?.cancel();
@@ -68,7 +68,7 @@ export interface ProjectServer {
 export function projectProvider(root: string): Provider {
   let text: string | undefined;
   try {
-    text = readFileSync(path.join(root, '.env.example'), 'utf8');
+    text = readFileSync(path.join(root, ".env.example"), "utf8");
   } catch {
     text = undefined;
   }
@@ -94,33 +94,39 @@ export async function startProjectServer(
 ): Promise<ProjectServer> {
   const start = options.start ?? {};
   const port = start.port ?? (await freePort());
-  const mcpPath = start.mcpPath ?? '/mcp';
+  const mcpPath = start.mcpPath ?? "/mcp";
   const serverUrl = `http://127.0.0.1:${port}${mcpPath}`;
-  let output = '';
+  let output = "";
   // In its own process group: a start command (npm start) runs the server as a grandchild, stopped with it.
-  const [file, args] = start.command ? [start.command.file, start.command.args] : [process.execPath, ['--import', 'tsx', 'src/index.ts']];
+  const [file, args] = start.command ? [start.command.file, start.command.args] : [process.execPath, ["--import", "tsx", "src/index.ts"]];
   const { child: server } = spawnGroup(file, args, {
     cwd: root,
     env: {
       ...projectProvider(root).selfCheckEnv(issuer, serverUrl),
       MCP_SERVER_URL: serverUrl,
       PORT: String(port),
-      HOST: '127.0.0.1',
-      NODE_ENV: 'development',
+      HOST: "127.0.0.1",
+      NODE_ENV: "development",
     },
-    stdin: 'ignore',
+    stdin: "ignore",
     all: true,
     reject: false,
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  server.all?.on('data', (chunk: Buffer) => {
+  server.all?.on("data", (chunk: Buffer) => {
     output += chunk.toString();
     if (output.length > 64_000) output = output.slice(-32_000);
   });
-  const logTail = () => output.split('\n').slice(-30).join('\n');
+  const logTail = () => output.split("\n").slice(-30).join("\n");
   return {
     url: serverUrl,
-    ready: () => waitForServer(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource${mcpPath === '/' ? '' : mcpPath}`, server, logTail, options.signal),
+    ready: () =>
+      waitForServer(
+        `http://127.0.0.1:${port}/.well-known/oauth-protected-resource${mcpPath === "/" ? "" : mcpPath}`,
+        server,
+        logTail,
+        options.signal,
+      ),
     log: () => output,
     logTail,
     stop: () => stopGroup(server, 2000),
@@ -131,16 +137,21 @@ export async function startProjectServer(
 function untilAborted(signal: AbortSignal | undefined): Promise<never> {
   return new Promise((_, reject) => {
     if (signal?.aborted) reject(new Interrupted());
-    signal?.addEventListener('abort', () => reject(new Interrupted()), { once: true });
+    signal?.addEventListener("abort", () => reject(new Interrupted()), { once: true });
   });
 }
 
 /** The short form shown inside the frame: counts, then each failure with its reason. */
 export function summaryLines(report: CheckReport): { headline: string; failures: string[] } {
   const s = report.summary;
-  const counts = [`${s.passed} passed`, `${s.failed} failed`, ...(s.warnings ? [`${s.warnings} warnings`] : []), ...(s.skipped ? [`${s.skipped} skipped`] : [])];
-  const headline = `Self-check ${s.failed ? 'failed' : 'passed'}: ${counts.join(', ')} (${(report.durationMs / 1000).toFixed(1)} s)`;
-  const failures = report.results.filter((r) => r.status === 'fail').map((r) => `✖ ${r.title}: ${r.reason} [${r.id}]`);
+  const counts = [
+    `${s.passed} passed`,
+    `${s.failed} failed`,
+    ...(s.warnings ? [`${s.warnings} warnings`] : []),
+    ...(s.skipped ? [`${s.skipped} skipped`] : []),
+  ];
+  const headline = `Self-check ${s.failed ? "failed" : "passed"}: ${counts.join(", ")} (${(report.durationMs / 1000).toFixed(1)} s)`;
+  const failures = report.results.filter((r) => r.status === "fail").map((r) => `✖ ${r.title}: ${r.reason} [${r.id}]`);
   return { headline, failures };
 }
 
@@ -160,7 +171,7 @@ export async function runSelfCheck({
   ui,
   signal,
   start,
-  checklist = 'full',
+  checklist = "full",
 }: {
   root: string;
   scopes?: string[];
@@ -169,10 +180,10 @@ export async function runSelfCheck({
   /** How to start the server (`add`: the project's own start command). */
   start?: StartOptions;
   /** 'full': every probe's line (`check --project`, `create --verbose`); 'summary': counts and failures (`create`). */
-  checklist?: 'full' | 'summary';
+  checklist?: "full" | "summary";
 }): Promise<SelfCheckOutcome> {
-  const { startIssuer } = await import('./issuer/index.js');
-  const { runCheck, formatReport, reportPassed, PROBES } = await import('./check/index.js');
+  const { startIssuer } = await import("./issuer/index.js");
+  const { runCheck, formatReport, reportPassed, PROBES } = await import("./check/index.js");
 
   const provider = projectProvider(root);
   // `layout` is the issuer stream's option (CONTRACTS: local issuer API changes).
@@ -185,7 +196,7 @@ export async function runSelfCheck({
     const total = PROBES.length;
     let done = 0;
     const report = await ui.step(
-      'Self-check: starting the local issuer and your server',
+      "Self-check: starting the local issuer and your server",
       (r: CheckReport) => summaryLines(r).headline,
       async (update) => {
         const check = (async () => {
@@ -201,10 +212,11 @@ export async function runSelfCheck({
       },
     );
     const passed = reportPassed(report);
-    if (checklist === 'full') ui.output.write(`${formatReport(report, { color: ui.interactive }).replace(/^/gm, ui.interactive ? '\x1b[90m│\x1b[0m  ' : '  ')}\n`);
+    if (checklist === "full")
+      ui.output.write(`${formatReport(report, { color: ui.interactive }).replace(/^/gm, ui.interactive ? "\x1b[90m│\x1b[0m  " : "  ")}\n`);
     else {
       const { failures } = summaryLines(report);
-      if (failures.length > 0) ui.section('Failed probes (all of them: --verbose)', failures);
+      if (failures.length > 0) ui.section("Failed probes (all of them: --verbose)", failures);
     }
     if (!passed) ui.error(`The self-check found problems. Server log (last lines):\n${server.logTail()}`);
     return { passed, report };

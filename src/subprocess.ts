@@ -4,17 +4,17 @@
  * shell's `sleep`, tsx's server), and a Ctrl-C on the terminal reaches only
  * the CLI, which then decides the order: stop children, then clean up.
  */
-import { execa, type Options, type ResultPromise } from 'execa';
+import { execa, type Options, type ResultPromise } from "execa";
 
 /** The run was interrupted (SIGINT / SIGTERM): what was under way has stopped. */
 export class Interrupted extends Error {
   constructor() {
-    super('interrupted');
-    this.name = 'Interrupted';
+    super("interrupted");
+    this.name = "Interrupted";
   }
 }
 
-const GROUPS = process.platform !== 'win32';
+const GROUPS = process.platform !== "win32";
 const live = new Set<number>();
 
 function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
@@ -31,8 +31,8 @@ function groupAlive(pid: number): boolean {
 }
 
 // A CLI that exits any other way (an uncaught error, process.exit) takes its children with it.
-process.on('exit', () => {
-  for (const pid of live) signalGroup(pid, 'SIGKILL');
+process.on("exit", () => {
+  for (const pid of live) signalGroup(pid, "SIGKILL");
 });
 
 /**
@@ -42,7 +42,7 @@ process.on('exit', () => {
 export async function stopGroup(child: GroupChild, graceMs = 3000): Promise<void> {
   const pid = child.pid;
   if (pid === undefined) return;
-  signalGroup(pid, 'SIGTERM');
+  signalGroup(pid, "SIGTERM");
   const exited = child.then(
     () => undefined,
     () => undefined,
@@ -51,7 +51,7 @@ export async function stopGroup(child: GroupChild, graceMs = 3000): Promise<void
   await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, graceMs))]);
   while (GROUPS && groupAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   if (GROUPS ? groupAlive(pid) : child.exitCode === null) {
-    signalGroup(pid, 'SIGKILL');
+    signalGroup(pid, "SIGKILL");
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000))]);
   }
   live.delete(pid);
@@ -61,7 +61,11 @@ export async function stopGroup(child: GroupChild, graceMs = 3000): Promise<void
 export type GroupChild = ResultPromise<{ all: true }>;
 
 /** Starts `file` in its own process group; `signal` stops the group (see stopGroup). */
-export function spawnGroup(file: string, args: string[], options: Options & { signal?: AbortSignal }): { child: GroupChild; stopped: () => Promise<void> | undefined } {
+export function spawnGroup(
+  file: string,
+  args: string[],
+  options: Options & { signal?: AbortSignal },
+): { child: GroupChild; stopped: () => Promise<void> | undefined } {
   const { signal, ...rest } = options;
   const child = execa(file, args, { ...rest, all: true, detached: GROUPS }) as unknown as GroupChild;
   if (child.pid !== undefined) live.add(child.pid);
@@ -70,9 +74,9 @@ export function spawnGroup(file: string, args: string[], options: Options & { si
     stopping ??= stopGroup(child);
   };
   if (signal?.aborted) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
+  else signal?.addEventListener("abort", onAbort, { once: true });
   const forget = () => {
-    signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener("abort", onAbort);
     if (child.pid !== undefined && !stopping) live.delete(child.pid);
   };
   child.then(forget, forget);

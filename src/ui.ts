@@ -1,4 +1,4 @@
-import type { Writable } from 'node:stream';
+import type { Writable } from "node:stream";
 
 /**
  * Human output. With --json it all goes to stderr, so stdout carries exactly
@@ -43,30 +43,30 @@ function plainUi(output: Writable): Ui {
     output,
     interactive: false,
     intro: () => undefined,
-    outro: (message) => line('', message),
-    info: (message) => line('', message),
-    success: (message) => line('✔ ', message),
-    warn: (message) => line('▲ ', message),
-    error: (message) => line('✖ ', message),
-    note: (message, title) => line('', `${title ? `\n${title}:\n` : '\n'}${message.replace(/^/gm, '  ')}`),
-    section: (title, lines) => line('', `\n${title}:\n${lines.map((l) => `  ${l}`).join('\n')}`),
-    cancel: (message) => line('', message),
+    outro: (message) => line("", message),
+    info: (message) => line("", message),
+    success: (message) => line("✔ ", message),
+    warn: (message) => line("▲ ", message),
+    error: (message) => line("✖ ", message),
+    note: (message, title) => line("", `${title ? `\n${title}:\n` : "\n"}${message.replace(/^/gm, "  ")}`),
+    section: (title, lines) => line("", `\n${title}:\n${lines.map((l) => `  ${l}`).join("\n")}`),
+    cancel: (message) => line("", message),
     async step(message, done, task) {
-      line('', `${message}...`);
+      line("", `${message}...`);
       const result = await task(() => undefined);
-      line('✔ ', typeof done === 'function' ? done(result) : done);
+      line("✔ ", typeof done === "function" ? done(result) : done);
       return result;
     },
   };
 }
 
-const ESC = '\x1b[';
+const ESC = "\x1b[";
 const paint = (code: number, text: string) => `${ESC}${code}m${text}${ESC}0m`;
 const gray = (text: string) => paint(90, text);
-const unicode = process.platform !== 'win32' || Boolean(process.env.WT_SESSION) || process.env.TERM_PROGRAM === 'vscode';
+const unicode = process.platform !== "win32" || Boolean(process.env.WT_SESSION) || process.env.TERM_PROGRAM === "vscode";
 const S = unicode
-  ? { bar: '│', start: '┌', end: '└', submit: '◇', active: '◆', error: '▲', cancel: '■', frames: ['◒', '◐', '◓', '◑'] }
-  : { bar: '|', start: 'T', end: '-', submit: 'o', active: '*', error: 'x', cancel: 'x', frames: ['•', 'o', 'O', '0'] };
+  ? { bar: "│", start: "┌", end: "└", submit: "◇", active: "◆", error: "▲", cancel: "■", frames: ["◒", "◐", "◓", "◑"] }
+  : { bar: "|", start: "T", end: "-", submit: "o", active: "*", error: "x", cancel: "x", frames: ["•", "o", "O", "0"] };
 
 /** clack's look, drawn directly: `┌ title`, `◇ step`, `│ line`, `└ last line`. */
 function frameUi(output: NodeJS.WriteStream): Ui {
@@ -82,8 +82,8 @@ function frameUi(output: NodeJS.WriteStream): Ui {
     output.write(text);
   };
   const block = (symbol: string, message: string) => {
-    const [first = '', ...rest] = message.split('\n');
-    write(`${symbol}  ${first}\n${rest.map((l) => `${bar}  ${l}\n`).join('')}`);
+    const [first = "", ...rest] = message.split("\n");
+    write(`${symbol}  ${first}\n${rest.map((l) => `${bar}  ${l}\n`).join("")}`);
   };
 
   let spinning: { stop(): void } | undefined;
@@ -103,12 +103,12 @@ function frameUi(output: NodeJS.WriteStream): Ui {
       stopSpinner();
       write(`${bar}\n${gray(S.end)}  ${message}\n`);
     },
-    info: (message) => block(paint(34, '●'), message),
+    info: (message) => block(paint(34, "●"), message),
     success: (message) => block(paint(32, S.submit), message),
     warn: (message) => block(paint(33, S.error), message),
     error: (message) => block(paint(31, S.cancel), message),
-    note: (message, title) => block(paint(32, S.submit), `${title ? `${title}\n` : ''}${message}`),
-    section: (title, lines) => write(`${bar}\n${paint(32, S.submit)}  ${title}\n${lines.map((l) => `${bar}  ${l}\n`).join('')}`),
+    note: (message, title) => block(paint(32, S.submit), `${title ? `${title}\n` : ""}${message}`),
+    section: (title, lines) => write(`${bar}\n${paint(32, S.submit)}  ${title}\n${lines.map((l) => `${bar}  ${l}\n`).join("")}`),
     cancel: (message) => {
       stopSpinner();
       write(`${gray(S.end)}  ${paint(31, message)}\n\n`);
@@ -125,14 +125,14 @@ function frameUi(output: NodeJS.WriteStream): Ui {
         if (stopped) return;
         stopped = true;
         clearInterval(timer);
-        write(`\r${ESC}2K${line ?? ''}${ESC}?25h`);
+        write(`\r${ESC}2K${line ?? ""}${ESC}?25h`);
       };
       spinning = { stop: () => stop() };
       try {
         const result = await task((update) => {
           text = update;
         });
-        stop(`${paint(32, S.submit)}  ${typeof done === 'function' ? done(result) : done}\n`);
+        stop(`${paint(32, S.submit)}  ${typeof done === "function" ? done(result) : done}\n`);
         return result;
       } catch (error) {
         stop(`${paint(31, S.error)}  ${message}: failed\n`);

@@ -5,15 +5,16 @@
  * self-check. Each fixture has its own test file calling this, so vitest runs
  * two at a time on two cores.
  */
-import { execa } from 'execa';
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { cp, readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changedLines } from '../src/add/diff.js';
-import { cleanEnv, repoRoot, runCli, tempDir } from './helpers/cli.js';
-import { EXPECTED_PROBES, installEnv, type ProbeRow } from './helpers/project.js';
+
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { cp, readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { changedLines } from "../src/add/diff.js";
+import { cleanEnv, repoRoot, runCli, tempDir } from "./helpers/cli.js";
+import { EXPECTED_PROBES, installEnv, type ProbeRow } from "./helpers/project.js";
 
 export interface FixtureOptions {
   /** Folder under test/fixtures/add/. */
@@ -23,7 +24,7 @@ export interface FixtureOptions {
   /** --scopes: at least two scoped tools, so the step-up probe has a narrower grant to start from. */
   scopes: string;
   /** --provider (default scalekit): oidc runs the self-check against the issuer's oidc layout. */
-  provider?: 'scalekit' | 'oidc';
+  provider?: "scalekit" | "oidc";
   /** Existing files add must modify (relative to the fixture), and nothing else. */
   modifies: string[];
   /** Lines of those files add may remove (the fix of a reused McpServer moves lines); none by default. */
@@ -40,7 +41,7 @@ export interface AddDocument {
   exitCode: number;
   changed: boolean;
   dryRun: boolean;
-  files: { path: string; action: 'create' | 'modify' }[];
+  files: { path: string; action: "create" | "modify" }[];
   authDir: string;
   diff: string;
   installed: boolean;
@@ -54,23 +55,38 @@ export async function snapshot(root: string): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   const visit = async (dir: string, prefix: string) => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
-      if (entry.name === 'node_modules' || entry.name === '.git') continue;
+      if (entry.name === "node_modules" || entry.name === ".git") continue;
       const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
       if (entry.isDirectory()) await visit(path.join(dir, entry.name), rel);
-      else files.set(rel, createHash('sha256').update(await readFile(path.join(dir, entry.name))).digest('hex'));
+      else
+        files.set(
+          rel,
+          createHash("sha256")
+            .update(await readFile(path.join(dir, entry.name)))
+            .digest("hex"),
+        );
     }
   };
-  await visit(root, '');
+  await visit(root, "");
   return files;
 }
 
 export async function copyFixture(fixture: string, into: string): Promise<string> {
   const dest = path.join(into, fixture);
-  await cp(path.join(repoRoot, 'test/fixtures/add', fixture), dest, { recursive: true });
-  const git = (...args: string[]) => execa('git', args, { cwd: dest, env: cleanEnv({ GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' }) });
-  await git('init', '-q');
-  await git('add', '-A');
-  await git('commit', '-qm', 'fixture');
+  await cp(path.join(repoRoot, "test/fixtures/add", fixture), dest, { recursive: true });
+  const git = (...args: string[]) =>
+    execa("git", args, {
+      cwd: dest,
+      env: cleanEnv({
+        GIT_AUTHOR_NAME: "t",
+        GIT_AUTHOR_EMAIL: "t@example.com",
+        GIT_COMMITTER_NAME: "t",
+        GIT_COMMITTER_EMAIL: "t@example.com",
+      }),
+    });
+  await git("init", "-q");
+  await git("add", "-A");
+  await git("commit", "-qm", "fixture");
   return dest;
 }
 
@@ -83,8 +99,8 @@ export function parseDocument(stdout: string, stderr: string): AddDocument {
 }
 
 export function addFixtureSuite(options: FixtureOptions): void {
-  const provider = options.provider ? ['--provider', options.provider] : [];
-  describe(`add on ${options.fixture}${options.project ? ` (${options.project})` : ''}${options.provider ? ` with --provider ${options.provider}` : ''}`, () => {
+  const provider = options.provider ? ["--provider", options.provider] : [];
+  describe(`add on ${options.fixture}${options.project ? ` (${options.project})` : ""}${options.provider ? ` with --provider ${options.provider}` : ""}`, () => {
     let work: { dir: string; cleanup: () => Promise<void> };
     let fixtureRoot: string;
     let root: string;
@@ -97,22 +113,22 @@ export function addFixtureSuite(options: FixtureOptions): void {
       fixtureRoot = await copyFixture(options.fixture, work.dir);
       root = options.project ? path.join(fixtureRoot, options.project) : fixtureRoot;
       original = await snapshot(fixtureRoot);
-      for (const rel of original.keys()) originalText.set(rel, await readFile(path.join(fixtureRoot, rel), 'utf8'));
+      for (const rel of original.keys()) originalText.set(rel, await readFile(path.join(fixtureRoot, rel), "utf8"));
     });
     afterAll(() => work.cleanup());
 
-    it('--dry-run prints a unified diff of every change and writes nothing', async () => {
-      const run = await runCli(['add', root, '--dry-run', ...provider, '--scopes', options.scopes]);
+    it("--dry-run prints a unified diff of every change and writes nothing", async () => {
+      const run = await runCli(["add", root, "--dry-run", ...provider, "--scopes", options.scopes]);
       expect(run.exitCode, run.stderr).toBe(0);
       expect(run.stdout).toMatch(/^\+\+\+ b\/.*auth\/mcp-auth\.[cm]?[jt]s$/m);
-      for (const rel of options.modifies) expect(run.stdout).toContain(`--- a/${path.posix.relative(options.project ?? '.', rel)}`);
+      for (const rel of options.modifies) expect(run.stdout).toContain(`--- a/${path.posix.relative(options.project ?? ".", rel)}`);
       expect(await snapshot(fixtureRoot)).toEqual(original);
     });
 
-    it('add --yes installs, starts the project with its own start command, and the full self-check passes', async () => {
-      const run = await runCli(['add', root, '--yes', '--json', ...provider, '--scopes', options.scopes], { env: installEnv() });
+    it("add --yes installs, starts the project with its own start command, and the full self-check passes", async () => {
+      const run = await runCli(["add", root, "--yes", "--json", ...provider, "--scopes", options.scopes], { env: installEnv() });
       const doc = parseDocument(run.stdout, run.stderr);
-      const failures = (doc.check?.results ?? []).filter((r) => r.status === 'fail').map((r) => `${r.id}: ${r.reason}`);
+      const failures = (doc.check?.results ?? []).filter((r) => r.status === "fail").map((r) => `${r.id}: ${r.reason}`);
       expect(failures, run.stderr).toEqual([]);
       expect(run.exitCode, run.stderr).toBe(0);
       expect(doc.ok).toBe(true);
@@ -122,58 +138,66 @@ export function addFixtureSuite(options: FixtureOptions): void {
       afterFirst = await snapshot(fixtureRoot);
     }, 600_000);
 
-    it('changes only what it must: existing files keep every byte outside the inserted lines', async () => {
-      const prefix = options.project ? `${options.project}/` : '';
+    it("changes only what it must: existing files keep every byte outside the inserted lines", async () => {
+      const prefix = options.project ? `${options.project}/` : "";
       const now = await snapshot(fixtureRoot);
       const modified = [...original.keys()].filter((rel) => now.get(rel) !== original.get(rel)).sort();
       expect(modified).toEqual([...options.modifies].sort());
       const removed: string[] = [];
       for (const rel of modified) {
-        const { removed: lines } = changedLines(originalText.get(rel)!, await readFile(path.join(fixtureRoot, rel), 'utf8'));
+        const { removed: lines } = changedLines(originalText.get(rel)!, await readFile(path.join(fixtureRoot, rel), "utf8"));
         removed.push(...lines);
       }
       expect(removed).toEqual(options.removes ?? []);
       // New files: the auth folder, .env.example, and what the install and build leave (lockfile, dist).
       const created = [...now.keys()].filter((rel) => !original.has(rel));
-      const unexpected = created.filter((rel) => !rel.startsWith(`${prefix}src/auth/`) && !rel.startsWith(`${prefix}auth/`) && ![`${prefix}.env.example`, 'package-lock.json'].includes(rel) && !rel.includes('dist/'));
+      const unexpected = created.filter(
+        (rel) =>
+          !rel.startsWith(`${prefix}src/auth/`) &&
+          !rel.startsWith(`${prefix}auth/`) &&
+          ![`${prefix}.env.example`, "package-lock.json"].includes(rel) &&
+          !rel.includes("dist/"),
+      );
       expect(unexpected).toEqual([]);
     });
 
-    it(`configures the ${options.provider ?? 'scalekit'} provider: its variables in .env.example, its verifier in the auth folder`, async () => {
-      const example = await readFile(path.join(root, '.env.example'), 'utf8');
-      const authDir = path.join(root, existsSync(path.join(root, 'src/auth')) ? 'src/auth' : 'auth');
+    it(`configures the ${options.provider ?? "scalekit"} provider: its variables in .env.example, its verifier in the auth folder`, async () => {
+      const example = await readFile(path.join(root, ".env.example"), "utf8");
+      const authDir = path.join(root, existsSync(path.join(root, "src/auth")) ? "src/auth" : "auth");
       const files = await readdir(authDir);
-      if (options.provider === 'oidc') {
+      if (options.provider === "oidc") {
         expect(example).toMatch(/^OIDC_ISSUER_URL=/m);
         expect(example).not.toMatch(/SCALEKIT_/);
-        expect(files.some((f) => f.startsWith('discovery.'))).toBe(true);
+        expect(files.some((f) => f.startsWith("discovery."))).toBe(true);
       } else {
         expect(example).toMatch(/^SCALEKIT_ENVIRONMENT_URL=/m);
         expect(example).not.toMatch(/OIDC_/);
-        expect(files.some((f) => f.startsWith('discovery.'))).toBe(false);
+        expect(files.some((f) => f.startsWith("discovery."))).toBe(false);
       }
       // Scalekit's management API client is not part of what add writes.
-      expect(files.some((f) => f.startsWith('scalekit.'))).toBe(false);
+      expect(files.some((f) => f.startsWith("scalekit."))).toBe(false);
     });
 
     if (options.typescript) {
-      it('typechecks with tsc --noEmit', async () => {
-        const tsc = await execa('npx', ['--no-install', 'tsc', '--noEmit'], { cwd: root, reject: false, all: true, env: installEnv() });
+      it("typechecks with tsc --noEmit", async () => {
+        const tsc = await execa("npx", ["--no-install", "tsc", "--noEmit"], { cwd: root, reject: false, all: true, env: installEnv() });
         expect(tsc.exitCode, String(tsc.all)).toBe(0);
       }, 300_000);
     }
 
     if (options.ownTests) {
       it("the project's own tests still pass", async () => {
-        const test = await execa('npm', ['test'], { cwd: root, reject: false, all: true, env: installEnv() });
+        const test = await execa("npm", ["test"], { cwd: root, reject: false, all: true, env: installEnv() });
         expect(test.exitCode, String(test.all)).toBe(0);
       }, 300_000);
     }
 
     options.more?.(() => root);
 
-    it('a second add changes nothing, and says so', async () => {
-      const run = await runCli(['add', root, '--yes', '--json', '--no-check', ...provider, '--scopes', options.scopes], { env: installEnv() });
+    it("a second add changes nothing, and says so", async () => {
+      const run = await runCli(["add", root, "--yes", "--json", "--no-check", ...provider, "--scopes", options.scopes], {
+        env: installEnv(),
+      });
       const doc = parseDocument(run.stdout, run.stderr);
       expect(run.exitCode, run.stderr).toBe(0);
       expect(doc.changed).toBe(false);

@@ -4,8 +4,8 @@
  * issuer; every probe's verdict is asserted, not just the one the flaw trips.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROBES, runCheck, type CheckReport, type ProbeStatus } from "../src/check/index.js";
-import { startIssuer, type LocalIssuer } from "../src/issuer/index.js";
+import { type CheckReport, PROBES, type ProbeStatus, runCheck } from "../src/check/index.js";
+import { type LocalIssuer, startIssuer } from "../src/issuer/index.js";
 import { type Eras, type Faults, SCOPES, startReferenceServer } from "./fixtures/reference-server.js";
 import { type SdkExampleServer, startSdkExampleServer } from "./fixtures/sdk-example-server.js";
 
@@ -13,21 +13,48 @@ type Verdicts = Record<string, ProbeStatus>;
 
 /** Probes that run against any server: no issuer, no token. */
 const ANY_SERVER = [
-  "prm.discovery", "prm.path", "prm.root", "prm.fields", "prm.resource", "prm.cors",
-  "challenge.no-token", "challenge.invalid-token", "challenge.query-token", "cors.mcp",
-  "as.metadata", "as.issuer", "as.pkce", "as.registration",
-  "token.tampered-signature", "token.alg-none", "token.hs256-public-key", "token.unsigned", "token.truncated-signature",
-  "token.malformed", "token.empty-bearer", "token.basic-scheme", "token.oversized", "scope.offline-access",
+  "prm.discovery",
+  "prm.path",
+  "prm.root",
+  "prm.fields",
+  "prm.resource",
+  "prm.cors",
+  "challenge.no-token",
+  "challenge.invalid-token",
+  "challenge.query-token",
+  "cors.mcp",
+  "as.metadata",
+  "as.issuer",
+  "as.pkce",
+  "as.registration",
+  "token.tampered-signature",
+  "token.alg-none",
+  "token.hs256-public-key",
+  "token.unsigned",
+  "token.truncated-signature",
+  "token.malformed",
+  "token.empty-bearer",
+  "token.basic-scheme",
+  "token.oversized",
+  "scope.offline-access",
 ];
 const ALL = PROBES.map((p) => p.id);
 
 /** A correct server's verdicts: everything passes with the issuer; without, the rest does not run. */
-const baseline = (withIssuer: boolean): Verdicts => Object.fromEntries(ALL.map((id) => [id, withIssuer || ANY_SERVER.includes(id) ? "pass" : "skip"]));
+const baseline = (withIssuer: boolean): Verdicts =>
+  Object.fromEntries(ALL.map((id) => [id, withIssuer || ANY_SERVER.includes(id) ? "pass" : "skip"]));
 
 const verdicts = (report: CheckReport): Verdicts => Object.fromEntries(report.results.map((r) => [r.id, r.status]));
 
 const FORGED = ["token.tampered-signature", "token.alg-none", "token.hs256-public-key", "token.unsigned", "token.truncated-signature"];
-const FLOW_AFTER_DISCOVERY = ["flow.registration", "flow.authorization", "flow.token", "flow.tools-list", "flow.tools-call", "flow.step-up"];
+const FLOW_AFTER_DISCOVERY = [
+  "flow.registration",
+  "flow.authorization",
+  "flow.token",
+  "flow.tools-list",
+  "flow.tools-call",
+  "flow.step-up",
+];
 const SCOPE_2026 = ["scope.insufficient.2026", "scope.granted.2026", "scope.header-mismatch"];
 const all = (ids: string[], status: ProbeStatus): Verdicts => Object.fromEntries(ids.map((id) => [id, status]));
 
@@ -105,7 +132,18 @@ const CASES: Case[] = [
     name: "500 on garbage",
     faults: { serverErrorOnBadToken: true },
     withIssuer: all(
-      ["challenge.invalid-token", "token.expired", "token.not-yet-valid", "token.no-exp", "token.wrong-issuer", "token.wrong-audience", "token.sibling-audience", "token.unknown-key", ...FORGED, "token.malformed"],
+      [
+        "challenge.invalid-token",
+        "token.expired",
+        "token.not-yet-valid",
+        "token.no-exp",
+        "token.wrong-issuer",
+        "token.wrong-audience",
+        "token.sibling-audience",
+        "token.unknown-key",
+        ...FORGED,
+        "token.malformed",
+      ],
       "fail",
     ),
     without: all(["challenge.invalid-token", ...FORGED, "token.malformed"], "fail"),
@@ -143,7 +181,14 @@ const CASES: Case[] = [
   {
     name: "missing scope answered 401",
     faults: { missingScopeAs401: true },
-    withIssuer: { "scope.insufficient": "fail", "scope.insufficient.2026": "fail", "scope.granted": "skip", "scope.granted.2026": "skip", "scope.header-mismatch": "skip", "flow.step-up": "skip" },
+    withIssuer: {
+      "scope.insufficient": "fail",
+      "scope.insufficient.2026": "fail",
+      "scope.granted": "skip",
+      "scope.granted.2026": "skip",
+      "scope.header-mismatch": "skip",
+      "flow.step-up": "skip",
+    },
     without: {},
     because: ["scope.insufficient", "got 401, not 403 insufficient_scope"],
   },
@@ -153,7 +198,19 @@ const CASES: Case[] = [
     // Broken from its second request on: the first was the check's era probe.
     withIssuer: {
       ...all(["era.2025", "era.2026", "token.valid", "token.rotated-key", "token.lowercase-bearer", "flow.tools-list"], "fail"),
-      ...all(["mcp.fresh-connection", "scope.insufficient", "scope.insufficient.2026", "scope.granted", "scope.granted.2026", "scope.header-mismatch", "flow.tools-call", "flow.step-up"], "skip"),
+      ...all(
+        [
+          "mcp.fresh-connection",
+          "scope.insufficient",
+          "scope.insufficient.2026",
+          "scope.granted",
+          "scope.granted.2026",
+          "scope.header-mismatch",
+          "flow.tools-call",
+          "flow.step-up",
+        ],
+        "skip",
+      ),
     },
     without: {},
     because: ["era.2025", "Already connected to a transport"],
@@ -165,9 +222,27 @@ const CASES: Case[] = [
     without: {},
     because: ["token.rotated-key", "the server does not refetch its key set on an unknown kid"],
   },
-  { name: "exp not required", faults: { noExpRequired: true }, withIssuer: { "token.no-exp": "fail" }, without: {}, because: ["token.no-exp", "the server accepted a token without exp"] },
-  { name: "case-sensitive Bearer", faults: { caseSensitiveScheme: true }, withIssuer: { "token.lowercase-bearer": "fail" }, without: {}, because: ["token.lowercase-bearer", "got HTTP 401"] },
-  { name: "token in the query string", faults: { queryToken: true }, withIssuer: { "challenge.query-token": "fail" }, without: {}, because: ["challenge.query-token", "the server accepted a token in ?access_token="] },
+  {
+    name: "exp not required",
+    faults: { noExpRequired: true },
+    withIssuer: { "token.no-exp": "fail" },
+    without: {},
+    because: ["token.no-exp", "the server accepted a token without exp"],
+  },
+  {
+    name: "case-sensitive Bearer",
+    faults: { caseSensitiveScheme: true },
+    withIssuer: { "token.lowercase-bearer": "fail" },
+    without: {},
+    because: ["token.lowercase-bearer", "got HTTP 401"],
+  },
+  {
+    name: "token in the query string",
+    faults: { queryToken: true },
+    withIssuer: { "challenge.query-token": "fail" },
+    without: {},
+    because: ["challenge.query-token", "the server accepted a token in ?access_token="],
+  },
   {
     name: "serves only the 2025 era (SDK v1, like fastmcp)",
     eras: "2025",
@@ -195,12 +270,20 @@ describe("the corpus: every probe's verdict, with and without --issuer", () => {
     // A fresh issuer per server: the standby key must be new to the server (else a key set
     // cached forever would already hold it).
     const own = c.faults?.staleKeySet ? await startIssuer({ port: 0, quiet: true, scopes: SCOPES }) : issuer;
-    const server = await startReferenceServer({ issuerUrl: own.url, resourceId: own.resourceId, faults: c.faults ?? {}, ...(c.eras ? { eras: c.eras } : {}) });
+    const server = await startReferenceServer({
+      issuerUrl: own.url,
+      resourceId: own.resourceId,
+      faults: c.faults ?? {},
+      ...(c.eras ? { eras: c.eras } : {}),
+    });
     try {
       for (const withIssuer of [true, false]) {
         const report = await runCheck({ url: server.url, timeoutMs: 3000, ...(withIssuer ? { issuer: own } : {}) });
         const expected = { ...baseline(withIssuer), ...(withIssuer ? c.withIssuer : c.without) };
-        const why = report.results.filter((r) => r.status !== expected[r.id]).map((r) => `${r.id}: ${r.reason}`).join("\n");
+        const why = report.results
+          .filter((r) => r.status !== expected[r.id])
+          .map((r) => `${r.id}: ${r.reason}`)
+          .join("\n");
         expect(verdicts(report), `${withIssuer ? "with" : "without"} --issuer\n${why}`).toEqual(expected);
         expect(report.exitCode).toBe(Object.values(expected).includes("fail") ? 1 : 0);
         if (c.because && expected[c.because[0]] !== "pass" && expected[c.because[0]] !== "skip") {
@@ -259,6 +342,8 @@ describe("the official SDK's example server with its demo OAuth (simpleStreamabl
     const report = await runCheck({ url: example.url, issuer, timeoutMs: 3000 });
     const issuerProbes = ALL.filter((id) => !ANY_SERVER.includes(id) && id !== "issuer.reachable");
     expect(verdicts(report)).toEqual({ ...common, "issuer.reachable": "fail", ...all(issuerProbes, "skip") });
-    expect(report.results.find((r) => r.id === "issuer.reachable")!.reason).toContain(`but the server advertises ${example.authServer} (authorization_servers)`);
+    expect(report.results.find((r) => r.id === "issuer.reachable")!.reason).toContain(
+      `but the server advertises ${example.authServer} (authorization_servers)`,
+    );
   });
 });

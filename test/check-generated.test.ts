@@ -4,11 +4,12 @@
  * as check found it. Needs `npm run build` and network access to the npm
  * registry (or the shared cache: CMA_NPM_CACHE).
  */
-import { execa } from "execa";
+
 import path from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCheck, type CheckReport } from "../src/check/index.js";
-import { startIssuer, type LocalIssuer } from "../src/issuer/index.js";
+import { type CheckReport, runCheck } from "../src/check/index.js";
+import { type LocalIssuer, startIssuer } from "../src/issuer/index.js";
 import { type ProjectServer, startProjectServer } from "../src/selfcheck.js";
 import { runCli, tempDir } from "./helpers/cli.js";
 import { installEnv } from "./helpers/project.js";
@@ -21,9 +22,17 @@ describe("check against a generated Express project", () => {
 
   beforeAll(async () => {
     work = await tempDir("cma-check-generated-");
-    const created = await runCli([root(), "--framework", "express", "--yes", "--no-git", "--no-check", "--no-install"], { env: installEnv() });
+    const created = await runCli([root(), "--framework", "express", "--yes", "--no-git", "--no-check", "--no-install"], {
+      env: installEnv(),
+    });
     expect(created.exitCode, created.stderr).toBe(0);
-    const install = await execa("npm", ["install", "--no-audit", "--no-fund"], { cwd: root(), env: installEnv(), extendEnv: false, reject: false, all: true });
+    const install = await execa("npm", ["install", "--no-audit", "--no-fund"], {
+      cwd: root(),
+      env: installEnv(),
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
     expect(install.exitCode, String(install.all)).toBe(0);
     issuer = await startIssuer({ port: 0, quiet: true, scopes: ["todo:read", "todo:write"] });
     server = await startProjectServer(root(), issuer);

@@ -1,19 +1,21 @@
-import { type JSONWebKeySet, createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { issuerMismatch } from "../src/check/context.js";
 import { headerValue, modernRequest } from "../src/check/http.js";
 import { minimalArguments } from "../src/check/mcp-client.js";
+import { authServerMetadataUrls, prmUrls } from "../src/check/metadata.js";
 import { oneLine, printable } from "../src/check/printable.js";
 import { issuerMatches } from "../src/check/probes/authserver.js";
-import { endpointUrlProblem } from "../src/check/run.js";
-import { authServerMetadataUrls, prmUrls } from "../src/check/metadata.js";
 import { resourceMismatch } from "../src/check/probes/discovery.js";
+import { endpointUrlProblem } from "../src/check/run.js";
 import { bearerChallenge, parseWwwAuthenticate } from "../src/check/www-authenticate.js";
 import { type LocalIssuer, startIssuer } from "../src/issuer/index.js";
 
 describe("parseWwwAuthenticate", () => {
   it("reads quoted and bare parameters, case-insensitive names, escapes", () => {
-    expect(parseWwwAuthenticate('Bearer resource_metadata="https://x/.well-known/a", Scope="a b", error=invalid_token, d="say \\"hi\\""')).toEqual([
+    expect(
+      parseWwwAuthenticate('Bearer resource_metadata="https://x/.well-known/a", Scope="a b", error=invalid_token, d="say \\"hi\\""'),
+    ).toEqual([
       { scheme: "Bearer", params: { resource_metadata: "https://x/.well-known/a", scope: "a b", error: "invalid_token", d: 'say "hi"' } },
     ]);
   });
@@ -97,7 +99,7 @@ describe("discovery URLs", () => {
   });
 });
 
-describe("the issuer's standby key (mint option key: \"standby\")", () => {
+describe('the issuer\'s standby key (mint option key: "standby")', () => {
   const kids = async (issuer: LocalIssuer) =>
     ((await (await fetch(issuer.jwksUri)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
 
@@ -135,7 +137,12 @@ describe("the issuer's standby key (mint option key: \"standby\")", () => {
   it("/_dev/mint accepts it and names the three choices when given another", async () => {
     const issuer = await startIssuer({ port: 0, quiet: true });
     try {
-      const mint = (key: string) => fetch(`${issuer.url}/_dev/mint`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ key }) });
+      const mint = (key: string) =>
+        fetch(`${issuer.url}/_dev/mint`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ key }),
+        });
       const ok = (await (await mint("standby")).json()) as { token: string };
       expect(await kids(issuer)).toContain(decodeProtectedHeader(ok.token).kid);
       const bad = await mint("spare");
@@ -149,7 +156,9 @@ describe("the issuer's standby key (mint option key: \"standby\")", () => {
 
 describe("printable: what a server sends is shown, never interpreted", () => {
   it("escapes C0 and C1 controls, DEL and the bidi and line-separator format characters", () => {
-    expect(printable("\x1b[31mred\x1b[0m\x07\x00\x7f\x9b\u202e\u2066\u2028")).toBe("\\x1b[31mred\\x1b[0m\\x07\\x00\\x7f\\x9b\\u202e\\u2066\\u2028");
+    expect(printable("\x1b[31mred\x1b[0m\x07\x00\x7f\x9b\u202e\u2066\u2028")).toBe(
+      "\\x1b[31mred\\x1b[0m\\x07\\x00\\x7f\\x9b\\u202e\\u2066\\u2028",
+    );
   });
   it("keeps printable text as it is, non-ASCII included", () => {
     expect(printable("café ✔ → 日本 \\x1b")).toBe("café ✔ → 日本 \\x1b");
@@ -179,7 +188,10 @@ describe("2026-07-28 requests", () => {
     const r = modernRequest("tools/call", { name: "add_todo", arguments: { text: "x" } });
     const body = JSON.parse(r.body);
     expect(body).toMatchObject({ jsonrpc: "2.0", method: "tools/call", params: { name: "add_todo", arguments: { text: "x" } } });
-    expect(body.params._meta).toMatchObject({ "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} });
+    expect(body.params._meta).toMatchObject({
+      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+      "io.modelcontextprotocol/clientCapabilities": {},
+    });
     expect(r.headers).toEqual({ "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "add_todo" });
     expect(modernRequest("tools/list").headers).toEqual({ "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/list" });
   });
@@ -192,7 +204,13 @@ describe("2026-07-28 requests", () => {
 });
 
 describe("issuer matching", () => {
-  const issuer = { url: "http://127.0.0.1:4444", issuer: "http://127.0.0.1:4444", resourceId: "res_local", authorizationServer: "http://127.0.0.1:4444/resources/res_local", mint: async () => "" };
+  const issuer = {
+    url: "http://127.0.0.1:4444",
+    issuer: "http://127.0.0.1:4444",
+    resourceId: "res_local",
+    authorizationServer: "http://127.0.0.1:4444/resources/res_local",
+    mint: async () => "",
+  };
   it("--issuer must be one of the server's authorization_servers (either issuer form, trailing slash aside)", () => {
     expect(issuerMismatch(issuer, ["http://127.0.0.1:4444/resources/res_local/"])).toBeUndefined();
     expect(issuerMismatch(issuer, ["http://127.0.0.1:4444"])).toBeUndefined();

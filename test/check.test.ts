@@ -1,8 +1,17 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROBES, REVISIONS, exitCodeFor, formatReport, reportPassed, runCheck, type CheckReport, type ProbeResult } from "../src/check/index.js";
-import { startIssuer, type LocalIssuer } from "../src/issuer/index.js";
+import {
+  type CheckReport,
+  exitCodeFor,
+  formatReport,
+  PROBES,
+  type ProbeResult,
+  REVISIONS,
+  reportPassed,
+  runCheck,
+} from "../src/check/index.js";
+import { type LocalIssuer, startIssuer } from "../src/issuer/index.js";
 import { SCOPES, startReferenceServer } from "./fixtures/reference-server.js";
 
 let issuer: LocalIssuer;
@@ -20,15 +29,35 @@ function probe(report: CheckReport, id: string): ProbeResult {
   return r;
 }
 const failing = (report: CheckReport) => report.results.filter((r) => r.status === "fail").map((r) => r.id);
-const notPassing = (report: CheckReport) => report.results.filter((r) => r.status !== "pass").map((r) => `${r.id}: ${r.status}: ${r.reason}`);
+const notPassing = (report: CheckReport) =>
+  report.results.filter((r) => r.status !== "pass").map((r) => `${r.id}: ${r.status}: ${r.reason}`);
 
 /** Probes that run against any server: no issuer, no token. */
 const ANY_SERVER = [
-  "prm.discovery", "prm.path", "prm.root", "prm.fields", "prm.resource", "prm.cors",
-  "challenge.no-token", "challenge.invalid-token", "challenge.query-token", "cors.mcp",
-  "as.metadata", "as.issuer", "as.pkce", "as.registration",
-  "token.tampered-signature", "token.alg-none", "token.hs256-public-key", "token.unsigned", "token.truncated-signature",
-  "token.malformed", "token.empty-bearer", "token.basic-scheme", "token.oversized", "scope.offline-access",
+  "prm.discovery",
+  "prm.path",
+  "prm.root",
+  "prm.fields",
+  "prm.resource",
+  "prm.cors",
+  "challenge.no-token",
+  "challenge.invalid-token",
+  "challenge.query-token",
+  "cors.mcp",
+  "as.metadata",
+  "as.issuer",
+  "as.pkce",
+  "as.registration",
+  "token.tampered-signature",
+  "token.alg-none",
+  "token.hs256-public-key",
+  "token.unsigned",
+  "token.truncated-signature",
+  "token.malformed",
+  "token.empty-bearer",
+  "token.basic-scheme",
+  "token.oversized",
+  "scope.offline-access",
 ];
 
 describe("runCheck against the correct reference server", () => {
@@ -114,11 +143,16 @@ describe("runCheck against the correct reference server", () => {
       expect(failing(report)).toEqual([]);
       expect(report.results.filter((r) => r.status === "pass").map((r) => r.id)).toEqual(ANY_SERVER);
       expect(probe(report, "token.alg-none").reason).toContain("claims from the metadata, kid from");
-      expect(probe(report, "era.2026")).toMatchObject({ status: "skip", reason: expect.stringContaining("--issuer <url> or --token <token>") });
+      expect(probe(report, "era.2026")).toMatchObject({
+        status: "skip",
+        reason: expect.stringContaining("--issuer <url> or --token <token>"),
+      });
       expect(probe(report, "token.expired")).toMatchObject({ status: "skip", reason: expect.stringContaining("--issuer <url>") });
       expect(report.eras).toEqual({ "2025": "unknown", "2026-07-28": "unknown" });
       const text = formatReport(report);
-      expect(text).toMatch(/Not run \(\d+ probes\):\n {2}- needs --issuer <url> \(a local issuer that mints test tokens\): issuer\.reachable, token\.valid, /);
+      expect(text).toMatch(
+        /Not run \(\d+ probes\):\n {2}- needs --issuer <url> \(a local issuer that mints test tokens\): issuer\.reachable, token\.valid, /,
+      );
       expect(text).toMatch(/\n {2}- needs --issuer <url> or --token <token> \(a valid access token\): era\.2025, era\.2026, /);
       // Each skipped probe is named once, not once per line.
       expect(text.match(/token\.expired/g)).toHaveLength(1);
@@ -133,7 +167,8 @@ describe("runCheck against the correct reference server", () => {
     try {
       const token = await issuer.mint({ audience: [server.url], scopes: SCOPES });
       const report = await runCheck({ url: server.url, token });
-      for (const id of ["era.2025", "era.2026", "mcp.fresh-connection", "token.lowercase-bearer"]) expect(probe(report, id).status, id).toBe("pass");
+      for (const id of ["era.2025", "era.2026", "mcp.fresh-connection", "token.lowercase-bearer"])
+        expect(probe(report, id).status, id).toBe("pass");
       expect(probe(report, "challenge.query-token").reason).toContain("valid token");
       expect(probe(report, "token.tampered-signature").reason).toContain("claims and kid of the --token");
       expect(report.eras).toEqual({ "2025": "accepted", "2026-07-28": "accepted" });
@@ -156,7 +191,9 @@ describe("repeatable: ten runs in a row against one server process give identica
       for (let i = 0; i < 10; i++) {
         const report = await runCheck({ url: server.url, issuer: fresh.url, timeoutMs: 3000 });
         expect(notPassing(report), `run ${i + 1}`).toEqual([]);
-        outcomes.push(report.results.map((r) => `${r.id} ${r.status} ${r.reason.replace(/skc_dcr_\w+/, "<client id>").replace(/\d+ s\b/, "<n> s")}`));
+        outcomes.push(
+          report.results.map((r) => `${r.id} ${r.status} ${r.reason.replace(/skc_dcr_\w+/, "<client id>").replace(/\d+ s\b/, "<n> s")}`),
+        );
         if (i === 0) afterFirst = await jwks();
       }
       for (const o of outcomes.slice(1)) expect(o).toEqual(outcomes[0]);
@@ -192,7 +229,10 @@ describe("clear failures", () => {
   });
 
   it("a URL without a scheme: the suggestion, http for loopback and https otherwise", async () => {
-    await expect(runCheck({ url: "localhost:3000/mcp" })).rejects.toMatchObject({ exitCode: 2, message: '"localhost:3000/mcp" has no scheme: did you mean http://localhost:3000/mcp?' });
+    await expect(runCheck({ url: "localhost:3000/mcp" })).rejects.toMatchObject({
+      exitCode: 2,
+      message: '"localhost:3000/mcp" has no scheme: did you mean http://localhost:3000/mcp?',
+    });
     await expect(runCheck({ url: "127.0.0.1:3000/mcp" })).rejects.toThrow("did you mean http://127.0.0.1:3000/mcp?");
     await expect(runCheck({ url: "mcp.example.com/mcp" })).rejects.toThrow("did you mean https://mcp.example.com/mcp?");
     await expect(runCheck({ url: "ftp://example.com/mcp" })).rejects.toThrow(/not an http\(s\) URL/);
@@ -240,10 +280,17 @@ describe("clear failures", () => {
     try {
       const report = await runCheck({ url, issuer, timeoutMs: 1000 });
       expect(report.headline).toBe("This endpoint is not protected: an MCP request without a token was answered HTTP 200.");
-      expect(probe(report, "challenge.no-token")).toMatchObject({ status: "fail", reason: expect.stringContaining("anyone can use this endpoint") });
+      expect(probe(report, "challenge.no-token")).toMatchObject({
+        status: "fail",
+        reason: expect.stringContaining("anyone can use this endpoint"),
+      });
       expect(probe(report, "prm.discovery").status).toBe("fail");
       expect(report).toMatchObject({ ok: false, exitCode: 1 });
-      expect(formatReport(report).split("\n").slice(0, 3)).toEqual([`Checking ${url} with the local issuer ${issuer.url}`, "", report.headline]);
+      expect(formatReport(report).split("\n").slice(0, 3)).toEqual([
+        `Checking ${url} with the local issuer ${issuer.url}`,
+        "",
+        report.headline,
+      ]);
     } finally {
       await stop(server);
     }
@@ -253,11 +300,17 @@ describe("clear failures", () => {
     const evil = "\x1b[2J\x1b[31mPWNED\x1b[0m\u202e\x07";
     const { server, url } = await listen((req, res) => {
       if (req.url?.startsWith("/.well-known/")) {
-        res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ resource: `http://evil/${evil}`, authorization_servers: [`http://as/${evil}`] }));
+        res
+          .writeHead(200, { "Content-Type": "application/json" })
+          .end(JSON.stringify({ resource: `http://evil/${evil}`, authorization_servers: [`http://as/${evil}`] }));
         return;
       }
       // (Node and fetch refuse control characters in headers: the body is where they get through.)
-      res.writeHead(401, { "WWW-Authenticate": `Bearer resource_metadata="${url.replace("/mcp", "/.well-known/oauth-protected-resource/mcp")}"` }).end();
+      res
+        .writeHead(401, {
+          "WWW-Authenticate": `Bearer resource_metadata="${url.replace("/mcp", "/.well-known/oauth-protected-resource/mcp")}"`,
+        })
+        .end();
     });
     try {
       const report = await runCheck({ url, timeoutMs: 1000 });
@@ -292,7 +345,15 @@ describe("clear failures", () => {
 });
 
 describe("formatReport", () => {
-  const result = (id: string, status: ProbeResult["status"], reason = "why"): ProbeResult => ({ id, title: `Title ${id}`, status, reason, rule: "RFC 0000 §1", revision: null, durationMs: 1 });
+  const result = (id: string, status: ProbeResult["status"], reason = "why"): ProbeResult => ({
+    id,
+    title: `Title ${id}`,
+    status,
+    reason,
+    rule: "RFC 0000 §1",
+    revision: null,
+    durationMs: 1,
+  });
   const report = (results: ProbeResult[]): CheckReport => {
     const summary = {
       passed: results.filter((r) => r.status === "pass").length,
@@ -300,11 +361,21 @@ describe("formatReport", () => {
       warnings: results.filter((r) => r.status === "warn").length,
       skipped: results.filter((r) => r.status === "skip").length,
     };
-    return { ok: summary.failed === 0, exitCode: summary.failed ? 1 : 0, url: "http://127.0.0.1:3000/mcp", eras: { "2025": "accepted", "2026-07-28": "refused" }, results, summary, durationMs: 1234 };
+    return {
+      ok: summary.failed === 0,
+      exitCode: summary.failed ? 1 : 0,
+      url: "http://127.0.0.1:3000/mcp",
+      eras: { "2025": "accepted", "2026-07-28": "refused" },
+      results,
+      summary,
+      durationMs: 1234,
+    };
   };
 
   it("prints a checklist with symbols, the rule of failures and warnings, the eras, and a summary", () => {
-    const text = formatReport(report([result("a", "pass", "fine"), result("b", "fail", "broken"), result("c", "warn", "meh"), result("d", "skip", "no issuer")]));
+    const text = formatReport(
+      report([result("a", "pass", "fine"), result("b", "fail", "broken"), result("c", "warn", "meh"), result("d", "skip", "no issuer")]),
+    );
     expect(text).toContain("✔ Title a: fine");
     expect(text).toContain("✖ Title b: broken\n    RFC 0000 §1 [b]");
     expect(text).toContain("▲ Title c: meh\n    RFC 0000 §1 [c]");
@@ -317,7 +388,10 @@ describe("formatReport", () => {
 
   it("lists skips once per reason, wherever they are, and colors only when asked", () => {
     const needs = "needs --issuer <url>";
-    const text = formatReport(report([result("t1", "skip", needs), result("a", "pass"), result("t2", "skip", needs), result("t3", "skip", "other")]), { color: true });
+    const text = formatReport(
+      report([result("t1", "skip", needs), result("a", "pass"), result("t2", "skip", needs), result("t3", "skip", "other")]),
+      { color: true },
+    );
     expect(text).toContain(`- ${needs}: t1, t2`);
     expect(text).toContain("- other: t3");
     expect(text).toContain("\x1b[32m✔\x1b[0m");

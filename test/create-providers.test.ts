@@ -1,199 +1,250 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { parseEnv } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseProvider, resolveOptions } from '../src/create/options.js';
-import { pinnedScripts, renderProject, templatesRoot } from '../src/create/render.js';
-import { DEFAULT_PROVIDER, PROVIDERS, providerOfEnvExample } from '../src/providers.js';
-import { VERSION } from '../src/version.js';
-import { cleanEnv, repoRoot, runCli, tempDir } from './helpers/cli.js';
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parseEnv } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chooseProvider, resolveOptions } from "../src/create/options.js";
+import { pinnedScripts, renderProject, templatesRoot } from "../src/create/render.js";
+import { DEFAULT_PROVIDER, PROVIDERS, providerOfEnvExample } from "../src/providers.js";
+import { VERSION } from "../src/version.js";
+import { cleanEnv, repoRoot, runCli, tempDir } from "./helpers/cli.js";
 
-const QUIET = ['--yes', '--no-install', '--no-git', '--no-check'];
-const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'templates');
+const QUIET = ["--yes", "--no-install", "--no-git", "--no-check"];
+const FIXTURE = path.join(repoRoot, "test", "fixtures", "templates");
 
 let work: { dir: string; cleanup: () => Promise<void> };
 beforeAll(async () => {
-  work = await tempDir('cma-providers-');
+  work = await tempDir("cma-providers-");
 });
 afterAll(() => work.cleanup());
 
-const read = (root: string, file: string) => readFile(path.join(root, file), 'utf8');
-const envOf = async (root: string) => parseEnv(await read(root, '.env')) as Record<string, string>;
+const read = (root: string, file: string) => readFile(path.join(root, file), "utf8");
+const envOf = async (root: string) => parseEnv(await read(root, ".env")) as Record<string, string>;
 
 /** The words `sh -c` makes of a command line (npm runs scripts with sh). */
 function shWords(line: string): string[] {
-  const out = execFileSync('sh', ['-c', `set -- ${line}; printf '%s\\0' "$@"`], { encoding: 'utf8' });
-  return out.split('\0').slice(0, -1);
+  const out = execFileSync("sh", ["-c", `set -- ${line}; printf '%s\\0' "$@"`], { encoding: "utf8" });
+  return out.split("\0").slice(0, -1);
 }
 
-describe('the provider table', () => {
-  it('has scalekit (the default) and oidc, each with its folder, flags and variables', () => {
-    expect(PROVIDERS.map((p) => p.name)).toEqual(['scalekit', 'oidc']);
-    expect(DEFAULT_PROVIDER.name).toBe('scalekit');
+describe("the provider table", () => {
+  it("has scalekit (the default) and oidc, each with its folder, flags and variables", () => {
+    expect(PROVIDERS.map((p) => p.name)).toEqual(["scalekit", "oidc"]);
+    expect(DEFAULT_PROVIDER.name).toBe("scalekit");
     for (const provider of PROVIDERS) expect(provider.templateDir).toBe(`providers/${provider.name}`);
-    const flags = (name: string) => PROVIDERS.find((p) => p.name === name)!.settings.map((s) => s.flag?.split(' ')[0] ?? `env ${s.env}`);
-    expect(flags('scalekit')).toEqual(['--env-url', '--client-id', 'env SCALEKIT_CLIENT_SECRET', '--resource-id']);
-    expect(flags('oidc')).toEqual(['--issuer-url', '--audience']);
+    const flags = (name: string) => PROVIDERS.find((p) => p.name === name)!.settings.map((s) => s.flag?.split(" ")[0] ?? `env ${s.env}`);
+    expect(flags("scalekit")).toEqual(["--env-url", "--client-id", "env SCALEKIT_CLIENT_SECRET", "--resource-id"]);
+    expect(flags("oidc")).toEqual(["--issuer-url", "--audience"]);
   });
 
-  it('reads the provider of a project from its .env.example', () => {
-    expect(providerOfEnvExample('# x\nOIDC_ISSUER_URL=\nMCP_SERVER_URL=x\n').name).toBe('oidc');
-    expect(providerOfEnvExample('SCALEKIT_ENVIRONMENT_URL=x\n').name).toBe('scalekit');
-    expect(providerOfEnvExample(undefined).name).toBe('scalekit');
-    expect(providerOfEnvExample('# OIDC_ISSUER_URL= in a comment\n').name).toBe('scalekit');
+  it("reads the provider of a project from its .env.example", () => {
+    expect(providerOfEnvExample("# x\nOIDC_ISSUER_URL=\nMCP_SERVER_URL=x\n").name).toBe("oidc");
+    expect(providerOfEnvExample("SCALEKIT_ENVIRONMENT_URL=x\n").name).toBe("scalekit");
+    expect(providerOfEnvExample(undefined).name).toBe("scalekit");
+    expect(providerOfEnvExample("# OIDC_ISSUER_URL= in a comment\n").name).toBe("scalekit");
   });
 
-  it('chooses: --provider, else the flags given, else the environment, else the default', () => {
-    expect(chooseProvider({}, {}).provider.name).toBe('scalekit');
-    expect(chooseProvider({ provider: 'oidc' }, {}).provider.name).toBe('oidc');
-    expect(chooseProvider({ settings: { issuerUrl: 'https://t.example.com/' } }, {}).provider.name).toBe('oidc');
-    expect(chooseProvider({}, { OIDC_ISSUER_URL: 'https://t.example.com/' }).provider.name).toBe('oidc');
+  it("chooses: --provider, else the flags given, else the environment, else the default", () => {
+    expect(chooseProvider({}, {}).provider.name).toBe("scalekit");
+    expect(chooseProvider({ provider: "oidc" }, {}).provider.name).toBe("oidc");
+    expect(chooseProvider({ settings: { issuerUrl: "https://t.example.com/" } }, {}).provider.name).toBe("oidc");
+    expect(chooseProvider({}, { OIDC_ISSUER_URL: "https://t.example.com/" }).provider.name).toBe("oidc");
     // flags win over the environment
-    expect(chooseProvider({ settings: { envUrl: 'https://a.scalekit.dev' } }, { OIDC_ISSUER_URL: 'https://t.example.com/' }).provider.name).toBe('scalekit');
-    expect(chooseProvider({}, { OIDC_ISSUER_URL: 'x', SCALEKIT_ENVIRONMENT_URL: 'y' }).problems[0]?.message).toMatch(/several providers.*--provider/);
+    expect(
+      chooseProvider({ settings: { envUrl: "https://a.scalekit.dev" } }, { OIDC_ISSUER_URL: "https://t.example.com/" }).provider.name,
+    ).toBe("scalekit");
+    expect(chooseProvider({}, { OIDC_ISSUER_URL: "x", SCALEKIT_ENVIRONMENT_URL: "y" }).problems[0]?.message).toMatch(
+      /several providers.*--provider/,
+    );
     // a secret alone does not leave local mode
-    expect(chooseProvider({}, { SCALEKIT_CLIENT_SECRET: 's' }).unconfigured).toBe(true);
-    expect(chooseProvider({ provider: 'oidc', settings: { envUrl: 'https://a.scalekit.dev' } }, {}).problems).toEqual([
-      { flag: '--env-url', message: 'is a setting of --provider scalekit, not oidc' },
+    expect(chooseProvider({}, { SCALEKIT_CLIENT_SECRET: "s" }).unconfigured).toBe(true);
+    expect(chooseProvider({ provider: "oidc", settings: { envUrl: "https://a.scalekit.dev" } }, {}).problems).toEqual([
+      { flag: "--env-url", message: "is a setting of --provider scalekit, not oidc" },
     ]);
   });
 
-  it('the project scripts run the create-mcp-auth version that wrote them, with the layout and the scopes as one shell word', () => {
-    const options = resolveOptions({ dir: 'x', provider: 'oidc', scopes: "a$b'c,todo:read", yes: true }, {}, '/tmp');
+  it("the project scripts run the create-mcp-auth version that wrote them, with the layout and the scopes as one shell word", () => {
+    const options = resolveOptions({ dir: "x", provider: "oidc", scopes: "a$b'c,todo:read", yes: true }, {}, "/tmp");
     const scripts = pinnedScripts(options);
     expect(scripts).toEqual({
       issuer: `npx -y create-mcp-auth@${VERSION} issuer --layout oidc --scopes 'a$b'\\''c,todo:read'`,
       token: `npx -y create-mcp-auth@${VERSION} issuer token`,
       check: `npx -y create-mcp-auth@${VERSION} check --project .`,
     });
-    expect(shWords(scripts.issuer!)).toEqual(['npx', '-y', `create-mcp-auth@${VERSION}`, 'issuer', '--layout', 'oidc', '--scopes', "a$b'c,todo:read"]);
-    const scalekit = pinnedScripts(resolveOptions({ dir: 'x', yes: true }, {}, '/tmp'));
+    expect(shWords(scripts.issuer!)).toEqual([
+      "npx",
+      "-y",
+      `create-mcp-auth@${VERSION}`,
+      "issuer",
+      "--layout",
+      "oidc",
+      "--scopes",
+      "a$b'c,todo:read",
+    ]);
+    const scalekit = pinnedScripts(resolveOptions({ dir: "x", yes: true }, {}, "/tmp"));
     expect(scalekit.issuer).toBe(`npx -y create-mcp-auth@${VERSION} issuer --scopes todo:read,todo:write`);
   });
 
-  it('VERSION is the version in package.json, and --version prints it', async () => {
-    const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+  it("VERSION is the version in package.json, and --version prints it", async () => {
+    const pkg = JSON.parse(await readFile(path.join(repoRoot, "package.json"), "utf8")) as { version: string };
     expect(VERSION).toBe(pkg.version);
-    expect((await runCli(['--version'])).stdout.trim()).toBe(pkg.version);
+    expect((await runCli(["--version"])).stdout.trim()).toBe(pkg.version);
   });
 });
 
-describe('rendering with the provider layer (fixture templates)', () => {
-  const render = (flags: Parameters<typeof resolveOptions>[0]) => renderProject(resolveOptions({ dir: 'fx', yes: true, ...flags }, {}, '/tmp'), FIXTURE);
-  const text = (files: Awaited<ReturnType<typeof render>>, name: string) => files.find((f) => f.path === name)?.content.toString('utf8');
+describe("rendering with the provider layer (fixture templates)", () => {
+  const render = (flags: Parameters<typeof resolveOptions>[0]) =>
+    renderProject(resolveOptions({ dir: "fx", yes: true, ...flags }, {}, "/tmp"), FIXTURE);
+  const text = (files: Awaited<ReturnType<typeof render>>, name: string) => files.find((f) => f.path === name)?.content.toString("utf8");
 
-  it('layers base, then the provider folder, then the framework; merges deps.json of all three', async () => {
-    const files = await render({ provider: 'oidc' });
-    expect(text(files, 'src/layer.txt')).toBe('express\n');
-    expect(text(files, 'src/provider-layer.txt')).toBe('oidc\n');
-    expect(text(files, 'src/auth/provider.ts')).toContain('"oidc"');
-    const pkg = JSON.parse(text(files, 'package.json')!) as { dependencies: Record<string, string> };
-    expect(Object.keys(pkg.dependencies)).toEqual(['base-dep', 'express', 'jose']);
+  it("layers base, then the provider folder, then the framework; merges deps.json of all three", async () => {
+    const files = await render({ provider: "oidc" });
+    expect(text(files, "src/layer.txt")).toBe("express\n");
+    expect(text(files, "src/provider-layer.txt")).toBe("oidc\n");
+    expect(text(files, "src/auth/provider.ts")).toContain('"oidc"');
+    const pkg = JSON.parse(text(files, "package.json")!) as { dependencies: Record<string, string> };
+    expect(Object.keys(pkg.dependencies)).toEqual(["base-dep", "express", "jose"]);
     const scalekit = await render({});
-    expect(text(scalekit, 'src/provider-layer.txt')).toBe('scalekit\n');
-    expect(JSON.parse(text(scalekit, 'package.json')!).dependencies['@scalekit-sdk/node']).toBeDefined();
+    expect(text(scalekit, "src/provider-layer.txt")).toBe("scalekit\n");
+    expect(JSON.parse(text(scalekit, "package.json")!).dependencies["@scalekit-sdk/node"]).toBeDefined();
   });
 
-  it('renders the provider README section into provider.readme; the section file itself is not written', async () => {
-    const files = await render({ provider: 'oidc' });
-    expect(text(files, 'README.md')).toContain('## OIDC section for `fx`');
-    expect(text(files, 'README.md')).toContain(`version \`${VERSION}\`, provider \`oidc\``);
-    expect(files.map((f) => f.path).filter((p) => p.includes('README.section'))).toEqual([]);
+  it("renders the provider README section into provider.readme; the section file itself is not written", async () => {
+    const files = await render({ provider: "oidc" });
+    expect(text(files, "README.md")).toContain("## OIDC section for `fx`");
+    expect(text(files, "README.md")).toContain(`version \`${VERSION}\`, provider \`oidc\``);
+    expect(files.map((f) => f.path).filter((p) => p.includes("README.section"))).toEqual([]);
   });
 
-  it('--no-ci leaves out .github/workflows/ci.yml, and only that file', async () => {
+  it("--no-ci leaves out .github/workflows/ci.yml, and only that file", async () => {
     const withCi = await render({});
     const withoutCi = await render({ ci: false });
-    expect(text(withCi, '.github/workflows/ci.yml')).toBe('name: ci\n');
-    expect(text(withCi, 'README.md')).toContain('ci: yes');
-    expect(withoutCi.map((f) => f.path)).toEqual(withCi.map((f) => f.path).filter((p) => p !== '.github/workflows/ci.yml'));
-    expect(text(withoutCi, 'README.md')).toContain('ci: no');
+    expect(text(withCi, ".github/workflows/ci.yml")).toBe("name: ci\n");
+    expect(text(withCi, "README.md")).toContain("ci: yes");
+    expect(withoutCi.map((f) => f.path)).toEqual(withCi.map((f) => f.path).filter((p) => p !== ".github/workflows/ci.yml"));
+    expect(text(withoutCi, "README.md")).toContain("ci: no");
   });
 
-  it.skipIf(!existsSync(path.join(templatesRoot(), 'base', '.github', 'workflows')))('the real templates: --no-ci writes no workflow, the default does', async () => {
-    const a = await runCli(['with-ci', ...QUIET, '--dry-run', '--json'], { cwd: work.dir });
-    const b = await runCli(['no-ci', ...QUIET, '--no-ci', '--dry-run', '--json'], { cwd: work.dir });
-    expect(JSON.parse(a.stdout).files).toContain('.github/workflows/ci.yml');
-    expect(JSON.parse(b.stdout).files).not.toContain('.github/workflows/ci.yml');
-  });
+  it.skipIf(!existsSync(path.join(templatesRoot(), "base", ".github", "workflows")))(
+    "the real templates: --no-ci writes no workflow, the default does",
+    async () => {
+      const a = await runCli(["with-ci", ...QUIET, "--dry-run", "--json"], { cwd: work.dir });
+      const b = await runCli(["no-ci", ...QUIET, "--no-ci", "--dry-run", "--json"], { cwd: work.dir });
+      expect(JSON.parse(a.stdout).files).toContain(".github/workflows/ci.yml");
+      expect(JSON.parse(b.stdout).files).not.toContain(".github/workflows/ci.yml");
+    },
+  );
 });
 
-describe('create with each provider (built CLI)', () => {
-  it('--provider oidc without an issuer URL: local mode against `issuer --layout oidc`', async () => {
-    const result = await runCli(['oidc-local', '--provider', 'oidc', '--json', ...QUIET], { cwd: work.dir });
+describe("create with each provider (built CLI)", () => {
+  it("--provider oidc without an issuer URL: local mode against `issuer --layout oidc`", async () => {
+    const result = await runCli(["oidc-local", "--provider", "oidc", "--json", ...QUIET], { cwd: work.dir });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ provider: 'oidc', mode: 'local' });
-    const root = path.join(work.dir, 'oidc-local');
-    expect(await envOf(root)).toEqual({ OIDC_ISSUER_URL: 'http://127.0.0.1:4444', MCP_SERVER_URL: 'http://localhost:3000/mcp', PORT: '3000' });
-    const example = await read(root, '.env.example');
+    expect(JSON.parse(result.stdout)).toMatchObject({ provider: "oidc", mode: "local" });
+    const root = path.join(work.dir, "oidc-local");
+    expect(await envOf(root)).toEqual({
+      OIDC_ISSUER_URL: "http://127.0.0.1:4444",
+      MCP_SERVER_URL: "http://localhost:3000/mcp",
+      PORT: "3000",
+    });
+    const example = await read(root, ".env.example");
     const names = [...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]);
-    expect(names).toEqual(['OIDC_ISSUER_URL', 'OIDC_AUDIENCE', 'MCP_SERVER_URL', 'PORT', 'HOST', 'MCP_ALLOWED_ORIGINS']);
-    expect(await read(root, '.env')).toMatch(/issuer --layout oidc/);
-    expect(JSON.parse(await read(root, 'package.json')).scripts.issuer).toContain('issuer --layout oidc --scopes todo:read,todo:write');
+    expect(names).toEqual(["OIDC_ISSUER_URL", "OIDC_AUDIENCE", "MCP_SERVER_URL", "PORT", "HOST", "MCP_ALLOWED_ORIGINS"]);
+    expect(await read(root, ".env")).toMatch(/issuer --layout oidc/);
+    expect(JSON.parse(await read(root, "package.json")).scripts.issuer).toContain("issuer --layout oidc --scopes todo:read,todo:write");
   });
 
-  it('oidc configured: the issuer URL exactly as given (trailing slash kept), audiences joined', async () => {
-    const result = await runCli(['oidc-conf', '--issuer-url', 'https://tenant.example.com/', '--audience', 'api://mcp', '--audience', 'https://mcp.example.com/mcp', '--server-url', 'https://mcp.example.com/mcp', '--json', ...QUIET], { cwd: work.dir });
+  it("oidc configured: the issuer URL exactly as given (trailing slash kept), audiences joined", async () => {
+    const result = await runCli(
+      [
+        "oidc-conf",
+        "--issuer-url",
+        "https://tenant.example.com/",
+        "--audience",
+        "api://mcp",
+        "--audience",
+        "https://mcp.example.com/mcp",
+        "--server-url",
+        "https://mcp.example.com/mcp",
+        "--json",
+        ...QUIET,
+      ],
+      { cwd: work.dir },
+    );
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ provider: 'oidc', mode: 'oidc' });
-    expect(await envOf(path.join(work.dir, 'oidc-conf'))).toMatchObject({
-      OIDC_ISSUER_URL: 'https://tenant.example.com/',
-      OIDC_AUDIENCE: 'api://mcp,https://mcp.example.com/mcp',
-      MCP_SERVER_URL: 'https://mcp.example.com/mcp',
+    expect(JSON.parse(result.stdout)).toMatchObject({ provider: "oidc", mode: "oidc" });
+    expect(await envOf(path.join(work.dir, "oidc-conf"))).toMatchObject({
+      OIDC_ISSUER_URL: "https://tenant.example.com/",
+      OIDC_AUDIENCE: "api://mcp,https://mcp.example.com/mcp",
+      MCP_SERVER_URL: "https://mcp.example.com/mcp",
     });
   });
 
-  it('oidc from the environment (OIDC_ISSUER_URL)', async () => {
-    const result = await runCli(['oidc-env', '--dry-run', '--json', ...QUIET], { cwd: work.dir, env: cleanEnv({ OIDC_ISSUER_URL: 'https://tenant.example.com/' }) });
+  it("oidc from the environment (OIDC_ISSUER_URL)", async () => {
+    const result = await runCli(["oidc-env", "--dry-run", "--json", ...QUIET], {
+      cwd: work.dir,
+      env: cleanEnv({ OIDC_ISSUER_URL: "https://tenant.example.com/" }),
+    });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ provider: 'oidc', mode: 'oidc' });
+    expect(JSON.parse(result.stdout)).toMatchObject({ provider: "oidc", mode: "oidc" });
   });
 
-  it('Scalekit: the client id is optional (token validation does not use it)', async () => {
-    const result = await runCli(['sk-noid', '--env-url', 'https://acme.scalekit.dev', '--resource-id', 'res_9', '--json', ...QUIET], { cwd: work.dir });
+  it("Scalekit: the client id is optional (token validation does not use it)", async () => {
+    const result = await runCli(["sk-noid", "--env-url", "https://acme.scalekit.dev", "--resource-id", "res_9", "--json", ...QUIET], {
+      cwd: work.dir,
+    });
     expect(result.exitCode, result.stderr).toBe(0);
-    const env = await envOf(path.join(work.dir, 'sk-noid'));
-    expect(env).toMatchObject({ SCALEKIT_ENVIRONMENT_URL: 'https://acme.scalekit.dev', SCALEKIT_RESOURCE_ID: 'res_9' });
+    const env = await envOf(path.join(work.dir, "sk-noid"));
+    expect(env).toMatchObject({ SCALEKIT_ENVIRONMENT_URL: "https://acme.scalekit.dev", SCALEKIT_RESOURCE_ID: "res_9" });
     expect(env.SCALEKIT_CLIENT_ID).toBeUndefined();
   });
 
   it.each([
-    [['--provider', 'oidc', '--env-url', 'https://acme.scalekit.dev'], /--env-url: is a setting of --provider scalekit, not oidc/],
-    [['--issuer-url', 'https://t.example.com/', '--resource-id', 'res_1'], /several providers/],
-    [['--provider', 'oidc', '--audience', 'api://x'], /--issuer-url: .*needs --issuer-url/],
-    [['--provider', 'auth0'], /Allowed choices|auth0/],
-    [['--issuer-url', 'http://tenant.example.com/'], /--issuer-url: .*https/],
-    [['--audience', 'a,b', '--issuer-url', 'https://t.example.com/'], /--audience: .*commas/],
-  ])('%j exits 2 naming the flag', async (args, message) => {
-    const result = await runCli(['bad-provider', ...args, ...QUIET], { cwd: work.dir });
+    [["--provider", "oidc", "--env-url", "https://acme.scalekit.dev"], /--env-url: is a setting of --provider scalekit, not oidc/],
+    [["--issuer-url", "https://t.example.com/", "--resource-id", "res_1"], /several providers/],
+    [["--provider", "oidc", "--audience", "api://x"], /--issuer-url: .*needs --issuer-url/],
+    [["--provider", "auth0"], /Allowed choices|auth0/],
+    [["--issuer-url", "http://tenant.example.com/"], /--issuer-url: .*https/],
+    [["--audience", "a,b", "--issuer-url", "https://t.example.com/"], /--audience: .*commas/],
+  ])("%j exits 2 naming the flag", async (args, message) => {
+    const result = await runCli(["bad-provider", ...args, ...QUIET], { cwd: work.dir });
     expect(result.exitCode, result.stderr).toBe(2);
     expect(result.stderr).toMatch(message);
-    expect(existsSync(path.join(work.dir, 'bad-provider'))).toBe(false);
+    expect(existsSync(path.join(work.dir, "bad-provider"))).toBe(false);
   });
 
-  it('--help lists every provider flag from the table, with its environment variable', async () => {
-    const stdout = (await runCli(['--help'])).stdout.replace(/\s+/g, ' ');
-    for (const flag of ['--provider <name>', '--issuer-url <url>', '--audience <value>', '--env-url <url>', '--resource-id <id>', '--no-ci', '--verbose']) expect(stdout).toContain(flag);
-    expect(stdout).toContain('(env: OIDC_ISSUER_URL)');
-    expect(stdout).toContain('(env: SCALEKIT_ENVIRONMENT_URL)');
+  it("--help lists every provider flag from the table, with its environment variable", async () => {
+    const stdout = (await runCli(["--help"])).stdout.replace(/\s+/g, " ");
+    for (const flag of [
+      "--provider <name>",
+      "--issuer-url <url>",
+      "--audience <value>",
+      "--env-url <url>",
+      "--resource-id <id>",
+      "--no-ci",
+      "--verbose",
+    ])
+      expect(stdout).toContain(flag);
+    expect(stdout).toContain("(env: OIDC_ISSUER_URL)");
+    expect(stdout).toContain("(env: SCALEKIT_ENVIRONMENT_URL)");
   });
 });
 
-describe('no provider threaded through the create code', () => {
-  it('src/create, the self-check and the UI name no provider: what is specific lives in src/providers.ts', async () => {
-    const { readdir } = await import('node:fs/promises');
+describe("no provider threaded through the create code", () => {
+  it("src/create, the self-check and the UI name no provider: what is specific lives in src/providers.ts", async () => {
+    const { readdir } = await import("node:fs/promises");
     const files = [
-      ...(await readdir(path.join(repoRoot, 'src', 'create'))).map((f) => path.join('src', 'create', f)),
-      'src/selfcheck.ts',
-      'src/ui.ts',
-      'src/frameworks.ts',
+      ...(await readdir(path.join(repoRoot, "src", "create"))).map((f) => path.join("src", "create", f)),
+      "src/selfcheck.ts",
+      "src/ui.ts",
+      "src/frameworks.ts",
     ];
     const offenders: string[] = [];
     for (const file of files) {
-      const source = await readFile(path.join(repoRoot, file), 'utf8');
-      for (const [i, line] of source.split('\n').entries()) if (/scalekit|oidc/i.test(line)) offenders.push(`${file}:${i + 1}: ${line.trim()}`);
+      const source = await readFile(path.join(repoRoot, file), "utf8");
+      for (const [i, line] of source.split("\n").entries())
+        if (/scalekit|oidc/i.test(line)) offenders.push(`${file}:${i + 1}: ${line.trim()}`);
     }
     expect(offenders).toEqual([]);
   });

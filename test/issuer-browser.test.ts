@@ -20,9 +20,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { startIssuer, type LocalIssuer } from "../src/issuer/index.js";
+import { type LocalIssuer, startIssuer } from "../src/issuer/index.js";
 
 function findChromium(): string | undefined {
   const candidates = [process.env.CMA_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter((p): p is string => Boolean(p));
@@ -72,10 +72,13 @@ describe.skipIf(SKIP)(TITLE, () => {
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!CHROMIUM) throw new Error("CI=true but chromium is not installed: .ci/run must install Debian's chromium (apt-get install -y chromium)");
+    if (!CHROMIUM)
+      throw new Error("CI=true but chromium is not installed: .ci/run must install Debian's chromium (apt-get install -y chromium)");
     callback = createServer((req, res) => {
       callbacks.push(new URL(req.url ?? "/", callbackUrl));
-      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end("<!doctype html><title>callback</title><p>back at the client</p>");
+      res
+        .writeHead(200, { "Content-Type": "text/html; charset=utf-8" })
+        .end("<!doctype html><title>callback</title><p>back at the client</p>");
     });
     await new Promise<void>((r) => callback.listen(0, "127.0.0.1", r));
     callbackUrl = `http://127.0.0.1:${(callback.address() as AddressInfo).port}/oauth/callback`;
@@ -151,12 +154,23 @@ describe.skipIf(SKIP)(TITLE, () => {
       expect(landed.searchParams.get("iss")).toBe(issuer.authorizationServer);
       const code = landed.searchParams.get("code");
       expect(code).toBeTruthy();
-      expect(callbacks.filter((u) => u.pathname === "/oauth/callback").at(-1)?.searchParams.get("code")).toBe(code);
+      expect(
+        callbacks
+          .filter((u) => u.pathname === "/oauth/callback")
+          .at(-1)
+          ?.searchParams.get("code"),
+      ).toBe(code);
       await expect(page.locator("p").textContent()).resolves.toBe("back at the client");
       const tok = await fetch(`${issuer.url}/oauth/token`, {
         method: "POST",
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ grant_type: "authorization_code", code: code!, code_verifier: verifier, redirect_uri: callbackUrl, client_id: clientId }).toString(),
+        body: new URLSearchParams({
+          grant_type: "authorization_code",
+          code: code!,
+          code_verifier: verifier,
+          redirect_uri: callbackUrl,
+          client_id: clientId,
+        }).toString(),
       });
       expect(tok.status).toBe(200);
       expect(violations).toEqual([]);

@@ -3,15 +3,16 @@
  * (`--layout oidc`, `--allow-local-cimd`), spawned as a user runs them; and the
  * start banner's curl example, run with sh against a real MCP resource server.
  */
-import { execa } from "execa";
+
 import { writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
+import { execa } from "execa";
+import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
-import { startIssuer, type LocalIssuer } from "../src/issuer/index.js";
+import { type LocalIssuer, startIssuer } from "../src/issuer/index.js";
 import { curlExample, DEFAULT_ISSUER_URL, tokenCommandLine } from "../src/issuer/token-command.js";
-import { startReferenceServer, type ReferenceServer } from "./fixtures/reference-server.js";
+import { type ReferenceServer, startReferenceServer } from "./fixtures/reference-server.js";
 import { cleanEnv, cliBin, runCli, tempDir } from "./helpers/cli.js";
 
 const SCOPES = ["todo:read", "todo:write"];
@@ -119,7 +120,13 @@ describe("issuer token", () => {
       "--json",
     ]);
     const doc = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(doc).toMatchObject({ issuer: issuer.issuer, audience: ["https://a.example/mcp", "res_x"], scopes: ["todo:read"], sub: "alice", expiresIn: 120 });
+    expect(doc).toMatchObject({
+      issuer: issuer.issuer,
+      audience: ["https://a.example/mcp", "res_x"],
+      scopes: ["todo:read"],
+      sub: "alice",
+      expiresIn: 120,
+    });
     const claims = await claimsOf(issuer, String(doc.token));
     expect(claims).toMatchObject({ sub: "alice", aud: ["https://a.example/mcp", "res_x"], scope: "todo:read" });
     expect(claims.exp! - claims.iat!).toBe(120);
@@ -169,7 +176,10 @@ describe("issuer token against the oidc layout", () => {
       await writeFile(path.join(dir.dir, ".env"), `MCP_SERVER_URL=${serverUrl}\nOIDC_ISSUER_URL=${issuer.url}\n`);
       const claims = await claimsOf(issuer, (await token(issuer, dir.dir)).stdout.trim());
       expect(claims).toMatchObject({ iss: issuer.url, aud: [serverUrl], scopes: SCOPES });
-      await writeFile(path.join(dir.dir, ".env"), `MCP_SERVER_URL=${serverUrl}\nOIDC_ISSUER_URL=${issuer.url}\nOIDC_AUDIENCE=api://todo, api://other\n`);
+      await writeFile(
+        path.join(dir.dir, ".env"),
+        `MCP_SERVER_URL=${serverUrl}\nOIDC_ISSUER_URL=${issuer.url}\nOIDC_AUDIENCE=api://todo, api://other\n`,
+      );
       expect((await claimsOf(issuer, (await token(issuer, dir.dir)).stdout.trim())).aud).toEqual([serverUrl, "api://todo", "api://other"]);
     } finally {
       await dir.cleanup();
@@ -242,11 +252,18 @@ describe("the issuer command's flags and banner", () => {
       for (const line of curl.split("\n")) expect(banner).toContain(`  ${line}\n`);
       await writeFile(path.join(dir.dir, ".env"), `MCP_SERVER_URL=${server.url}\n`);
       // As printed, with this checkout's CLI for `npx create-mcp-auth` and the test server's URL.
-      const script = curl.replaceAll("npx create-mcp-auth", `"${process.execPath}" "${cliBin}"`).replace("http://localhost:3000/mcp", server.url);
+      const script = curl
+        .replaceAll("npx create-mcp-auth", `"${process.execPath}" "${cliBin}"`)
+        .replace("http://localhost:3000/mcp", server.url);
       const r = await execa("sh", ["-c", script], { cwd: dir.dir, env: cleanEnv(), extendEnv: false, reject: false });
       expect(r.exitCode, String(r.stderr)).toBe(0);
       // A server may answer with JSON or with an SSE stream carrying the JSON-RPC message.
-      const body = String(r.stdout).startsWith("event:") ? String(r.stdout).split("\n").find((line) => line.startsWith("data:"))!.slice(5) : String(r.stdout);
+      const body = String(r.stdout).startsWith("event:")
+        ? String(r.stdout)
+            .split("\n")
+            .find((line) => line.startsWith("data:"))!
+            .slice(5)
+        : String(r.stdout);
       const answer = JSON.parse(body) as { result?: { tools?: { name: string }[] } };
       expect(answer.result?.tools?.map((t) => t.name)).toContain("list_todos");
     } finally {

@@ -10,21 +10,21 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import {
+  Client as ClientV2,
+  type OAuthClientProvider as OAuthClientProviderV2,
+  StreamableHTTPClientTransport as StreamableHTTPClientTransportV2,
+} from "@modelcontextprotocol/client";
 import { discoverAuthorizationServerMetadata, type OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { OAuthMetadataSchema, OpenIdProviderDiscoveryMetadataSchema } from "@modelcontextprotocol/sdk/shared/auth.js";
 import type { OAuthClientInformationMixed, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
-import {
-  Client as ClientV2,
-  StreamableHTTPClientTransport as StreamableHTTPClientTransportV2,
-  type OAuthClientProvider as OAuthClientProviderV2,
-} from "@modelcontextprotocol/client";
-import { startIssuer, type LocalIssuer } from "../src/issuer/index.js";
+import { OAuthMetadataSchema, OpenIdProviderDiscoveryMetadataSchema } from "@modelcontextprotocol/sdk/shared/auth.js";
+import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalIssuer, startIssuer } from "../src/issuer/index.js";
 
 const SCOPES = ["todo:read", "todo:write"];
 const REDIRECT = "http://127.0.0.1:6274/oauth/callback";
@@ -108,7 +108,9 @@ describe("the Scalekit layout also serves OpenID Connect discovery", () => {
       if (res === "res_local") expect(a).toEqual(oauth);
     }
     expect(() => OAuthMetadataSchema.parse(oauth)).not.toThrow();
-    const res = await fetch(`${issuer.url}/.well-known/openid-configuration/resources/${issuer.resourceId}`, { headers: { Origin: "https://x.example" } });
+    const res = await fetch(`${issuer.url}/.well-known/openid-configuration/resources/${issuer.resourceId}`, {
+      headers: { Origin: "https://x.example" },
+    });
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
   });
 
@@ -143,7 +145,10 @@ describe('layout "oidc": a plain OpenID Connect issuer', () => {
     expect(issuer.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(issuer.issuer).toBe(issuer.url);
     expect(issuer.authorizationServer).toBe(issuer.url);
-    expect(issuer.metadataUrls).toEqual([`${issuer.url}/.well-known/oauth-authorization-server`, `${issuer.url}/.well-known/openid-configuration`]);
+    expect(issuer.metadataUrls).toEqual([
+      `${issuer.url}/.well-known/oauth-authorization-server`,
+      `${issuer.url}/.well-known/openid-configuration`,
+    ]);
     const oauth = await getJson(issuer.metadataUrls[0]!);
     const oidc = await getJson(issuer.metadataUrls[1]!);
     expect(oidc).toEqual(oauth);

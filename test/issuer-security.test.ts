@@ -15,7 +15,7 @@ import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Lookup } from "../src/issuer/cimd.js";
-import { startIssuer, type LocalIssuer } from "../src/issuer/index.js";
+import { type LocalIssuer, startIssuer } from "../src/issuer/index.js";
 
 const LOOPBACK_REDIRECT = "http://127.0.0.1:6274/oauth/callback";
 
@@ -358,7 +358,12 @@ describe("allowLocalCimd: loopback http documents for development", () => {
   });
 
   it("a loopback name that resolves to a non-loopback address is refused", async () => {
-    const issuer = await startIssuer({ port: 0, quiet: true, allowLocalCimd: true, lookup: async () => [{ address: "0.0.0.0", family: 4 }] });
+    const issuer = await startIssuer({
+      port: 0,
+      quiet: true,
+      allowLocalCimd: true,
+      lookup: async () => [{ address: "0.0.0.0", family: 4 }],
+    });
     try {
       const before = docs.connections;
       const res = await authorizeWith(issuer, `http://localhost:${docs.port}/client.json`);
@@ -421,12 +426,15 @@ describe("auto-approval only for loopback redirect URIs", () => {
     await issuer?.close();
   });
 
-  it.each(["http://127.0.0.1:6274/cb", "http://localhost:33418/cb", "http://[::1]:9/cb"])("%s is approved without a page", async (redirect) => {
-    const clientId = await clientIdOf(await registerPublic(issuer, [redirect]));
-    const res = await authorizeWith(issuer, clientId, redirect);
-    expect(res.status).toBe(302);
-    expect(new URL(res.headers.get("location")!).searchParams.get("code")).toBeTruthy();
-  });
+  it.each(["http://127.0.0.1:6274/cb", "http://localhost:33418/cb", "http://[::1]:9/cb"])(
+    "%s is approved without a page",
+    async (redirect) => {
+      const clientId = await clientIdOf(await registerPublic(issuer, [redirect]));
+      const res = await authorizeWith(issuer, clientId, redirect);
+      expect(res.status).toBe(302);
+      expect(new URL(res.headers.get("location")!).searchParams.get("code")).toBeTruthy();
+    },
+  );
 
   it.each(["https://app.example/cb", "cursor://anysphere.cursor-retrieval/oauth/callback", "https://localhost.evil.example/cb"])(
     "%s gets the consent page even without consent mode",
@@ -477,21 +485,28 @@ describe("CORS on registration and token endpoints: loopback origins only", () =
     },
   );
 
-  it.each(["http://localhost:6274", "http://127.0.0.1:6274", "http://[::1]:3000", "https://localhost"])("allows %s, echoing it", async (origin) => {
-    for (const path of paths()) {
-      const pre = await fetch(`${issuer.url}${path}`, {
-        method: "OPTIONS",
-        headers: { Origin: origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type, mcp-protocol-version" },
-      });
-      expect(pre.status).toBe(204);
-      expect(pre.headers.get("access-control-allow-origin")).toBe(origin);
-      expect(pre.headers.get("vary")).toMatch(/origin/i);
-      expect(pre.headers.get("access-control-allow-headers")).toMatch(/mcp-protocol-version/i);
-    }
-    const reg = await registerPublic(issuer, [LOOPBACK_REDIRECT], { Origin: origin });
-    expect(reg.status).toBe(201);
-    expect(reg.headers.get("access-control-allow-origin")).toBe(origin);
-  });
+  it.each(["http://localhost:6274", "http://127.0.0.1:6274", "http://[::1]:3000", "https://localhost"])(
+    "allows %s, echoing it",
+    async (origin) => {
+      for (const path of paths()) {
+        const pre = await fetch(`${issuer.url}${path}`, {
+          method: "OPTIONS",
+          headers: {
+            Origin: origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, mcp-protocol-version",
+          },
+        });
+        expect(pre.status).toBe(204);
+        expect(pre.headers.get("access-control-allow-origin")).toBe(origin);
+        expect(pre.headers.get("vary")).toMatch(/origin/i);
+        expect(pre.headers.get("access-control-allow-headers")).toMatch(/mcp-protocol-version/i);
+      }
+      const reg = await registerPublic(issuer, [LOOPBACK_REDIRECT], { Origin: origin });
+      expect(reg.status).toBe(201);
+      expect(reg.headers.get("access-control-allow-origin")).toBe(origin);
+    },
+  );
 
   it("never answers '*' on them; no Origin (a server or CLI) needs no CORS and works", async () => {
     const reg = await registerPublic(issuer, [LOOPBACK_REDIRECT]);
@@ -607,7 +622,11 @@ describe("/_dev/* answers only loopback callers", () => {
         headers: { Origin: "https://evil.example", "Access-Control-Request-Method": "POST" },
       });
       expect(pre.headers["access-control-allow-origin"]).toBeUndefined();
-      const ok = await rawRequest(`${issuer.url}${path}`, { method, headers: { Host: `localhost:${port}`, Origin: `http://localhost:${port}`, ...json }, body });
+      const ok = await rawRequest(`${issuer.url}${path}`, {
+        method,
+        headers: { Host: `localhost:${port}`, Origin: `http://localhost:${port}`, ...json },
+        body,
+      });
       expect(ok.status, path).toBe(200);
     }
   });
@@ -644,7 +663,12 @@ describe("the cross-site token chain fails at its first step", () => {
       const tok = await fetch(`${issuer.url}/oauth/token`, {
         method: "POST",
         headers: { Origin: EVIL, "Content-Type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ grant_type: "authorization_code", code: "x", code_verifier: pkce().verifier, client_id: clientId }).toString(),
+        body: new URLSearchParams({
+          grant_type: "authorization_code",
+          code: "x",
+          code_verifier: pkce().verifier,
+          client_id: clientId,
+        }).toString(),
       });
       expect(tok.status).toBe(403);
       expect(tok.headers.get("access-control-allow-origin")).toBeNull();

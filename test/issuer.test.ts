@@ -8,8 +8,6 @@ import { createHash, randomBytes } from "node:crypto";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import { connect } from "node:net";
 import { PassThrough } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
 import {
   discoverAuthorizationServerMetadata,
   exchangeAuthorization,
@@ -17,7 +15,9 @@ import {
   registerClient,
   startAuthorization,
 } from "@modelcontextprotocol/sdk/client/auth.js";
-import { runIssuerCommand, startIssuer, type LocalIssuer } from "../src/issuer/index.js";
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JSONWebKeySet, type JWTPayload, jwtVerify } from "jose";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type LocalIssuer, runIssuerCommand, startIssuer } from "../src/issuer/index.js";
 
 const SCOPES = ["todo:read", "todo:write"];
 const REDIRECT = "http://127.0.0.1:6274/oauth/callback";
@@ -292,7 +292,9 @@ describe("authorization code with PKCE", () => {
 
   it("grants all configured scopes by default and aud [res_id] without resource", async () => {
     const { code, verifier } = await getCode(clientId);
-    const body = await json(await token({ grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId }));
+    const body = await json(
+      await token({ grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId }),
+    );
     expect(body.scope).toBe("todo:read todo:write");
     const payload = await verify(body.access_token);
     expect(payload.aud).toEqual(["res_local"]);
@@ -324,7 +326,13 @@ describe("authorization code with PKCE", () => {
   it("mismatched redirect_uri -> invalid_grant", async () => {
     const { code, verifier } = await getCode(clientId);
     await expectOAuthError(
-      await token({ grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: "http://127.0.0.1:6274/other", client_id: clientId }),
+      await token({
+        grant_type: "authorization_code",
+        code,
+        code_verifier: verifier,
+        redirect_uri: "http://127.0.0.1:6274/other",
+        client_id: clientId,
+      }),
       400,
       "invalid_grant",
     );
@@ -357,9 +365,19 @@ describe("authorization code with PKCE", () => {
 
   it("redirect_uri may be omitted when the client has exactly one (then also at /token)", async () => {
     const { verifier, challenge } = pkce();
-    const loc = await authorizeRedirect({ response_type: "code", client_id: clientId, code_challenge: challenge, code_challenge_method: "S256" });
+    const loc = await authorizeRedirect({
+      response_type: "code",
+      client_id: clientId,
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+    });
     expect(`${loc.origin}${loc.pathname}`).toBe(REDIRECT);
-    const res = await token({ grant_type: "authorization_code", code: loc.searchParams.get("code")!, code_verifier: verifier, client_id: clientId });
+    const res = await token({
+      grant_type: "authorization_code",
+      code: loc.searchParams.get("code")!,
+      code_verifier: verifier,
+      client_id: clientId,
+    });
     expect(res.status).toBe(200);
   });
 
@@ -570,7 +588,11 @@ describe("client ID metadata documents", () => {
     const clientId = `${base}/client.json`;
     const { code, verifier, location } = await getCode(clientId, { state: "c" }, CB, iss);
     expect(location.searchParams.get("state")).toBe("c");
-    const res = await token({ grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: CB, client_id: clientId }, {}, iss);
+    const res = await token(
+      { grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: CB, client_id: clientId },
+      {},
+      iss,
+    );
     expect(res.status).toBe(200);
     const payload = await verify((await json(res)).access_token, iss);
     expect(payload.client_id).toBe(clientId);
@@ -666,7 +688,10 @@ describe("mint", () => {
     const noExp = await iss.mint({ expiresIn: null });
     expect(decodeJwt(noExp)).not.toHaveProperty("exp");
     await verify(noExp);
-    await expect(verify(await iss.mint({ notBefore: 600 }))).rejects.toMatchObject({ code: "ERR_JWT_CLAIM_VALIDATION_FAILED", claim: "nbf" });
+    await expect(verify(await iss.mint({ notBefore: 600 }))).rejects.toMatchObject({
+      code: "ERR_JWT_CLAIM_VALIDATION_FAILED",
+      claim: "nbf",
+    });
   });
 
   it("unknown key: its kid is not in the JWKS", async () => {
@@ -687,7 +712,15 @@ describe("mint", () => {
       claims: { custom: 1, sub: "u2" },
     });
     const p = decodeJwt(t);
-    expect(p).toMatchObject({ scope: "todo:read", scopes: ["todo:read"], aud: "https://other.example.com", iss: "https://evil.example.com", client_id: "c1", custom: 1, sub: "u2" });
+    expect(p).toMatchObject({
+      scope: "todo:read",
+      scopes: ["todo:read"],
+      aud: "https://other.example.com",
+      iss: "https://evil.example.com",
+      client_id: "c1",
+      custom: 1,
+      sub: "u2",
+    });
     await expect(verify(t)).rejects.toMatchObject({ code: "ERR_JWT_CLAIM_VALIDATION_FAILED", claim: "iss" });
     const empty = decodeJwt(await iss.mint({ scopes: [] }));
     expect(empty).toMatchObject({ scope: "", scopes: [] });
@@ -704,7 +737,11 @@ describe("mint", () => {
       const clientId = await publicClient(other);
       const { code, verifier } = await getCode(clientId, {}, REDIRECT, other);
       const body = await json(
-        await token({ grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId }, {}, other),
+        await token(
+          { grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId },
+          {},
+          other,
+        ),
       );
       expect(body.expires_in).toBe(120);
       expect((await verify(body.access_token, other)).aud).toEqual(["res_abc"]);
@@ -718,7 +755,9 @@ describe("mint", () => {
     const clientId = (await json(res)).client_id as string;
     const { code, verifier, location } = await getCode(clientId);
     expect(location.searchParams.get("iss")).toBe(`${iss.url}/resources/res_second`);
-    const body = await json(await token({ grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId }));
+    const body = await json(
+      await token({ grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId }),
+    );
     expect((await verify(body.access_token)).aud).toEqual(["res_second"]);
   });
 });
@@ -765,11 +804,17 @@ describe("development endpoints", () => {
     expect(p).toMatchObject({ scopes: ["todo:write"], aud: ["a", "res_local"] });
     expect(p.exp! - p.iat!).toBe(30);
 
-    const noExp = decodeJwt((await json(await fetch(`${iss.url}/_dev/mint`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ expiresIn: null, key: "unknown" }),
-    }))).token);
+    const noExp = decodeJwt(
+      (
+        await json(
+          await fetch(`${iss.url}/_dev/mint`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ expiresIn: null, key: "unknown" }),
+          }),
+        )
+      ).token,
+    );
     expect(noExp).not.toHaveProperty("exp");
 
     const empty = await fetch(`${iss.url}/_dev/mint`, { method: "POST" });
@@ -861,7 +906,11 @@ describe("malformed requests get 4xx OAuth JSON errors", () => {
     await expectOAuthError(await token({ grant_type: "password", username: "a" }), 400, "unsupported_grant_type");
     await expectOAuthError(await token({}), 400, "invalid_request");
     await expectOAuthError(
-      await fetch(`${iss.url}/oauth/token`, { method: "POST", headers: { "Content-Type": "application/json" }, body: '{"grant_type":"client_credentials"}' }),
+      await fetch(`${iss.url}/oauth/token`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: '{"grant_type":"client_credentials"}',
+      }),
       400,
       "invalid_request",
     );
@@ -893,11 +942,7 @@ describe("malformed requests get 4xx OAuth JSON errors", () => {
     );
     // Client authentication comes first: an unknown client is invalid_client (401).
     await expectOAuthError(await token({ grant_type: "authorization_code", code: "x", client_id: "nope" }), 401, "invalid_client");
-    await expectOAuthError(
-      await token({ grant_type: "refresh_token", refresh_token: "made-up", client_id: pub }),
-      400,
-      "invalid_grant",
-    );
+    await expectOAuthError(await token({ grant_type: "refresh_token", refresh_token: "made-up", client_id: pub }), 400, "invalid_grant");
     await expectOAuthError(
       await token({ grant_type: "authorization_code", code: "x", code_verifier: pkce().verifier }, { Authorization: "Basic !!!" }),
       401,
@@ -908,7 +953,11 @@ describe("malformed requests get 4xx OAuth JSON errors", () => {
   it("huge bodies -> 413", async () => {
     const big = `a=${"x".repeat(200 * 1024)}`;
     await expectOAuthError(
-      await fetch(`${iss.url}/oauth/token`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: big }),
+      await fetch(`${iss.url}/oauth/token`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: big,
+      }),
       413,
       "invalid_request",
     );
@@ -1031,7 +1080,10 @@ describe("MCP SDK client auth helpers", () => {
 describe("lifecycle", () => {
   it("a busy port fails with code EADDRINUSE", async () => {
     const port = Number(new URL(iss.url).port);
-    await expect(startIssuer({ port, quiet: true })).rejects.toMatchObject({ code: "EADDRINUSE", message: expect.stringContaining(String(port)) });
+    await expect(startIssuer({ port, quiet: true })).rejects.toMatchObject({
+      code: "EADDRINUSE",
+      message: expect.stringContaining(String(port)),
+    });
   });
 
   it("refuses bad options", async () => {
@@ -1078,7 +1130,11 @@ describe("lifecycle", () => {
       const clientId = await publicClient(open);
       const { code, verifier } = await getCode(clientId, { scope: "anything:goes other" }, REDIRECT, open);
       const body = await json(
-        await token({ grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId }, {}, open),
+        await token(
+          { grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId },
+          {},
+          open,
+        ),
       );
       expect(body.scope).toBe("anything:goes other");
       expect((await json(await fetch(open.metadataUrls[0]!))).scopes_supported).toEqual([]);
@@ -1095,7 +1151,15 @@ describe("lifecycle", () => {
     stdout.on("data", (c) => (out += c));
     stderr.on("data", (c) => (err += c));
     const ac = new AbortController();
-    const done = runIssuerCommand({ port: 0, json: true, resourceId: "res_cmd", issuerForm: "resource", signal: ac.signal, stdout, stderr });
+    const done = runIssuerCommand({
+      port: 0,
+      json: true,
+      resourceId: "res_cmd",
+      issuerForm: "resource",
+      signal: ac.signal,
+      stdout,
+      stderr,
+    });
     await expect.poll(() => out.includes("\n"), { timeout: 10_000 }).toBe(true);
     const doc = JSON.parse(out);
     expect(doc).toMatchObject({

@@ -4,65 +4,69 @@
 // candidate; measured: bytes of the user's code changed outside the inserted
 // lines, whether the result parses, time per edit, installed and bundled size.
 // Usage: npm run build && node bench/add/parsers.mjs [runs]
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { median, writeSection } from '../results-file.mjs';
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { median, writeSection } from "../results-file.mjs";
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const runs = Number(process.argv[2] ?? 20);
-const cache = process.env.CMA_NPM_CACHE ?? path.join(repo, '.cache/npm');
-const work = path.join(repo, '.cache/bench-add');
+const cache = process.env.CMA_NPM_CACHE ?? path.join(repo, ".cache/npm");
+const work = path.join(repo, ".cache/bench-add");
 
 const CANDIDATES = {
-  'babel+magic-string': ['@babel/parser@7.29.15', 'magic-string@1.4.5'],
-  'acorn+magic-string': ['acorn@8.19.0', 'magic-string@1.4.5'],
-  magicast: ['magicast@0.5.5'],
-  'ts-morph': ['ts-morph@28.0.0'],
+  "babel+magic-string": ["@babel/parser@7.29.15", "magic-string@1.4.5"],
+  "acorn+magic-string": ["acorn@8.19.0", "magic-string@1.4.5"],
+  magicast: ["magicast@0.5.5"],
+  "ts-morph": ["ts-morph@28.0.0"],
 };
 
 /** Each candidate in its own folder, so `du` is its installed size alone. */
 function install(name, packages) {
   const dir = path.join(work, name);
-  if (!existsSync(path.join(dir, 'node_modules'))) {
+  if (!existsSync(path.join(dir, "node_modules"))) {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'package.json'), '{"private":true,"type":"module"}');
-    execFileSync('npm', ['install', '--no-fund', '--no-audit', '--cache', cache, ...packages], { cwd: dir, stdio: 'ignore' });
+    writeFileSync(path.join(dir, "package.json"), '{"private":true,"type":"module"}');
+    execFileSync("npm", ["install", "--no-fund", "--no-audit", "--cache", cache, ...packages], { cwd: dir, stdio: "ignore" });
   }
-  const bytes = Number(execFileSync('du', ['-sb', path.join(dir, 'node_modules')]).toString().split('\t')[0]);
-  return { dir, require: createRequire(path.join(dir, 'x.js')), installedMB: bytes / 1024 / 1024 };
+  const bytes = Number(
+    execFileSync("du", ["-sb", path.join(dir, "node_modules")])
+      .toString()
+      .split("\t")[0],
+  );
+  return { dir, require: createRequire(path.join(dir, "x.js")), installedMB: bytes / 1024 / 1024 };
 }
 
 const FIXTURES = [
-  ['express-cjs', 'server.js'],
-  ['express-ts', 'src/index.ts'],
-  ['express-v2', 'src/server.ts'],
-  ['fastify', 'src/server.js'],
-  ['hono', 'src/index.ts'],
-  ['fastmcp', 'src/index.ts'],
-  ['monorepo', 'packages/mcp-server/src/index.js'],
+  ["express-cjs", "server.js"],
+  ["express-ts", "src/index.ts"],
+  ["express-v2", "src/server.ts"],
+  ["fastify", "src/server.js"],
+  ["hono", "src/index.ts"],
+  ["fastmcp", "src/index.ts"],
+  ["monorepo", "packages/mcp-server/src/index.js"],
 ];
-const CREATORS = new Set(['express', 'Fastify', 'Hono', 'FastMCP', 'createMcpExpressApp']);
+const CREATORS = new Set(["express", "Fastify", "Hono", "FastMCP", "createMcpExpressApp"]);
 
 function isCreation(node) {
-  if (node?.type !== 'VariableDeclaration' && node?.type !== 'VariableStatement') return false;
+  if (node?.type !== "VariableDeclaration" && node?.type !== "VariableStatement") return false;
   const init = node.declarations?.[0]?.init;
   const callee = init?.callee;
-  return Boolean(callee && callee.type === 'Identifier' && CREATORS.has(callee.name));
+  return Boolean(callee && callee.type === "Identifier" && CREATORS.has(callee.name));
 }
 function isImport(node) {
-  if (node.type === 'ImportDeclaration') return true;
+  if (node.type === "ImportDeclaration") return true;
   const init = node.declarations?.[0]?.init;
-  return node.type === 'VariableDeclaration' && init?.type === 'CallExpression' && init.callee.name === 'require';
+  return node.type === "VariableDeclaration" && init?.type === "CallExpression" && init.callee.name === "require";
 }
 
 /** The two statements every candidate inserts, in the file's own quote style and semicolons. */
 function inserted(code, cjs) {
   const q = (code.match(/'/g)?.length ?? 0) > (code.match(/"/g)?.length ?? 0) ? "'" : '"';
-  const semi = /;\s*$/m.test(code) ? ';' : '';
+  const semi = /;\s*$/m.test(code) ? ";" : "";
   const app = /const (\w+) = (?:express|Fastify|createMcpExpressApp)\(|const (\w+) = new (?:Hono|FastMCP)\(/.exec(code);
   const name = app[1] ?? app[2];
   return {
@@ -72,15 +76,15 @@ function inserted(code, cjs) {
 }
 
 function lineEnd(code, offset) {
-  const nl = code.indexOf('\n', offset);
+  const nl = code.indexOf("\n", offset);
   return nl === -1 ? code.length : nl + 1;
 }
 
 const editors = {
-  'babel+magic-string'(lib, code, ts, cjs) {
-    const { parse } = lib.require('@babel/parser');
-    const MagicString = lib.require('magic-string').default ?? lib.require('magic-string');
-    const ast = parse(code, { sourceType: 'unambiguous', plugins: ts ? ['typescript'] : [] });
+  "babel+magic-string"(lib, code, ts, cjs) {
+    const { parse } = lib.require("@babel/parser");
+    const MagicString = lib.require("magic-string").default ?? lib.require("magic-string");
+    const ast = parse(code, { sourceType: "unambiguous", plugins: ts ? ["typescript"] : [] });
     const body = ast.program.body;
     const lastImport = body.filter(isImport).at(-1);
     const creation = body.find(isCreation);
@@ -90,10 +94,10 @@ const editors = {
     s.appendLeft(lineEnd(code, creation.end), `${useLine}\n`);
     return s.toString();
   },
-  'acorn+magic-string'(lib, code, _ts, cjs) {
-    const acorn = lib.require('acorn');
-    const MagicString = lib.require('magic-string').default ?? lib.require('magic-string');
-    const ast = acorn.parse(code, { ecmaVersion: 'latest', sourceType: cjs ? 'script' : 'module' });
+  "acorn+magic-string"(lib, code, _ts, cjs) {
+    const acorn = lib.require("acorn");
+    const MagicString = lib.require("magic-string").default ?? lib.require("magic-string");
+    const ast = acorn.parse(code, { ecmaVersion: "latest", sourceType: cjs ? "script" : "module" });
     const lastImport = ast.body.filter(isImport).at(-1);
     const creation = ast.body.find(isCreation);
     const { importLine, useLine } = inserted(code, cjs);
@@ -103,7 +107,7 @@ const editors = {
     return s.toString();
   },
   magicast(lib, code, _ts, cjs) {
-    const { parseModule, generateCode } = lib.require('magicast');
+    const { parseModule, generateCode } = lib.require("magicast");
     const mod = parseModule(code);
     const body = mod.$ast.body;
     const { importLine, useLine } = inserted(code, cjs);
@@ -112,13 +116,17 @@ const editors = {
     body.splice(body.indexOf(body.filter(isImport).at(-1)) + 1, 0, statement(importLine));
     return generateCode(mod).code;
   },
-  'ts-morph'(lib, code, ts, cjs) {
-    const { Project, SyntaxKind } = lib.require('ts-morph');
+  "ts-morph"(lib, code, ts, cjs) {
+    const { Project, SyntaxKind } = lib.require("ts-morph");
     const project = new Project({ useInMemoryFileSystem: true, compilerOptions: { allowJs: true } });
-    const file = project.createSourceFile(ts ? 'entry.ts' : 'entry.js', code);
+    const file = project.createSourceFile(ts ? "entry.ts" : "entry.js", code);
     const statements = file.getStatements();
     const { importLine, useLine } = inserted(code, cjs);
-    const creation = statements.findIndex((st) => st.getKind() === SyntaxKind.VariableStatement && /=\s*(?:new\s+)?(?:express|Fastify|Hono|FastMCP|createMcpExpressApp)\(/.test(st.getText()));
+    const creation = statements.findIndex(
+      (st) =>
+        st.getKind() === SyntaxKind.VariableStatement &&
+        /=\s*(?:new\s+)?(?:express|Fastify|Hono|FastMCP|createMcpExpressApp)\(/.test(st.getText()),
+    );
     const imports = statements
       .map((st, i) => [st, i])
       .filter(([st]) => st.getKind() === SyntaxKind.ImportDeclaration || /^const .* = require\(/.test(st.getText()));
@@ -133,23 +141,33 @@ const editors = {
  * lost; and lines added beyond the two inserted ones (blank lines a printer adds).
  */
 function linesChanged(before, after) {
-  const a = before.split('\n');
-  const b = after.split('\n');
+  const a = before.split("\n");
+  const b = after.split("\n");
   const dp = Array.from({ length: a.length + 1 }, () => new Int32Array(b.length + 1));
-  for (let i = a.length - 1; i >= 0; i--) for (let j = b.length - 1; j >= 0; j--) dp[i][j] = a[i] === b[j] ? dp[i + 1][j + 1] + 1 : Math.max(dp[i + 1][j], dp[i][j + 1]);
+  for (let i = a.length - 1; i >= 0; i--)
+    for (let j = b.length - 1; j >= 0; j--) dp[i][j] = a[i] === b[j] ? dp[i + 1][j + 1] + 1 : Math.max(dp[i + 1][j], dp[i][j + 1]);
   return { lost: a.length - dp[0][0], extra: b.length - dp[0][0] - 2 };
 }
 
 async function bundledKB(name, lib) {
   const entry = {
-    'babel+magic-string': "import { parse } from '@babel/parser'; import MagicString from 'magic-string'; console.log(parse, MagicString);",
-    'acorn+magic-string': "import { parse } from 'acorn'; import MagicString from 'magic-string'; console.log(parse, MagicString);",
+    "babel+magic-string": "import { parse } from '@babel/parser'; import MagicString from 'magic-string'; console.log(parse, MagicString);",
+    "acorn+magic-string": "import { parse } from 'acorn'; import MagicString from 'magic-string'; console.log(parse, MagicString);",
     magicast: "import { parseModule, generateCode } from 'magicast'; console.log(parseModule, generateCode);",
-    'ts-morph': "import { Project } from 'ts-morph'; console.log(Project);",
+    "ts-morph": "import { Project } from 'ts-morph'; console.log(Project);",
   }[name];
-  const file = path.join(lib.dir, 'entry.mjs');
+  const file = path.join(lib.dir, "entry.mjs");
   writeFileSync(file, entry);
-  const result = await build({ entryPoints: [file], bundle: true, minify: true, platform: 'node', format: 'esm', write: false, logLevel: 'silent', absWorkingDir: lib.dir });
+  const result = await build({
+    entryPoints: [file],
+    bundle: true,
+    minify: true,
+    platform: "node",
+    format: "esm",
+    write: false,
+    logLevel: "silent",
+    absWorkingDir: lib.dir,
+  });
   return result.outputFiles[0].contents.length / 1024;
 }
 
@@ -163,8 +181,8 @@ for (const [name, packages] of Object.entries(CANDIDATES)) {
   const details = [];
   const times = [];
   for (const [fixture, entry] of FIXTURES) {
-    const code = readFileSync(path.join(repo, 'test/fixtures/add', fixture, entry), 'utf8');
-    const ts = entry.endsWith('.ts');
+    const code = readFileSync(path.join(repo, "test/fixtures/add", fixture, entry), "utf8");
+    const ts = entry.endsWith(".ts");
     const cjs = /\brequire\(/.test(code) && !/^import /m.test(code);
     let out;
     try {
@@ -176,7 +194,7 @@ for (const [name, packages] of Object.entries(CANDIDATES)) {
       }
     } catch (error) {
       failed++;
-      details.push(`${fixture}: cannot parse (${String(error.message).split('\n')[0].slice(0, 60)})`);
+      details.push(`${fixture}: cannot parse (${String(error.message).split("\n")[0].slice(0, 60)})`);
       continue;
     }
     const diff = linesChanged(code, out);
@@ -185,21 +203,39 @@ for (const [name, packages] of Object.entries(CANDIDATES)) {
     const { importLine, useLine } = inserted(code, cjs);
     if (!out.includes(importLine) || !out.includes(useLine)) broken++;
     const what = [
-      diff.lost > 0 ? `${diff.lost} line(s) of the user's code changed${code.endsWith('\n') && !out.endsWith('\n') ? ' (the final newline dropped)' : ''}` : '',
-      diff.extra > 0 ? `${diff.extra} blank or extra line(s) added` : '',
+      diff.lost > 0
+        ? `${diff.lost} line(s) of the user's code changed${code.endsWith("\n") && !out.endsWith("\n") ? " (the final newline dropped)" : ""}`
+        : "",
+      diff.extra > 0 ? `${diff.extra} blank or extra line(s) added` : "",
     ].filter(Boolean);
-    if (what.length) details.push(`${fixture}: ${what.join('; ')}`);
+    if (what.length) details.push(`${fixture}: ${what.join("; ")}`);
   }
-  rows.push({ name, packages, changed, extra, broken, failed, details, ms: times.length ? median(times) : NaN, installedMB: lib.installedMB, bundledKB: await bundledKB(name, lib) });
+  rows.push({
+    name,
+    packages,
+    changed,
+    extra,
+    broken,
+    failed,
+    details,
+    ms: times.length ? median(times) : NaN,
+    installedMB: lib.installedMB,
+    bundledKB: await bundledKB(name, lib),
+  });
 }
 
-const addChunk = execFileSync('sh', ['-c', `ls -l ${path.join(repo, 'dist/chunks')}/add-*.js | awk '{print $5}'`]).toString().trim();
+const addChunk = execFileSync("sh", ["-c", `ls -l ${path.join(repo, "dist/chunks")}/add-*.js | awk '{print $5}'`])
+  .toString()
+  .trim();
 const table = rows
-  .map((r) => `| ${r.name} | ${r.packages.join(', ')} | ${r.failed}/${FIXTURES.length} | ${r.changed} | ${r.extra} | ${r.broken ? `${r.broken} (inserted text restyled)` : 0} | ${Number.isNaN(r.ms) ? 'n/a' : r.ms.toFixed(2)} | ${r.installedMB.toFixed(1)} | ${r.bundledKB.toFixed(0)} |`)
-  .join('\n');
+  .map(
+    (r) =>
+      `| ${r.name} | ${r.packages.join(", ")} | ${r.failed}/${FIXTURES.length} | ${r.changed} | ${r.extra} | ${r.broken ? `${r.broken} (inserted text restyled)` : 0} | ${Number.isNaN(r.ms) ? "n/a" : r.ms.toFixed(2)} | ${r.installedMB.toFixed(1)} | ${r.bundledKB.toFixed(0)} |`,
+  )
+  .join("\n");
 const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
-const slower = (name) => (byName[name].ms / byName['babel+magic-string'].ms).toFixed(1);
-const notes = rows.flatMap((r) => r.details.map((d) => `- ${r.name}: ${d}`)).join('\n');
+const slower = (name) => (byName[name].ms / byName["babel+magic-string"].ms).toFixed(1);
+const notes = rows.flatMap((r) => r.details.map((d) => `- ${r.name}: ${d}`)).join("\n");
 writeSection(`## add: parser and editor for user code (bench/add/parsers.mjs)
 
 The same edit on the entry file of each of the ${FIXTURES.length} add fixtures (JavaScript CommonJS and ESM, TypeScript): an import
@@ -215,17 +251,17 @@ process. Installed: \`du\` of the candidate installed alone. Bundled: esbuild, m
 |---|---|---:|---:|---:|---:|---:|---:|---:|
 ${table}
 
-${notes || '- no candidate reprinted any line'}
+${notes || "- no candidate reprinted any line"}
 
 Choice: **@babel/parser + magic-string**. It parses every fixture (TypeScript included; acorn parses no TypeScript
 syntax) and keeps every byte of the user's code by construction: positions from the parser, text spliced by
 magic-string, no printer involved. magicast prints through recast: it drops the file's final newline and adds blank
-lines around what it inserts (${slower('magicast')}x the time). ts-morph kept the bytes in this edit (it inserts text too),
-but it carries the TypeScript compiler: ${byName['ts-morph'].installedMB.toFixed(0)} MB installed, ${(byName['ts-morph'].bundledKB / 1024).toFixed(1)} MB bundled, more than the CLI's
-whole 3 MB budget (${slower('ts-morph')}x the time). The same parser strips the types of the auth core for JavaScript
+lines around what it inserts (${slower("magicast")}x the time). ts-morph kept the bytes in this edit (it inserts text too),
+but it carries the TypeScript compiler: ${byName["ts-morph"].installedMB.toFixed(0)} MB installed, ${(byName["ts-morph"].bundledKB / 1024).toFixed(1)} MB bundled, more than the CLI's
+whole 3 MB budget (${slower("ts-morph")}x the time). The same parser strips the types of the auth core for JavaScript
 projects (src/add/strip-types.ts), so add needs no second tool. Its installed size does not matter: the CLI ships
 bundled, and add's lazy chunk (dist/chunks/add-*.js, ${(Number(addChunk) / 1024).toFixed(0)} kB with parser, splicer and add's own code) is
 loaded only by \`add\`, never by \`create\`.
 `);
 console.log(table);
-if (process.argv.includes('--clean')) rmSync(work, { recursive: true, force: true });
+if (process.argv.includes("--clean")) rmSync(work, { recursive: true, force: true });

@@ -3,9 +3,10 @@
 // CI-sized test (test/helpers/load.ts). Plain node:http with a keep-alive
 // Agent on loopback: no load tool needed, and every request's expected status
 // is known before it is sent.
-import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import { once } from 'node:events';
+
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import http from "node:http";
 
 export const COOLDOWN_MS = 10_000; // templates/base/src/auth/keyset.ts: unknown kids and failed fetches
 export const DEADLINE_MS = 5_000; // the same file: one whole key-set fetch
@@ -42,16 +43,16 @@ export function seededRandom(seed) {
 // ---------------------------------------------------------------- the requests
 
 const META_2026 = {
-  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-  'io.modelcontextprotocol/clientCapabilities': {},
-  'io.modelcontextprotocol/clientInfo': { name: 'bench-load', version: '1' },
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": {},
+  "io.modelcontextprotocol/clientInfo": { name: "bench-load", version: "1" },
 };
-const rpc = (id, method, params) => ({ jsonrpc: '2.0', id, method, params });
-const v2025 = { 'mcp-protocol-version': '2025-06-18' };
-const v20250326 = { 'mcp-protocol-version': '2025-03-26' };
-const v2026 = (method, name) => ({ 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, ...(name ? { 'mcp-name': name } : {}) });
-const list2025 = () => rpc(1, 'tools/list', {});
-const call2025 = (tool) => rpc(2, 'tools/call', { name: tool, arguments: { message: 'load' } });
+const rpc = (id, method, params) => ({ jsonrpc: "2.0", id, method, params });
+const v2025 = { "mcp-protocol-version": "2025-06-18" };
+const v20250326 = { "mcp-protocol-version": "2025-03-26" };
+const v2026 = (method, name) => ({ "mcp-protocol-version": "2026-07-28", "mcp-method": method, ...(name ? { "mcp-name": name } : {}) });
+const list2025 = () => rpc(1, "tools/list", {});
+const call2025 = (tool) => rpc(2, "tools/call", { name: tool, arguments: { message: "load" } });
 
 /**
  * Every kind of request the load mixes, with the status the server must
@@ -60,44 +61,78 @@ const call2025 = (tool) => rpc(2, 'tools/call', { name: tool, arguments: { messa
  * `fresh` a token never sent before (a full signature check each time).
  */
 export const KINDS = [
-  { id: 'tools/list 2025', expect: 200, token: 'session', headers: v2025, body: list2025, result: '"tools"' },
-  { id: 'tools/list 2025, new token', expect: 200, token: 'fresh', headers: v2025, body: list2025, result: '"tools"' },
-  { id: 'tools/call 2025', expect: 200, token: 'session', headers: v2025, body: (c) => call2025(c.tool), result: '"content"' },
-  { id: 'tools/list 2026-07-28', expect: 200, token: 'session', headers: v2026('tools/list'), body: () => rpc(3, 'tools/list', { _meta: META_2026 }), result: '"tools"' },
+  { id: "tools/list 2025", expect: 200, token: "session", headers: v2025, body: list2025, result: '"tools"' },
+  { id: "tools/list 2025, new token", expect: 200, token: "fresh", headers: v2025, body: list2025, result: '"tools"' },
+  { id: "tools/call 2025", expect: 200, token: "session", headers: v2025, body: (c) => call2025(c.tool), result: '"content"' },
   {
-    id: 'tools/call 2026-07-28',
+    id: "tools/list 2026-07-28",
     expect: 200,
-    token: 'session',
-    headers: (c) => v2026('tools/call', c.tool),
-    body: (c) => rpc(4, 'tools/call', { name: c.tool, arguments: { message: 'load' }, _meta: META_2026 }),
+    token: "session",
+    headers: v2026("tools/list"),
+    body: () => rpc(3, "tools/list", { _meta: META_2026 }),
+    result: '"tools"',
+  },
+  {
+    id: "tools/call 2026-07-28",
+    expect: 200,
+    token: "session",
+    headers: (c) => v2026("tools/call", c.tool),
+    body: (c) => rpc(4, "tools/call", { name: c.tool, arguments: { message: "load" }, _meta: META_2026 }),
     result: '"content"',
   },
   {
-    id: 'whoami, token without scopes',
+    id: "whoami, token without scopes",
     expect: 200,
-    token: 'noScope',
-    headers: v2026('tools/call', 'whoami'),
-    body: () => rpc(5, 'tools/call', { name: 'whoami', arguments: {}, _meta: META_2026 }),
+    token: "noScope",
+    headers: v2026("tools/call", "whoami"),
+    body: () => rpc(5, "tools/call", { name: "whoami", arguments: {}, _meta: META_2026 }),
     result: '"content"',
   },
-  { id: 'batch 2025-03-26', expect: 200, token: 'session', headers: v20250326, body: (c) => [list2025(), call2025(c.tool)], result: '"tools"' },
-  { id: 'notification 2025', expect: 202, token: 'session', headers: v2025, body: () => ({ jsonrpc: '2.0', method: 'notifications/initialized' }) },
-  { id: 'bad signature', expect: 401, token: 'badSignature', headers: v2025, body: list2025, challenge: 'error="invalid_token"' },
-  { id: 'no token', expect: 401, token: undefined, headers: v2025, body: list2025, challenge: 'resource_metadata="' },
-  { id: 'expired', expect: 401, token: 'expired', headers: v2025, body: list2025, challenge: 'error="invalid_token"' },
-  { id: 'malformed', expect: 401, token: 'malformed', headers: v2025, body: list2025, challenge: 'error="invalid_token"' },
-  { id: 'missing scope 2025', expect: 403, token: 'noScope', headers: v2025, body: (c) => call2025(c.tool), challenge: 'error="insufficient_scope"' },
   {
-    id: 'missing scope 2026-07-28',
+    id: "batch 2025-03-26",
+    expect: 200,
+    token: "session",
+    headers: v20250326,
+    body: (c) => [list2025(), call2025(c.tool)],
+    result: '"tools"',
+  },
+  {
+    id: "notification 2025",
+    expect: 202,
+    token: "session",
+    headers: v2025,
+    body: () => ({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  },
+  { id: "bad signature", expect: 401, token: "badSignature", headers: v2025, body: list2025, challenge: 'error="invalid_token"' },
+  { id: "no token", expect: 401, token: undefined, headers: v2025, body: list2025, challenge: 'resource_metadata="' },
+  { id: "expired", expect: 401, token: "expired", headers: v2025, body: list2025, challenge: 'error="invalid_token"' },
+  { id: "malformed", expect: 401, token: "malformed", headers: v2025, body: list2025, challenge: 'error="invalid_token"' },
+  {
+    id: "missing scope 2025",
     expect: 403,
-    token: 'noScope',
-    headers: (c) => v2026('tools/call', c.tool),
-    body: (c) => rpc(6, 'tools/call', { name: c.tool, arguments: {}, _meta: META_2026 }),
+    token: "noScope",
+    headers: v2025,
+    body: (c) => call2025(c.tool),
     challenge: 'error="insufficient_scope"',
   },
-  { id: 'missing scope in a batch', expect: 403, token: 'noScope', headers: v20250326, body: (c) => [list2025(), call2025(c.tool)], challenge: 'error="insufficient_scope"' },
-  { id: 'Origin refused', expect: 403, token: 'session', headers: { ...v2025, origin: 'https://attacker.example' }, body: list2025 },
-  { id: 'invalid JSON body', expect: 400, token: 'session', headers: v2025, raw: '{"jsonrpc":"2.0","id":1,"method":' },
+  {
+    id: "missing scope 2026-07-28",
+    expect: 403,
+    token: "noScope",
+    headers: (c) => v2026("tools/call", c.tool),
+    body: (c) => rpc(6, "tools/call", { name: c.tool, arguments: {}, _meta: META_2026 }),
+    challenge: 'error="insufficient_scope"',
+  },
+  {
+    id: "missing scope in a batch",
+    expect: 403,
+    token: "noScope",
+    headers: v20250326,
+    body: (c) => [list2025(), call2025(c.tool)],
+    challenge: 'error="insufficient_scope"',
+  },
+  { id: "Origin refused", expect: 403, token: "session", headers: { ...v2025, origin: "https://attacker.example" }, body: list2025 },
+  { id: "invalid JSON body", expect: 400, token: "session", headers: v2025, raw: '{"jsonrpc":"2.0","id":1,"method":' },
 ];
 
 /** `requests` kinds, equally many of each, in an order shuffled with `seed` (Fisher-Yates). */
@@ -113,11 +148,15 @@ export function buildPlan(requests, seed = 20261, kinds = KINDS) {
 
 /** The bytes and headers of one request of `kind`. */
 export function buildRequest(kind, ctx) {
-  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(typeof kind.headers === 'function' ? kind.headers(ctx) : kind.headers) };
-  const token = kind.token === 'fresh' ? ctx.nextFresh() : kind.token ? ctx.tokens[kind.token] : undefined;
+  const headers = {
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    ...(typeof kind.headers === "function" ? kind.headers(ctx) : kind.headers),
+  };
+  const token = kind.token === "fresh" ? ctx.nextFresh() : kind.token ? ctx.tokens[kind.token] : undefined;
   if (token) headers.authorization = `Bearer ${token}`;
   const body = kind.raw ?? JSON.stringify(kind.body(ctx));
-  headers['content-length'] = String(Buffer.byteLength(body));
+  headers["content-length"] = String(Buffer.byteLength(body));
   return { headers, body };
 }
 
@@ -125,9 +164,9 @@ export function buildRequest(kind, ctx) {
 export function mismatch(kind, answer) {
   if (answer.error) return `network error ${answer.error}`;
   if (answer.status !== kind.expect) return `status ${answer.status}`;
-  if (kind.result && !answer.body.includes(kind.result)) return 'no result in the body';
-  if (kind.expect === 200 && /"isError":\s*true/.test(answer.body)) return 'tool error in the body';
-  if (kind.challenge && !String(answer.headers['www-authenticate'] ?? '').includes(kind.challenge)) return 'challenge missing';
+  if (kind.result && !answer.body.includes(kind.result)) return "no result in the body";
+  if (kind.expect === 200 && /"isError":\s*true/.test(answer.body)) return "tool error in the body";
+  if (kind.challenge && !String(answer.headers["www-authenticate"] ?? "").includes(kind.challenge)) return "challenge missing";
   return undefined;
 }
 
@@ -135,15 +174,15 @@ export function mismatch(kind, answer) {
 
 /** A token with the same claims under a key id no key set has, and a signature that is not one: free to forge. */
 export function forgedKidToken(token, kid) {
-  const [, payload] = token.split('.');
-  const header = Buffer.from(JSON.stringify({ alg: 'RS256', kid, typ: 'JWT' })).toString('base64url');
-  return `${header}.${payload}.${Buffer.from(`not a signature ${kid}`).toString('base64url')}`;
+  const [, payload] = token.split(".");
+  const header = Buffer.from(JSON.stringify({ alg: "RS256", kid, typ: "JWT" })).toString("base64url");
+  return `${header}.${payload}.${Buffer.from(`not a signature ${kid}`).toString("base64url")}`;
 }
 
 /** The same token with one signature character changed (in the middle: the last one may only change padding bits). */
 export function tamperedSignature(token) {
-  const at = token.lastIndexOf('.') + 20;
-  return `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`;
+  const at = token.lastIndexOf(".") + 20;
+  return `${token.slice(0, at)}${token[at] === "A" ? "B" : "A"}${token.slice(at + 1)}`;
 }
 
 /**
@@ -157,8 +196,9 @@ export async function discoverServer(url, token) {
   const answer = await send(agent, new URL(url), buildRequest(KINDS[0], { tokens: { session: token } }));
   agent.destroy();
   const tools = [...answer.body.matchAll(/"name":"([^"]+)"/g)].map((m) => m[1]);
-  const tool = tools.find((name) => name !== 'whoami');
-  if (answer.status !== 200 || !tool) throw new Error(`tools/list answered ${answer.status} without a scoped tool: ${answer.body.slice(0, 300)}`);
+  const tool = tools.find((name) => name !== "whoami");
+  if (answer.status !== 200 || !tool)
+    throw new Error(`tools/list answered ${answer.status} without a scoped tool: ${answer.body.slice(0, 300)}`);
   return { scopes: prm.scopes_supported ?? [], tool };
 }
 
@@ -177,7 +217,7 @@ export async function prepareTokens(mint, scopes, freshCount) {
       noScope: await mint({ scopes: [] }),
       expired: await mint({ scopes, expiresIn: -120 }),
       badSignature: tamperedSignature(session),
-      malformed: 'not-a.jwt',
+      malformed: "not-a.jwt",
     },
     fresh,
   };
@@ -186,20 +226,23 @@ export async function prepareTokens(mint, scopes, freshCount) {
 // ---------------------------------------------------------------- HTTP
 
 export function agentFor(connections) {
-  return new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections, scheduling: 'lifo' });
+  return new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections, scheduling: "lifo" });
 }
 
 /** One POST; resolves with status, headers and body, or `{ error }` (never rejects). */
 export function send(agent, url, { headers, body }, timeoutMs = 30_000) {
   return new Promise((resolve) => {
-    const req = http.request({ agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers, timeout: timeoutMs }, (res) => {
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', (error) => resolve({ status: 0, error: error.code ?? error.message }));
-    });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
-    req.on('error', (error) => resolve({ status: 0, error: error.code ?? error.message }));
+    const req = http.request(
+      { agent, host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers, timeout: timeoutMs },
+      (res) => {
+        const chunks = [];
+        res.on("data", (chunk) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", (error) => resolve({ status: 0, error: error.code ?? error.message }));
+      },
+    );
+    req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "TIMEOUT" })));
+    req.on("error", (error) => resolve({ status: 0, error: error.code ?? error.message }));
     req.end(body);
   });
 }
@@ -207,7 +250,7 @@ export function send(agent, url, { headers, body }, timeoutMs = 30_000) {
 /** The resident set size of a process in kB (VmRSS of /proc/<pid>/status), undefined off Linux. */
 export function rssKb(pid) {
   try {
-    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return match ? Number(match[1]) : undefined;
   } catch {
     return undefined;
@@ -234,9 +277,13 @@ export async function runLoad({ url, plan, connections, tokens, fresh, tool, pid
   const ctx = { tokens, tool, nextFresh: () => fresh[freshIndex++ % fresh.length] };
   const n = plan.length;
   const latencies = new Float64Array(n);
-  const byKind = Object.fromEntries([...new Set(plan)].map((k) => [k.id, { expect: k.expect, sent: 0, statuses: {}, mismatches: {}, example: undefined }]));
+  const byKind = Object.fromEntries(
+    [...new Set(plan)].map((k) => [k.id, { expect: k.expect, sent: 0, statuses: {}, mismatches: {}, example: undefined }]),
+  );
   const statuses = {};
-  const sampleAt = new Set([RSS_SAMPLE_FROM, ...[0.25, 0.5, 0.75].map((f) => Math.round(n * f)), n].filter((x) => x >= RSS_SAMPLE_FROM && x <= n));
+  const sampleAt = new Set(
+    [RSS_SAMPLE_FROM, ...[0.25, 0.5, 0.75].map((f) => Math.round(n * f)), n].filter((x) => x >= RSS_SAMPLE_FROM && x <= n),
+  );
   const rss = [];
   let next = 0;
   let done = 0;
@@ -288,17 +335,22 @@ export async function runLoad({ url, plan, connections, tokens, fresh, tool, pid
  */
 export function loadFailures(result, { maxRssGrowthMb = MAX_RSS_GROWTH_MB, assertRss = true } = {}) {
   const failures = [];
-  const fiveXX = Object.entries(result.statuses).filter(([s]) => /^5\d\d$/.test(s)).reduce((a, [, c]) => a + c, 0);
+  const fiveXX = Object.entries(result.statuses)
+    .filter(([s]) => /^5\d\d$/.test(s))
+    .reduce((a, [, c]) => a + c, 0);
   if (fiveXX) failures.push(`${fiveXX} answers were 5xx`);
   for (const [id, k] of Object.entries(result.byKind)) {
     const wrong = Object.entries(k.mismatches);
-    if (wrong.length) failures.push(`${id} (expected ${k.expect}): ${wrong.map(([why, c]) => `${c}x ${why}`).join(', ')}; e.g. ${k.example}`);
+    if (wrong.length)
+      failures.push(`${id} (expected ${k.expect}): ${wrong.map(([why, c]) => `${c}x ${why}`).join(", ")}; e.g. ${k.example}`);
   }
   if (!assertRss) return failures;
   if (result.rssGrowthMb === undefined) {
-    if (result.requests >= RSS_SAMPLE_FROM) failures.push('RSS not measured (no /proc/<pid>/status)');
+    if (result.requests >= RSS_SAMPLE_FROM) failures.push("RSS not measured (no /proc/<pid>/status)");
   } else if (result.rssGrowthMb >= maxRssGrowthMb) {
-    failures.push(`RSS grew ${result.rssGrowthMb.toFixed(1)} MB from request ${RSS_SAMPLE_FROM} to ${result.requests} (limit ${maxRssGrowthMb} MB)`);
+    failures.push(
+      `RSS grew ${result.rssGrowthMb.toFixed(1)} MB from request ${RSS_SAMPLE_FROM} to ${result.requests} (limit ${maxRssGrowthMb} MB)`,
+    );
   }
   return failures;
 }
@@ -324,7 +376,7 @@ export async function loadRun({ url, pid, mint, requests, connections, seed, ass
  * nothing left to send) and one expected status. Answers are counted per
  * stream and per `phase` (set by the caller while it runs).
  */
-export function startTraffic(url, streams, { pauseMs = 5, phase = 'before' } = {}) {
+export function startTraffic(url, streams, { pauseMs = 5, phase = "before" } = {}) {
   const target = new URL(url);
   const total = streams.reduce((a, s) => a + s.connections, 0);
   const agent = agentFor(total);
@@ -332,7 +384,17 @@ export function startTraffic(url, streams, { pauseMs = 5, phase = 'before' } = {
   const traffic = { phase, stats: {} };
   const statsFor = (stream, phase) => {
     const key = `${stream.id}|${phase}`;
-    return (traffic.stats[key] ??= { stream: stream.id, phase, expect: stream.expect, sent: 0, statuses: {}, wrong: 0, maxLatencyMs: 0, example: undefined });
+    traffic.stats[key] ??= {
+      stream: stream.id,
+      phase,
+      expect: stream.expect,
+      sent: 0,
+      statuses: {},
+      wrong: 0,
+      maxLatencyMs: 0,
+      example: undefined,
+    };
+    return traffic.stats[key];
   };
   async function loop(stream) {
     while (running) {
@@ -352,7 +414,7 @@ export function startTraffic(url, streams, { pauseMs = 5, phase = 'before' } = {
       s.maxLatencyMs = Math.max(s.maxLatencyMs, ms);
       if (answer.status !== stream.expect) {
         s.wrong += 1;
-        s.example ??= `${key} ${String(answer.body ?? '').slice(0, 160)}`;
+        s.example ??= `${key} ${String(answer.body ?? "").slice(0, 160)}`;
       }
       const pause = stream.pauseMs ?? pauseMs;
       if (pause) await sleep(pause);
@@ -374,12 +436,32 @@ export function faultStreams({ verified, fresh, unknown, forgeFrom }) {
   let forged = 0;
   const list = (token) => buildRequest(KINDS[0], { tokens: { session: token } });
   const streams = [
-    { id: 'known key, already verified', expect: 200, connections: 2, next: () => list(verified) },
+    { id: "known key, already verified", expect: 200, connections: 2, next: () => list(verified) },
     // About 25 a second, each sent once: a key-set lookup, not the verifier's cache.
-    { id: 'known key, new token', expect: 200, connections: 1, pauseMs: 40, next: () => (freshIndex < fresh.length ? list(fresh[freshIndex++]) : undefined) },
+    {
+      id: "known key, new token",
+      expect: 200,
+      connections: 1,
+      pauseMs: 40,
+      next: () => (freshIndex < fresh.length ? list(fresh[freshIndex++]) : undefined),
+    },
     // A real token signed by a key the issuer never published, and a flood of forged key ids.
-    { id: 'unknown kid', expect: 401, connections: 2, next: () => list(forged++ % 8 === 0 && unknown ? unknown : forgedKidToken(forgeFrom, `forged-${forged}`)) },
-    { id: 'no token', expect: 401, connections: 1, next: () => buildRequest(KINDS.find((k) => k.id === 'no token'), {}) },
+    {
+      id: "unknown kid",
+      expect: 401,
+      connections: 2,
+      next: () => list(forged++ % 8 === 0 && unknown ? unknown : forgedKidToken(forgeFrom, `forged-${forged}`)),
+    },
+    {
+      id: "no token",
+      expect: 401,
+      connections: 1,
+      next: () =>
+        buildRequest(
+          KINDS.find((k) => k.id === "no token"),
+          {},
+        ),
+    },
   ];
   return { streams, freshUsed: () => freshIndex };
 }
@@ -388,9 +470,14 @@ export function faultStreams({ verified, fresh, unknown, forgeFrom }) {
 export function trafficFailures(stats, label) {
   const failures = [];
   for (const s of stats) {
-    const fiveXX = Object.entries(s.statuses).filter(([k]) => /^5\d\d$/.test(k)).reduce((a, [, c]) => a + c, 0);
+    const fiveXX = Object.entries(s.statuses)
+      .filter(([k]) => /^5\d\d$/.test(k))
+      .reduce((a, [, c]) => a + c, 0);
     if (fiveXX) failures.push(`${label}: ${s.stream} (${s.phase}): ${fiveXX} answers 5xx`);
-    if (s.wrong) failures.push(`${label}: ${s.stream} (${s.phase}): ${s.wrong} of ${s.sent} not ${s.expect} (${JSON.stringify(s.statuses)}; e.g. ${s.example})`);
+    if (s.wrong)
+      failures.push(
+        `${label}: ${s.stream} (${s.phase}): ${s.wrong} of ${s.sent} not ${s.expect} (${JSON.stringify(s.statuses)}; e.g. ${s.example})`,
+      );
   }
   return failures;
 }
@@ -431,10 +518,10 @@ export async function statusOf(url, token) {
 
 /** What the proxy answers to GET /keys while a fault is on. */
 export const JWKS_FAULTS = {
-  garbage: 'garbage JWKS (200, not JSON)',
-  hang: 'hanging JWKS (accepts, never answers)',
-  trickle: 'trickling JWKS (1 byte/s)',
-  status500: 'JWKS 500 + unknown-kid flood',
+  garbage: "garbage JWKS (200, not JSON)",
+  hang: "hanging JWKS (accepts, never answers)",
+  trickle: "trickling JWKS (1 byte/s)",
+  status500: "JWKS 500 + unknown-kid flood",
   empty: 'empty key set {"keys":[]}',
 };
 
@@ -447,9 +534,9 @@ export async function startJwksProxy(target) {
   const upstream = new URL(target);
   const open = new Set();
   const timers = new Set();
-  const proxy = { fault: undefined, keysRequests: 0, url: '' };
+  const proxy = { fault: undefined, keysRequests: 0, url: "" };
   const server = http.createServer((req, res) => {
-    const isKeys = req.method === 'GET' && req.url.split('?')[0] === '/keys';
+    const isKeys = req.method === "GET" && req.url.split("?")[0] === "/keys";
     if (isKeys) proxy.keysRequests += 1;
     if (isKeys && proxy.fault) return answerFault(proxy.fault, res);
     const forward = http.request(
@@ -459,24 +546,25 @@ export async function startJwksProxy(target) {
         answer.pipe(res);
       },
     );
-    forward.on('error', (error) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+    forward.on("error", (error) => {
+      if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
       res.end(String(error));
     });
     req.pipe(forward);
   });
-  server.on('connection', (socket) => {
+  server.on("connection", (socket) => {
     open.add(socket);
-    socket.on('close', () => open.delete(socket));
+    socket.on("close", () => open.delete(socket));
   });
   async function answerFault(fault, res) {
-    if (fault === 'garbage') return void res.writeHead(200, { 'content-type': 'application/json' }).end('<html>this is not a key set</html>{"keys":');
-    if (fault === 'status500') return void res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
-    if (fault === 'empty') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[]}');
-    if (fault === 'hang') return; // the socket stays open and silent
-    if (fault === 'trickle') {
+    if (fault === "garbage")
+      return void res.writeHead(200, { "content-type": "application/json" }).end('<html>this is not a key set</html>{"keys":');
+    if (fault === "status500") return void res.writeHead(500, { "content-type": "text/plain" }).end("internal error");
+    if (fault === "empty") return void res.writeHead(200, { "content-type": "application/json" }).end('{"keys":[]}');
+    if (fault === "hang") return; // the socket stays open and silent
+    if (fault === "trickle") {
       const body = await fetch(`${upstream.origin}/keys`).then((r) => r.text());
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       let at = 0;
       const timer = setInterval(() => {
         if (res.destroyed || at >= body.length) {
@@ -490,8 +578,8 @@ export async function startJwksProxy(target) {
       timers.add(timer);
     }
   }
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
   proxy.url = `http://127.0.0.1:${server.address().port}`;
   proxy.close = () =>
     new Promise((resolve) => {
@@ -523,17 +611,24 @@ async function freshTokens(mint, count) {
 
 function summarizeTraffic(stats, phase) {
   const of = (stream) => stats.find((s) => s.stream === stream && s.phase === phase);
-  const known = [of('known key, already verified'), of('known key, new token')].filter(Boolean);
-  const unknown = of('unknown kid');
+  const known = [of("known key, already verified"), of("known key, new token")].filter(Boolean);
+  const unknown = of("unknown kid");
   return {
     knownKeySent: known.reduce((a, s) => a + s.sent, 0),
-    knownKey200: known.reduce((a, s) => a + (s.statuses['200'] ?? 0), 0),
+    knownKey200: known.reduce((a, s) => a + (s.statuses["200"] ?? 0), 0),
     knownKeyMaxMs: Math.max(0, ...known.map((s) => s.maxLatencyMs)),
-    newKnownKeyTokens: of('known key, new token')?.sent,
+    newKnownKeyTokens: of("known key, new token")?.sent,
     unknownKidSent: unknown?.sent,
-    unknownKid401: unknown?.statuses['401'],
+    unknownKid401: unknown?.statuses["401"],
     unknownKidMaxMs: unknown?.maxLatencyMs,
-    fiveXX: stats.reduce((a, s) => a + Object.entries(s.statuses).filter(([k]) => /^5\d\d$/.test(k)).reduce((b, [, c]) => b + c, 0), 0),
+    fiveXX: stats.reduce(
+      (a, s) =>
+        a +
+        Object.entries(s.statuses)
+          .filter(([k]) => /^5\d\d$/.test(k))
+          .reduce((b, [, c]) => b + c, 0),
+      0,
+    ),
   };
 }
 
@@ -551,25 +646,38 @@ export async function faultIssuerDownMidRun({ launch, startIssuerOn, port, fault
   try {
     const mint = minterFor(issuer, server);
     const verified = await mint();
-    if ((await statusOf(server.url, verified)) !== 200) failures.push('issuer down mid-run: a valid token was not 200 before the fault');
+    if ((await statusOf(server.url, verified)) !== 200) failures.push("issuer down mid-run: a valid token was not 200 before the fault");
     const fresh = await freshTokens(mint, Math.ceil((faultMs + 1000) / 40) + 20);
-    const { streams, freshUsed } = faultStreams({ verified, fresh, unknown: await mint({ key: 'unknown' }), forgeFrom: verified });
+    const { streams, freshUsed } = faultStreams({ verified, fresh, unknown: await mint({ key: "unknown" }), forgeFrom: verified });
     const traffic = startTraffic(server.url, streams);
     await sleep(1000);
     await issuer.close();
-    traffic.phase = 'fault';
+    traffic.phase = "fault";
     await sleep(faultMs);
     const stats = await traffic.stop();
-    failures.push(...trafficFailures(stats, 'issuer down mid-run'));
+    failures.push(...trafficFailures(stats, "issuer down mid-run"));
     issuer = await startIssuerOn(port);
     const upAt = performance.now();
     const next = minterFor(issuer, server);
     const recovery = await timeTo200(server.url, await next(), upAt, { timeoutMs: recoveryTimeoutMs });
-    if (recovery.ms === undefined) failures.push(`issuer down mid-run: no 200 for a new token within ${recoveryTimeoutMs} ms of the restart (${JSON.stringify(recovery.seen)})`);
+    if (recovery.ms === undefined)
+      failures.push(
+        `issuer down mid-run: no 200 for a new token within ${recoveryTimeoutMs} ms of the restart (${JSON.stringify(recovery.seen)})`,
+      );
     // The restarted issuer no longer publishes the old key: its tokens are refused once the new set is in.
     const oldKeyAfter = await statusOf(server.url, verified);
-    if (recovery.ms !== undefined && oldKeyAfter !== 401) failures.push(`issuer down mid-run: a token of the retired key answered ${oldKeyAfter} after the new key set loaded, not 401`);
-    return { fault: 'issuer down mid-run', during: summarizeTraffic(stats, 'fault'), freshUsed: freshUsed(), recoveryMs: recovery.ms, recoveryAttempts: recovery.seen, oldKeyAfter, failures, stats };
+    if (recovery.ms !== undefined && oldKeyAfter !== 401)
+      failures.push(`issuer down mid-run: a token of the retired key answered ${oldKeyAfter} after the new key set loaded, not 401`);
+    return {
+      fault: "issuer down mid-run",
+      during: summarizeTraffic(stats, "fault"),
+      freshUsed: freshUsed(),
+      recoveryMs: recovery.ms,
+      recoveryAttempts: recovery.seen,
+      oldKeyAfter,
+      failures,
+      stats,
+    };
   } finally {
     await server.stop();
     await issuer.close();
@@ -590,21 +698,52 @@ export async function faultIssuerDownAtBoot({ launch, startIssuerOn, port, resou
     // Signed by another issuer's key, named as this one: a token the server cannot check while the issuer is down.
     const token = await minterFor(otherIssuer, server, issuerUrl)();
     const streams = [
-      { id: 'token, issuer down', expect: 401, connections: 2, next: () => buildRequest(KINDS[0], { tokens: { session: token } }) },
-      { id: 'unknown kid', expect: 401, connections: 1, next: () => buildRequest(KINDS[0], { tokens: { session: forgedKidToken(token, `forged-${Math.random()}`) } }) },
-      { id: 'no token', expect: 401, connections: 1, next: () => buildRequest(KINDS.find((k) => k.id === 'no token'), {}) },
+      { id: "token, issuer down", expect: 401, connections: 2, next: () => buildRequest(KINDS[0], { tokens: { session: token } }) },
+      {
+        id: "unknown kid",
+        expect: 401,
+        connections: 1,
+        next: () => buildRequest(KINDS[0], { tokens: { session: forgedKidToken(token, `forged-${Math.random()}`) } }),
+      },
+      {
+        id: "no token",
+        expect: 401,
+        connections: 1,
+        next: () =>
+          buildRequest(
+            KINDS.find((k) => k.id === "no token"),
+            {},
+          ),
+      },
     ];
-    const traffic = startTraffic(server.url, streams, { phase: 'fault' });
+    const traffic = startTraffic(server.url, streams, { phase: "fault" });
     await sleep(faultMs);
     const stats = await traffic.stop();
-    failures.push(...trafficFailures(stats, 'issuer down at boot'));
+    failures.push(...trafficFailures(stats, "issuer down at boot"));
     issuer = await startIssuerOn(port);
     const upAt = performance.now();
     const recovery = await timeTo200(server.url, await minterFor(issuer, server)(), upAt, { timeoutMs: recoveryTimeoutMs });
-    if (recovery.ms === undefined) failures.push(`issuer down at boot: no 200 within ${recoveryTimeoutMs} ms of the issuer coming up (${JSON.stringify(recovery.seen)})`);
+    if (recovery.ms === undefined)
+      failures.push(
+        `issuer down at boot: no 200 within ${recoveryTimeoutMs} ms of the issuer coming up (${JSON.stringify(recovery.seen)})`,
+      );
     const sent = stats.reduce((a, s) => a + s.sent, 0);
-    const fiveXX = stats.reduce((a, s) => a + Object.entries(s.statuses).filter(([k]) => /^5\d\d$/.test(k)).reduce((b, [, c]) => b + c, 0), 0);
-    return { fault: 'issuer down at boot', during: { requests: sent, all401: stats.every((s) => s.wrong === 0), fiveXX }, recoveryMs: recovery.ms, recoveryAttempts: recovery.seen, failures, stats };
+    const fiveXX = stats.reduce(
+      (a, s) =>
+        a +
+        Object.entries(s.statuses)
+          .filter(([k]) => /^5\d\d$/.test(k))
+          .reduce((b, [, c]) => b + c, 0),
+      0,
+    );
+    return {
+      fault: "issuer down at boot",
+      during: { requests: sent, all401: stats.every((s) => s.wrong === 0), fiveXX },
+      recoveryMs: recovery.ms,
+      recoveryAttempts: recovery.seen,
+      failures,
+      stats,
+    };
   } finally {
     await server.stop();
     await issuer?.close();
@@ -622,12 +761,26 @@ export async function faultRotation({ launch, issuer, cooldownMs = COOLDOWN_MS, 
   try {
     const mint = minterFor(issuer, server);
     const verified = await mint();
-    if ((await statusOf(server.url, verified)) !== 200) failures.push('rotation: a valid token was not 200 before the rotation');
+    if ((await statusOf(server.url, verified)) !== 200) failures.push("rotation: a valid token was not 200 before the rotation");
     const streams = [
-      { id: 'known key, already verified', expect: 200, connections: 2, next: () => buildRequest(KINDS[0], { tokens: { session: verified } }) },
-      { id: 'no token', expect: 401, connections: 1, next: () => buildRequest(KINDS.find((k) => k.id === 'no token'), {}) },
+      {
+        id: "known key, already verified",
+        expect: 200,
+        connections: 2,
+        next: () => buildRequest(KINDS[0], { tokens: { session: verified } }),
+      },
+      {
+        id: "no token",
+        expect: 401,
+        connections: 1,
+        next: () =>
+          buildRequest(
+            KINDS.find((k) => k.id === "no token"),
+            {},
+          ),
+      },
     ];
-    const traffic = startTraffic(server.url, streams, { phase: 'fault' });
+    const traffic = startTraffic(server.url, streams, { phase: "fault" });
     await sleep(500);
     await issuer.rotate(true);
     let at = performance.now();
@@ -635,16 +788,26 @@ export async function faultRotation({ launch, issuer, cooldownMs = COOLDOWN_MS, 
     // Wait out the cooldown the first rotation's fetch started, then make an
     // unknown kid start a new one just before rotating again: the worst case.
     await sleep(cooldownMs + 500);
-    await statusOf(server.url, forgedKidToken(verified, 'forged-before-rotation'));
+    await statusOf(server.url, forgedKidToken(verified, "forged-before-rotation"));
     await issuer.rotate(true);
     at = performance.now();
     const warm = await timeTo200(server.url, await mint(), at, { timeoutMs: cooldownMs * 3 });
     const stats = await traffic.stop();
-    failures.push(...trafficFailures(stats, 'rotation'));
+    failures.push(...trafficFailures(stats, "rotation"));
     if (cold.ms === undefined) failures.push(`rotation: a new-key token never 200 (${JSON.stringify(cold.seen)})`);
     if (warm.ms === undefined) failures.push(`rotation after an unknown kid: a new-key token never 200 (${JSON.stringify(warm.seen)})`);
-    else if (warm.ms > cooldownMs + slackMs) failures.push(`rotation after an unknown kid: new-key tokens accepted after ${Math.round(warm.ms)} ms, more than one cooldown (${cooldownMs} ms)`);
-    return { fault: 'key rotation under load', during: summarizeTraffic(stats, 'fault'), recoveryMs: cold.ms, recoveryAfterUnknownKidMs: warm.ms, failures, stats };
+    else if (warm.ms > cooldownMs + slackMs)
+      failures.push(
+        `rotation after an unknown kid: new-key tokens accepted after ${Math.round(warm.ms)} ms, more than one cooldown (${cooldownMs} ms)`,
+      );
+    return {
+      fault: "key rotation under load",
+      during: summarizeTraffic(stats, "fault"),
+      recoveryMs: cold.ms,
+      recoveryAfterUnknownKidMs: warm.ms,
+      failures,
+      stats,
+    };
   } finally {
     await server.stop();
   }
@@ -667,11 +830,11 @@ export async function faultJwks({ fault, launch, issuer, faultMs, cooldownMs = C
     const verified = await mint();
     if ((await statusOf(server.url, verified)) !== 200) failures.push(`${label}: a valid token was not 200 before the fault`);
     const fresh = await freshTokens(mint, Math.ceil(faultMs / 40) + 20);
-    const { streams, freshUsed } = faultStreams({ verified, fresh, unknown: await mint({ key: 'unknown' }), forgeFrom: verified });
+    const { streams, freshUsed } = faultStreams({ verified, fresh, unknown: await mint({ key: "unknown" }), forgeFrom: verified });
     const before = proxy.keysRequests;
     const faultStart = performance.now();
     proxy.fault = fault;
-    const traffic = startTraffic(server.url, streams, { phase: 'fault' });
+    const traffic = startTraffic(server.url, streams, { phase: "fault" });
     await sleep(faultMs);
     const stats = await traffic.stop();
     const windowMs = performance.now() - faultStart;
@@ -680,14 +843,33 @@ export async function faultJwks({ fault, launch, issuer, faultMs, cooldownMs = C
     const endedAt = performance.now();
     failures.push(...trafficFailures(stats, label));
     const bound = Math.floor(windowMs / cooldownMs) + 1;
-    if (fetches > bound) failures.push(`${label}: ${fetches} key-set fetches in ${Math.round(windowMs)} ms, more than one per cooldown (${bound})`);
-    const during = summarizeTraffic(stats, 'fault');
-    if (during.unknownKidMaxMs > deadlineMs + slackMs) failures.push(`${label}: an unknown-kid request took ${Math.round(during.unknownKidMaxMs)} ms, past the ${deadlineMs} ms fetch deadline`);
+    if (fetches > bound)
+      failures.push(`${label}: ${fetches} key-set fetches in ${Math.round(windowMs)} ms, more than one per cooldown (${bound})`);
+    const during = summarizeTraffic(stats, "fault");
+    if (during.unknownKidMaxMs > deadlineMs + slackMs)
+      failures.push(
+        `${label}: an unknown-kid request took ${Math.round(during.unknownKidMaxMs)} ms, past the ${deadlineMs} ms fetch deadline`,
+      );
     await issuer.rotate(true);
     const recovery = await timeTo200(server.url, await mint(), endedAt, { timeoutMs: cooldownMs + deadlineMs + 30_000 });
-    if (recovery.ms === undefined) failures.push(`${label}: no 200 for a new-key token after the fault ended (${JSON.stringify(recovery.seen)})`);
-    else if (recovery.ms > cooldownMs + deadlineMs + slackMs) failures.push(`${label}: new-key tokens accepted ${Math.round(recovery.ms)} ms after the fault ended, more than a cooldown and a deadline`);
-    return { fault: label, during, freshUsed: freshUsed(), jwksFetches: fetches, fetchBound: bound, windowMs, recoveryMs: recovery.ms, recoveryAttempts: recovery.seen, failures, stats };
+    if (recovery.ms === undefined)
+      failures.push(`${label}: no 200 for a new-key token after the fault ended (${JSON.stringify(recovery.seen)})`);
+    else if (recovery.ms > cooldownMs + deadlineMs + slackMs)
+      failures.push(
+        `${label}: new-key tokens accepted ${Math.round(recovery.ms)} ms after the fault ended, more than a cooldown and a deadline`,
+      );
+    return {
+      fault: label,
+      during,
+      freshUsed: freshUsed(),
+      jwksFetches: fetches,
+      fetchBound: bound,
+      windowMs,
+      recoveryMs: recovery.ms,
+      recoveryAttempts: recovery.seen,
+      failures,
+      stats,
+    };
   } finally {
     await server.stop();
     await proxy.close();

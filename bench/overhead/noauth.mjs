@@ -4,31 +4,31 @@
 // that authenticates nobody and returns one fixed identity, so the adapter's
 // /mcp route runs exactly as generated minus token verification and the scope
 // check. Nothing here ever reaches templates/ or a generated project.
-import { cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
 
-const MARKER = '// --- bench/overhead: auth removed (benchmark copy only) ---';
+const MARKER = "// --- bench/overhead: auth removed (benchmark copy only) ---";
 
 /** Copies `project` to `target` (node_modules symlinked, not copied). */
 export function copyProject(project, target) {
   rmSync(target, { recursive: true, force: true });
   cpSync(project, target, {
     recursive: true,
-    filter: (src) => path.relative(project, src).split(path.sep)[0] !== 'node_modules',
+    filter: (src) => path.relative(project, src).split(path.sep)[0] !== "node_modules",
   });
-  symlinkSync(path.join(project, 'node_modules'), path.join(target, 'node_modules'), 'dir');
+  symlinkSync(path.join(project, "node_modules"), path.join(target, "node_modules"), "dir");
 }
 
 export function makeNoAuthCopy(project, target) {
   copyProject(project, target);
-  const file = path.join(target, 'src', 'auth', 'authorize.ts');
+  const file = path.join(target, "src", "auth", "authorize.ts");
   if (!existsSync(file)) throw new Error(`auth-off patch: ${file} not found`);
-  let source = readFileSync(file, 'utf8');
-  const decl = 'export function createAuthorizer(';
+  let source = readFileSync(file, "utf8");
+  const decl = "export function createAuthorizer(";
   if (source.split(decl).length !== 2) {
     throw new Error(`auth-off patch: expected exactly one "${decl}" in ${file}; the template changed, update bench/overhead/noauth.mjs`);
   }
-  source = source.replace(decl, 'function createAuthorizerWithAuth(');
+  source = source.replace(decl, "function createAuthorizerWithAuth(");
   source += `
 ${MARKER}
 void createAuthorizerWithAuth;

@@ -38,8 +38,19 @@ const verifier: OAuthTokenVerifier = {
         audience: [resourceUrl, resourceId],
         algorithms: ["RS256"],
       });
-      const scopes = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : Array.isArray(payload.scopes) ? payload.scopes.map(String) : [];
-      return { token, clientId: String(payload.client_id ?? payload.azp ?? ""), scopes, expiresAt: payload.exp, extra: { sub: payload.sub } };
+      const scopes =
+        typeof payload.scope === "string"
+          ? payload.scope.split(" ").filter(Boolean)
+          : Array.isArray(payload.scopes)
+            ? payload.scopes.map(String)
+            : [];
+      return {
+        token,
+        clientId: String(payload.client_id ?? payload.azp ?? ""),
+        scopes,
+        expiresAt: payload.exp,
+        extra: { sub: payload.sub },
+      };
     } catch (error) {
       throw new OAuthError(OAuthErrorCode.InvalidToken, error instanceof Error ? error.message : "Invalid token");
     }

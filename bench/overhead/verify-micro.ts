@@ -5,12 +5,16 @@
 // Run from a generated project (run.mjs does not run this; for the analysis):
 //   cp bench/overhead/verify-micro.ts <project>/src/ && cd <project> &&
 //   SCALEKIT_ENVIRONMENT_URL=<issuer url> node --import tsx src/verify-micro.ts
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
+import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
 import { loadConfig } from "./auth/config.js";
 import { createVerifier } from "./auth/provider.js";
 
 const env = process.env.SCALEKIT_ENVIRONMENT_URL!;
-const config = loadConfig({ SCALEKIT_ENVIRONMENT_URL: env, SCALEKIT_RESOURCE_ID: "res_local", MCP_SERVER_URL: "http://127.0.0.1:3000/mcp" });
+const config = loadConfig({
+  SCALEKIT_ENVIRONMENT_URL: env,
+  SCALEKIT_RESOURCE_ID: "res_local",
+  MCP_SERVER_URL: "http://127.0.0.1:3000/mcp",
+});
 const res = await fetch(`${env}/_dev/mint`, {
   method: "POST",
   headers: { "content-type": "application/json" },

@@ -5,11 +5,11 @@
  * until the last rename. A failure, or Ctrl-C, before that point puts every
  * original back and removes every new file and folder: the tree is as it was.
  */
-import { existsSync, linkSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, copyFileSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { CliError, EXIT } from '../errors.js';
-import { missingAncestors } from '../create/write.js';
+import { copyFileSync, existsSync, linkSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from "node:fs";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { missingAncestors } from "../create/write.js";
+import { CliError, EXIT } from "../errors.js";
 
 export interface FileChange {
   /** Relative to the project root, `/`-separated. */
@@ -21,7 +21,11 @@ export interface FileChange {
   mode: number;
 }
 
-export async function applyChanges(root: string, changes: FileChange[], hooks: { beforeCommit?: (index: number) => void } = {}): Promise<void> {
+export async function applyChanges(
+  root: string,
+  changes: FileChange[],
+  hooks: { beforeCommit?: (index: number) => void } = {},
+): Promise<void> {
   const tag = `.cma-${process.pid}-${Date.now().toString(36)}`;
   const staged: { target: string; temp: string; backup?: string; existed: boolean }[] = [];
   const createdDirs: string[] = [];
@@ -57,14 +61,14 @@ export async function applyChanges(root: string, changes: FileChange[], hooks: {
     rollback();
     process.exit(EXIT.cancelled);
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
 
   try {
     // The tree must still be what the plan saw.
     for (const change of changes) {
       const target = path.join(root, change.path);
-      const current = existsSync(target) ? readFileSync(target, 'utf8') : undefined;
+      const current = existsSync(target) ? readFileSync(target, "utf8") : undefined;
       if (current !== change.before) {
         throw new CliError(`${change.path} changed while add was running; nothing was written, run add again`, EXIT.usage);
       }
@@ -102,8 +106,7 @@ export async function applyChanges(root: string, changes: FileChange[], hooks: {
     rollback();
     throw error;
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
   }
 }
-

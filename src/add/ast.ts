@@ -3,18 +3,18 @@
  * (ESM and CommonJS). It only finds positions; every change is a splice of
  * the original text (magic-string), so bytes outside an edit never move.
  */
-import { parse, parseExpression, type ParserPlugin } from '@babel/parser';
-import type * as t from '@babel/types';
+import { type ParserPlugin, parse, parseExpression } from "@babel/parser";
+import type * as t from "@babel/types";
 
 export type { t };
 
-export type Language = 'ts' | 'js';
+export type Language = "ts" | "js";
 
-export function parseModule(code: string, language: Language, file = 'file'): t.File {
-  const plugins: ParserPlugin[] = language === 'ts' ? ['typescript'] : ['jsx'];
+export function parseModule(code: string, language: Language, file = "file"): t.File {
+  const plugins: ParserPlugin[] = language === "ts" ? ["typescript"] : ["jsx"];
   try {
     return parse(code, {
-      sourceType: 'unambiguous',
+      sourceType: "unambiguous",
       plugins,
       allowReturnOutsideFunction: true,
       allowAwaitOutsideFunction: true,
@@ -29,13 +29,24 @@ export function parseModule(code: string, language: Language, file = 'file'): t.
 
 /** A JSON document as an expression, with positions (package.json edits). */
 export function parseJsonExpression(code: string): t.Expression {
-  return parseExpression(code, { sourceType: 'script' });
+  return parseExpression(code, { sourceType: "script" });
 }
 
-const SKIP_KEYS = new Set(['loc', 'start', 'end', 'leadingComments', 'trailingComments', 'innerComments', 'extra', 'range', 'tokens', 'comments']);
+const SKIP_KEYS = new Set([
+  "loc",
+  "start",
+  "end",
+  "leadingComments",
+  "trailingComments",
+  "innerComments",
+  "extra",
+  "range",
+  "tokens",
+  "comments",
+]);
 
 export function isNode(value: unknown): value is t.Node {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+  return typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string";
 }
 
 /** The child nodes of `node`, in source order, each with the key it sits under. */
@@ -91,19 +102,19 @@ export function lineOf(node: t.Node): number {
 /** A string literal's value, or a template literal without expressions. */
 export function stringValue(node: t.Node | null | undefined): string | undefined {
   if (!node) return undefined;
-  if (node.type === 'StringLiteral') return node.value;
-  if (node.type === 'TemplateLiteral' && node.expressions.length === 0) return node.quasis[0]?.value.cooked ?? undefined;
+  if (node.type === "StringLiteral") return node.value;
+  if (node.type === "TemplateLiteral" && node.expressions.length === 0) return node.quasis[0]?.value.cooked ?? undefined;
   return undefined;
 }
 
 /** `a.b` as "a.b", `a` as "a"; anything else undefined. */
 export function memberPath(node: t.Node | null | undefined): string | undefined {
   if (!node) return undefined;
-  if (node.type === 'Identifier') return node.name;
-  if (node.type === 'ThisExpression') return 'this';
-  if ((node.type === 'MemberExpression' || node.type === 'OptionalMemberExpression') && !node.computed) {
+  if (node.type === "Identifier") return node.name;
+  if (node.type === "ThisExpression") return "this";
+  if ((node.type === "MemberExpression" || node.type === "OptionalMemberExpression") && !node.computed) {
     const object = memberPath(node.object);
-    return object && node.property.type === 'Identifier' ? `${object}.${node.property.name}` : undefined;
+    return object && node.property.type === "Identifier" ? `${object}.${node.property.name}` : undefined;
   }
   return undefined;
 }
@@ -113,14 +124,14 @@ export function unwrap(node: t.Node): t.Node {
   let current = node;
   for (;;) {
     if (
-      current.type === 'TSAsExpression' ||
-      current.type === 'TSSatisfiesExpression' ||
-      current.type === 'TSNonNullExpression' ||
-      current.type === 'TSTypeAssertion' ||
-      current.type === 'ParenthesizedExpression'
+      current.type === "TSAsExpression" ||
+      current.type === "TSSatisfiesExpression" ||
+      current.type === "TSNonNullExpression" ||
+      current.type === "TSTypeAssertion" ||
+      current.type === "ParenthesizedExpression"
     ) {
       current = current.expression;
-    } else if (current.type === 'AwaitExpression' && current.argument) {
+    } else if (current.type === "AwaitExpression" && current.argument) {
       current = current.argument;
     } else {
       return current;
@@ -132,7 +143,7 @@ export function unwrap(node: t.Node): t.Node {
 export function usedNames(file: t.File): Set<string> {
   const names = new Set<string>();
   walk(file, (node) => {
-    if (node.type === 'Identifier') names.add(node.name);
+    if (node.type === "Identifier") names.add(node.name);
   });
   return names;
 }

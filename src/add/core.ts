@@ -9,23 +9,23 @@
  * SDK, so it is the same for SDK v1 and v2 projects. So `add` follows every
  * change to the templates.
  */
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { isBuiltin } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import MagicString from 'magic-string';
-import { templatesRoot } from '../create/render.js';
-import { createRenderer } from '../create/template-engine.js';
-import { tsString } from '../create/literals.js';
-import { usageError } from '../errors.js';
-import { parseModule, type t } from './ast.js';
-import { toCommonJs } from './commonjs.js';
-import { stripTypes } from './strip-types.js';
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { isBuiltin } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import MagicString from "magic-string";
+import { tsString } from "../create/literals.js";
+import { templatesRoot } from "../create/render.js";
+import { createRenderer } from "../create/template-engine.js";
+import { usageError } from "../errors.js";
+import { parseModule, type t } from "./ast.js";
+import { toCommonJs } from "./commonjs.js";
+import { stripTypes } from "./strip-types.js";
 
 export interface CoreTarget {
-  language: 'ts' | 'js';
-  module: 'esm' | 'cjs';
+  language: "ts" | "js";
+  module: "esm" | "cjs";
   /** Extension of the files written: .ts, .mts, .cts, .js, .mjs or .cjs. */
   extension: string;
   /** Extension in relative import specifiers: .js (TypeScript's convention), .mjs, .cjs, or .ts. */
@@ -40,7 +40,7 @@ export interface ScopeMap {
   toolScopes: Record<string, string[]>;
 }
 
-export type CoreRole = 'core' | 'glue' | 'scopes';
+export type CoreRole = "core" | "glue" | "scopes";
 
 export interface CoreFile {
   /** File name inside the auth folder, with the target's extension. */
@@ -62,9 +62,9 @@ export interface RenderedCore {
 }
 
 /** Names the auth core may import from "../tools.js" (the generated project's tool file); add writes them to tool-scopes. */
-const TOOL_EXPORTS = new Set(['toolScopes', 'scopeHierarchy', 'serverName']);
-export const SCOPES_MODULE = 'tool-scopes';
-export const SHARED_GLUE = 'mcp-auth';
+const TOOL_EXPORTS = new Set(["toolScopes", "scopeHierarchy", "serverName"]);
+export const SCOPES_MODULE = "tool-scopes";
+export const SHARED_GLUE = "mcp-auth";
 
 interface SourceFile {
   /** Name without extension, e.g. "config". */
@@ -76,39 +76,43 @@ interface SourceFile {
 /** src/add/glue when running from source, dist/add-glue in the package (copied there by the build). */
 export function glueRoot(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const candidate of [path.join(here, 'glue'), path.join(here, '..', 'add-glue'), path.join(here, 'add-glue')]) {
+  for (const candidate of [path.join(here, "glue"), path.join(here, "..", "add-glue"), path.join(here, "add-glue")]) {
     if (existsSync(path.join(candidate, `${SHARED_GLUE}.ts`))) return candidate;
   }
-  throw new Error('create-mcp-auth: the add glue folder is missing from this installation');
+  throw new Error("create-mcp-auth: the add glue folder is missing from this installation");
 }
 
-export async function renderCore(target: CoreTarget, scopes: ScopeMap, roots = { templates: templatesRoot(), glue: glueRoot() }): Promise<RenderedCore> {
-  const providerDir = path.join(roots.templates, 'providers', target.provider);
+export async function renderCore(
+  target: CoreTarget,
+  scopes: ScopeMap,
+  roots = { templates: templatesRoot(), glue: glueRoot() },
+): Promise<RenderedCore> {
+  const providerDir = path.join(roots.templates, "providers", target.provider);
   if (!existsSync(providerDir)) throw usageError(`unknown provider "${target.provider}"`);
-  const layers = [path.join(roots.templates, 'base'), providerDir];
+  const layers = [path.join(roots.templates, "base"), providerDir];
 
   const sources = new Map<string, SourceFile>();
   const render = createRenderer();
   for (const layer of layers) {
-    const dir = path.join(layer, 'src', 'auth');
+    const dir = path.join(layer, "src", "auth");
     if (!existsSync(dir)) continue;
     for (const entry of (await readdir(dir)).sort()) {
-      const raw = await readFile(path.join(dir, entry), 'utf8');
-      const templatePath = `${path.relative(roots.templates, dir).split(path.sep).join('/')}/${entry}`;
-      const name = entry.endsWith('.hbs') ? entry.slice(0, -'.hbs'.length) : entry;
-      if (!name.endsWith('.ts')) continue;
-      const code = entry.endsWith('.hbs') ? render(templatePath, raw, renderContext(target, scopes)) : raw;
-      sources.set(name.slice(0, -3), { base: name.slice(0, -3), code, role: 'core' });
+      const raw = await readFile(path.join(dir, entry), "utf8");
+      const templatePath = `${path.relative(roots.templates, dir).split(path.sep).join("/")}/${entry}`;
+      const name = entry.endsWith(".hbs") ? entry.slice(0, -".hbs".length) : entry;
+      if (!name.endsWith(".ts")) continue;
+      const code = entry.endsWith(".hbs") ? render(templatePath, raw, renderContext(target, scopes)) : raw;
+      sources.set(name.slice(0, -3), { base: name.slice(0, -3), code, role: "core" });
     }
   }
-  if (sources.size === 0) throw new Error(`create-mcp-auth: no auth core in ${layers.join(', ')}`);
+  if (sources.size === 0) throw new Error(`create-mcp-auth: no auth core in ${layers.join(", ")}`);
 
   const glueFiles = [SHARED_GLUE, target.framework];
   for (const base of glueFiles) {
     if (sources.has(base)) throw new Error(`create-mcp-auth: the auth core has a file ${base}.ts, which add's glue also writes`);
-    sources.set(base, { base, code: await readFile(path.join(roots.glue, `${base}.ts`), 'utf8'), role: 'glue' });
+    sources.set(base, { base, code: await readFile(path.join(roots.glue, `${base}.ts`), "utf8"), role: "glue" });
   }
-  sources.set(SCOPES_MODULE, { base: SCOPES_MODULE, code: scopesModule(scopes), role: 'scopes' });
+  sources.set(SCOPES_MODULE, { base: SCOPES_MODULE, code: scopesModule(scopes), role: "scopes" });
 
   const files: CoreFile[] = [];
   const imports = new Map<string, { typeOnly: boolean }>();
@@ -117,20 +121,23 @@ export async function renderCore(target: CoreTarget, scopes: ScopeMap, roots = {
     const source = sources.get(base)!;
     const file = `${source.base}.ts`;
     let code = rewriteSpecifiers(source.code, file, target, new Set(sources.keys()));
-    if (target.language === 'js') code = stripTypes(code, file);
-    if (target.module === 'cjs' && target.language === 'js') code = toCommonJs(code, file);
+    if (target.language === "js") code = stripTypes(code, file);
+    if (target.module === "cjs" && target.language === "js") code = toCommonJs(code, file);
     const parsed = parseModule(code, target.language, file);
     const found = importsOf(parsed);
-    graph.set(source.base, found.filter((i) => i.specifier.startsWith('./')).map((i) => i.specifier.slice(2).replace(/\.[^.]+$/, '')));
+    graph.set(
+      source.base,
+      found.filter((i) => i.specifier.startsWith("./")).map((i) => i.specifier.slice(2).replace(/\.[^.]+$/, "")),
+    );
     for (const { specifier, typeOnly } of found) {
-      if (specifier.startsWith('.') || specifier.startsWith('node:') || isBuiltin(specifier)) continue;
+      if (specifier.startsWith(".") || specifier.startsWith("node:") || isBuiltin(specifier)) continue;
       const name = packageName(specifier);
       const seen = imports.get(name);
       imports.set(name, { typeOnly: (seen?.typeOnly ?? true) && typeOnly });
     }
     files.push({ name: `${source.base}${target.extension}`, content: code, role: source.role });
   }
-  if (target.module === 'cjs') assertNoCycle(graph);
+  if (target.module === "cjs") assertNoCycle(graph);
 
   const versions = await templateVersions(layers);
   const dependencies: Dependency[] = [];
@@ -139,15 +146,15 @@ export async function renderCore(target: CoreTarget, scopes: ScopeMap, roots = {
     if (!version) throw new Error(`create-mcp-auth: the auth core imports ${name}, which no deps.json of the templates names`);
     dependencies.push({ name, version, dev: typeOnly });
   }
-  if (target.language === 'ts' && versions.has('@types/node')) {
-    dependencies.push({ name: '@types/node', version: versions.get('@types/node')!, dev: true });
+  if (target.language === "ts" && versions.has("@types/node")) {
+    dependencies.push({ name: "@types/node", version: versions.get("@types/node")!, dev: true });
   }
   return { files, dependencies };
 }
 
 /** The adapters import the project's own framework: a package it has already. */
 function frameworkPackage(name: string): string | undefined {
-  return ['express', 'fastify', 'hono', 'fastmcp'].includes(name) ? '*' : undefined;
+  return ["express", "fastify", "hono", "fastmcp"].includes(name) ? "*" : undefined;
 }
 
 /**
@@ -161,11 +168,11 @@ function needed(sources: Map<string, SourceFile>, roots: string[]): Set<string> 
     const base = pending.pop()!;
     if (found.has(base)) continue;
     found.add(base);
-    const ast = parseModule(sources.get(base)!.code, 'ts', `${base}.ts`);
+    const ast = parseModule(sources.get(base)!.code, "ts", `${base}.ts`);
     for (const { specifier } of importsOf(ast)) {
-      if (specifier === '../tools.js') pending.push(SCOPES_MODULE);
-      else if (specifier.startsWith('./')) {
-        const next = specifier.slice(2).replace(/\.(js|ts)$/, '');
+      if (specifier === "../tools.js") pending.push(SCOPES_MODULE);
+      else if (specifier.startsWith("./")) {
+        const next = specifier.slice(2).replace(/\.(js|ts)$/, "");
         if (!sources.has(next)) throw new Error(`create-mcp-auth: ${base}.ts imports ${specifier}, which is not part of the auth core`);
         pending.push(next);
       }
@@ -177,8 +184,8 @@ function needed(sources: Map<string, SourceFile>, roots: string[]): Set<string> 
 function renderContext(target: CoreTarget, scopes: ScopeMap): object {
   return {
     projectName: scopes.serverName,
-    framework: { name: target.framework, display: target.framework, note: '' },
-    provider: { name: target.provider, display: target.provider, readme: '' },
+    framework: { name: target.framework, display: target.framework, note: "" },
+    provider: { name: target.provider, display: target.provider, readme: "" },
     scopes: [...new Set(Object.values(scopes.toolScopes).flat())],
     tools: [],
   };
@@ -187,57 +194,60 @@ function renderContext(target: CoreTarget, scopes: ScopeMap): object {
 /** The tool-to-scope map, written once and then the user's: the core reads it where a generated project has src/tools.ts. */
 export function scopesModule(scopes: ScopeMap): string {
   const entries = Object.entries(scopes.toolScopes);
-  const key = (name: string) => (name === '__proto__' ? `[${tsString(name)}]` : tsString(name));
+  const key = (name: string) => (name === "__proto__" ? `[${tsString(name)}]` : tsString(name));
   const map =
     entries.length === 0
-      ? '{}'
-      : `{\n${entries.map(([tool, list]) => `  ${key(tool)}: [${list.map(tsString).join(', ')}],`).join('\n')}\n}`;
+      ? "{}"
+      : `{\n${entries.map(([tool, list]) => `  ${key(tool)}: [${list.map(tsString).join(", ")}],`).join("\n")}\n}`;
   return [
-    '// Written by `create-mcp-auth add`, and yours to edit: the auth core reads',
-    '// these (add never rewrites this file).',
-    '',
-    '/** The name this server gives in its protected resource metadata. */',
+    "// Written by `create-mcp-auth add`, and yours to edit: the auth core reads",
+    "// these (add never rewrites this file).",
+    "",
+    "/** The name this server gives in its protected resource metadata. */",
     `export const serverName = ${tsString(scopes.serverName)};`,
-    '',
-    '/**',
-    ' * The scopes each MCP tool needs: a `tools/call` of a tool listed here by a',
-    ' * token without all of its scopes gets 403 insufficient_scope. A tool that is',
-    ' * not listed needs only a valid access token.',
-    ' */',
+    "",
+    "/**",
+    " * The scopes each MCP tool needs: a `tools/call` of a tool listed here by a",
+    " * token without all of its scopes gets 403 insufficient_scope. A tool that is",
+    " * not listed needs only a valid access token.",
+    " */",
     `export const toolScopes: Readonly<Record<string, readonly string[]>> = ${map};`,
-    '',
-    '/**',
-    ' * Broader scopes and the narrower scopes each one implies: a token with a',
-    ' * broader scope may call every tool that needs one it implies. Broader scopes',
+    "",
+    "/**",
+    " * Broader scopes and the narrower scopes each one implies: a token with a",
+    " * broader scope may call every tool that needs one it implies. Broader scopes",
     ' * are advertised too. For example: { "todo:admin": ["todo:read", "todo:write"] }',
-    ' */',
-    'export const scopeHierarchy: Readonly<Record<string, readonly string[]>> = {};',
-    '',
-  ].join('\n');
+    " */",
+    "export const scopeHierarchy: Readonly<Record<string, readonly string[]>> = {};",
+    "",
+  ].join("\n");
 }
 
 /** Points the core's imports at the files as written: tool-scopes for ../tools.js, the target's extension. */
 function rewriteSpecifiers(code: string, file: string, target: CoreTarget, local: Set<string>): string {
-  const ast = parseModule(code, 'ts', file);
+  const ast = parseModule(code, "ts", file);
   const s = new MagicString(code);
   for (const statement of ast.program.body) {
-    if (statement.type !== 'ImportDeclaration' && statement.type !== 'ExportNamedDeclaration' && statement.type !== 'ExportAllDeclaration') continue;
+    if (statement.type !== "ImportDeclaration" && statement.type !== "ExportNamedDeclaration" && statement.type !== "ExportAllDeclaration")
+      continue;
     const source = statement.source;
     if (!source) continue;
     const specifier = source.value;
     let next: string | undefined;
-    if (specifier === '../tools.js') {
-      const names = statement.type === 'ImportDeclaration' ? statement.specifiers.map((sp) => sp.local.name) : [];
+    if (specifier === "../tools.js") {
+      const names = statement.type === "ImportDeclaration" ? statement.specifiers.map((sp) => sp.local.name) : [];
       const unknown = names.filter((n) => !TOOL_EXPORTS.has(n));
-      if (statement.type !== 'ImportDeclaration' || unknown.length > 0) {
-        throw new Error(`create-mcp-auth: ${file} imports ${unknown.join(', ') || 'something'} from ../tools.js, which add does not provide`);
+      if (statement.type !== "ImportDeclaration" || unknown.length > 0) {
+        throw new Error(
+          `create-mcp-auth: ${file} imports ${unknown.join(", ") || "something"} from ../tools.js, which add does not provide`,
+        );
       }
       next = `./${SCOPES_MODULE}${target.specifierExtension}`;
-    } else if (specifier.startsWith('./')) {
-      const base = specifier.slice(2).replace(/\.(js|ts)$/, '');
+    } else if (specifier.startsWith("./")) {
+      const base = specifier.slice(2).replace(/\.(js|ts)$/, "");
       if (!local.has(base)) throw new Error(`create-mcp-auth: ${file} imports ${specifier}, which is not part of the auth core`);
       next = `./${base}${target.specifierExtension}`;
-    } else if (specifier.startsWith('.')) {
+    } else if (specifier.startsWith(".")) {
       throw new Error(`create-mcp-auth: ${file} imports ${specifier} from outside the auth folder`);
     }
     if (next !== undefined && next !== specifier) {
@@ -256,24 +266,29 @@ interface FoundImport {
 function importsOf(file: t.File): FoundImport[] {
   const found: FoundImport[] = [];
   for (const statement of file.program.body) {
-    if (statement.type === 'ImportDeclaration') {
+    if (statement.type === "ImportDeclaration") {
       const typeOnly =
-        statement.importKind === 'type' ||
-        (statement.specifiers.length > 0 && statement.specifiers.every((sp) => sp.type === 'ImportSpecifier' && sp.importKind === 'type'));
+        statement.importKind === "type" ||
+        (statement.specifiers.length > 0 && statement.specifiers.every((sp) => sp.type === "ImportSpecifier" && sp.importKind === "type"));
       found.push({ specifier: statement.source.value, typeOnly });
-    } else if ((statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportAllDeclaration') && statement.source) {
-      found.push({ specifier: statement.source.value, typeOnly: statement.exportKind === 'type' });
-    } else if (statement.type === 'VariableDeclaration') {
+    } else if ((statement.type === "ExportNamedDeclaration" || statement.type === "ExportAllDeclaration") && statement.source) {
+      found.push({ specifier: statement.source.value, typeOnly: statement.exportKind === "type" });
+    } else if (statement.type === "VariableDeclaration") {
       for (const declarator of statement.declarations) {
         const init = declarator.init;
-        if (init?.type === 'CallExpression' && init.callee.type === 'Identifier' && init.callee.name === 'require') {
+        if (init?.type === "CallExpression" && init.callee.type === "Identifier" && init.callee.name === "require") {
           const arg = init.arguments[0];
-          if (arg?.type === 'StringLiteral') found.push({ specifier: arg.value, typeOnly: false });
+          if (arg?.type === "StringLiteral") found.push({ specifier: arg.value, typeOnly: false });
         }
       }
-    } else if (statement.type === 'ExpressionStatement') {
+    } else if (statement.type === "ExpressionStatement") {
       const call = statement.expression;
-      if (call.type === 'CallExpression' && call.callee.type === 'Identifier' && call.callee.name === 'require' && call.arguments[0]?.type === 'StringLiteral') {
+      if (
+        call.type === "CallExpression" &&
+        call.callee.type === "Identifier" &&
+        call.callee.name === "require" &&
+        call.arguments[0]?.type === "StringLiteral"
+      ) {
         found.push({ specifier: call.arguments[0].value, typeOnly: false });
       }
     }
@@ -282,18 +297,19 @@ function importsOf(file: t.File): FoundImport[] {
 }
 
 export function packageName(specifier: string): string {
-  const parts = specifier.split('/');
-  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!;
 }
 
 function assertNoCycle(graph: Map<string, string[]>): void {
-  const state = new Map<string, 'open' | 'done'>();
+  const state = new Map<string, "open" | "done">();
   const visit = (node: string, trail: string[]) => {
-    if (state.get(node) === 'done') return;
-    if (state.get(node) === 'open') throw new Error(`create-mcp-auth: the auth core has an import cycle (${[...trail, node].join(' -> ')}), which CommonJS cannot load`);
-    state.set(node, 'open');
+    if (state.get(node) === "done") return;
+    if (state.get(node) === "open")
+      throw new Error(`create-mcp-auth: the auth core has an import cycle (${[...trail, node].join(" -> ")}), which CommonJS cannot load`);
+    state.set(node, "open");
     for (const next of graph.get(node) ?? []) visit(next, [...trail, node]);
-    state.set(node, 'done');
+    state.set(node, "done");
   };
   for (const node of graph.keys()) visit(node, []);
 }
@@ -301,9 +317,12 @@ function assertNoCycle(graph: Map<string, string[]>): void {
 async function templateVersions(layers: string[]): Promise<Map<string, string>> {
   const versions = new Map<string, string>();
   for (const layer of layers) {
-    const file = path.join(layer, 'deps.json');
+    const file = path.join(layer, "deps.json");
     if (!existsSync(file)) continue;
-    const deps = JSON.parse(await readFile(file, 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+    const deps = JSON.parse(await readFile(file, "utf8")) as {
+      dependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
+    };
     for (const [name, version] of Object.entries({ ...deps.devDependencies, ...deps.dependencies })) versions.set(name, version);
   }
   return versions;

@@ -4,7 +4,7 @@
  * them, so a dry run can be reviewed and applied by hand.
  */
 
-type Op = { kind: ' ' | '-' | '+'; line: string };
+type Op = { kind: " " | "-" | "+"; line: string };
 
 /** The line-level edit script turning `a` into `b`. */
 export function diffLines(a: string[], b: string[]): Op[] {
@@ -38,13 +38,13 @@ export function diffLines(a: string[], b: string[]): Op[] {
     const prevX = vd[offset + prevK]!;
     const prevY = prevX - prevK;
     while (x > prevX && y > prevY) {
-      ops.push({ kind: ' ', line: a[x - 1]! });
+      ops.push({ kind: " ", line: a[x - 1]! });
       x--;
       y--;
     }
     if (d === 0) break;
-    if (x === prevX) ops.push({ kind: '+', line: b[y - 1]! });
-    else ops.push({ kind: '-', line: a[x - 1]! });
+    if (x === prevX) ops.push({ kind: "+", line: b[y - 1]! });
+    else ops.push({ kind: "-", line: a[x - 1]! });
     x = prevX;
     y = prevY;
   }
@@ -52,9 +52,9 @@ export function diffLines(a: string[], b: string[]): Op[] {
 }
 
 function splitLines(text: string): { lines: string[]; finalNewline: boolean } {
-  if (text === '') return { lines: [], finalNewline: true };
-  const finalNewline = text.endsWith('\n');
-  const lines = (finalNewline ? text.slice(0, -1) : text).split('\n');
+  if (text === "") return { lines: [], finalNewline: true };
+  const finalNewline = text.endsWith("\n");
+  const lines = (finalNewline ? text.slice(0, -1) : text).split("\n");
   return { lines, finalNewline };
 }
 
@@ -63,8 +63,8 @@ function splitLines(text: string): { lines: string[]; finalNewline: boolean } {
  * when nothing changed.
  */
 export function unifiedDiff(path: string, before: string | undefined, after: string, context = 3): string {
-  if (before === after) return '';
-  const a = splitLines(before ?? '');
+  if (before === after) return "";
+  const a = splitLines(before ?? "");
   const b = splitLines(after);
   // A missing final newline is a change of the last line, as git shows it.
   const aLines = a.lines.map((line, i) => (i === a.lines.length - 1 && !a.finalNewline ? `${line}\n\\ No newline at end of file` : line));
@@ -78,12 +78,12 @@ export function unifiedDiff(path: string, before: string | undefined, after: str
   let bLine = 1;
   const positions = ops.map((op) => {
     const at = { a: aLine, b: bLine };
-    if (op.kind !== '+') aLine++;
-    if (op.kind !== '-') bLine++;
+    if (op.kind !== "+") aLine++;
+    if (op.kind !== "-") bLine++;
     return at;
   });
   while (i < ops.length) {
-    if (ops[i]!.kind === ' ') {
+    if (ops[i]!.kind === " ") {
       i++;
       continue;
     }
@@ -91,9 +91,9 @@ export function unifiedDiff(path: string, before: string | undefined, after: str
     let to = i;
     // Extend the hunk while changes are closer than 2 * context lines apart.
     for (;;) {
-      while (to < ops.length && ops[to]!.kind !== ' ') to++;
+      while (to < ops.length && ops[to]!.kind !== " ") to++;
       let next = to;
-      while (next < ops.length && ops[next]!.kind === ' ') next++;
+      while (next < ops.length && ops[next]!.kind === " ") next++;
       if (next < ops.length && next - to <= 2 * context) to = next;
       else {
         to = Math.min(ops.length, to + context);
@@ -101,20 +101,23 @@ export function unifiedDiff(path: string, before: string | undefined, after: str
       }
     }
     const slice = ops.slice(from, to);
-    const aCount = slice.filter((op) => op.kind !== '+').length;
-    const bCount = slice.filter((op) => op.kind !== '-').length;
+    const aCount = slice.filter((op) => op.kind !== "+").length;
+    const bCount = slice.filter((op) => op.kind !== "-").length;
     const aStart = aCount === 0 ? positions[from]!.a - 1 : positions[from]!.a;
     const bStart = bCount === 0 ? positions[from]!.b - 1 : positions[from]!.b;
-    hunks.push(`@@ -${aStart}${aCount === 1 ? '' : `,${aCount}`} +${bStart}${bCount === 1 ? '' : `,${bCount}`} @@`);
+    hunks.push(`@@ -${aStart}${aCount === 1 ? "" : `,${aCount}`} +${bStart}${bCount === 1 ? "" : `,${bCount}`} @@`);
     for (const op of slice) hunks.push(`${op.kind}${op.line}`);
     i = to;
     from = to;
   }
-  return `${[...header, ...hunks].join('\n')}\n`;
+  return `${[...header, ...hunks].join("\n")}\n`;
 }
 
 /** The lines a diff adds and removes, for tests and summaries. */
 export function changedLines(before: string, after: string): { added: string[]; removed: string[] } {
   const ops = diffLines(splitLines(before).lines, splitLines(after).lines);
-  return { added: ops.filter((op) => op.kind === '+').map((op) => op.line), removed: ops.filter((op) => op.kind === '-').map((op) => op.line) };
+  return {
+    added: ops.filter((op) => op.kind === "+").map((op) => op.line),
+    removed: ops.filter((op) => op.kind === "-").map((op) => op.line),
+  };
 }

@@ -3,16 +3,18 @@
  * Reads top to bottom: detect, report, ask (or take flags), plan, show the
  * diff, write all or nothing, install, and prove it with the self-check.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { CliError, EXIT, environmentError, usageError } from '../errors.js';
-import { PACKAGE_MANAGERS, type PackageManager } from '../create/options.js';
-import { createUi, type Ui } from '../ui.js';
-import { applyChanges } from './apply.js';
-import { detect, readPackageJson, type AppSite, type Detection, type DetectFlags } from './detect.js';
-import { unifiedDiff } from './diff.js';
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { PACKAGE_MANAGERS, type PackageManager } from "../create/options.js";
+import { CliError, EXIT, environmentError, usageError } from "../errors.js";
+import { createUi, type Ui } from "../ui.js";
+import { applyChanges } from "./apply.js";
+import { type AppSite, type DetectFlags, type Detection, detect, readPackageJson } from "./detect.js";
+import { unifiedDiff } from "./diff.js";
 import {
   ADD_QUESTIONS,
+  type AddFlags,
+  type AddQuestion,
   normalizeServerUrl,
   normalizeValues,
   parseToolScopes,
@@ -20,11 +22,9 @@ import {
   resolveProvider,
   validateEndpoint,
   validateValues,
-  type AddFlags,
-  type AddQuestion,
-} from './options.js';
-import { makePlan, type Plan } from './plan.js';
-import type { Provider } from './providers.js';
+} from "./options.js";
+import { makePlan, type Plan } from "./plan.js";
+import type { Provider } from "./providers.js";
 
 export type { AddFlags };
 
@@ -36,7 +36,7 @@ export interface AddResult {
   changed: boolean;
   detected: ReturnType<typeof describeDetection> | null;
   authDir: string | null;
-  files: { path: string; action: 'create' | 'modify' }[];
+  files: { path: string; action: "create" | "modify" }[];
   dependencies: { name: string; version: string; dev: boolean }[];
   kept: { path: string; why: string }[];
   notes: string[];
@@ -53,18 +53,21 @@ function isInteractive(): boolean {
 
 export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<number> {
   const ui = await createUi(Boolean(flags.json));
-  const root = path.resolve(cwd, flags.dir ?? '.');
-  const shown = path.relative(cwd, root) || '.';
+  const root = path.resolve(cwd, flags.dir ?? ".");
+  const shown = path.relative(cwd, root) || ".";
   const pkg = await readPackageJson(root).catch((error: Error) => {
     throw usageError(`${shown}/package.json cannot be read: ${error.message}`);
   });
-  if (!pkg) throw usageError(`${shown} has no package.json: run add in the folder of your MCP server project (or give it: create-mcp-auth add <dir>)`);
+  if (!pkg)
+    throw usageError(
+      `${shown} has no package.json: run add in the folder of your MCP server project (or give it: create-mcp-auth add <dir>)`,
+    );
   if (flags.endpoint !== undefined) {
     const error = validateEndpoint(flags.endpoint);
     if (error) throw usageError(`--endpoint: ${error}`);
   }
   if (flags.pm !== undefined && !PACKAGE_MANAGERS.includes(flags.pm as PackageManager)) {
-    throw usageError(`--pm: unknown package manager "${flags.pm}"; use ${PACKAGE_MANAGERS.join(', ')}`);
+    throw usageError(`--pm: unknown package manager "${flags.pm}"; use ${PACKAGE_MANAGERS.join(", ")}`);
   }
   const interactive = isInteractive() && !flags.json;
   const detectFlags: DetectFlags = { framework: flags.framework, entry: flags.entry, endpoint: flags.endpoint };
@@ -75,20 +78,22 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
   const open = openQuestions(d, flags);
   // --yes takes the defaults; a dry run without a terminal shows the changes for the defaults.
   const defaults = flags.yes || (flags.dryRun && !interactive);
-  const blocking = open.filter((q) => !(defaults && (q === 'provider' || q === 'scopes')) && !((flags.yes || flags.dryRun) && q === 'confirm'));
-  const unanswerable = blocking.filter((q) => !(defaults && q === 'entry'));
+  const blocking = open.filter(
+    (q) => !(defaults && (q === "provider" || q === "scopes")) && !((flags.yes || flags.dryRun) && q === "confirm"),
+  );
+  const unanswerable = blocking.filter((q) => !(defaults && q === "entry"));
   if (unanswerable.length > 0 && !interactive) {
     throw usageError(
-      `no terminal to ask questions on; answer them with flags: ${unanswerable.map((q) => ADD_QUESTIONS[q]).join('; ')}.\n` +
-        '  e.g. create-mcp-auth add . --scopes add_note=notes:write --yes   (see the changes first with --dry-run)',
+      `no terminal to ask questions on; answer them with flags: ${unanswerable.map((q) => ADD_QUESTIONS[q]).join("; ")}.\n` +
+        "  e.g. create-mcp-auth add . --scopes add_note=notes:write --yes   (see the changes first with --dry-run)",
     );
   }
-  const prompts = interactive && blocking.length > 0 ? await import('./prompts.js') : undefined;
-  if (prompts && blocking.includes('framework')) {
+  const prompts = interactive && blocking.length > 0 ? await import("./prompts.js") : undefined;
+  if (prompts && blocking.includes("framework")) {
     detectFlags.framework = await prompts.askFramework(ui.output);
     d = await detect(root, pkg, detectFlags);
   }
-  if (prompts && blocking.includes('entry') && !d.app && d.framework) {
+  if (prompts && blocking.includes("entry") && !d.app && d.framework) {
     detectFlags.entry = await prompts.askEntry(d.appCandidates, ui.output);
     d = await detect(root, pkg, detectFlags);
   }
@@ -102,13 +107,14 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
   report(ui, d, shown);
   const warnings = warningsFor(d);
   const git = await gitState(root);
-  if (git.dirty) warnings.push('the git tree has uncommitted changes: commit or stash them first, so `git checkout` can undo exactly what add changes');
-  if (!git.repository) warnings.push('not a git repository: add cannot be undone with git checkout (it lists what it writes)');
+  if (git.dirty)
+    warnings.push("the git tree has uncommitted changes: commit or stash them first, so `git checkout` can undo exactly what add changes");
+  if (!git.repository) warnings.push("not a git repository: add cannot be undone with git checkout (it lists what it writes)");
   for (const warning of warnings) ui.warn(warning);
 
   let provider: Provider = resolveProvider(flags);
   let values = providerValues(provider, flags);
-  if (prompts && blocking.includes('provider')) ({ provider, values } = await prompts.askProvider(provider, ui.output));
+  if (prompts && blocking.includes("provider")) ({ provider, values } = await prompts.askProvider(provider, ui.output));
   const serverUrlFlag = flags.serverUrl;
   const problems = validateValues(provider, values, serverUrlFlag);
   if (values && problems.length === 0) values = normalizeValues(provider, values);
@@ -117,16 +123,18 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
     const parsed = parseToolScopes(flags.scopes);
     if (parsed.error) problems.push(`--scopes: ${parsed.error}`);
     toolScopes = parsed.map;
-  } else if (prompts && blocking.includes('scopes')) {
+  } else if (prompts && blocking.includes("scopes")) {
     toolScopes = await prompts.askScopes(d.tools, ui.output);
   }
-  if (problems.length > 0) throw usageError(`invalid input:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  if (problems.length > 0) throw usageError(`invalid input:\n${problems.map((p) => `  ${p}`).join("\n")}`);
   const known = new Set(d.tools.map((t) => t.name));
   for (const tool of Object.keys(toolScopes)) {
     if (!known.has(tool)) ui.warn(`--scopes names ${tool}, which add found no registration of; it is in the scope map anyway`);
   }
 
-  const serverUrl = normalizeServerUrl(serverUrlFlag ?? `http://localhost:${d.port.fallback}${d.endpoint.path === '/' ? '' : d.endpoint.path}`);
+  const serverUrl = normalizeServerUrl(
+    serverUrlFlag ?? `http://localhost:${d.port.fallback}${d.endpoint.path === "/" ? "" : d.endpoint.path}`,
+  );
   // .env is written only with values given: the provider's, or the server URL.
   const envWritten = Boolean(values || serverUrlFlag);
   const plan = await makePlan({
@@ -142,7 +150,7 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
     envIgnored: await envIgnored(root, git.repository),
   });
 
-  const diff = plan.changes.map((c) => unifiedDiff(c.path, c.before, c.after)).join('');
+  const diff = plan.changes.map((c) => unifiedDiff(c.path, c.before, c.after)).join("");
   const result: AddResult = {
     ok: true,
     dryRun: Boolean(flags.dryRun),
@@ -150,7 +158,7 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
     changed: plan.changes.length > 0,
     detected: describeDetection(d),
     authDir: plan.authDir,
-    files: plan.changes.map((c) => ({ path: c.path, action: c.before === undefined ? 'create' : 'modify' })),
+    files: plan.changes.map((c) => ({ path: c.path, action: c.before === undefined ? "create" : "modify" })),
     dependencies: plan.dependencies,
     kept: plan.kept,
     notes: plan.notes,
@@ -164,42 +172,50 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
   if (!plan.wired) showManual(ui, plan);
 
   if (plan.changes.length === 0) {
-    ui.success(plan.wired ? `Nothing to change: ${shown} already has OAuth on ${d.endpoint.path}.` : `Nothing more add can write in ${shown}; the lines above are left to you.`);
+    ui.success(
+      plan.wired
+        ? `Nothing to change: ${shown} already has OAuth on ${d.endpoint.path}.`
+        : `Nothing more add can write in ${shown}; the lines above are left to you.`,
+    );
   } else {
     summarize(ui, plan);
     if (flags.dryRun || (interactive && !flags.yes)) ui.output.write(`\n${diff}\n`);
     if (flags.dryRun) {
-      ui.info(`Dry run: nothing was written. Apply with: create-mcp-auth add ${shell(shown)} --yes${flags.scopes ? ` --scopes ${shell(flags.scopes)}` : ''}`);
+      ui.info(
+        `Dry run: nothing was written. Apply with: create-mcp-auth add ${shell(shown)} --yes${flags.scopes ? ` --scopes ${shell(flags.scopes)}` : ""}`,
+      );
       return finish(result, flags, ui, { plan, d, shown, provider, envWritten });
     }
     if (interactive && !flags.yes) {
-      const { confirmWrite } = await import('./prompts.js');
+      const { confirmWrite } = await import("./prompts.js");
       if (!(await confirmWrite(plan.changes.length, ui.output))) {
-        ui.info('Nothing was written.');
-        throw new CliError('cancelled', EXIT.cancelled);
+        ui.info("Nothing was written.");
+        throw new CliError("cancelled", EXIT.cancelled);
       }
     }
     await applyChanges(root, plan.changes);
-    ui.success(`Wrote ${plan.changes.length} file${plan.changes.length === 1 ? '' : 's'} in ${shown}`);
+    ui.success(`Wrote ${plan.changes.length} file${plan.changes.length === 1 ? "" : "s"} in ${shown}`);
   }
   if (flags.dryRun) return finish(result, flags, ui, { plan, d, shown, provider, envWritten });
 
   const pm = (flags.pm as PackageManager | undefined) ?? d.pm;
   const installRoot = d.workspaceRoot ?? root;
-  if (flags.install !== false && (plan.dependencies.length > 0 || !existsSync(path.join(installRoot, 'node_modules')))) {
-    const { installDependencies } = await import('../create/install.js');
-    await ui.step(`Installing dependencies with ${pm}`, 'Dependencies installed', () => installDependencies(root, pm));
+  if (flags.install !== false && (plan.dependencies.length > 0 || !existsSync(path.join(installRoot, "node_modules")))) {
+    const { installDependencies } = await import("../create/install.js");
+    await ui.step(`Installing dependencies with ${pm}`, "Dependencies installed", () => installDependencies(root, pm));
     result.installed = true;
   }
-  const installed = existsSync(path.join(root, 'node_modules')) || existsSync(path.join(installRoot, 'node_modules'));
+  const installed = existsSync(path.join(root, "node_modules")) || existsSync(path.join(installRoot, "node_modules"));
 
   if (flags.check === false) {
-    ui.info('Self-check skipped (--no-check).');
+    ui.info("Self-check skipped (--no-check).");
   } else if (!plan.wired) {
     result.ok = false;
-    ui.error('Self-check skipped: the auth step is not wired in yet. Add the lines above, then run add again: it finds them and runs the self-check.');
+    ui.error(
+      "Self-check skipped: the auth step is not wired in yet. Add the lines above, then run add again: it finds them and runs the self-check.",
+    );
   } else if (!installed) {
-    ui.info('Self-check skipped: it needs installed dependencies (run without --no-install).');
+    ui.info("Self-check skipped: it needs installed dependencies (run without --no-install).");
   } else {
     const outcome = await selfCheck(d, toolScopes, ui);
     result.check = outcome.report;
@@ -211,33 +227,33 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
 
 /** What add will not attempt, with what to do instead (exit 2, nothing written). */
 function refuseUnsupported(d: Detection, shown: string): void {
-  const subject = shown === '.' ? 'This project' : shown;
-  const stdioOnly = d.stdio && (!d.framework || (!d.app && d.appCandidates.length === 0) || d.fastmcpStart?.transport === 'stdio');
+  const subject = shown === "." ? "This project" : shown;
+  const stdioOnly = d.stdio && (!d.framework || (!d.app && d.appCandidates.length === 0) || d.fastmcpStart?.transport === "stdio");
   if (stdioOnly) {
     throw usageError(
       `${subject} serves MCP over stdio only (${d.stdio!.file}:${d.stdio!.line}: StdioServerTransport). OAuth protects MCP servers over HTTP; ` +
-        'a stdio server runs as a process of its client and gets no HTTP requests to authorize. Serve it over Streamable HTTP ' +
+        "a stdio server runs as a process of its client and gets no HTTP requests to authorize. Serve it over Streamable HTTP " +
         '(Express, Fastify, Hono, or fastmcp with transportType "httpStream") and run add again. Nothing was written.',
     );
   }
   if (!d.framework && d.frameworkCandidates.length === 0) {
-    const members = d.pkg.data.workspaces ? ' If the server is one of this workspace\'s packages, run add in its folder.' : '';
+    const members = d.pkg.data.workspaces ? " If the server is one of this workspace's packages, run add in its folder." : "";
     throw usageError(
       `${subject} has none of the frameworks add supports (Express, Fastify, Hono, fastmcp) in package.json, and no MCP server over HTTP add can find.${members} ` +
-        'Pass --framework if it uses one of them. Nothing was written.',
+        "Pass --framework if it uses one of them. Nothing was written.",
     );
   }
 }
 
 function openQuestions(d: Detection, flags: AddFlags): AddQuestion[] {
   const open: AddQuestion[] = [];
-  if (!d.framework) open.push('framework');
-  else if (!d.app) open.push('entry');
-  if (!d.endpoint) open.push('endpoint');
+  if (!d.framework) open.push("framework");
+  else if (!d.app) open.push("entry");
+  if (!d.endpoint) open.push("endpoint");
   const provider = resolveProvider(flags);
-  if (!providerValues(provider, flags)) open.push('provider');
-  if (flags.scopes === undefined && d.tools.length > 0) open.push('scopes');
-  if (!flags.yes) open.push('confirm');
+  if (!providerValues(provider, flags)) open.push("provider");
+  if (flags.scopes === undefined && d.tools.length > 0) open.push("scopes");
+  if (!flags.yes) open.push("confirm");
   return open;
 }
 
@@ -245,46 +261,59 @@ export function describeDetection(d: Detection) {
   return {
     framework: d.framework ? { name: d.framework.name, version: d.framework.version ?? null, from: d.framework.from } : null,
     sdk: d.sdk,
-    language: d.language === 'ts' ? 'typescript' : 'javascript',
+    language: d.language === "ts" ? "typescript" : "javascript",
     module: d.module,
     sourceDir: d.sourceDir,
     entry: d.app ? { file: d.app.file.rel, line: d.app.line, app: d.app.name, code: d.app.text } : null,
     endpoint: d.endpoint ?? null,
     start: d.start?.display ?? null,
     tools: d.tools,
-    workspaceRoot: d.workspaceRoot ? path.relative(d.root, d.workspaceRoot) || '.' : null,
+    workspaceRoot: d.workspaceRoot ? path.relative(d.root, d.workspaceRoot) || "." : null,
     packageManager: d.pm,
-    reusedServer: d.reused.map((r) => ({ file: r.file.rel, line: r.line, handlerLine: r.handlerLine, fixed: Boolean(r.fix), reason: r.reason ?? null })),
+    reusedServer: d.reused.map((r) => ({
+      file: r.file.rel,
+      line: r.line,
+      handlerLine: r.handlerLine,
+      fixed: Boolean(r.fix),
+      reason: r.reason ?? null,
+    })),
   };
 }
 
 function report(ui: Ui, d: Detection, shown: string): void {
   const rows: [string, string][] = [
-    ['framework', `${d.framework!.display}${d.framework!.version ? ` ${d.framework!.version}` : ''} (from ${d.framework!.from})`],
-    ['MCP SDK', `${d.sdk.generation}${d.sdk.packages.length ? `: ${d.sdk.packages.join(', ')}` : d.framework!.name === 'fastmcp' ? ' (through fastmcp)' : ''}`],
-    ['language', `${d.language === 'ts' ? 'TypeScript' : 'JavaScript'}, ${d.module === 'esm' ? 'ESM' : 'CommonJS'}`],
-    ['source', d.sourceDir === '.' ? 'the project root' : `${d.sourceDir}/`],
-    ['app', d.app ? `${d.app.file.rel}:${d.app.line}  ${d.app.text}` : 'not found (the wiring is left to you)'],
-    ['endpoint', `${d.endpoint!.path} (${d.endpoint!.from})`],
-    ['starts with', d.start?.display ?? 'no start or dev script, and no entry to run'],
-    ['tools', d.tools.length ? [...new Set(d.tools.map((t) => t.name))].join(', ') : 'none found in the code'],
+    ["framework", `${d.framework!.display}${d.framework!.version ? ` ${d.framework!.version}` : ""} (from ${d.framework!.from})`],
+    [
+      "MCP SDK",
+      `${d.sdk.generation}${d.sdk.packages.length ? `: ${d.sdk.packages.join(", ")}` : d.framework!.name === "fastmcp" ? " (through fastmcp)" : ""}`,
+    ],
+    ["language", `${d.language === "ts" ? "TypeScript" : "JavaScript"}, ${d.module === "esm" ? "ESM" : "CommonJS"}`],
+    ["source", d.sourceDir === "." ? "the project root" : `${d.sourceDir}/`],
+    ["app", d.app ? `${d.app.file.rel}:${d.app.line}  ${d.app.text}` : "not found (the wiring is left to you)"],
+    ["endpoint", `${d.endpoint!.path} (${d.endpoint!.from})`],
+    ["starts with", d.start?.display ?? "no start or dev script, and no entry to run"],
+    ["tools", d.tools.length ? [...new Set(d.tools.map((t) => t.name))].join(", ") : "none found in the code"],
   ];
-  if (d.workspaceRoot) rows.push(['workspace', `${path.relative(d.root, d.workspaceRoot) || '.'} (${d.pm})`]);
+  if (d.workspaceRoot) rows.push(["workspace", `${path.relative(d.root, d.workspaceRoot) || "."} (${d.pm})`]);
   for (const reused of d.reused) {
     rows.push([
-      'found',
+      "found",
       `${reused.file.rel}:${reused.line}: one McpServer (${reused.name}) reused across requests, each with a new transport: the second request fails with HTTP 500 "Already connected to a transport" (SDK 1.32). ` +
-        (reused.fix ? 'The changes below build one per request.' : `Not fixed automatically (${reused.reason}): build it inside the request handler.`),
+        (reused.fix
+          ? "The changes below build one per request."
+          : `Not fixed automatically (${reused.reason}): build it inside the request handler.`),
     ]);
   }
   const width = Math.max(...rows.map(([k]) => k.length));
-  ui.note(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'), `Detected in ${shown}`);
+  ui.note(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n"), `Detected in ${shown}`);
 }
 
 function warningsFor(d: Detection): string[] {
   const warnings: string[] = [];
   for (const route of d.sseRoutes) {
-    warnings.push(`${route.file.rel}:${route.line}: ${route.method} ${route.path ?? ''} serves the deprecated SSE transport, which add does not protect: remove it, or serve it behind the same auth`);
+    warnings.push(
+      `${route.file.rel}:${route.line}: ${route.method} ${route.path ?? ""} serves the deprecated SSE transport, which add does not protect: remove it, or serve it behind the same auth`,
+    );
   }
   for (const error of d.parseErrors) warnings.push(`could not parse ${error} (skipped)`);
   if (!d.start) warnings.push('no start script found: the self-check cannot start the server (add a "start" script to package.json)');
@@ -292,32 +321,34 @@ function warningsFor(d: Detection): string[] {
 }
 
 function summarize(ui: Ui, plan: Plan): void {
-  const lines = plan.changes.map((c) => `${c.before === undefined ? '+' : '~'} ${c.path}`);
-  if (plan.dependencies.length) lines.push('', `dependencies: ${plan.dependencies.map((dep) => `${dep.name}@${dep.version}${dep.dev ? ' (dev)' : ''}`).join(', ')}`);
-  if (plan.notes.length) lines.push('', ...plan.notes);
-  ui.note(lines.join('\n'), `Changes (${plan.changes.length} file${plan.changes.length === 1 ? '' : 's'})`);
+  const lines = plan.changes.map((c) => `${c.before === undefined ? "+" : "~"} ${c.path}`);
+  if (plan.dependencies.length)
+    lines.push("", `dependencies: ${plan.dependencies.map((dep) => `${dep.name}@${dep.version}${dep.dev ? " (dev)" : ""}`).join(", ")}`);
+  if (plan.notes.length) lines.push("", ...plan.notes);
+  ui.note(lines.join("\n"), `Changes (${plan.changes.length} file${plan.changes.length === 1 ? "" : "s"})`);
 }
 
 function showManual(ui: Ui, plan: Plan): void {
-  const text = plan.manual.map((step) => `${step.file}, ${step.where}:\n${step.lines.map((l) => `    ${l}`).join('\n')}`).join('\n\n');
+  const text = plan.manual.map((step) => `${step.file}, ${step.where}:\n${step.lines.map((l) => `    ${l}`).join("\n")}`).join("\n\n");
   ui.warn(`The code could not be edited safely where the auth step goes; it is left unchanged. Add these lines by hand:\n\n${text}`);
 }
 
 async function selfCheck(d: Detection, toolScopes: Record<string, string[]>, ui: Ui) {
   const start = d.start;
-  if (!start) throw environmentError('the self-check needs a way to start the server: add a "start" script to package.json, or pass --no-check');
+  if (!start)
+    throw environmentError('the self-check needs a way to start the server: add a "start" script to package.json, or pass --no-check');
   if (start.build) {
-    const { execa } = await import('execa');
-    const build = await ui.step(`Building (${start.display.split(' && ')[0]})`, 'Built', () =>
-      execa(start.build!.file, start.build!.args, { cwd: d.root, reject: false, all: true, stdin: 'ignore' }),
+    const { execa } = await import("execa");
+    const build = await ui.step(`Building (${start.display.split(" && ")[0]})`, "Built", () =>
+      execa(start.build!.file, start.build!.args, { cwd: d.root, reject: false, all: true, stdin: "ignore" }),
     );
     if (build.exitCode !== 0) {
-      ui.error(`The project does not build after add:\n${String(build.all).split('\n').slice(-30).join('\n')}`);
-      return { passed: false, report: { error: 'build failed', output: String(build.all).slice(-4000) } };
+      ui.error(`The project does not build after add:\n${String(build.all).split("\n").slice(-30).join("\n")}`);
+      return { passed: false, report: { error: "build failed", output: String(build.all).slice(-4000) } };
     }
   }
   const scopes = [...new Set(Object.values(toolScopes).flat())];
-  const { runSelfCheck } = await import('../selfcheck.js');
+  const { runSelfCheck } = await import("../selfcheck.js");
   return runSelfCheck({
     root: d.root,
     ui,
@@ -342,23 +373,29 @@ function finish(result: AddResult, flags: AddFlags, ui: Ui, { plan, d, shown, pr
   if (!result.dryRun && result.changed && result.ok) {
     const created = plan.changes.filter((c) => c.before === undefined).map((c) => c.path);
     const modified = plan.changes.filter((c) => c.before !== undefined).map((c) => c.path);
-    const start = d.start?.display ?? 'npm start';
-    const url = `http://localhost:${d.port.fallback}${d.endpoint!.path === '/' ? '' : d.endpoint!.path}`;
+    const start = d.start?.display ?? "npm start";
+    const url = `http://localhost:${d.port.fallback}${d.endpoint!.path === "/" ? "" : d.endpoint!.path}`;
     const local = provider
       .env(provider.local, true)
       .filter((v) => v.value)
       .map((v) => `${v.name}=${shell(v.value!)}`)
-      .join(' ');
+      .join(" ");
     const steps = envWritten
       ? [`${start}   # reads the values add wrote to .env`]
       : [
-          'Set the variables of .env.example (in the environment or in .env), then start the server. For local development:',
-          `  npx create-mcp-auth issuer${provider.issuerArgs.map((a) => ` ${a}`).join('')}   # a local authorization server, in another terminal`,
+          "Set the variables of .env.example (in the environment or in .env), then start the server. For local development:",
+          `  npx create-mcp-auth issuer${provider.issuerArgs.map((a) => ` ${a}`).join("")}   # a local authorization server, in another terminal`,
           `  ${local} MCP_SERVER_URL=${url} ${start}`,
         ];
-    steps.push('', 'Undo:', ...(modified.length ? [`  git checkout -- ${modified.map(shell).join(' ')}`] : []), ...(created.length ? [`  rm ${created.map(shell).join(' ')}`] : []));
-    if (d.framework?.name === 'hono') steps.push('', 'Tools see the caller when the route passes it on: transport.handleRequest(c.req.raw, { authInfo: c.get("auth") }).');
-    ui.note(steps.join('\n'), `Next steps (${shown})`);
+    steps.push(
+      "",
+      "Undo:",
+      ...(modified.length ? [`  git checkout -- ${modified.map(shell).join(" ")}`] : []),
+      ...(created.length ? [`  rm ${created.map(shell).join(" ")}`] : []),
+    );
+    if (d.framework?.name === "hono")
+      steps.push("", 'Tools see the caller when the route passes it on: transport.handleRequest(c.req.raw, { authInfo: c.get("auth") }).');
+    ui.note(steps.join("\n"), `Next steps (${shown})`);
   }
   if (flags.json) process.stdout.write(`${JSON.stringify({ ...result, exitCode: result.ok ? EXIT.ok : EXIT.checkFailed }, null, 2)}\n`);
   return result.ok ? EXIT.ok : EXIT.checkFailed;
@@ -369,23 +406,27 @@ function shell(value: string): string {
 }
 
 async function gitState(root: string): Promise<{ repository: boolean; dirty: boolean }> {
-  const { execa } = await import('execa');
-  const inside = await execa('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root, reject: false, stdin: 'ignore' }).catch(() => undefined);
+  const { execa } = await import("execa");
+  const inside = await execa("git", ["rev-parse", "--is-inside-work-tree"], { cwd: root, reject: false, stdin: "ignore" }).catch(
+    () => undefined,
+  );
   if (inside?.exitCode !== 0) return { repository: false, dirty: false };
-  const status = await execa('git', ['status', '--porcelain', '--', '.'], { cwd: root, reject: false, stdin: 'ignore' });
-  return { repository: true, dirty: status.exitCode === 0 && String(status.stdout).trim() !== '' };
+  const status = await execa("git", ["status", "--porcelain", "--", "."], { cwd: root, reject: false, stdin: "ignore" });
+  return { repository: true, dirty: status.exitCode === 0 && String(status.stdout).trim() !== "" };
 }
 
 async function envIgnored(root: string, repository: boolean): Promise<boolean> {
   if (repository) {
-    const { execa } = await import('execa');
-    const check = await execa('git', ['check-ignore', '-q', '.env'], { cwd: root, reject: false, stdin: 'ignore' });
+    const { execa } = await import("execa");
+    const check = await execa("git", ["check-ignore", "-q", ".env"], { cwd: root, reject: false, stdin: "ignore" });
     return check.exitCode === 0;
   }
-  const { readFile } = await import('node:fs/promises');
-  const file = path.join(root, '.gitignore');
+  const { readFile } = await import("node:fs/promises");
+  const file = path.join(root, ".gitignore");
   if (!existsSync(file)) return false;
-  return (await readFile(file, 'utf8')).split(/\r?\n/).some((line) => ['.env', '/.env', '.env*', '*.env', '.env.*'].includes(line.trim()) && line.trim() !== '.env.*');
+  return (await readFile(file, "utf8"))
+    .split(/\r?\n/)
+    .some((line) => [".env", "/.env", ".env*", "*.env", ".env.*"].includes(line.trim()) && line.trim() !== ".env.*");
 }
 
 export type { AppSite };

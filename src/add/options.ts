@@ -2,11 +2,12 @@
  * `add`'s flags and questions. Every question has a flag; without a terminal
  * and without --yes, an open question is exit 2 naming the flag.
  */
-import { SCOPE_TOKEN } from '../oauth-syntax.js';
-import { usageError } from '../errors.js';
-import { validateUrl, withoutTrailingSlash } from '../create/validate.js';
-import { chooseProvider } from '../create/options.js';
-import type { Provider, ProviderSetting, ProviderValues } from './providers.js';
+
+import { chooseProvider } from "../create/options.js";
+import { validateUrl, withoutTrailingSlash } from "../create/validate.js";
+import { usageError } from "../errors.js";
+import { SCOPE_TOKEN } from "../oauth-syntax.js";
+import type { Provider, ProviderSetting, ProviderValues } from "./providers.js";
 
 /** What the user said, from flags or environment, before any prompt. */
 export interface AddFlags {
@@ -28,12 +29,13 @@ export interface AddFlags {
 }
 
 export const ADD_QUESTIONS = {
-  framework: '--framework <express|fastify|hono|fastmcp>',
-  entry: '--entry <file> (the file that creates the app)',
-  endpoint: '--endpoint <path> (the MCP endpoint, e.g. /mcp)',
-  provider: '--provider scalekit with --env-url, --client-id, --resource-id (or --provider oidc --issuer-url <url>); or --yes to leave the values to .env.example',
-  scopes: '--scopes tool=scope,... (tools not listed need only a valid token); or --yes',
-  confirm: '--yes to write the changes (review them first with --dry-run)',
+  framework: "--framework <express|fastify|hono|fastmcp>",
+  entry: "--entry <file> (the file that creates the app)",
+  endpoint: "--endpoint <path> (the MCP endpoint, e.g. /mcp)",
+  provider:
+    "--provider scalekit with --env-url, --client-id, --resource-id (or --provider oidc --issuer-url <url>); or --yes to leave the values to .env.example",
+  scopes: "--scopes tool=scope,... (tools not listed need only a valid token); or --yes",
+  confirm: "--yes to write the changes (review them first with --dry-run)",
 } as const;
 export type AddQuestion = keyof typeof ADD_QUESTIONS;
 
@@ -42,15 +44,24 @@ export type AddQuestion = keyof typeof ADD_QUESTIONS;
  * environment variable (a repeatable one comma separated); undefined when
  * none was given.
  */
-export function providerValues(provider: Provider, flags: AddFlags, env: Record<string, string | undefined> = process.env): ProviderValues | undefined {
+export function providerValues(
+  provider: Provider,
+  flags: AddFlags,
+  env: Record<string, string | undefined> = process.env,
+): ProviderValues | undefined {
   const values: ProviderValues = {};
   for (const setting of provider.settings) {
     const given = flags.settings?.[setting.key];
     const raw = given ?? (setting.env ? env[setting.env] : undefined);
     if (Array.isArray(raw)) {
       if (raw.length > 0) values[setting.key] = raw.map(String);
-    } else if (typeof raw === 'string' && raw !== '') {
-      values[setting.key] = setting.repeatable ? raw.split(',').map((v) => v.trim()).filter(Boolean) : raw;
+    } else if (typeof raw === "string" && raw !== "") {
+      values[setting.key] = setting.repeatable
+        ? raw
+            .split(",")
+            .map((v) => v.trim())
+            .filter(Boolean)
+        : raw;
     }
   }
   return Object.keys(values).length > 0 ? values : undefined;
@@ -69,13 +80,13 @@ export function normalizeValues(provider: Provider, values: ProviderValues): Pro
 
 /** The flag a setting is given with, for messages (`--env-url`), else its variable. */
 export function settingLabel(setting: ProviderSetting): string {
-  return setting.flag?.split(' ', 1)[0] ?? setting.env ?? setting.key;
+  return setting.flag?.split(" ", 1)[0] ?? setting.env ?? setting.key;
 }
 
 /** The provider as create chooses it: --provider, else the one whose settings are given (flags, then variables), else the default. */
 export function resolveProvider(flags: AddFlags, env: Record<string, string | undefined> = process.env): Provider {
   const { provider, problems } = chooseProvider(flags, env);
-  if (problems.length > 0) throw usageError(problems.map((p) => `${p.flag}: ${p.message}`).join('\n'));
+  if (problems.length > 0) throw usageError(problems.map((p) => `${p.flag}: ${p.message}`).join("\n"));
   return provider;
 }
 
@@ -87,7 +98,13 @@ export function validateValues(provider: Provider, values: ProviderValues | unde
       const value = values[setting.key];
       const label = settingLabel(setting);
       if (value === undefined) {
-        if (setting.required) problems.push(`${label}: ${provider.display} needs ${provider.settings.filter((s) => s.required).map(settingLabel).join(', ')}; this one is missing`);
+        if (setting.required)
+          problems.push(
+            `${label}: ${provider.display} needs ${provider.settings
+              .filter((s) => s.required)
+              .map(settingLabel)
+              .join(", ")}; this one is missing`,
+          );
         continue;
       }
       for (const one of Array.isArray(value) ? value : [value]) {
@@ -97,7 +114,7 @@ export function validateValues(provider: Provider, values: ProviderValues | unde
     }
   }
   if (serverUrl !== undefined) {
-    const error = validateUrl(serverUrl, { what: 'the server URL', httpsUnlessLoopback: true });
+    const error = validateUrl(serverUrl, { what: "the server URL", httpsUnlessLoopback: true });
     if (error) problems.push(`--server-url: ${error}`);
   }
   return problems;
@@ -113,14 +130,22 @@ export function normalizeServerUrl(url: string): string {
  */
 export function parseToolScopes(input: string): { map: Record<string, string[]>; error?: string } {
   const map: Record<string, string[]> = {};
-  for (const item of input.split(',').map((part) => part.trim()).filter(Boolean)) {
-    const at = item.indexOf('=');
+  for (const item of input
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    const at = item.indexOf("=");
     if (at <= 0) return { map, error: `"${item}" is not tool=scope; e.g. --scopes add_note=notes:write,list_notes=notes:read` };
     const tool = item.slice(0, at).trim();
-    const scopes = item.slice(at + 1).trim().split(/ +/).filter(Boolean);
+    const scopes = item
+      .slice(at + 1)
+      .trim()
+      .split(/ +/)
+      .filter(Boolean);
     if (scopes.length === 0) return { map, error: `"${item}" names no scope` };
     for (const scope of scopes) {
-      if (!SCOPE_TOKEN.test(scope)) return { map, error: `"${scope}" is not a valid OAuth scope (RFC 6749 3.3: printable ASCII without spaces, " or \\)` };
+      if (!SCOPE_TOKEN.test(scope))
+        return { map, error: `"${scope}" is not a valid OAuth scope (RFC 6749 3.3: printable ASCII without spaces, " or \\)` };
     }
     const list = Object.hasOwn(map, tool) ? map[tool]! : [];
     for (const scope of scopes) if (!list.includes(scope)) list.push(scope);
@@ -131,7 +156,7 @@ export function parseToolScopes(input: string): { map: Record<string, string[]>;
 
 /** Endpoint paths: absolute, no query or fragment. */
 export function validateEndpoint(value: string): string | undefined {
-  if (!value.startsWith('/')) return `the endpoint must be a path starting with /, e.g. /mcp (got "${value}")`;
+  if (!value.startsWith("/")) return `the endpoint must be a path starting with /, e.g. /mcp (got "${value}")`;
   if (/[?#\s]/.test(value)) return `the endpoint must be a plain path, without query, fragment or spaces (got "${value}")`;
   return undefined;
 }

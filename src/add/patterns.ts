@@ -10,7 +10,7 @@ export interface Creator {
   /** The export: "default" (or the CommonJS module itself), or a named export. */
   imported: string;
   /** `express()` is a call, `new Hono()` a constructor. */
-  kind: 'call' | 'new';
+  kind: "call" | "new";
 }
 
 export interface AddPattern {
@@ -22,50 +22,50 @@ export interface AddPattern {
   /** Method names of route registrations on the app. */
   routeMethods: string[];
   /** How the wiring registers the auth step, as inserted after the line that creates the app. */
-  wiring: 'use' | 'call' | 'start';
+  wiring: "use" | "call" | "start";
 }
 
 export const ADD_PATTERNS: readonly AddPattern[] = [
   {
-    framework: 'express',
-    packages: ['express', '@modelcontextprotocol/express'],
+    framework: "express",
+    packages: ["express", "@modelcontextprotocol/express"],
     creators: [
-      { source: 'express', imported: 'default', kind: 'call' },
-      { source: '@modelcontextprotocol/express', imported: 'createMcpExpressApp', kind: 'call' },
+      { source: "express", imported: "default", kind: "call" },
+      { source: "@modelcontextprotocol/express", imported: "createMcpExpressApp", kind: "call" },
     ],
-    routeMethods: ['get', 'post', 'put', 'patch', 'delete', 'all', 'use', 'options'],
-    wiring: 'use',
+    routeMethods: ["get", "post", "put", "patch", "delete", "all", "use", "options"],
+    wiring: "use",
   },
   {
-    framework: 'fastify',
-    packages: ['fastify', '@modelcontextprotocol/fastify'],
+    framework: "fastify",
+    packages: ["fastify", "@modelcontextprotocol/fastify"],
     creators: [
-      { source: 'fastify', imported: 'default', kind: 'call' },
-      { source: 'fastify', imported: 'fastify', kind: 'call' },
-      { source: 'fastify', imported: 'Fastify', kind: 'call' },
-      { source: '@modelcontextprotocol/fastify', imported: 'createMcpFastifyApp', kind: 'call' },
+      { source: "fastify", imported: "default", kind: "call" },
+      { source: "fastify", imported: "fastify", kind: "call" },
+      { source: "fastify", imported: "Fastify", kind: "call" },
+      { source: "@modelcontextprotocol/fastify", imported: "createMcpFastifyApp", kind: "call" },
     ],
-    routeMethods: ['get', 'post', 'put', 'patch', 'delete', 'all', 'options', 'route'],
-    wiring: 'call',
+    routeMethods: ["get", "post", "put", "patch", "delete", "all", "options", "route"],
+    wiring: "call",
   },
   {
-    framework: 'hono',
-    packages: ['hono', '@modelcontextprotocol/hono'],
+    framework: "hono",
+    packages: ["hono", "@modelcontextprotocol/hono"],
     creators: [
-      { source: 'hono', imported: 'Hono', kind: 'new' },
-      { source: 'hono/tiny', imported: 'Hono', kind: 'new' },
-      { source: 'hono/quick', imported: 'Hono', kind: 'new' },
-      { source: '@modelcontextprotocol/hono', imported: 'createMcpHonoApp', kind: 'call' },
+      { source: "hono", imported: "Hono", kind: "new" },
+      { source: "hono/tiny", imported: "Hono", kind: "new" },
+      { source: "hono/quick", imported: "Hono", kind: "new" },
+      { source: "@modelcontextprotocol/hono", imported: "createMcpHonoApp", kind: "call" },
     ],
-    routeMethods: ['get', 'post', 'put', 'patch', 'delete', 'all', 'on', 'options'],
-    wiring: 'use',
+    routeMethods: ["get", "post", "put", "patch", "delete", "all", "on", "options"],
+    wiring: "use",
   },
   {
-    framework: 'fastmcp',
-    packages: ['fastmcp'],
-    creators: [{ source: 'fastmcp', imported: 'FastMCP', kind: 'new' }],
+    framework: "fastmcp",
+    packages: ["fastmcp"],
+    creators: [{ source: "fastmcp", imported: "FastMCP", kind: "new" }],
     routeMethods: [],
-    wiring: 'start',
+    wiring: "start",
   },
 ];
 
@@ -77,19 +77,25 @@ export function patternFor(framework: string): AddPattern {
 
 /** The SDK's HTTP transports: a handler that builds one serves MCP. */
 export const MCP_TRANSPORTS = new Set([
-  'StreamableHTTPServerTransport',
-  'NodeStreamableHTTPServerTransport',
-  'WebStandardStreamableHTTPServerTransport',
-  'StreamableHTTPTransport',
+  "StreamableHTTPServerTransport",
+  "NodeStreamableHTTPServerTransport",
+  "WebStandardStreamableHTTPServerTransport",
+  "StreamableHTTPTransport",
 ]);
 
 /** v2 handler factories: a value made by one of these serves MCP. */
-export const MCP_HANDLER_FACTORIES = new Set(['createMcpHandler', 'toNodeHandler']);
+export const MCP_HANDLER_FACTORIES = new Set(["createMcpHandler", "toNodeHandler"]);
 
-export const SSE_TRANSPORTS = new Set(['SSEServerTransport']);
-export const STDIO_TRANSPORTS = new Set(['StdioServerTransport']);
-export const MCP_SERVER_CLASSES = new Set(['McpServer', 'Server']);
+export const SSE_TRANSPORTS = new Set(["SSEServerTransport"]);
+export const STDIO_TRANSPORTS = new Set(["StdioServerTransport"]);
+export const MCP_SERVER_CLASSES = new Set(["McpServer", "Server"]);
 
 /** Packages of each SDK generation. */
-export const SDK_V1 = '@modelcontextprotocol/sdk';
-export const SDK_V2 = ['@modelcontextprotocol/server', '@modelcontextprotocol/node', '@modelcontextprotocol/express', '@modelcontextprotocol/hono', '@modelcontextprotocol/fastify'];
+export const SDK_V1 = "@modelcontextprotocol/sdk";
+export const SDK_V2 = [
+  "@modelcontextprotocol/server",
+  "@modelcontextprotocol/node",
+  "@modelcontextprotocol/express",
+  "@modelcontextprotocol/hono",
+  "@modelcontextprotocol/fastify",
+];

@@ -3,16 +3,16 @@
  * detection and the answers, before anything is shown or written. Running it
  * again on its own result plans nothing.
  */
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { usageError } from '../errors.js';
-import type { FileChange } from './apply.js';
-import { renderCore, SHARED_GLUE, type Dependency } from './core.js';
-import { allDependencies, type AppSite, type Detection } from './detect.js';
-import { appendEnv, addDependencies, ignoreEnvFile, type EnvEntry } from './project-files.js';
-import type { EnvVariable, Provider, ProviderValues } from './providers.js';
-import { importsModule, wire, type ManualStep } from './wire.js';
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { usageError } from "../errors.js";
+import type { FileChange } from "./apply.js";
+import { type Dependency, renderCore, SHARED_GLUE } from "./core.js";
+import { type AppSite, allDependencies, type Detection } from "./detect.js";
+import { addDependencies, appendEnv, type EnvEntry, ignoreEnvFile } from "./project-files.js";
+import type { EnvVariable, Provider, ProviderValues } from "./providers.js";
+import { importsModule, type ManualStep, wire } from "./wire.js";
 
 export interface PlanInput {
   detection: Detection;
@@ -47,8 +47,8 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
   const framework = d.framework!.name;
   const authDir = await chooseAuthDir(d, input.app);
   const changes: FileChange[] = [];
-  const kept: Plan['kept'] = [];
-  const read = async (rel: string) => (existsSync(path.join(d.root, rel)) ? readFile(path.join(d.root, rel), 'utf8') : undefined);
+  const kept: Plan["kept"] = [];
+  const read = async (rel: string) => (existsSync(path.join(d.root, rel)) ? readFile(path.join(d.root, rel), "utf8") : undefined);
 
   const core = await renderCore(
     {
@@ -68,7 +68,10 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     else if (before !== file.content) {
       kept.push({
         path: rel,
-        why: file.role === 'scopes' ? 'yours to edit: add never rewrites the scope map' : 'differs from what this version of add writes (edited, or written by another version): left as it is',
+        why:
+          file.role === "scopes"
+            ? "yours to edit: add never rewrites the scope map"
+            : "differs from what this version of add writes (edited, or written by another version): left as it is",
       });
     }
   }
@@ -82,24 +85,30 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
   const present = allDependencies(d.pkg);
   const dependencies = core.dependencies.filter((dep) => !(dep.name in present));
   const pkgAfter = addDependencies(d.pkg.text, dependencies);
-  if (pkgAfter !== d.pkg.text) changes.push({ path: 'package.json', before: d.pkg.text, after: pkgAfter, mode: 0o644 });
+  if (pkgAfter !== d.pkg.text) changes.push({ path: "package.json", before: d.pkg.text, after: pkgAfter, mode: 0o644 });
 
   const variables = [...input.provider.env(input.values, false), ...commonVariables(input.serverUrl, input.writeEnv)];
   const heading = `OAuth 2.1 for the MCP endpoint (create-mcp-auth add; the code is in ${authDir}/). Real environment variables win over .env.`;
   const exampleEntries: EnvEntry[] = variables.map((v) => ({ name: v.name, comment: v.comment, value: v.example }));
-  const exampleBefore = await read('.env.example');
+  const exampleBefore = await read(".env.example");
   const exampleAfter = appendEnv(exampleBefore, exampleEntries, heading, true);
-  if (exampleAfter !== undefined && exampleAfter !== exampleBefore) changes.push({ path: '.env.example', before: exampleBefore, after: exampleAfter, mode: 0o644 });
+  if (exampleAfter !== undefined && exampleAfter !== exampleBefore)
+    changes.push({ path: ".env.example", before: exampleBefore, after: exampleAfter, mode: 0o644 });
 
-  const given = input.writeEnv ? variables.filter((v) => v.value !== undefined && v.value !== '') : [];
+  const given = input.writeEnv ? variables.filter((v) => v.value !== undefined && v.value !== "") : [];
   if (given.length > 0) {
-    const envBefore = await read('.env');
-    const envAfter = appendEnv(envBefore, given.map((v) => ({ name: v.name, comment: v.comment, value: v.value! })), 'OAuth for the MCP endpoint (create-mcp-auth add). Secrets: keep this file out of git.', false);
+    const envBefore = await read(".env");
+    const envAfter = appendEnv(
+      envBefore,
+      given.map((v) => ({ name: v.name, comment: v.comment, value: v.value! })),
+      "OAuth for the MCP endpoint (create-mcp-auth add). Secrets: keep this file out of git.",
+      false,
+    );
     if (envAfter !== undefined && envAfter !== envBefore) {
-      changes.push({ path: '.env', before: envBefore, after: envAfter, mode: 0o600 });
+      changes.push({ path: ".env", before: envBefore, after: envAfter, mode: 0o600 });
       if (!input.envIgnored) {
-        const ignoreBefore = await read('.gitignore');
-        changes.push({ path: '.gitignore', before: ignoreBefore, after: ignoreEnvFile(ignoreBefore), mode: 0o644 });
+        const ignoreBefore = await read(".gitignore");
+        changes.push({ path: ".gitignore", before: ignoreBefore, after: ignoreEnvFile(ignoreBefore), mode: 0o644 });
       }
     }
   }
@@ -112,15 +121,15 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
 function commonVariables(serverUrl: string, withValue: boolean): EnvVariable[] {
   return [
     {
-      name: 'MCP_SERVER_URL',
-      comment: 'Public URL of the MCP endpoint; tokens must name it as audience. Its path must be the endpoint this server serves.',
+      name: "MCP_SERVER_URL",
+      comment: "Public URL of the MCP endpoint; tokens must name it as audience. Its path must be the endpoint this server serves.",
       example: serverUrl,
       value: withValue ? serverUrl : undefined,
     },
     {
-      name: 'MCP_ALLOWED_ORIGINS',
+      name: "MCP_ALLOWED_ORIGINS",
       comment: "Optional: browser origins allowed besides this server's own (comma-separated); other Origins get 403.",
-      example: '',
+      example: "",
       value: undefined,
     },
   ];
@@ -131,7 +140,7 @@ function commonVariables(serverUrl: string, withValue: boolean): EnvVariable[] {
  * `<source dir>/mcp-auth`). A project wired before keeps the folder it has.
  */
 async function chooseAuthDir(d: Detection, app: AppSite | undefined): Promise<string> {
-  const base = d.sourceDir === '.' ? '' : `${d.sourceDir}/`;
+  const base = d.sourceDir === "." ? "" : `${d.sourceDir}/`;
   const candidates = [`${base}auth`, `${base}mcp-auth`];
   const framework = d.framework!.name;
   for (const dir of candidates) if (app && importsModule(app.file, `${dir}/${framework}`)) return dir;
@@ -143,5 +152,5 @@ async function chooseAuthDir(d: Detection, app: AppSite | undefined): Promise<st
     const abs = path.join(d.root, dir);
     if (!existsSync(abs) || (await readdir(abs)).length === 0) return dir;
   }
-  throw usageError(`${candidates.join(' and ')} both exist and are not add's: move one of them, then run add again`);
+  throw usageError(`${candidates.join(" and ")} both exist and are not add's: move one of them, then run add again`);
 }

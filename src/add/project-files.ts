@@ -3,22 +3,22 @@
  * package.json (every other byte, field order and indentation kept),
  * variables appended to .env.example and .env, `.env` added to .gitignore.
  */
-import MagicString from 'magic-string';
-import { envValue, jsonValue } from '../create/literals.js';
-import { end, parseJsonExpression, start, type t } from './ast.js';
-import type { Dependency } from './core.js';
+import MagicString from "magic-string";
+import { envValue, jsonValue } from "../create/literals.js";
+import { end, parseJsonExpression, start, type t } from "./ast.js";
+import type { Dependency } from "./core.js";
 
 function eolOf(text: string): string {
-  return text.includes('\r\n') ? '\r\n' : '\n';
+  return text.includes("\r\n") ? "\r\n" : "\n";
 }
 
 function lineIndent(text: string, position: number): string {
-  const lineStart = text.lastIndexOf('\n', position - 1) + 1;
+  const lineStart = text.lastIndexOf("\n", position - 1) + 1;
   return /^[ \t]*/.exec(text.slice(lineStart))![0];
 }
 
 function propertyName(p: t.ObjectProperty): string | undefined {
-  return p.key.type === 'StringLiteral' ? p.key.value : p.key.type === 'Identifier' ? p.key.name : undefined;
+  return p.key.type === "StringLiteral" ? p.key.value : p.key.type === "Identifier" ? p.key.name : undefined;
 }
 
 /**
@@ -29,23 +29,23 @@ function propertyName(p: t.ObjectProperty): string | undefined {
 export function addDependencies(text: string, deps: Dependency[]): string {
   if (deps.length === 0) return text;
   const root = parseJsonExpression(text);
-  if (root.type !== 'ObjectExpression') throw new Error('package.json is not a JSON object');
+  if (root.type !== "ObjectExpression") throw new Error("package.json is not a JSON object");
   const s = new MagicString(text);
   const eol = eolOf(text);
-  const rootProps = root.properties.filter((p): p is t.ObjectProperty => p.type === 'ObjectProperty');
-  const unit = rootProps[0] ? lineIndent(text, start(rootProps[0])) || '  ' : '  ';
+  const rootProps = root.properties.filter((p): p is t.ObjectProperty => p.type === "ObjectProperty");
+  const unit = rootProps[0] ? lineIndent(text, start(rootProps[0])) || "  " : "  ";
 
-  for (const section of ['dependencies', 'devDependencies'] as const) {
-    const wanted = deps.filter((d) => (section === 'devDependencies') === d.dev);
+  for (const section of ["dependencies", "devDependencies"] as const) {
+    const wanted = deps.filter((d) => (section === "devDependencies") === d.dev);
     if (wanted.length === 0) continue;
     const existing = rootProps.find((p) => propertyName(p) === section);
-    if (existing && existing.value.type === 'ObjectExpression') {
+    if (existing && existing.value.type === "ObjectExpression") {
       insertMembers(text, s, existing.value, wanted, eol, unit);
     } else if (!existing) {
       const members = wanted.map((d) => `${unit}${unit}${jsonValue(d.name)}: ${jsonValue(d.version)}`).join(`,${eol}`);
       const block = `${unit}${jsonValue(section)}: {${eol}${members}${eol}${unit}}`;
       // After dependencies for devDependencies; else after the last field.
-      const after = section === 'devDependencies' ? rootProps.find((p) => propertyName(p) === 'dependencies') : undefined;
+      const after = section === "devDependencies" ? rootProps.find((p) => propertyName(p) === "dependencies") : undefined;
       const anchor = after ?? rootProps[rootProps.length - 1];
       if (anchor) s.appendLeft(end(anchor), `,${eol}${block}`);
       else s.overwrite(start(root), end(root), `{${eol}${block}${eol}}`);
@@ -57,27 +57,27 @@ export function addDependencies(text: string, deps: Dependency[]): string {
 }
 
 function insertMembers(text: string, s: MagicString, object: t.ObjectExpression, deps: Dependency[], eol: string, unit: string): void {
-  const props = object.properties.filter((p): p is t.ObjectProperty => p.type === 'ObjectProperty');
+  const props = object.properties.filter((p): p is t.ObjectProperty => p.type === "ObjectProperty");
   const render = (d: Dependency, indent: string) => `${indent}${jsonValue(d.name)}: ${jsonValue(d.version)}`;
   if (props.length === 0) {
     const indent = lineIndent(text, start(object));
     s.overwrite(start(object), end(object), `{${eol}${deps.map((d) => render(d, indent + unit)).join(`,${eol}`)}${eol}${indent}}`);
     return;
   }
-  const names = props.map((p) => propertyName(p) ?? '');
+  const names = props.map((p) => propertyName(p) ?? "");
   const sorted = names.every((name, i) => i === 0 || names[i - 1]! <= name);
   const indent = lineIndent(text, start(props[0]!));
-  const oneLine = !text.slice(start(object), end(object)).includes('\n');
+  const oneLine = !text.slice(start(object), end(object)).includes("\n");
   for (const dep of [...deps].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const before = sorted ? names.findIndex((name) => name > dep.name) : -1;
     if (oneLine) {
       const anchor = before === -1 ? props[props.length - 1]! : props[before]!;
-      if (before === -1) s.appendLeft(end(anchor), `, ${render(dep, '')}`);
-      else s.appendLeft(start(anchor), `${render(dep, '')}, `);
+      if (before === -1) s.appendLeft(end(anchor), `, ${render(dep, "")}`);
+      else s.appendLeft(start(anchor), `${render(dep, "")}, `);
     } else if (before === -1) {
       s.appendLeft(end(props[props.length - 1]!), `,${eol}${render(dep, indent)}`);
     } else {
-      s.appendLeft(start(props[before]!), `${render(dep, '')},${eol}${indent}`);
+      s.appendLeft(start(props[before]!), `${render(dep, "")},${eol}${indent}`);
     }
   }
 }
@@ -98,23 +98,23 @@ export function envFileHas(text: string, name: string): boolean {
  * kept as they are. Returns the text unchanged when nothing is missing.
  */
 export function appendEnv(text: string | undefined, entries: EnvEntry[], heading: string, withComments: boolean): string | undefined {
-  const current = text ?? '';
+  const current = text ?? "";
   const missing = entries.filter((e) => !envFileHas(current, e.name));
   if (missing.length === 0) return text;
-  const eol = text ? eolOf(text) : '\n';
+  const eol = text ? eolOf(text) : "\n";
   const lines: string[] = [`# ${heading}`];
   for (const entry of missing) {
     if (withComments) lines.push(`# ${entry.comment}`);
-    lines.push(`${entry.name}=${entry.value === '' ? '' : envValue(entry.value)}`);
+    lines.push(`${entry.name}=${entry.value === "" ? "" : envValue(entry.value)}`);
   }
-  const separator = current === '' ? '' : current.endsWith('\n') ? eol : `${eol}${eol}`;
+  const separator = current === "" ? "" : current.endsWith("\n") ? eol : `${eol}${eol}`;
   return `${current}${separator}${lines.join(eol)}${eol}`;
 }
 
 /** Appends `.env` to a .gitignore that does not ignore it yet. */
 export function ignoreEnvFile(text: string | undefined): string {
-  const current = text ?? '';
-  const eol = text ? eolOf(text) : '\n';
-  const separator = current === '' || current.endsWith('\n') ? '' : eol;
+  const current = text ?? "";
+  const eol = text ? eolOf(text) : "\n";
+  const separator = current === "" || current.endsWith("\n") ? "" : eol;
   return `${current}${separator}.env${eol}`;
 }

@@ -1,2 +1,2 @@
 /** The authorization servers add can configure: the same table as create's. */
-export * from '../providers.js';
+export * from "../providers.js";

@@ -7,29 +7,29 @@
  * namespace, `import x = require()`, decorators) is refused by name, so a
  * template change that needs more shows up in the tests at once.
  */
-import MagicString from 'magic-string';
-import { children, end, parseModule, start, type t } from './ast.js';
+import MagicString from "magic-string";
+import { children, end, parseModule, start, type t } from "./ast.js";
 
 export class StripError extends Error {
   constructor(file: string, node: t.Node, what: string) {
-    super(`${file}:${node.loc?.start.line ?? '?'}: cannot turn ${what} into JavaScript`);
-    this.name = 'StripError';
+    super(`${file}:${node.loc?.start.line ?? "?"}: cannot turn ${what} into JavaScript`);
+    this.name = "StripError";
   }
 }
 
-const TYPE_ONLY_DECLARATIONS = new Set(['TSInterfaceDeclaration', 'TSTypeAliasDeclaration', 'TSDeclareFunction']);
+const TYPE_ONLY_DECLARATIONS = new Set(["TSInterfaceDeclaration", "TSTypeAliasDeclaration", "TSDeclareFunction"]);
 const REFUSED: Record<string, string> = {
-  TSEnumDeclaration: 'an enum',
-  TSModuleDeclaration: 'a namespace',
-  TSImportEqualsDeclaration: 'import = require()',
-  TSExportAssignment: 'export =',
-  Decorator: 'a decorator',
-  TSParameterProperty: 'a parameter property outside a constructor',
+  TSEnumDeclaration: "an enum",
+  TSModuleDeclaration: "a namespace",
+  TSImportEqualsDeclaration: "import = require()",
+  TSExportAssignment: "export =",
+  Decorator: "a decorator",
+  TSParameterProperty: "a parameter property outside a constructor",
 };
 const MEMBER_MODIFIERS = /\b(?:private|public|protected|readonly|override|declare)\s+/g;
 
-export function stripTypes(code: string, file = 'file.ts'): string {
-  const ast = parseModule(code, 'ts', file);
+export function stripTypes(code: string, file = "file.ts"): string {
+  const ast = parseModule(code, "ts", file);
   const s = new MagicString(code);
   const removedStatements: t.Node[] = [];
   const constructors: t.ClassMethod[] = [];
@@ -41,16 +41,16 @@ export function stripTypes(code: string, file = 'file.ts'): string {
   const removeStatement = (node: t.Node) => {
     removedStatements.push(node);
     let from = start(node);
-    const isImport = node.type === 'ImportDeclaration' || (node.type === 'ExportNamedDeclaration' && !node.declaration);
+    const isImport = node.type === "ImportDeclaration" || (node.type === "ExportNamedDeclaration" && !node.declaration);
     for (const comment of isImport ? [] : [...(node.leadingComments ?? [])].reverse()) {
       const between = code.slice(comment.end, from);
       if (/^[ \t]*\r?\n?[ \t]*$/.test(between)) from = comment.start ?? from;
       else break;
     }
-    const lineStart = code.lastIndexOf('\n', from - 1) + 1;
+    const lineStart = code.lastIndexOf("\n", from - 1) + 1;
     const before = code.slice(lineStart, from);
     let to = end(node);
-    const newline = code.indexOf('\n', to);
+    const newline = code.indexOf("\n", to);
     const after = code.slice(to, newline === -1 ? code.length : newline);
     if (/^[ \t]*$/.test(before) && /^[ \t]*(\/\/.*)?$/.test(after)) {
       from = lineStart;
@@ -75,26 +75,26 @@ export function stripTypes(code: string, file = 'file.ts'): string {
 
   const visit = (node: t.Node, parent: t.Node | undefined): void => {
     const refused = REFUSED[node.type];
-    if (refused && !(node.type === 'TSParameterProperty' && parent?.type === 'ClassMethod')) {
+    if (refused && !(node.type === "TSParameterProperty" && parent?.type === "ClassMethod")) {
       throw new StripError(file, node, refused);
     }
 
     switch (node.type) {
-      case 'ImportDeclaration': {
-        if (node.importKind === 'type') {
+      case "ImportDeclaration": {
+        if (node.importKind === "type") {
           removeStatement(node);
           return;
         }
-        const typeSpecifiers = node.specifiers.filter((sp) => sp.type === 'ImportSpecifier' && sp.importKind === 'type');
+        const typeSpecifiers = node.specifiers.filter((sp) => sp.type === "ImportSpecifier" && sp.importKind === "type");
         if (typeSpecifiers.length > 0 && typeSpecifiers.length === node.specifiers.length) {
           removeStatement(node);
           return;
         }
-        removeSpecifiers(node.specifiers, (sp) => sp.type === 'ImportSpecifier' && sp.importKind === 'type');
+        removeSpecifiers(node.specifiers, (sp) => sp.type === "ImportSpecifier" && sp.importKind === "type");
         return;
       }
-      case 'ExportNamedDeclaration': {
-        if (node.exportKind === 'type') {
+      case "ExportNamedDeclaration": {
+        if (node.exportKind === "type") {
           removeStatement(node);
           return;
         }
@@ -103,34 +103,34 @@ export function stripTypes(code: string, file = 'file.ts'): string {
           return;
         }
         if (!node.declaration) {
-          const typeSpecifiers = node.specifiers.filter((sp) => sp.type === 'ExportSpecifier' && sp.exportKind === 'type');
+          const typeSpecifiers = node.specifiers.filter((sp) => sp.type === "ExportSpecifier" && sp.exportKind === "type");
           if (typeSpecifiers.length > 0 && typeSpecifiers.length === node.specifiers.length) {
             removeStatement(node);
             return;
           }
-          removeSpecifiers(node.specifiers, (sp) => sp.type === 'ExportSpecifier' && sp.exportKind === 'type');
+          removeSpecifiers(node.specifiers, (sp) => sp.type === "ExportSpecifier" && sp.exportKind === "type");
           return;
         }
         break;
       }
-      case 'TSInterfaceDeclaration':
-      case 'TSTypeAliasDeclaration':
-      case 'TSDeclareFunction':
+      case "TSInterfaceDeclaration":
+      case "TSTypeAliasDeclaration":
+      case "TSDeclareFunction":
         removeStatement(node);
         return;
-      case 'VariableDeclaration':
+      case "VariableDeclaration":
         if (node.declare) {
           removeStatement(node);
           return;
         }
         break;
-      case 'ClassDeclaration':
-      case 'ClassExpression': {
-        if (node.type === 'ClassDeclaration' && node.declare) {
+      case "ClassDeclaration":
+      case "ClassExpression": {
+        if (node.type === "ClassDeclaration" && node.declare) {
           removeStatement(node);
           return;
         }
-        if ('abstract' in node && node.abstract) {
+        if ("abstract" in node && node.abstract) {
           const keyword = /^abstract\s+/.exec(code.slice(start(node)));
           if (keyword) removeRange(start(node), start(node) + keyword[0].length);
         }
@@ -140,45 +140,46 @@ export function stripTypes(code: string, file = 'file.ts'): string {
         }
         break;
       }
-      case 'ClassProperty':
-      case 'ClassMethod':
-      case 'ClassPrivateProperty':
-      case 'TSDeclareMethod':
-      case 'ClassAccessorProperty': {
-        if (node.type === 'TSDeclareMethod' || ('abstract' in node && node.abstract) || ('declare' in node && node.declare)) {
+      case "ClassProperty":
+      case "ClassMethod":
+      case "ClassPrivateProperty":
+      case "TSDeclareMethod":
+      case "ClassAccessorProperty": {
+        if (node.type === "TSDeclareMethod" || ("abstract" in node && node.abstract) || ("declare" in node && node.declare)) {
           removeStatement(node);
           return;
         }
-        if (node.type === 'ClassProperty' && node.definite) {
-          const bang = code.indexOf('!', end(node.key));
+        if (node.type === "ClassProperty" && node.definite) {
+          const bang = code.indexOf("!", end(node.key));
           if (bang !== -1) removeRange(bang, bang + 1);
         }
-        const keyStart = node.type === 'ClassPrivateProperty' ? start(node.key) : start(node.key) - (('computed' in node && node.computed) ? 1 : 0);
+        const keyStart =
+          node.type === "ClassPrivateProperty" ? start(node.key) : start(node.key) - ("computed" in node && node.computed ? 1 : 0);
         const head = code.slice(start(node), keyStart);
         for (const match of head.matchAll(MEMBER_MODIFIERS)) {
           removeRange(start(node) + match.index, start(node) + match.index + match[0].length);
         }
-        if ('optional' in node && node.optional && node.type !== 'ClassMethod') removeQuestionMark(end(node.key));
-        if (node.type === 'ClassMethod' && node.optional) removeQuestionMark(end(node.key));
-        if (node.type === 'ClassMethod' && node.kind === 'constructor') convertParameterProperties(node);
+        if ("optional" in node && node.optional && node.type !== "ClassMethod") removeQuestionMark(end(node.key));
+        if (node.type === "ClassMethod" && node.optional) removeQuestionMark(end(node.key));
+        if (node.type === "ClassMethod" && node.kind === "constructor") convertParameterProperties(node);
         break;
       }
-      case 'TSAsExpression':
-      case 'TSSatisfiesExpression':
-      case 'TSNonNullExpression':
+      case "TSAsExpression":
+      case "TSSatisfiesExpression":
+      case "TSNonNullExpression":
         // `(a) as T`: the parentheses around the expression stay.
         removeRange(afterClosingParens(end(node.expression), end(node)), end(node));
         visit(node.expression, node);
         return;
-      case 'TSTypeAssertion':
+      case "TSTypeAssertion":
         removeRange(start(node), parenStart(node.expression));
         visit(node.expression, node);
         return;
-      case 'TSInstantiationExpression':
+      case "TSInstantiationExpression":
         removeRange(end(node.expression), end(node));
         visit(node.expression, node);
         return;
-      case 'Identifier': {
+      case "Identifier": {
         if (node.optional) removeQuestionMark(start(node) + node.name.length);
         if (node.typeAnnotation) removeAnnotation(node.typeAnnotation);
         return;
@@ -188,16 +189,22 @@ export function stripTypes(code: string, file = 'file.ts'): string {
     }
 
     for (const { key, node: child } of children(node)) {
-      if (key === 'typeAnnotation' && child.type === 'TSTypeAnnotation') {
+      if (key === "typeAnnotation" && child.type === "TSTypeAnnotation") {
         removeAnnotation(child);
         continue;
       }
-      if (key === 'returnType' || key === 'typeParameters' || key === 'typeArguments' || key === 'superTypeParameters' || key === 'implements') {
-        if (key !== 'implements') removeRange(start(child), end(child));
+      if (
+        key === "returnType" ||
+        key === "typeParameters" ||
+        key === "typeArguments" ||
+        key === "superTypeParameters" ||
+        key === "implements"
+      ) {
+        if (key !== "implements") removeRange(start(child), end(child));
         continue;
       }
-      if (key === 'predicate') continue;
-      if (child.type === 'Identifier' && child.name === 'this' && (key === 'params')) {
+      if (key === "predicate") continue;
+      if (child.type === "Identifier" && child.name === "this" && key === "params") {
         removeThisParam(node, child);
         continue;
       }
@@ -215,7 +222,7 @@ export function stripTypes(code: string, file = 'file.ts'): string {
       const match = token.exec(code);
       if (!match) break;
       at = token.lastIndex;
-      if (match[0] === ')') after = at;
+      if (match[0] === ")") after = at;
     }
     return Math.min(after, limit);
   }
@@ -223,11 +230,11 @@ export function stripTypes(code: string, file = 'file.ts'): string {
   /** Where a parenthesized expression's opening parenthesis is (babel records it), else where it starts. */
   function parenStart(node: t.Node): number {
     const extra = node.extra as { parenthesized?: boolean; parenStart?: number } | undefined;
-    return extra?.parenthesized && typeof extra.parenStart === 'number' ? extra.parenStart : start(node);
+    return extra?.parenthesized && typeof extra.parenStart === "number" ? extra.parenStart : start(node);
   }
 
   function isDeclare(node: t.Node): boolean {
-    return 'declare' in node && Boolean((node as { declare?: boolean }).declare);
+    return "declare" in node && Boolean((node as { declare?: boolean }).declare);
   }
 
   function removeAnnotation(annotation: t.Node) {
@@ -235,7 +242,7 @@ export function stripTypes(code: string, file = 'file.ts'): string {
   }
 
   function removeQuestionMark(from: number) {
-    const at = code.indexOf('?', from);
+    const at = code.indexOf("?", from);
     if (at !== -1 && /^\s*$/.test(code.slice(from, at))) removeRange(at, at + 1);
   }
 
@@ -257,9 +264,9 @@ export function stripTypes(code: string, file = 'file.ts'): string {
   function convertParameterProperties(ctor: t.ClassMethod) {
     const assignments: string[] = [];
     for (const param of ctor.params) {
-      if (param.type !== 'TSParameterProperty') continue;
+      if (param.type !== "TSParameterProperty") continue;
       const inner = param.parameter;
-      const name = inner.type === 'AssignmentPattern' ? (inner.left as t.Identifier).name : inner.name;
+      const name = inner.type === "AssignmentPattern" ? (inner.left as t.Identifier).name : inner.name;
       removeRange(start(param), start(inner));
       assignments.push(`this.${name} = ${name};`);
     }
@@ -268,13 +275,13 @@ export function stripTypes(code: string, file = 'file.ts'): string {
     const body = ctor.body.body;
     const superCall = body.find(
       (statement) =>
-        statement.type === 'ExpressionStatement' &&
-        statement.expression.type === 'CallExpression' &&
-        statement.expression.callee.type === 'Super',
+        statement.type === "ExpressionStatement" &&
+        statement.expression.type === "CallExpression" &&
+        statement.expression.callee.type === "Super",
     );
     const first = body[0];
     const indent = first ? indentationAt(code, start(first)) : `${indentationAt(code, start(ctor))}  `;
-    const text = assignments.map((line) => `\n${indent}${line}`).join('');
+    const text = assignments.map((line) => `\n${indent}${line}`).join("");
     s.appendLeft(superCall ? end(superCall) : start(ctor.body) + 1, text);
   }
 
@@ -285,33 +292,33 @@ export function stripTypes(code: string, file = 'file.ts'): string {
 
   /** Parameters that were one per line only because of their modifiers go back on one line. */
   function joinParameterLines(ctor: t.ClassMethod) {
-    const open = code.indexOf('(', end(ctor.key));
-    const close = code.lastIndexOf(')', start(ctor.body));
+    const open = code.indexOf("(", end(ctor.key));
+    const close = code.lastIndexOf(")", start(ctor.body));
     if (open === -1 || close <= open) return;
     const list = s.slice(open + 1, close);
-    if (!list.includes('\n') || /\/[/*]/.test(list)) return;
+    if (!list.includes("\n") || /\/[/*]/.test(list)) return;
     const joined = list
-      .split('\n')
+      .split("\n")
       .map((line) => line.trim())
       .filter(Boolean)
-      .join(' ')
-      .replace(/,$/, '');
-    if (indentationAt(code, start(ctor)).length + joined.length + 'constructor() {'.length <= 100) s.overwrite(open + 1, close, joined);
+      .join(" ")
+      .replace(/,$/, "");
+    if (indentationAt(code, start(ctor)).length + joined.length + "constructor() {".length <= 100) s.overwrite(open + 1, close, joined);
   }
 }
 
 function indentationAt(code: string, position: number): string {
-  const lineStart = code.lastIndexOf('\n', position - 1) + 1;
+  const lineStart = code.lastIndexOf("\n", position - 1) + 1;
   return /^[ \t]*/.exec(code.slice(lineStart))![0];
 }
 
 /** Blank lines left where declarations were: at most one in a row, none at the top or before a closing brace. */
 function tidy(code: string): string {
   return code
-    .replace(/^(?:[ \t]*\r?\n)+/, '')
-    .replace(/(\r?\n)(?:[ \t]*\r?\n){2,}/g, '$1$1')
-    .replace(/\{(\r?\n)(?:[ \t]*\r?\n)+/g, '{$1')
-    .replace(/(\r?\n)(?:[ \t]*\r?\n)+([ \t]*\})/g, '$1$2');
+    .replace(/^(?:[ \t]*\r?\n)+/, "")
+    .replace(/(\r?\n)(?:[ \t]*\r?\n){2,}/g, "$1$1")
+    .replace(/\{(\r?\n)(?:[ \t]*\r?\n)+/g, "{$1")
+    .replace(/(\r?\n)(?:[ \t]*\r?\n)+([ \t]*\})/g, "$1$2");
 }
 
 export { children };

@@ -5,12 +5,13 @@
  * file does not match a shape it can edit safely, it is left alone and the
  * exact lines to add are returned instead.
  */
-import MagicString from 'magic-string';
-import path from 'node:path';
-import { tsString } from '../create/literals.js';
-import { end, freeName, lineOf, start, usedNames, type t } from './ast.js';
-import type { AppSite, BodylessCall, Detection, ReusedServer, SourceFile } from './detect.js';
-import { requireSource } from './detect.js';
+
+import path from "node:path";
+import MagicString from "magic-string";
+import { tsString } from "../create/literals.js";
+import { end, freeName, lineOf, start, type t, usedNames } from "./ast.js";
+import type { AppSite, BodylessCall, Detection, ReusedServer, SourceFile } from "./detect.js";
+import { requireSource } from "./detect.js";
 
 export interface Style {
   quote: "'" | '"';
@@ -43,7 +44,7 @@ export function styleOf(file: SourceFile): Style {
   let withSemi = 0;
   let withoutSemi = 0;
   const visit = (node: t.Node) => {
-    if (node.type === 'StringLiteral') {
+    if (node.type === "StringLiteral") {
       const raw = file.code[start(node)];
       if (raw === "'") single++;
       else if (raw === '"') double++;
@@ -51,36 +52,39 @@ export function styleOf(file: SourceFile): Style {
   };
   for (const statement of file.ast.program.body) {
     walkShallow(statement, visit);
-    if (['ImportDeclaration', 'VariableDeclaration', 'ExpressionStatement', 'ReturnStatement'].includes(statement.type)) {
-      if (file.code[end(statement) - 1] === ';') withSemi++;
+    if (["ImportDeclaration", "VariableDeclaration", "ExpressionStatement", "ReturnStatement"].includes(statement.type)) {
+      if (file.code[end(statement) - 1] === ";") withSemi++;
       else withoutSemi++;
     }
   }
   const indents = file.code
-    .split('\n')
+    .split("\n")
     .map((line) => /^([ \t]+)\S/.exec(line)?.[1])
     .filter((s): s is string => Boolean(s));
-  const tabs = indents.filter((s) => s.startsWith('\t')).length;
+  const tabs = indents.filter((s) => s.startsWith("\t")).length;
   // Two spaces at least: one-space lines are the ` * ` of block comments.
-  const spaces = indents.filter((s) => s.startsWith(' ')).map((s) => s.length).filter((n) => n >= 2);
+  const spaces = indents
+    .filter((s) => s.startsWith(" "))
+    .map((s) => s.length)
+    .filter((n) => n >= 2);
   const smallest = spaces.length > 0 ? Math.min(...spaces) : 2;
-  const unit = tabs > spaces.length ? '\t' : ' '.repeat(smallest <= 8 ? smallest : 2);
+  const unit = tabs > spaces.length ? "\t" : " ".repeat(smallest <= 8 ? smallest : 2);
   return {
     quote: single > double ? "'" : '"',
     semicolons: withSemi >= withoutSemi,
     indent: unit,
-    eol: file.code.includes('\r\n') ? '\r\n' : '\n',
+    eol: file.code.includes("\r\n") ? "\r\n" : "\n",
   };
 }
 
 function walkShallow(node: t.Node, visit: (node: t.Node) => void): void {
   visit(node);
   for (const key of Object.keys(node)) {
-    if (key === 'loc' || key.endsWith('Comments')) continue;
+    if (key === "loc" || key.endsWith("Comments")) continue;
     const value = (node as unknown as Record<string, unknown>)[key];
     if (Array.isArray(value)) {
-      for (const item of value) if (item && typeof item === 'object' && 'type' in item) walkShallow(item as t.Node, visit);
-    } else if (value && typeof value === 'object' && 'type' in value) {
+      for (const item of value) if (item && typeof item === "object" && "type" in item) walkShallow(item as t.Node, visit);
+    } else if (value && typeof value === "object" && "type" in value) {
       walkShallow(value as t.Node, visit);
     }
   }
@@ -93,26 +97,26 @@ export function literal(value: string, style: Style): string {
 }
 
 function indentAt(code: string, position: number): string {
-  const lineStart = code.lastIndexOf('\n', position - 1) + 1;
+  const lineStart = code.lastIndexOf("\n", position - 1) + 1;
   return /^[ \t]*/.exec(code.slice(lineStart))![0];
 }
 
 /** Offset just after the line holding `position` ends (after its newline), if only whitespace or a comment follows it there. */
 function afterLine(code: string, position: number): number | undefined {
-  const newline = code.indexOf('\n', position);
-  const rest = code.slice(position, newline === -1 ? code.length : newline).replace(/\r$/, '');
+  const newline = code.indexOf("\n", position);
+  const rest = code.slice(position, newline === -1 ? code.length : newline).replace(/\r$/, "");
   if (!/^[ \t]*(;[ \t]*)?(\/\/.*|\/\*.*\*\/[ \t]*)?$/.test(rest)) return undefined;
   return newline === -1 ? code.length : newline + 1;
 }
 
 function lineStartOf(code: string, position: number): number {
-  return code.lastIndexOf('\n', position - 1) + 1;
+  return code.lastIndexOf("\n", position - 1) + 1;
 }
 
 export function isImportLike(statement: t.Statement): boolean {
-  if (statement.type === 'ImportDeclaration') return true;
-  if (statement.type === 'VariableDeclaration') return statement.declarations.every((d) => requireSource(d.init) !== undefined);
-  return statement.type === 'ExpressionStatement' && requireSource(statement.expression) !== undefined;
+  if (statement.type === "ImportDeclaration") return true;
+  if (statement.type === "VariableDeclaration") return statement.declarations.every((d) => requireSource(d.init) !== undefined);
+  return statement.type === "ExpressionStatement" && requireSource(statement.expression) !== undefined;
 }
 
 /** Where a new import goes: after the last import (or require) above `before`, else above the first statement. */
@@ -125,7 +129,8 @@ function importPosition(file: SourceFile, before: number): number {
     if (after !== undefined) return after;
   }
   const directives = file.ast.program.directives;
-  if (directives.length > 0) return afterLine(file.code, end(directives[directives.length - 1]!)) ?? end(directives[directives.length - 1]!);
+  if (directives.length > 0)
+    return afterLine(file.code, end(directives[directives.length - 1]!)) ?? end(directives[directives.length - 1]!);
   const first = body[0];
   return first ? lineStartOf(file.code, start(first)) : file.code.length;
 }
@@ -133,15 +138,15 @@ function importPosition(file: SourceFile, before: number): number {
 /** The import specifier of `target` (a path relative to the root, without extension) from `file`. */
 export function specifierFrom(file: SourceFile, target: string, extension: string): string {
   let rel = path.posix.relative(path.posix.dirname(file.rel), target);
-  if (!rel.startsWith('.')) rel = `./${rel}`;
+  if (!rel.startsWith(".")) rel = `./${rel}`;
   return `${rel}${extension}`;
 }
 
 /** Does `file` import the adapter at `target` (relative to the root, no extension)? */
 export function importsModule(file: SourceFile, target: string): boolean {
   for (const binding of file.imports.values()) {
-    if (!binding.source.startsWith('.')) continue;
-    const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(file.rel), binding.source)).replace(/\.[cm]?[jt]s$/, '');
+    if (!binding.source.startsWith(".")) continue;
+    const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(file.rel), binding.source)).replace(/\.[cm]?[jt]s$/, "");
     if (resolved === target) return true;
   }
   return false;
@@ -177,32 +182,43 @@ export function wire(d: Detection, options: WireOptions): Wiring {
     wired = true;
   } else {
     const file = app?.file;
-    const style: Style = file ? styleOf(file) : { quote: "'", semicolons: true, indent: '  ', eol: '\n' };
-    const semi = style.semicolons ? ';' : '';
+    const style: Style = file ? styleOf(file) : { quote: "'", semicolons: true, indent: "  ", eol: "\n" };
+    const semi = style.semicolons ? ";" : "";
     const taken = file ? usedNames(file.ast) : new Set<string>();
-    const fn = freeName('mcpAuth', taken);
-    const specifier = literal(specifierFrom(file ?? ({ rel: `${d.sourceDir}/index${d.extension}` } as SourceFile), adapter, d.specifierExtension), style);
-    const esm = d.language === 'ts' || d.module === 'esm';
-    const importLine = esm ? `import { ${fn === 'mcpAuth' ? 'mcpAuth' : `mcpAuth as ${fn}`} } from ${specifier}${semi}` : `const { mcpAuth${fn === 'mcpAuth' ? '' : `: ${fn}`} } = require(${specifier})${semi}`;
-    const comment = '// OAuth for the MCP endpoint, before any route (create-mcp-auth add)';
+    const fn = freeName("mcpAuth", taken);
+    const specifier = literal(
+      specifierFrom(file ?? ({ rel: `${d.sourceDir}/index${d.extension}` } as SourceFile), adapter, d.specifierExtension),
+      style,
+    );
+    const esm = d.language === "ts" || d.module === "esm";
+    const importLine = esm
+      ? `import { ${fn === "mcpAuth" ? "mcpAuth" : `mcpAuth as ${fn}`} } from ${specifier}${semi}`
+      : `const { mcpAuth${fn === "mcpAuth" ? "" : `: ${fn}`} } = require(${specifier})${semi}`;
+    const comment = "// OAuth for the MCP endpoint, before any route (create-mcp-auth add)";
     const endpoint = literal(options.endpoint, style);
-    const appName = app?.name ?? (framework === 'fastmcp' ? 'server' : 'app');
+    const appName = app?.name ?? (framework === "fastmcp" ? "server" : "app");
     const registration =
-      framework === 'fastify' ? `${fn}(${appName}, { endpoint: ${endpoint} })${semi}` : `${appName}.use(${fn}({ endpoint: ${endpoint} }))${semi}`;
+      framework === "fastify"
+        ? `${fn}(${appName}, { endpoint: ${endpoint} })${semi}`
+        : `${appName}.use(${fn}({ endpoint: ${endpoint} }))${semi}`;
 
-    if (framework === 'fastmcp') {
+    if (framework === "fastmcp") {
       const call = d.fastmcpStart;
       if (file && call && call.file === file) {
         const s = editor(file);
         s.appendLeft(importPosition(file, start(app!.statement)), `${importLine}${style.eol}`);
         s.appendLeft(start(call.callee), `${fn}(`);
-        s.appendLeft(end(call.callee), ')');
+        s.appendLeft(end(call.callee), ")");
         notes.push(`${file.rel}: ${appName}.start() becomes ${fn}(${appName}).start(), which puts the auth layer in front of fastmcp`);
         wired = wiredNow = true;
       } else {
         manual.push(
-          { file: file?.rel ?? 'the file that starts your FastMCP server', where: 'with the other imports', lines: [importLine] },
-          { file: file?.rel ?? 'the same file', where: `where the server starts: replace ${appName}.start(options) with`, lines: [`${fn}(${appName}).start(options)${semi}`] },
+          { file: file?.rel ?? "the file that starts your FastMCP server", where: "with the other imports", lines: [importLine] },
+          {
+            file: file?.rel ?? "the same file",
+            where: `where the server starts: replace ${appName}.start(options) with`,
+            lines: [`${fn}(${appName}).start(options)${semi}`],
+          },
         );
       }
     } else {
@@ -210,17 +226,19 @@ export function wire(d: Detection, options: WireOptions): Wiring {
       if (app && file && position !== undefined) {
         const s = editor(file);
         const indent = indentAt(file.code, start(app.statement));
-        const eolBefore = position === file.code.length && !file.code.endsWith('\n') ? style.eol : '';
+        const eolBefore = position === file.code.length && !file.code.endsWith("\n") ? style.eol : "";
         s.appendLeft(importPosition(file, start(app.statement)), `${importLine}${style.eol}`);
         s.appendLeft(position, `${eolBefore}${indent}${comment}${style.eol}${indent}${registration}${style.eol}`);
-        notes.push(`${file.rel}: ${registration.replace(/;$/, '')} right after ${app.text} (line ${app.line})`);
+        notes.push(`${file.rel}: ${registration.replace(/;$/, "")} right after ${app.text} (line ${app.line})`);
         wired = wiredNow = true;
       } else {
         manual.push(
-          { file: file?.rel ?? 'the file that creates your app', where: 'with the other imports', lines: [importLine] },
+          { file: file?.rel ?? "the file that creates your app", where: "with the other imports", lines: [importLine] },
           {
-            file: file?.rel ?? 'the same file',
-            where: app ? `right after \`${app.text}\` (line ${app.line}), before the MCP route` : 'right after the line that creates your app, before the MCP route',
+            file: file?.rel ?? "the same file",
+            where: app
+              ? `right after \`${app.text}\` (line ${app.line}), before the MCP route`
+              : "right after the line that creates your app, before the MCP route",
             lines: [comment, registration],
           },
         );
@@ -258,22 +276,24 @@ function fixReusedServer(s: MagicString, reused: ReusedServer): string {
   const { file, name } = reused;
   const { run, handlers } = reused.fix!;
   const style = styleOf(file);
-  const semi = style.semicolons ? ';' : '';
-  const factory = freeName('createMcpServer', usedNames(file.ast));
+  const semi = style.semicolons ? ";" : "";
+  const factory = freeName("createMcpServer", usedNames(file.ast));
   const from = lineStartOf(file.code, start(run[0]!));
   const lastEnd = end(run[run.length - 1]!);
   const to = afterLine(file.code, lastEnd) ?? lastEnd;
   const indent = indentAt(file.code, start(run[0]!));
-  const original = file.code.slice(from, to).replace(/\r?\n$/, '');
+  const original = file.code.slice(from, to).replace(/\r?\n$/, "");
   const moved = original
-    .split('\n')
-    .map((line) => (line.trim() === '' ? line.replace(/[ \t]+/, '') : `${style.indent}${line}`))
-    .join('\n');
+    .split("\n")
+    .map((line) => (line.trim() === "" ? line.replace(/[ \t]+/, "") : `${style.indent}${line}`))
+    .join("\n");
   const comment = [
     `${indent}// A new McpServer for every request: an McpServer connects to one transport`,
     `${indent}// for life, so one shared by all requests fails from the second request on.`,
   ].join(style.eol);
-  const text = [comment, `${indent}function ${factory}() {`, moved, `${indent}${style.indent}return ${name}${semi}`, `${indent}}`].join(style.eol) + style.eol;
+  const text =
+    [comment, `${indent}function ${factory}() {`, moved, `${indent}${style.indent}return ${name}${semi}`, `${indent}}`].join(style.eol) +
+    style.eol;
   s.overwrite(from, to, text);
   for (const handler of handlers) {
     const body = handler.body as t.BlockStatement;

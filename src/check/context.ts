@@ -1,9 +1,9 @@
 /** What the probes share: the endpoint, the discovery documents, the issuer, tokens, eras and findings. */
 import type { MintOptions } from "../issuer/types.js";
 import {
-  type HttpResult,
   describeError,
   describeStatus,
+  type HttpResult,
   initializeRequest,
   isSuccess,
   jsonRpc,
@@ -14,7 +14,7 @@ import {
   request,
 } from "./http.js";
 import { connectIssuer } from "./issuer-client.js";
-import { type AuthServerLookup, type Discovery, type KeySet, discover, fetchKeySet, lookupAuthServer } from "./metadata.js";
+import { type AuthServerLookup, type Discovery, discover, fetchKeySet, type KeySet, lookupAuthServer } from "./metadata.js";
 import { Skip } from "./probe.js";
 import type { CheckOptions, EraName, IssuerHandle, ToolChoice } from "./types.js";
 

@@ -5,7 +5,7 @@
  * public key. A server that verifies signatures refuses every one of them.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { type JWK, type JWTPayload, SignJWT, base64url, decodeJwt, decodeProtectedHeader, exportSPKI, importJWK } from "jose";
+import { base64url, decodeJwt, decodeProtectedHeader, exportSPKI, importJWK, type JWK, type JWTPayload, SignJWT } from "jose";
 import type { CheckContext } from "./context.js";
 
 export interface ForgeryBase {
@@ -36,7 +36,12 @@ function pickKey(keys: JWK[], kid: string | undefined): JWK | undefined {
 }
 
 const defaultAlg = (k: JWK | undefined): string =>
-  k?.alg ?? (k?.kty === "EC" ? ({ "P-256": "ES256", "P-384": "ES384", "P-521": "ES512" }[k.crv ?? ""] ?? "ES256") : k?.kty === "OKP" ? "EdDSA" : "RS256");
+  k?.alg ??
+  (k?.kty === "EC"
+    ? ({ "P-256": "ES256", "P-384": "ES384", "P-521": "ES512" }[k.crv ?? ""] ?? "ES256")
+    : k?.kty === "OKP"
+      ? "EdDSA"
+      : "RS256");
 
 /** The claims and header a forgery imitates: a real token's when the check has one, else built from the metadata. */
 export async function forgeryBase(ctx: CheckContext): Promise<ForgeryBase> {
@@ -76,7 +81,9 @@ export async function forgeryBase(ctx: CheckContext): Promise<ForgeryBase> {
       jti: randomUUID(),
     },
     ...(key ? { key } : { keyProblem: "problem" in keySet ? keySet.problem : "the key set has no usable key" }),
-    source: key?.kid ? `claims from the metadata, kid from ${"uri" in keySet ? keySet.uri : "the key set"}` : `claims from the metadata; no kid: ${"problem" in keySet ? keySet.problem : "no key has one"}`,
+    source: key?.kid
+      ? `claims from the metadata, kid from ${"uri" in keySet ? keySet.uri : "the key set"}`
+      : `claims from the metadata; no kid: ${"problem" in keySet ? keySet.problem : "no key has one"}`,
   };
 }
 

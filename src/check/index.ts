@@ -1,8 +1,9 @@
 /** The self-check: `runCheck(options)` probes an MCP server's authorization; `formatReport` prints it. */
-export { runCheck, PROBES, endpointUrlProblem } from "./run.js";
-export { formatReport, exitCodeFor, reportPassed, summarize, type FormatOptions } from "./report.js";
+
 export { MemoryOAuthProvider } from "./probes/flow.js";
-export { REVISIONS, type Citation } from "./rules.js";
+export { exitCodeFor, type FormatOptions, formatReport, reportPassed, summarize } from "./report.js";
+export { type Citation, REVISIONS } from "./rules.js";
+export { endpointUrlProblem, PROBES, runCheck } from "./run.js";
 export type {
   CheckOptions,
   CheckReport,

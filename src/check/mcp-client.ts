@@ -4,13 +4,14 @@
  * (`@modelcontextprotocol/client`, loaded on first use) for 2026-07-28;
  * timeouts on every request, minimal tool arguments.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+
+import type { OAuthClientProvider as ModernOAuthProvider } from "@modelcontextprotocol/client";
 import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { timeoutSignal } from "./http.js";
 import type { ToolInfo } from "./context.js";
-import type { OAuthClientProvider as ModernOAuthProvider } from "@modelcontextprotocol/client";
+import { timeoutSignal } from "./http.js";
 
 export interface SeenResponse {
   method: string;
@@ -92,7 +93,10 @@ export async function newModernConnection(url: string, o: ModernConnectOptions) 
     ...(o.token ? { requestInit: { headers: { Authorization: `Bearer ${o.token}` } } } : {}),
     ...(o.authProvider ? { authProvider: o.authProvider } : {}),
   });
-  const client = new Client({ name: "create-mcp-auth-check", version: "1" }, { versionNegotiation: { mode: o.negotiation, probe: { timeoutMs: o.timeoutMs } } });
+  const client = new Client(
+    { name: "create-mcp-auth-check", version: "1" },
+    { versionNegotiation: { mode: o.negotiation, probe: { timeoutMs: o.timeoutMs } } },
+  );
   return { client, transport, close: () => client.close().catch(() => {}) };
 }
 

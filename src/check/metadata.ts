@@ -1,6 +1,6 @@
 /** Fetching the discovery documents: protected resource metadata (RFC 9728) and AS metadata (RFC 8414). */
 import type { JWK } from "jose";
-import { type HttpResult, PROBE_ORIGIN, PROTOCOL_VERSION, describeError, parseJsonObject, request } from "./http.js";
+import { describeError, type HttpResult, PROBE_ORIGIN, PROTOCOL_VERSION, parseJsonObject, request } from "./http.js";
 import { bearerChallenge, isAbsoluteHttpUrl } from "./www-authenticate.js";
 
 export interface ProtectedResourceMetadata {
@@ -72,10 +72,12 @@ export async function discover(endpoint: URL, timeoutMs: number, postUnauthentic
   ]);
   const rootDoc = root ?? path;
   const response = "response" in unauthenticated ? unauthenticated.response : undefined;
-  const headerValue = response?.status === 401 ? bearerChallenge(response.headers.get("www-authenticate"))?.params.resource_metadata : undefined;
+  const headerValue =
+    response?.status === 401 ? bearerChallenge(response.headers.get("www-authenticate"))?.params.resource_metadata : undefined;
   let header: FetchedDocument<ProtectedResourceMetadata> | undefined;
   if (isAbsoluteHttpUrl(headerValue)) {
-    header = [path, rootDoc].find((d) => d.url === headerValue) ?? (await fetchDocument<ProtectedResourceMetadata>(headerValue!, timeoutMs));
+    header =
+      [path, rootDoc].find((d) => d.url === headerValue) ?? (await fetchDocument<ProtectedResourceMetadata>(headerValue!, timeoutMs));
   }
   return { path, root: rootDoc, unauthenticated, headerValue, header, prm: header?.doc ?? path.doc ?? rootDoc.doc };
 }
@@ -146,7 +148,9 @@ export type KeySet = { uri: string; keys: JWK[] } | { problem: string };
 export async function fetchKeySet(uri: string, timeoutMs: number): Promise<KeySet> {
   const d = await fetchDocument<{ keys?: unknown }>(uri, timeoutMs);
   if (!d.doc) return { problem: `jwks_uri ${uri}: ${whyMissing(d)}` };
-  const keys = Array.isArray(d.doc.keys) ? (d.doc.keys as unknown[]).filter((k): k is JWK => !!k && typeof k === "object" && typeof (k as JWK).kty === "string") : [];
+  const keys = Array.isArray(d.doc.keys)
+    ? (d.doc.keys as unknown[]).filter((k): k is JWK => !!k && typeof k === "object" && typeof (k as JWK).kty === "string")
+    : [];
   if (keys.length === 0) return { problem: `jwks_uri ${uri} lists no keys` };
   return { uri, keys };
 }

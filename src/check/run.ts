@@ -27,7 +27,14 @@ const forgeries: Probe[] = [
 ];
 
 /** Minted tokens with one thing wrong: they need the local issuer. */
-const minted: Probe[] = [tokens.expiredToken, tokens.notYetValidToken, tokens.noExpToken, tokens.wrongIssuer, tokens.wrongAudience, tokens.siblingAudience];
+const minted: Probe[] = [
+  tokens.expiredToken,
+  tokens.notYetValidToken,
+  tokens.noExpToken,
+  tokens.wrongIssuer,
+  tokens.wrongAudience,
+  tokens.siblingAudience,
+];
 
 /** The order of the report (not the order of execution). */
 export const PROBES: readonly Probe[] = [

@@ -1,6 +1,6 @@
-import type { ProviderName } from '../providers.js';
-import { VERSION } from '../version.js';
-import type { CreateOptions, PackageManager } from './options.js';
+import type { ProviderName } from "../providers.js";
+import { VERSION } from "../version.js";
+import type { CreateOptions, PackageManager } from "./options.js";
 
 export interface ExampleTool {
   name: string;
@@ -37,14 +37,14 @@ export interface RenderContext {
 
 export function commandsFor(pm: PackageManager): PackageManagerCommands {
   switch (pm) {
-    case 'npm':
-      return { name: pm, install: 'npm install', run: 'npm run', runSilent: 'npm run -s', exec: 'npx' };
-    case 'pnpm':
-      return { name: pm, install: 'pnpm install', run: 'pnpm', runSilent: 'pnpm -s', exec: 'pnpm dlx' };
-    case 'yarn':
-      return { name: pm, install: 'yarn', run: 'yarn', runSilent: 'yarn -s', exec: 'yarn dlx' };
-    case 'bun':
-      return { name: pm, install: 'bun install', run: 'bun run', runSilent: 'bun run --silent', exec: 'bunx' };
+    case "npm":
+      return { name: pm, install: "npm install", run: "npm run", runSilent: "npm run -s", exec: "npx" };
+    case "pnpm":
+      return { name: pm, install: "pnpm install", run: "pnpm", runSilent: "pnpm -s", exec: "pnpm dlx" };
+    case "yarn":
+      return { name: pm, install: "yarn", run: "yarn", runSilent: "yarn -s", exec: "yarn dlx" };
+    case "bun":
+      return { name: pm, install: "bun install", run: "bun run", runSilent: "bun run --silent", exec: "bunx" };
   }
 }
 
@@ -64,14 +64,14 @@ const PROTOTYPE_MEMBERS = new Set(Object.getOwnPropertyNames(Object.prototype));
  * Object.prototype member (`constructor` -> `constructor_tool`).
  */
 export function exampleToolsFor(scopes: string[]): ExampleTool[] {
-  const taken = new Set(['whoami']);
+  const taken = new Set(["whoami"]);
   return scopes.map((scope) => {
     let base =
       scope
-        .replace(/[^A-Za-z0-9_-]+/g, '_')
-        .replace(/_+/g, '_')
-        .replace(/^[_-]+|[_-]+$/g, '')
-        .slice(0, TOOL_NAME_MAX) || 'tool';
+        .replace(/[^A-Za-z0-9_-]+/g, "_")
+        .replace(/_+/g, "_")
+        .replace(/^[_-]+|[_-]+$/g, "")
+        .slice(0, TOOL_NAME_MAX) || "tool";
     if (PROTOTYPE_MEMBERS.has(base)) base = `${base}_tool`;
     let name = base;
     for (let n = 2; taken.has(name) || PROTOTYPE_MEMBERS.has(name); n++) name = `${base}_${n}`;
@@ -83,14 +83,14 @@ export function exampleToolsFor(scopes: string[]): ExampleTool[] {
 export function renderContext(options: CreateOptions): RenderContext {
   return {
     projectName: options.packageName,
-    framework: { name: options.framework.name, display: options.framework.display, note: options.framework.readmeNote ?? '' },
+    framework: { name: options.framework.name, display: options.framework.display, note: options.framework.readmeNote ?? "" },
     scopes: options.scopes,
     tools: exampleToolsFor(options.scopes),
     port: options.port,
     serverUrl: options.serverUrl,
     local: options.local,
     pm: commandsFor(options.pm),
-    provider: { name: options.provider.name, display: options.provider.display, readme: '' },
+    provider: { name: options.provider.name, display: options.provider.display, readme: "" },
     ci: options.ci,
     version: VERSION,
   };

@@ -3,10 +3,10 @@
  * page (80x24). Every value in a command is a shell word (shWord), so each
  * line can be pasted as it is.
  */
-import path from 'node:path';
-import { commandsFor } from './context.js';
-import { shWord } from './literals.js';
-import type { CreateOptions } from './options.js';
+import path from "node:path";
+import { commandsFor } from "./context.js";
+import { shWord } from "./literals.js";
+import type { CreateOptions } from "./options.js";
 
 /** A JSON-RPC tools/call of `whoami` (needs no scope): the body is broken inside its quotes, which JSON allows. */
 export function curlLines(serverUrl: string): string[] {
@@ -26,8 +26,8 @@ export function connectLines(name: string, serverUrl: string): string[] {
   const cursor = JSON.stringify({ mcpServers: { [name]: { url: serverUrl } } });
   return [
     `claude mcp add --transport http ${shWord(name)} ${shWord(serverUrl)}`,
-    ...`code --add-mcp ${shWord(vscode)}`.split('\n'),
-    'Cursor, in .cursor/mcp.json:',
+    ...`code --add-mcp ${shWord(vscode)}`.split("\n"),
+    "Cursor, in .cursor/mcp.json:",
     `  ${cursor}`,
     `npx @modelcontextprotocol/inspector   # needs Node 22.19+`,
   ];
@@ -41,7 +41,7 @@ export interface FinishState {
 /** The next-steps block: run the server, get a token, call a tool, connect clients. */
 export function nextSteps(options: CreateOptions, state: FinishState): { title: string; lines: string[] } {
   const pm = commandsFor(options.pm);
-  const rel = path.relative(state.cwd, options.root) || '.';
+  const rel = path.relative(state.cwd, options.root) || ".";
   const lines: string[] = [];
   if (!state.installed) lines.push(pm.install);
   if (options.local) {
@@ -57,5 +57,5 @@ export function nextSteps(options: CreateOptions, state: FinishState): { title: 
   }
   lines.push(...curlLines(options.serverUrl));
   lines.push(...connectLines(options.packageName, options.serverUrl));
-  return { title: rel === '.' ? 'Next steps, in this directory' : `Next steps: cd ${shWord(rel)}`, lines };
+  return { title: rel === "." ? "Next steps, in this directory" : `Next steps: cd ${shWord(rel)}`, lines };
 }

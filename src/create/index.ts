@@ -1,13 +1,13 @@
-import { CliError, EXIT, environmentError, usageError } from '../errors.js';
-import { createUi, type Ui } from '../ui.js';
-import { VERSION } from '../version.js';
-import { nextSteps } from './finish.js';
-import type { GitOutcome } from './install.js';
-import { dirProblem, openQuestions, resolveOptions, QUESTIONS, type CreateFlags, type CreateOptions } from './options.js';
-import { renderProject } from './render.js';
-import { CreateRun } from './run.js';
-import { findOnPath, targetProblem } from './target.js';
-import { ENV_NEW, keepConflicts, planWrite, WriteJournal, writeProject, type WritePlan } from './write.js';
+import { CliError, EXIT, environmentError, usageError } from "../errors.js";
+import { createUi, type Ui } from "../ui.js";
+import { VERSION } from "../version.js";
+import { nextSteps } from "./finish.js";
+import type { GitOutcome } from "./install.js";
+import { type CreateFlags, type CreateOptions, dirProblem, openQuestions, QUESTIONS, resolveOptions } from "./options.js";
+import { renderProject } from "./render.js";
+import { CreateRun } from "./run.js";
+import { findOnPath, targetProblem } from "./target.js";
+import { ENV_NEW, keepConflicts, planWrite, WriteJournal, type WritePlan, writeProject } from "./write.js";
 
 export interface CreateResult {
   ok: boolean;
@@ -57,13 +57,13 @@ async function gatherOptions(flags: CreateFlags, ui: Ui, cwd: string, env: Env):
   let answers = flags;
   if (open.length > 0) {
     if (!isInteractive()) {
-      const needed = open.map((q) => QUESTIONS[q]).join('; ');
+      const needed = open.map((q) => QUESTIONS[q]).join("; ");
       throw usageError(
         `no terminal to ask questions on; answer them with flags: ${needed}. Or pass --yes to take the defaults.\n` +
-          '  e.g. create-mcp-auth my-server --framework express --scopes todo:read,todo:write --yes',
+          "  e.g. create-mcp-auth my-server --framework express --scopes todo:read,todo:write --yes",
       );
     }
-    const { askMissing } = await import('./prompts.js');
+    const { askMissing } = await import("./prompts.js");
     answers = await askMissing(flags, open, ui.output, { cwd, env });
   }
   return resolveOptions(answers, env, cwd);
@@ -72,41 +72,52 @@ async function gatherOptions(flags: CreateFlags, ui: Ui, cwd: string, env: Env):
 /** Tools the run needs, before anything is written. */
 function checkTools(options: CreateOptions): void {
   if (options.install && !options.dryRun && !findOnPath(options.pm)) {
-    throw environmentError(`${options.pm} is not installed or not on PATH: install it, pass --pm with one that is (e.g. --pm npm), or --no-install`);
+    throw environmentError(
+      `${options.pm} is not installed or not on PATH: install it, pass --pm with one that is (e.g. --pm npm), or --no-install`,
+    );
   }
 }
 
 /** Existing files that differ from the rendered ones: replace only after an interactive yes; --yes keeps them. */
-async function resolveConflicts(plan: WritePlan, options: CreateOptions, ui: Ui, flags: CreateFlags): Promise<{ plan: WritePlan; replaced: string[]; kept: string[] }> {
+async function resolveConflicts(
+  plan: WritePlan,
+  options: CreateOptions,
+  ui: Ui,
+  flags: CreateFlags,
+): Promise<{ plan: WritePlan; replaced: string[]; kept: string[] }> {
   if (plan.conflicts.length === 0) return { plan, replaced: [], kept: [] };
-  const list = plan.conflicts.map((f) => `  ${f === ENV_NEW ? `${f} (it would hold the new .env values)` : f}`).join('\n');
-  const envLine = plan.envRedirected ? `\n(.env exists too: it is kept either way, the new values go to ${ENV_NEW})` : '';
+  const list = plan.conflicts.map((f) => `  ${f === ENV_NEW ? `${f} (it would hold the new .env values)` : f}`).join("\n");
+  const envLine = plan.envRedirected ? `\n(.env exists too: it is kept either way, the new values go to ${ENV_NEW})` : "";
   if (flags.yes || options.dryRun) return { plan: keepConflicts(plan), replaced: [], kept: plan.conflicts };
   if (!isInteractive()) {
-    throw usageError(`${options.dir} has files that differ from what create-mcp-auth would write:\n${list}\nPass --yes to keep them (only new files are written), or move them away.`);
+    throw usageError(
+      `${options.dir} has files that differ from what create-mcp-auth would write:\n${list}\nPass --yes to keep them (only new files are written), or move them away.`,
+    );
   }
-  const p = await import('@clack/prompts');
+  const p = await import("@clack/prompts");
   ui.warn(`These files exist and differ from what create-mcp-auth would write:\n${list}${envLine}`);
   const choice = await p.select({
     output: ui.output,
-    message: 'Replace them?',
+    message: "Replace them?",
     options: [
-      { value: 'keep', label: 'Keep them', hint: 'write only the files that do not exist yet' },
-      { value: 'replace', label: 'Replace them', hint: 'your versions are lost' },
-      { value: 'cancel', label: 'Cancel', hint: 'write nothing' },
+      { value: "keep", label: "Keep them", hint: "write only the files that do not exist yet" },
+      { value: "replace", label: "Replace them", hint: "your versions are lost" },
+      { value: "cancel", label: "Cancel", hint: "write nothing" },
     ],
   });
-  if (p.isCancel(choice) || choice === 'cancel') {
-    p.cancel('Cancelled: nothing was written.', { output: ui.output });
-    throw new CliError('cancelled', EXIT.cancelled);
+  if (p.isCancel(choice) || choice === "cancel") {
+    p.cancel("Cancelled: nothing was written.", { output: ui.output });
+    throw new CliError("cancelled", EXIT.cancelled);
   }
-  return choice === 'replace' ? { plan, replaced: plan.conflicts, kept: [] } : { plan: keepConflicts(plan), replaced: [], kept: plan.conflicts };
+  return choice === "replace"
+    ? { plan, replaced: plan.conflicts, kept: [] }
+    : { plan: keepConflicts(plan), replaced: [], kept: plan.conflicts };
 }
 
 export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: Env = process.env): Promise<number> {
   const ui = await createUi(Boolean(flags.json));
   const interactive = isInteractive() && ui.interactive;
-  if (interactive) ui.intro('create-mcp-auth');
+  if (interactive) ui.intro("create-mcp-auth");
   const options = await gatherOptions(flags, ui, cwd, env);
   const problem = targetProblem(options.dir, cwd, options.force);
   if (problem) throw problem;
@@ -122,7 +133,7 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: En
     root: options.root,
     framework: options.framework.name,
     provider: options.provider.name,
-    mode: options.local ? 'local' : options.provider.name,
+    mode: options.local ? "local" : options.provider.name,
     version: VERSION,
     files: plan.files.map((f) => f.path),
     unchanged: plan.unchanged,
@@ -130,12 +141,12 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: En
     replaced,
     envNew: plan.envRedirected && (plan.files.some((f) => f.path === ENV_NEW) || plan.unchanged.includes(ENV_NEW)),
     installed: false,
-    git: 'skipped',
+    git: "skipped",
     check: null,
   };
 
   if (options.dryRun) {
-    ui.info(`Dry run: would write ${plan.files.length} files to ${options.root}\n${plan.files.map((f) => `  ${f.path}`).join('\n')}`);
+    ui.info(`Dry run: would write ${plan.files.length} files to ${options.root}\n${plan.files.map((f) => `  ${f.path}`).join("\n")}`);
     return finish(result, options, ui, cwd);
   }
 
@@ -145,33 +156,37 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: En
   }).start();
   try {
     await run.stage((signal) => writeProject(options.root, plan.files, journal, signal));
-    ui.success(`Wrote ${plan.files.length} files to ${options.dir} (${options.framework.display}, ${options.provider.display}${options.local ? ', local mode' : ''})`);
+    ui.success(
+      `Wrote ${plan.files.length} files to ${options.dir} (${options.framework.display}, ${options.provider.display}${options.local ? ", local mode" : ""})`,
+    );
     reportExisting(result, ui);
 
     // install.js (and execa with it) loads only when a child process is needed.
     if (options.install) {
-      const { installDependencies } = await import('./install.js');
+      const { installDependencies } = await import("./install.js");
       await run.stage((signal) =>
-        ui.step(`Installing dependencies with ${options.pm}`, `Installed the dependencies with ${options.pm}`, () => installDependencies(options.root, options.pm, signal)),
+        ui.step(`Installing dependencies with ${options.pm}`, `Installed the dependencies with ${options.pm}`, () =>
+          installDependencies(options.root, options.pm, signal),
+        ),
       );
       result.installed = true;
     }
 
     if (options.git) {
-      const { initGit, gitMessage } = await import('./install.js');
+      const { initGit, gitMessage } = await import("./install.js");
       result.git = await run.stage((signal) => initGit(options.root, { existedWithFiles: journal.hadFiles, signal }));
-      (result.git === 'committed' ? ui.success : ui.info)(gitMessage(result.git));
+      (result.git === "committed" ? ui.success : ui.info)(gitMessage(result.git));
     }
 
     if (options.check && result.installed) {
-      const { runSelfCheck } = await import('../selfcheck.js');
+      const { runSelfCheck } = await import("../selfcheck.js");
       const outcome = await run.stage((signal) =>
-        runSelfCheck({ root: options.root, scopes: options.scopes, ui, signal, checklist: options.verbose ? 'full' : 'summary' }),
+        runSelfCheck({ root: options.root, scopes: options.scopes, ui, signal, checklist: options.verbose ? "full" : "summary" }),
       );
       result.check = outcome.report;
       result.ok = outcome.passed;
     } else if (options.check && !result.installed) {
-      ui.info(`Self-check skipped (--no-install): run ${options.pm === 'npm' ? 'npm run' : options.pm} check after installing`);
+      ui.info(`Self-check skipped (--no-install): run ${options.pm === "npm" ? "npm run" : options.pm} check after installing`);
     }
   } finally {
     run.stop();
@@ -182,8 +197,9 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: En
 /** Says which existing files were left alone, kept, replaced, and where the new .env values went. */
 function reportExisting(result: CreateResult, ui: Ui): void {
   if (result.envNew) ui.warn(`.env exists and was kept; the new values are in ${ENV_NEW} (merge them by hand)`);
-  if (result.kept.length > 0) ui.warn(`Kept ${result.kept.length} existing file(s) that differ from what create-mcp-auth writes (yours): ${result.kept.join(', ')}`);
-  if (result.replaced.length > 0) ui.info(`Replaced ${result.replaced.length} file(s), as confirmed: ${result.replaced.join(', ')}`);
+  if (result.kept.length > 0)
+    ui.warn(`Kept ${result.kept.length} existing file(s) that differ from what create-mcp-auth writes (yours): ${result.kept.join(", ")}`);
+  if (result.replaced.length > 0) ui.info(`Replaced ${result.replaced.length} file(s), as confirmed: ${result.replaced.join(", ")}`);
   if (result.unchanged.length > 0) ui.info(`${result.unchanged.length} existing file(s) already held exactly this content`);
 }
 
@@ -191,11 +207,11 @@ function finish(result: CreateResult, options: CreateOptions, ui: Ui, cwd: strin
   if (!options.dryRun && result.ok) {
     const { title, lines } = nextSteps(options, { installed: result.installed, cwd });
     ui.section(title, lines);
-    ui.outro(`Done. More in ${options.dir === '.' ? '' : `${options.dir}/`}README.md`);
+    ui.outro(`Done. More in ${options.dir === "." ? "" : `${options.dir}/`}README.md`);
   } else if (!options.dryRun) {
-    ui.outro(`The self-check failed: fix the failures above, then run ${options.pm === 'npm' ? 'npm run' : options.pm} check`);
+    ui.outro(`The self-check failed: fix the failures above, then run ${options.pm === "npm" ? "npm run" : options.pm} check`);
   } else {
-    ui.outro('Dry run: nothing was written');
+    ui.outro("Dry run: nothing was written");
   }
   if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   return result.ok ? EXIT.ok : EXIT.checkFailed;

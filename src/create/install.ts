@@ -1,63 +1,66 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { environmentError } from '../errors.js';
-import { runGroup } from '../subprocess.js';
-import type { PackageManager } from './options.js';
-import { findOnPath } from './target.js';
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { environmentError } from "../errors.js";
+import { runGroup } from "../subprocess.js";
+import type { PackageManager } from "./options.js";
+import { findOnPath } from "./target.js";
 
 function tail(text: string, lines = 40): string {
-  return text.split('\n').slice(-lines).join('\n');
+  return text.split("\n").slice(-lines).join("\n");
 }
 
 /** Installs the generated project's dependencies; the tool's own output is kept and shown only on failure. */
 export async function installDependencies(root: string, pm: PackageManager, signal?: AbortSignal): Promise<void> {
-  const args = pm === 'npm' ? ['install', '--no-fund', '--no-audit'] : ['install'];
+  const args = pm === "npm" ? ["install", "--no-fund", "--no-audit"] : ["install"];
   try {
-    await runGroup(pm, args, { cwd: root, all: true, stdin: 'ignore', env: { npm_config_update_notifier: 'false' }, signal });
+    await runGroup(pm, args, { cwd: root, all: true, stdin: "ignore", env: { npm_config_update_notifier: "false" }, signal });
   } catch (error) {
     const e = error as { code?: string; all?: string; shortMessage?: string; name?: string };
-    if (e.name === 'Interrupted') throw error;
-    if (e.code === 'ENOENT') {
+    if (e.name === "Interrupted") throw error;
+    if (e.code === "ENOENT") {
       throw environmentError(`${pm} is not installed or not on PATH; install it, or pass --pm npm`);
     }
-    throw environmentError(`${pm} install failed in ${root}; fix the error below and run \`${pm} install\` there`, tail(e.all ?? e.shortMessage ?? ''));
+    throw environmentError(
+      `${pm} install failed in ${root}; fix the error below and run \`${pm} install\` there`,
+      tail(e.all ?? e.shortMessage ?? ""),
+    );
   }
 }
 
-export const FIRST_COMMIT_MESSAGE = 'Initial commit from create-mcp-auth';
+export const FIRST_COMMIT_MESSAGE = "Initial commit from create-mcp-auth";
 
 export type GitOutcome =
   /** A new repository with the project as its first commit. */
-  | 'committed'
+  | "committed"
   /** A new repository, nothing committed: git has no user identity. */
-  | 'no-identity'
+  | "no-identity"
   /** The target is inside an existing work tree: nothing done. */
-  | 'inside-repo'
+  | "inside-repo"
   /** The target held files before (--force): not made a repository. */
-  | 'not-empty'
-  | 'not-installed'
+  | "not-empty"
+  | "not-installed"
   /** A new repository; the commit failed for another reason (e.g. commit signing). */
-  | 'commit-failed'
+  | "commit-failed"
   /** --no-git */
-  | 'skipped';
+  | "skipped";
 
 /** What the final screen says about each outcome. */
 export function gitMessage(outcome: GitOutcome): string {
   switch (outcome) {
-    case 'committed':
+    case "committed":
       return `Git: a new repository, first commit "${FIRST_COMMIT_MESSAGE}"`;
-    case 'no-identity':
+    case "no-identity":
       return 'Git: a new repository, nothing committed (git has no user identity). Set one, then commit:\n  git config --global user.name "Your Name"\n  git config --global user.email you@example.com';
-    case 'inside-repo':
-      return 'Git: inside an existing repository; nothing committed';
-    case 'not-empty':
-      return 'Git: the directory held files before; not made a repository (run git init yourself)';
-    case 'not-installed':
-      return 'Git: not installed; no repository made';
-    case 'commit-failed':
-      return 'Git: a new repository; the first commit failed (see `git commit`)';
-    case 'skipped':
-      return 'Git: skipped (--no-git)';
+    case "inside-repo":
+      return "Git: inside an existing repository; nothing committed";
+    case "not-empty":
+      return "Git: the directory held files before; not made a repository (run git init yourself)";
+    case "not-installed":
+      return "Git: not installed; no repository made";
+    case "commit-failed":
+      return "Git: a new repository; the first commit failed (see `git commit`)";
+    case "skipped":
+      return "Git: skipped (--no-git)";
   }
 }
 
@@ -69,17 +72,17 @@ export function gitMessage(outcome: GitOutcome): string {
  */
 export async function initGit(root: string, options: { existedWithFiles: boolean; signal?: AbortSignal }): Promise<GitOutcome> {
   const { signal } = options;
-  if (!findOnPath('git')) return 'not-installed';
-  const git = (args: string[]) => runGroup('git', args, { cwd: root, reject: false, stdin: 'ignore', all: true, signal });
-  const inside = await git(['rev-parse', '--is-inside-work-tree']);
-  if ((inside.exitCode === 0 && String(inside.stdout).trim() === 'true') || existsSync(path.join(root, '.git'))) return 'inside-repo';
-  if (options.existedWithFiles) return 'not-empty';
-  const init = await git(['init', '--quiet']);
+  if (!findOnPath("git")) return "not-installed";
+  const git = (args: string[]) => runGroup("git", args, { cwd: root, reject: false, stdin: "ignore", all: true, signal });
+  const inside = await git(["rev-parse", "--is-inside-work-tree"]);
+  if ((inside.exitCode === 0 && String(inside.stdout).trim() === "true") || existsSync(path.join(root, ".git"))) return "inside-repo";
+  if (options.existedWithFiles) return "not-empty";
+  const init = await git(["init", "--quiet"]);
   if (init.exitCode !== 0) throw environmentError(`git init failed in ${root}`, String(init.all));
-  const add = await git(['add', '-A']);
+  const add = await git(["add", "-A"]);
   if (add.exitCode !== 0) throw environmentError(`git add failed in ${root}`, String(add.all));
-  const commit = await git(['-c', 'user.useConfigOnly=true', 'commit', '--quiet', '--no-verify', '-m', FIRST_COMMIT_MESSAGE]);
-  if (commit.exitCode === 0) return 'committed';
-  if (/identity|user\.email|user\.name|useConfigOnly|tell me who you are|no email|no name/i.test(String(commit.all))) return 'no-identity';
-  return 'commit-failed';
+  const commit = await git(["-c", "user.useConfigOnly=true", "commit", "--quiet", "--no-verify", "-m", FIRST_COMMIT_MESSAGE]);
+  if (commit.exitCode === 0) return "committed";
+  if (/identity|user\.email|user\.name|useConfigOnly|tell me who you are|no email|no name/i.test(String(commit.all))) return "no-identity";
+  return "commit-failed";
 }

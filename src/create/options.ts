@@ -1,15 +1,24 @@
-import path from 'node:path';
-import { DEFAULT_FRAMEWORK, FRAMEWORKS, findFramework, type Framework } from '../frameworks.js';
-import { usageError } from '../errors.js';
-import { DEFAULT_PROVIDER, PROVIDERS, findProvider, type Provider, type ProviderSetting, type ProviderValues } from '../providers.js';
-import { parsePort, parseScopes, shown, toValidPackageName, validatePackageName, validateUrl, withoutTrailingSlash, type Problem } from './validate.js';
+import path from "node:path";
+import { usageError } from "../errors.js";
+import { DEFAULT_FRAMEWORK, FRAMEWORKS, type Framework, findFramework } from "../frameworks.js";
+import { DEFAULT_PROVIDER, findProvider, PROVIDERS, type Provider, type ProviderSetting, type ProviderValues } from "../providers.js";
+import {
+  type Problem,
+  parsePort,
+  parseScopes,
+  shown,
+  toValidPackageName,
+  validatePackageName,
+  validateUrl,
+  withoutTrailingSlash,
+} from "./validate.js";
 
-export const PACKAGE_MANAGERS = ['npm', 'pnpm', 'yarn', 'bun'] as const;
+export const PACKAGE_MANAGERS = ["npm", "pnpm", "yarn", "bun"] as const;
 export type PackageManager = (typeof PACKAGE_MANAGERS)[number];
 
 export const DEFAULTS = {
-  dir: 'mcp-server',
-  scopes: 'todo:read,todo:write',
+  dir: "mcp-server",
+  scopes: "todo:read,todo:write",
   port: 3000,
 } as const;
 
@@ -68,19 +77,25 @@ export interface CreateOptions {
 
 /** The flag that sets a setting, for messages (the environment variable for a secret). */
 export function settingFlag(setting: ProviderSetting): string {
-  return setting.flag?.split(' ')[0] ?? setting.env ?? setting.key;
+  return setting.flag?.split(" ")[0] ?? setting.env ?? setting.key;
 }
 
 function providerFlagsText(): string {
-  const each = PROVIDERS.map((p) => `${p.name}: ${p.settings.filter((s) => s.required).map(settingFlag).join(', ')}`);
-  return `--provider and its settings (${each.join('; ')}), or --yes for local mode`;
+  const each = PROVIDERS.map(
+    (p) =>
+      `${p.name}: ${p.settings
+        .filter((s) => s.required)
+        .map(settingFlag)
+        .join(", ")}`,
+  );
+  return `--provider and its settings (${each.join("; ")}), or --yes for local mode`;
 }
 
 /** The questions `create` can ask, each with the flags that answer it. */
 export const QUESTIONS = {
-  dir: '[dir]',
-  framework: '--framework',
-  scopes: '--scopes',
+  dir: "[dir]",
+  framework: "--framework",
+  scopes: "--scopes",
   provider: providerFlagsText(),
 } as const;
 export type Question = keyof typeof QUESTIONS;
@@ -92,13 +107,15 @@ function settingValue(setting: ProviderSetting, flags: CreateFlags, env: Env): s
   const given = flags.settings?.[setting.key];
   if (given !== undefined) return given;
   const fromEnv = setting.env ? env[setting.env] : undefined;
-  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+  return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
 }
 
 /** Settings that choose a provider: given as flags, or (a secret aside) in the environment. */
-function givenSettings(provider: Provider, flags: CreateFlags, env: Env, source: 'flags' | 'env'): ProviderSetting[] {
+function givenSettings(provider: Provider, flags: CreateFlags, env: Env, source: "flags" | "env"): ProviderSetting[] {
   return provider.settings.filter((s) =>
-    source === 'flags' ? flags.settings?.[s.key] !== undefined : !s.secret && settingValue(s, { ...flags, settings: {} }, env) !== undefined,
+    source === "flags"
+      ? flags.settings?.[s.key] !== undefined
+      : !s.secret && settingValue(s, { ...flags, settings: {} }, env) !== undefined,
   );
 }
 
@@ -119,13 +136,25 @@ export function chooseProvider(flags: CreateFlags, env: Env): ProviderChoice {
   let provider: Provider | undefined;
   if (flags.provider !== undefined) {
     provider = findProvider(flags.provider);
-    if (!provider) problems.push({ flag: '--provider', message: `unknown provider ${shown(flags.provider)}; choose one of: ${PROVIDERS.map((p) => p.name).join(', ')}` });
+    if (!provider)
+      problems.push({
+        flag: "--provider",
+        message: `unknown provider ${shown(flags.provider)}; choose one of: ${PROVIDERS.map((p) => p.name).join(", ")}`,
+      });
   } else {
-    for (const source of ['flags', 'env'] as const) {
+    for (const source of ["flags", "env"] as const) {
       const matching = PROVIDERS.filter((p) => givenSettings(p, flags, env, source).length > 0);
       if (matching.length > 1) {
-        const names = matching.map((p) => `${p.name} (${givenSettings(p, flags, env, source).map((s) => (source === 'env' ? s.env : settingFlag(s))).join(', ')})`);
-        problems.push({ flag: '--provider', message: `settings of several providers are given: ${names.join(' and ')}; pass --provider to choose one` });
+        const names = matching.map(
+          (p) =>
+            `${p.name} (${givenSettings(p, flags, env, source)
+              .map((s) => (source === "env" ? s.env : settingFlag(s)))
+              .join(", ")})`,
+        );
+        problems.push({
+          flag: "--provider",
+          message: `settings of several providers are given: ${names.join(" and ")}; pass --provider to choose one`,
+        });
       }
       if (matching.length > 0) {
         provider = matching[0];
@@ -136,7 +165,7 @@ export function chooseProvider(flags: CreateFlags, env: Env): ProviderChoice {
   provider ??= DEFAULT_PROVIDER;
   for (const other of PROVIDERS) {
     if (other === provider) continue;
-    for (const setting of givenSettings(other, flags, env, 'flags')) {
+    for (const setting of givenSettings(other, flags, env, "flags")) {
       problems.push({ flag: settingFlag(setting), message: `is a setting of --provider ${other.name}, not ${provider.name}` });
     }
   }
@@ -147,15 +176,15 @@ export function chooseProvider(flags: CreateFlags, env: Env): ProviderChoice {
 /** Questions that flags and environment leave open. */
 export function openQuestions(flags: CreateFlags, env: Env = {}): Question[] {
   const open: Question[] = [];
-  if (flags.dir === undefined) open.push('dir');
-  if (flags.framework === undefined) open.push('framework');
-  if (flags.scopes === undefined) open.push('scopes');
-  if (flags.local !== true && chooseProvider(flags, env).unconfigured) open.push('provider');
+  if (flags.dir === undefined) open.push("dir");
+  if (flags.framework === undefined) open.push("framework");
+  if (flags.scopes === undefined) open.push("scopes");
+  if (flags.local !== true && chooseProvider(flags, env).unconfigured) open.push("provider");
   return open;
 }
 
 export function packageManagerFromUserAgent(userAgent: string | undefined): PackageManager | undefined {
-  const name = userAgent?.split(' ')[0]?.split('/')[0];
+  const name = userAgent?.split(" ")[0]?.split("/")[0];
   return PACKAGE_MANAGERS.find((pm) => pm === name);
 }
 
@@ -165,8 +194,8 @@ export function packageNameFor(dir: string, cwd: string): string {
 
 /** The directory answer's own problem (before the target directory is looked at), or undefined. */
 export function dirProblem(dir: string, cwd: string): string | undefined {
-  if (dir.trim() === '') return 'the target directory is empty';
-  if (dir.includes('\0')) return 'the target directory cannot contain a NUL character';
+  if (dir.trim() === "") return "the target directory is empty";
+  if (dir.includes("\0")) return "the target directory cannot contain a NUL character";
   const nameError = validatePackageName(packageNameFor(dir, cwd));
   return nameError ? `the directory name becomes the package name: ${nameError}` : undefined;
 }
@@ -174,7 +203,7 @@ export function dirProblem(dir: string, cwd: string): string | undefined {
 /** Validates one setting's value (each value of a repeatable one); returns the normalized value. */
 function resolveSetting(setting: ProviderSetting, value: string | string[], problems: Problem[]): string | string[] | undefined {
   const flag = settingFlag(setting);
-  const values = Array.isArray(value) ? value : setting.repeatable ? value.split(',') : [value];
+  const values = Array.isArray(value) ? value : setting.repeatable ? value.split(",") : [value];
   const out: string[] = [];
   for (const one of values) {
     const error = setting.validate(one);
@@ -185,7 +214,11 @@ function resolveSetting(setting: ProviderSetting, value: string | string[], prob
   return setting.repeatable ? out : out[0];
 }
 
-function resolveProvider(flags: CreateFlags, env: Env, problems: Problem[]): { provider: Provider; local: boolean; settings: ProviderValues } {
+function resolveProvider(
+  flags: CreateFlags,
+  env: Env,
+  problems: Problem[],
+): { provider: Provider; local: boolean; settings: ProviderValues } {
   const choice = chooseProvider(flags, env);
   problems.push(...choice.problems);
   const { provider } = choice;
@@ -196,8 +229,14 @@ function resolveProvider(flags: CreateFlags, env: Env, problems: Problem[]): { p
     const value = settingValue(setting, flags, env);
     if (value === undefined) {
       if (setting.required) {
-        const required = provider.settings.filter((s) => s.required).map(settingFlag).join(' and ');
-        problems.push({ flag: settingFlag(setting), message: `${provider.display} needs ${required}; this one is missing (or give none of its settings for local mode)` });
+        const required = provider.settings
+          .filter((s) => s.required)
+          .map(settingFlag)
+          .join(" and ");
+        problems.push({
+          flag: settingFlag(setting),
+          message: `${provider.display} needs ${required}; this one is missing (or give none of its settings for local mode)`,
+        });
       }
       continue;
     }
@@ -214,47 +253,47 @@ export function resolveOptions(flags: CreateFlags, env: Env, cwd: string): Creat
   const problems: Problem[] = [];
   const dir = flags.dir ?? DEFAULTS.dir;
   const dirError = dirProblem(dir, cwd);
-  if (dirError) problems.push({ flag: '[dir]', message: dirError });
-  const root = path.resolve(cwd, dir.includes('\0') ? '.' : dir);
+  if (dirError) problems.push({ flag: "[dir]", message: dirError });
+  const root = path.resolve(cwd, dir.includes("\0") ? "." : dir);
   const packageName = packageNameFor(dir, cwd);
 
   const framework = findFramework(flags.framework ?? DEFAULT_FRAMEWORK);
   if (!framework) {
     problems.push({
-      flag: '--framework',
-      message: `unknown framework ${shown(flags.framework ?? '')}; choose one of: ${FRAMEWORKS.map((f) => f.name).join(', ')}`,
+      flag: "--framework",
+      message: `unknown framework ${shown(flags.framework ?? "")}; choose one of: ${FRAMEWORKS.map((f) => f.name).join(", ")}`,
     });
   }
 
   const { scopes, error: scopesError } = parseScopes(flags.scopes ?? DEFAULTS.scopes);
-  if (scopesError) problems.push({ flag: '--scopes', message: scopesError });
+  if (scopesError) problems.push({ flag: "--scopes", message: scopesError });
 
   let port: number = DEFAULTS.port;
   if (flags.port !== undefined) {
     const parsed = parsePort(flags.port);
-    if (parsed.error) problems.push({ flag: '--port', message: parsed.error });
+    if (parsed.error) problems.push({ flag: "--port", message: parsed.error });
     else port = parsed.port;
   }
 
   let serverUrl = `http://localhost:${port}/mcp`;
   if (flags.serverUrl !== undefined) {
-    const error = validateUrl(flags.serverUrl, { what: 'the server URL', httpsUnlessLoopback: true, exact: true });
-    if (error) problems.push({ flag: '--server-url', message: error });
+    const error = validateUrl(flags.serverUrl, { what: "the server URL", httpsUnlessLoopback: true, exact: true });
+    if (error) problems.push({ flag: "--server-url", message: error });
     else serverUrl = withoutTrailingSlash(flags.serverUrl);
   }
 
   const { provider, local, settings } = resolveProvider(flags, env, problems);
 
-  let pm: PackageManager = packageManagerFromUserAgent(env.npm_config_user_agent) ?? 'npm';
+  let pm: PackageManager = packageManagerFromUserAgent(env.npm_config_user_agent) ?? "npm";
   if (flags.pm !== undefined) {
     const chosen = PACKAGE_MANAGERS.find((name) => name === flags.pm);
-    if (!chosen) problems.push({ flag: '--pm', message: `unknown package manager ${shown(flags.pm)}; use ${PACKAGE_MANAGERS.join(', ')}` });
+    if (!chosen) problems.push({ flag: "--pm", message: `unknown package manager ${shown(flags.pm)}; use ${PACKAGE_MANAGERS.join(", ")}` });
     else pm = chosen;
   }
 
   if (problems.length > 0) {
     const lines = problems.map((p) => `  ${p.flag}: ${p.message}`);
-    throw usageError(`invalid input:\n${lines.join('\n')}`);
+    throw usageError(`invalid input:\n${lines.join("\n")}`);
   }
 
   return {

@@ -1,16 +1,16 @@
-import * as p from '@clack/prompts';
-import type { Writable } from 'node:stream';
-import { FRAMEWORKS } from '../frameworks.js';
-import { CliError, EXIT } from '../errors.js';
-import { DEFAULT_PROVIDER, PROVIDERS, findProvider, type Provider, type ProviderSetting } from '../providers.js';
-import { DEFAULTS, chooseProvider, dirProblem, type CreateFlags, type Question } from './options.js';
-import { targetProblem } from './target.js';
-import { parseScopes, validateUrl } from './validate.js';
+import type { Writable } from "node:stream";
+import * as p from "@clack/prompts";
+import { CliError, EXIT } from "../errors.js";
+import { FRAMEWORKS } from "../frameworks.js";
+import { DEFAULT_PROVIDER, findProvider, PROVIDERS, type Provider, type ProviderSetting } from "../providers.js";
+import { type CreateFlags, chooseProvider, DEFAULTS, dirProblem, type Question } from "./options.js";
+import { targetProblem } from "./target.js";
+import { parseScopes, validateUrl } from "./validate.js";
 
 function orCancel<T>(value: T | symbol, output: Writable): Exclude<T, symbol> {
-  if (p.isCancel(value) || typeof value === 'symbol') {
-    p.cancel('Cancelled: nothing was written.', { output });
-    throw new CliError('cancelled', EXIT.cancelled);
+  if (p.isCancel(value) || typeof value === "symbol") {
+    p.cancel("Cancelled: nothing was written.", { output });
+    throw new CliError("cancelled", EXIT.cancelled);
   }
   return value as Exclude<T, symbol>;
 }
@@ -18,9 +18,9 @@ function orCancel<T>(value: T | symbol, output: Writable): Exclude<T, symbol> {
 /** A prompt validator for one provider setting: the setting's own check, empty allowed when optional. */
 function settingValidator(setting: ProviderSetting) {
   return (value: string | undefined) => {
-    const text = value ?? '';
-    if (text === '') return setting.required ? `${setting.prompt.message} is needed` : undefined;
-    const parts = setting.repeatable ? text.split(',').map((part) => part.trim()) : [text];
+    const text = value ?? "";
+    if (text === "") return setting.required ? `${setting.prompt.message} is needed` : undefined;
+    const parts = setting.repeatable ? text.split(",").map((part) => part.trim()) : [text];
     for (const part of parts) {
       const error = setting.validate(part);
       if (error) return error;
@@ -44,11 +44,11 @@ export async function askMissing(
   const answers: CreateFlags = { ...flags, settings: { ...flags.settings } };
   const common = { output };
 
-  if (open.includes('dir')) {
+  if (open.includes("dir")) {
     answers.dir = orCancel(
       await p.text({
         ...common,
-        message: 'Where should the project go?',
+        message: "Where should the project go?",
         placeholder: DEFAULTS.dir,
         defaultValue: DEFAULTS.dir,
         validate: (value) => {
@@ -60,22 +60,22 @@ export async function askMissing(
     );
   }
 
-  if (open.includes('framework')) {
+  if (open.includes("framework")) {
     answers.framework = orCancel(
       await p.select({
         ...common,
-        message: 'Which framework?',
+        message: "Which framework?",
         options: FRAMEWORKS.map((f) => ({ value: f.name, label: f.display, hint: f.hint })),
       }),
       output,
     );
   }
 
-  if (open.includes('scopes')) {
+  if (open.includes("scopes")) {
     answers.scopes = orCancel(
       await p.text({
         ...common,
-        message: 'Which OAuth scopes do your tools need? (comma or space separated)',
+        message: "Which OAuth scopes do your tools need? (comma or space separated)",
         placeholder: DEFAULTS.scopes,
         defaultValue: DEFAULTS.scopes,
         validate: (value) => (value ? parseScopes(value).error : undefined),
@@ -84,31 +84,44 @@ export async function askMissing(
     );
   }
 
-  if (open.includes('provider')) {
+  if (open.includes("provider")) {
     const fixed = flags.provider !== undefined ? findProvider(flags.provider) : undefined;
     const localFor = fixed ?? DEFAULT_PROVIDER;
     const choice = orCancel(
       await p.select({
         ...common,
-        message: 'Authorization server?',
+        message: "Authorization server?",
         options: [
-          { value: `local:${localFor.name}`, label: 'Local issuer for now', hint: `runs offline; switch to ${localFor.display} later by editing .env` },
-          ...(fixed ? [fixed] : PROVIDERS).map((provider) => ({ value: `connect:${provider.name}`, label: provider.display, hint: provider.hint })),
+          {
+            value: `local:${localFor.name}`,
+            label: "Local issuer for now",
+            hint: `runs offline; switch to ${localFor.display} later by editing .env`,
+          },
+          ...(fixed ? [fixed] : PROVIDERS).map((provider) => ({
+            value: `connect:${provider.name}`,
+            label: provider.display,
+            hint: provider.hint,
+          })),
         ],
       }),
       output,
     );
-    const [mode, name] = choice.split(':') as ['local' | 'connect', string];
+    const [mode, name] = choice.split(":") as ["local" | "connect", string];
     const provider = findProvider(name)!;
     answers.provider = provider.name;
-    if (mode === 'local') answers.local = true;
+    if (mode === "local") answers.local = true;
     else await askSettings(provider, answers, env, output);
   }
   return answers;
 }
 
 /** The provider's settings that flags and environment leave open, then the server URL. */
-async function askSettings(provider: Provider, answers: CreateFlags, env: Record<string, string | undefined>, output: Writable): Promise<void> {
+async function askSettings(
+  provider: Provider,
+  answers: CreateFlags,
+  env: Record<string, string | undefined>,
+  output: Writable,
+): Promise<void> {
   const common = { output };
   for (const setting of provider.settings) {
     if (answers.settings?.[setting.key] !== undefined) continue;
@@ -123,7 +136,7 @@ async function askSettings(provider: Provider, answers: CreateFlags, env: Record
       }),
       output,
     );
-    if (value) answers.settings![setting.key] = setting.repeatable ? value.split(',').map((part) => part.trim()) : value;
+    if (value) answers.settings![setting.key] = setting.repeatable ? value.split(",").map((part) => part.trim()) : value;
   }
   if (answers.serverUrl === undefined) {
     const fallback = `http://localhost:${answers.port ?? DEFAULTS.port}/mcp`;
@@ -133,7 +146,7 @@ async function askSettings(provider: Provider, answers: CreateFlags, env: Record
         message: `Public URL of the MCP endpoint (as ${provider.display} will know it)`,
         placeholder: fallback,
         defaultValue: fallback,
-        validate: (v) => (v ? validateUrl(v, { what: 'the server URL', httpsUnlessLoopback: true, exact: true }) : undefined),
+        validate: (v) => (v ? validateUrl(v, { what: "the server URL", httpsUnlessLoopback: true, exact: true }) : undefined),
       }),
       output,
     );

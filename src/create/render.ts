@@ -1,13 +1,13 @@
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { EnvVariable } from '../providers.js';
-import { VERSION } from '../version.js';
-import type { CreateOptions } from './options.js';
-import { renderContext, type RenderContext } from './context.js';
-import { envValue, shWord } from './literals.js';
-import { createRenderer } from './template-engine.js';
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { EnvVariable } from "../providers.js";
+import { VERSION } from "../version.js";
+import { type RenderContext, renderContext } from "./context.js";
+import { envValue, shWord } from "./literals.js";
+import type { CreateOptions } from "./options.js";
+import { createRenderer } from "./template-engine.js";
 
 export interface ProjectFile {
   /** Path relative to the project root, `/`-separated. */
@@ -21,15 +21,15 @@ export interface ProjectFile {
 export function templatesRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    const candidate = path.join(dir, 'templates');
-    if (existsSync(path.join(candidate, 'base'))) return candidate;
+    const candidate = path.join(dir, "templates");
+    if (existsSync(path.join(candidate, "base"))) return candidate;
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('create-mcp-auth: templates/ folder not found next to the CLI');
+    if (parent === dir) throw new Error("create-mcp-auth: templates/ folder not found next to the CLI");
     dir = parent;
   }
 }
 
-async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+async function listFiles(dir: string, prefix = ""): Promise<string[]> {
   if (!existsSync(dir)) return [];
   const entries = await readdir(dir, { withFileTypes: true });
   const files: string[] = [];
@@ -42,18 +42,18 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
 }
 
 /** A provider folder's README section, rendered into the context's `provider.readme`. */
-export const README_SECTION = 'README.section.md.hbs';
+export const README_SECTION = "README.section.md.hbs";
 
 /** Files of a template folder that are inputs to the renderer, not project files. */
-const META_FILES = new Set(['deps.json', 'ENV.md', README_SECTION]);
+const META_FILES = new Set(["deps.json", "ENV.md", README_SECTION]);
 
 /** Written only with `ci: true` (not with `--no-ci`). */
-export const CI_WORKFLOW = '.github/workflows/ci.yml';
+export const CI_WORKFLOW = ".github/workflows/ci.yml";
 
 function outputPath(templatePath: string): string {
-  let out = templatePath.endsWith('.hbs') ? templatePath.slice(0, -'.hbs'.length) : templatePath;
+  let out = templatePath.endsWith(".hbs") ? templatePath.slice(0, -".hbs".length) : templatePath;
   // npm drops .gitignore from a published package, and Biome refuses a second root biome.json inside this repo.
-  out = out.replace(/(^|\/)_gitignore$/, '$1.gitignore').replace(/^_biome\.json$/, 'biome.json');
+  out = out.replace(/(^|\/)_gitignore$/, "$1.gitignore").replace(/^_biome\.json$/, "biome.json");
   return out;
 }
 
@@ -64,9 +64,9 @@ interface DepsFile {
 }
 
 async function readDeps(dir: string): Promise<DepsFile> {
-  const file = path.join(dir, 'deps.json');
+  const file = path.join(dir, "deps.json");
   if (!existsSync(file)) return {};
-  return JSON.parse(await readFile(file, 'utf8')) as DepsFile;
+  return JSON.parse(await readFile(file, "utf8")) as DepsFile;
 }
 
 function sortedRecord(record: Record<string, string>): Record<string, string> {
@@ -80,7 +80,7 @@ function sortedRecord(record: Record<string, string>): Record<string, string> {
  */
 export function pinnedScripts(options: CreateOptions, version = VERSION): Record<string, string> {
   const cli = `npx -y create-mcp-auth@${version}`;
-  const issuer = ['issuer', ...options.provider.issuerArgs, '--scopes', shWord(options.scopes.join(','))].join(' ');
+  const issuer = ["issuer", ...options.provider.issuerArgs, "--scopes", shWord(options.scopes.join(","))].join(" ");
   return {
     issuer: `${cli} ${issuer}`,
     token: `${cli} issuer token`,
@@ -92,13 +92,13 @@ export function packageJson(name: string, layers: DepsFile[], scripts: Record<st
   const merge = (key: keyof DepsFile) => Object.assign({}, ...layers.map((layer) => layer[key] ?? {})) as Record<string, string>;
   const pkg = {
     name,
-    version: '0.1.0',
+    version: "0.1.0",
     private: true,
-    type: 'module',
-    engines: { node: '^20.19.0 || >=22.12.0' },
-    scripts: { ...merge('scripts'), ...scripts },
-    dependencies: sortedRecord(merge('dependencies')),
-    devDependencies: sortedRecord(merge('devDependencies')),
+    type: "module",
+    engines: { node: "^20.19.0 || >=22.12.0" },
+    scripts: { ...merge("scripts"), ...scripts },
+    dependencies: sortedRecord(merge("dependencies")),
+    devDependencies: sortedRecord(merge("devDependencies")),
   };
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
@@ -108,57 +108,58 @@ export function envVariables(options: CreateOptions): EnvVariable[] {
   return [
     ...options.provider.env(options.settings, options.local),
     {
-      name: 'MCP_SERVER_URL',
-      comment: 'Public URL of the MCP endpoint, as clients reach it and as the authorization server knows it. Tokens must name it as audience.',
+      name: "MCP_SERVER_URL",
+      comment:
+        "Public URL of the MCP endpoint, as clients reach it and as the authorization server knows it. Tokens must name it as audience.",
       example: options.serverUrl,
       value: options.serverUrl,
     },
     {
-      name: 'PORT',
-      comment: 'Port the server listens on.',
+      name: "PORT",
+      comment: "Port the server listens on.",
       example: String(options.port),
       value: String(options.port),
     },
     {
-      name: 'HOST',
-      comment: 'Optional listen address. Default: the loopback address of a localhost MCP_SERVER_URL, all interfaces otherwise.',
-      example: '',
+      name: "HOST",
+      comment: "Optional listen address. Default: the loopback address of a localhost MCP_SERVER_URL, all interfaces otherwise.",
+      example: "",
       value: undefined,
     },
     {
-      name: 'MCP_ALLOWED_ORIGINS',
+      name: "MCP_ALLOWED_ORIGINS",
       comment: "Optional: browser origins allowed besides the server's own, comma separated, e.g. https://app.example.com",
-      example: '',
+      example: "",
       value: undefined,
     },
   ];
 }
 
 export function envExampleFile(options: CreateOptions): string {
-  const lines = ['# Copy to .env and fill in. Real environment variables win over .env.', ''];
+  const lines = ["# Copy to .env and fill in. Real environment variables win over .env.", ""];
   for (const variable of envVariables(options)) {
-    lines.push(`# ${variable.comment}`, `${variable.name}=${variable.example ? envValue(variable.example) : ''}`, '');
+    lines.push(`# ${variable.comment}`, `${variable.name}=${variable.example ? envValue(variable.example) : ""}`, "");
   }
-  return lines.join('\n');
+  return lines.join("\n");
 }
 
 export function envFile(options: CreateOptions): string | undefined {
-  const given = envVariables(options).filter((v) => v.value !== undefined && v.value !== '');
+  const given = envVariables(options).filter((v) => v.value !== undefined && v.value !== "");
   if (given.length === 0) return undefined;
   const lines = given.map((v) => `${v.name}=${envValue(v.value!)}\n`);
-  return options.provider.envHeader(options.local) + lines.join('');
+  return options.provider.envHeader(options.local) + lines.join("");
 }
 
 /** Renders the whole project in memory: sorted, deterministic, nothing written. */
 export async function renderProject(options: CreateOptions, root = templatesRoot()): Promise<ProjectFile[]> {
   const render = createRenderer();
-  const layerNames = ['base', options.provider.templateDir, options.framework.templateDir];
+  const layerNames = ["base", options.provider.templateDir, options.framework.templateDir];
   const layers = layerNames.map((layer) => path.join(root, layer));
   const context: RenderContext = renderContext(options);
   // The provider's README section is rendered first, with the same context, for templates to place.
   const sectionFile = path.join(root, options.provider.templateDir, README_SECTION);
   if (existsSync(sectionFile)) {
-    const section = await readFile(sectionFile, 'utf8');
+    const section = await readFile(sectionFile, "utf8");
     context.provider.readme = render(`${options.provider.templateDir}/${README_SECTION}`, section, context);
   }
 
@@ -173,15 +174,19 @@ export async function renderProject(options: CreateOptions, root = templatesRoot
   for (const { layer, rel, raw } of layerFiles.flat()) {
     const out = outputPath(rel);
     if (out === CI_WORKFLOW && !options.ci) continue;
-    const content = rel.endsWith('.hbs') ? Buffer.from(render(`${layer}/${rel}`, raw.toString('utf8'), context)) : raw;
+    const content = rel.endsWith(".hbs") ? Buffer.from(render(`${layer}/${rel}`, raw.toString("utf8"), context)) : raw;
     files.set(out, { path: out, content, mode: 0o644 });
   }
 
   const deps = await Promise.all(layers.map(readDeps));
-  files.set('package.json', { path: 'package.json', content: Buffer.from(packageJson(options.packageName, deps, pinnedScripts(options))), mode: 0o644 });
-  files.set('.env.example', { path: '.env.example', content: Buffer.from(envExampleFile(options)), mode: 0o644 });
+  files.set("package.json", {
+    path: "package.json",
+    content: Buffer.from(packageJson(options.packageName, deps, pinnedScripts(options))),
+    mode: 0o644,
+  });
+  files.set(".env.example", { path: ".env.example", content: Buffer.from(envExampleFile(options)), mode: 0o644 });
   const env = envFile(options);
-  if (env !== undefined) files.set('.env', { path: '.env', content: Buffer.from(env), mode: 0o600 });
+  if (env !== undefined) files.set(".env", { path: ".env", content: Buffer.from(env), mode: 0o600 });
 
   return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -5,9 +5,9 @@
  * server), waits for the stage under way to settle, undoes what the run
  * created (WriteJournal), prints one line, and exits 130.
  */
-import { EXIT } from '../errors.js';
-import type { Ui } from '../ui.js';
-import type { WriteJournal } from './write.js';
+import { EXIT } from "../errors.js";
+import type { Ui } from "../ui.js";
+import type { WriteJournal } from "./write.js";
 
 /** How long a stage may take to stop before the undo goes ahead anyway. */
 const SETTLE_MS = 10_000;
@@ -32,14 +32,14 @@ export class CreateRun {
   }
 
   start(): this {
-    process.on('SIGINT', this.onSignal);
-    process.on('SIGTERM', this.onSignal);
+    process.on("SIGINT", this.onSignal);
+    process.on("SIGTERM", this.onSignal);
     return this;
   }
 
   stop(): void {
-    process.removeListener('SIGINT', this.onSignal);
-    process.removeListener('SIGTERM', this.onSignal);
+    process.removeListener("SIGINT", this.onSignal);
+    process.removeListener("SIGTERM", this.onSignal);
   }
 
   /**
@@ -68,10 +68,13 @@ export class CreateRun {
     this.interrupting = true;
     this.controller.abort();
     const timeout = new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-    void Promise.race([this.current.then(
-      () => undefined,
-      () => undefined,
-    ), timeout]).then(() => this.finish(signal));
+    void Promise.race([
+      this.current.then(
+        () => undefined,
+        () => undefined,
+      ),
+      timeout,
+    ]).then(() => this.finish(signal));
   }
 
   private finished = false;

@@ -3,17 +3,17 @@
  * it is named, before any other question) and the tools the run will need.
  * Synchronous, so a prompt can use them as its validator.
  */
-import { accessSync, constants, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { type CliError, environmentError, usageError } from '../errors.js';
+import { accessSync, constants, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { type CliError, environmentError, usageError } from "../errors.js";
 
 /** A directory counts as empty when it holds nothing, or only `.git`. */
 export function isEmptyDirSync(dir: string): boolean {
-  return readdirSync(dir).every((entry) => entry === '.git');
+  return readdirSync(dir).every((entry) => entry === ".git");
 }
 
 function code(error: unknown): string {
-  return (error as NodeJS.ErrnoException)?.code ?? 'unknown error';
+  return (error as NodeJS.ErrnoException)?.code ?? "unknown error";
 }
 
 /** The nearest ancestor of `dir` (or `dir` itself) that exists. */
@@ -47,17 +47,20 @@ function writable(dir: string): string | undefined {
 export function targetProblem(dir: string, cwd: string, force: boolean): CliError | undefined {
   const root = path.resolve(cwd, dir);
   const segments = root.split(path.sep);
-  const modules = segments.indexOf('node_modules');
+  const modules = segments.indexOf("node_modules");
   if (modules !== -1) {
     const inside = segments.slice(0, modules + 1).join(path.sep);
-    return usageError(`${dir} is inside ${inside}: a project there belongs to another project's installed packages; choose a directory outside node_modules`);
+    return usageError(
+      `${dir} is inside ${inside}: a project there belongs to another project's installed packages; choose a directory outside node_modules`,
+    );
   }
 
   let info: ReturnType<typeof statSync> | undefined;
   try {
     info = statSync(root);
   } catch (error) {
-    if (code(error) !== 'ENOENT' && code(error) !== 'ENOTDIR') return environmentError(`cannot read ${dir} (${code(error)}); choose another directory`);
+    if (code(error) !== "ENOENT" && code(error) !== "ENOTDIR")
+      return environmentError(`cannot read ${dir} (${code(error)}); choose another directory`);
   }
 
   if (info) {
@@ -69,7 +72,9 @@ export function targetProblem(dir: string, cwd: string, force: boolean): CliErro
       return environmentError(`cannot list ${dir} (${code(error)}); choose a directory you can read and write`);
     }
     if (!empty && !force) {
-      return usageError(`${dir} is not empty; choose another directory, or pass --force to write into it (your files are kept unless you confirm replacing them)`);
+      return usageError(
+        `${dir} is not empty; choose another directory, or pass --force to write into it (your files are kept unless you confirm replacing them)`,
+      );
     }
     const denied = writable(root);
     if (denied) return environmentError(`${dir} is not writable (${denied}); choose a directory you can write to, or fix its permissions`);
@@ -85,14 +90,18 @@ export function targetProblem(dir: string, cwd: string, force: boolean): CliErro
   }
   if (!ancestorInfo.isDirectory()) return usageError(`cannot create ${dir}: ${ancestor} is a file, not a directory; choose another path`);
   const denied = writable(ancestor);
-  if (denied) return environmentError(`cannot create ${dir}: ${ancestor} is not writable (${denied}); choose a directory you can write to, or fix its permissions`);
+  if (denied)
+    return environmentError(
+      `cannot create ${dir}: ${ancestor} is not writable (${denied}); choose a directory you can write to, or fix its permissions`,
+    );
   return undefined;
 }
 
 /** The full path of `command` on PATH (as a shell would find it), or undefined. */
 export function findOnPath(command: string, env: Record<string, string | undefined> = process.env): string | undefined {
-  const dirs = (env.PATH ?? '').split(path.delimiter).filter(Boolean);
-  const names = process.platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';').map((ext) => command + ext.toLowerCase()) : [command];
+  const dirs = (env.PATH ?? "").split(path.delimiter).filter(Boolean);
+  const names =
+    process.platform === "win32" ? (env.PATHEXT ?? ".EXE;.CMD;.BAT").split(";").map((ext) => command + ext.toLowerCase()) : [command];
   for (const dir of dirs) {
     for (const name of names) {
       const file = path.join(dir, name);

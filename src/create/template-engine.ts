@@ -1,5 +1,5 @@
-import Handlebars from 'handlebars';
-import { registerHelpers } from './template-helpers.js';
+import Handlebars from "handlebars";
+import { registerHelpers } from "./template-helpers.js";
 
 /**
  * Renders `.hbs` templates. This version compiles at run time (tests, running

@@ -1,9 +1,9 @@
-import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { usageError } from '../errors.js';
-import type { ProjectFile } from './render.js';
-import { isEmptyDirSync } from './target.js';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { usageError } from "../errors.js";
+import type { ProjectFile } from "./render.js";
+import { isEmptyDirSync } from "./target.js";
 
 /** A directory counts as empty when it holds nothing, or only `.git`. */
 export async function isEmptyDir(dir: string): Promise<boolean> {
@@ -11,7 +11,7 @@ export async function isEmptyDir(dir: string): Promise<boolean> {
 }
 
 /** Where the new values go when `.env` exists: never over the user's `.env`. */
-export const ENV_NEW = '.env.new';
+export const ENV_NEW = ".env.new";
 
 /**
  * What writing `files` into `root` would do to files that are already there.
@@ -49,13 +49,13 @@ export function planWrite(root: string, rendered: ProjectFile[]): WritePlan {
   const blocked: string[] = [];
   for (const original of rendered) {
     let file = original;
-    if (file.path === '.env' && existsSync(path.join(root, '.env')) && !sameContent(path.join(root, '.env'), file.content)) {
+    if (file.path === ".env" && existsSync(path.join(root, ".env")) && !sameContent(path.join(root, ".env"), file.content)) {
       file = { ...file, path: ENV_NEW };
       plan.envRedirected = true;
     }
     const target = path.join(root, file.path);
     // Every parent must be a directory (or not exist yet).
-    for (let dir = path.dirname(file.path); dir !== '.'; dir = path.dirname(dir)) {
+    for (let dir = path.dirname(file.path); dir !== "."; dir = path.dirname(dir)) {
       const info = lstatIfAny(path.join(root, dir));
       if (info && !info.isDirectory()) blocked.push(`${dir} is a file, and the project needs a directory there (for ${file.path})`);
     }
@@ -68,7 +68,8 @@ export function planWrite(root: string, rendered: ProjectFile[]): WritePlan {
       plan.files.push(file);
     }
   }
-  if (blocked.length > 0) throw usageError(`cannot write the project into ${root}:\n${[...new Set(blocked)].map((b) => `  ${b}`).join('\n')}`);
+  if (blocked.length > 0)
+    throw usageError(`cannot write the project into ${root}:\n${[...new Set(blocked)].map((b) => `  ${b}`).join("\n")}`);
   return plan;
 }
 
@@ -111,7 +112,7 @@ export class WriteJournal {
 
   /** The target existed and held files (`.git` aside) before the run. */
   get hadFiles(): boolean {
-    return [...this.entriesBefore].some((entry) => entry !== '.git');
+    return [...this.entriesBefore].some((entry) => entry !== ".git");
   }
 
   /** Whether anything was written yet. */
@@ -144,7 +145,7 @@ export class WriteJournal {
     if (this.staging) rmSync(this.staging, { recursive: true, force: true });
     if (!this.rootExisted) {
       rmSync(this.createdAncestors[0] ?? this.root, { recursive: true, force: true });
-      return this.touched ? `removed ${this.createdAncestors[0] ?? this.root}` : 'nothing was written';
+      return this.touched ? `removed ${this.createdAncestors[0] ?? this.root}` : "nothing was written";
     }
     for (const [rel, original] of this.replaced) {
       const file = path.join(this.root, rel);
@@ -152,11 +153,12 @@ export class WriteJournal {
       chmodSync(file, original.mode);
     }
     for (const rel of this.createdFiles) rmSync(path.join(this.root, rel), { force: true });
-    for (const rel of [...this.createdDirs].sort((a, b) => b.length - a.length)) rmSync(path.join(this.root, rel), { recursive: true, force: true });
+    for (const rel of [...this.createdDirs].sort((a, b) => b.length - a.length))
+      rmSync(path.join(this.root, rel), { recursive: true, force: true });
     const added = existsSync(this.root) ? readdirSync(this.root).filter((entry) => !this.entriesBefore.has(entry)) : [];
     for (const entry of added) rmSync(path.join(this.root, entry), { recursive: true, force: true });
-    if (!this.touched && added.length === 0) return 'nothing was written';
-    const restored = this.replaced.size > 0 ? `, restored ${this.replaced.size} replaced file${this.replaced.size === 1 ? '' : 's'}` : '';
+    if (!this.touched && added.length === 0) return "nothing was written";
+    const restored = this.replaced.size > 0 ? `, restored ${this.replaced.size} replaced file${this.replaced.size === 1 ? "" : "s"}` : "";
     return `removed what this run added to ${this.root}${restored}; what was there before is as it was`;
   }
 }
@@ -175,7 +177,7 @@ export function missingAncestors(dir: string): string[] {
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new Error('interrupted');
+  if (signal?.aborted) throw new Error("interrupted");
 }
 
 async function writeExact(dest: string, file: ProjectFile): Promise<void> {
@@ -192,7 +194,12 @@ async function writeExact(dest: string, file: ProjectFile): Promise<void> {
  * this call did; an interruption (`signal`) stops it between files, and the
  * caller undoes the journal.
  */
-export async function writeProject(root: string, files: ProjectFile[], journal = new WriteJournal(root), signal?: AbortSignal): Promise<void> {
+export async function writeProject(
+  root: string,
+  files: ProjectFile[],
+  journal = new WriteJournal(root),
+  signal?: AbortSignal,
+): Promise<void> {
   journal.begin();
   try {
     if (!journal.rootExisted) await writeStaged(root, files, journal, signal);
@@ -222,9 +229,9 @@ async function writeInPlace(root: string, files: ProjectFile[], journal: WriteJo
     throwIfAborted(signal);
     const dest = path.join(root, file.path);
     const rel = path.dirname(file.path);
-    const parts = rel === '.' ? [] : rel.split('/');
+    const parts = rel === "." ? [] : rel.split("/");
     for (let i = 1; i <= parts.length; i++) {
-      const dir = parts.slice(0, i).join('/');
+      const dir = parts.slice(0, i).join("/");
       if (!existsSync(path.join(root, dir))) {
         journal.createdDir(dir);
         await mkdir(path.join(root, dir));
@@ -237,7 +244,7 @@ async function writeInPlace(root: string, files: ProjectFile[], journal: WriteJo
       journal.createdFile(file.path);
     }
     const temporary = `${dest}.create-mcp-auth-${process.pid}`;
-    journal.createdFile(path.relative(root, temporary).split(path.sep).join('/'));
+    journal.createdFile(path.relative(root, temporary).split(path.sep).join("/"));
     await writeExact(temporary, file);
     await rename(temporary, dest);
   }

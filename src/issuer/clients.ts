@@ -5,7 +5,7 @@
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { isLoopbackHost, SCOPE_TOKEN } from "../oauth-syntax.js";
-import { checkedAddress, CimdFetchError, fetchPinned, type CimdPolicy } from "./cimd.js";
+import { CimdFetchError, type CimdPolicy, checkedAddress, fetchPinned } from "./cimd.js";
 import { OAuthError } from "./errors.js";
 
 export type AuthMethod = "none" | "client_secret_basic" | "client_secret_post";

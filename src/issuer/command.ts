@@ -93,7 +93,9 @@ export async function runIssuerCommand(opts: IssuerCommandOptions = {}): Promise
         `A token for the MCP server of the project in the current directory (npm run token in a generated project):`,
         `  ${tokenCommandLine(issuer.url)}`,
         "Call a tool list with it:",
-        ...curlExample(issuer.url).split("\n").map((line) => `  ${line}`),
+        ...curlExample(issuer.url)
+          .split("\n")
+          .map((line) => `  ${line}`),
         "",
         "Press Ctrl+C to stop.",
         "",

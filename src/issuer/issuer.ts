@@ -3,10 +3,10 @@ import type { Server } from "node:http";
 import { SCOPE_TOKEN } from "../oauth-syntax.js";
 import { systemLookup } from "./cimd.js";
 import { ClientRegistry } from "./clients.js";
-import { tokenIssuer, type IssuerContext, type PendingAuthorization } from "./context.js";
+import { type IssuerContext, type PendingAuthorization, tokenIssuer } from "./context.js";
 import { GrantStore } from "./grants.js";
 import { KeyStore } from "./keys.js";
-import { authorizationServerUrl, LAYOUTS, metadataUrls, registrationEndpoint, RES_ID_RE } from "./metadata.js";
+import { authorizationServerUrl, LAYOUTS, metadataUrls, RES_ID_RE, registrationEndpoint } from "./metadata.js";
 import { createIssuerServer, listen } from "./server.js";
 import { TokenService } from "./tokens.js";
 import type { IssuerForm, IssuerOptions, Layout, LocalIssuer, MintOptions } from "./types.js";
@@ -18,7 +18,8 @@ export const DEFAULT_TOKEN_LIFETIME = 3600;
 function validate(opts: IssuerOptions): Required<Omit<IssuerOptions, "log" | "quiet" | "lookup">> {
   const port = opts.port ?? DEFAULT_PORT;
   const layout: Layout = opts.layout ?? "scalekit";
-  if (!LAYOUTS.includes(layout)) throw new TypeError(`layout must be ${LAYOUTS.map((l) => `"${l}"`).join(" or ")}, got "${String(layout)}"`);
+  if (!LAYOUTS.includes(layout))
+    throw new TypeError(`layout must be ${LAYOUTS.map((l) => `"${l}"`).join(" or ")}, got "${String(layout)}"`);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`issuer port must be an integer from 0 to 65535, got ${String(opts.port)}`);
   }

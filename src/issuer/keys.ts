@@ -1,5 +1,5 @@
 /** RS256 signing keys: the current key, the published JWKS, rotation, a standby key and an "unknown" key. */
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK } from "jose";
+import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
 
 export interface SigningKey {
   kid: string;

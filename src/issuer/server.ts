@@ -1,9 +1,9 @@
 /** The node:http server: routing, CORS, error wrapping, listen / close. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { type Access, admit } from "./access.js";
 import type { IssuerContext } from "./context.js";
 import { OAuthError } from "./errors.js";
-import { admit, type Access } from "./access.js";
 import { sendError, sendJson } from "./http.js";
 import { RES_ID_SOURCE } from "./metadata.js";
 import { handleAuthorize } from "./routes/authorize.js";
@@ -33,15 +33,36 @@ const ROUTES: Route[] = [
     pattern: /^\/$/,
     access: "public",
     methods: {
-      GET: (_req, res, ctx) => sendJson(res, 200, { name: "create-mcp-auth local issuer", warning: "for development only", ...devInfo(ctx) }),
+      GET: (_req, res, ctx) =>
+        sendJson(res, 200, { name: "create-mcp-auth local issuer", warning: "for development only", ...devInfo(ctx) }),
     },
   },
   { pattern: /^\/keys$/, access: "public", methods: { GET: (req, res, ctx) => handleKeys(req, res, ctx) } },
   // Scalekit layout: an authorization server per resource, RFC 8414 and OpenID Connect discovery in both forms.
-  { pattern: new RegExp(`^/\\.well-known/oauth-authorization-server/resources/${RES}$`), access: "public", layout: "scalekit", methods: { GET: metadataOf } },
-  { pattern: new RegExp(`^/resources/${RES}/\\.well-known/oauth-authorization-server$`), access: "public", layout: "scalekit", methods: { GET: metadataOf } },
-  { pattern: new RegExp(`^/\\.well-known/openid-configuration/resources/${RES}$`), access: "public", layout: "scalekit", methods: { GET: metadataOf } },
-  { pattern: new RegExp(`^/resources/${RES}/\\.well-known/openid-configuration$`), access: "public", layout: "scalekit", methods: { GET: metadataOf } },
+  {
+    pattern: new RegExp(`^/\\.well-known/oauth-authorization-server/resources/${RES}$`),
+    access: "public",
+    layout: "scalekit",
+    methods: { GET: metadataOf },
+  },
+  {
+    pattern: new RegExp(`^/resources/${RES}/\\.well-known/oauth-authorization-server$`),
+    access: "public",
+    layout: "scalekit",
+    methods: { GET: metadataOf },
+  },
+  {
+    pattern: new RegExp(`^/\\.well-known/openid-configuration/resources/${RES}$`),
+    access: "public",
+    layout: "scalekit",
+    methods: { GET: metadataOf },
+  },
+  {
+    pattern: new RegExp(`^/resources/${RES}/\\.well-known/openid-configuration$`),
+    access: "public",
+    layout: "scalekit",
+    methods: { GET: metadataOf },
+  },
   { pattern: new RegExp(`^/api/v1/resources/${RES}/clients:register$`), access: "api", layout: "scalekit", methods: { POST: registerAt } },
   // oidc layout: one root issuer.
   { pattern: /^\/\.well-known\/oauth-authorization-server$/, access: "public", layout: "oidc", methods: { GET: metadataOf } },

@@ -76,7 +76,11 @@ export function readProjectSettings(cwd: string, env: NodeJS.ProcessEnv): Projec
     return undefined;
   };
   const server = get("MCP_SERVER_URL");
-  const list = (name: string) => (get(name)?.value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const list = (name: string) =>
+    (get(name)?.value ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   return {
     serverUrl: server?.value,
     from: server?.from,
@@ -98,17 +102,26 @@ async function fetchPrm(serverUrl: string): Promise<Prm | undefined> {
     return undefined;
   }
   const pathPart = url.pathname.replace(/\/+$/, "");
-  const candidates = [`${url.origin}/.well-known/oauth-protected-resource${pathPart}`, `${url.origin}/.well-known/oauth-protected-resource`];
+  const candidates = [
+    `${url.origin}/.well-known/oauth-protected-resource${pathPart}`,
+    `${url.origin}/.well-known/oauth-protected-resource`,
+  ];
   for (const candidate of [...new Set(candidates)]) {
     try {
-      const res = await fetch(candidate, { headers: { Accept: "application/json" }, redirect: "manual", signal: AbortSignal.timeout(PRM_TIMEOUT_MS) });
+      const res = await fetch(candidate, {
+        headers: { Accept: "application/json" },
+        redirect: "manual",
+        signal: AbortSignal.timeout(PRM_TIMEOUT_MS),
+      });
       if (res.status !== 200) {
         await res.body?.cancel();
         continue;
       }
       const doc = (await res.json()) as Record<string, unknown>;
       if (typeof doc?.resource !== "string") continue;
-      const scopes = Array.isArray(doc.scopes_supported) ? doc.scopes_supported.filter((s): s is string => typeof s === "string") : undefined;
+      const scopes = Array.isArray(doc.scopes_supported)
+        ? doc.scopes_supported.filter((s): s is string => typeof s === "string")
+        : undefined;
       return { resource: doc.resource, ...(scopes ? { scopes } : {}) };
     } catch {
       // Not running, or not JSON: try the next form, then fall back.
@@ -224,7 +237,10 @@ export async function runTokenCommand(o: TokenCommandOptions = {}): Promise<numb
   const token = minted.json?.token;
   if (minted.status !== 200 || typeof token !== "string") {
     const why = typeof minted.json?.error_description === "string" ? minted.json.error_description : `HTTP ${minted.status}`;
-    throw new CliError(`the issuer at ${base} did not mint a token: ${why}`, minted.status >= 400 && minted.status < 500 ? EXIT.usage : EXIT.environment);
+    throw new CliError(
+      `the issuer at ${base} did not mint a token: ${why}`,
+      minted.status >= 400 && minted.status < 500 ? EXIT.usage : EXIT.environment,
+    );
   }
   const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as Record<string, unknown>;
   const summary = {

@@ -1,6 +1,6 @@
 /** JWT access tokens: the claims Scalekit puts in MCP tokens, signed RS256 with a kid. */
 import { randomUUID } from "node:crypto";
-import { SignJWT, type JWTPayload } from "jose";
+import { type JWTPayload, SignJWT } from "jose";
 import { OAuthError } from "./errors.js";
 import type { KeyStore, SigningKey } from "./keys.js";
 import type { MintOptions } from "./types.js";

@@ -1,9 +1,9 @@
-import { containerSuite } from '../helpers/container.js';
-import { frameworkSuite } from '../helpers/project.js';
-import { workflowSuite } from '../helpers/workflow.js';
+import { containerSuite } from "../helpers/container.js";
+import { frameworkSuite } from "../helpers/project.js";
+import { workflowSuite } from "../helpers/workflow.js";
 
 // The deploy files are the same for every framework: checked once, on Express.
-frameworkSuite('express', (root) => {
+frameworkSuite("express", (root) => {
   workflowSuite(root);
   containerSuite(root);
 });

@@ -1,18 +1,18 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIssuer, type LocalIssuer } from '../../src/issuer/index.js';
-import { frameworkSuite, startGeneratedServer } from '../helpers/project.js';
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalIssuer, startIssuer } from "../../src/issuer/index.js";
+import { frameworkSuite, startGeneratedServer } from "../helpers/project.js";
 
-frameworkSuite('fastmcp', (root) => {
+frameworkSuite("fastmcp", (root) => {
   // What only the fastmcp adapter does: tools are fastmcp tools, run in a
   // FastMCPSession per request, with canAccess and the verified caller.
-  describe('fastmcp sessions behind the auth core', () => {
+  describe("fastmcp sessions behind the auth core", () => {
     let issuer: LocalIssuer;
     let server: Awaited<ReturnType<typeof startGeneratedServer>>;
 
     beforeAll(async () => {
-      issuer = await startIssuer({ port: 0, quiet: true, scopes: ['todo:read', 'todo:write'] });
+      issuer = await startIssuer({ port: 0, quiet: true, scopes: ["todo:read", "todo:write"] });
       server = await startGeneratedServer(root(), issuer);
     }, 60_000);
     afterAll(async () => {
@@ -20,25 +20,25 @@ frameworkSuite('fastmcp', (root) => {
       await issuer?.close();
     });
 
-    const mint = (scopes: string[], sub = 'user-fastmcp') => issuer.mint({ audience: [server.url], scopes, sub });
+    const mint = (scopes: string[], sub = "user-fastmcp") => issuer.mint({ audience: [server.url], scopes, sub });
 
     async function connect(token: string) {
-      const client = new Client({ name: 'fastmcp-e2e', version: '1.0.0' });
+      const client = new Client({ name: "fastmcp-e2e", version: "1.0.0" });
       await client.connect(
         new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
       );
       return client;
     }
 
-    it('tools/list shows only the tools the token scopes allow (canAccess)', async () => {
-      const narrow = await connect(await mint(['todo:read']));
-      const wide = await connect(await mint(['todo:read', 'todo:write']));
+    it("tools/list shows only the tools the token scopes allow (canAccess)", async () => {
+      const narrow = await connect(await mint(["todo:read"]));
+      const wide = await connect(await mint(["todo:read", "todo:write"]));
       try {
         const narrowNames = (await narrow.listTools()).tools.map((t) => t.name);
-        expect(narrowNames).toEqual(expect.arrayContaining(['whoami', 'todo_read']));
-        expect(narrowNames).not.toContain('todo_write');
+        expect(narrowNames).toEqual(expect.arrayContaining(["whoami", "todo_read"]));
+        expect(narrowNames).not.toContain("todo_write");
         const wideNames = (await wide.listTools()).tools.map((t) => t.name);
-        expect(wideNames).toEqual(expect.arrayContaining(['whoami', 'todo_read', 'todo_write']));
+        expect(wideNames).toEqual(expect.arrayContaining(["whoami", "todo_read", "todo_write"]));
       } finally {
         await narrow.close();
         await wide.close();
@@ -46,37 +46,42 @@ frameworkSuite('fastmcp', (root) => {
     });
 
     it("a tool's execute gets the verified caller as its session", async () => {
-      const client = await connect(await mint(['todo:read'], 'alice@example.test'));
+      const client = await connect(await mint(["todo:read"], "alice@example.test"));
       try {
-        const result = await client.callTool({ name: 'whoami', arguments: {} });
-        expect(result.structuredContent).toMatchObject({ subject: 'alice@example.test', scopes: ['todo:read'] });
-        const echoed = await client.callTool({ name: 'todo_read', arguments: { message: 'hi' } });
-        expect(echoed.content).toEqual([{ type: 'text', text: 'todo_read ran for alice@example.test: hi' }]);
+        const result = await client.callTool({ name: "whoami", arguments: {} });
+        expect(result.structuredContent).toMatchObject({ subject: "alice@example.test", scopes: ["todo:read"] });
+        const echoed = await client.callTool({ name: "todo_read", arguments: { message: "hi" } });
+        expect(echoed.content).toEqual([{ type: "text", text: "todo_read ran for alice@example.test: hi" }]);
       } finally {
         await client.close();
       }
     });
 
-    it('answers a tool call without its scope with 403 insufficient_scope, and sends CORS to an allowed origin', async () => {
-      const token = await mint(['todo:read']);
-      const origin = 'http://localhost:6274'; // the MCP Inspector, allowed on a local server
+    it("answers a tool call without its scope with 403 insufficient_scope, and sends CORS to an allowed origin", async () => {
+      const token = await mint(["todo:read"]);
+      const origin = "http://localhost:6274"; // the MCP Inspector, allowed on a local server
       const post = (body: unknown, from = origin) =>
         fetch(server.url, {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', Origin: from },
+          method: "POST",
+          headers: {
+            Authorization: `Bearer ${token}`,
+            "Content-Type": "application/json",
+            Accept: "application/json, text/event-stream",
+            Origin: from,
+          },
           body: JSON.stringify(body),
         });
-      const denied = await post({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'todo_write', arguments: {} } });
+      const denied = await post({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "todo_write", arguments: {} } });
       expect(denied.status).toBe(403);
-      expect(denied.headers.get('www-authenticate')).toMatch(/^Bearer .*error="insufficient_scope".*scope="[^"]*todo:write[^"]*"/);
-      expect(denied.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(denied.headers.get("www-authenticate")).toMatch(/^Bearer .*error="insufficient_scope".*scope="[^"]*todo:write[^"]*"/);
+      expect(denied.headers.get("access-control-allow-origin")).toBe(origin);
 
-      const listed = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+      const listed = await post({ jsonrpc: "2.0", id: 2, method: "tools/list" });
       expect(listed.status).toBe(200);
-      expect(listed.headers.get('access-control-allow-origin')).toBe(origin);
-      expect(listed.headers.get('access-control-expose-headers')).toMatch(/WWW-Authenticate/i);
+      expect(listed.headers.get("access-control-allow-origin")).toBe(origin);
+      expect(listed.headers.get("access-control-expose-headers")).toMatch(/WWW-Authenticate/i);
       expect(((await listed.json()) as { result: { tools: unknown[] } }).result.tools.length).toBeGreaterThan(0);
-      expect((await post({ jsonrpc: '2.0', id: 3, method: 'tools/list' }, 'https://evil.example')).status).toBe(403);
+      expect((await post({ jsonrpc: "2.0", id: 3, method: "tools/list" }, "https://evil.example")).status).toBe(403);
       expect(server.log()).not.toMatch(/error/i);
     });
   });

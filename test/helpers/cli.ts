@@ -1,11 +1,11 @@
-import { execa } from 'execa';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const cliBin = path.join(repoRoot, 'bin', 'create-mcp-auth.js');
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const cliBin = path.join(repoRoot, "bin", "create-mcp-auth.js");
 
 /** Environment without anything that would change the CLI's answers. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -25,10 +25,13 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; timeout?: number } = {}): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; timeout?: number } = {},
+): Promise<CliResult> {
   const result = await execa(process.execPath, [cliBin, ...args], {
     reject: false,
-    stdin: 'ignore',
+    stdin: "ignore",
     extendEnv: false,
     cwd: options.cwd,
     timeout: options.timeout ?? 600_000,
@@ -37,10 +40,10 @@ export async function runCli(args: string[], options: { cwd?: string; env?: Reco
   return { exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
-export async function tempDir(prefix = 'cma-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function tempDir(prefix = "cma-"): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** Shared npm cache so the suite's installs download each package once. */
-export const npmCacheDir = process.env.CMA_NPM_CACHE ?? path.join(repoRoot, '.cache', 'npm');
+export const npmCacheDir = process.env.CMA_NPM_CACHE ?? path.join(repoRoot, ".cache", "npm");

@@ -1,10 +1,10 @@
-import { execa } from 'execa';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { expect, it } from 'vitest';
-import { runCheck } from '../../src/check/index.js';
-import { startIssuer } from '../../src/issuer/index.js';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { expect, it } from "vitest";
+import { runCheck } from "../../src/check/index.js";
+import { startIssuer } from "../../src/issuer/index.js";
 
 /**
  * Podman, when this machine has it (.ci/run installs it), with its own
@@ -13,18 +13,18 @@ import { startIssuer } from '../../src/issuer/index.js';
  * cgroup manager, so it also runs inside an unprivileged sandbox.
  */
 async function podman() {
-  const found = await execa('podman', ['--version'], { reject: false });
+  const found = await execa("podman", ["--version"], { reject: false });
   if (found.exitCode !== 0) return undefined;
-  const dir = mkdtempSync(path.join(tmpdir(), 'cma-podman-'));
-  const conf = path.join(dir, 'containers.conf');
+  const dir = mkdtempSync(path.join(tmpdir(), "cma-podman-"));
+  const conf = path.join(dir, "containers.conf");
   writeFileSync(conf, '[containers]\ndefault_ulimits = []\n[engine]\ncgroup_manager = "cgroupfs"\nruntime = "runc"\n');
-  const base = ['--root', path.join(dir, 'storage'), '--runroot', path.join(dir, 'run')];
+  const base = ["--root", path.join(dir, "storage"), "--runroot", path.join(dir, "run")];
   const env = { ...process.env, CONTAINERS_CONF: conf };
   return {
-    run: (args: string[]) => execa('podman', [...base, ...args], { env, all: true, reject: false }),
+    run: (args: string[]) => execa("podman", [...base, ...args], { env, all: true, reject: false }),
     /** Unmounts and removes what this storage holds, then the directory. */
     cleanup: async () => {
-      await execa('podman', [...base, 'system', 'reset', '--force'], { env, reject: false });
+      await execa("podman", [...base, "system", "reset", "--force"], { env, reject: false });
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -36,27 +36,32 @@ async function podman() {
  * here. The generated Dockerfile takes it through its NODE_IMAGE argument.
  */
 function baseRootfs(): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'cma-rootfs-'));
-  for (const dir of ['bin', 'usr/bin', 'usr/local/bin', 'usr/local/lib/node_modules', 'etc/ssl/certs', 'tmp', 'home/node', 'root']) mkdirSync(path.join(root, dir), { recursive: true });
-  cpSync('/bin/busybox', path.join(root, 'bin', 'busybox'));
-  for (const tool of ['sh', 'ls', 'cat', 'env', 'id', 'wget', 'mkdir', 'rm', 'cp', 'mv', 'chmod', 'ln', 'grep', 'sed', 'test', '[']) {
-    symlinkSync('busybox', path.join(root, 'bin', tool));
+  const root = mkdtempSync(path.join(tmpdir(), "cma-rootfs-"));
+  for (const dir of ["bin", "usr/bin", "usr/local/bin", "usr/local/lib/node_modules", "etc/ssl/certs", "tmp", "home/node", "root"])
+    mkdirSync(path.join(root, dir), { recursive: true });
+  cpSync("/bin/busybox", path.join(root, "bin", "busybox"));
+  for (const tool of ["sh", "ls", "cat", "env", "id", "wget", "mkdir", "rm", "cp", "mv", "chmod", "ln", "grep", "sed", "test", "["]) {
+    symlinkSync("busybox", path.join(root, "bin", tool));
   }
-  symlinkSync('../../bin/busybox', path.join(root, 'usr', 'bin', 'env'));
-  cpSync(process.execPath, path.join(root, 'usr', 'local', 'bin', 'node'));
-  const npmCli = process.env.npm_execpath && existsSync(process.env.npm_execpath) ? process.env.npm_execpath : realpathSync('/usr/bin/npm');
-  cpSync(path.resolve(path.dirname(npmCli), '..'), path.join(root, 'usr', 'local', 'lib', 'node_modules', 'npm'), { recursive: true });
-  writeFileSync(path.join(root, 'usr', 'local', 'bin', 'npm'), '#!/bin/sh\nexec node /usr/local/lib/node_modules/npm/bin/npm-cli.js "$@"\n', { mode: 0o755 });
-  writeFileSync(path.join(root, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000:node:/home/node:/bin/sh\n');
-  writeFileSync(path.join(root, 'etc', 'group'), 'root:x:0:\nnode:x:1000:\n');
-  const ca = process.env.NODE_EXTRA_CA_CERTS ?? '/etc/ssl/certs/ca-certificates.crt';
-  if (existsSync(ca)) cpSync(ca, path.join(root, 'etc', 'ssl', 'certs', 'ca-certificates.crt'));
+  symlinkSync("../../bin/busybox", path.join(root, "usr", "bin", "env"));
+  cpSync(process.execPath, path.join(root, "usr", "local", "bin", "node"));
+  const npmCli = process.env.npm_execpath && existsSync(process.env.npm_execpath) ? process.env.npm_execpath : realpathSync("/usr/bin/npm");
+  cpSync(path.resolve(path.dirname(npmCli), ".."), path.join(root, "usr", "local", "lib", "node_modules", "npm"), { recursive: true });
+  writeFileSync(
+    path.join(root, "usr", "local", "bin", "npm"),
+    '#!/bin/sh\nexec node /usr/local/lib/node_modules/npm/bin/npm-cli.js "$@"\n',
+    { mode: 0o755 },
+  );
+  writeFileSync(path.join(root, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000:node:/home/node:/bin/sh\n");
+  writeFileSync(path.join(root, "etc", "group"), "root:x:0:\nnode:x:1000:\n");
+  const ca = process.env.NODE_EXTRA_CA_CERTS ?? "/etc/ssl/certs/ca-certificates.crt";
+  if (existsSync(ca)) cpSync(ca, path.join(root, "etc", "ssl", "certs", "ca-certificates.crt"));
   return root;
 }
 
 /** The shared libraries `binary` loads (ldd), copied to the same paths under `root`. */
 async function copyLibraries(binary: string, root: string): Promise<void> {
-  const { stdout } = await execa('ldd', [binary]);
+  const { stdout } = await execa("ldd", [binary]);
   for (const lib of stdout.match(/\/\S+/g) ?? []) {
     const target = path.join(root, lib);
     mkdirSync(path.dirname(target), { recursive: true });
@@ -71,51 +76,94 @@ async function copyLibraries(binary: string, root: string): Promise<void> {
  * code 0 on SIGTERM.
  */
 export function containerSuite(root: () => string): void {
-  const missing = !process.env.CI && !existsSync('/usr/bin/podman');
-  it.skipIf(missing)('the Dockerfile builds an image whose server passes the self-check, runs as non-root and stops cleanly', async () => {
-    const pod = await podman();
-    expect(pod, 'podman must be installed (.ci/run installs it)').toBeDefined();
-    const rootfs = baseRootfs();
-    try {
-      await copyLibraries(process.execPath, rootfs);
-      const tar = `${rootfs}.tar`;
-      await execa('tar', ['-C', rootfs, '-cf', tar, '.']);
-      const imported = await pod!.run(['import', '--change', 'ENV PATH=/usr/local/bin:/usr/bin:/bin', '--change', 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt', tar, 'localhost/cma-node:test']);
-      expect(imported.exitCode, imported.all).toBe(0);
-      const built = await pod!.run(['build', '--format', 'docker', '--network', 'host', '--build-arg', 'NODE_IMAGE=localhost/cma-node:test', '-t', 'localhost/cma-project:test', root()]);
-      expect(built.exitCode, built.all).toBe(0);
-
-      const issuer = await startIssuer({ port: 0, quiet: true });
-      const port = 30_000 + Math.floor(Math.random() * 20_000);
-      const url = `http://127.0.0.1:${port}/mcp`;
+  const missing = !process.env.CI && !existsSync("/usr/bin/podman");
+  it.skipIf(missing)(
+    "the Dockerfile builds an image whose server passes the self-check, runs as non-root and stops cleanly",
+    async () => {
+      const pod = await podman();
+      expect(pod, "podman must be installed (.ci/run installs it)").toBeDefined();
+      const rootfs = baseRootfs();
       try {
-        const env = { PORT: String(port), HOST: '127.0.0.1', MCP_SERVER_URL: url, SCALEKIT_ENVIRONMENT_URL: issuer.url, SCALEKIT_RESOURCE_ID: issuer.resourceId };
-        const started = await pod!.run(['run', '-d', '--name', 'cma-test', '--network', 'host', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), 'localhost/cma-project:test']);
-        expect(started.exitCode, started.all).toBe(0);
-        const deadline = Date.now() + 30_000;
-        while ((await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0)) !== 200) {
-          expect(Date.now(), (await pod!.run(['logs', 'cma-test'])).all).toBeLessThan(deadline);
-          await new Promise((resolve) => setTimeout(resolve, 200));
+        await copyLibraries(process.execPath, rootfs);
+        const tar = `${rootfs}.tar`;
+        await execa("tar", ["-C", rootfs, "-cf", tar, "."]);
+        const imported = await pod!.run([
+          "import",
+          "--change",
+          "ENV PATH=/usr/local/bin:/usr/bin:/bin",
+          "--change",
+          "ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt",
+          tar,
+          "localhost/cma-node:test",
+        ]);
+        expect(imported.exitCode, imported.all).toBe(0);
+        const built = await pod!.run([
+          "build",
+          "--format",
+          "docker",
+          "--network",
+          "host",
+          "--build-arg",
+          "NODE_IMAGE=localhost/cma-node:test",
+          "-t",
+          "localhost/cma-project:test",
+          root(),
+        ]);
+        expect(built.exitCode, built.all).toBe(0);
+
+        const issuer = await startIssuer({ port: 0, quiet: true });
+        const port = 30_000 + Math.floor(Math.random() * 20_000);
+        const url = `http://127.0.0.1:${port}/mcp`;
+        try {
+          const env = {
+            PORT: String(port),
+            HOST: "127.0.0.1",
+            MCP_SERVER_URL: url,
+            SCALEKIT_ENVIRONMENT_URL: issuer.url,
+            SCALEKIT_RESOURCE_ID: issuer.resourceId,
+          };
+          const started = await pod!.run([
+            "run",
+            "-d",
+            "--name",
+            "cma-test",
+            "--network",
+            "host",
+            ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
+            "localhost/cma-project:test",
+          ]);
+          expect(started.exitCode, started.all).toBe(0);
+          const deadline = Date.now() + 30_000;
+          while (
+            (await fetch(`http://127.0.0.1:${port}/healthz`).then(
+              (r) => r.status,
+              () => 0,
+            )) !== 200
+          ) {
+            expect(Date.now(), (await pod!.run(["logs", "cma-test"])).all).toBeLessThan(deadline);
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+          expect((await pod!.run(["exec", "cma-test", "id", "-u"])).all?.trim()).toBe("1000");
+          const health = await pod!.run(["healthcheck", "run", "cma-test"]);
+          expect(health.exitCode, health.all).toBe(0);
+
+          const report = await runCheck({ url, issuer });
+          expect(report.results.filter((r) => r.status === "fail").map((r) => `${r.id}: ${r.reason}`)).toEqual([]);
+
+          const stopped = await pod!.run(["stop", "--time", "15", "cma-test"]);
+          expect(stopped.exitCode, stopped.all).toBe(0);
+          const exitCode = await pod!.run(["inspect", "--format", "{{.State.ExitCode}}", "cma-test"]);
+          expect(exitCode.all?.trim()).toBe("0");
+        } finally {
+          await pod!.run(["rm", "-f", "cma-test"]);
+          await issuer.close();
         }
-        expect((await pod!.run(['exec', 'cma-test', 'id', '-u'])).all?.trim()).toBe('1000');
-        const health = await pod!.run(['healthcheck', 'run', 'cma-test']);
-        expect(health.exitCode, health.all).toBe(0);
-
-        const report = await runCheck({ url, issuer });
-        expect(report.results.filter((r) => r.status === 'fail').map((r) => `${r.id}: ${r.reason}`)).toEqual([]);
-
-        const stopped = await pod!.run(['stop', '--time', '15', 'cma-test']);
-        expect(stopped.exitCode, stopped.all).toBe(0);
-        const exitCode = await pod!.run(['inspect', '--format', '{{.State.ExitCode}}', 'cma-test']);
-        expect(exitCode.all?.trim()).toBe('0');
       } finally {
-        await pod!.run(['rm', '-f', 'cma-test']);
-        await issuer.close();
+        rmSync(rootfs, { recursive: true, force: true });
+        rmSync(`${rootfs}.tar`, { force: true });
+        await pod?.cleanup();
       }
-    } finally {
-      rmSync(rootfs, { recursive: true, force: true });
-      rmSync(`${rootfs}.tar`, { force: true });
-      await pod?.cleanup();
-    }
-  }, 900_000);
+    },
+    900_000,
+  );
 }

@@ -1,8 +1,8 @@
-import { expect, it } from 'vitest';
-// @ts-expect-error plain JavaScript, shared with bench/load/run.mjs
-import { faultIssuerDownMidRun, LEAK_RUN_HEAP_MB, loadRun, MAX_RSS_GROWTH_MB } from '../../bench/load/lib.mjs';
+import { expect, it } from "vitest";
 // @ts-expect-error plain JavaScript, shared with the benchmarks
-import { freePort, startLocalIssuer, startProjectServer } from '../../bench/harness.mjs';
+import { freePort, startLocalIssuer, startProjectServer } from "../../bench/harness.mjs";
+// @ts-expect-error plain JavaScript, shared with bench/load/run.mjs
+import { faultIssuerDownMidRun, LEAK_RUN_HEAP_MB, loadRun, MAX_RSS_GROWTH_MB } from "../../bench/load/lib.mjs";
 
 interface Issuer {
   url: string;
@@ -41,7 +41,7 @@ export function loadSuite(framework: string, root: () => string, options: LoadSu
   it(`${framework}: ${requests} mixed requests over ${connections} connections: every status as decided, no 5xx, RSS growth below ${MAX_RSS_GROWTH_MB} MB`, async () => {
     const issuer: Issuer = await startLocalIssuer(root());
     try {
-      const server: Server = await startProjectServer(`${framework}-load`, root(), 'src/index.ts', issuer, {
+      const server: Server = await startProjectServer(`${framework}-load`, root(), "src/index.ts", issuer, {
         nodeArgs: [`--max-old-space-size=${LEAK_RUN_HEAP_MB}`],
       });
       try {
@@ -60,12 +60,12 @@ export function loadSuite(framework: string, root: () => string, options: LoadSu
 
   it(`${framework}: the issuer stopped mid-run: known-key tokens still 200, unknown kids 401, no 5xx, a restarted issuer's tokens accepted`, async () => {
     const launch = async (issuer: { url: string; resourceId: string }) => {
-      const server: Server = await startProjectServer(`${framework}-fault`, root(), 'src/index.ts', issuer);
+      const server: Server = await startProjectServer(`${framework}-fault`, root(), "src/index.ts", issuer);
       return { url: server.url, pid: server.child.pid, stop: server.stop };
     };
     const result = await faultIssuerDownMidRun({
       launch,
-      startIssuerOn: (port: number) => startLocalIssuer(root(), ['--port', String(port)]),
+      startIssuerOn: (port: number) => startLocalIssuer(root(), ["--port", String(port)]),
       port: await freePort(),
       faultMs,
       recoveryTimeoutMs: 120_000,

@@ -1,13 +1,21 @@
-import { Client, StreamableHTTPClientTransport, UnauthorizedError, type OAuthClientMetadata, type OAuthClientProvider, type StoredOAuthClientInformation, type StoredOAuthTokens } from '@modelcontextprotocol/client';
-import { execa } from 'execa';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair } from 'jose';
-import Provider, { errors } from 'oidc-provider';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCheck } from '../../src/check/index.js';
-import { freePort } from '../../src/selfcheck.js';
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  Client,
+  type OAuthClientMetadata,
+  type OAuthClientProvider,
+  type StoredOAuthClientInformation,
+  type StoredOAuthTokens,
+  StreamableHTTPClientTransport,
+  UnauthorizedError,
+} from "@modelcontextprotocol/client";
+import { execa } from "execa";
+import { exportJWK, generateKeyPair } from "jose";
+import Provider, { errors } from "oidc-provider";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCheck } from "../../src/check/index.js";
+import { freePort } from "../../src/selfcheck.js";
 
 /**
  * A real, independent OpenID provider for the tests: `oidc-provider` (a
@@ -26,22 +34,29 @@ export interface OpenIdProvider {
 }
 
 export async function startOpenIdProvider(o: { resources: string[]; scopes: string[] }): Promise<OpenIdProvider> {
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const jwk = { ...(await exportJWK(privateKey)), kid: 'op-key-1', alg: 'RS256', use: 'sig' };
+  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+  const jwk = { ...(await exportJWK(privateKey)), kid: "op-key-1", alg: "RS256", use: "sig" };
   // The issuer URL is known once the port is: listen first, then build the provider.
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server: Server = createServer((req, res) => handler!(req, res));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const resourceScopes = o.scopes.join(' ');
+  const resourceScopes = o.scopes.join(" ");
 
   const provider = new Provider(issuer, {
     clients: [
-      { client_id: 'svc', client_secret: 'svc-secret', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], token_endpoint_auth_method: 'client_secret_post' },
+      {
+        client_id: "svc",
+        client_secret: "svc-secret",
+        grant_types: ["client_credentials"],
+        redirect_uris: [],
+        response_types: [],
+        token_endpoint_auth_method: "client_secret_post",
+      },
     ],
     jwks: { keys: [jwk] },
-    scopes: ['openid', 'offline_access', ...o.scopes],
+    scopes: ["openid", "offline_access", ...o.scopes],
     features: {
       devInteractions: { enabled: false },
       registration: { enabled: true },
@@ -52,21 +67,36 @@ export async function startOpenIdProvider(o: { resources: string[]; scopes: stri
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resourceIndicator) => {
           if (!o.resources.includes(resourceIndicator)) throw new errors.InvalidTarget();
-          return { scope: resourceScopes, audience: resourceIndicator, accessTokenFormat: 'jwt', accessTokenTTL: 600, jwt: { sign: { alg: 'RS256' } } };
+          return {
+            scope: resourceScopes,
+            audience: resourceIndicator,
+            accessTokenFormat: "jwt",
+            accessTokenTTL: 600,
+            jwt: { sign: { alg: "RS256" } },
+          };
         },
       },
     },
     pkce: { required: () => true },
     // Lifetimes set, so that oidc-provider does not warn about its defaults.
-    ttl: { AccessToken: 600, AuthorizationCode: 60, ClientCredentials: 600, Grant: 3600, IdToken: 600, Interaction: 600, RefreshToken: 3600, Session: 3600 },
+    ttl: {
+      AccessToken: 600,
+      AuthorizationCode: 60,
+      ClientCredentials: 600,
+      Grant: 3600,
+      IdToken: 600,
+      Interaction: 600,
+      RefreshToken: 3600,
+      Session: 3600,
+    },
     findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   });
-  provider.on('server_error', (_ctx, error) => console.error('[oidc-provider]', error));
+  provider.on("server_error", (_ctx, error) => console.error("[oidc-provider]", error));
 
   const callback = provider.callback();
   handler = (req, res) => {
-    if (req.url?.startsWith('/interaction/')) {
+    if (req.url?.startsWith("/interaction/")) {
       void approve(provider, req, res);
       return;
     }
@@ -77,9 +107,9 @@ export async function startOpenIdProvider(o: { resources: string[]; scopes: stri
     issuer,
     async token(resource, scope) {
       const response = await fetch(`${issuer}/token`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'svc', client_secret: 'svc-secret', resource, scope }),
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "client_credentials", client_id: "svc", client_secret: "svc-secret", resource, scope }),
       });
       const body = (await response.json()) as { access_token?: string; error_description?: string };
       if (!body.access_token) throw new Error(`oidc-provider token: HTTP ${response.status} ${JSON.stringify(body)}`);
@@ -98,16 +128,19 @@ async function approve(provider: Provider, req: IncomingMessage, res: ServerResp
   try {
     const details = await provider.interactionDetails(req, res);
     const { prompt, params } = details;
-    if (prompt.name === 'login') {
-      await provider.interactionFinished(req, res, { login: { accountId: 'alice' } }, { mergeWithLastSubmission: false });
+    if (prompt.name === "login") {
+      await provider.interactionFinished(req, res, { login: { accountId: "alice" } }, { mergeWithLastSubmission: false });
       return;
     }
-    const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId: details.session!.accountId, clientId: String(params.client_id) });
-    if (!grant) throw new Error('no grant');
+    const grant = details.grantId
+      ? await provider.Grant.find(details.grantId)
+      : new provider.Grant({ accountId: details.session!.accountId, clientId: String(params.client_id) });
+    if (!grant) throw new Error("no grant");
     // Everything the provider says is missing: the scopes, and the resources' scopes.
     const missing = prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
-    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-    for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(" "));
+    for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {}))
+      grant.addResourceScope(resource, scopes.join(" "));
     const grantId = await grant.save();
     await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   } catch (error) {
@@ -125,18 +158,18 @@ export async function followAuthorization(url: URL, redirectUri: string): Promis
   let next = url;
   for (let hop = 0; hop < 20; hop++) {
     if (next.href.startsWith(redirectUri)) return next;
-    const response = await fetch(next, { redirect: 'manual', headers: { Cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    const response = await fetch(next, { redirect: "manual", headers: { Cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; ") } });
     for (const cookie of response.headers.getSetCookie()) {
-      const [pair] = cookie.split(';');
-      const at = pair!.indexOf('=');
+      const [pair] = cookie.split(";");
+      const at = pair!.indexOf("=");
       cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
     }
     await response.body?.cancel();
-    const location = response.headers.get('location');
+    const location = response.headers.get("location");
     if (!location) throw new Error(`${next.href} answered HTTP ${response.status} without a redirect`);
     next = new URL(location, next);
   }
-  throw new Error('too many redirects');
+  throw new Error("too many redirects");
 }
 
 /**
@@ -152,7 +185,7 @@ export function openIdSuite(framework: string, root: () => string): void {
     let op: OpenIdProvider;
     let foreign: OpenIdProvider;
     let server: { url: string; stop(): Promise<void>; log(): string };
-    const OTHER = 'https://other.example.com/mcp';
+    const OTHER = "https://other.example.com/mcp";
 
     beforeAll(async () => {
       const port = await freePort();
@@ -169,41 +202,48 @@ export function openIdSuite(framework: string, root: () => string): void {
 
     const call = (token: string | undefined, tool: string) =>
       fetch(server.url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: {} } }),
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          Accept: "application/json, text/event-stream",
+          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: tool, arguments: {} } }),
       });
 
-    it('accepts its tokens, and refuses another resource\'s, another issuer\'s, and one without the tool\'s scope', async () => {
-      expect((await call(await op.token(server.url, SCOPES.join(' ')), 'todo_write')).status, server.log()).toBe(200);
-      const otherResource = await call(await op.token(OTHER, SCOPES.join(' ')), 'whoami');
+    it("accepts its tokens, and refuses another resource's, another issuer's, and one without the tool's scope", async () => {
+      expect((await call(await op.token(server.url, SCOPES.join(" ")), "todo_write")).status, server.log()).toBe(200);
+      const otherResource = await call(await op.token(OTHER, SCOPES.join(" ")), "whoami");
       expect(otherResource.status).toBe(401);
-      expect(otherResource.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
-      expect((await call(await foreign.token(server.url, SCOPES.join(' ')), 'whoami')).status).toBe(401);
-      const narrow = await call(await op.token(server.url, 'todo:read'), 'todo_write');
+      expect(otherResource.headers.get("www-authenticate")).toMatch(/error="invalid_token"/);
+      expect((await call(await foreign.token(server.url, SCOPES.join(" ")), "whoami")).status).toBe(401);
+      const narrow = await call(await op.token(server.url, "todo:read"), "todo_write");
       expect(narrow.status).toBe(403);
-      expect(narrow.headers.get('www-authenticate')).toMatch(/error="insufficient_scope".*scope="[^"]*todo:write/);
+      expect(narrow.headers.get("www-authenticate")).toMatch(/error="insufficient_scope".*scope="[^"]*todo:write/);
     });
 
-    it('the official SDK client completes the OAuth flow against oidc-provider and calls a tool', async () => {
+    it("the official SDK client completes the OAuth flow against oidc-provider and calls a tool", async () => {
       const provider = new BrowserOAuthProvider();
       const transport = () => new StreamableHTTPClientTransport(new URL(server.url), { authProvider: provider });
-      const first = new Client({ name: 'oidc-e2e', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+      const first = new Client({ name: "oidc-e2e", version: "1.0.0" }, { versionNegotiation: { mode: "auto" } });
       const firstTransport = transport();
-      const error = await first.connect(firstTransport).then(() => undefined, (e: unknown) => e);
+      const error = await first.connect(firstTransport).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error, server.log()).toBeInstanceOf(UnauthorizedError);
       expect(provider.client?.client_id).toBeDefined(); // dynamically registered
-      expect(provider.authorizationUrl?.searchParams.get('code_challenge_method')).toBe('S256');
-      expect(provider.authorizationUrl?.searchParams.get('resource')).toBe(server.url);
+      expect(provider.authorizationUrl?.searchParams.get("code_challenge_method")).toBe("S256");
+      expect(provider.authorizationUrl?.searchParams.get("resource")).toBe(server.url);
       await firstTransport.finishAuth(provider.callback!);
       await first.close();
 
-      const client = new Client({ name: 'oidc-e2e', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+      const client = new Client({ name: "oidc-e2e", version: "1.0.0" }, { versionNegotiation: { mode: "auto" } });
       await client.connect(transport());
       try {
-        const result = await client.callTool({ name: 'whoami', arguments: {} });
-        expect(result.structuredContent).toMatchObject({ subject: 'alice' });
-        expect((await client.listTools()).tools.map((t) => t.name)).toContain('todo_read');
+        const result = await client.callTool({ name: "whoami", arguments: {} });
+        expect(result.structuredContent).toMatchObject({ subject: "alice" });
+        expect((await client.listTools()).tools.map((t) => t.name)).toContain("todo_read");
       } finally {
         await client.close();
       }
@@ -211,15 +251,23 @@ export function openIdSuite(framework: string, root: () => string): void {
 
     it("check's probes that need no issuer pass against it", async () => {
       const report = await runCheck({ url: server.url });
-      expect(report.results.filter((r) => r.status === 'fail').map((r) => `${r.id}: ${r.reason}`)).toEqual([]);
+      expect(report.results.filter((r) => r.status === "fail").map((r) => `${r.id}: ${r.reason}`)).toEqual([]);
       // The forgeries use the provider's real kid, found through the metadata: they ran, and were refused.
-      const forged = ['token.tampered-signature', 'token.alg-none', 'token.hs256-public-key', 'token.unsigned', 'token.truncated-signature'];
-      expect(report.results.filter((r) => forged.includes(r.id)).map((r) => `${r.id}: ${r.status}`)).toEqual(forged.map((id) => `${id}: pass`));
+      const forged = [
+        "token.tampered-signature",
+        "token.alg-none",
+        "token.hs256-public-key",
+        "token.unsigned",
+        "token.truncated-signature",
+      ];
+      expect(report.results.filter((r) => forged.includes(r.id)).map((r) => `${r.id}: ${r.status}`)).toEqual(
+        forged.map((id) => `${id}: pass`),
+      );
     });
   });
 }
 
-const SCOPES = ['todo:read', 'todo:write'];
+const SCOPES = ["todo:read", "todo:write"];
 
 /** An OAuth client kept in memory whose browser is followAuthorization (cookies, redirects, the test's consent). */
 class BrowserOAuthProvider implements OAuthClientProvider {
@@ -227,10 +275,17 @@ class BrowserOAuthProvider implements OAuthClientProvider {
   authorizationUrl: URL | undefined;
   callback: URLSearchParams | undefined;
   private saved: StoredOAuthTokens | undefined;
-  private verifier = '';
-  readonly redirectUrl = 'http://127.0.0.1:8977/callback';
+  private verifier = "";
+  readonly redirectUrl = "http://127.0.0.1:8977/callback";
   get clientMetadata(): OAuthClientMetadata {
-    return { client_name: 'oidc e2e', redirect_uris: [this.redirectUrl], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none', application_type: 'native' };
+    return {
+      client_name: "oidc e2e",
+      redirect_uris: [this.redirectUrl],
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+      token_endpoint_auth_method: "none",
+      application_type: "native",
+    };
   }
   clientInformation() {
     return this.client;
@@ -258,18 +313,23 @@ class BrowserOAuthProvider implements OAuthClientProvider {
 
 /** The generated oidc project's server, against the OpenID provider at `issuer`, on `port`. */
 async function startOidcServer(root: string, issuer: string, port: number) {
-  let log = '';
-  const child = execa(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+  let log = "";
+  const child = execa(process.execPath, ["--import", "tsx", "src/index.ts"], {
     cwd: root,
-    env: { OIDC_ISSUER_URL: issuer, MCP_SERVER_URL: `http://127.0.0.1:${port}/mcp`, PORT: String(port), HOST: '127.0.0.1' },
+    env: { OIDC_ISSUER_URL: issuer, MCP_SERVER_URL: `http://127.0.0.1:${port}/mcp`, PORT: String(port), HOST: "127.0.0.1" },
     extendEnv: true,
     all: true,
     reject: false,
   });
-  child.all?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-20_000)));
+  child.all?.on("data", (chunk: Buffer) => (log = (log + chunk.toString()).slice(-20_000)));
   const url = `http://127.0.0.1:${port}/mcp`;
   const deadline = Date.now() + 30_000;
-  while ((await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0)) !== 200) {
+  while (
+    (await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.status,
+      () => 0,
+    )) !== 200
+  ) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the oidc server did not start:\n${log}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -277,7 +337,7 @@ async function startOidcServer(root: string, issuer: string, port: number) {
     url,
     log: () => log,
     stop: async () => {
-      child.kill('SIGTERM');
+      child.kill("SIGTERM");
       await child;
     },
   };

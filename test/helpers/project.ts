@@ -1,25 +1,30 @@
-import { execa } from 'execa';
-import { request as httpRequest } from 'node:http';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProjectServer } from '../../src/selfcheck.js';
-import { cleanEnv, npmCacheDir, runCli, tempDir } from './cli.js';
-import { loadSuite } from './load.js';
-import { openIdSuite } from './openid.js';
+import { request as httpRequest } from "node:http";
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain JavaScript, shared with bench/conformance/run.mjs
-import { conformanceTools, regressions, runScenarios, startTokenProxy } from '../../bench/conformance/lib.mjs';
+import { conformanceTools, regressions, runScenarios, startTokenProxy } from "../../bench/conformance/lib.mjs";
 // @ts-expect-error plain JavaScript, shared with bench/conformance/run.mjs
-import { startPlainV2Server } from '../../bench/conformance/plain-v2-server.mjs';
+import { startPlainV2Server } from "../../bench/conformance/plain-v2-server.mjs";
+import { startProjectServer } from "../../src/selfcheck.js";
+import { cleanEnv, npmCacheDir, runCli, tempDir } from "./cli.js";
+import { loadSuite } from "./load.js";
+import { openIdSuite } from "./openid.js";
 
 export interface ProbeRow {
   id: string;
-  status: 'pass' | 'fail' | 'warn' | 'skip';
+  status: "pass" | "fail" | "warn" | "skip";
   reason: string;
 }
 
 /** Env for installs: a shared npm cache so the suite downloads each package once. */
 export function installEnv(): Record<string, string> {
-  return cleanEnv({ npm_config_cache: npmCacheDir, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' });
+  return cleanEnv({
+    npm_config_cache: npmCacheDir,
+    npm_config_fund: "false",
+    npm_config_audit: "false",
+    npm_config_update_notifier: "false",
+  });
 }
 
 /**
@@ -28,7 +33,7 @@ export function installEnv(): Record<string, string> {
  * run its own tests.
  */
 export async function scaffoldInstallAndCheck(framework: string, root: string, scopes: string, extraArgs: string[] = []) {
-  const created = await runCli([root, '--framework', framework, '--scopes', scopes, '--yes', '--no-git', '--json', ...extraArgs], {
+  const created = await runCli([root, "--framework", framework, "--scopes", scopes, "--yes", "--no-git", "--json", ...extraArgs], {
     env: installEnv(),
   });
   let doc: { ok: boolean; check: { results: ProbeRow[]; summary: { failed: number } } | null; files: string[] };
@@ -37,7 +42,7 @@ export async function scaffoldInstallAndCheck(framework: string, root: string, s
   } catch {
     throw new Error(`create did not print JSON (exit ${created.exitCode}):\n${created.stderr}\n${created.stdout}`);
   }
-  const failures = (doc.check?.results ?? []).filter((r) => r.status === 'fail').map((r) => `${r.id}: ${r.reason}`);
+  const failures = (doc.check?.results ?? []).filter((r) => r.status === "fail").map((r) => `${r.id}: ${r.reason}`);
   expect(failures, created.stderr).toEqual([]);
   expect(created.exitCode, created.stderr).toBe(0);
   expect(doc.check).not.toBeNull();
@@ -46,25 +51,60 @@ export async function scaffoldInstallAndCheck(framework: string, root: string, s
 }
 
 export async function typecheckAndTest(root: string) {
-  const tsc = await execa('npx', ['tsc', '--noEmit'], { cwd: root, reject: false, all: true, env: installEnv() });
+  const tsc = await execa("npx", ["tsc", "--noEmit"], { cwd: root, reject: false, all: true, env: installEnv() });
   expect(tsc.exitCode, String(tsc.all)).toBe(0);
-  const test = await execa('npm', ['test'], { cwd: root, reject: false, all: true, env: installEnv() });
+  const test = await execa("npm", ["test"], { cwd: root, reject: false, all: true, env: installEnv() });
   expect(test.exitCode, String(test.all)).toBe(0);
   return String(test.all);
 }
 
 /** Probes the self-check must have run (and passed) on every generated server. */
 export const EXPECTED_PROBES = [
-  'prm.discovery', 'prm.path', 'prm.root', 'prm.fields', 'prm.resource', 'prm.cors',
-  'challenge.no-token', 'challenge.invalid-token', 'challenge.query-token', 'cors.mcp',
-  'as.metadata', 'as.issuer', 'as.pkce', 'as.registration',
-  'era.2025', 'era.2026',
-  'token.valid', 'token.expired', 'token.not-yet-valid', 'token.no-exp', 'token.wrong-issuer', 'token.wrong-audience',
-  'token.sibling-audience', 'token.unknown-key', 'token.tampered-signature', 'token.alg-none', 'token.hs256-public-key',
-  'token.unsigned', 'token.truncated-signature', 'token.malformed',
-  'token.empty-bearer', 'token.basic-scheme', 'token.lowercase-bearer', 'token.oversized', 'token.rotated-key',
-  'scope.insufficient', 'scope.granted', 'scope.offline-access',
-  'flow.discovery', 'flow.registration', 'flow.authorization', 'flow.token', 'flow.tools-list', 'flow.tools-call', 'flow.step-up',
+  "prm.discovery",
+  "prm.path",
+  "prm.root",
+  "prm.fields",
+  "prm.resource",
+  "prm.cors",
+  "challenge.no-token",
+  "challenge.invalid-token",
+  "challenge.query-token",
+  "cors.mcp",
+  "as.metadata",
+  "as.issuer",
+  "as.pkce",
+  "as.registration",
+  "era.2025",
+  "era.2026",
+  "token.valid",
+  "token.expired",
+  "token.not-yet-valid",
+  "token.no-exp",
+  "token.wrong-issuer",
+  "token.wrong-audience",
+  "token.sibling-audience",
+  "token.unknown-key",
+  "token.tampered-signature",
+  "token.alg-none",
+  "token.hs256-public-key",
+  "token.unsigned",
+  "token.truncated-signature",
+  "token.malformed",
+  "token.empty-bearer",
+  "token.basic-scheme",
+  "token.lowercase-bearer",
+  "token.oversized",
+  "token.rotated-key",
+  "scope.insufficient",
+  "scope.granted",
+  "scope.offline-access",
+  "flow.discovery",
+  "flow.registration",
+  "flow.authorization",
+  "flow.token",
+  "flow.tools-list",
+  "flow.tools-call",
+  "flow.step-up",
 ];
 
 /**
@@ -83,12 +123,12 @@ export function frameworkSuite(framework: string, more?: (root: () => string) =>
     });
     afterAll(() => work.cleanup());
 
-    it('create installs the project and its self-check passes every probe, OAuth flow included', async () => {
+    it("create installs the project and its self-check passes every probe, OAuth flow included", async () => {
       const { ids } = await scaffoldInstallAndCheck(framework, root(), scopes);
       expect(ids).toEqual(expect.arrayContaining(EXPECTED_PROBES));
     }, 600_000);
 
-    it('typechecks with tsc --noEmit and passes its own tests', async () => {
+    it("typechecks with tsc --noEmit and passes its own tests", async () => {
       const output = await typecheckAndTest(root());
       expect(output).toMatch(/passed/);
     }, 600_000);
@@ -111,13 +151,13 @@ export function frameworkSuite(framework: string, more?: (root: () => string) =>
     });
     afterAll(() => work.cleanup());
 
-    it('create --provider oidc installs the project and its self-check passes every probe', async () => {
-      const { ids, doc } = await scaffoldInstallAndCheck(framework, root(), 'todo:read,todo:write', ['--provider', 'oidc']);
-      expect((doc as { provider?: string }).provider).toBe('oidc');
+    it("create --provider oidc installs the project and its self-check passes every probe", async () => {
+      const { ids, doc } = await scaffoldInstallAndCheck(framework, root(), "todo:read,todo:write", ["--provider", "oidc"]);
+      expect((doc as { provider?: string }).provider).toBe("oidc");
       expect(ids).toEqual(expect.arrayContaining(EXPECTED_PROBES));
     }, 600_000);
 
-    it('typechecks and passes its own tests', async () => {
+    it("typechecks and passes its own tests", async () => {
       expect(await typecheckAndTest(root())).toMatch(/passed/);
     }, 600_000);
 
@@ -141,25 +181,33 @@ export function conformanceSuite(framework: string, root: () => string): void {
   const tools = conformanceTools();
   // In CI a missing tool is a failure, never a silent skip.
   const missing = !tools && !process.env.CI;
-  it.skipIf(missing)(`the official conformance suite: ${framework} passes every check a plain SDK v2 server passes`, async () => {
-    expect(tools, 'CMA_NODE24 and CMA_CONFORMANCE_BIN must be set (.ci/run installs them)').toBeDefined();
-    const { startIssuer } = await import('../../src/issuer/index.js');
-    const issuer = await startIssuer({ port: 0, quiet: true });
-    const server = await startGeneratedServer(root(), issuer);
-    const plain = await startPlainV2Server();
-    try {
-      const token = await issuer.mint({ audience: [server.url, issuer.resourceId], expiresIn: 3600, scopes: ['todo:read', 'todo:write'] });
-      const proxy = await startTokenProxy(server.url, token);
+  it.skipIf(missing)(
+    `the official conformance suite: ${framework} passes every check a plain SDK v2 server passes`,
+    async () => {
+      expect(tools, "CMA_NODE24 and CMA_CONFORMANCE_BIN must be set (.ci/run installs them)").toBeDefined();
+      const { startIssuer } = await import("../../src/issuer/index.js");
+      const issuer = await startIssuer({ port: 0, quiet: true });
+      const server = await startGeneratedServer(root(), issuer);
+      const plain = await startPlainV2Server();
       try {
-        const [ours, baseline] = await Promise.all([runScenarios(proxy.url, tools!), runScenarios(plain.url, tools!)]);
-        expect(regressions(ours, baseline), JSON.stringify(ours, null, 1)).toEqual([]);
+        const token = await issuer.mint({
+          audience: [server.url, issuer.resourceId],
+          expiresIn: 3600,
+          scopes: ["todo:read", "todo:write"],
+        });
+        const proxy = await startTokenProxy(server.url, token);
+        try {
+          const [ours, baseline] = await Promise.all([runScenarios(proxy.url, tools!), runScenarios(plain.url, tools!)]);
+          expect(regressions(ours, baseline), JSON.stringify(ours, null, 1)).toEqual([]);
+        } finally {
+          await proxy.close();
+        }
       } finally {
-        await proxy.close();
+        await Promise.all([server.stop(), plain.close(), issuer.close()]);
       }
-    } finally {
-      await Promise.all([server.stop(), plain.close(), issuer.close()]);
-    }
-  }, 600_000);
+    },
+    600_000,
+  );
 }
 
 /**
@@ -167,47 +215,57 @@ export function conformanceSuite(framework: string, root: () => string): void {
  * flight finish, then exits with code 0, within a bound.
  */
 export function shutdownSuite(root: () => string): void {
-  it('SIGTERM: a request in flight is answered, then the server exits 0', async () => {
-    const { startIssuer } = await import('../../src/issuer/index.js');
-    const { freePort, projectProvider } = await import('../../src/selfcheck.js');
+  it("SIGTERM: a request in flight is answered, then the server exits 0", async () => {
+    const { startIssuer } = await import("../../src/issuer/index.js");
+    const { freePort, projectProvider } = await import("../../src/selfcheck.js");
     const issuer = await startIssuer({ port: 0, quiet: true, layout: projectProvider(root()).issuerLayout });
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/mcp`;
-    const server = execa(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+    const server = execa(process.execPath, ["--import", "tsx", "src/index.ts"], {
       cwd: root(),
-      env: { ...projectProvider(root()).selfCheckEnv(issuer, url), MCP_SERVER_URL: url, PORT: String(port), HOST: '127.0.0.1' },
+      env: { ...projectProvider(root()).selfCheckEnv(issuer, url), MCP_SERVER_URL: url, PORT: String(port), HOST: "127.0.0.1" },
       reject: false,
       all: true,
     });
     try {
       const deadline = Date.now() + 30_000;
-      while ((await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0)) !== 200) {
-        expect(Date.now(), 'the server did not start').toBeLessThan(deadline);
+      while (
+        (await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.status,
+          () => 0,
+        )) !== 200
+      ) {
+        expect(Date.now(), "the server did not start").toBeLessThan(deadline);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       const token = await issuer.mint({ audience: [url, issuer.resourceId] });
-      const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+      const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "whoami", arguments: {} } });
       // A request whose body is still on its way when the signal arrives.
       const answered = new Promise<number>((resolve, reject) => {
         const req = httpRequest(url, {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'Content-Length': Buffer.byteLength(body) },
+          method: "POST",
+          headers: {
+            Authorization: `Bearer ${token}`,
+            "Content-Type": "application/json",
+            Accept: "application/json, text/event-stream",
+            "Content-Length": Buffer.byteLength(body),
+          },
         });
-        req.on('response', (res) => {
+        req.on("response", (res) => {
           res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
+          res.on("end", () => resolve(res.statusCode ?? 0));
         });
-        req.on('error', reject);
+        req.on("error", reject);
         req.write(body.slice(0, 10));
         setTimeout(() => req.end(body.slice(10)), 500);
       });
       await new Promise((resolve) => setTimeout(resolve, 200));
-      server.kill('SIGTERM');
+      server.kill("SIGTERM");
       expect(await answered).toBe(200);
       const exited = await Promise.race([server, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 15_000))]);
-      expect(exited?.exitCode, server.all ? String(await server.then((r) => r.all)) : '').toBe(0);
+      expect(exited?.exitCode, server.all ? String(await server.then((r) => r.all)) : "").toBe(0);
     } finally {
-      server.kill('SIGKILL');
+      server.kill("SIGKILL");
       await issuer.close();
     }
   }, 120_000);

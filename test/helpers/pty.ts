@@ -1,6 +1,6 @@
-import { execa, type ResultPromise } from 'execa';
-import { readdir } from 'node:fs/promises';
-import { cleanEnv, cliBin, tempDir } from './cli.js';
+import { readdir } from "node:fs/promises";
+import { execa, type ResultPromise } from "execa";
+import { cleanEnv, cliBin, tempDir } from "./cli.js";
 
 /** Wait for text on the screen, then type keys (or act on the terminal's process). */
 export type Step = [waitFor: RegExp, action: string | ((child: ResultPromise) => void | Promise<void>)];
@@ -22,42 +22,49 @@ export interface DriveHooks {
  * step waits for text on the screen, then types keys. Returns the exit code,
  * what was shown, and what is left in the working directory.
  */
-export async function drive(steps: Step[], args = '', hooks: DriveHooks = {}) {
-  const { dir, cleanup } = await tempDir('cma-pty-');
+export async function drive(steps: Step[], args = "", hooks: DriveHooks = {}) {
+  const { dir, cleanup } = await tempDir("cma-pty-");
   try {
     await hooks.setup?.(dir);
-    const child = execa('script', ['-qefc', `stty cols ${hooks.cols ?? 100} rows ${hooks.rows ?? 40}; exec ${process.execPath} ${cliBin} ${args}`, '/dev/null'], {
-      cwd: dir,
-      reject: false,
-      env: cleanEnv({ TERM: 'xterm-256color', ...hooks.env }),
-      extendEnv: false,
-      timeout: 120_000,
-    });
-    let screen = '';
+    const child = execa(
+      "script",
+      ["-qefc", `stty cols ${hooks.cols ?? 100} rows ${hooks.rows ?? 40}; exec ${process.execPath} ${cliBin} ${args}`, "/dev/null"],
+      {
+        cwd: dir,
+        reject: false,
+        env: cleanEnv({ TERM: "xterm-256color", ...hooks.env }),
+        extendEnv: false,
+        timeout: 120_000,
+      },
+    );
+    let screen = "";
     // Only what appeared since the last action is matched, so a step cannot
     // fire on text of an earlier prompt (like an option's hint).
-    let sinceTyped = '';
+    let sinceTyped = "";
     let next = 0;
     const done = new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout;
       const arm = () => {
         clearTimeout(timer);
-        timer = setTimeout(() => reject(new Error(`step ${next} (${steps[next]?.[0]}) not reached; screen:\n${screen}`)), hooks.stepTimeout ?? 20_000);
+        timer = setTimeout(
+          () => reject(new Error(`step ${next} (${steps[next]?.[0]}) not reached; screen:\n${screen}`)),
+          hooks.stepTimeout ?? 20_000,
+        );
       };
       arm();
       if (steps.length === 0) {
         clearTimeout(timer!);
         resolve();
       }
-      child.stdout!.on('data', async (chunk: Buffer) => {
+      child.stdout!.on("data", async (chunk: Buffer) => {
         screen += chunk.toString();
         sinceTyped += chunk.toString();
         const step = steps[next];
         if (step?.[0].test(sinceTyped)) {
           next++;
-          screen += '\n<<acted>>\n';
-          sinceTyped = '';
-          if (typeof step[1] === 'string') child.stdin!.write(step[1]);
+          screen += "\n<<acted>>\n";
+          sinceTyped = "";
+          if (typeof step[1] === "string") child.stdin!.write(step[1]);
           else await step[1](child);
           if (next === steps.length) {
             clearTimeout(timer);

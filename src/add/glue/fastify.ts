@@ -6,7 +6,7 @@
 // `preHandler` checks the scopes of the called tools on the parsed body and
 // hands the caller to the SDK as `request.raw.auth`.
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { bodyAnswer, createMcpAuth, type Answer, type VerifiedToken } from "./mcp-auth.js";
+import { type Answer, bodyAnswer, createMcpAuth, type VerifiedToken } from "./mcp-auth.js";
 
 export function mcpAuth(app: FastifyInstance, options: { endpoint: string }): void {
   const auth = createMcpAuth(options.endpoint);

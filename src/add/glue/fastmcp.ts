@@ -61,7 +61,13 @@ export function mcpAuth<Options extends StartOptions>(server: Startable<Options>
 }
 
 /** Sends the request on to fastmcp and its answer back, streaming (SSE included). */
-function pass(req: IncomingMessage, res: ServerResponse, port: number, extraHeaders: Readonly<Record<string, string>> = {}, body?: Buffer): Promise<void> {
+function pass(
+  req: IncomingMessage,
+  res: ServerResponse,
+  port: number,
+  extraHeaders: Readonly<Record<string, string>> = {},
+  body?: Buffer,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const headers = { ...req.headers };
     if (body) {

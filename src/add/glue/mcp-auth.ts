@@ -8,9 +8,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { parseEnv } from "node:util";
-import { createAuthorizer, type AuthInfo } from "./authorize.js";
+import { type AuthInfo, createAuthorizer } from "./authorize.js";
 import type { Challenge } from "./challenge.js";
-import { ConfigError, loadConfig, type Config } from "./config.js";
+import { type Config, ConfigError, loadConfig } from "./config.js";
 import { metadataHeaders, prmPaths, protectedResourceMetadata } from "./metadata.js";
 import { checkOrigin } from "./origin.js";
 import { createVerifier } from "./provider.js";
@@ -103,12 +103,16 @@ export function createMcpAuth(endpoint: string) {
      * the CORS preflight, the token from the Authorization header 401. On
      * success, the CORS headers every later answer to this request carries.
      */
-    async beforeBody(method: string | undefined, headers: IncomingHttpHeaders | Headers): Promise<{ answer: Answer } | { token: VerifiedToken; cors: Record<string, string> }> {
+    async beforeBody(
+      method: string | undefined,
+      headers: IncomingHttpHeaders | Headers,
+    ): Promise<{ answer: Answer } | { token: VerifiedToken; cors: Record<string, string> }> {
       const origin = header(headers, "origin");
       const refused = checkOrigin(config, origin, header(headers, "host"));
       if (refused) return { answer: { status: refused.status, headers: {}, body: refused.body } };
       const cors = corsHeaders(origin);
-      if (method === "OPTIONS") return { answer: { status: 204, headers: { ...cors, ...preflightHeaders(header(headers, "access-control-request-headers")) } } };
+      if (method === "OPTIONS")
+        return { answer: { status: 204, headers: { ...cors, ...preflightHeaders(header(headers, "access-control-request-headers")) } } };
       const authenticated = await authorizer.authenticate(header(headers, "authorization"));
       if (!authenticated.ok) return { answer: challengeAnswer(authenticated.challenge, cors) };
       return { token: authenticated.value, cors };
@@ -145,7 +149,12 @@ export function normalizePath(url: string | undefined): string {
   } catch {
     // left as sent
   }
-  return path.replace(/\/{2,}/g, "/").replace(/\/+$/, "").toLowerCase() || "/";
+  return (
+    path
+      .replace(/\/{2,}/g, "/")
+      .replace(/\/+$/, "")
+      .toLowerCase() || "/"
+  );
 }
 
 /** `application/json`, with or without parameters such as charset. */

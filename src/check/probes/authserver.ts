@@ -2,7 +2,7 @@
 import type { CheckContext } from "../context.js";
 import { oneLine } from "../http.js";
 import type { AuthorizationServerMetadata } from "../metadata.js";
-import { type Probe, Skip, fail, pass, warn } from "../probe.js";
+import { fail, type Probe, pass, Skip, warn } from "../probe.js";
 import { RULES } from "../rules.js";
 
 async function requireMetadata(ctx: CheckContext): Promise<AuthorizationServerMetadata> {

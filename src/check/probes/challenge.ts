@@ -1,8 +1,8 @@
 /** The 401 challenge (RFC 6750 §3, RFC 9728 §5.1), where tokens may come from, and CORS on the endpoint. */
 import type { CheckContext } from "../context.js";
-import { type HttpResult, PROBE_ORIGIN, describeStatus, isSuccess, oneLine, request } from "../http.js";
+import { describeStatus, type HttpResult, isSuccess, oneLine, PROBE_ORIGIN, request } from "../http.js";
 import type { Discovery } from "../metadata.js";
-import { type Outcome, type Probe, fail, pass, warn } from "../probe.js";
+import { fail, type Outcome, type Probe, pass, warn } from "../probe.js";
 import { RULES } from "../rules.js";
 import { bearerChallenge, isAbsoluteHttpUrl } from "../www-authenticate.js";
 
@@ -15,16 +15,37 @@ const wellKnownServes = (d: Discovery): boolean => !!(d.path.doc || d.root.doc);
 export function challengeFindings(r: HttpResult, d: Discovery): Finding[] {
   const www = r.headers.get("www-authenticate");
   const bearer = bearerChallenge(www);
-  if (!bearer) return [{ level: "fail", text: www ? `WWW-Authenticate has no Bearer challenge: ${oneLine(www, 120)}` : "no WWW-Authenticate header (RFC 6750 §3: a 401 must carry one)" }];
+  if (!bearer)
+    return [
+      {
+        level: "fail",
+        text: www
+          ? `WWW-Authenticate has no Bearer challenge: ${oneLine(www, 120)}`
+          : "no WWW-Authenticate header (RFC 6750 §3: a 401 must carry one)",
+      },
+    ];
   const rm = bearer.params.resource_metadata;
   if (rm === undefined) {
-    const what = bearer.params.resource !== undefined ? `the challenge has resource= instead of resource_metadata=` : `the challenge has no resource_metadata`;
+    const what =
+      bearer.params.resource !== undefined
+        ? `the challenge has resource= instead of resource_metadata=`
+        : `the challenge has no resource_metadata`;
     return wellKnownServes(d)
-      ? [{ level: "warn", text: `${what}: 2025-06-18 clients need it (that revision requires it in every 401); 2025-11-25 and later clients find the well-known URL instead` }]
+      ? [
+          {
+            level: "warn",
+            text: `${what}: 2025-06-18 clients need it (that revision requires it in every 401); 2025-11-25 and later clients find the well-known URL instead`,
+          },
+        ]
       : [{ level: "fail", text: `${what}, and no well-known URL serves the metadata: clients cannot find the authorization server` }];
   }
   if (!isAbsoluteHttpUrl(rm)) {
-    return [{ level: "fail", text: `resource_metadata="${oneLine(rm, 120)}" is not an absolute URL (RFC 9728 §5.1): the official SDK clients ignore it, others may follow it anywhere` }];
+    return [
+      {
+        level: "fail",
+        text: `resource_metadata="${oneLine(rm, 120)}" is not an absolute URL (RFC 9728 §5.1): the official SDK clients ignore it, others may follow it anywhere`,
+      },
+    ];
   }
   return [];
 }
@@ -54,10 +75,17 @@ export const challengeNoToken: Probe = {
     const findings = challengeFindings(r, d);
     const bearer = bearerChallenge(r.headers.get("www-authenticate"));
     if (bearer?.params.error !== undefined) {
-      findings.push({ level: "warn", text: `error="${oneLine(bearer.params.error, 60)}" on a request without credentials (RFC 6750 §3.1: it should carry no error code then)` });
+      findings.push({
+        level: "warn",
+        text: `error="${oneLine(bearer.params.error, 60)}" on a request without credentials (RFC 6750 §3.1: it should carry no error code then)`,
+      });
     }
-    if (bearer && bearer.params.scope === undefined) findings.push({ level: "warn", text: `no scope= naming the scopes to request (MCP 2025-11-25 asks for it)` });
-    return verdict(findings, `401 Bearer resource_metadata="${oneLine(bearer?.params.resource_metadata ?? "", 120)}" scope="${oneLine(bearer?.params.scope ?? "", 120)}"`);
+    if (bearer && bearer.params.scope === undefined)
+      findings.push({ level: "warn", text: `no scope= naming the scopes to request (MCP 2025-11-25 asks for it)` });
+    return verdict(
+      findings,
+      `401 Bearer resource_metadata="${oneLine(bearer?.params.resource_metadata ?? "", 120)}" scope="${oneLine(bearer?.params.scope ?? "", 120)}"`,
+    );
   },
 };
 
@@ -73,7 +101,10 @@ export async function expectInvalidToken(ctx: CheckContext, r: HttpResult, what:
   const findings = strict ? challengeFindings(r, await ctx.discovery()) : [];
   const error = bearerChallenge(r.headers.get("www-authenticate"))?.params.error;
   if (error !== "invalid_token") {
-    findings.push({ level: "warn", text: `401 without error="invalid_token"${error ? ` (error="${oneLine(error, 60)}")` : ""} (RFC 6750 §3.1 asks for it)` });
+    findings.push({
+      level: "warn",
+      text: `401 without error="invalid_token"${error ? ` (error="${oneLine(error, 60)}")` : ""} (RFC 6750 §3.1 asks for it)`,
+    });
   }
   return verdict(
     findings.map((f) => ({ ...f, text: `${what}: ${f.text}` })),
@@ -102,7 +133,11 @@ export const challengeQueryToken: Probe = {
     if (isSuccess(r)) return fail(`the server accepted a token in ?access_token= (HTTP ${r.status})`);
     if (isServerError(r)) return fail(`?access_token=: HTTP ${r.status}`);
     if (r.status !== 401) return fail(`?access_token=: expected 401, got ${describeStatus(r)}`);
-    return pass(token ? `a valid token in ?access_token= got 401` : `?access_token= got 401 (with a placeholder token: give --token or --issuer to try a valid one)`);
+    return pass(
+      token
+        ? `a valid token in ?access_token= got 401`
+        : `?access_token= got 401 (with a placeholder token: give --token or --issuer to try a valid one)`,
+    );
   },
 };
 
@@ -127,9 +162,14 @@ export const corsEndpoint: Probe = {
         "Access-Control-Request-Headers": "authorization,content-type,mcp-protocol-version",
       },
     });
-    if (pre.status === 403) return pass(`the server refuses Origin ${PROBE_ORIGIN} with 403 (it validates Origin); CORS for the origins it allows was not checked`);
+    if (pre.status === 403)
+      return pass(
+        `the server refuses Origin ${PROBE_ORIGIN} with 403 (it validates Origin); CORS for the origins it allows was not checked`,
+      );
     if (!pre.headers.get("access-control-allow-origin")) {
-      return warn(`the preflight (OPTIONS, HTTP ${pre.status}) allows no origin: browser-based clients such as MCP Inspector cannot connect`);
+      return warn(
+        `the preflight (OPTIONS, HTTP ${pre.status}) allows no origin: browser-based clients such as MCP Inspector cannot connect`,
+      );
     }
     if (!isSuccess(pre)) return fail(`preflight OPTIONS ${ctx.endpoint}: HTTP ${pre.status}`);
     const allowed = headerList(pre.headers.get("access-control-allow-headers"));
@@ -137,9 +177,13 @@ export const corsEndpoint: Probe = {
     const missing = ["authorization", "content-type", "mcp-protocol-version"].filter(
       (h) => !allowed.includes(h) && !(h !== "authorization" && allowed.includes("*")),
     );
-    if (missing.length) return fail(`preflight does not allow ${missing.join(", ")} (Access-Control-Allow-Headers: ${oneLine(allowed.join(", "), 120) || "none"})`);
+    if (missing.length)
+      return fail(
+        `preflight does not allow ${missing.join(", ")} (Access-Control-Allow-Headers: ${oneLine(allowed.join(", "), 120) || "none"})`,
+      );
     const r = await ctx.post(undefined, { headers: { Origin: PROBE_ORIGIN } });
-    if (!r.headers.get("access-control-allow-origin")) return fail(`the preflight allows Origin ${PROBE_ORIGIN}, but the ${r.status} answer to POST has no Access-Control-Allow-Origin`);
+    if (!r.headers.get("access-control-allow-origin"))
+      return fail(`the preflight allows Origin ${PROBE_ORIGIN}, but the ${r.status} answer to POST has no Access-Control-Allow-Origin`);
     const exposed = headerList(r.headers.get("access-control-expose-headers"));
     if (!exposed.includes("www-authenticate") && !exposed.includes("*")) {
       return fail(

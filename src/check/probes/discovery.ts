@@ -1,8 +1,8 @@
 /** Protected Resource Metadata (RFC 9728): where clients find it, what it says, and that browsers may read it. */
 import type { CheckContext } from "../context.js";
-import { PROBE_ORIGIN, isSuccess, oneLine, request } from "../http.js";
+import { isSuccess, oneLine, PROBE_ORIGIN, request } from "../http.js";
 import { type Discovery, type FetchedDocument, type ProtectedResourceMetadata, whyMissing } from "../metadata.js";
-import { type Probe, Skip, fail, pass, warn } from "../probe.js";
+import { fail, type Probe, pass, Skip, warn } from "../probe.js";
 import { RULES } from "../rules.js";
 
 /** Why a fetched document does not count as protected resource metadata, or undefined when it does. */
@@ -16,7 +16,11 @@ function notMetadata(d: FetchedDocument<ProtectedResourceMetadata> | undefined):
 function headerWay(d: Discovery): { url?: string; problem: string | undefined } {
   if (d.headerValue === undefined) {
     const r = d.unauthenticated.response;
-    return { problem: r ? `the ${r.status} answer to a request without a token has no resource_metadata` : `a request without a token got no answer (${d.unauthenticated.error})` };
+    return {
+      problem: r
+        ? `the ${r.status} answer to a request without a token has no resource_metadata`
+        : `a request without a token got no answer (${d.unauthenticated.error})`,
+    };
   }
   if (!d.header) return { problem: `resource_metadata "${oneLine(d.headerValue, 120)}" is not an absolute URL` };
   const problem = notMetadata(d.header);
@@ -35,7 +39,11 @@ export const prmDiscovery: Probe = {
     if (!notMetadata(d.path)) ways.push(`the path-suffixed URL ${d.path.url}`);
     if (!notMetadata(d.root) && d.root !== d.path) ways.push(`the root URL ${d.root.url}`);
     if (ways.length === 0) {
-      const why = [header.problem, `GET ${d.path.url}: ${notMetadata(d.path)}`, ...(d.root !== d.path ? [`GET ${d.root.url}: ${notMetadata(d.root)}`] : [])];
+      const why = [
+        header.problem,
+        `GET ${d.path.url}: ${notMetadata(d.path)}`,
+        ...(d.root !== d.path ? [`GET ${d.root.url}: ${notMetadata(d.root)}`] : []),
+      ];
       return fail(`no way to find it: ${why.join("; ")}`);
     }
     return pass(`found through ${ways.join(", ")}`);
@@ -45,7 +53,8 @@ export const prmDiscovery: Probe = {
 // Read from the official TypeScript SDK's history: 1.12.0 to 1.15.x try only the root
 // URL when the 401 carries no resource_metadata; 1.16.0 and later (and v2) try the
 // path-suffixed URL, then the root. No client is known to try only the path-suffixed one.
-const ROOT_ONLY_CLIENTS = "clients built on the official TypeScript SDK 1.12 to 1.15, which try only the root URL when the 401 has no resource_metadata";
+const ROOT_ONLY_CLIENTS =
+  "clients built on the official TypeScript SDK 1.12 to 1.15, which try only the root URL when the 401 has no resource_metadata";
 
 export const prmPath: Probe = {
   id: "prm.path",
@@ -53,7 +62,10 @@ export const prmPath: Probe = {
   ...RULES.prmDiscovery(),
   async run(ctx) {
     const d = await ctx.discovery();
-    if (d.path === d.root) return notMetadata(d.path) ? warn(`GET ${d.path.url}: ${notMetadata(d.path)} (the endpoint is at the root: this is the only well-known URL)`) : pass(`the endpoint is at the root: ${d.path.url} is the only well-known URL`);
+    if (d.path === d.root)
+      return notMetadata(d.path)
+        ? warn(`GET ${d.path.url}: ${notMetadata(d.path)} (the endpoint is at the root: this is the only well-known URL)`)
+        : pass(`the endpoint is at the root: ${d.path.url} is the only well-known URL`);
     const problem = notMetadata(d.path);
     if (!problem) return pass(`GET ${d.path.url}: 200 JSON`);
     return warn(
@@ -74,7 +86,9 @@ export const prmRoot: Probe = {
     if (!problem) return pass(`GET ${d.root.url}: 200 JSON`);
     const header = headerWay(d);
     if (!header.problem) {
-      return pass(`GET ${d.root.url}: ${problem}, which is fine: the 401's resource_metadata names ${header.url}, and the clients known to try only the root (${ROOT_ONLY_CLIENTS}) read it first`);
+      return pass(
+        `GET ${d.root.url}: ${problem}, which is fine: the 401's resource_metadata names ${header.url}, and the clients known to try only the root (${ROOT_ONLY_CLIENTS}) read it first`,
+      );
     }
     return warn(`GET ${d.root.url}: ${problem}, and ${header.problem}: ${ROOT_ONLY_CLIENTS}, cannot find the metadata`);
   },
@@ -104,7 +118,8 @@ export const prmFields: Probe = {
     if (bearer !== undefined && !(isStringArray(bearer) && bearer.includes("header"))) {
       problems.push(`"bearer_methods_supported" does not include "header"`);
     }
-    if (isStringArray(bearer) && bearer.includes("query")) problems.push(`"bearer_methods_supported" offers "query" (MCP forbids tokens in the URI)`);
+    if (isStringArray(bearer) && bearer.includes("query"))
+      problems.push(`"bearer_methods_supported" offers "query" (MCP forbids tokens in the URI)`);
     if (problems.length) return fail(problems.join("; "));
     const scopes = prm.scopes_supported;
     if (!isStringArray(scopes) || scopes.length === 0) {
@@ -142,7 +157,9 @@ export const prmResource: Probe = {
   ...RULES.canonicalUri(),
   async run(ctx) {
     const d = await ctx.discovery();
-    const docs = [d.header, d.path, d.root].filter((x, i, all): x is FetchedDocument<ProtectedResourceMetadata> => !!x?.doc && all.indexOf(x) === i);
+    const docs = [d.header, d.path, d.root].filter(
+      (x, i, all): x is FetchedDocument<ProtectedResourceMetadata> => !!x?.doc && all.indexOf(x) === i,
+    );
     if (docs.length === 0) throw new Skip("no protected resource metadata (see prm.discovery)");
     for (const doc of docs) {
       const resource = doc.doc!.resource;
@@ -177,9 +194,16 @@ export const prmCors: Probe = {
       },
     });
     if (!isSuccess(pre)) return fail(`OPTIONS ${doc.url} (preflight): HTTP ${pre.status}, though GET allows Origin ${PROBE_ORIGIN}`);
-    if (!pre.headers.get("access-control-allow-origin")) return fail(`OPTIONS ${doc.url} (preflight): no Access-Control-Allow-Origin, though GET has one`);
+    if (!pre.headers.get("access-control-allow-origin"))
+      return fail(`OPTIONS ${doc.url} (preflight): no Access-Control-Allow-Origin, though GET has one`);
     const allowed = (pre.headers.get("access-control-allow-headers") ?? "").toLowerCase();
-    if (allowed !== "*" && !allowed.split(",").map((h) => h.trim()).includes("mcp-protocol-version")) {
+    if (
+      allowed !== "*" &&
+      !allowed
+        .split(",")
+        .map((h) => h.trim())
+        .includes("mcp-protocol-version")
+    ) {
       return warn(`preflight does not allow MCP-Protocol-Version, which the official client sends on discovery (it retries without)`);
     }
     return pass(`GET and OPTIONS answer with Access-Control-Allow-Origin`);

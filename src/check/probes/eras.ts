@@ -8,7 +8,7 @@
 import type { CheckContext } from "../context.js";
 import { describeError, describeStatus, isSuccess, modernRequest, oneLine } from "../http.js";
 import { listToolsModern, listToolsWithToken } from "../mcp-client.js";
-import { type Probe, Skip, fail, pass, warn } from "../probe.js";
+import { fail, type Probe, pass, Skip, warn } from "../probe.js";
 import { RULES } from "../rules.js";
 
 type Attempt = { ok: true; tools: { name: string }[] } | { ok: false; error: string };
@@ -37,7 +37,15 @@ function sdkAttempts(ctx: CheckContext, token: string): Promise<{ legacy: Attemp
 }
 
 const names = (tools: { name: string }[]): string =>
-  tools.length ? oneLine(tools.map((t) => t.name).slice(0, 8).join(", ") + (tools.length > 8 ? ", …" : ""), 160) : "no tools";
+  tools.length
+    ? oneLine(
+        tools
+          .map((t) => t.name)
+          .slice(0, 8)
+          .join(", ") + (tools.length > 8 ? ", …" : ""),
+        160,
+      )
+    : "no tools";
 
 /** The raw answer to the era's opening request, for the reason. */
 async function rawSeen(ctx: CheckContext, era: "legacy" | "modern"): Promise<string> {
@@ -55,7 +63,9 @@ export const era2025: Probe = {
     if (legacy.ok) return pass(`SDK v1 client: initialize + tools/list: ${legacy.tools.length} tools (${names(legacy.tools)})`);
     const seen = await rawSeen(ctx, "legacy");
     if (modern.ok) {
-      return warn(`the server serves only 2026-07-28: ${seen || legacy.error}; clients of the 2025 era (SDK v1 and the hosts built on it) are refused`);
+      return warn(
+        `the server serves only 2026-07-28: ${seen || legacy.error}; clients of the 2025 era (SDK v1 and the hosts built on it) are refused`,
+      );
     }
     return fail(`initialize + tools/list with a valid token failed: ${legacy.error}`);
   },
@@ -71,12 +81,17 @@ export const era2026: Probe = {
     if (modern.ok) {
       // The same era without a token must be refused too.
       const open = await ctx.post(undefined, modernRequest("server/discover"));
-      if (isSuccess(open)) return fail(`a 2026-07-28 server/discover without a token was answered HTTP ${open.status}: that era is not protected`);
-      return pass(`SDK v2 client pinned to 2026-07-28: tools/list: ${modern.tools.length} tools (${names(modern.tools)}); without a token: ${describeStatus(open).split(" (")[0]}`);
+      if (isSuccess(open))
+        return fail(`a 2026-07-28 server/discover without a token was answered HTTP ${open.status}: that era is not protected`);
+      return pass(
+        `SDK v2 client pinned to 2026-07-28: tools/list: ${modern.tools.length} tools (${names(modern.tools)}); without a token: ${describeStatus(open).split(" (")[0]}`,
+      );
     }
     const seen = await rawSeen(ctx, "modern");
     if (legacy.ok) {
-      return warn(`the server serves only the 2025 era: ${seen || modern.error}; clients that speak only 2026-07-28 are refused (clients that negotiate fall back to initialize)`);
+      return warn(
+        `the server serves only the 2025 era: ${seen || modern.error}; clients that speak only 2026-07-28 are refused (clients that negotiate fall back to initialize)`,
+      );
     }
     return fail(`the SDK v2 client pinned to 2026-07-28 failed: ${modern.error}`);
   },
@@ -85,7 +100,9 @@ export const era2026: Probe = {
 export const freshConnection: Probe = {
   id: "mcp.fresh-connection",
   title: "A second and a third 2025-era connection work too",
-  ...RULES.connections('MCP TypeScript SDK v1: one McpServer per transport (a reused server answers 500 "Already connected to a transport")'),
+  ...RULES.connections(
+    'MCP TypeScript SDK v1: one McpServer per transport (a reused server answers 500 "Already connected to a transport")',
+  ),
   async run(ctx) {
     const token = await ctx.requireToken();
     const { legacy } = await sdkAttempts(ctx, token);

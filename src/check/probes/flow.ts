@@ -18,12 +18,12 @@ import type {
   StoredOAuthClientInformation,
   StoredOAuthTokens,
 } from "@modelcontextprotocol/client";
-import { type CheckContext, type ToolInfo, callableTools } from "../context.js";
+import { type CheckContext, callableTools, type ToolInfo } from "../context.js";
 import { describeError, oneLine, timeoutSignal } from "../http.js";
-import { type ModernConnection, type SeenResponse, newModernConnection, timedFetch } from "../mcp-client.js";
-import { type Outcome, type Probe, Skip, fail, pass } from "../probe.js";
-import { RULES } from "../rules.js";
+import { type ModernConnection, newModernConnection, type SeenResponse, timedFetch } from "../mcp-client.js";
+import { fail, type Outcome, type Probe, pass, Skip } from "../probe.js";
 import type { Citation } from "../rules.js";
+import { RULES } from "../rules.js";
 import { bearerChallenge } from "../www-authenticate.js";
 import { toolArguments } from "./scope.js";
 
@@ -110,7 +110,9 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
     const back = new URL(location, url);
     if (!back.searchParams.get("code")) {
       const error = back.searchParams.get("error") ?? "no code";
-      throw new Error(`authorization redirected with error=${oneLine(error, 60)} ${oneLine(back.searchParams.get("error_description") ?? "", 120)}`.trim());
+      throw new Error(
+        `authorization redirected with error=${oneLine(error, 60)} ${oneLine(back.searchParams.get("error_description") ?? "", 120)}`.trim(),
+      );
     }
     attempt.callback = back.searchParams;
   }
@@ -216,7 +218,9 @@ export const flowDiscovery: Probe = {
       if (!d.authorizationServerMetadata) return fail(`the SDK client found no metadata for ${d.authorizationServerUrl}`);
       return fail(connectFailure(run));
     }
-    return pass(`resource ${oneLine(String(d.resourceMetadata.resource), 120)} → authorization server ${oneLine(String(d.authorizationServerUrl), 120)}`);
+    return pass(
+      `resource ${oneLine(String(d.resourceMetadata.resource), 120)} → authorization server ${oneLine(String(d.authorizationServerUrl), 120)}`,
+    );
   },
 };
 
@@ -227,46 +231,63 @@ export const flowRegistration = step("flow.registration", "OAuth flow: client re
   return pass(`client_id ${oneLine(info.client_id, 80)}${endpoint ? ` registered at ${oneLine(String(endpoint), 120)}` : ""}`);
 });
 
-export const flowAuthorization = step("flow.authorization", "OAuth flow: authorization request with PKCE and resource", RULES.resourceParameter(), async (_ctx, run) => {
-  // All is well when connect() stopped with UnauthorizedError after a redirect that carried a code.
-  const a = run.provider.authorizations[0];
-  if (!a?.callback || !(await isUnauthorized(run.connectError))) return fail(connectFailure(run));
-  const p = a.url.searchParams;
-  if (p.get("code_challenge_method") !== "S256" || !p.get("code_challenge")) return fail("the authorization request has no S256 code_challenge");
-  const resource = run.provider.discovery?.resourceMetadata?.resource;
-  if (p.get("resource") !== resource) return fail(`the authorization request's resource=${p.get("resource")} is not the PRM resource ${resource}`);
-  const returned = a.callback.get("state");
-  if (returned !== a.state) return fail(`the redirect returned state=${oneLine(String(returned), 60)}, expected ${a.state}`);
-  return pass(`redirected with a code (PKCE S256, resource=${resource}, scope="${oneLine(p.get("scope") ?? "", 120)}")`);
-});
+export const flowAuthorization = step(
+  "flow.authorization",
+  "OAuth flow: authorization request with PKCE and resource",
+  RULES.resourceParameter(),
+  async (_ctx, run) => {
+    // All is well when connect() stopped with UnauthorizedError after a redirect that carried a code.
+    const a = run.provider.authorizations[0];
+    if (!a?.callback || !(await isUnauthorized(run.connectError))) return fail(connectFailure(run));
+    const p = a.url.searchParams;
+    if (p.get("code_challenge_method") !== "S256" || !p.get("code_challenge"))
+      return fail("the authorization request has no S256 code_challenge");
+    const resource = run.provider.discovery?.resourceMetadata?.resource;
+    if (p.get("resource") !== resource)
+      return fail(`the authorization request's resource=${p.get("resource")} is not the PRM resource ${resource}`);
+    const returned = a.callback.get("state");
+    if (returned !== a.state) return fail(`the redirect returned state=${oneLine(String(returned), 60)}, expected ${a.state}`);
+    return pass(`redirected with a code (PKCE S256, resource=${resource}, scope="${oneLine(p.get("scope") ?? "", 120)}")`);
+  },
+);
 
-export const flowToken = step("flow.token", "OAuth flow: code exchanged for an access token", RULES.flow("OAuth 2.1 §4.1.3"), async (_ctx, run) => {
-  try {
-    await run.first.transport.finishAuth(run.provider.callback!);
-  } finally {
-    await run.first.close();
-  }
-  const t = run.provider.received;
-  if (!t?.access_token) return fail("the token endpoint answered without an access_token");
-  if (t.token_type.toLowerCase() !== "bearer") return fail(`token_type is ${oneLine(t.token_type, 40)}, not Bearer`);
-  return pass(`Bearer token, scope "${oneLine(t.scope ?? "", 120)}"${t.expires_in ? `, expires in ${t.expires_in} s` : ""}`);
-});
+export const flowToken = step(
+  "flow.token",
+  "OAuth flow: code exchanged for an access token",
+  RULES.flow("OAuth 2.1 §4.1.3"),
+  async (_ctx, run) => {
+    try {
+      await run.first.transport.finishAuth(run.provider.callback!);
+    } finally {
+      await run.first.close();
+    }
+    const t = run.provider.received;
+    if (!t?.access_token) return fail("the token endpoint answered without an access_token");
+    if (t.token_type.toLowerCase() !== "bearer") return fail(`token_type is ${oneLine(t.token_type, 40)}, not Bearer`);
+    return pass(`Bearer token, scope "${oneLine(t.scope ?? "", 120)}"${t.expires_in ? `, expires in ${t.expires_in} s` : ""}`);
+  },
+);
 
 const ERA_OF: Record<string, string> = { modern: "2026-07-28", legacy: "2025" };
 
-export const flowToolsList = step("flow.tools-list", "OAuth flow: tools/list with the new token", RULES.accessTokenUsage(), async (ctx, run) => {
-  // Closed by tools-call, or by step() when this fails.
-  const c = await newModernConnection(ctx.endpoint, { timeoutMs: ctx.timeoutMs, authProvider: run.provider, negotiation: "auto" });
-  run.connection = c;
-  try {
-    await c.client.connect(c.transport, { timeout: ctx.timeoutMs });
-    const { tools } = await c.client.listTools(undefined, { timeout: ctx.timeoutMs });
-    run.tools = tools.map((t) => ({ name: t.name, inputSchema: t.inputSchema, annotations: t.annotations }));
-    return pass(`${tools.length} tools (the client negotiated the ${ERA_OF[c.client.getProtocolEra() ?? ""] ?? "unknown"} era)`);
-  } catch (err) {
-    return fail(describeError(err));
-  }
-});
+export const flowToolsList = step(
+  "flow.tools-list",
+  "OAuth flow: tools/list with the new token",
+  RULES.accessTokenUsage(),
+  async (ctx, run) => {
+    // Closed by tools-call, or by step() when this fails.
+    const c = await newModernConnection(ctx.endpoint, { timeoutMs: ctx.timeoutMs, authProvider: run.provider, negotiation: "auto" });
+    run.connection = c;
+    try {
+      await c.client.connect(c.transport, { timeout: ctx.timeoutMs });
+      const { tools } = await c.client.listTools(undefined, { timeout: ctx.timeoutMs });
+      run.tools = tools.map((t) => ({ name: t.name, inputSchema: t.inputSchema, annotations: t.annotations }));
+      return pass(`${tools.length} tools (the client negotiated the ${ERA_OF[c.client.getProtocolEra() ?? ""] ?? "unknown"} era)`);
+    } catch (err) {
+      return fail(describeError(err));
+    }
+  },
+);
 
 const scopesOf = (t: OAuthTokens | undefined): string[] => (t?.scope ?? "").split(" ").filter(Boolean);
 
@@ -284,20 +305,25 @@ function allowedTool(ctx: CheckContext, run: FlowRun): ToolInfo | undefined {
   );
 }
 
-export const flowToolsCall = step("flow.tools-call", "OAuth flow: tools/call of a tool the token's scope allows", RULES.accessTokenUsage(), async (ctx, run) => {
-  const c = run.connection!;
-  try {
-    const tool = allowedTool(ctx, run);
-    if (!tool) throw new Skip("the server lists no tool to call (none, or all marked destructive)");
-    const result = await c.client.callTool({ name: tool.name, arguments: toolArguments(ctx, tool) }, { timeout: ctx.timeoutMs });
-    return pass(`tools/call ${tool.name}: ${result.isError ? "a tool error result (the call passed authorization)" : "ok"}`);
-  } catch (err) {
-    if (err instanceof Skip) throw err;
-    return fail(describeError(err));
-  } finally {
-    await c.close();
-  }
-});
+export const flowToolsCall = step(
+  "flow.tools-call",
+  "OAuth flow: tools/call of a tool the token's scope allows",
+  RULES.accessTokenUsage(),
+  async (ctx, run) => {
+    const c = run.connection!;
+    try {
+      const tool = allowedTool(ctx, run);
+      if (!tool) throw new Skip("the server lists no tool to call (none, or all marked destructive)");
+      const result = await c.client.callTool({ name: tool.name, arguments: toolArguments(ctx, tool) }, { timeout: ctx.timeoutMs });
+      return pass(`tools/call ${tool.name}: ${result.isError ? "a tool error result (the call passed authorization)" : "ok"}`);
+    } catch (err) {
+      if (err instanceof Skip) throw err;
+      return fail(describeError(err));
+    } finally {
+      await c.close();
+    }
+  },
+);
 
 export const flowStepUp = step("flow.step-up", "OAuth flow: 403 insufficient_scope step-up", RULES.stepUp(), async (ctx, run) => {
   const scoped = ctx.findings.scoped.modern ?? ctx.findings.scoped.legacy;
@@ -315,7 +341,12 @@ export const flowStepUp = step("flow.step-up", "OAuth flow: 403 insufficient_sco
     return fail(`authorization with scope "${narrow}" did not redirect with a code`);
   }
   const back = provider.callback;
-  await auth(provider, { serverUrl: ctx.endpoint, authorizationCode: back.get("code")!, ...(back.get("iss") ? { iss: back.get("iss")! } : {}), fetchFn });
+  await auth(provider, {
+    serverUrl: ctx.endpoint,
+    authorizationCode: back.get("code")!,
+    ...(back.get("iss") ? { iss: back.get("iss")! } : {}),
+    fetchFn,
+  });
   if (scoped.scopes.every((s) => scopesOf(provider.received).includes(s))) {
     throw new Skip(`the issuer granted "${oneLine(provider.received?.scope ?? "", 120)}" when asked for "${narrow}"`);
   }
@@ -337,7 +368,8 @@ export const flowStepUp = step("flow.step-up", "OAuth flow: 403 insufficient_sco
     const challenge = seen.find((r) => r.status === 403 && bearerChallenge(r.wwwAuthenticate)?.params.error === "insufficient_scope");
     if (!challenge) return fail("the SDK re-authorized, but not after a 403 insufficient_scope");
     const asked = provider.authorizations.at(-1)!.url.searchParams.get("scope") ?? "";
-    if (!scoped.scopes.every((s) => asked.split(" ").includes(s))) return fail(`the re-authorization asked for "${oneLine(asked, 120)}", not "${oneLine(scoped.scopes.join(" "), 120)}"`);
+    if (!scoped.scopes.every((s) => asked.split(" ").includes(s)))
+      return fail(`the re-authorization asked for "${oneLine(asked, 120)}", not "${oneLine(scoped.scopes.join(" "), 120)}"`);
     await c.transport.finishAuth(provider.callback!);
     await call();
     return pass(`"${narrow}" → 403 insufficient_scope → re-authorized with "${oneLine(asked, 120)}" → tools/call ${tool.name} succeeded`);

@@ -3,10 +3,10 @@
  * a tool's scope gets 403 insufficient_scope naming it, and the named scope
  * then opens the tool. Advertised scopes that no tool enforces are a failure.
  */
-import { type CheckContext, ERA_NAME, type Era, type McpExchange, type ToolInfo, callableTools, toolsOf } from "../context.js";
+import { type CheckContext, callableTools, ERA_NAME, type Era, type McpExchange, type ToolInfo, toolsOf } from "../context.js";
 import { describeStatus, isSuccess, jsonRpcResponse, modernRequest, oneLine } from "../http.js";
 import { minimalArguments } from "../mcp-client.js";
-import { type Probe, Skip, fail, pass, warn } from "../probe.js";
+import { fail, type Probe, pass, Skip, warn } from "../probe.js";
 import { RULES } from "../rules.js";
 import { bearerChallenge, isAbsoluteHttpUrl } from "../www-authenticate.js";
 
@@ -36,7 +36,8 @@ async function requireEra(ctx: CheckContext, era: Era): Promise<void> {
   await ctx.issuer();
   const eras = await ctx.eras();
   const other: Era = era === "modern" ? "legacy" : "modern";
-  if (eras && !eras[era].served && eras[other].served) throw new Skip(`the server does not serve ${era === "modern" ? "2026-07-28" : "2025-era"} requests (see ${eraProbeId(era)})`);
+  if (eras && !eras[era].served && eras[other].served)
+    throw new Skip(`the server does not serve ${era === "modern" ? "2026-07-28" : "2025-era"} requests (see ${eraProbeId(era)})`);
 }
 
 const names = (tools: { name: string }[]): string => oneLine(tools.map((t) => t.name).join(", "), 120);
@@ -64,7 +65,9 @@ function insufficientScope(era: Era): Probe {
       if (refused.length === 0) {
         const as401 = calls.find((c) => c.response.status === 401);
         if (as401) {
-          return fail(`tools/call ${as401.tool.name} with a valid token lacking scopes got 401, not 403 insufficient_scope (${describeStatus(as401.response)})`);
+          return fail(
+            `tools/call ${as401.tool.name} with a valid token lacking scopes got 401, not 403 insufficient_scope (${describeStatus(as401.response)})`,
+          );
         }
         const other = calls.find((c) => c.response.status >= 300);
         if (other) return fail(`tools/call ${other.tool.name} with a token without scopes: ${describeStatus(other.response)}`);
@@ -77,16 +80,21 @@ function insufficientScope(era: Era): Probe {
       const where = `tools/call ${pick.tool.name}${pick.stage === "initialize" ? " (already at initialize)" : ""} without scopes`;
       const bearer = bearerChallenge(pick.response.headers.get("www-authenticate"));
       if (!bearer) return fail(`${where}: 403 without a Bearer challenge`);
-      if (bearer.params.error !== "insufficient_scope") return fail(`${where}: 403 with error="${oneLine(bearer.params.error ?? "", 60)}", not insufficient_scope`);
+      if (bearer.params.error !== "insufficient_scope")
+        return fail(`${where}: 403 with error="${oneLine(bearer.params.error ?? "", 60)}", not insufficient_scope`);
       const scopes = (bearer.params.scope ?? "").split(" ").filter(Boolean);
       if (scopes.length === 0) return fail(`${where}: 403 insufficient_scope without scope= naming the scopes needed`);
       if (supported.length && !scopes.some((s) => supported.includes(s))) {
-        return fail(`${where}: scope="${oneLine(scopes.join(" "), 120)}" names none of scopes_supported (${oneLine(supported.join(" "), 120)})`);
+        return fail(
+          `${where}: scope="${oneLine(scopes.join(" "), 120)}" names none of scopes_supported (${oneLine(supported.join(" "), 120)})`,
+        );
       }
       ctx.findings.scoped[era] = { name: pick.tool.name, scopes };
       const rm = bearer.params.resource_metadata;
-      if (!isAbsoluteHttpUrl(rm)) return fail(`${where}: resource_metadata ${rm === undefined ? "missing" : `"${oneLine(rm, 120)}" is not absolute`}`);
-      if (scopes.includes("offline_access")) return warn(`${where}: the challenge asks for offline_access (MCP 2026-07-28: not a resource requirement)`);
+      if (!isAbsoluteHttpUrl(rm))
+        return fail(`${where}: resource_metadata ${rm === undefined ? "missing" : `"${oneLine(rm, 120)}" is not absolute`}`);
+      if (scopes.includes("offline_access"))
+        return warn(`${where}: the challenge asks for offline_access (MCP 2026-07-28: not a resource requirement)`);
       return pass(`${where}: 403 insufficient_scope, scope="${oneLine(scopes.join(" "), 120)}"`);
     },
   };
@@ -104,10 +112,14 @@ function grantedScope(era: Era): Probe {
       const tool = (await listTools(ctx)).find((t) => t.name === scoped.name)!;
       const scope = oneLine(scoped.scopes.join(" "), 120);
       const { stage, response } = await callTool(ctx, await ctx.mint({ scopes: scoped.scopes }), tool, era);
-      if (response.status === 403) return fail(`tools/call ${tool.name} with scope "${scope}" still got 403 (${describeStatus(response)}): the challenge did not name every scope the call needs`);
+      if (response.status === 403)
+        return fail(
+          `tools/call ${tool.name} with scope "${scope}" still got 403 (${describeStatus(response)}): the challenge did not name every scope the call needs`,
+        );
       if (!isSuccess(response)) return fail(`${stage} with scope "${scope}": ${describeStatus(response)}`);
       const msg = jsonRpcResponse(response);
-      if (msg?.error) return pass(`tools/call ${tool.name} passed authorization (JSON-RPC error ${msg.error.code}: ${oneLine(msg.error.message, 120)})`);
+      if (msg?.error)
+        return pass(`tools/call ${tool.name} passed authorization (JSON-RPC error ${msg.error.code}: ${oneLine(msg.error.message, 120)})`);
       return pass(`tools/call ${tool.name} with scope "${scope}": 200`);
     },
   };
@@ -129,10 +141,16 @@ export const headerMismatch: Probe = {
     const tool = (await listTools(ctx)).find((t) => t.name === scoped.name)!;
     const decoy = ctx.findings.openTools?.find((n) => n !== tool.name) ?? "create-mcp-auth-check-no-such-tool";
     const req = modernRequest("tools/call", { name: tool.name, arguments: toolArguments(ctx, tool) });
-    const r = await ctx.post(`Bearer ${await ctx.mint({ scopes: [] })}`, { body: req.body, headers: { ...req.headers, "Mcp-Name": decoy } });
+    const r = await ctx.post(`Bearer ${await ctx.mint({ scopes: [] })}`, {
+      body: req.body,
+      headers: { ...req.headers, "Mcp-Name": decoy },
+    });
     if (isSuccess(r)) {
       const msg = jsonRpcResponse(r);
-      if (!msg?.error) return fail(`tools/call ${tool.name} with Mcp-Name: ${decoy} and a token without its scope was answered ${r.status}: authorization followed the header`);
+      if (!msg?.error)
+        return fail(
+          `tools/call ${tool.name} with Mcp-Name: ${decoy} and a token without its scope was answered ${r.status}: authorization followed the header`,
+        );
     }
     if (r.status >= 500) return fail(`tools/call with a disagreeing Mcp-Name: ${describeStatus(r)}`);
     if (isSuccess(r)) return pass(`the call was refused in-band (HTTP ${r.status} with a JSON-RPC error)`);
@@ -152,7 +170,10 @@ export const offlineAccess: Probe = {
     if (supported.includes("offline_access")) where.push("scopes_supported");
     const challenged = bearerChallenge(d.unauthenticated.response?.headers.get("www-authenticate"))?.params.scope?.split(" ") ?? [];
     if (challenged.includes("offline_access")) where.push("the 401 challenge's scope");
-    if (where.length) return warn(`offline_access is in ${where.join(" and ")}: refresh tokens are not a resource requirement (servers SHOULD NOT list it)`);
+    if (where.length)
+      return warn(
+        `offline_access is in ${where.join(" and ")}: refresh tokens are not a resource requirement (servers SHOULD NOT list it)`,
+      );
     return pass("neither scopes_supported nor the 401 challenge lists offline_access");
   },
 };

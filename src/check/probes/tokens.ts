@@ -7,8 +7,8 @@
 import { decodeProtectedHeader } from "jose";
 import { type CheckContext, ERA_NAME, NEEDS_ISSUER, toolsOf } from "../context.js";
 import * as forge from "../forge.js";
-import { type HttpResult, describeError, describeStatus, initializeRequest, isSuccess, jsonRpcResponse, modernRequest } from "../http.js";
-import { type Outcome, type Probe, Skip, fail, pass, warn } from "../probe.js";
+import { describeError, describeStatus, type HttpResult, initializeRequest, isSuccess, jsonRpcResponse, modernRequest } from "../http.js";
+import { fail, type Outcome, type Probe, pass, Skip, warn } from "../probe.js";
 import { type Citation, RULES } from "../rules.js";
 import { expectInvalidToken } from "./challenge.js";
 
@@ -32,26 +32,40 @@ export const issuerReachable: Probe = {
 
 /** A request that a valid token must get through, in the era the server speaks. */
 export async function authorizedRequest(ctx: CheckContext, authorization: string): Promise<HttpResult> {
-  return (await ctx.preferredEra()) === "modern" ? ctx.post(authorization, modernRequest("server/discover")) : ctx.post(authorization, { body: initializeRequest() });
+  return (await ctx.preferredEra()) === "modern"
+    ? ctx.post(authorization, modernRequest("server/discover"))
+    : ctx.post(authorization, { body: initializeRequest() });
 }
 
 /** A probe that sends crafted tokens and expects 401 for each. */
-function rejects(id: string, title: string, citation: Citation, make: (ctx: CheckContext) => Promise<{ tokens: string | string[]; what: string }>): Probe {
+function rejects(
+  id: string,
+  title: string,
+  citation: Citation,
+  make: (ctx: CheckContext) => Promise<{ tokens: string | string[]; what: string }>,
+): Probe {
   return {
     id,
     title,
     ...citation,
     async run(ctx) {
       const { tokens, what } = await make(ctx);
-      const outcomes = await Promise.all([tokens].flat().map(async (t) => expectInvalidToken(ctx, await ctx.post(`Bearer ${t}`), what, false)));
+      const outcomes = await Promise.all(
+        [tokens].flat().map(async (t) => expectInvalidToken(ctx, await ctx.post(`Bearer ${t}`), what, false)),
+      );
       return outcomes.find((o) => o.status === "fail") ?? outcomes.find((o) => o.status !== "pass") ?? outcomes[0]!;
     },
   };
 }
 
 /** A minted token with one thing wrong (needs the issuer). */
-const minted = (id: string, title: string, citation: Citation, what: string, make: (ctx: CheckContext) => Promise<string | string[]>): Probe =>
-  rejects(id, title, citation, async (ctx) => ({ tokens: await make(ctx), what }));
+const minted = (
+  id: string,
+  title: string,
+  citation: Citation,
+  what: string,
+  make: (ctx: CheckContext) => Promise<string | string[]>,
+): Probe => rejects(id, title, citation, async (ctx) => ({ tokens: await make(ctx), what }));
 
 export const validToken: Probe = {
   id: "token.valid",
@@ -83,7 +97,10 @@ export const rotatedKey: Probe = {
     // first run proves the server refetches, and later runs find it in the server's cache.
     const token = await ctx.mint({ key: "standby" });
     const first = decodeProtectedHeader(await ctx.mintedToken()).kid;
-    if (decodeProtectedHeader(token).kid === first) return fail(`the issuer signed the standby token with its current key ${first}: use a create-mcp-auth issuer that knows key: "standby"`);
+    if (decodeProtectedHeader(token).kid === first)
+      return fail(
+        `the issuer signed the standby token with its current key ${first}: use a create-mcp-auth issuer that knows key: "standby"`,
+      );
     let r = await authorizedRequest(ctx, `Bearer ${token}`);
     let note = "";
     if (!isSuccess(r) && r.status < 500) {
@@ -99,23 +116,52 @@ export const rotatedKey: Probe = {
       );
     }
     const old = await authorizedRequest(ctx, `Bearer ${await ctx.mintedToken()}`);
-    if (!isSuccess(old)) return fail(`after the new key was accepted, a token signed by the first key (still published) got ${describeStatus(old)}`);
+    if (!isSuccess(old))
+      return fail(`after the new key was accepted, a token signed by the first key (still published) got ${describeStatus(old)}`);
     return pass(`a token signed by the issuer's second published key was accepted${note}; the first key still works`);
   },
 };
 
-export const expiredToken = minted("token.expired", "Expired token is refused", RULES.tokenHandling(), "a token expired 10 min ago", (ctx) => ctx.mint({ expiresIn: -600 }));
-export const notYetValidToken = minted("token.not-yet-valid", "Token with nbf in the future is refused", RULES.tokenHandling("RFC 7519 §4.1.5"), "a token valid only in 10 min (nbf)", (ctx) => ctx.mint({ notBefore: 600 }));
-export const noExpToken = minted("token.no-exp", "Token without exp is refused", RULES.tokenHandling("RFC 9068 §2.2 (exp is REQUIRED)"), "a token without exp", (ctx) => ctx.mint({ expiresIn: null }));
+export const expiredToken = minted(
+  "token.expired",
+  "Expired token is refused",
+  RULES.tokenHandling(),
+  "a token expired 10 min ago",
+  (ctx) => ctx.mint({ expiresIn: -600 }),
+);
+export const notYetValidToken = minted(
+  "token.not-yet-valid",
+  "Token with nbf in the future is refused",
+  RULES.tokenHandling("RFC 7519 §4.1.5"),
+  "a token valid only in 10 min (nbf)",
+  (ctx) => ctx.mint({ notBefore: 600 }),
+);
+export const noExpToken = minted(
+  "token.no-exp",
+  "Token without exp is refused",
+  RULES.tokenHandling("RFC 9068 §2.2 (exp is REQUIRED)"),
+  "a token without exp",
+  (ctx) => ctx.mint({ expiresIn: null }),
+);
 
-export const wrongIssuer = minted("token.wrong-issuer", "Token from another issuer is refused", RULES.tokenHandling("RFC 9068 §4 (iss)"), "a token with another iss", async (ctx) => {
-  const issuer = await ctx.issuer();
-  const base = issuer.url.replace(/\/+$/, "");
-  return [await ctx.mint({ issuer: "https://issuer.invalid" }), await ctx.mint({ issuer: `${base}/resources/res_other` })];
-});
+export const wrongIssuer = minted(
+  "token.wrong-issuer",
+  "Token from another issuer is refused",
+  RULES.tokenHandling("RFC 9068 §4 (iss)"),
+  "a token with another iss",
+  async (ctx) => {
+    const issuer = await ctx.issuer();
+    const base = issuer.url.replace(/\/+$/, "");
+    return [await ctx.mint({ issuer: "https://issuer.invalid" }), await ctx.mint({ issuer: `${base}/resources/res_other` })];
+  },
+);
 
-export const wrongAudience = minted("token.wrong-audience", "Token for another audience is refused", RULES.audience(), "a token for https://other-server.invalid/mcp", (ctx) =>
-  ctx.mint({ audience: ["https://other-server.invalid/mcp"] }),
+export const wrongAudience = minted(
+  "token.wrong-audience",
+  "Token for another audience is refused",
+  RULES.audience(),
+  "a token for https://other-server.invalid/mcp",
+  (ctx) => ctx.mint({ audience: ["https://other-server.invalid/mcp"] }),
 );
 
 export const siblingAudience = minted(
@@ -126,10 +172,22 @@ export const siblingAudience = minted(
   async (ctx) => [await ctx.mint({ audience: ["res_other"] }), await ctx.mint({ audience: [`${ctx.url.origin}/other/mcp`] })],
 );
 
-export const unknownKey = minted("token.unknown-key", "Token signed by an unknown key is refused", RULES.tokenHandling(), "a token signed by a key not in the key set", (ctx) => ctx.mint({ key: "unknown" }));
+export const unknownKey = minted(
+  "token.unknown-key",
+  "Token signed by an unknown key is refused",
+  RULES.tokenHandling(),
+  "a token signed by a key not in the key set",
+  (ctx) => ctx.mint({ key: "unknown" }),
+);
 
 /** A forgery: runs without an issuer, from the claims of a valid token when there is one. */
-const forged = (id: string, title: string, citation: Citation, what: string, make: (b: forge.ForgeryBase) => string | string[] | Promise<string | string[] | undefined>): Probe =>
+const forged = (
+  id: string,
+  title: string,
+  citation: Citation,
+  what: string,
+  make: (b: forge.ForgeryBase) => string | string[] | Promise<string | string[] | undefined>,
+): Probe =>
   rejects(id, title, citation, async (ctx) => {
     const base = await forge.forgeryBase(ctx);
     const tokens = await make(base);
@@ -139,13 +197,46 @@ const forged = (id: string, title: string, citation: Citation, what: string, mak
 
 const ALG_RULE = RULES.tokenHandling("RFC 8725 §3.1 (alg none, algorithm confusion)");
 
-export const tamperedSignature = forged("token.tampered-signature", "Token with a forged signature under the real kid is refused", RULES.tokenHandling("RFC 7515 §5.2"), "a token with a bad signature", forge.badSignature);
-export const algNone = forged("token.alg-none", 'Token with alg "none" is refused, with an empty and a non-empty signature', ALG_RULE, 'an alg "none" token', forge.algNone);
-export const hs256WithPublicKey = forged("token.hs256-public-key", "HS256 token keyed with the server's public key is refused", ALG_RULE, "an HS256 token keyed with the public key (PEM, JWK)", forge.hs256WithPublicKey);
-export const unsignedToken = forged("token.unsigned", "Token for the advertised kid without a signature is refused", RULES.tokenHandling("RFC 7515 §5.2"), "a token with no signature", forge.unsigned);
-export const truncatedSignature = forged("token.truncated-signature", "Token with a truncated signature is refused", RULES.tokenHandling("RFC 7515 §5.2"), "a token with half its signature", forge.truncatedSignature);
+export const tamperedSignature = forged(
+  "token.tampered-signature",
+  "Token with a forged signature under the real kid is refused",
+  RULES.tokenHandling("RFC 7515 §5.2"),
+  "a token with a bad signature",
+  forge.badSignature,
+);
+export const algNone = forged(
+  "token.alg-none",
+  'Token with alg "none" is refused, with an empty and a non-empty signature',
+  ALG_RULE,
+  'an alg "none" token',
+  forge.algNone,
+);
+export const hs256WithPublicKey = forged(
+  "token.hs256-public-key",
+  "HS256 token keyed with the server's public key is refused",
+  ALG_RULE,
+  "an HS256 token keyed with the public key (PEM, JWK)",
+  forge.hs256WithPublicKey,
+);
+export const unsignedToken = forged(
+  "token.unsigned",
+  "Token for the advertised kid without a signature is refused",
+  RULES.tokenHandling("RFC 7515 §5.2"),
+  "a token with no signature",
+  forge.unsigned,
+);
+export const truncatedSignature = forged(
+  "token.truncated-signature",
+  "Token with a truncated signature is refused",
+  RULES.tokenHandling("RFC 7515 §5.2"),
+  "a token with half its signature",
+  forge.truncatedSignature,
+);
 
-export const malformedToken = rejects("token.malformed", "Malformed JWT is refused", RULES.tokenHandling(), async () => ({ tokens: "abc.def", what: "a malformed JWT (abc.def)" }));
+export const malformedToken = rejects("token.malformed", "Malformed JWT is refused", RULES.tokenHandling(), async () => ({
+  tokens: "abc.def",
+  what: "a malformed JWT (abc.def)",
+}));
 
 /** A request with non-Bearer or empty credentials: 401 (or 400 invalid_request), never accepted, never 5xx. */
 function refusesCredentials(id: string, title: string, authorization: string, what: string): Probe {
@@ -157,7 +248,8 @@ function refusesCredentials(id: string, title: string, authorization: string, wh
       const r = await ctx.post(authorization);
       if (isSuccess(r)) return fail(`the server accepted ${what} (HTTP ${r.status})`);
       if (r.status >= 500) return fail(`${what}: HTTP ${r.status}, a server error`);
-      if (r.status === 400) return warn(`${what}: HTTP 400 (allowed by RFC 6750 §3.1 as invalid_request, but a 401 challenge helps clients)`);
+      if (r.status === 400)
+        return warn(`${what}: HTTP 400 (allowed by RFC 6750 §3.1 as invalid_request, but a 401 challenge helps clients)`);
       if (r.status !== 401) return fail(`${what}: expected 401, got ${describeStatus(r)}`);
       return pass(`${what}: 401`);
     },
@@ -165,8 +257,18 @@ function refusesCredentials(id: string, title: string, authorization: string, wh
 }
 
 // fetch trims header values: the server sees "Bearer" with nothing after it.
-export const emptyBearer = refusesCredentials("token.empty-bearer", "Empty bearer token is refused", "Bearer ", 'an empty "Bearer " credential');
-export const basicScheme = refusesCredentials("token.basic-scheme", "Basic credentials are refused", "Basic dXNlcjpwYXNzd29yZA==", "Basic credentials");
+export const emptyBearer = refusesCredentials(
+  "token.empty-bearer",
+  "Empty bearer token is refused",
+  "Bearer ",
+  'an empty "Bearer " credential',
+);
+export const basicScheme = refusesCredentials(
+  "token.basic-scheme",
+  "Basic credentials are refused",
+  "Basic dXNlcjpwYXNzd29yZA==",
+  "Basic credentials",
+);
 
 export const lowercaseBearer: Probe = {
   id: "token.lowercase-bearer",

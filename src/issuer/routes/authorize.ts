@@ -3,22 +3,18 @@
  * Errors before the redirect URI is known to be good get a 400 page (HTML or JSON);
  * after, they are sent back to the client by redirect (error, state, iss).
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+
 import { randomBytes } from "node:crypto";
-import { parseScope, type Client } from "../clients.js";
-import {
-  checkResources,
-  grantedScopes,
-  type IssuerContext,
-  type PendingAuthorization,
-} from "../context.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { isLoopbackHost } from "../../oauth-syntax.js";
 import { isSameOrigin } from "../access.js";
+import { type Client, parseScope } from "../clients.js";
+import { checkResources, grantedScopes, type IssuerContext, type PendingAuthorization } from "../context.js";
 import { OAuthError } from "../errors.js";
 import { CHALLENGE_RE } from "../grants.js";
 import { escapeHtml, Params, readForm, redirect, sendError, sendHtml, wantsHtml } from "../http.js";
 import { authorizationServerUrl } from "../metadata.js";
 import { DEFAULT_SUB } from "../tokens.js";
-import { isLoopbackHost } from "../../oauth-syntax.js";
 
 const PENDING_LIFETIME_MS = 10 * 60_000;
 const MAX_PENDING = 1_000;
@@ -55,18 +51,17 @@ function sendBadRequest(req: IncomingMessage, res: ServerResponse, err: OAuthErr
     sendHtml(
       res,
       err.status,
-      page("Authorization error", `<h1>Authorization error</h1><p><code>${escapeHtml(err.error)}</code></p><p>${escapeHtml(err.message)}</p>`),
+      page(
+        "Authorization error",
+        `<h1>Authorization error</h1><p><code>${escapeHtml(err.error)}</code></p><p>${escapeHtml(err.message)}</p>`,
+      ),
     );
   } else {
     sendError(res, err);
   }
 }
 
-function redirectTo(
-  res: ServerResponse,
-  redirectUri: string,
-  params: Record<string, string | undefined>,
-): void {
+function redirectTo(res: ServerResponse, redirectUri: string, params: Record<string, string | undefined>): void {
   const url = new URL(redirectUri);
   for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
   redirect(res, url.href);

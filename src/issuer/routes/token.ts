@@ -1,10 +1,10 @@
 /** POST /oauth/token: authorization_code (PKCE S256), refresh_token (rotating), client_credentials. */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { parseScope, readClientCredentials, type Client } from "../clients.js";
-import { checkResources, grantAudience, grantedScopes, tokenIssuer, type IssuerContext } from "../context.js";
+import { type Client, parseScope, readClientCredentials } from "../clients.js";
+import { checkResources, grantAudience, grantedScopes, type IssuerContext, tokenIssuer } from "../context.js";
 import { OAuthError } from "../errors.js";
-import { verifyPkce, type Grant } from "../grants.js";
-import { readForm, sendJson, type Params } from "../http.js";
+import { type Grant, verifyPkce } from "../grants.js";
+import { type Params, readForm, sendJson } from "../http.js";
 
 interface TokenResponse {
   access_token: string;

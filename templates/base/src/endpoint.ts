@@ -1,4 +1,4 @@
-import { createAuthorizer, type Authorizer } from "./auth/authorize.js";
+import { type Authorizer, createAuthorizer } from "./auth/authorize.js";
 import type { Challenge } from "./auth/challenge.js";
 import type { Config } from "./auth/config.js";
 import { checkOrigin } from "./auth/origin.js";

@@ -1,7 +1,7 @@
-import { getRequestListener } from "@hono/node-server";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
 
 export interface RunningServer {
   /** Where this process listens (not the public URL). */
@@ -17,12 +17,19 @@ export const DRAIN_MS = 10_000;
  * Node's `(req, res)` for a web-standard handler (src/routes.ts). The body
  * stays unread until the handler reads it, so authentication happens before.
  */
-export function toNodeListener(handler: (request: Request) => Promise<Response>): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function toNodeListener(
+  handler: (request: Request) => Promise<Response>,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return getRequestListener((request) => handler(request));
 }
 
 /** Serves `listener` on `port` (every interface unless `host` is given); `cleanup` runs after the drain. */
-export async function listen(listener: RequestListener, port: number, host: string | undefined, cleanup: () => Promise<void>): Promise<RunningServer> {
+export async function listen(
+  listener: RequestListener,
+  port: number,
+  host: string | undefined,
+  cleanup: () => Promise<void>,
+): Promise<RunningServer> {
   const server = createServer(listener);
   server.listen(port, host);
   await once(server, "listening");

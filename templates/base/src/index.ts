@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { ConfigError, loadConfig, type Config } from "./auth/config.js";
+import { type Config, ConfigError, loadConfig } from "./auth/config.js";
 import { startServer } from "./server.js";
 
 // Values already in the environment win over .env.

@@ -1,7 +1,7 @@
 import { createMcpHandler, McpServer, type ScopeChallengeHandler, type StandardSchemaWithJSON } from "@modelcontextprotocol/server";
 import type { AuthInfo } from "./auth/authorize.js";
 import { challengeScopes, missingScopes } from "./auth/scopes.js";
-import { scopeHierarchy, serverName, toolScopes, tools, type ToolName } from "./tools.js";
+import { scopeHierarchy, serverName, type ToolName, toolScopes, tools } from "./tools.js";
 
 /** Runs one authenticated, authorized MCP request (the last step of src/endpoint.ts). */
 export interface McpRunner {
@@ -37,7 +37,9 @@ if (clash) throw new Error(`Tool name "${clash.name}" is reserved by JavaScript 
 export function createMcpServer(): McpServer {
   const server = new McpServer({ name: serverName, version: "0.1.0" });
   for (const { name, run, inputSchema, outputSchema, ...config } of registered) {
-    server.registerTool(name, { ...config, inputSchema, outputSchema, scopeChallenge: scopeCheck(name) }, (args, ctx) => run(args, ctx.http?.authInfo));
+    server.registerTool(name, { ...config, inputSchema, outputSchema, scopeChallenge: scopeCheck(name) }, (args, ctx) =>
+      run(args, ctx.http?.authInfo),
+    );
   }
   return server;
 }

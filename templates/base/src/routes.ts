@@ -3,7 +3,7 @@ import { metadataHeaders, prmPaths, protectedResourceMetadata } from "./auth/met
 import { createVerifier } from "./auth/provider.js";
 import type { TokenVerifier } from "./auth/verifier.js";
 import { createEndpoint } from "./endpoint.js";
-import { logRequest, stdoutLog, type LogSink, type RequestDetails } from "./log.js";
+import { type LogSink, logRequest, type RequestDetails, stdoutLog } from "./log.js";
 import { createMcpRunner, type McpRunner } from "./mcp.js";
 
 /** What every framework adapter (src/server.ts) takes. */
@@ -70,7 +70,10 @@ export function createRoutes(config: Config, options: AppOptions = {}): Routes {
     metadata: logged((request) => {
       if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: metadataHeaders });
       if (request.method !== "GET" && request.method !== "HEAD") {
-        return Response.json({ error: "method_not_allowed" }, { status: 405, headers: { ...metadataHeaders, Allow: "GET, HEAD, OPTIONS" } });
+        return Response.json(
+          { error: "method_not_allowed" },
+          { status: 405, headers: { ...metadataHeaders, Allow: "GET, HEAD, OPTIONS" } },
+        );
       }
       return new Response(request.method === "HEAD" ? null : metadata, {
         headers: { ...metadataHeaders, "Content-Type": "application/json" },

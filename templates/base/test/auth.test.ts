@@ -1,13 +1,13 @@
-import { Client, InsufficientScopeError, SdkHttpError, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { request as httpRequest } from "node:http";
+import { Client, InsufficientScopeError, SdkHttpError, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig, type Config } from "../src/auth/config.js";
+import { type Config, loadConfig } from "../src/auth/config.js";
 import { createVerifier } from "../src/auth/provider.js";
 import { allScopes } from "../src/auth/scopes.js";
-import { startServer, type RunningServer } from "../src/server.js";
+import { type RunningServer, startServer } from "../src/server.js";
 import { scopeHierarchy, toolScopes } from "../src/tools.js";
 import { servesModernEra } from "./eras.js";
-import { TestIssuer, type MintOptions } from "./issuer.js";
+import { type MintOptions, TestIssuer } from "./issuer.js";
 import { authorizationServerFor, otherAudience, providerEnv, tokenAudience } from "./provider-env.js";
 
 // The public URL differs from where the test server listens, as behind a TLS
@@ -264,30 +264,39 @@ describe.each(ERAS)("the %s protocol era", (era) => {
     expect((error as SdkHttpError).status).toBe(401);
   });
 
-  it.runIf(scopedTools.length > 0 && (!modern || servesModernEra))("the official MCP client gets 403 insufficient_scope without a tool's scope", async () => {
-    const [tool, needed] = scopedTools[0]!;
-    const client = await connect(server, era, await mint({ scopes: [] }));
-    try {
-      const error = await client.callTool({ name: tool, arguments: {} }).then(() => undefined, (e: unknown) => e);
-      expect(error).toBeInstanceOf(InsufficientScopeError);
-      expect((error as InsufficientScopeError).requiredScope?.split(" ")).toEqual(expect.arrayContaining([...needed]));
-    } finally {
-      await client.close();
-    }
-  });
+  it.runIf(scopedTools.length > 0 && (!modern || servesModernEra))(
+    "the official MCP client gets 403 insufficient_scope without a tool's scope",
+    async () => {
+      const [tool, needed] = scopedTools[0]!;
+      const client = await connect(server, era, await mint({ scopes: [] }));
+      try {
+        const error = await client.callTool({ name: tool, arguments: {} }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(InsufficientScopeError);
+        expect((error as InsufficientScopeError).requiredScope?.split(" ")).toEqual(expect.arrayContaining([...needed]));
+      } finally {
+        await client.close();
+      }
+    },
+  );
 
-  it.runIf(scopedTools.length > 0 && (!modern || servesModernEra))("answers 403 insufficient_scope naming every scope the call needs, plus those granted", async () => {
-    for (const [tool, needed] of scopedTools) {
-      const granted = SCOPES.filter((s) => !needed.includes(s));
-      const response = await post(server, call(era, tool), { era, token: await mint({ scopes: granted }) });
-      expect(response.status).toBe(403);
-      const params = challengeParams(response);
-      expect(params.error).toBe("insufficient_scope");
-      expect(params.resource_metadata).toBe(PRM_URL);
-      expect(params.scope?.split(" ").sort()).toEqual([...new Set([...needed, ...granted])].sort());
-      expect(params.scope?.split(" ")).not.toContain("offline_access");
-    }
-  });
+  it.runIf(scopedTools.length > 0 && (!modern || servesModernEra))(
+    "answers 403 insufficient_scope naming every scope the call needs, plus those granted",
+    async () => {
+      for (const [tool, needed] of scopedTools) {
+        const granted = SCOPES.filter((s) => !needed.includes(s));
+        const response = await post(server, call(era, tool), { era, token: await mint({ scopes: granted }) });
+        expect(response.status).toBe(403);
+        const params = challengeParams(response);
+        expect(params.error).toBe("insufficient_scope");
+        expect(params.resource_metadata).toBe(PRM_URL);
+        expect(params.scope?.split(" ").sort()).toEqual([...new Set([...needed, ...granted])].sort());
+        expect(params.scope?.split(" ")).not.toContain("offline_access");
+      }
+    },
+  );
 
   it.runIf(scopedTools.length > 0 && (!modern || servesModernEra))("runs a scoped tool for a token with its scope, raw HTTP", async () => {
     for (const [tool, needed] of scopedTools) {
@@ -305,7 +314,9 @@ describe.each(ERAS)("the %s protocol era", (era) => {
   it.runIf(modern && !servesModernEra)("a client that speaks both eras falls back to the 2025 handshake", async () => {
     const client = new Client({ name: "test", version: "1.0.0" }, { versionNegotiation: { mode: "auto" } });
     await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${await mint()}` } } }),
+      new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
+        requestInit: { headers: { Authorization: `Bearer ${await mint()}` } },
+      }),
     );
     try {
       expect(client.getProtocolEra()).toBe("legacy");
@@ -324,16 +335,27 @@ describe.runIf(servesModernEra)("the scope decision is made on the body, never o
 
   it.runIf(scopedTools.length > 0)("a header naming an open tool does not open a scoped one", async () => {
     const [tool] = scopedTools[0]!;
-    const response = await post(server, call("2026-07-28", tool), { era: "2026-07-28", token: await mint({ scopes: [] }), headers: { "Mcp-Name": "whoami" } });
+    const response = await post(server, call("2026-07-28", tool), {
+      era: "2026-07-28",
+      token: await mint({ scopes: [] }),
+      headers: { "Mcp-Name": "whoami" },
+    });
     expect(response.status).toBe(403);
   });
 
-  it.runIf(scopedTools.length > 0)("a header naming a scoped tool does not refuse an open one: the SDK answers the mismatch 400", async () => {
-    const [tool] = scopedTools[0]!;
-    const response = await post(server, call("2026-07-28", "whoami"), { era: "2026-07-28", token: await mint({ scopes: [] }), headers: { "Mcp-Name": tool } });
-    expect(response.status).toBe(400);
-    expect((await rpcResult(response)).error?.code).toBe(-32020);
-  });
+  it.runIf(scopedTools.length > 0)(
+    "a header naming a scoped tool does not refuse an open one: the SDK answers the mismatch 400",
+    async () => {
+      const [tool] = scopedTools[0]!;
+      const response = await post(server, call("2026-07-28", "whoami"), {
+        era: "2026-07-28",
+        token: await mint({ scopes: [] }),
+        headers: { "Mcp-Name": tool },
+      });
+      expect(response.status).toBe(400);
+      expect((await rpcResult(response)).error?.code).toBe(-32020);
+    },
+  );
 });
 
 describe("JSON-RPC batches (the 2025-03-26 era)", () => {
@@ -385,7 +407,12 @@ describe("DNS-rebinding protection", () => {
         const body = JSON.stringify(call("2025-11-25", "whoami"));
         const req = httpRequest(`${server.url}/mcp`, {
           method: "POST",
-          headers: { Host: host, Authorization: `Bearer ${token}`, "Content-Type": "application/json", Accept: "application/json, text/event-stream" },
+          headers: {
+            Host: host,
+            Authorization: `Bearer ${token}`,
+            "Content-Type": "application/json",
+            Accept: "application/json, text/event-stream",
+          },
         });
         req.on("response", (res) => {
           res.resume();
@@ -443,7 +470,15 @@ describe("operations", () => {
     await fetch(`${server.url}/healthz`);
     expect(lines).toHaveLength(3);
     const [called, refused, health] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(called).toMatchObject({ method: "POST", path: "/mcp", status: 200, rpcMethod: "tools/call", tool: "whoami", subject: "alice", clientId: "client-9" });
+    expect(called).toMatchObject({
+      method: "POST",
+      path: "/mcp",
+      status: 200,
+      rpcMethod: "tools/call",
+      tool: "whoami",
+      subject: "alice",
+      clientId: "client-9",
+    });
     expect(called).toEqual(expect.objectContaining({ time: expect.any(String), durationMs: expect.any(Number) }));
     expect(refused).toMatchObject({ path: "/mcp", status: 401 });
     expect(health).toMatchObject({ method: "GET", path: "/healthz", status: 200 });
@@ -457,7 +492,12 @@ describe("operations", () => {
     const answered = new Promise<number>((resolve, reject) => {
       const req = httpRequest(`${server.url}/mcp`, {
         method: "POST",
-        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Accept: "application/json, text/event-stream", "Content-Length": Buffer.byteLength(body) },
+        headers: {
+          Authorization: `Bearer ${token}`,
+          "Content-Type": "application/json",
+          Accept: "application/json, text/event-stream",
+          "Content-Length": Buffer.byteLength(body),
+        },
       });
       req.on("response", (res) => {
         res.resume();

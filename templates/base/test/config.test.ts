@@ -77,7 +77,13 @@ describe("checkOrigin", () => {
     expect(checkOrigin(publicConfig, undefined, "mcp.example.com")).toBeUndefined();
     expect(checkOrigin(publicConfig, "https://mcp.example.com", "mcp.example.com")).toBeUndefined();
     expect(checkOrigin(publicConfig, "https://app.example.com", "mcp.example.com")).toBeUndefined();
-    for (const origin of ["https://evil.example", "null", "http://localhost:6274", "https://mcp.example.com.evil.example", "HTTPS://MCP.EXAMPLE.COM"]) {
+    for (const origin of [
+      "https://evil.example",
+      "null",
+      "http://localhost:6274",
+      "https://mcp.example.com.evil.example",
+      "HTTPS://MCP.EXAMPLE.COM",
+    ]) {
       expect(checkOrigin(publicConfig, origin, "mcp.example.com")?.status, origin).toBe(403);
     }
   });

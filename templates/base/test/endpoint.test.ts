@@ -36,10 +36,14 @@ async function serve(runner: McpRunner): Promise<{ url: string; server: Server }
 function post(url: string, token: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} });
-    const req = httpRequest(url, { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Host: "mcp.example.com" } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    });
+    const req = httpRequest(
+      url,
+      { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Host: "mcp.example.com" } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -88,7 +92,10 @@ describe("what the endpoint hands the MCP SDK", () => {
     const { url, server } = await serve(runner);
     try {
       const token = await issuer.mint({ audience: tokenAudience(PUBLIC_URL), scopes: [] });
-      const req = httpRequest(url, { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Host: "mcp.example.com" } });
+      const req = httpRequest(url, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Host: "mcp.example.com" },
+      });
       req.on("error", () => {});
       req.on("response", () => {
         // The stream has started. Collect garbage first: what forwards the client's hang-up must

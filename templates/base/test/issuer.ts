@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
+import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 
 interface Key {
   kid: string;
@@ -66,7 +66,14 @@ export class TestIssuer {
         issuer.metadataRequests += 1;
         if (issuer.metadataFailWith) return void res.writeHead(issuer.metadataFailWith).end();
         res.writeHead(200, { "Content-Type": "application/json" });
-        return void res.end(JSON.stringify({ issuer: issuer.url, jwks_uri: `${issuer.url}/keys`, authorization_endpoint: `${issuer.url}/authorize`, token_endpoint: `${issuer.url}/token` }));
+        return void res.end(
+          JSON.stringify({
+            issuer: issuer.url,
+            jwks_uri: `${issuer.url}/keys`,
+            authorization_endpoint: `${issuer.url}/authorize`,
+            token_endpoint: `${issuer.url}/token`,
+          }),
+        );
       }
       if (req.url !== "/keys") return void res.writeHead(404).end();
       issuer.keysRequests += 1;

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/auth/config.js";
-import { RemoteKeySet, type KeySetOptions } from "../src/auth/keyset.js";
+import { type KeySetOptions, RemoteKeySet } from "../src/auth/keyset.js";
 import { createVerifier } from "../src/auth/provider.js";
 import { allScopes } from "../src/auth/scopes.js";
 import { JwtVerifier } from "../src/auth/verifier.js";
-import { startServer, type RunningServer } from "../src/server.js";
+import { type RunningServer, startServer } from "../src/server.js";
 import { scopeHierarchy, toolScopes } from "../src/tools.js";
-import { TestIssuer, type MintOptions } from "./issuer.js";
+import { type MintOptions, TestIssuer } from "./issuer.js";
 import { providerEnv, tokenAudience } from "./provider-env.js";
 
 const PUBLIC_URL = "https://mcp.example.com/mcp";

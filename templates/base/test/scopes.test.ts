@@ -33,7 +33,12 @@ describe("scope hierarchies (SEP-2350)", () => {
   });
 
   it("advertises broader scopes, never offline_access", () => {
-    expect(allScopes({ t: ["todo:read", "offline_access"] }, hierarchy).sort()).toEqual(["todo:admin", "todo:draft", "todo:read", "todo:write"]);
+    expect(allScopes({ t: ["todo:read", "offline_access"] }, hierarchy).sort()).toEqual([
+      "todo:admin",
+      "todo:draft",
+      "todo:read",
+      "todo:write",
+    ]);
   });
 
   it("looks tools up as own properties only", () => {
@@ -46,12 +51,16 @@ describe("challenges", () => {
   const config = { resourceUrl: "https://mcp.example.com/mcp", mcpPath: "/mcp" } as Parameters<typeof buildChallenge>[1];
 
   it("never ask for offline_access, nor for a scope that is not a scope token", () => {
-    const challenge = buildChallenge(new InsufficientScopeError(["todo:read"], ["offline_access", 'bad"scope']), config, ["offline_access"]);
+    const challenge = buildChallenge(new InsufficientScopeError(["todo:read"], ["offline_access", 'bad"scope']), config, [
+      "offline_access",
+    ]);
     expect(challenge.status).toBe(403);
     expect(challenge.headers["WWW-Authenticate"]).toBe(
       'Bearer error="insufficient_scope", scope="todo:read", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"',
     );
     const unauthorized = buildChallenge(new MissingTokenError(), config, ["offline_access", "a"]);
-    expect(unauthorized.headers["WWW-Authenticate"]).toBe('Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="a"');
+    expect(unauthorized.headers["WWW-Authenticate"]).toBe(
+      'Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="a"',
+    );
   });
 });

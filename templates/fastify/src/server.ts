@@ -1,8 +1,8 @@
-import Fastify, { type FastifyInstance } from "fastify";
 import type { AddressInfo } from "node:net";
+import Fastify, { type FastifyInstance } from "fastify";
 import type { Config } from "./auth/config.js";
-import { drain, listenUrl, toNodeListener, type RunningServer } from "./http.js";
-import { createRoutes, type AppOptions, type Routes } from "./routes.js";
+import { drain, listenUrl, type RunningServer, toNodeListener } from "./http.js";
+import { type AppOptions, createRoutes, type Routes } from "./routes.js";
 
 export type { AppOptions, RunningServer };
 
@@ -36,7 +36,10 @@ export function createApp(routes: Routes): FastifyInstance {
   return app;
 }
 
-export async function startServer(config: Config, options: AppOptions & { port: number; host?: string | undefined }): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  options: AppOptions & { port: number; host?: string | undefined },
+): Promise<RunningServer> {
   const routes = createRoutes(config, options);
   const app = createApp(routes);
   await app.ready();

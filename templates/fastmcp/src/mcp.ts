@@ -1,8 +1,8 @@
-import { createMcpHandler, isLegacyRequest, ProtocolError, Server, type RequestMethod, type Result } from "@modelcontextprotocol/server";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import { FastMCPSession, type ContentResult, type Logger, type Tool } from "fastmcp";
+import { createMcpHandler, isLegacyRequest, ProtocolError, type RequestMethod, type Result, Server } from "@modelcontextprotocol/server";
+import { type ContentResult, FastMCPSession, type Logger, type Tool } from "fastmcp";
 import type { AuthInfo } from "./auth/authorize.js";
 import { missingScopes } from "./auth/scopes.js";
 import { scopeHierarchy, serverName, toolScopes, tools } from "./tools.js";
@@ -137,5 +137,8 @@ const quietLogger: Logger = {
 };
 
 function oneLine(args: unknown[]): string {
-  return args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(" ").replace(/\s+/g, " ");
+  return args
+    .map((arg) => (arg instanceof Error ? arg.message : String(arg)))
+    .join(" ")
+    .replace(/\s+/g, " ");
 }

@@ -1,7 +1,7 @@
 import type { RequestListener } from "node:http";
 import type { Config } from "./auth/config.js";
-import { listen, toNodeListener, type RunningServer } from "./http.js";
-import { createRoutes, type AppOptions, type Routes } from "./routes.js";
+import { listen, type RunningServer, toNodeListener } from "./http.js";
+import { type AppOptions, createRoutes, type Routes } from "./routes.js";
 
 export type { AppOptions, RunningServer };
 

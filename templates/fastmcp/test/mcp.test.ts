@@ -23,7 +23,9 @@ async function withSession<T>(authInfo: AuthInfo, run: (client: Client) => Promi
 
 describe("createSession (fastmcp)", () => {
   it("lists every tool to a caller with every scope", async () => {
-    const names = await withSession(caller(allScopes(toolScopes, scopeHierarchy)), async (c) => (await c.listTools()).tools.map((t) => t.name));
+    const names = await withSession(caller(allScopes(toolScopes, scopeHierarchy)), async (c) =>
+      (await c.listTools()).tools.map((t) => t.name),
+    );
     expect(names.sort()).toEqual(Object.keys(toolScopes).sort());
   });
 

@@ -1,9 +1,9 @@
+import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
-import type { Server } from "node:http";
 import type { Config } from "./auth/config.js";
 import { drain, listenUrl, type RunningServer } from "./http.js";
-import { createRoutes, type AppOptions, type Routes } from "./routes.js";
+import { type AppOptions, createRoutes, type Routes } from "./routes.js";
 
 export type { AppOptions, RunningServer };
 

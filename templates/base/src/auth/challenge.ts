@@ -21,25 +21,45 @@ export function buildChallenge(error: unknown, config: Config, allScopes: readon
     // Everything the operation needs, in one challenge, plus what the token
     // already has, so a client that replaces its scopes does not lose them.
     const scope = [...error.required, ...error.granted];
-    return respond(403, [["error", "insufficient_scope"], ["scope", scopeParam(scope)], ["resource_metadata", resourceMetadata]], {
-      error: "insufficient_scope",
-      error_description: error.message,
-    });
+    return respond(
+      403,
+      [
+        ["error", "insufficient_scope"],
+        ["scope", scopeParam(scope)],
+        ["resource_metadata", resourceMetadata],
+      ],
+      {
+        error: "insufficient_scope",
+        error_description: error.message,
+      },
+    );
   }
 
   if (error instanceof MissingTokenError) {
     // No credentials: no error parameter (RFC 6750 section 3.1).
-    return respond(401, [["resource_metadata", resourceMetadata], ["scope", scopeParam(allScopes)]], {
-      error: "unauthorized",
-      error_description: "Authorization required: send an OAuth access token as 'Authorization: Bearer <token>'",
-    });
+    return respond(
+      401,
+      [
+        ["resource_metadata", resourceMetadata],
+        ["scope", scopeParam(allScopes)],
+      ],
+      {
+        error: "unauthorized",
+        error_description: "Authorization required: send an OAuth access token as 'Authorization: Bearer <token>'",
+      },
+    );
   }
 
   // Any other failure, including an unexpected one, is an invalid token: never a 500.
   const description = error instanceof InvalidTokenError ? error.message : "The access token is invalid";
   return respond(
     401,
-    [["error", "invalid_token"], ["error_description", description], ["resource_metadata", resourceMetadata], ["scope", scopeParam(allScopes)]],
+    [
+      ["error", "invalid_token"],
+      ["error_description", description],
+      ["resource_metadata", resourceMetadata],
+      ["scope", scopeParam(allScopes)],
+    ],
     { error: "invalid_token", error_description: description },
   );
 }

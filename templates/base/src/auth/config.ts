@@ -1,4 +1,4 @@
-import { ConfigError, httpsUrl, isLoopback, list, optional, parseHttpsUrl, type Env } from "./env.js";
+import { ConfigError, type Env, httpsUrl, isLoopback, list, optional, parseHttpsUrl } from "./env.js";
 import { loadProviderConfig, type ProviderConfig } from "./provider.js";
 
 export { ConfigError, isLoopback };
@@ -44,7 +44,11 @@ function allowedOrigins(env: Env, own: string): string[] {
   const example = "https://app.example.com,http://localhost:6274";
   const origins = list(env, "MCP_ALLOWED_ORIGINS").map((entry) => {
     if (entry === "*" || entry === "null") {
-      throw new ConfigError("MCP_ALLOWED_ORIGINS", `cannot contain "${entry}": list the origins of the pages allowed to call this server`, example);
+      throw new ConfigError(
+        "MCP_ALLOWED_ORIGINS",
+        `cannot contain "${entry}": list the origins of the pages allowed to call this server`,
+        example,
+      );
     }
     const url = parseHttpsUrl("MCP_ALLOWED_ORIGINS", entry, example);
     if (url.pathname !== "/" || entry.replace(/\/$/, "") !== url.origin) {

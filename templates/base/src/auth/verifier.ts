@@ -1,6 +1,6 @@
-import { errors, jwtVerify, type JWTPayload } from "jose";
+import { errors, type JWTPayload, jwtVerify } from "jose";
 import { InvalidTokenError } from "./errors.js";
-import { KeysUnavailableError, type KeySetOptions, type RemoteKeySet } from "./keyset.js";
+import { type KeySetOptions, KeysUnavailableError, type RemoteKeySet } from "./keyset.js";
 import { scopesFromClaims } from "./scopes.js";
 
 export interface VerifiedToken {
@@ -143,7 +143,10 @@ function checkShape(token: string): void {
   if (typeof header !== "object" || header === null) throw new InvalidTokenError("malformed", "The token header is not valid JSON");
   const { alg, typ } = header as { alg?: unknown; typ?: unknown };
   if (typeof alg !== "string" || !ALGORITHMS.includes(alg)) {
-    throw new InvalidTokenError("unsupported_algorithm", "The token must be signed with an asymmetric algorithm (RS256, PS256, ES256, EdDSA, ...)");
+    throw new InvalidTokenError(
+      "unsupported_algorithm",
+      "The token must be signed with an asymmetric algorithm (RS256, PS256, ES256, EdDSA, ...)",
+    );
   }
   if (typ !== undefined && (typeof typ !== "string" || !ACCESS_TOKEN_TYPES.has(typ.toLowerCase()))) {
     throw new InvalidTokenError("not_an_access_token", "The token's type is not an access token type");
@@ -159,10 +162,13 @@ function classify(error: unknown): InvalidTokenError {
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === "exp") return new InvalidTokenError("missing_exp", "The token has no valid expiry");
     if (error.claim === "nbf") return new InvalidTokenError("not_yet_valid", "The token is not valid yet");
-    if (error.claim === "iss") return new InvalidTokenError("wrong_issuer", "The token was not issued by this server's authorization server");
+    if (error.claim === "iss")
+      return new InvalidTokenError("wrong_issuer", "The token was not issued by this server's authorization server");
     if (error.claim === "aud") return new InvalidTokenError("wrong_audience", "The token is not meant for this server");
   }
-  if (error instanceof errors.JWSSignatureVerificationFailed) return new InvalidTokenError("invalid_signature", "The token signature is invalid");
-  if (error instanceof errors.JOSEAlgNotAllowed) return new InvalidTokenError("unsupported_algorithm", "The token's algorithm is not allowed");
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return new InvalidTokenError("invalid_signature", "The token signature is invalid");
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return new InvalidTokenError("unsupported_algorithm", "The token's algorithm is not allowed");
   return new InvalidTokenError("invalid", "The token is invalid");
 }

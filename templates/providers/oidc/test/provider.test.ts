@@ -17,7 +17,11 @@ describe("OpenID provider settings", () => {
   });
 
   it("take OIDC_AUDIENCE as the accepted audiences", () => {
-    const { provider } = loadConfig({ OIDC_ISSUER_URL: "https://auth.example.com", OIDC_AUDIENCE: "api://mcp, https://mcp.example.com", MCP_SERVER_URL: PUBLIC_URL });
+    const { provider } = loadConfig({
+      OIDC_ISSUER_URL: "https://auth.example.com",
+      OIDC_AUDIENCE: "api://mcp, https://mcp.example.com",
+      MCP_SERVER_URL: PUBLIC_URL,
+    });
     expect(provider.audiences).toEqual(["api://mcp", "https://mcp.example.com"]);
   });
 
@@ -72,7 +76,9 @@ describe("discovery at boot", () => {
 
   it("refuses metadata that names another issuer", async () => {
     const impostor: Server = createServer((_req, res) => {
-      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ issuer: "https://evil.example", jwks_uri: `${issuer.url}/keys` }));
+      res
+        .writeHead(200, { "Content-Type": "application/json" })
+        .end(JSON.stringify({ issuer: "https://evil.example", jwks_uri: `${issuer.url}/keys` }));
     });
     impostor.listen(0, "127.0.0.1");
     await new Promise((resolve) => impostor.once("listening", resolve));
@@ -81,7 +87,9 @@ describe("discovery at boot", () => {
       const lines: string[] = [];
       const config = loadConfig({ OIDC_ISSUER_URL: url, MCP_SERVER_URL: PUBLIC_URL });
       const verifier = createVerifier(config, { keySet: { log: (line) => lines.push(line) } });
-      await expect(verifier.verify(await issuer.mint({ audience: PUBLIC_URL, issuer: url }))).rejects.toMatchObject({ reason: "keys_unavailable" });
+      await expect(verifier.verify(await issuer.mint({ audience: PUBLIC_URL, issuer: url }))).rejects.toMatchObject({
+        reason: "keys_unavailable",
+      });
       expect(lines.join("\n")).toMatch(/its issuer is "https:\/\/evil.example"/);
     } finally {
       impostor.closeAllConnections();

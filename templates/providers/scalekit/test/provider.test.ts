@@ -68,16 +68,26 @@ describe("Scalekit tokens", () => {
   ];
   for (const [what, claims] of cases) {
     it(`are accepted with ${what}`, async () => {
-      const config = loadConfig({ SCALEKIT_ENVIRONMENT_URL: issuer.url, SCALEKIT_RESOURCE_ID: RESOURCE_ID, MCP_SERVER_URL: "https://mcp.example.com/mcp" });
+      const config = loadConfig({
+        SCALEKIT_ENVIRONMENT_URL: issuer.url,
+        SCALEKIT_RESOURCE_ID: RESOURCE_ID,
+        MCP_SERVER_URL: "https://mcp.example.com/mcp",
+      });
       const verifier = createVerifier(config, { keySet: { log: () => {} } });
       await expect(verifier.verify(await issuer.mint(claims(issuer.url)))).resolves.toMatchObject({ subject: "user-123" });
     });
   }
 
   it("of a sibling resource are refused", async () => {
-    const config = loadConfig({ SCALEKIT_ENVIRONMENT_URL: issuer.url, SCALEKIT_RESOURCE_ID: RESOURCE_ID, MCP_SERVER_URL: "https://mcp.example.com/mcp" });
+    const config = loadConfig({
+      SCALEKIT_ENVIRONMENT_URL: issuer.url,
+      SCALEKIT_RESOURCE_ID: RESOURCE_ID,
+      MCP_SERVER_URL: "https://mcp.example.com/mcp",
+    });
     const verifier = createVerifier(config, { keySet: { log: () => {} } });
-    await expect(verifier.verify(await issuer.mint({ issuer: `${issuer.url}/resources/res_other`, audience: [RESOURCE_ID] }))).rejects.toMatchObject({ reason: "wrong_issuer" });
+    await expect(
+      verifier.verify(await issuer.mint({ issuer: `${issuer.url}/resources/res_other`, audience: [RESOURCE_ID] })),
+    ).rejects.toMatchObject({ reason: "wrong_issuer" });
     await expect(verifier.verify(await issuer.mint({ audience: ["res_other"] }))).rejects.toMatchObject({ reason: "wrong_audience" });
   });
 });

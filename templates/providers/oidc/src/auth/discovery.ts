@@ -50,7 +50,9 @@ export class AuthorizationServerDiscovery {
     return [
       `${url.origin}/.well-known/oauth-authorization-server${path}`,
       `${url.origin}${path}/.well-known/openid-configuration`,
-      ...(path ? [`${url.origin}/.well-known/openid-configuration${path}`, `${url.origin}${path}/.well-known/oauth-authorization-server`] : []),
+      ...(path
+        ? [`${url.origin}/.well-known/openid-configuration${path}`, `${url.origin}${path}/.well-known/oauth-authorization-server`]
+        : []),
     ];
   }
 

@@ -1,5 +1,5 @@
-import { ConfigError, list, parseHttpsUrl, required, type Env } from "./env.js";
 import { AuthorizationServerDiscovery } from "./discovery.js";
+import { ConfigError, type Env, list, parseHttpsUrl, required } from "./env.js";
 import { RemoteKeySet } from "./keyset.js";
 import { JwtVerifier, type TokenVerifier, type VerifierOptions } from "./verifier.js";
 
@@ -22,7 +22,8 @@ export function loadProviderConfig(env: Env, server: { resourceUrl: string }): P
   parseHttpsUrl("OIDC_ISSUER_URL", issuer, example);
   const audiences = list(env, "OIDC_AUDIENCE");
   for (const audience of audiences) {
-    if (/\s/.test(audience)) throw new ConfigError("OIDC_AUDIENCE", `entries cannot contain spaces (got "${audience}")`, "https://mcp.example.com/mcp");
+    if (/\s/.test(audience))
+      throw new ConfigError("OIDC_AUDIENCE", `entries cannot contain spaces (got "${audience}")`, "https://mcp.example.com/mcp");
   }
   return {
     name: "oidc",

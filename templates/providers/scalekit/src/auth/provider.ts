@@ -1,4 +1,4 @@
-import { ConfigError, httpsUrl, optional, required, parseHttpsUrl, type Env } from "./env.js";
+import { ConfigError, type Env, httpsUrl, optional, parseHttpsUrl, required } from "./env.js";
 import { RemoteKeySet } from "./keyset.js";
 import { JwtVerifier, type TokenVerifier, type VerifierOptions } from "./verifier.js";
 

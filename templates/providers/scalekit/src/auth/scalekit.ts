@@ -13,7 +13,12 @@ let client: ScalekitClient | undefined;
 export function scalekitClient(config: Config): ScalekitClient {
   const { environmentUrl, clientId, clientSecret } = config.provider;
   if (!clientId) throw new ConfigError("SCALEKIT_CLIENT_ID", "is needed for Scalekit's management API", "skc_1234567890");
-  if (!clientSecret) throw new ConfigError("SCALEKIT_CLIENT_SECRET", "is needed for Scalekit's management API", "(from Dashboard > Settings > API credentials)");
+  if (!clientSecret)
+    throw new ConfigError(
+      "SCALEKIT_CLIENT_SECRET",
+      "is needed for Scalekit's management API",
+      "(from Dashboard > Settings > API credentials)",
+    );
   // The constructor makes no network call.
   client ??= new ScalekitClient(environmentUrl, clientId, clientSecret);
   return client;
