@@ -51,20 +51,22 @@ export function createEndpoint(config: Config, verifier: TokenVerifier, runner: 
       const authorized = auth.authorize(authenticated.value, body.value);
       if (!authorized.ok) return challenge(authorized.challenge, cors);
 
-      const response = await runner.run(requestForSdk(request), body.value, authorized.value);
+      const response = await runner.run(body.streamed ? requestForSdk(request) : request, body.value, authorized.value);
       return withHeaders(response, cors);
     },
   };
 }
 
 /**
- * The request the SDK runs: the same method, URL and headers (the body is
- * parsed already), with a signal of its own that follows the client's. Not
- * the incoming request itself: @hono/node-server makes its signal the parent
- * of the Request it builds to read the body, undici keeps a parent signal
- * alive until that Request has been finalized, and the SDK hangs each
- * exchange (transport, McpServer) on the signal: every exchange outlived a
- * garbage collection, and a server under load grew by hundreds of MB.
+ * The request the SDK runs after a streamed body: the same method, URL and
+ * headers (the body is parsed already), with a signal of its own that
+ * follows the client's. Not the incoming request itself: to stream a body,
+ * @hono/node-server builds a Request whose signal's parent is the incoming
+ * one (a body read whole comes from the socket directly, with no such
+ * Request), undici keeps a parent signal alive until that Request has been
+ * finalized, and the SDK hangs each exchange (transport, McpServer) on the
+ * signal: every exchange outlived a garbage collection, and a server under
+ * load grew by hundreds of MB.
  *
  * So the incoming signal reaches the new controller only through a WeakRef,
  * and the incoming request itself holds the controller and the new request
@@ -134,12 +136,26 @@ export function isJsonContentType(value: string | null | undefined): boolean {
   return value?.split(";", 1)[0]?.trim().toLowerCase() === "application/json";
 }
 
-type Body = { ok: true; value: unknown } | { ok: false; status: 400 | 413; error: RpcErrorBody };
+type Body = { ok: true; value: unknown; streamed: boolean } | { ok: false; status: 400 | 413; error: RpcErrorBody };
 
-/** Reads the JSON body, at most MAX_BODY_BYTES of it; a bad body is a JSON-RPC error, never a 500. */
+/**
+ * Reads the JSON body, at most MAX_BODY_BYTES of it; a bad body is a JSON-RPC
+ * error, never a 500. With a Content-Length (at most the limit; the HTTP
+ * parser delivers no more than it) the body is read whole; without one it is
+ * streamed and counted, and `streamed` says the SDK must get a request of its
+ * own (see requestForSdk).
+ */
 async function readJson(request: Request): Promise<Body> {
   const tooLarge = { ok: false, status: 413, error: TOO_LARGE } as const;
-  if (Number(request.headers.get("content-length")) > MAX_BODY_BYTES) return tooLarge;
+  const length = request.headers.get("content-length");
+  if (length !== null && /^[0-9]+$/.test(length)) {
+    if (Number(length) > MAX_BODY_BYTES) return tooLarge;
+    try {
+      return { ok: true, value: JSON.parse(await request.text()), streamed: false };
+    } catch {
+      return { ok: false, status: 400, error: NOT_JSON };
+    }
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
@@ -148,7 +164,7 @@ async function readJson(request: Request): Promise<Body> {
       if (size > MAX_BODY_BYTES) return tooLarge;
       chunks.push(chunk);
     }
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString("utf8")) };
+    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString("utf8")), streamed: true };
   } catch {
     return { ok: false, status: 400, error: NOT_JSON };
   }

@@ -33,23 +33,29 @@ async function serve(runner: McpRunner): Promise<{ url: string; server: Server }
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`, server };
 }
 
-function post(url: string, token: string): Promise<number> {
+const BODY = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} });
+
+/** How a client frames the body: with a Content-Length (read whole) or chunked (streamed). */
+type Framing = "content-length" | "chunked";
+
+function headers(token: string, framing: Framing): Record<string, string> {
+  const framed: Record<string, string> =
+    framing === "chunked" ? { "Transfer-Encoding": "chunked" } : { "Content-Length": String(Buffer.byteLength(BODY)) };
+  return { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Host: "mcp.example.com", ...framed };
+}
+
+function post(url: string, token: string, framing: Framing): Promise<number> {
   return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} });
-    const req = httpRequest(
-      url,
-      { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Host: "mcp.example.com" } },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-      },
-    );
+    const req = httpRequest(url, { method: "POST", headers: headers(token, framing) }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
     req.on("error", reject);
-    req.end(body);
+    req.end(BODY);
   });
 }
 
-describe("what the endpoint hands the MCP SDK", () => {
+describe.each(["content-length", "chunked"] as const)("what the endpoint hands the MCP SDK (body framed by %s)", (framing) => {
   it("lets go of what the SDK attaches to the request's signal as soon as the request is done", async () => {
     // The SDK's stateless 2025 fallback listens for `abort` on the request's signal with a
     // closure that holds the exchange's transport and McpServer. @hono/node-server's signal is
@@ -69,7 +75,7 @@ describe("what the endpoint hands the MCP SDK", () => {
     const { url, server } = await serve(runner);
     try {
       const token = await issuer.mint({ audience: tokenAudience(PUBLIC_URL), scopes: [] });
-      for (let i = 0; i < 20; i++) expect(await post(url, token)).toBe(200);
+      for (let i = 0; i < 20; i++) expect(await post(url, token, framing)).toBe(200);
     } finally {
       server.closeAllConnections();
       server.close();
@@ -92,10 +98,7 @@ describe("what the endpoint hands the MCP SDK", () => {
     const { url, server } = await serve(runner);
     try {
       const token = await issuer.mint({ audience: tokenAudience(PUBLIC_URL), scopes: [] });
-      const req = httpRequest(url, {
-        method: "POST",
-        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Host: "mcp.example.com" },
-      });
+      const req = httpRequest(url, { method: "POST", headers: headers(token, framing) });
       req.on("error", () => {});
       req.on("response", () => {
         // The stream has started. Collect garbage first: what forwards the client's hang-up must
@@ -103,7 +106,7 @@ describe("what the endpoint hands the MCP SDK", () => {
         for (let i = 0; i < 3; i++) gc();
         req.destroy(); // the client hangs up
       });
-      req.end(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} }));
+      req.end(BODY);
       while (!aborted) await new Promise((resolve) => setTimeout(resolve, 10));
       await aborted;
     } finally {
