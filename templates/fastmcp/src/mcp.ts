@@ -1,7 +1,15 @@
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import { createMcpHandler, isLegacyRequest, ProtocolError, type RequestMethod, type Result, Server } from "@modelcontextprotocol/server";
+import {
+  createMcpHandler,
+  isLegacyRequest,
+  ProtocolError,
+  ProtocolErrorCode,
+  type RequestMethod,
+  type Result,
+  Server,
+} from "@modelcontextprotocol/server";
 import { type ContentResult, FastMCPSession, type Logger, type Tool } from "fastmcp";
 import type { AuthInfo } from "./auth/authorize.js";
 import { missingScopes } from "./auth/scopes.js";
@@ -21,14 +29,16 @@ export interface McpRunner {
  * Each request runs in a fastmcp session, in this process, whatever the
  * protocol era. fastmcp is built on MCP SDK v1, which speaks the 2025
  * revisions: those requests run the way fastmcp's stateless `httpStream` mode
- * runs them, a `FastMCPSession` on the SDK's Streamable HTTP transport. A
- * 2026-07-28 request is served by the SDK v2 entry point (`createMcpHandler`:
- * the per-request `_meta`, `server/discover`, the `Mcp-Method` / `Mcp-Name`
- * checks, the result envelope), whose handlers hand each method to a
- * `FastMCPSession` over an in-memory link: fastmcp still runs the tools.
+ * runs them, a `FastMCPSession` per request on the SDK's Streamable HTTP
+ * transport. A 2026-07-28 request is served by the SDK v2 entry point
+ * (`createMcpHandler`: the per-request `_meta`, `server/discover`, the
+ * `Mcp-Method` / `Mcp-Name` checks, the result envelope), whose handlers hand
+ * each method to a `FastMCPSession` over an in-memory link (`SessionPool`):
+ * fastmcp still runs the tools.
  */
-export function createMcpRunner(): McpRunner {
-  const modern = createMcpHandler(({ authInfo }) => modernServer(authInfo as AuthInfo), { legacy: "reject" });
+export function createMcpRunner(options: { maxSessions?: number } = {}): McpRunner {
+  const pool = new SessionPool(options.maxSessions);
+  const modern = createMcpHandler(({ authInfo }) => modernServer(pool, authInfo as AuthInfo), { legacy: "reject" });
   return {
     async run(request, body, authInfo) {
       if (!(await isLegacyRequest(request, body))) return modern.fetch(request, { parsedBody: body, authInfo });
@@ -43,7 +53,10 @@ export function createMcpRunner(): McpRunner {
         void session.close();
       }
     },
-    close: () => modern.close(),
+    async close() {
+      await modern.close();
+      await pool.close();
+    },
   };
 }
 
@@ -51,38 +64,162 @@ export function createMcpRunner(): McpRunner {
 const FORWARDED: RequestMethod[] = ["tools/list", "tools/call"];
 
 /** A low-level SDK v2 server for one 2026-07-28 request, whose handlers ask a fastmcp session. */
-function modernServer(authInfo: AuthInfo): Server {
+function modernServer(pool: SessionPool, authInfo: AuthInfo): Server {
   const server = new Server({ name: serverName, version: "0.1.0" }, { capabilities: { tools: {} } });
   for (const method of FORWARDED) {
-    server.setRequestHandler(method, (request) => askSession(authInfo, method, request.params) as never);
+    server.setRequestHandler(method, (request, ctx) => pool.ask(authInfo, method, request.params, ctx.mcpReq.signal) as never);
   }
   return server;
 }
 
 /**
- * One request to a fresh `FastMCPSession` (stateless: no handshake needed)
- * over an in-memory link; its answer, or its JSON-RPC error thrown again.
- * The 2026-07-28 envelope keys of `_meta` are the SDK v2 layer's business.
+ * The fastmcp sessions that answer 2026-07-28 requests: one per bearer token,
+ * kept while it is in use. A `FastMCPSession` costs about 0.3 ms to build and
+ * connect (an SDK v1 `Server` with its own Ajv validator), more than the rest
+ * of a request; a request to a kept one, 0.01 ms. A session belongs to one
+ * token, so it holds exactly that caller (its `auth`, the tools its scopes
+ * allow), as a per-request session does: callers never share one. A stateless
+ * session keeps nothing else between requests (no handshake, no ping timer).
+ * At most `max` sessions (about 30 KB each) are kept, the least recently used
+ * is let go first, and a session is let go once its token has expired; one
+ * that is let go closes when its last request has its answer. Exported for
+ * the tests.
  */
-async function askSession(authInfo: AuthInfo, method: string, params: Record<string, unknown> | undefined): Promise<Result> {
-  const session = createSession(authInfo);
-  const [ours, theirs] = InMemoryTransport.createLinkedPair();
-  await session.connect(theirs);
-  try {
-    const answer = new Promise<JSONRPCMessage>((resolve) => {
-      ours.onmessage = (message) => {
-        if ("id" in message && message.id === 1 && ("result" in message || "error" in message)) resolve(message);
-      };
-    });
-    await ours.start();
+export class SessionPool {
+  readonly #sessions = new Map<string, LinkedSession>();
+  readonly #max: number;
+  readonly #create: (authInfo: AuthInfo) => FastMCPSession<Caller>;
+
+  constructor(max = 128, create: (authInfo: AuthInfo) => FastMCPSession<Caller> = createSession) {
+    if (!Number.isInteger(max) || max < 1) throw new RangeError("maxSessions must be a positive integer");
+    this.#max = max;
+    this.#create = create;
+  }
+
+  /** One request to the caller's session; its answer, or its JSON-RPC error thrown again. */
+  ask(authInfo: AuthInfo, method: string, params: Record<string, unknown> | undefined, signal: AbortSignal): Promise<Result> {
+    // The 2026-07-28 envelope keys of `_meta` are the SDK v2 layer's business.
     const { _meta, ...rest } = params ?? {};
-    await ours.send({ jsonrpc: "2.0", id: 1, method, params: rest });
-    const message = await answer;
-    if ("error" in message) throw new ProtocolError(message.error.code, message.error.message, message.error.data);
-    return (message as { result: Result }).result;
-  } finally {
-    await ours.close();
-    await session.close();
+    return this.#sessionFor(authInfo).ask(method, rest, signal);
+  }
+
+  /** How many sessions are kept. */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  async close(): Promise<void> {
+    const sessions = [...this.#sessions.values()];
+    this.#sessions.clear();
+    await Promise.all(sessions.map((session) => session.close()));
+  }
+
+  #sessionFor(authInfo: AuthInfo): LinkedSession {
+    const now = Date.now() / 1000;
+    const kept = this.#sessions.get(authInfo.token);
+    if (kept && !kept.closed && !kept.expired(now)) {
+      // Most recently used last: the Map's order is the eviction order.
+      this.#sessions.delete(authInfo.token);
+      this.#sessions.set(authInfo.token, kept);
+      return kept;
+    }
+    if (kept) this.#letGo(authInfo.token, kept);
+    for (const [token, session] of this.#sessions) if (session.expired(now)) this.#letGo(token, session);
+    while (this.#sessions.size >= this.#max) {
+      const [token, session] = this.#sessions.entries().next().value as [string, LinkedSession];
+      this.#letGo(token, session);
+    }
+    const session = new LinkedSession(this.#create(authInfo), authInfo.expiresAt);
+    this.#sessions.set(authInfo.token, session);
+    return session;
+  }
+
+  #letGo(token: string, session: LinkedSession): void {
+    this.#sessions.delete(token);
+    session.retire();
+  }
+}
+
+/** A `FastMCPSession` for one caller, on an in-memory link; requests on it are told apart by id. */
+class LinkedSession {
+  closed = false;
+  readonly #expiresAt: number;
+  readonly #ready: Promise<void>;
+  readonly #ours: InMemoryTransport;
+  readonly #session: FastMCPSession<Caller>;
+  readonly #pending = new Map<number, (message: JSONRPCMessage) => void>();
+  #nextId = 0;
+  /** Requests asked and not yet answered, counted from the moment they are asked. */
+  #inFlight = 0;
+  #retired = false;
+
+  constructor(session: FastMCPSession<Caller>, expiresAt = Number.POSITIVE_INFINITY) {
+    this.#expiresAt = expiresAt;
+    this.#session = session;
+    const [ours, theirs] = InMemoryTransport.createLinkedPair();
+    this.#ours = ours;
+    ours.onmessage = (message) => {
+      if (!("id" in message) || typeof message.id !== "number" || !("result" in message || "error" in message)) return;
+      const settle = this.#pending.get(message.id);
+      if (settle) settle(message);
+    };
+    ours.onclose = () => this.#closed();
+    this.#ready = this.#session.connect(theirs).then(() => ours.start());
+    // A session that cannot connect is let go; the requests waiting on it get the error.
+    this.#ready.catch(() => this.retire());
+  }
+
+  expired(now: number): boolean {
+    return this.#expiresAt <= now;
+  }
+
+  async ask(method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<Result> {
+    this.#inFlight++;
+    const id = ++this.#nextId;
+    // A request the client gave up on is cancelled in the session too (the tool's abort signal).
+    const cancel = () => {
+      void this.#ours
+        .send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: "the client went away" } })
+        .catch(() => {});
+      this.#pending.get(id)?.({ jsonrpc: "2.0", id, error: { code: ProtocolErrorCode.InternalError, message: "the client went away" } });
+    };
+    try {
+      await this.#ready;
+      if (this.closed) throw new ProtocolError(ProtocolErrorCode.InternalError, "the fastmcp session closed");
+      signal.throwIfAborted();
+      const answer = new Promise<JSONRPCMessage>((resolve) => this.#pending.set(id, resolve));
+      signal.addEventListener("abort", cancel, { once: true });
+      await this.#ours.send({ jsonrpc: "2.0", id, method, params });
+      const message = await answer;
+      if ("error" in message) throw new ProtocolError(message.error.code, message.error.message, message.error.data);
+      return (message as { result: Result }).result;
+    } finally {
+      signal.removeEventListener("abort", cancel);
+      this.#pending.delete(id);
+      this.#inFlight--;
+      if (this.#retired && this.#inFlight === 0) void this.close();
+    }
+  }
+
+  /** No new requests; closes now, or when the last one in flight has its answer. */
+  retire(): void {
+    this.#retired = true;
+    if (this.#inFlight === 0) void this.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.#ours.close().catch(() => {});
+    await this.#session.close();
+  }
+
+  /** The link closed: whatever still waits gets an error instead of hanging. */
+  #closed(): void {
+    this.closed = true;
+    for (const [id, settle] of this.#pending) {
+      settle({ jsonrpc: "2.0", id, error: { code: ProtocolErrorCode.InternalError, message: "the fastmcp session closed" } });
+    }
   }
 }
 
@@ -105,10 +242,11 @@ export const fastmcpTools: Tool<Caller>[] = tools.map((tool) => ({
 }));
 
 /**
- * The fastmcp session for one request, built as fastmcp's stateless
- * `httpStream` mode builds it (one `FastMCPSession` per request, the tools
- * filtered by `canAccess`), for a caller src/endpoint.ts has already verified
- * and authorized. Prompts and resources go in the arrays below.
+ * A fastmcp session for one caller, built as fastmcp's stateless `httpStream`
+ * mode builds it (the tools filtered by `canAccess`), for a caller
+ * src/endpoint.ts has already verified and authorized: one per request for
+ * 2025 requests, one per token for 2026-07-28 ones (`SessionPool`). Prompts
+ * and resources go in the arrays below.
  */
 export function createSession(authInfo: AuthInfo): FastMCPSession<Caller> {
   const caller: Caller = { scopes: authInfo.scopes, authInfo };
