@@ -4,9 +4,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalIssuer, startIssuer } from "../../src/issuer/index.js";
 import { frameworkSuite, startGeneratedServer } from "../helpers/project.js";
 
+/** The JSON-RPC message of a JSON answer or of a one-message SSE answer. */
+async function jsonRpcOf(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (!response.headers.get("content-type")?.startsWith("text/event-stream")) return JSON.parse(text);
+  const data = text
+    .split("\n")
+    .filter((line) => line.startsWith("data:"))
+    .map((line) => line.slice(5));
+  expect(data).toHaveLength(1);
+  return JSON.parse(data[0]!);
+}
+
 frameworkSuite("fastmcp", (root) => {
   // What only the fastmcp adapter does: tools are fastmcp tools, run in a
-  // FastMCPSession per request, with canAccess and the verified caller.
+  // FastMCPSession kept per token, with canAccess and the verified caller.
   describe("fastmcp sessions behind the auth core", () => {
     let issuer: LocalIssuer;
     let server: Awaited<ReturnType<typeof startGeneratedServer>>;
@@ -80,7 +92,7 @@ frameworkSuite("fastmcp", (root) => {
       expect(listed.status).toBe(200);
       expect(listed.headers.get("access-control-allow-origin")).toBe(origin);
       expect(listed.headers.get("access-control-expose-headers")).toMatch(/WWW-Authenticate/i);
-      expect(((await listed.json()) as { result: { tools: unknown[] } }).result.tools.length).toBeGreaterThan(0);
+      expect(((await jsonRpcOf(listed)) as { result: { tools: unknown[] } }).result.tools.length).toBeGreaterThan(0);
       expect((await post({ jsonrpc: "2.0", id: 3, method: "tools/list" }, "https://evil.example")).status).toBe(403);
       expect(server.log()).not.toMatch(/error/i);
     });

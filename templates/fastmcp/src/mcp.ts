@@ -1,15 +1,6 @@
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import {
-  createMcpHandler,
-  isLegacyRequest,
-  ProtocolError,
-  ProtocolErrorCode,
-  type RequestMethod,
-  type Result,
-  Server,
-} from "@modelcontextprotocol/server";
+import { createMcpHandler, ProtocolError, ProtocolErrorCode, type RequestMethod, type Result, Server } from "@modelcontextprotocol/server";
 import { type ContentResult, FastMCPSession, type Logger, type Tool } from "fastmcp";
 import type { AuthInfo } from "./auth/authorize.js";
 import { missingScopes } from "./auth/scopes.js";
@@ -27,44 +18,35 @@ export interface McpRunner {
 
 /**
  * Each request runs in a fastmcp session, in this process, whatever the
- * protocol era. fastmcp is built on MCP SDK v1, which speaks the 2025
- * revisions: those requests run the way fastmcp's stateless `httpStream` mode
- * runs them, a `FastMCPSession` per request on the SDK's Streamable HTTP
- * transport. A 2026-07-28 request is served by the SDK v2 entry point
- * (`createMcpHandler`: the per-request `_meta`, `server/discover`, the
- * `Mcp-Method` / `Mcp-Name` checks, the result envelope), whose handlers hand
- * each method to a `FastMCPSession` over an in-memory link (`SessionPool`):
- * fastmcp still runs the tools.
+ * protocol era. The SDK v2 entry point (`createMcpHandler`) speaks the HTTP
+ * and JSON-RPC side of both eras: 2026-07-28 requests (the per-request
+ * `_meta`, `server/discover`, the `Mcp-Method` / `Mcp-Name` checks, the result
+ * envelope) and 2025-era clients (`initialize`, stateless, batches). Its
+ * handlers hand each method fastmcp answers to a `FastMCPSession` (fastmcp is
+ * built on SDK v1) over an in-memory link (`SessionPool`): fastmcp runs the
+ * tools.
  */
 export function createMcpRunner(options: { maxSessions?: number } = {}): McpRunner {
   const pool = new SessionPool(options.maxSessions);
-  const modern = createMcpHandler(({ authInfo }) => modernServer(pool, authInfo as AuthInfo), { legacy: "reject" });
+  const handler = createMcpHandler(({ authInfo }) => mcpServer(pool, authInfo as AuthInfo), { legacy: "stateless" });
   return {
-    async run(request, body, authInfo) {
-      if (!(await isLegacyRequest(request, body))) return modern.fetch(request, { parsedBody: body, authInfo });
-      const session = createSession(authInfo);
-      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-      await session.connect(transport);
-      try {
-        // JSON answers: the promise settles once every answer is in the body.
-        return await transport.handleRequest(request, { parsedBody: body, authInfo });
-      } finally {
-        void transport.close();
-        void session.close();
-      }
-    },
+    run: (request, body, authInfo) => handler.fetch(request, { parsedBody: body, authInfo }),
     async close() {
-      await modern.close();
+      await handler.close();
       await pool.close();
     },
   };
 }
 
-/** The methods fastmcp answers; each is handed to a fastmcp session. */
+/**
+ * The methods fastmcp answers; each is handed to a fastmcp session. A prompt
+ * or resource added to the session needs its methods here and its capability
+ * in `capabilities` below (`prompts: {}`, `resources: {}`).
+ */
 const FORWARDED: RequestMethod[] = ["tools/list", "tools/call"];
 
-/** A low-level SDK v2 server for one 2026-07-28 request, whose handlers ask a fastmcp session. */
-function modernServer(pool: SessionPool, authInfo: AuthInfo): Server {
+/** A low-level SDK v2 server for one request (either era), whose handlers ask a fastmcp session. */
+function mcpServer(pool: SessionPool, authInfo: AuthInfo): Server {
   const server = new Server({ name: serverName, version: "0.1.0" }, { capabilities: { tools: {} } });
   for (const method of FORWARDED) {
     server.setRequestHandler(method, (request, ctx) => pool.ask(authInfo, method, request.params, ctx.mcpReq.signal) as never);
@@ -73,7 +55,7 @@ function modernServer(pool: SessionPool, authInfo: AuthInfo): Server {
 }
 
 /**
- * The fastmcp sessions that answer 2026-07-28 requests: one per bearer token,
+ * The fastmcp sessions that answer the requests: one per bearer token,
  * kept while it is in use. A `FastMCPSession` costs about 0.3 ms to build and
  * connect (an SDK v1 `Server` with its own Ajv validator), more than the rest
  * of a request; a request to a kept one, 0.01 ms. A session belongs to one
@@ -98,7 +80,8 @@ export class SessionPool {
 
   /** One request to the caller's session; its answer, or its JSON-RPC error thrown again. */
   ask(authInfo: AuthInfo, method: string, params: Record<string, unknown> | undefined, signal: AbortSignal): Promise<Result> {
-    // The 2026-07-28 envelope keys of `_meta` are the SDK v2 layer's business.
+    // `_meta` (the 2026-07-28 envelope, a progress token) stays with the SDK v2 layer:
+    // the session's notifications are not passed on to the client.
     const { _meta, ...rest } = params ?? {};
     return this.#sessionFor(authInfo).ask(method, rest, signal);
   }
@@ -244,9 +227,9 @@ export const fastmcpTools: Tool<Caller>[] = tools.map((tool) => ({
 /**
  * A fastmcp session for one caller, built as fastmcp's stateless `httpStream`
  * mode builds it (the tools filtered by `canAccess`), for a caller
- * src/endpoint.ts has already verified and authorized: one per request for
- * 2025 requests, one per token for 2026-07-28 ones (`SessionPool`). Prompts
- * and resources go in the arrays below.
+ * src/endpoint.ts has already verified and authorized, kept per token
+ * (`SessionPool`). Prompts and resources go in the arrays below (and their
+ * methods in `FORWARDED`).
  */
 export function createSession(authInfo: AuthInfo): FastMCPSession<Caller> {
   const caller: Caller = { scopes: authInfo.scopes, authInfo };

@@ -48,21 +48,20 @@ const MODERN_META = {
   "io.modelcontextprotocol/clientInfo": { name: "test", version: "1.0.0" },
 };
 
-/** A 2026-07-28 request as src/endpoint.ts hands it to the runner: the Request and its parsed body. */
-function modernRequest(id: number, method: string, params: Record<string, unknown> = {}): [Request, unknown] {
-  const body = { jsonrpc: "2.0", id, method, params: { ...params, _meta: MODERN_META } };
-  const name: Record<string, string> = typeof params.name === "string" ? { "Mcp-Name": params.name } : {};
-  const request = new Request("http://127.0.0.1/mcp", {
-    method: "POST",
-    headers: {
-      "Content-Type": "application/json",
-      Accept: "application/json, text/event-stream",
-      "MCP-Protocol-Version": "2026-07-28",
-      "Mcp-Method": method,
-      ...name,
-    },
-    body: JSON.stringify(body),
-  });
+type Era = "2026-07-28" | "2025-11-25";
+
+/** A request of `era` as src/endpoint.ts hands it to the runner: the Request and its parsed body. */
+function mcpRequest(era: Era, id: number, method: string, params: Record<string, unknown> = {}): [Request, unknown] {
+  const modern = era === "2026-07-28";
+  const body = { jsonrpc: "2.0", id, method, params: modern ? { ...params, _meta: MODERN_META } : params };
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    Accept: "application/json, text/event-stream",
+    "MCP-Protocol-Version": era,
+  };
+  if (modern) headers["Mcp-Method"] = method;
+  if (modern && typeof params.name === "string") headers["Mcp-Name"] = params.name;
+  const request = new Request("http://127.0.0.1/mcp", { method: "POST", headers, body: JSON.stringify(body) });
   return [request, body];
 }
 
@@ -88,36 +87,38 @@ const token = (name: string, scopes: string[], expiresAt = Date.now() / 1000 + 3
   extra: { sub: `user-${name}` },
 });
 
-describe("2026-07-28 requests (createMcpRunner, SessionPool)", () => {
+describe("createMcpRunner and its SessionPool", () => {
   const everything = allScopes(toolScopes, scopeHierarchy);
   const open = Object.entries(toolScopes as Record<string, readonly string[]>)
     .filter(([, s]) => s.length === 0)
     .map(([name]) => name)
     .sort();
 
-  it("callers asking at the same time each get their own tools and identity", async () => {
-    const runner = createMcpRunner();
-    try {
-      const callers = [token("a", everything), token("b", []), token("c", ["x"])];
-      const asks = Array.from({ length: 30 }, async (_, i) => {
-        const caller = callers[i % callers.length]!;
-        const [listRequest, listBody] = modernRequest(2 * i, "tools/list");
-        const [callRequest, callBody] = modernRequest(2 * i + 1, "tools/call", { name: "whoami", arguments: {} });
-        const [listed, called] = await Promise.all([
-          runner.run(listRequest, listBody, caller).then(resultOf),
-          runner.run(callRequest, callBody, caller).then(resultOf),
-        ]);
-        return { caller, listed, called };
-      });
-      for (const { caller, listed, called } of await Promise.all(asks)) {
-        const names = (listed.tools as { name: string }[]).map((t) => t.name).sort();
-        expect(names).toEqual(caller.scopes === everything ? Object.keys(toolScopes).sort() : open);
-        expect(called.structuredContent).toEqual({ subject: caller.extra!.sub, clientId: caller.clientId, scopes: caller.scopes });
+  for (const era of ["2026-07-28", "2025-11-25"] as const) {
+    it(`${era}: callers asking at the same time each get their own tools and identity`, async () => {
+      const runner = createMcpRunner();
+      try {
+        const callers = [token("a", everything), token("b", []), token("c", ["x"])];
+        const asks = Array.from({ length: 30 }, async (_, i) => {
+          const caller = callers[i % callers.length]!;
+          const [listRequest, listBody] = mcpRequest(era, 2 * i, "tools/list");
+          const [callRequest, callBody] = mcpRequest(era, 2 * i + 1, "tools/call", { name: "whoami", arguments: {} });
+          const [listed, called] = await Promise.all([
+            runner.run(listRequest, listBody, caller).then(resultOf),
+            runner.run(callRequest, callBody, caller).then(resultOf),
+          ]);
+          return { caller, listed, called };
+        });
+        for (const { caller, listed, called } of await Promise.all(asks)) {
+          const names = (listed.tools as { name: string }[]).map((t) => t.name).sort();
+          expect(names).toEqual(caller.scopes === everything ? Object.keys(toolScopes).sort() : open);
+          expect(called.structuredContent).toEqual({ subject: caller.extra!.sub, clientId: caller.clientId, scopes: caller.scopes });
+        }
+      } finally {
+        await runner.close();
       }
-    } finally {
-      await runner.close();
-    }
-  });
+    });
+  }
 
   it("keeps one session per token and lets the least recently used go", async () => {
     const pool = new SessionPool(2);
