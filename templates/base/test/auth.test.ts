@@ -9,6 +9,7 @@ import { scopeHierarchy, toolScopes } from "../src/tools.js";
 import { servesModernEra } from "./eras.js";
 import { type MintOptions, TestIssuer } from "./issuer.js";
 import { authorizationServerFor, otherAudience, providerEnv, tokenAudience } from "./provider-env.js";
+import { rpcResult } from "./rpc.js";
 
 // The public URL differs from where the test server listens, as behind a TLS
 // proxy: everything the server advertises must come from MCP_SERVER_URL.
@@ -83,19 +84,6 @@ function post(server: RunningServer, body: unknown, o: PostOptions = {}): Promis
     },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
-}
-
-/** The JSON-RPC message of a JSON or SSE answer. */
-async function rpcResult(response: Response): Promise<{ result?: Record<string, unknown>; error?: { code: number; message: string } }> {
-  const text = await response.text();
-  const data = response.headers.get("content-type")?.startsWith("text/event-stream")
-    ? text
-        .split("\n")
-        .filter((line) => line.startsWith("data:"))
-        .map((line) => line.slice(5))
-        .join("")
-    : text;
-  return JSON.parse(data);
 }
 
 /** The parameters of a `WWW-Authenticate: Bearer ...` header. */

@@ -6,6 +6,7 @@ import type { AuthInfo } from "../src/auth/authorize.js";
 import { allScopes } from "../src/auth/scopes.js";
 import { type Caller, createMcpRunner, createSession, SessionPool } from "../src/mcp.js";
 import { scopeHierarchy, toolScopes } from "../src/tools.js";
+import { rpcResult } from "./rpc.js";
 
 const caller = (scopes: string[]): AuthInfo => ({ token: "t", clientId: "client-1", scopes, extra: { sub: "user-1" } });
 
@@ -65,16 +66,9 @@ function mcpRequest(era: Era, id: number, method: string, params: Record<string,
   return [request, body];
 }
 
+/** The result of an answer that must not be an error. */
 async function resultOf(response: Response): Promise<Record<string, unknown>> {
-  const text = await response.text();
-  const data = response.headers.get("content-type")?.startsWith("text/event-stream")
-    ? text
-        .split("\n")
-        .filter((line) => line.startsWith("data:"))
-        .map((line) => line.slice(5))
-        .join("")
-    : text;
-  const message = JSON.parse(data) as { result?: Record<string, unknown>; error?: unknown };
+  const message = await rpcResult(response);
   expect(message.error).toBeUndefined();
   return message.result!;
 }
