@@ -5,6 +5,7 @@ import { execa } from "execa";
 import { expect, it } from "vitest";
 import { runCheck } from "../../src/check/index.js";
 import { startIssuer } from "../../src/issuer/index.js";
+import { freePort } from "../../src/selfcheck.js";
 
 /**
  * Podman, when this machine has it (.ci/run installs it), with its own
@@ -112,36 +113,38 @@ export function containerSuite(root: () => string): void {
         expect(built.exitCode, built.all).toBe(0);
 
         const issuer = await startIssuer({ port: 0, quiet: true });
-        const port = 30_000 + Math.floor(Math.random() * 20_000);
-        const url = `http://127.0.0.1:${port}/mcp`;
+        let url = "";
         try {
-          const env = {
-            PORT: String(port),
-            HOST: "127.0.0.1",
-            MCP_SERVER_URL: url,
-            SCALEKIT_ENVIRONMENT_URL: issuer.url,
-            SCALEKIT_RESOURCE_ID: issuer.resourceId,
-          };
-          const started = await pod!.run([
-            "run",
-            "-d",
-            "--name",
-            "cma-test",
-            "--network",
-            "host",
-            ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
-            "localhost/cma-project:test",
-          ]);
-          expect(started.exitCode, started.all).toBe(0);
-          const deadline = Date.now() + 30_000;
-          while (
-            (await fetch(`http://127.0.0.1:${port}/healthz`).then(
-              (r) => r.status,
-              () => 0,
-            )) !== 200
-          ) {
-            expect(Date.now(), (await pod!.run(["logs", "cma-test"])).all).toBeLessThan(deadline);
-            await new Promise((resolve) => setTimeout(resolve, 200));
+          // The container shares the host's network: a port found free can be taken by another
+          // test's server before the container binds it, so EADDRINUSE means another port.
+          for (let attempt = 1; ; attempt++) {
+            const port = await freePort();
+            url = `http://127.0.0.1:${port}/mcp`;
+            const env = {
+              PORT: String(port),
+              HOST: "127.0.0.1",
+              MCP_SERVER_URL: url,
+              SCALEKIT_ENVIRONMENT_URL: issuer.url,
+              SCALEKIT_RESOURCE_ID: issuer.resourceId,
+            };
+            const started = await pod!.run([
+              "run",
+              "-d",
+              "--name",
+              "cma-test",
+              "--network",
+              "host",
+              ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
+              "localhost/cma-project:test",
+            ]);
+            expect(started.exitCode, started.all).toBe(0);
+            const outcome = await untilHealthy(pod!, port);
+            if (outcome === "healthy") break;
+            const logs = (await pod!.run(["logs", "cma-test"])).all ?? "";
+            await pod!.run(["rm", "-f", "cma-test"]);
+            if (!(outcome === "exited" && logs.includes("EADDRINUSE") && attempt < 3)) {
+              expect.fail(`the container's server did not become healthy (${outcome}):\n${logs}`);
+            }
           }
           expect((await pod!.run(["exec", "cma-test", "id", "-u"])).all?.trim()).toBe("1000");
           const health = await pod!.run(["healthcheck", "run", "cma-test"]);
@@ -166,4 +169,23 @@ export function containerSuite(root: () => string): void {
     },
     900_000,
   );
+}
+
+/** Polls the container's /healthz until it answers 200, the container exits, or 30 s pass. */
+async function untilHealthy(
+  pod: NonNullable<Awaited<ReturnType<typeof podman>>>,
+  port: number,
+): Promise<"healthy" | "exited" | "timed out"> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const status = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return "healthy";
+    const running = await pod.run(["inspect", "--format", "{{.State.Running}}", "cma-test"]);
+    if (running.all?.trim() === "false") return "exited";
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return "timed out";
 }
