@@ -1,6 +1,7 @@
-// What the benchmarks report with: the median, and one `## ...` section of
-// bench/RESULTS.md each (the others are kept).
+// What the benchmarks report with: the median, the machine, and one `## ...`
+// section of bench/RESULTS.md each (the others are kept).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -27,4 +28,20 @@ export function writeSection(section, file = RESULTS_FILE) {
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** The machine a benchmark ran on, for its results.json. */
+export function machineInfo() {
+  return {
+    node: process.version,
+    cores: os.availableParallelism(),
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+/** The RESULTS.md line that says when and where a recorded run ran. */
+export function machineLine(report) {
+  const m = report.machine;
+  return `- Date: ${report.date.slice(0, 10)}; Node ${m.node}; ${m.cores} cores (${m.cpu}, shared); ${m.platform}`;
 }

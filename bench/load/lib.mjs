@@ -329,15 +329,34 @@ export async function runLoad({ url, plan, connections, tokens, fresh, tool, pid
   };
 }
 
+/** How many answers in a status count map were 5xx. */
+function count5xx(statuses) {
+  return Object.entries(statuses)
+    .filter(([status]) => /^5\d\d$/.test(status))
+    .reduce((a, [, c]) => a + c, 0);
+}
+
+/** A traffic stream of requests with no token, each of which must be 401. */
+function noTokenStream() {
+  return {
+    id: "no token",
+    expect: 401,
+    connections: 1,
+    next: () =>
+      buildRequest(
+        KINDS.find((k) => k.id === "no token"),
+        {},
+      ),
+  };
+}
+
 /**
  * What is wrong with a load run: 5xx answers, mismatched answers by kind,
  * and (with `assertRss`) RSS growth; [] when all holds.
  */
 export function loadFailures(result, { maxRssGrowthMb = MAX_RSS_GROWTH_MB, assertRss = true } = {}) {
   const failures = [];
-  const fiveXX = Object.entries(result.statuses)
-    .filter(([s]) => /^5\d\d$/.test(s))
-    .reduce((a, [, c]) => a + c, 0);
+  const fiveXX = count5xx(result.statuses);
   if (fiveXX) failures.push(`${fiveXX} answers were 5xx`);
   for (const [id, k] of Object.entries(result.byKind)) {
     const wrong = Object.entries(k.mismatches);
@@ -452,16 +471,7 @@ export function faultStreams({ verified, fresh, unknown, forgeFrom }) {
       connections: 2,
       next: () => list(forged++ % 8 === 0 && unknown ? unknown : forgedKidToken(forgeFrom, `forged-${forged}`)),
     },
-    {
-      id: "no token",
-      expect: 401,
-      connections: 1,
-      next: () =>
-        buildRequest(
-          KINDS.find((k) => k.id === "no token"),
-          {},
-        ),
-    },
+    noTokenStream(),
   ];
   return { streams, freshUsed: () => freshIndex };
 }
@@ -470,9 +480,7 @@ export function faultStreams({ verified, fresh, unknown, forgeFrom }) {
 export function trafficFailures(stats, label) {
   const failures = [];
   for (const s of stats) {
-    const fiveXX = Object.entries(s.statuses)
-      .filter(([k]) => /^5\d\d$/.test(k))
-      .reduce((a, [, c]) => a + c, 0);
+    const fiveXX = count5xx(s.statuses);
     if (fiveXX) failures.push(`${label}: ${s.stream} (${s.phase}): ${fiveXX} answers 5xx`);
     if (s.wrong)
       failures.push(
@@ -621,14 +629,7 @@ function summarizeTraffic(stats, phase) {
     unknownKidSent: unknown?.sent,
     unknownKid401: unknown?.statuses["401"],
     unknownKidMaxMs: unknown?.maxLatencyMs,
-    fiveXX: stats.reduce(
-      (a, s) =>
-        a +
-        Object.entries(s.statuses)
-          .filter(([k]) => /^5\d\d$/.test(k))
-          .reduce((b, [, c]) => b + c, 0),
-      0,
-    ),
+    fiveXX: stats.reduce((a, s) => a + count5xx(s.statuses), 0),
   };
 }
 
@@ -705,16 +706,7 @@ export async function faultIssuerDownAtBoot({ launch, startIssuerOn, port, resou
         connections: 1,
         next: () => buildRequest(KINDS[0], { tokens: { session: forgedKidToken(token, `forged-${Math.random()}`) } }),
       },
-      {
-        id: "no token",
-        expect: 401,
-        connections: 1,
-        next: () =>
-          buildRequest(
-            KINDS.find((k) => k.id === "no token"),
-            {},
-          ),
-      },
+      noTokenStream(),
     ];
     const traffic = startTraffic(server.url, streams, { phase: "fault" });
     await sleep(faultMs);
@@ -728,14 +720,7 @@ export async function faultIssuerDownAtBoot({ launch, startIssuerOn, port, resou
         `issuer down at boot: no 200 within ${recoveryTimeoutMs} ms of the issuer coming up (${JSON.stringify(recovery.seen)})`,
       );
     const sent = stats.reduce((a, s) => a + s.sent, 0);
-    const fiveXX = stats.reduce(
-      (a, s) =>
-        a +
-        Object.entries(s.statuses)
-          .filter(([k]) => /^5\d\d$/.test(k))
-          .reduce((b, [, c]) => b + c, 0),
-      0,
-    );
+    const fiveXX = stats.reduce((a, s) => a + count5xx(s.statuses), 0);
     return {
       fault: "issuer down at boot",
       during: { requests: sent, all401: stats.every((s) => s.wrong === 0), fiveXX },
@@ -769,16 +754,7 @@ export async function faultRotation({ launch, issuer, cooldownMs = COOLDOWN_MS, 
         connections: 2,
         next: () => buildRequest(KINDS[0], { tokens: { session: verified } }),
       },
-      {
-        id: "no token",
-        expect: 401,
-        connections: 1,
-        next: () =>
-          buildRequest(
-            KINDS.find((k) => k.id === "no token"),
-            {},
-          ),
-      },
+      noTokenStream(),
     ];
     const traffic = startTraffic(server.url, streams, { phase: "fault" });
     await sleep(500);

@@ -30,7 +30,6 @@
 // (bench/load)" of bench/RESULTS.md. Exit 1 when any assertion failed.
 // Work dir: .cache/bench-load/ (projects).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -43,7 +42,7 @@ import {
   stopAll,
   stopChildrenOnSignal,
 } from "../harness.mjs";
-import { writeSection } from "../results-file.mjs";
+import { machineInfo, machineLine, writeSection } from "../results-file.mjs";
 import {
   faultIssuerDownAtBoot,
   faultIssuerDownMidRun,
@@ -195,12 +194,7 @@ async function main() {
   const report = {
     date: new Date().toISOString(),
     command,
-    machine: {
-      node: process.version,
-      cores: os.availableParallelism(),
-      cpu: os.cpus()[0]?.model ?? "unknown",
-      platform: `${os.type()} ${os.release()} ${os.arch()}`,
-    },
+    machine: machineInfo(),
     settings: { requests, connections, faultMs, faults, heapLimitMb, provider: "scalekit" },
     frameworks: {},
   };
@@ -253,7 +247,7 @@ function renderSection(report) {
       "the issuer rotates). JWKS faults go through a fault-injecting loopback proxy between the server and the issuer. The key set's " +
       "cooldown is 10 s and its fetch deadline 5 s: recovery after a failed fetch is bounded by one cooldown (plus a deadline when the last fetch hung).",
     "",
-    `- Date: ${report.date.slice(0, 10)}; Node ${report.machine.node}; ${report.machine.cores} cores (${report.machine.cpu}, shared); ${report.machine.platform}`,
+    machineLine(report),
     `- Command: \`npm run build && ${report.command}\``,
     `- Result: ${report.ok ? "every assertion held" : "FAILED (see the failures below)"}`,
     "",

@@ -2,7 +2,6 @@
 import { execFileSync } from "node:child_process";
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -39,7 +38,7 @@ import { ensureBuilt, npmEnv, startLocalIssuer, startProjectServer, stopAll, sto
 //               slows them down, so numbers of such a run are not recorded in RESULTS.md
 // --render-only re-render the RESULTS.md section from results.json (+ notes.md), measure nothing
 // Profiles: node bench/overhead/profile.mjs; verifier cost without HTTP: see verify-micro.ts.
-import { median, writeSection } from "../results-file.mjs";
+import { machineInfo, machineLine, median, writeSection } from "../results-file.mjs";
 import { makeNoAuthCopy } from "./noauth.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -331,12 +330,7 @@ async function main() {
   const report = {
     date: new Date().toISOString(),
     command,
-    machine: {
-      node: process.version,
-      cores: os.availableParallelism(),
-      cpu: os.cpus()[0]?.model ?? "unknown",
-      platform: `${os.type()} ${os.release()} ${os.arch()}`,
-    },
+    machine: machineInfo(),
     settings: { duration, warmup, rounds, connections, cpuProf, request: "POST /mcp tools/list" },
     frameworks: {},
   };
@@ -429,7 +423,7 @@ function renderSection(report) {
       `${report.settings.rounds} rounds of ${report.settings.duration} s per variant interleaved (order rotated each round), medians. ` +
       "Targets: on/off >= 90%, on/peer >= 100%, JWKS fetches for 100 concurrent first requests = 1.",
     "",
-    `- Date: ${report.date.slice(0, 10)}; Node ${report.machine.node}; ${report.machine.cores} cores (${report.machine.cpu}, shared); ${report.machine.platform}`,
+    machineLine(report),
     `- Command: \`npm run build && ${report.command}\``,
     "",
     "| framework | on req/s | off req/s | on/off | peer req/s | on/peer | peer+ req/s | on/peer+ | JWKS fetches (100 concurrent first requests) | non-2xx + errors | targets |",
