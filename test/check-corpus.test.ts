@@ -8,36 +8,10 @@ import { type CheckReport, PROBES, type ProbeStatus, runCheck } from "../src/che
 import { type LocalIssuer, startIssuer } from "../src/issuer/index.js";
 import { type Eras, type Faults, SCOPES, startReferenceServer } from "./fixtures/reference-server.js";
 import { type SdkExampleServer, startSdkExampleServer } from "./fixtures/sdk-example-server.js";
+import { ANY_SERVER } from "./helpers/probes.js";
 
 type Verdicts = Record<string, ProbeStatus>;
 
-/** Probes that run against any server: no issuer, no token. */
-const ANY_SERVER = [
-  "prm.discovery",
-  "prm.path",
-  "prm.root",
-  "prm.fields",
-  "prm.resource",
-  "prm.cors",
-  "challenge.no-token",
-  "challenge.invalid-token",
-  "challenge.query-token",
-  "cors.mcp",
-  "as.metadata",
-  "as.issuer",
-  "as.pkce",
-  "as.registration",
-  "token.tampered-signature",
-  "token.alg-none",
-  "token.hs256-public-key",
-  "token.unsigned",
-  "token.truncated-signature",
-  "token.malformed",
-  "token.empty-bearer",
-  "token.basic-scheme",
-  "token.oversized",
-  "scope.offline-access",
-];
 const ALL = PROBES.map((p) => p.id);
 
 /** A correct server's verdicts: everything passes with the issuer; without, the rest does not run. */

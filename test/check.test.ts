@@ -13,6 +13,7 @@ import {
 } from "../src/check/index.js";
 import { type LocalIssuer, startIssuer } from "../src/issuer/index.js";
 import { SCOPES, startReferenceServer } from "./fixtures/reference-server.js";
+import { ANY_SERVER } from "./helpers/probes.js";
 
 let issuer: LocalIssuer;
 
@@ -31,34 +32,6 @@ function probe(report: CheckReport, id: string): ProbeResult {
 const failing = (report: CheckReport) => report.results.filter((r) => r.status === "fail").map((r) => r.id);
 const notPassing = (report: CheckReport) =>
   report.results.filter((r) => r.status !== "pass").map((r) => `${r.id}: ${r.status}: ${r.reason}`);
-
-/** Probes that run against any server: no issuer, no token. */
-const ANY_SERVER = [
-  "prm.discovery",
-  "prm.path",
-  "prm.root",
-  "prm.fields",
-  "prm.resource",
-  "prm.cors",
-  "challenge.no-token",
-  "challenge.invalid-token",
-  "challenge.query-token",
-  "cors.mcp",
-  "as.metadata",
-  "as.issuer",
-  "as.pkce",
-  "as.registration",
-  "token.tampered-signature",
-  "token.alg-none",
-  "token.hs256-public-key",
-  "token.unsigned",
-  "token.truncated-signature",
-  "token.malformed",
-  "token.empty-bearer",
-  "token.basic-scheme",
-  "token.oversized",
-  "scope.offline-access",
-];
 
 describe("runCheck against the correct reference server", () => {
   it("passes every probe with an in-process issuer, each probe citing its rule and revision", async () => {
