@@ -248,7 +248,7 @@ Examples:
     )
     .exitOverride()
     .action(async (opts: Record<string, unknown>) => {
-      const { runIssuerCommand } = await import("./issuer/index.js");
+      const { runIssuerCommand } = await import("./commands/issuer.js");
       const scopes = typeof opts.scopes === "string" ? opts.scopes.split(/[\s,]+/).filter(Boolean) : undefined;
       if (opts.layout === "oidc" && opts.issuerForm === "resource")
         throw new CliError("--issuer-form resource is a Scalekit layout form; the oidc layout's issuer is its URL", EXIT.usage);
@@ -300,7 +300,7 @@ Examples:
     )
     .exitOverride()
     .action(async (opts: Record<string, unknown>) => {
-      const { runTokenCommand } = await import("./issuer/token-command.js");
+      const { runTokenCommand } = await import("./commands/issuer-token.js");
       const scopes = typeof opts.scopes === "string" ? opts.scopes.split(/[\s,]+/).filter(Boolean) : undefined;
       setExit(
         await runTokenCommand({

@@ -17,7 +17,8 @@ import {
 } from "@modelcontextprotocol/sdk/client/auth.js";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JSONWebKeySet, type JWTPayload, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type LocalIssuer, runIssuerCommand, startIssuer } from "../src/issuer/index.js";
+import { runIssuerCommand } from "../src/commands/issuer.js";
+import { type LocalIssuer, startIssuer } from "../src/issuer/index.js";
 
 const SCOPES = ["todo:read", "todo:write"];
 const REDIRECT = "http://127.0.0.1:6274/oauth/callback";

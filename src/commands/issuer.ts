@@ -1,7 +1,7 @@
 /** `create-mcp-auth issuer`: run the local issuer in the foreground until SIGINT / SIGTERM. */
-import { startIssuer } from "./issuer.js";
-import { curlExample, tokenCommandLine } from "./token-command.js";
-import type { IssuerForm, Layout } from "./types.js";
+import { startIssuer } from "../issuer/issuer.js";
+import type { IssuerForm, Layout } from "../issuer/types.js";
+import { curlExample, tokenCommandLine } from "./issuer-token.js";
 
 export interface IssuerCommandOptions {
   port?: number;
