@@ -1,10 +1,10 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { CliError, EXIT } from "./core/errors.js";
 // create is the default command and the one that must start fast: bundled into
 // the entry chunk rather than loaded as one more file. Everything heavier
 // (prompts, execa, the issuer, the check with the MCP SDK client) stays lazy.
 import { runCreate } from "./create/index.js";
 import type { CreateFlags } from "./create/options.js";
-import { CliError, EXIT } from "./errors.js";
 import { FRAMEWORKS } from "./frameworks.js";
 import { PROVIDERS } from "./providers.js";
 import { VERSION } from "./version.js";

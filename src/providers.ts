@@ -4,8 +4,8 @@
  * section, layered between `templates/base/` and the framework) and nothing
  * else: the create code reads everything provider-specific from this table.
  */
-import { canWriteEnvValue } from "./create/literals.js";
-import { shown, validateClientId, validateSecret, validateUrl, withoutTrailingSlash } from "./create/validate.js";
+import { canWriteEnvValue } from "./core/literals.js";
+import { shown, validateClientId, validateSecret, validateUrl, withoutTrailingSlash } from "./core/validate.js";
 
 /** One value a provider needs: its flag, environment variable, prompt and check, in one place. */
 export interface ProviderSetting {

@@ -3,10 +3,10 @@ import { createServer } from "node:net";
 import path from "node:path";
 import type { ResultPromise } from "execa";
 import type { CheckReport, ProbeResult } from "./check/types.js";
-import { environmentError } from "./errors.js";
+import { environmentError } from "./core/errors.js";
+import { Interrupted, spawnGroup, stopGroup } from "./core/subprocess.js";
+import type { Ui } from "./core/ui.js";
 import { type IssuerEndpoints, type Provider, providerOfEnvExample } from "./providers.js";
-import { Interrupted, spawnGroup, stopGroup } from "./subprocess.js";
-import type { Ui } from "./ui.js";
 
 /** A port nothing listens on now, on 127.0.0.1. */
 export function freePort(): Promise<number> {

@@ -125,7 +125,7 @@ describe("add: flags, questions, exit codes, files", () => {
     expect(doc.files.map((f) => f.path)).toEqual(expect.arrayContaining([".env", ".gitignore", ".env.example"]));
     const env = await readFile(path.join(root, ".env"), "utf8");
     expect(env).toContain("SCALEKIT_ENVIRONMENT_URL='https://acme.scalekit.dev'");
-    expect(env).toContain("SCALEKIT_CLIENT_SECRET=`s3cr'et`"); // backticks: the quote its value lacks (src/create/literals.ts)
+    expect(env).toContain("SCALEKIT_CLIENT_SECRET=`s3cr'et`"); // backticks: the quote its value lacks (src/core/literals.ts)
     expect(env).toContain("MCP_SERVER_URL='https://mcp.example.com/mcp'");
     expect((await stat(path.join(root, ".env"))).mode & 0o777).toBe(0o600);
     expect(await readFile(path.join(root, ".gitignore"), "utf8")).toBe(".env\n");

@@ -237,7 +237,7 @@ describe("no provider threaded through the create code", () => {
     const files = [
       ...(await readdir(path.join(repoRoot, "src", "create"))).map((f) => path.join("src", "create", f)),
       "src/selfcheck.ts",
-      "src/ui.ts",
+      "src/core/ui.ts",
       "src/frameworks.ts",
     ];
     const offenders: string[] = [];

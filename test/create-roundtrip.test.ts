@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { connectLines } from "../src/create/finish.js";
 import { type CreateFlags, resolveOptions } from "../src/create/options.js";
 import { type ProjectFile, renderProject } from "../src/create/render.js";
-import { CliError } from "../src/errors.js";
+import { CliError } from "../src/core/errors.js";
 import { SCOPE_TOKEN } from "../src/oauth-syntax.js";
 
 /**

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { parseEnv } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canWriteEnvValue, envValue, jsonValue, mdCode, tsJson, tsKey, tsString } from "../src/create/literals.js";
+import { canWriteEnvValue, envValue, jsonValue, mdCode, tsJson, tsKey, tsString } from "../src/core/literals.js";
 import { createHandlebars } from "../src/create/template-engine.js";
 
 /** Evaluates a rendered module's `export const value = ...;` line as JavaScript. */
@@ -220,7 +220,7 @@ describe("envValue", () => {
 describe("shWord", () => {
   it("round-trips any string through sh as one word", async () => {
     const { execFileSync } = await import("node:child_process");
-    const { shWord } = await import("../src/create/literals.js");
+    const { shWord } = await import("../src/core/literals.js");
     const samples = ["plain", "a b", "it's", "$HOME", "`id`", 'a"b\\c', "x'y'z", "http://localhost:3000/a$b/mcp", "--flag", "*"];
     for (const value of samples) {
       expect(execFileSync("sh", ["-c", `printf %s ${shWord(value)}`], { encoding: "utf8" })).toBe(value);

@@ -3,7 +3,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { curlLines } from "../src/create/finish.js";
-import { shWord } from "../src/create/literals.js";
+import { shWord } from "../src/core/literals.js";
 import { startIssuer } from "../src/issuer/index.js";
 import { startProjectServer } from "../src/selfcheck.js";
 import { cliBin, npmCacheDir, tempDir } from "./helpers/cli.js";

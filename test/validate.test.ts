@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { exampleToolsFor } from "../src/create/context.js";
-import { openQuestions, packageManagerFromUserAgent, resolveOptions } from "../src/create/options.js";
+import { CliError } from "../src/core/errors.js";
+import { packageManagerFromUserAgent } from "../src/core/package-managers.js";
 import {
   parsePort,
   parseScopes,
@@ -8,8 +8,9 @@ import {
   validatePackageName,
   validateUrl,
   withoutTrailingSlash,
-} from "../src/create/validate.js";
-import { CliError } from "../src/errors.js";
+} from "../src/core/validate.js";
+import { exampleToolsFor } from "../src/create/context.js";
+import { openQuestions, resolveOptions } from "../src/create/options.js";
 import { isLoopbackHost } from "../src/oauth-syntax.js";
 import { validateResourceId } from "../src/providers.js";
 

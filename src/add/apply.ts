@@ -8,8 +8,8 @@
 import { copyFileSync, existsSync, linkSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { CliError, EXIT } from "../core/errors.js";
 import { missingAncestors } from "../create/write.js";
-import { CliError, EXIT } from "../errors.js";
 
 export interface FileChange {
   /** Relative to the project root, `/`-separated. */

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import type { PackageManager } from "../create/options.js";
+import type { PackageManager } from "../core/package-managers.js";
 import { FRAMEWORKS } from "../frameworks.js";
 import { end, type Language, lineOf, memberPath, parseModule, start, stringValue, type t, unwrap, walk } from "./ast.js";
 import {

@@ -5,9 +5,9 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { PACKAGE_MANAGERS, type PackageManager } from "../create/options.js";
-import { CliError, EXIT, environmentError, usageError } from "../errors.js";
-import { createUi, type Ui } from "../ui.js";
+import { CliError, EXIT, environmentError, usageError } from "../core/errors.js";
+import { findPackageManager, packageManagerProblem } from "../core/package-managers.js";
+import { createUi, type Ui } from "../core/ui.js";
 import { applyChanges } from "./apply.js";
 import { type AppSite, type DetectFlags, type Detection, detect, readPackageJson } from "./detect.js";
 import { unifiedDiff } from "./diff.js";
@@ -66,9 +66,8 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
     const error = validateEndpoint(flags.endpoint);
     if (error) throw usageError(`--endpoint: ${error}`);
   }
-  if (flags.pm !== undefined && !PACKAGE_MANAGERS.includes(flags.pm as PackageManager)) {
-    throw usageError(`--pm: unknown package manager "${flags.pm}"; use ${PACKAGE_MANAGERS.join(", ")}`);
-  }
+  const pmProblem = flags.pm === undefined ? undefined : packageManagerProblem(flags.pm);
+  if (pmProblem) throw usageError(`--pm: ${pmProblem}`);
   const interactive = isInteractive() && !flags.json;
   const detectFlags: DetectFlags = { framework: flags.framework, entry: flags.entry, endpoint: flags.endpoint };
   let d = await detect(root, pkg, detectFlags);
@@ -198,10 +197,10 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
   }
   if (flags.dryRun) return finish(result, flags, ui, { plan, d, shown, provider, envWritten });
 
-  const pm = (flags.pm as PackageManager | undefined) ?? d.pm;
+  const pm = (flags.pm === undefined ? undefined : findPackageManager(flags.pm)) ?? d.pm;
   const installRoot = d.workspaceRoot ?? root;
   if (flags.install !== false && (plan.dependencies.length > 0 || !existsSync(path.join(installRoot, "node_modules")))) {
-    const { installDependencies } = await import("../create/install.js");
+    const { installDependencies } = await import("../core/package-managers.js");
     await ui.step(`Installing dependencies with ${pm}`, "Dependencies installed", () => installDependencies(root, pm));
     result.installed = true;
   }

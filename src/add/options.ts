@@ -3,9 +3,9 @@
  * and without --yes, an open question is exit 2 naming the flag.
  */
 
+import { usageError } from "../core/errors.js";
+import { validateUrl, withoutTrailingSlash } from "../core/validate.js";
 import { chooseProvider } from "../create/options.js";
-import { validateUrl, withoutTrailingSlash } from "../create/validate.js";
-import { usageError } from "../errors.js";
 import { SCOPE_TOKEN } from "../oauth-syntax.js";
 import type { Provider, ProviderSetting, ProviderValues } from "./providers.js";
 

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { usageError } from "../errors.js";
+import { usageError } from "../core/errors.js";
 import type { FileChange } from "./apply.js";
 import { type Dependency, renderCore, SHARED_GLUE } from "./core.js";
 import { type AppSite, allDependencies, type Detection } from "./detect.js";

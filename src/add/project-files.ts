@@ -4,7 +4,7 @@
  * variables appended to .env.example and .env, `.env` added to .gitignore.
  */
 import MagicString from "magic-string";
-import { envValue, jsonValue } from "../create/literals.js";
+import { envValue, jsonValue } from "../core/literals.js";
 import { end, parseJsonExpression, start, type t } from "./ast.js";
 import type { Dependency } from "./core.js";
 

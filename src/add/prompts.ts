@@ -1,6 +1,6 @@
 import type { Writable } from "node:stream";
 import * as p from "@clack/prompts";
-import { CliError, EXIT } from "../errors.js";
+import { CliError, EXIT } from "../core/errors.js";
 import { FRAMEWORKS } from "../frameworks.js";
 import { SCOPE_TOKEN } from "../oauth-syntax.js";
 import type { AppSite, ToolSite } from "./detect.js";

@@ -8,7 +8,7 @@
 
 import path from "node:path";
 import MagicString from "magic-string";
-import { tsString } from "../create/literals.js";
+import { tsString } from "../core/literals.js";
 import { end, freeName, lineOf, start, type t, usedNames } from "./ast.js";
 import type { AppSite, BodylessCall, Detection, ReusedServer, SourceFile } from "./detect.js";
 import { requireSource } from "./detect.js";

@@ -1,5 +1,5 @@
 /** The checklist reporter, the summary, and the exit code policy of `check`. */
-import { EXIT } from "../errors.js";
+import { EXIT } from "../core/errors.js";
 import { printable } from "./printable.js";
 import type { CheckReport, CheckSummary, ProbeResult, ProbeStatus } from "./types.js";
 

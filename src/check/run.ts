@@ -1,5 +1,5 @@
 /** runCheck: every probe against one endpoint, concurrent where safe, in the order the probes need. */
-import { environmentError, usageError } from "../errors.js";
+import { environmentError, usageError } from "../core/errors.js";
 import { isLoopbackHost } from "../oauth-syntax.js";
 import { CheckContext } from "./context.js";
 import { oneLine } from "./http.js";

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { validateUrl } from "../create/validate.js";
-import { EXIT, usageError } from "../errors.js";
-import { createUi } from "../ui.js";
+import { EXIT, usageError } from "../core/errors.js";
+import { createUi } from "../core/ui.js";
+import { validateUrl } from "../core/validate.js";
 
 export interface CheckCommandOptions {
   token?: string;

@@ -14,7 +14,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseEnv } from "node:util";
-import { CliError, EXIT } from "../errors.js";
+import { CliError, EXIT } from "../core/errors.js";
 
 export const DEFAULT_ISSUER_URL = "http://127.0.0.1:4444";
 const ISSUER_TIMEOUT_MS = 5_000;

@@ -1,6 +1,7 @@
+import type { PackageManager } from "../core/package-managers.js";
 import type { ProviderName } from "../providers.js";
 import { VERSION } from "../version.js";
-import type { CreateOptions, PackageManager } from "./options.js";
+import type { CreateOptions } from "./options.js";
 
 export interface ExampleTool {
   name: string;

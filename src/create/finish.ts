@@ -4,8 +4,8 @@
  * line can be pasted as it is.
  */
 import path from "node:path";
+import { shWord } from "../core/literals.js";
 import { commandsFor } from "./context.js";
-import { shWord } from "./literals.js";
 import type { CreateOptions } from "./options.js";
 
 /** A JSON-RPC tools/call of `whoami` (needs no scope): the body is broken inside its quotes, which JSON allows. */

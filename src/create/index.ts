@@ -1,12 +1,13 @@
-import { CliError, EXIT, environmentError, usageError } from "../errors.js";
-import { createUi, type Ui } from "../ui.js";
+import { CliError, EXIT, environmentError, usageError } from "../core/errors.js";
+import { findOnPath } from "../core/find-on-path.js";
+import { createUi, type Ui } from "../core/ui.js";
 import { VERSION } from "../version.js";
 import { nextSteps } from "./finish.js";
 import type { GitOutcome } from "./install.js";
 import { type CreateFlags, type CreateOptions, dirProblem, openQuestions, QUESTIONS, resolveOptions } from "./options.js";
 import { renderProject } from "./render.js";
 import { CreateRun } from "./run.js";
-import { findOnPath, targetProblem } from "./target.js";
+import { targetProblem } from "./target.js";
 import { ENV_NEW, keepConflicts, planWrite, WriteJournal, type WritePlan, writeProject } from "./write.js";
 
 export interface CreateResult {
@@ -163,7 +164,7 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: En
 
     // install.js (and execa with it) loads only when a child process is needed.
     if (options.install) {
-      const { installDependencies } = await import("./install.js");
+      const { installDependencies } = await import("../core/package-managers.js");
       await run.stage((signal) =>
         ui.step(`Installing dependencies with ${options.pm}`, `Installed the dependencies with ${options.pm}`, () =>
           installDependencies(options.root, options.pm, signal),

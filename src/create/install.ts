@@ -1,31 +1,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { environmentError } from "../errors.js";
-import { runGroup } from "../subprocess.js";
-import type { PackageManager } from "./options.js";
-import { findOnPath } from "./target.js";
-
-function tail(text: string, lines = 40): string {
-  return text.split("\n").slice(-lines).join("\n");
-}
-
-/** Installs the generated project's dependencies; the tool's own output is kept and shown only on failure. */
-export async function installDependencies(root: string, pm: PackageManager, signal?: AbortSignal): Promise<void> {
-  const args = pm === "npm" ? ["install", "--no-fund", "--no-audit"] : ["install"];
-  try {
-    await runGroup(pm, args, { cwd: root, all: true, stdin: "ignore", env: { npm_config_update_notifier: "false" }, signal });
-  } catch (error) {
-    const e = error as { code?: string; all?: string; shortMessage?: string; name?: string };
-    if (e.name === "Interrupted") throw error;
-    if (e.code === "ENOENT") {
-      throw environmentError(`${pm} is not installed or not on PATH; install it, or pass --pm npm`);
-    }
-    throw environmentError(
-      `${pm} install failed in ${root}; fix the error below and run \`${pm} install\` there`,
-      tail(e.all ?? e.shortMessage ?? ""),
-    );
-  }
-}
+import { environmentError } from "../core/errors.js";
+import { findOnPath } from "../core/find-on-path.js";
+import { runGroup } from "../core/subprocess.js";
 
 export const FIRST_COMMIT_MESSAGE = "Initial commit from create-mcp-auth";
 

@@ -1,7 +1,6 @@
 import path from "node:path";
-import { usageError } from "../errors.js";
-import { DEFAULT_FRAMEWORK, FRAMEWORKS, type Framework, findFramework } from "../frameworks.js";
-import { DEFAULT_PROVIDER, findProvider, PROVIDERS, type Provider, type ProviderSetting, type ProviderValues } from "../providers.js";
+import { usageError } from "../core/errors.js";
+import { findPackageManager, type PackageManager, packageManagerFromUserAgent, packageManagerProblem } from "../core/package-managers.js";
 import {
   type Problem,
   parsePort,
@@ -11,10 +10,9 @@ import {
   validatePackageName,
   validateUrl,
   withoutTrailingSlash,
-} from "./validate.js";
-
-export const PACKAGE_MANAGERS = ["npm", "pnpm", "yarn", "bun"] as const;
-export type PackageManager = (typeof PACKAGE_MANAGERS)[number];
+} from "../core/validate.js";
+import { DEFAULT_FRAMEWORK, FRAMEWORKS, type Framework, findFramework } from "../frameworks.js";
+import { DEFAULT_PROVIDER, findProvider, PROVIDERS, type Provider, type ProviderSetting, type ProviderValues } from "../providers.js";
 
 export const DEFAULTS = {
   dir: "mcp-server",
@@ -183,11 +181,6 @@ export function openQuestions(flags: CreateFlags, env: Env = {}): Question[] {
   return open;
 }
 
-export function packageManagerFromUserAgent(userAgent: string | undefined): PackageManager | undefined {
-  const name = userAgent?.split(" ")[0]?.split("/")[0];
-  return PACKAGE_MANAGERS.find((pm) => pm === name);
-}
-
 export function packageNameFor(dir: string, cwd: string): string {
   return path.basename(path.resolve(cwd, dir));
 }
@@ -286,8 +279,8 @@ export function resolveOptions(flags: CreateFlags, env: Env, cwd: string): Creat
 
   let pm: PackageManager = packageManagerFromUserAgent(env.npm_config_user_agent) ?? "npm";
   if (flags.pm !== undefined) {
-    const chosen = PACKAGE_MANAGERS.find((name) => name === flags.pm);
-    if (!chosen) problems.push({ flag: "--pm", message: `unknown package manager ${shown(flags.pm)}; use ${PACKAGE_MANAGERS.join(", ")}` });
+    const chosen = findPackageManager(flags.pm);
+    if (!chosen) problems.push({ flag: "--pm", message: packageManagerProblem(flags.pm) ?? "" });
     else pm = chosen;
   }
 

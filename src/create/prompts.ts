@@ -1,11 +1,11 @@
 import type { Writable } from "node:stream";
 import * as p from "@clack/prompts";
-import { CliError, EXIT } from "../errors.js";
+import { CliError, EXIT } from "../core/errors.js";
+import { parseScopes, validateUrl } from "../core/validate.js";
 import { FRAMEWORKS } from "../frameworks.js";
 import { DEFAULT_PROVIDER, findProvider, PROVIDERS, type Provider, type ProviderSetting } from "../providers.js";
 import { type CreateFlags, chooseProvider, DEFAULTS, dirProblem, type Question } from "./options.js";
 import { targetProblem } from "./target.js";
-import { parseScopes, validateUrl } from "./validate.js";
 
 function orCancel<T>(value: T | symbol, output: Writable): Exclude<T, symbol> {
   if (p.isCancel(value) || typeof value === "symbol") {

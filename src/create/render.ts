@@ -2,10 +2,10 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { envValue, shWord } from "../core/literals.js";
 import type { EnvVariable } from "../providers.js";
 import { VERSION } from "../version.js";
 import { type RenderContext, renderContext } from "./context.js";
-import { envValue, shWord } from "./literals.js";
 import type { CreateOptions } from "./options.js";
 import { createRenderer } from "./template-engine.js";
 

@@ -5,8 +5,8 @@
  * server), waits for the stage under way to settle, undoes what the run
  * created (WriteJournal), prints one line, and exits 130.
  */
-import { EXIT } from "../errors.js";
-import type { Ui } from "../ui.js";
+import { EXIT } from "../core/errors.js";
+import type { Ui } from "../core/ui.js";
 import type { WriteJournal } from "./write.js";
 
 /** How long a stage may take to stop before the undo goes ahead anyway. */

@@ -5,7 +5,7 @@
  */
 import { accessSync, constants, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { type CliError, environmentError, usageError } from "../errors.js";
+import { type CliError, environmentError, usageError } from "../core/errors.js";
 
 /** A directory counts as empty when it holds nothing, or only `.git`. */
 export function isEmptyDirSync(dir: string): boolean {
@@ -94,26 +94,5 @@ export function targetProblem(dir: string, cwd: string, force: boolean): CliErro
     return environmentError(
       `cannot create ${dir}: ${ancestor} is not writable (${denied}); choose a directory you can write to, or fix its permissions`,
     );
-  return undefined;
-}
-
-/** The full path of `command` on PATH (as a shell would find it), or undefined. */
-export function findOnPath(command: string, env: Record<string, string | undefined> = process.env): string | undefined {
-  const dirs = (env.PATH ?? "").split(path.delimiter).filter(Boolean);
-  const names =
-    process.platform === "win32" ? (env.PATHEXT ?? ".EXE;.CMD;.BAT").split(";").map((ext) => command + ext.toLowerCase()) : [command];
-  for (const dir of dirs) {
-    for (const name of names) {
-      const file = path.join(dir, name);
-      try {
-        if (statSync(file).isFile()) {
-          accessSync(file, constants.X_OK);
-          return file;
-        }
-      } catch {
-        // not here
-      }
-    }
-  }
   return undefined;
 }

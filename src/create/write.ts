@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { usageError } from "../errors.js";
+import { usageError } from "../core/errors.js";
 import type { ProjectFile } from "./render.js";
 import { isEmptyDirSync } from "./target.js";
 
