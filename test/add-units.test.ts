@@ -12,10 +12,11 @@ import { CommonJsError, toCommonJs } from "../src/add/commonjs.js";
 import { type CoreTarget, renderCore, scopesModule } from "../src/add/core.js";
 import { detect, globMatches, readPackageJson } from "../src/add/detect.js";
 import { changedLines, unifiedDiff } from "../src/add/diff.js";
-import { parseToolScopes, providerValues, resolveProvider } from "../src/add/options.js";
+import { parseToolScopes, resolveProvider } from "../src/add/options.js";
 import { addDependencies, appendEnv, envFileHas } from "../src/add/project-files.js";
 import { StripError, stripTypes } from "../src/add/strip-types.js";
 import { styleOf, wire } from "../src/add/wire.js";
+import { givenValues } from "../src/core/provider-settings.js";
 import { repoRoot, tempDir } from "./helpers/cli.js";
 
 const roots = { templates: path.join(repoRoot, "templates"), glue: path.join(repoRoot, "src/add/glue") };
@@ -603,7 +604,7 @@ describe("the provider, chosen as create chooses it", () => {
   it("a repeatable setting from its variable is comma separated", () => {
     const oidc = resolveProvider({ provider: "oidc" }, {});
     expect(
-      providerValues(oidc, { provider: "oidc" }, { OIDC_ISSUER_URL: "https://a.example.com", OIDC_AUDIENCE: "api://x, https://y" }),
+      givenValues(oidc, { provider: "oidc" }, { OIDC_ISSUER_URL: "https://a.example.com", OIDC_AUDIENCE: "api://x, https://y" }),
     ).toEqual({
       issuerUrl: "https://a.example.com",
       audience: ["api://x", "https://y"],

@@ -7,7 +7,9 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { CliError, EXIT, environmentError, usageError } from "../core/errors.js";
 import { findPackageManager, packageManagerProblem } from "../core/package-managers.js";
+import { givenValues, problemLines, resolveValues } from "../core/provider-settings.js";
 import { createUi, type Ui } from "../core/ui.js";
+import { type Problem, validateUrl } from "../core/validate.js";
 import { applyChanges } from "./apply.js";
 import { type AppSite, type DetectFlags, type Detection, detect, readPackageJson } from "./detect.js";
 import { unifiedDiff } from "./diff.js";
@@ -16,12 +18,9 @@ import {
   type AddFlags,
   type AddQuestion,
   normalizeServerUrl,
-  normalizeValues,
   parseToolScopes,
-  providerValues,
   resolveProvider,
   validateEndpoint,
-  validateValues,
 } from "./options.js";
 import { makePlan, type Plan } from "./plan.js";
 import type { Provider } from "./providers.js";
@@ -112,20 +111,28 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
   for (const warning of warnings) ui.warn(warning);
 
   let provider: Provider = resolveProvider(flags);
-  let values = providerValues(provider, flags);
+  let values = givenValues(provider, flags, process.env);
   if (prompts && blocking.includes("provider")) ({ provider, values } = await prompts.askProvider(provider, ui.output));
   const serverUrlFlag = flags.serverUrl;
-  const problems = validateValues(provider, values, serverUrlFlag);
-  if (values && problems.length === 0) values = normalizeValues(provider, values);
+  const problems: Problem[] = [];
+  if (values) {
+    const resolved = resolveValues(provider, values);
+    problems.push(...resolved.problems);
+    values = resolved.values;
+  }
+  if (serverUrlFlag !== undefined) {
+    const error = validateUrl(serverUrlFlag, { what: "the server URL", httpsUnlessLoopback: true });
+    if (error) problems.push({ flag: "--server-url", message: error });
+  }
   let toolScopes: Record<string, string[]> = {};
   if (flags.scopes !== undefined) {
     const parsed = parseToolScopes(flags.scopes);
-    if (parsed.error) problems.push(`--scopes: ${parsed.error}`);
+    if (parsed.error) problems.push({ flag: "--scopes", message: parsed.error });
     toolScopes = parsed.map;
   } else if (prompts && blocking.includes("scopes")) {
     toolScopes = await prompts.askScopes(d.tools, ui.output);
   }
-  if (problems.length > 0) throw usageError(`invalid input:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+  if (problems.length > 0) throw usageError(problemLines(problems));
   const known = new Set(d.tools.map((t) => t.name));
   for (const tool of Object.keys(toolScopes)) {
     if (!known.has(tool)) ui.warn(`--scopes names ${tool}, which add found no registration of; it is in the scope map anyway`);
@@ -250,7 +257,7 @@ function openQuestions(d: Detection, flags: AddFlags): AddQuestion[] {
   else if (!d.app) open.push("entry");
   if (!d.endpoint) open.push("endpoint");
   const provider = resolveProvider(flags);
-  if (!providerValues(provider, flags)) open.push("provider");
+  if (!givenValues(provider, flags, process.env)) open.push("provider");
   if (flags.scopes === undefined && d.tools.length > 0) open.push("scopes");
   if (!flags.yes) open.push("confirm");
   return open;

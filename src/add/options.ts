@@ -4,10 +4,10 @@
  */
 
 import { usageError } from "../core/errors.js";
-import { validateUrl, withoutTrailingSlash } from "../core/validate.js";
-import { chooseProvider } from "../create/options.js";
+import { chooseProvider, type Env, problemLines } from "../core/provider-settings.js";
+import { withoutTrailingSlash } from "../core/validate.js";
 import { SCOPE_TOKEN } from "../oauth-syntax.js";
-import type { Provider, ProviderSetting, ProviderValues } from "./providers.js";
+import type { Provider } from "./providers.js";
 
 /** What the user said, from flags or environment, before any prompt. */
 export interface AddFlags {
@@ -39,85 +39,11 @@ export const ADD_QUESTIONS = {
 } as const;
 export type AddQuestion = keyof typeof ADD_QUESTIONS;
 
-/**
- * The values given for the provider's settings, by key: the flag, else its
- * environment variable (a repeatable one comma separated); undefined when
- * none was given.
- */
-export function providerValues(
-  provider: Provider,
-  flags: AddFlags,
-  env: Record<string, string | undefined> = process.env,
-): ProviderValues | undefined {
-  const values: ProviderValues = {};
-  for (const setting of provider.settings) {
-    const given = flags.settings?.[setting.key];
-    const raw = given ?? (setting.env ? env[setting.env] : undefined);
-    if (Array.isArray(raw)) {
-      if (raw.length > 0) values[setting.key] = raw.map(String);
-    } else if (typeof raw === "string" && raw !== "") {
-      values[setting.key] = setting.repeatable
-        ? raw
-            .split(",")
-            .map((v) => v.trim())
-            .filter(Boolean)
-        : raw;
-    }
-  }
-  return Object.keys(values).length > 0 ? values : undefined;
-}
-
-/** The values with each setting's normalization applied (after validateValues found no problem). */
-export function normalizeValues(provider: Provider, values: ProviderValues): ProviderValues {
-  const out: ProviderValues = { ...values };
-  for (const setting of provider.settings) {
-    const value = out[setting.key];
-    if (!setting.normalize || value === undefined) continue;
-    out[setting.key] = Array.isArray(value) ? value.map((v) => setting.normalize!(v)) : setting.normalize(value);
-  }
-  return out;
-}
-
-/** The flag a setting is given with, for messages (`--env-url`), else its variable. */
-export function settingLabel(setting: ProviderSetting): string {
-  return setting.flag?.split(" ", 1)[0] ?? setting.env ?? setting.key;
-}
-
 /** The provider as create chooses it: --provider, else the one whose settings are given (flags, then variables), else the default. */
-export function resolveProvider(flags: AddFlags, env: Record<string, string | undefined> = process.env): Provider {
+export function resolveProvider(flags: AddFlags, env: Env = process.env): Provider {
   const { provider, problems } = chooseProvider(flags, env);
-  if (problems.length > 0) throw usageError(problems.map((p) => `${p.flag}: ${p.message}`).join("\n"));
+  if (problems.length > 0) throw usageError(problemLines(problems));
   return provider;
-}
-
-/** Checks the provider's values (all required ones when any is given) and the server URL; every problem at once. */
-export function validateValues(provider: Provider, values: ProviderValues | undefined, serverUrl: string | undefined): string[] {
-  const problems: string[] = [];
-  if (values) {
-    for (const setting of provider.settings) {
-      const value = values[setting.key];
-      const label = settingLabel(setting);
-      if (value === undefined) {
-        if (setting.required)
-          problems.push(
-            `${label}: ${provider.display} needs ${provider.settings
-              .filter((s) => s.required)
-              .map(settingLabel)
-              .join(", ")}; this one is missing`,
-          );
-        continue;
-      }
-      for (const one of Array.isArray(value) ? value : [value]) {
-        const error = setting.validate(one);
-        if (error) problems.push(`${label}: ${error}`);
-      }
-    }
-  }
-  if (serverUrl !== undefined) {
-    const error = validateUrl(serverUrl, { what: "the server URL", httpsUnlessLoopback: true });
-    if (error) problems.push(`--server-url: ${error}`);
-  }
-  return problems;
 }
 
 export function normalizeServerUrl(url: string): string {

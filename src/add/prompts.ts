@@ -1,19 +1,11 @@
 import type { Writable } from "node:stream";
 import * as p from "@clack/prompts";
-import { CliError, EXIT } from "../core/errors.js";
+import { askProviderChoice, askProviderSettings, orCancel } from "../core/prompt.js";
 import { FRAMEWORKS } from "../frameworks.js";
 import { SCOPE_TOKEN } from "../oauth-syntax.js";
 import type { AppSite, ToolSite } from "./detect.js";
 import { validateEndpoint } from "./options.js";
 import { PROVIDERS, type Provider, type ProviderValues } from "./providers.js";
-
-function orCancel<T>(value: T | symbol, output: Writable): Exclude<T, symbol> {
-  if (p.isCancel(value) || typeof value === "symbol") {
-    p.cancel("Cancelled: nothing was written.", { output });
-    throw new CliError("cancelled", EXIT.cancelled);
-  }
-  return value as Exclude<T, symbol>;
-}
 
 export async function askFramework(output: Writable): Promise<string> {
   return orCancel(
@@ -66,43 +58,13 @@ export async function askProvider(
   provider: Provider,
   output: Writable,
 ): Promise<{ provider: Provider; values: ProviderValues | undefined }> {
-  const choice = orCancel(
-    await p.select({
-      output,
-      message: "Authorization server?",
-      options: [
-        { value: "later", label: "Set it later", hint: "the variables go to .env.example; the self-check runs against a local issuer" },
-        ...PROVIDERS.map((row) => ({ value: row.name, label: row.display, hint: row.hint })),
-      ],
-      initialValue: "later",
-    }),
+  const chosen = await askProviderChoice(
     output,
+    { label: "Set it later", hint: "the variables go to .env.example; the self-check runs against a local issuer" },
+    PROVIDERS,
   );
-  if (choice === "later") return { provider, values: undefined };
-  const chosen = PROVIDERS.find((row) => row.name === choice)!;
-  const values: ProviderValues = {};
-  for (const setting of chosen.settings) {
-    const ask = setting.secret ? p.password : p.text;
-    const check = (v: string) => (setting.repeatable ? split(v) : [v]).map((one) => setting.validate(one)).find(Boolean);
-    const value = orCancel(
-      await ask({
-        output,
-        message: `${setting.prompt.message}${setting.required || /optional/i.test(setting.prompt.message) ? "" : " (optional: Enter to skip)"}`,
-        ...(setting.prompt.placeholder && !setting.secret ? { placeholder: setting.prompt.placeholder } : {}),
-        validate: (v: string | undefined) => (v ? check(v) : setting.required ? "required" : undefined),
-      }),
-      output,
-    );
-    if (value) values[setting.key] = setting.repeatable ? split(value) : value;
-  }
-  return { provider: chosen, values };
-}
-
-function split(value: string): string[] {
-  return value
-    .split(",")
-    .map((v) => v.trim())
-    .filter(Boolean);
+  if (!chosen) return { provider, values: undefined };
+  return { provider: chosen, values: await askProviderSettings(chosen, output) };
 }
 
 export async function askScopes(tools: ToolSite[], output: Writable): Promise<Record<string, string[]>> {

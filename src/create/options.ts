@@ -1,6 +1,7 @@
 import path from "node:path";
 import { usageError } from "../core/errors.js";
 import { findPackageManager, type PackageManager, packageManagerFromUserAgent, packageManagerProblem } from "../core/package-managers.js";
+import { chooseProvider, type Env, givenValues, problemLines, resolveValues, settingFlag } from "../core/provider-settings.js";
 import {
   type Problem,
   parsePort,
@@ -12,7 +13,7 @@ import {
   withoutTrailingSlash,
 } from "../core/validate.js";
 import { DEFAULT_FRAMEWORK, FRAMEWORKS, type Framework, findFramework } from "../frameworks.js";
-import { DEFAULT_PROVIDER, findProvider, PROVIDERS, type Provider, type ProviderSetting, type ProviderValues } from "../providers.js";
+import { PROVIDERS, type Provider, type ProviderValues } from "../providers.js";
 
 export const DEFAULTS = {
   dir: "mcp-server",
@@ -73,11 +74,6 @@ export interface CreateOptions {
   verbose: boolean;
 }
 
-/** The flag that sets a setting, for messages (the environment variable for a secret). */
-export function settingFlag(setting: ProviderSetting): string {
-  return setting.flag?.split(" ")[0] ?? setting.env ?? setting.key;
-}
-
 function providerFlagsText(): string {
   const each = PROVIDERS.map(
     (p) =>
@@ -97,79 +93,6 @@ export const QUESTIONS = {
   provider: providerFlagsText(),
 } as const;
 export type Question = keyof typeof QUESTIONS;
-
-type Env = Record<string, string | undefined>;
-
-/** A setting's value: the flag (or prompt answer) first, then its environment variable. Empty environment variables count as unset. */
-function settingValue(setting: ProviderSetting, flags: CreateFlags, env: Env): string | string[] | undefined {
-  const given = flags.settings?.[setting.key];
-  if (given !== undefined) return given;
-  const fromEnv = setting.env ? env[setting.env] : undefined;
-  return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
-}
-
-/** Settings that choose a provider: given as flags, or (a secret aside) in the environment. */
-function givenSettings(provider: Provider, flags: CreateFlags, env: Env, source: "flags" | "env"): ProviderSetting[] {
-  return provider.settings.filter((s) =>
-    source === "flags"
-      ? flags.settings?.[s.key] !== undefined
-      : !s.secret && settingValue(s, { ...flags, settings: {} }, env) !== undefined,
-  );
-}
-
-export interface ProviderChoice {
-  provider: Provider;
-  /** No setting of the provider is given: local mode, unless a prompt asks. */
-  unconfigured: boolean;
-  problems: Problem[];
-}
-
-/**
- * Which provider the answers mean: `--provider`, else the one whose flags
- * were given, else the one whose environment variables are set, else the
- * default. Flags of another provider are a mistake, not ignored.
- */
-export function chooseProvider(flags: CreateFlags, env: Env): ProviderChoice {
-  const problems: Problem[] = [];
-  let provider: Provider | undefined;
-  if (flags.provider !== undefined) {
-    provider = findProvider(flags.provider);
-    if (!provider)
-      problems.push({
-        flag: "--provider",
-        message: `unknown provider ${shown(flags.provider)}; choose one of: ${PROVIDERS.map((p) => p.name).join(", ")}`,
-      });
-  } else {
-    for (const source of ["flags", "env"] as const) {
-      const matching = PROVIDERS.filter((p) => givenSettings(p, flags, env, source).length > 0);
-      if (matching.length > 1) {
-        const names = matching.map(
-          (p) =>
-            `${p.name} (${givenSettings(p, flags, env, source)
-              .map((s) => (source === "env" ? s.env : settingFlag(s)))
-              .join(", ")})`,
-        );
-        problems.push({
-          flag: "--provider",
-          message: `settings of several providers are given: ${names.join(" and ")}; pass --provider to choose one`,
-        });
-      }
-      if (matching.length > 0) {
-        provider = matching[0];
-        break;
-      }
-    }
-  }
-  provider ??= DEFAULT_PROVIDER;
-  for (const other of PROVIDERS) {
-    if (other === provider) continue;
-    for (const setting of givenSettings(other, flags, env, "flags")) {
-      problems.push({ flag: settingFlag(setting), message: `is a setting of --provider ${other.name}, not ${provider.name}` });
-    }
-  }
-  const unconfigured = flags.local === true || provider.settings.every((s) => s.secret || settingValue(s, flags, env) === undefined);
-  return { provider, unconfigured, problems };
-}
 
 /** Questions that flags and environment leave open. */
 export function openQuestions(flags: CreateFlags, env: Env = {}): Question[] {
@@ -193,20 +116,6 @@ export function dirProblem(dir: string, cwd: string): string | undefined {
   return nameError ? `the directory name becomes the package name: ${nameError}` : undefined;
 }
 
-/** Validates one setting's value (each value of a repeatable one); returns the normalized value. */
-function resolveSetting(setting: ProviderSetting, value: string | string[], problems: Problem[]): string | string[] | undefined {
-  const flag = settingFlag(setting);
-  const values = Array.isArray(value) ? value : setting.repeatable ? value.split(",") : [value];
-  const out: string[] = [];
-  for (const one of values) {
-    const error = setting.validate(one);
-    if (error) problems.push({ flag, message: error });
-    else out.push(setting.normalize ? setting.normalize(one) : one);
-  }
-  if (out.length !== values.length) return undefined;
-  return setting.repeatable ? out : out[0];
-}
-
 function resolveProvider(
   flags: CreateFlags,
   env: Env,
@@ -216,26 +125,9 @@ function resolveProvider(
   problems.push(...choice.problems);
   const { provider } = choice;
   if (choice.unconfigured) return { provider, local: true, settings: { ...provider.local } };
-
-  const settings: ProviderValues = {};
-  for (const setting of provider.settings) {
-    const value = settingValue(setting, flags, env);
-    if (value === undefined) {
-      if (setting.required) {
-        const required = provider.settings
-          .filter((s) => s.required)
-          .map(settingFlag)
-          .join(" and ");
-        problems.push({
-          flag: settingFlag(setting),
-          message: `${provider.display} needs ${required}; this one is missing (or give none of its settings for local mode)`,
-        });
-      }
-      continue;
-    }
-    settings[setting.key] = resolveSetting(setting, value, problems);
-  }
-  return { provider, local: false, settings };
+  const resolved = resolveValues(provider, givenValues(provider, flags, env) ?? {});
+  problems.push(...resolved.problems);
+  return { provider, local: false, settings: resolved.values };
 }
 
 /**
@@ -284,10 +176,7 @@ export function resolveOptions(flags: CreateFlags, env: Env, cwd: string): Creat
     else pm = chosen;
   }
 
-  if (problems.length > 0) {
-    const lines = problems.map((p) => `  ${p.flag}: ${p.message}`);
-    throw usageError(`invalid input:\n${lines.join("\n")}`);
-  }
+  if (problems.length > 0) throw usageError(problemLines(problems));
 
   return {
     dir,

@@ -1,33 +1,12 @@
 import type { Writable } from "node:stream";
 import * as p from "@clack/prompts";
-import { CliError, EXIT } from "../core/errors.js";
+import { askProviderChoice, askProviderSettings, orCancel } from "../core/prompt.js";
+import { chooseProvider } from "../core/provider-settings.js";
 import { parseScopes, validateUrl } from "../core/validate.js";
 import { FRAMEWORKS } from "../frameworks.js";
-import { DEFAULT_PROVIDER, findProvider, PROVIDERS, type Provider, type ProviderSetting } from "../providers.js";
-import { type CreateFlags, chooseProvider, DEFAULTS, dirProblem, type Question } from "./options.js";
+import { DEFAULT_PROVIDER, findProvider, PROVIDERS, type Provider } from "../providers.js";
+import { type CreateFlags, DEFAULTS, dirProblem, type Question } from "./options.js";
 import { targetProblem } from "./target.js";
-
-function orCancel<T>(value: T | symbol, output: Writable): Exclude<T, symbol> {
-  if (p.isCancel(value) || typeof value === "symbol") {
-    p.cancel("Cancelled: nothing was written.", { output });
-    throw new CliError("cancelled", EXIT.cancelled);
-  }
-  return value as Exclude<T, symbol>;
-}
-
-/** A prompt validator for one provider setting: the setting's own check, empty allowed when optional. */
-function settingValidator(setting: ProviderSetting) {
-  return (value: string | undefined) => {
-    const text = value ?? "";
-    if (text === "") return setting.required ? `${setting.prompt.message} is needed` : undefined;
-    const parts = setting.repeatable ? text.split(",").map((part) => part.trim()) : [text];
-    for (const part of parts) {
-      const error = setting.validate(part);
-      if (error) return error;
-    }
-    return undefined;
-  };
-}
 
 /**
  * Asks the open questions, and only those. Answers are validated as they are
@@ -87,29 +66,13 @@ export async function askMissing(
   if (open.includes("provider")) {
     const fixed = flags.provider !== undefined ? findProvider(flags.provider) : undefined;
     const localFor = fixed ?? DEFAULT_PROVIDER;
-    const choice = orCancel(
-      await p.select({
-        ...common,
-        message: "Authorization server?",
-        options: [
-          {
-            value: `local:${localFor.name}`,
-            label: "Local issuer for now",
-            hint: `runs offline; switch to ${localFor.display} later by editing .env`,
-          },
-          ...(fixed ? [fixed] : PROVIDERS).map((provider) => ({
-            value: `connect:${provider.name}`,
-            label: provider.display,
-            hint: provider.hint,
-          })),
-        ],
-      }),
+    const provider = await askProviderChoice(
       output,
+      { label: "Local issuer for now", hint: `runs offline; switch to ${localFor.display} later by editing .env` },
+      fixed ? [fixed] : PROVIDERS,
     );
-    const [mode, name] = choice.split(":") as ["local" | "connect", string];
-    const provider = findProvider(name)!;
-    answers.provider = provider.name;
-    if (mode === "local") answers.local = true;
+    answers.provider = (provider ?? localFor).name;
+    if (!provider) answers.local = true;
     else await askSettings(provider, answers, env, output);
   }
   return answers;
@@ -123,21 +86,12 @@ async function askSettings(
   output: Writable,
 ): Promise<void> {
   const common = { output };
-  for (const setting of provider.settings) {
-    if (answers.settings?.[setting.key] !== undefined) continue;
-    if (setting.env && env[setting.env] && chooseProvider(answers, env).provider === provider) continue;
-    const ask = setting.secret ? p.password : p.text;
-    const value = orCancel(
-      await ask({
-        ...common,
-        message: setting.prompt.message,
-        ...(setting.secret ? {} : { placeholder: setting.prompt.placeholder }),
-        validate: settingValidator(setting),
-      }),
-      output,
-    );
-    if (value) answers.settings![setting.key] = setting.repeatable ? value.split(",").map((part) => part.trim()) : value;
-  }
+  const fromEnv = chooseProvider(answers, env).provider === provider;
+  const asked = await askProviderSettings(provider, output, (setting) => {
+    if (answers.settings?.[setting.key] !== undefined) return true;
+    return Boolean(setting.env && env[setting.env] && fromEnv);
+  });
+  for (const [key, value] of Object.entries(asked)) if (value !== undefined) answers.settings = { ...answers.settings, [key]: value };
   if (answers.serverUrl === undefined) {
     const fallback = `http://localhost:${answers.port ?? DEFAULTS.port}/mcp`;
     answers.serverUrl = orCancel(
