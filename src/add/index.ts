@@ -8,7 +8,7 @@ import path from "node:path";
 import { CliError, EXIT, environmentError, usageError } from "../core/errors.js";
 import { findPackageManager, packageManagerProblem } from "../core/package-managers.js";
 import { givenValues, problemLines, resolveValues } from "../core/provider-settings.js";
-import { createUi, type Ui } from "../core/ui.js";
+import { createUi, isInteractive, type Ui } from "../core/ui.js";
 import { type Problem, validateUrl } from "../core/validate.js";
 import { applyChanges } from "./apply.js";
 import { type AppSite, type DetectFlags, type Detection, detect, readPackageJson } from "./detect.js";
@@ -44,10 +44,6 @@ export interface AddResult {
   diff: string;
   installed: boolean;
   check: unknown;
-}
-
-function isInteractive(): boolean {
-  return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI;
 }
 
 export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<number> {

@@ -31,6 +31,11 @@ export interface Ui {
   cancel(message: string): void;
 }
 
+/** Questions can be asked: a terminal on both ends, and not CI. */
+export function isInteractive(): boolean {
+  return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI;
+}
+
 export async function createUi(json: boolean): Promise<Ui> {
   const output: Writable = json ? process.stderr : process.stdout;
   const interactive = Boolean((output as NodeJS.WriteStream).isTTY) && !process.env.CI;

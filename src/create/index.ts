@@ -1,6 +1,6 @@
 import { CliError, EXIT, environmentError, usageError } from "../core/errors.js";
 import { findOnPath } from "../core/find-on-path.js";
-import { createUi, type Ui } from "../core/ui.js";
+import { createUi, isInteractive, type Ui } from "../core/ui.js";
 import { VERSION } from "../version.js";
 import { nextSteps } from "./finish.js";
 import type { GitOutcome } from "./install.js";
@@ -33,10 +33,6 @@ export interface CreateResult {
   installed: boolean;
   git: GitOutcome;
   check: unknown;
-}
-
-function isInteractive(): boolean {
-  return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI;
 }
 
 type Env = Record<string, string | undefined>;
