@@ -10,8 +10,8 @@ import path from "node:path";
 import { execa } from "execa";
 import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { curlExample, DEFAULT_ISSUER_URL, tokenCommandLine } from "../src/commands/issuer-token.js";
 import { type LocalIssuer, startIssuer } from "../src/issuer/index.js";
+import { curlExample, DEFAULT_ISSUER_URL, tokenCommandLine } from "../src/issuer/token-usage.js";
 import { type ReferenceServer, startReferenceServer } from "./fixtures/reference-server.js";
 import { cleanEnv, cliBin, runCli, tempDir } from "./helpers/cli.js";
 

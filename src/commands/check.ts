@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { type Command, Option } from "commander";
 import { EXIT, usageError } from "../core/errors.js";
+import { intOption } from "../core/flags.js";
 import { createUi } from "../core/ui.js";
 import { validateUrl } from "../core/validate.js";
 
@@ -48,4 +50,40 @@ export async function runCheckCommand(url: string | undefined, opts: CheckComman
   if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else ui.output.write(`${formatReport(report, { color: ui.interactive })}\n`);
   return report.exitCode === EXIT.ok ? EXIT.ok : EXIT.checkFailed;
+}
+
+export function registerCheck(program: Command, setExit: (code: number) => void): Command {
+  return program
+    .command("check")
+    .description("probe a running MCP server's authorization and report")
+    .argument("[url]", "URL of the MCP endpoint, e.g. http://localhost:3000/mcp")
+    .option("--project <dir>", "instead of a URL: start a generated project with the local issuer and check it (the self-check)")
+    .addOption(
+      new Option("--token <token>", "a valid access token: also checks which protocol eras the server serves").env("MCP_AUTH_TOKEN"),
+    )
+    .option(
+      "--issuer <url>",
+      "URL of a running local issuer the server trusts (create-mcp-auth issuer): minted tokens, scopes, the OAuth flow",
+    )
+    .option("--timeout <ms>", "timeout of each request in ms (default: 5000)", intOption("--timeout", 100, 120000))
+    .option("--json", "print the report as JSON on stdout")
+    .addHelpText(
+      "after",
+      `
+Without --token or --issuer, check still probes discovery, the 401 challenge, the
+authorization server's metadata and forged tokens (a real kid, a bad or missing signature,
+alg none, HS256 with the public key); what else would run is listed at the end.
+
+Exit code: 0 when nothing fails, 1 when a probe fails, 2 on bad usage, 3 when nothing answers.
+
+Examples:
+  $ npx create-mcp-auth check https://mcp.example.com/mcp
+  $ npx create-mcp-auth check http://localhost:3000/mcp --issuer http://127.0.0.1:4444
+  $ MCP_AUTH_TOKEN=eyJ... npx create-mcp-auth check https://mcp.example.com/mcp --json
+  $ npx create-mcp-auth check --project ./my-server   # the self-check, again`,
+    )
+    .exitOverride()
+    .action(async (url: string | undefined, opts: CheckCommandOptions) => {
+      setExit(await runCheckCommand(url, opts));
+    });
 }

@@ -14,9 +14,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseEnv } from "node:util";
+import type { Command } from "commander";
 import { CliError, EXIT } from "../core/errors.js";
+import { collect, intOption, listValue } from "../core/flags.js";
+import { DEFAULT_ISSUER_URL } from "../issuer/token-usage.js";
 
-export const DEFAULT_ISSUER_URL = "http://127.0.0.1:4444";
 const ISSUER_TIMEOUT_MS = 5_000;
 const PRM_TIMEOUT_MS = 2_000;
 
@@ -33,22 +35,6 @@ export interface TokenCommandOptions {
   env?: NodeJS.ProcessEnv;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
-}
-
-/** The command that prints a token, as a user types it (with --issuer-url when not the default). */
-export function tokenCommandLine(issuerUrl: string, prefix = "npx create-mcp-auth"): string {
-  return `${prefix} issuer token${issuerUrl === DEFAULT_ISSUER_URL ? "" : ` --issuer-url ${issuerUrl}`}`;
-}
-
-/** A complete tools/list call with a fresh token, for the README and the issuer's banner. */
-export function curlExample(issuerUrl: string, serverUrl = "http://localhost:3000/mcp", prefix = "npx create-mcp-auth"): string {
-  return [
-    `curl -s ${serverUrl} \\`,
-    `  -H "Authorization: Bearer $(${tokenCommandLine(issuerUrl, prefix)})" \\`,
-    `  -H "Content-Type: application/json" -H "Accept: application/json, text/event-stream" \\`,
-    `  -H "MCP-Protocol-Version: 2025-11-25" \\`,
-    `  -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'`,
-  ].join("\n");
 }
 
 interface ProjectSettings {
@@ -263,4 +249,51 @@ export async function runTokenCommand(o: TokenCommandOptions = {}): Promise<numb
     );
   }
   return EXIT.ok;
+}
+
+/** `issuer token`, registered under the `issuer` command. */
+export function registerIssuerToken(issuer: Command, setExit: (code: number) => void): Command {
+  return issuer
+    .command("token")
+    .description("print an access token from a running local issuer, for the project in this directory")
+    .option("--scopes <list>", "scopes, comma or space separated (default: every scope the project's server declares)")
+    .option("--sub <subject>", "the token subject (default: usr_local)")
+    .option("--expires-in <seconds>", "lifetime (default: the issuer's token lifetime)", intOption("--expires-in", 1, 31536000))
+    .option("--issuer-url <url>", "URL of the running local issuer (default: http://127.0.0.1:4444)")
+    .option("--audience <value>", "token audience, repeatable (default: the project's server, see below)", collect)
+    .option("--json", "print { token, issuer, audience, scopes, ... } as JSON instead of the bare token")
+    .addHelpText(
+      "after",
+      `
+What it picks without flags: in a project directory (MCP_SERVER_URL set in the
+environment or in ./.env), the audience and scopes come from the server's
+protected resource metadata (its \`resource\` and \`scopes_supported\`) when the
+server is running, else from MCP_SERVER_URL and the issuer's --scopes; the
+project's SCALEKIT_RESOURCE_ID / OIDC_AUDIENCE are added to the audience.
+Outside a project: the issuer's resource id and scopes. The token goes to
+stdout alone, what was picked to stderr.
+
+Exit code: 0, 2 on bad usage, 3 when no local issuer answers.
+
+Examples:
+  $ npx create-mcp-auth issuer token
+  $ npx create-mcp-auth issuer token --scopes todo:read --expires-in 300
+  $ curl -s http://localhost:3000/mcp -H "Authorization: Bearer $(npx create-mcp-auth issuer token)" \\
+      -H "Content-Type: application/json" -H "Accept: application/json, text/event-stream" \\
+      -H "MCP-Protocol-Version: 2025-11-25" -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'`,
+    )
+    .exitOverride()
+    .action(async (opts: Record<string, unknown>) => {
+      const scopes = listValue(opts.scopes);
+      setExit(
+        await runTokenCommand({
+          ...(scopes ? { scopes } : {}),
+          sub: opts.sub as string | undefined,
+          expiresIn: opts.expiresIn as number | undefined,
+          issuerUrl: opts.issuerUrl as string | undefined,
+          audience: opts.audience as string[] | undefined,
+          json: Boolean(opts.json),
+        }),
+      );
+    });
 }

@@ -1,7 +1,9 @@
 /** `create-mcp-auth issuer`: run the local issuer in the foreground until SIGINT / SIGTERM. */
-import { startIssuer } from "../issuer/issuer.js";
+import { type Command, Option } from "commander";
+import { usageError } from "../core/errors.js";
+import { intOption, listValue } from "../core/flags.js";
+import { curlExample, tokenCommandLine } from "../issuer/token-usage.js";
 import type { IssuerForm, Layout } from "../issuer/types.js";
-import { curlExample, tokenCommandLine } from "./issuer-token.js";
 
 export interface IssuerCommandOptions {
   port?: number;
@@ -28,6 +30,7 @@ export const DEV_WARNING =
 export async function runIssuerCommand(opts: IssuerCommandOptions = {}): Promise<void> {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
+  const { startIssuer } = await import("../issuer/issuer.js");
   const issuer = await startIssuer({
     port: opts.port,
     layout: opts.layout,
@@ -117,4 +120,56 @@ export async function runIssuerCommand(opts: IssuerCommandOptions = {}): Promise
   });
   await issuer.close();
   if (!opts.json) stderr.write("Local issuer stopped.\n");
+}
+
+export function registerIssuer(program: Command): Command {
+  return program
+    .command("issuer")
+    .description("run the local Scalekit-compatible (or plain OpenID Connect) authorization server (development only)")
+    .enablePositionalOptions()
+    .option("--port <n>", "port on 127.0.0.1 (default: 4444; 0 picks a free one)", intOption("--port", 0, 65535))
+    .addOption(
+      new Option("--layout <layout>", "URL layout: Scalekit's, or one plain OpenID Connect issuer at its URL")
+        .choices(["scalekit", "oidc"])
+        .default("scalekit"),
+    )
+    .option("--resource-id <id>", "default resource id (default: res_local)")
+    .option("--scopes <list>", "scopes it advertises and grants by default, comma or space separated")
+    .addOption(
+      new Option("--issuer-form <form>", "iss claim (scalekit layout): the environment URL, or {url}/resources/{id}")
+        .choices(["env", "resource"])
+        .default("env"),
+    )
+    .option("--token-lifetime <seconds>", "access token lifetime (default: 3600)", intOption("--token-lifetime", 1, 31536000))
+    .option("--consent", "show an approve/deny page for every client (clients with a non-loopback redirect always get it)")
+    .option("--allow-local-cimd", "also fetch client ID metadata documents from loopback URLs (default: public https hosts only)")
+    .option("--json", "print its URLs as one JSON document on stdout")
+    .addHelpText(
+      "after",
+      `
+Runs until Ctrl-C (exit 0). Exit code: 2 on bad usage, 3 when the port is taken.
+
+Examples:
+  $ npx create-mcp-auth issuer
+  $ npx create-mcp-auth issuer --port 4444 --scopes todo:read,todo:write --consent
+  $ npx create-mcp-auth issuer --layout oidc          # OIDC_ISSUER_URL=http://127.0.0.1:4444
+  $ npx create-mcp-auth issuer token                  # a token for the project in this directory`,
+    )
+    .exitOverride()
+    .action(async (opts: Record<string, unknown>) => {
+      const scopes = listValue(opts.scopes);
+      if (opts.layout === "oidc" && opts.issuerForm === "resource")
+        throw usageError("--issuer-form resource is a Scalekit layout form; the oidc layout's issuer is its URL");
+      await runIssuerCommand({
+        port: opts.port as number | undefined,
+        layout: opts.layout as Layout,
+        resourceId: opts.resourceId as string | undefined,
+        issuerForm: opts.issuerForm as IssuerForm,
+        tokenLifetime: opts.tokenLifetime as number | undefined,
+        consent: Boolean(opts.consent),
+        allowLocalCimd: Boolean(opts.allowLocalCimd),
+        json: Boolean(opts.json),
+        ...(scopes ? { scopes } : {}),
+      });
+    });
 }

@@ -1,6 +1,8 @@
-/** The package managers a project can use: their names, which one ran us, and installing with one. */
+/**
+ * The package managers a project can use: their names, which one ran us, and
+ * installing with one (execa is loaded only then: create's entry chunk imports this file).
+ */
 import { environmentError } from "./errors.js";
-import { runGroup } from "./subprocess.js";
 import { shown } from "./validate.js";
 
 export const PACKAGE_MANAGERS = ["npm", "pnpm", "yarn", "bun"] as const;
@@ -28,6 +30,7 @@ function tail(text: string, lines = 40): string {
 
 /** Installs a project's dependencies; the tool's own output is kept and shown only on failure. */
 export async function installDependencies(root: string, pm: PackageManager, signal?: AbortSignal): Promise<void> {
+  const { runGroup } = await import("./subprocess.js");
   const args = pm === "npm" ? ["install", "--no-fund", "--no-audit"] : ["install"];
   try {
     await runGroup(pm, args, { cwd: root, all: true, stdin: "ignore", env: { npm_config_update_notifier: "false" }, signal });

@@ -1,0 +1,19 @@
+/** How to get a token from the local issuer, as the issuer's banner and the generated README show it. */
+
+export const DEFAULT_ISSUER_URL = "http://127.0.0.1:4444";
+
+/** The command that prints a token, as a user types it (with --issuer-url when not the default). */
+export function tokenCommandLine(issuerUrl: string, prefix = "npx create-mcp-auth"): string {
+  return `${prefix} issuer token${issuerUrl === DEFAULT_ISSUER_URL ? "" : ` --issuer-url ${issuerUrl}`}`;
+}
+
+/** A complete tools/list call with a fresh token, for the README and the issuer's banner. */
+export function curlExample(issuerUrl: string, serverUrl = "http://localhost:3000/mcp", prefix = "npx create-mcp-auth"): string {
+  return [
+    `curl -s ${serverUrl} \\`,
+    `  -H "Authorization: Bearer $(${tokenCommandLine(issuerUrl, prefix)})" \\`,
+    `  -H "Content-Type: application/json" -H "Accept: application/json, text/event-stream" \\`,
+    `  -H "MCP-Protocol-Version: 2025-11-25" \\`,
+    `  -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'`,
+  ].join("\n");
+}

@@ -1,0 +1,63 @@
+/**
+ * The layer between commands: src/cli.ts only registers the commands of
+ * src/commands/, each command owns its flags, help and exit codes, and no
+ * command imports another.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { buildProgram } from "../src/cli.js";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const specifiers = (source: string) => [...source.matchAll(/(?:from\s+|import\s*\(\s*)"([^"]+)"/g)].map((m) => m[1] ?? "");
+
+async function helpOf(args: string[]): Promise<string> {
+  let out = "";
+  const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  const program = buildProgram(() => {});
+  await program.parseAsync(["node", "create-mcp-auth", ...args, "--help"]).catch(() => {});
+  write.mockRestore();
+  return out;
+}
+
+describe("the command layer", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("no command imports another command", async () => {
+    const dir = path.join(repo, "src", "commands");
+    const offenders: string[] = [];
+    for (const file of await readdir(dir)) {
+      for (const spec of specifiers(await readFile(path.join(dir, file), "utf8")))
+        if (spec.startsWith("./")) offenders.push(`${file} imports ${spec}`);
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it("src/cli.ts imports only the commands, the exit codes, commander and the version", async () => {
+    const specs = specifiers(await readFile(path.join(repo, "src", "cli.ts"), "utf8"));
+    expect(
+      specs.filter((s) => !(s.startsWith("./commands/") || s === "./core/errors.js" || s === "./version.js" || s === "commander")),
+    ).toEqual([]);
+  });
+
+  it.each([[[]], [["create"]], [["add"]], [["check"]], [["issuer"]], [["issuer", "token"]]])(
+    "create-mcp-auth %j --help states the command's exit codes",
+    async (args) => {
+      const help = await helpOf(args);
+      expect(help).toMatch(/Usage: create-mcp-auth/);
+      expect(help).toMatch(/Exit code/);
+      expect(help).toMatch(/\b2\b[^\n]*bad usage/);
+    },
+  );
+
+  it("registers create (also as the default), add, check, issuer and issuer token", () => {
+    const program = buildProgram(() => {});
+    expect(program.commands.map((c) => c.name())).toEqual(["create", "add", "check", "issuer"]);
+    expect(program.commands.find((c) => c.name() === "issuer")?.commands.map((c) => c.name())).toEqual(["token"]);
+    expect(program.registeredArguments.map((a) => a.name())).toEqual(["dir"]);
+  });
+});
