@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 // @ts-expect-error plain JavaScript, shared with bench/load/run.mjs
-import { buildPlan, KINDS, loadFailures, runLoad, startJwksProxy } from "../bench/load/lib.mjs";
+import { buildPlan, KINDS, loadFailures, runLoad, startJwksProxy } from "../lib/load.mjs";
 
 const servers: Server[] = [];
 afterEach(async () => {

@@ -14,10 +14,10 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { ensureBuilt, generateProject, repo, startLocalIssuer, startProjectServer, stopChildrenOnSignal } from "../harness.mjs";
+import { conformanceTools, count, regressions, runScenarios, SCENARIOS, startTokenProxy } from "../../lib/conformance.mjs";
+import { ensureBuilt, generateProject, repo, startLocalIssuer, startProjectServer, stopChildrenOnSignal } from "../../lib/harness.mjs";
+import { startPlainV2Server } from "../../lib/plain-v2-server.mjs";
 import { writeSection } from "../results-file.mjs";
-import { conformanceTools, count, regressions, runScenarios, SCENARIOS, startTokenProxy } from "./lib.mjs";
-import { startPlainV2Server } from "./plain-v2-server.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const log = (line) => process.stderr.write(`[conformance] ${line}\n`);
@@ -93,7 +93,7 @@ function render(r) {
   return [
     "## Conformance (bench/conformance)",
     "",
-    `The official MCP conformance suite (\`@modelcontextprotocol/conformance\` ${r.suite}, on Node 24) against each framework's generated server, a valid token added by a loopback proxy that forwards Host and Origin as sent, and in the same run against a plain SDK v2 server with one tool (\`createMcpHandler\` + \`createMcpExpressApp\`, bench/conformance/plain-v2-server.mjs). Counts are checks passed / checks passed or failed; warnings, skips and infos are counted apart. CI asserts the same comparison on every run (test/helpers/project.ts, \`conformanceSuite\`).`,
+    `The official MCP conformance suite (\`@modelcontextprotocol/conformance\` ${r.suite}, on Node 24) against each framework's generated server, a valid token added by a loopback proxy that forwards Host and Origin as sent, and in the same run against a plain SDK v2 server with one tool (\`createMcpHandler\` + \`createMcpExpressApp\`, lib/plain-v2-server.mjs). Counts are checks passed / checks passed or failed; warnings, skips and infos are counted apart. CI asserts the same comparison on every run (test/helpers/project.ts, \`conformanceSuite\`).`,
     "",
     `- Date: ${r.date}; Node ${r.node} (this script), suite on Node 24`,
     "- Command: `npm run build && CMA_NODE24=... CMA_CONFORMANCE_BIN=... node bench/conformance/run.mjs`",

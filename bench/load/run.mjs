@@ -41,8 +41,7 @@ import {
   startProjectServer,
   stopAll,
   stopChildrenOnSignal,
-} from "../harness.mjs";
-import { machineInfo, machineLine, writeSection } from "../results-file.mjs";
+} from "../../lib/harness.mjs";
 import {
   faultIssuerDownAtBoot,
   faultIssuerDownMidRun,
@@ -53,7 +52,8 @@ import {
   loadRun,
   MAX_RSS_GROWTH_MB,
   RSS_SAMPLE_FROM,
-} from "./lib.mjs";
+} from "../../lib/load.mjs";
+import { machineInfo, machineLine, writeSection } from "../results-file.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..", "..");

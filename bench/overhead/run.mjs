@@ -5,7 +5,15 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { ensureBuilt, npmEnv, startLocalIssuer, startProjectServer, stopAll, stopChildrenOnSignal, stopProcess } from "../harness.mjs";
+import {
+  ensureBuilt,
+  npmEnv,
+  startLocalIssuer,
+  startProjectServer,
+  stopAll,
+  stopChildrenOnSignal,
+  stopProcess,
+} from "../../lib/harness.mjs";
 // bench/overhead: what the generated auth layer costs, per framework.
 //
 //   node bench/overhead/run.mjs [--frameworks express,hono,fastify,fastmcp]

@@ -1,8 +1,8 @@
 import { expect, it } from "vitest";
 // @ts-expect-error plain JavaScript, shared with the benchmarks
-import { freePort, startLocalIssuer, startProjectServer } from "../../bench/harness.mjs";
+import { freePort, startLocalIssuer, startProjectServer } from "../../lib/harness.mjs";
 // @ts-expect-error plain JavaScript, shared with bench/load/run.mjs
-import { faultIssuerDownMidRun, LEAK_RUN_HEAP_MB, loadRun, MAX_RSS_GROWTH_MB } from "../../bench/load/lib.mjs";
+import { faultIssuerDownMidRun, LEAK_RUN_HEAP_MB, loadRun, MAX_RSS_GROWTH_MB } from "../../lib/load.mjs";
 
 interface Issuer {
   url: string;
@@ -30,7 +30,7 @@ export interface LoadSuiteOptions {
  * run dev` runs it) against the local issuer. 4,000 mixed requests over 64
  * keep-alive connections: every status the one decided before sending, no
  * 5xx, RSS growth below 20 MB from the 2,000th request to the last (old space
- * limited: bench/load/lib.mjs LEAK_RUN_HEAP_MB says why). Then one fault: the
+ * limited: lib/load.mjs LEAK_RUN_HEAP_MB says why). Then one fault: the
  * issuer stopped mid-run, where tokens of a known key keep 200, unknown kids
  * get 401, nothing is a 5xx, and a token of the restarted issuer is accepted
  * in the end. No timing is asserted beyond liveness bounds.

@@ -3,9 +3,9 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain JavaScript, shared with bench/conformance/run.mjs
-import { conformanceTools, regressions, runScenarios, startTokenProxy } from "../../bench/conformance/lib.mjs";
+import { conformanceTools, regressions, runScenarios, startTokenProxy } from "../../lib/conformance.mjs";
 // @ts-expect-error plain JavaScript, shared with bench/conformance/run.mjs
-import { startPlainV2Server } from "../../bench/conformance/plain-v2-server.mjs";
+import { startPlainV2Server } from "../../lib/plain-v2-server.mjs";
 import { startProjectServer } from "../../src/selfcheck.js";
 import { cleanEnv, npmCacheDir, runCli, tempDir } from "./cli.js";
 import { loadSuite } from "./load.js";

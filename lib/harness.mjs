@@ -1,4 +1,4 @@
-// What the benchmarks share: child processes stopped on exit, a local issuer
+// What the benchmarks and the tests share: child processes stopped on exit, a local issuer
 // run by the built CLI (`issuer --json`), and generated projects scaffolded by
 // the built CLI and served with their own tsx, as `npm run dev` serves them.
 import { execFileSync, spawn } from "node:child_process";

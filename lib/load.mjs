@@ -603,7 +603,7 @@ export async function startJwksProxy(target) {
 // Each takes `launch(issuerLike)`, which starts a fresh server of the project
 // against `{ url, resourceId }` and resolves with `{ url, pid, stop() }`, and
 // an issuer factory or a running issuer (`{ url, resourceId, mint(aud, o),
-// rotate(), close() }`, bench/harness.mjs startLocalIssuer). Each resolves
+// rotate(), close() }`, lib/harness.mjs startLocalIssuer). Each resolves
 // with its figures and `failures` ([] when everything held).
 
 /** Tokens for `server` from `issuer`, with `iss` = `issuerUrl` when the server knows the issuer by another URL (the proxy's). */

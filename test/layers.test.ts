@@ -1,7 +1,7 @@
 /**
- * The layer between commands: src/cli.ts only registers the commands of
- * src/commands/, each command owns its flags, help and exit codes, and no
- * command imports another.
+ * The layers: src/cli.ts only registers the commands of src/commands/, each
+ * command owns its flags, help and exit codes, no command imports another,
+ * and no test imports the benchmarks (what both use is in lib/).
  */
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
@@ -11,6 +11,11 @@ import { buildProgram } from "../src/cli.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const specifiers = (source: string) => [...source.matchAll(/(?:from\s+|import\s*\(\s*)"([^"]+)"/g)].map((m) => m[1] ?? "");
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile() && /\.(ts|mts|mjs)$/.test(e.name)).map((e) => path.join(e.parentPath, e.name));
+}
 
 async function helpOf(args: string[]): Promise<string> {
   let out = "";
@@ -59,5 +64,18 @@ describe("the command layer", () => {
     expect(program.commands.map((c) => c.name())).toEqual(["create", "add", "check", "issuer"]);
     expect(program.commands.find((c) => c.name() === "issuer")?.commands.map((c) => c.name())).toEqual(["token"]);
     expect(program.registeredArguments.map((a) => a.name())).toEqual(["dir"]);
+  });
+});
+
+describe("tests and benchmarks", () => {
+  it("no test imports bench/: what both use lives in lib/", async () => {
+    const offenders: string[] = [];
+    for (const file of await filesUnder(path.join(repo, "test"))) {
+      if (file.includes(`${path.sep}fixtures${path.sep}`)) continue;
+      for (const spec of specifiers(await readFile(file, "utf8")))
+        if (spec.startsWith(".") && path.resolve(path.dirname(file), spec).startsWith(path.join(repo, "bench") + path.sep))
+          offenders.push(`${path.relative(repo, file)} imports ${spec}`);
+    }
+    expect(offenders).toEqual([]);
   });
 });
