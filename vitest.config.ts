@@ -1,8 +1,25 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+/**
+ * The fast tier (`npm run test:unit`): tests that run in this process or spawn
+ * plain node, with no install, no built CLI (no `npm run build` first) and no
+ * generated project. A new test of that kind is named `*.unit.test.ts`;
+ * test/layers.unit.test.ts checks that none of these files reaches for the
+ * built CLI or a project helper. Everything else is the full tier.
+ */
+export const UNIT_TESTS = [
+  "test/**/*.unit.test.ts",
+  "test/validate.test.ts",
+  "test/literals.test.ts",
+  "test/templates.test.ts",
+  "test/write.test.ts",
+  "test/add-units.test.ts",
+  "test/check-units.test.ts",
+  "test/load-driver.test.ts",
+];
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 600_000,
     // End-to-end suites install real projects; run files in parallel only up
@@ -12,5 +29,9 @@ export default defineConfig({
     server: { deps: { inline: ["@actions/workflow-parser"] } },
     // The JSON report lets .ci/run print a plain 'N passed, N failed' closing line.
     reporters: ["default", ["json", { outputFile: ".cache/vitest-report.json" }]],
+    projects: [
+      { extends: true, test: { name: "unit", include: UNIT_TESTS } },
+      { extends: true, test: { name: "e2e", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...UNIT_TESTS] } },
+    ],
   },
 });

@@ -3,10 +3,10 @@ import { parseEnv } from "node:util";
 import fc from "fast-check";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
+import { CliError } from "../src/core/errors.js";
 import { connectLines } from "../src/create/finish.js";
 import { type CreateFlags, resolveOptions } from "../src/create/options.js";
 import { type ProjectFile, renderProject } from "../src/create/render.js";
-import { CliError } from "../src/core/errors.js";
 import { SCOPE_TOKEN } from "../src/oauth-syntax.js";
 
 /**

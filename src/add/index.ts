@@ -11,7 +11,16 @@ import { givenValues, problemLines, resolveValues } from "../core/provider-setti
 import { createUi, isInteractive, type Ui } from "../core/ui.js";
 import { type Problem, validateUrl } from "../core/validate.js";
 import { applyChanges } from "./apply.js";
-import { type AppSite, type DetectFlags, type Detection, detect, readPackageJson } from "./detect.js";
+import {
+  type AppSite,
+  type DetectFlags,
+  type Detection,
+  detect,
+  isResolved,
+  type PackageJson,
+  type ResolvedDetection,
+  readPackageJson,
+} from "./detect.js";
 import { unifiedDiff } from "./diff.js";
 import {
   ADD_QUESTIONS,
@@ -23,7 +32,7 @@ import {
   validateEndpoint,
 } from "./options.js";
 import { makePlan, type Plan } from "./plan.js";
-import type { Provider } from "./providers.js";
+import type { Provider, ProviderValues } from "./providers.js";
 
 export type { AddFlags };
 
@@ -46,10 +55,67 @@ export interface AddResult {
   check: unknown;
 }
 
+type Prompts = typeof import("./prompts.js");
+
+/** What the user answered, by flag or prompt, validated. */
+interface Answers {
+  provider: Provider;
+  /** The provider's values; undefined: leave them to .env.example. */
+  values: ProviderValues | undefined;
+  serverUrl: string;
+  /** .env is written only with values given: the provider's, or the server URL. */
+  writeEnv: boolean;
+  toolScopes: Record<string, string[]>;
+}
+
 export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<number> {
   const ui = await createUi(Boolean(flags.json));
   const root = path.resolve(cwd, flags.dir ?? ".");
   const shown = path.relative(cwd, root) || ".";
+  checkFlags(flags);
+  const pkg = await readProject(root, shown);
+  const interactive = isInteractive() && !flags.json;
+
+  const { d, blocking, prompts } = await detectProject(root, pkg, flags, interactive, ui, shown);
+  report(ui, d, shown);
+  const git = await gitState(root);
+  const warnings = warningsFor(d, git);
+  for (const warning of warnings) ui.warn(warning);
+
+  const answers = await gatherAnswers(flags, d, blocking, prompts, ui);
+  const plan = await makePlan({
+    detection: d,
+    app: d.app,
+    endpoint: d.endpoint.path,
+    provider: answers.provider,
+    values: answers.values ?? {},
+    serverUrl: answers.serverUrl,
+    writeEnv: answers.writeEnv,
+    toolScopes: answers.toolScopes,
+    serverName: d.pkg.data.name ?? path.basename(root),
+    envIgnored: await envIgnored(root, git.repository),
+  });
+  const result = resultOf(plan, d, root, warnings, Boolean(flags.dryRun));
+  const done: Finish = { plan, d, shown, provider: answers.provider, envWritten: answers.writeEnv };
+
+  await writeChanges(plan, result.diff, d.endpoint.path, flags, interactive, ui, root, shown);
+  if (flags.dryRun) return finish(result, flags, ui, done);
+  result.installed = await install(plan, d, flags, ui, root);
+  await verify(result, plan, d, answers, flags, ui, root);
+  return finish(result, flags, ui, done);
+}
+
+/** Flags checked before the project is read. */
+function checkFlags(flags: AddFlags): void {
+  if (flags.endpoint !== undefined) {
+    const error = validateEndpoint(flags.endpoint);
+    if (error) throw usageError(`--endpoint: ${error}`);
+  }
+  const pmProblem = flags.pm === undefined ? undefined : packageManagerProblem(flags.pm);
+  if (pmProblem) throw usageError(`--pm: ${pmProblem}`);
+}
+
+async function readProject(root: string, shown: string): Promise<PackageJson> {
   const pkg = await readPackageJson(root).catch((error: Error) => {
     throw usageError(`${shown}/package.json cannot be read: ${error.message}`);
   });
@@ -57,18 +123,25 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
     throw usageError(
       `${shown} has no package.json: run add in the folder of your MCP server project (or give it: create-mcp-auth add <dir>)`,
     );
-  if (flags.endpoint !== undefined) {
-    const error = validateEndpoint(flags.endpoint);
-    if (error) throw usageError(`--endpoint: ${error}`);
-  }
-  const pmProblem = flags.pm === undefined ? undefined : packageManagerProblem(flags.pm);
-  if (pmProblem) throw usageError(`--pm: ${pmProblem}`);
-  const interactive = isInteractive() && !flags.json;
+  return pkg;
+}
+
+/**
+ * Detection, refusals, and the questions that change what is detected
+ * (framework, entry, endpoint), asked first; ends with nothing left to detect.
+ */
+async function detectProject(
+  root: string,
+  pkg: PackageJson,
+  flags: AddFlags,
+  interactive: boolean,
+  ui: Ui,
+  shown: string,
+): Promise<{ d: ResolvedDetection; blocking: AddQuestion[]; prompts: Prompts | undefined }> {
   const detectFlags: DetectFlags = { framework: flags.framework, entry: flags.entry, endpoint: flags.endpoint };
   let d = await detect(root, pkg, detectFlags);
   refuseUnsupported(d, shown);
 
-  // Questions that change what is detected come first.
   const open = openQuestions(d, flags);
   // --yes takes the defaults; a dry run without a terminal shows the changes for the defaults.
   const defaults = flags.yes || (flags.dryRun && !interactive);
@@ -96,28 +169,29 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
     d = await detect(root, pkg, detectFlags);
   }
   if (!d.framework) throw usageError(`could not tell which framework serves MCP in ${shown}; pass ${ADD_QUESTIONS.framework}`);
-  if (!d.endpoint) throw usageError(`could not find the MCP endpoint in ${shown}; pass ${ADD_QUESTIONS.endpoint}`);
+  if (!isResolved(d)) throw usageError(`could not find the MCP endpoint in ${shown}; pass ${ADD_QUESTIONS.endpoint}`);
+  return { d, blocking, prompts };
+}
 
-  report(ui, d, shown);
-  const warnings = warningsFor(d);
-  const git = await gitState(root);
-  if (git.dirty)
-    warnings.push("the git tree has uncommitted changes: commit or stash them first, so `git checkout` can undo exactly what add changes");
-  if (!git.repository) warnings.push("not a git repository: add cannot be undone with git checkout (it lists what it writes)");
-  for (const warning of warnings) ui.warn(warning);
-
+/** The provider, its values, the server URL and the scopes per tool: from flags and prompts, every problem at once. */
+async function gatherAnswers(
+  flags: AddFlags,
+  d: ResolvedDetection,
+  blocking: AddQuestion[],
+  prompts: Prompts | undefined,
+  ui: Ui,
+): Promise<Answers> {
   let provider: Provider = resolveProvider(flags);
   let values = givenValues(provider, flags, process.env);
   if (prompts && blocking.includes("provider")) ({ provider, values } = await prompts.askProvider(provider, ui.output));
-  const serverUrlFlag = flags.serverUrl;
   const problems: Problem[] = [];
   if (values) {
     const resolved = resolveValues(provider, values);
     problems.push(...resolved.problems);
     values = resolved.values;
   }
-  if (serverUrlFlag !== undefined) {
-    const error = validateUrl(serverUrlFlag, { what: "the server URL", httpsUnlessLoopback: true });
+  if (flags.serverUrl !== undefined) {
+    const error = validateUrl(flags.serverUrl, { what: "the server URL", httpsUnlessLoopback: true });
     if (error) problems.push({ flag: "--server-url", message: error });
   }
   let toolScopes: Record<string, string[]> = {};
@@ -133,29 +207,19 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
   for (const tool of Object.keys(toolScopes)) {
     if (!known.has(tool)) ui.warn(`--scopes names ${tool}, which add found no registration of; it is in the scope map anyway`);
   }
+  const serverUrl = normalizeServerUrl(flags.serverUrl ?? localUrl(d));
+  return { provider, values, serverUrl, writeEnv: Boolean(values || flags.serverUrl), toolScopes };
+}
 
-  const serverUrl = normalizeServerUrl(
-    serverUrlFlag ?? `http://localhost:${d.port.fallback}${d.endpoint.path === "/" ? "" : d.endpoint.path}`,
-  );
-  // .env is written only with values given: the provider's, or the server URL.
-  const envWritten = Boolean(values || serverUrlFlag);
-  const plan = await makePlan({
-    detection: d,
-    app: d.app,
-    endpoint: d.endpoint.path,
-    provider,
-    values: values ?? {},
-    serverUrl,
-    writeEnv: envWritten,
-    toolScopes,
-    serverName: d.pkg.data.name ?? path.basename(root),
-    envIgnored: await envIgnored(root, git.repository),
-  });
+/** The server's URL on this machine: its port, its endpoint. */
+function localUrl(d: ResolvedDetection): string {
+  return `http://localhost:${d.port.fallback}${d.endpoint.path === "/" ? "" : d.endpoint.path}`;
+}
 
-  const diff = plan.changes.map((c) => unifiedDiff(c.path, c.before, c.after)).join("");
-  const result: AddResult = {
+function resultOf(plan: Plan, d: ResolvedDetection, root: string, warnings: string[], dryRun: boolean): AddResult {
+  return {
     ok: true,
-    dryRun: Boolean(flags.dryRun),
+    dryRun,
     root,
     changed: plan.changes.length > 0,
     detected: describeDetection(d),
@@ -166,74 +230,98 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
     notes: plan.notes,
     manual: plan.manual,
     warnings,
-    diff,
+    diff: plan.changes.map((c) => unifiedDiff(c.path, c.before, c.after)).join(""),
     installed: false,
     check: null,
   };
+}
+
+/** Shows what changes; writes all of it or nothing (a dry run, or a no at the question, writes nothing). */
+async function writeChanges(
+  plan: Plan,
+  diff: string,
+  endpoint: string,
+  flags: AddFlags,
+  interactive: boolean,
+  ui: Ui,
+  root: string,
+  shown: string,
+): Promise<void> {
   for (const kept of plan.kept) ui.info(`Kept ${kept.path}: ${kept.why}`);
   if (!plan.wired) showManual(ui, plan);
-
   if (plan.changes.length === 0) {
     ui.success(
       plan.wired
-        ? `Nothing to change: ${shown} already has OAuth on ${d.endpoint.path}.`
+        ? `Nothing to change: ${shown} already has OAuth on ${endpoint}.`
         : `Nothing more add can write in ${shown}; the lines above are left to you.`,
     );
-  } else {
-    summarize(ui, plan);
-    if (flags.dryRun || (interactive && !flags.yes)) ui.output.write(`\n${diff}\n`);
-    if (flags.dryRun) {
-      ui.info(
-        `Dry run: nothing was written. Apply with: create-mcp-auth add ${shell(shown)} --yes${flags.scopes ? ` --scopes ${shell(flags.scopes)}` : ""}`,
-      );
-      return finish(result, flags, ui, { plan, d, shown, provider, envWritten });
-    }
-    if (interactive && !flags.yes) {
-      const { confirmWrite } = await import("./prompts.js");
-      if (!(await confirmWrite(plan.changes.length, ui.output))) {
-        ui.info("Nothing was written.");
-        throw new CliError("cancelled", EXIT.cancelled);
-      }
-    }
-    await applyChanges(root, plan.changes);
-    ui.success(`Wrote ${plan.changes.length} file${plan.changes.length === 1 ? "" : "s"} in ${shown}`);
+    return;
   }
-  if (flags.dryRun) return finish(result, flags, ui, { plan, d, shown, provider, envWritten });
+  summarize(ui, plan);
+  if (flags.dryRun || (interactive && !flags.yes)) ui.output.write(`\n${diff}\n`);
+  if (flags.dryRun) {
+    ui.info(
+      `Dry run: nothing was written. Apply with: create-mcp-auth add ${shell(shown)} --yes${flags.scopes ? ` --scopes ${shell(flags.scopes)}` : ""}`,
+    );
+    return;
+  }
+  if (interactive && !flags.yes) {
+    const { confirmWrite } = await import("./prompts.js");
+    if (!(await confirmWrite(plan.changes.length, ui.output))) {
+      ui.info("Nothing was written.");
+      throw new CliError("cancelled", EXIT.cancelled);
+    }
+  }
+  await applyChanges(root, plan.changes);
+  ui.success(`Wrote ${plan.changes.length} file${plan.changes.length === 1 ? "" : "s"} in ${shown}`);
+}
 
+/** Installs when dependencies were added or none are installed yet; whether it ran. */
+async function install(plan: Plan, d: ResolvedDetection, flags: AddFlags, ui: Ui, root: string): Promise<boolean> {
   const pm = (flags.pm === undefined ? undefined : findPackageManager(flags.pm)) ?? d.pm;
   const installRoot = d.workspaceRoot ?? root;
-  if (flags.install !== false && (plan.dependencies.length > 0 || !existsSync(path.join(installRoot, "node_modules")))) {
-    const { installDependencies } = await import("../core/package-managers.js");
-    await ui.step(`Installing dependencies with ${pm}`, "Dependencies installed", () => installDependencies(root, pm));
-    result.installed = true;
-  }
-  const installed = existsSync(path.join(root, "node_modules")) || existsSync(path.join(installRoot, "node_modules"));
+  if (flags.install === false || (plan.dependencies.length === 0 && existsSync(path.join(installRoot, "node_modules")))) return false;
+  const { installDependencies } = await import("../core/package-managers.js");
+  await ui.step(`Installing dependencies with ${pm}`, "Dependencies installed", () => installDependencies(root, pm));
+  return true;
+}
 
+/** The self-check, when the auth step is wired in and dependencies are installed; sets result.ok and result.check. */
+async function verify(
+  result: AddResult,
+  plan: Plan,
+  d: ResolvedDetection,
+  answers: Answers,
+  flags: AddFlags,
+  ui: Ui,
+  root: string,
+): Promise<void> {
+  const installRoot = d.workspaceRoot ?? root;
+  const installed = existsSync(path.join(root, "node_modules")) || existsSync(path.join(installRoot, "node_modules"));
   if (flags.check === false) {
     ui.info("Self-check skipped (--no-check).");
   } else if (!plan.wired) {
-    result.ok = false;
     ui.error(
       "Self-check skipped: the auth step is not wired in yet. Add the lines above, then run add again: it finds them and runs the self-check.",
     );
   } else if (!installed) {
     ui.info("Self-check skipped: it needs installed dependencies (run without --no-install).");
   } else {
-    const outcome = await selfCheck(d, toolScopes, ui);
+    const outcome = await selfCheck(d, answers.toolScopes, ui);
     result.check = outcome.report;
     result.ok = outcome.passed;
   }
   if (!plan.wired) result.ok = false;
-  return finish(result, flags, ui, { plan, d, shown, provider, envWritten });
 }
 
 /** What add will not attempt, with what to do instead (exit 2, nothing written). */
 function refuseUnsupported(d: Detection, shown: string): void {
   const subject = shown === "." ? "This project" : shown;
-  const stdioOnly = d.stdio && (!d.framework || (!d.app && d.appCandidates.length === 0) || d.fastmcpStart?.transport === "stdio");
+  const { stdio } = d;
+  const stdioOnly = stdio && (!d.framework || (!d.app && d.appCandidates.length === 0) || d.fastmcpStart?.transport === "stdio");
   if (stdioOnly) {
     throw usageError(
-      `${subject} serves MCP over stdio only (${d.stdio!.file}:${d.stdio!.line}: StdioServerTransport). OAuth protects MCP servers over HTTP; ` +
+      `${subject} serves MCP over stdio only (${stdio.file}:${stdio.line}: StdioServerTransport). OAuth protects MCP servers over HTTP; ` +
         "a stdio server runs as a process of its client and gets no HTTP requests to authorize. Serve it over Streamable HTTP " +
         '(Express, Fastify, Hono, or fastmcp with transportType "httpStream") and run add again. Nothing was written.',
     );
@@ -282,17 +370,18 @@ export function describeDetection(d: Detection) {
   };
 }
 
-function report(ui: Ui, d: Detection, shown: string): void {
+function report(ui: Ui, d: ResolvedDetection, shown: string): void {
+  const { framework } = d;
   const rows: [string, string][] = [
-    ["framework", `${d.framework!.display}${d.framework!.version ? ` ${d.framework!.version}` : ""} (from ${d.framework!.from})`],
+    ["framework", `${framework.display}${framework.version ? ` ${framework.version}` : ""} (from ${framework.from})`],
     [
       "MCP SDK",
-      `${d.sdk.generation}${d.sdk.packages.length ? `: ${d.sdk.packages.join(", ")}` : d.framework!.name === "fastmcp" ? " (through fastmcp)" : ""}`,
+      `${d.sdk.generation}${d.sdk.packages.length ? `: ${d.sdk.packages.join(", ")}` : framework.name === "fastmcp" ? " (through fastmcp)" : ""}`,
     ],
     ["language", `${d.language === "ts" ? "TypeScript" : "JavaScript"}, ${d.module === "esm" ? "ESM" : "CommonJS"}`],
     ["source", d.sourceDir === "." ? "the project root" : `${d.sourceDir}/`],
     ["app", d.app ? `${d.app.file.rel}:${d.app.line}  ${d.app.text}` : "not found (the wiring is left to you)"],
-    ["endpoint", `${d.endpoint!.path} (${d.endpoint!.from})`],
+    ["endpoint", `${d.endpoint.path} (${d.endpoint.from})`],
     ["starts with", d.start?.display ?? "no start or dev script, and no entry to run"],
     ["tools", d.tools.length ? [...new Set(d.tools.map((t) => t.name))].join(", ") : "none found in the code"],
   ];
@@ -310,7 +399,7 @@ function report(ui: Ui, d: Detection, shown: string): void {
   ui.note(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n"), `Detected in ${shown}`);
 }
 
-function warningsFor(d: Detection): string[] {
+function warningsFor(d: Detection, git: { repository: boolean; dirty: boolean }): string[] {
   const warnings: string[] = [];
   for (const route of d.sseRoutes) {
     warnings.push(
@@ -319,6 +408,9 @@ function warningsFor(d: Detection): string[] {
   }
   for (const error of d.parseErrors) warnings.push(`could not parse ${error} (skipped)`);
   if (!d.start) warnings.push('no start script found: the self-check cannot start the server (add a "start" script to package.json)');
+  if (git.dirty)
+    warnings.push("the git tree has uncommitted changes: commit or stash them first, so `git checkout` can undo exactly what add changes");
+  if (!git.repository) warnings.push("not a git repository: add cannot be undone with git checkout (it lists what it writes)");
   return warnings;
 }
 
@@ -335,14 +427,15 @@ function showManual(ui: Ui, plan: Plan): void {
   ui.warn(`The code could not be edited safely where the auth step goes; it is left unchanged. Add these lines by hand:\n\n${text}`);
 }
 
-async function selfCheck(d: Detection, toolScopes: Record<string, string[]>, ui: Ui) {
+async function selfCheck(d: ResolvedDetection, toolScopes: Record<string, string[]>, ui: Ui) {
   const start = d.start;
   if (!start)
     throw environmentError('the self-check needs a way to start the server: add a "start" script to package.json, or pass --no-check');
-  if (start.build) {
+  const { build: buildCommand } = start;
+  if (buildCommand) {
     const { execa } = await import("execa");
     const build = await ui.step(`Building (${start.display.split(" && ")[0]})`, "Built", () =>
-      execa(start.build!.file, start.build!.args, { cwd: d.root, reject: false, all: true, stdin: "ignore" }),
+      execa(buildCommand.file, buildCommand.args, { cwd: d.root, reject: false, all: true, stdin: "ignore" }),
     );
     if (build.exitCode !== 0) {
       ui.error(`The project does not build after add:\n${String(build.all).split("\n").slice(-30).join("\n")}`);
@@ -357,7 +450,7 @@ async function selfCheck(d: Detection, toolScopes: Record<string, string[]>, ui:
     ...(scopes.length > 0 ? { scopes } : {}),
     start: {
       command: { file: start.file, args: start.args },
-      mcpPath: d.endpoint!.path,
+      mcpPath: d.endpoint.path,
       ...(!d.port.fromEnv && d.port.literal !== undefined ? { port: d.port.literal } : {}),
     },
   });
@@ -365,7 +458,7 @@ async function selfCheck(d: Detection, toolScopes: Record<string, string[]>, ui:
 
 interface Finish {
   plan: Plan;
-  d: Detection;
+  d: ResolvedDetection;
   shown: string;
   provider: Provider;
   envWritten: boolean;
@@ -376,11 +469,10 @@ function finish(result: AddResult, flags: AddFlags, ui: Ui, { plan, d, shown, pr
     const created = plan.changes.filter((c) => c.before === undefined).map((c) => c.path);
     const modified = plan.changes.filter((c) => c.before !== undefined).map((c) => c.path);
     const start = d.start?.display ?? "npm start";
-    const url = `http://localhost:${d.port.fallback}${d.endpoint!.path === "/" ? "" : d.endpoint!.path}`;
+    const url = localUrl(d);
     const local = provider
       .env(provider.local, true)
-      .filter((v) => v.value)
-      .map((v) => `${v.name}=${shell(v.value!)}`)
+      .flatMap((v) => (v.value ? [`${v.name}=${shell(v.value)}`] : []))
       .join(" ");
     const steps = envWritten
       ? [`${start}   # reads the values add wrote to .env`]

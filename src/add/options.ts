@@ -73,7 +73,7 @@ export function parseToolScopes(input: string): { map: Record<string, string[]>;
       if (!SCOPE_TOKEN.test(scope))
         return { map, error: `"${scope}" is not a valid OAuth scope (RFC 6749 3.3: printable ASCII without spaces, " or \\)` };
     }
-    const list = Object.hasOwn(map, tool) ? map[tool]! : [];
+    const list = (Object.hasOwn(map, tool) && map[tool]) || [];
     for (const scope of scopes) if (!list.includes(scope)) list.push(scope);
     map[tool] = list;
   }

@@ -121,7 +121,7 @@ function frameUi(output: NodeJS.WriteStream): Ui {
     async step(message, done, task) {
       let text = message;
       let frame = 0;
-      const draw = () => write(`\r${ESC}2K${paint(35, S.frames[frame++ % S.frames.length]!)}  ${clip(text, columns() - 4)}`);
+      const draw = () => write(`\r${ESC}2K${paint(35, S.frames[frame++ % S.frames.length] ?? "")}  ${clip(text, columns() - 4)}`);
       write(`${ESC}?25l`);
       draw();
       const timer = setInterval(draw, 120);

@@ -176,13 +176,13 @@ export function resolveOptions(flags: CreateFlags, env: Env, cwd: string): Creat
     else pm = chosen;
   }
 
-  if (problems.length > 0) throw usageError(problemLines(problems));
+  if (problems.length > 0 || !framework) throw usageError(problemLines(problems));
 
   return {
     dir,
     root,
     packageName,
-    framework: framework!,
+    framework,
     scopes,
     port,
     serverUrl,

@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { buildProgram } from "../src/cli.js";
+import { UNIT_TESTS } from "../vitest.config.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const specifiers = (source: string) => [...source.matchAll(/(?:from\s+|import\s*\(\s*)"([^"]+)"/g)].map((m) => m[1] ?? "");
@@ -75,6 +76,24 @@ describe("tests and benchmarks", () => {
       for (const spec of specifiers(await readFile(file, "utf8")))
         if (spec.startsWith(".") && path.resolve(path.dirname(file), spec).startsWith(path.join(repo, "bench") + path.sep))
           offenders.push(`${path.relative(repo, file)} imports ${spec}`);
+    }
+    expect(offenders).toEqual([]);
+  });
+});
+
+describe("the fast tier", () => {
+  it("its files use neither the built CLI nor a project, pty, load or container helper (so it needs no build and no install)", async () => {
+    const unit = (rel: string) =>
+      UNIT_TESTS.some((glob) => (glob.startsWith("test/**/*") ? rel.endsWith(glob.slice("test/**/*".length)) : glob === rel));
+    const files = (await filesUnder(path.join(repo, "test"))).map((f) => path.relative(repo, f).split(path.sep).join("/"));
+    const tier = files.filter(unit);
+    expect(tier.length).toBeGreaterThan(5);
+    const forbidden = /helpers\/(project|pty|load|container)\.js|add-suite\.js|dist\/cli\.js|bin\/create-mcp-auth/;
+    const offenders: string[] = [];
+    for (const rel of tier) {
+      const source = await readFile(path.join(repo, rel), "utf8");
+      for (const spec of specifiers(source)) if (forbidden.test(spec)) offenders.push(`${rel} imports ${spec}`);
+      if (/\bcliBin\b|\brunCli\b/.test(source)) offenders.push(`${rel} runs the built CLI`);
     }
     expect(offenders).toEqual([]);
   });

@@ -1,0 +1,59 @@
+/** Where the app is created (`const app = express()`), per framework of the pattern table. */
+import { end, lineOf, start, type t, unwrap, walk } from "../ast.js";
+import { ADD_PATTERNS, type AddPattern } from "../patterns.js";
+import { requireSource } from "./sources.js";
+import type { AppSite, SourceFile } from "./types.js";
+
+function matchesCreator(file: SourceFile, pattern: AddPattern, expression: t.Node): boolean {
+  const node = unwrap(expression);
+  if (node.type !== "CallExpression" && node.type !== "NewExpression") return false;
+  // `require("fastify")(options)`
+  const direct = requireSource(node.callee);
+  if (direct && node.type === "CallExpression")
+    return pattern.creators.some((c) => c.source === direct && c.kind === "call" && c.imported === "default");
+  if (node.callee.type !== "Identifier") return false;
+  const binding = file.imports.get(node.callee.name);
+  if (!binding) return false;
+  return pattern.creators.some(
+    (c) =>
+      c.source === binding.source &&
+      c.kind === (node.type === "NewExpression" ? "new" : "call") &&
+      (c.imported === binding.imported || (binding.imported === "*" && c.imported === "default" && file.language === "js")),
+  );
+}
+
+/** `const app = express()` (also `express().use(...)`, exported, or inside a function), per framework. */
+export function findApps(file: SourceFile): AppSite[] {
+  const found: AppSite[] = [];
+  walk(file.ast.program, (node, ancestors) => {
+    if (node.type !== "VariableDeclaration") return;
+    for (const declarator of node.declarations) {
+      if (declarator.id.type !== "Identifier" || !declarator.init) continue;
+      let root: t.Node = unwrap(declarator.init);
+      // `express().use(x)`: the creation is the innermost call of the chain.
+      while (
+        root.type === "CallExpression" &&
+        root.callee.type === "MemberExpression" &&
+        (root.callee.object.type === "CallExpression" || root.callee.object.type === "NewExpression")
+      ) {
+        root = root.callee.object;
+      }
+      for (const pattern of ADD_PATTERNS) {
+        if (!matchesCreator(file, pattern, root)) continue;
+        const parent = ancestors[ancestors.length - 1];
+        const statement = (parent?.type === "ExportNamedDeclaration" ? parent : node) as t.Statement;
+        const container = parent?.type === "ExportNamedDeclaration" ? ancestors[ancestors.length - 2] : parent;
+        if (!container || (container.type !== "Program" && container.type !== "BlockStatement")) continue;
+        found.push({
+          framework: pattern.framework,
+          file,
+          name: declarator.id.name,
+          line: lineOf(node),
+          statement,
+          text: file.code.slice(start(node), end(node)).split("\n", 1)[0]?.replace(/;$/, "") ?? "",
+        });
+      }
+    }
+  });
+  return found;
+}

@@ -1,0 +1,149 @@
+/** The shapes detection produces: the project, its parsed sources, and the sites in them that add edits or reports. */
+import type { PackageManager } from "../../core/package-managers.js";
+import type { Language, t } from "../ast.js";
+
+export interface PackageJson {
+  path: string;
+  text: string;
+  data: {
+    name?: string;
+    type?: string;
+    main?: string;
+    scripts?: Record<string, string>;
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+    optionalDependencies?: Record<string, string>;
+    workspaces?: string[] | { packages?: string[] };
+  };
+}
+
+export interface SourceFile {
+  /** Path relative to the project root, `/`-separated. */
+  rel: string;
+  language: Language;
+  code: string;
+  ast: t.File;
+  imports: Map<string, Binding>;
+}
+
+/** What a local name is bound to by an import or a require. */
+export interface Binding {
+  source: string;
+  /** "default", "*" (a namespace, or a CommonJS module object) or the export's name. */
+  imported: string;
+}
+
+export interface AppSite {
+  framework: string;
+  file: SourceFile;
+  /** The variable bound to the app (fastmcp: to the FastMCP server). */
+  name: string;
+  line: number;
+  /** The statement that creates it, directly in a Program or block body (the wiring goes after it). */
+  statement: t.Statement;
+  /** The source text of the creation, for messages: `const app = express()`. */
+  text: string;
+}
+
+export interface RouteSite {
+  file: SourceFile;
+  line: number;
+  method: string;
+  path: string | undefined;
+  /** The handler builds an MCP transport or calls an MCP handler. */
+  mcp: boolean;
+  sse: boolean;
+  handlers: t.Node[];
+}
+
+export interface FastmcpStart {
+  file: SourceFile;
+  line: number;
+  call: t.CallExpression;
+  /** The `server` in `server.start(...)`: the wiring wraps it. */
+  callee: t.Node;
+  transport: "httpStream" | "stdio" | "unknown";
+  endpoint: string;
+}
+
+export interface ToolSite {
+  name: string;
+  file: string;
+  line: number;
+}
+
+/** One McpServer shared by every request, each with a new transport (the second request fails). */
+export interface ReusedServer {
+  file: SourceFile;
+  name: string;
+  line: number;
+  handlerLine: number;
+  /** Set when the fix (a server per request) can be made safely. */
+  fix?: { run: t.Statement[]; handlers: t.Function[] };
+  /** Why it cannot be fixed automatically. */
+  reason?: string;
+}
+
+/** `transport.handleRequest(req, res)` without the parsed body: once the auth step has read the body, the body must be passed on. */
+export interface BodylessCall {
+  file: SourceFile;
+  call: t.CallExpression;
+  request: string;
+  line: number;
+}
+
+export interface StartCommand {
+  /** As shown to the user: `npm start`, `npm run build && npm start`, `node server.js`. */
+  display: string;
+  /** Run first, if the start script runs a build output. */
+  build?: { file: string; args: string[] };
+  file: string;
+  args: string[];
+}
+
+export interface Detection {
+  root: string;
+  pkg: PackageJson;
+  pm: PackageManager;
+  /** Folder of the workspace this project is a member of, if any. */
+  workspaceRoot: string | undefined;
+  framework: { name: string; display: string; version: string | undefined; from: string } | undefined;
+  /** Frameworks found in package.json, when more than one. */
+  frameworkCandidates: string[];
+  sdk: { generation: "v1" | "v2"; packages: string[] };
+  language: Language;
+  module: "esm" | "cjs";
+  typescript: boolean;
+  /** Folder of the entry, relative to the root ("." for the root). */
+  sourceDir: string;
+  files: SourceFile[];
+  app: AppSite | undefined;
+  appCandidates: AppSite[];
+  endpoint: { path: string; from: string } | undefined;
+  routes: RouteSite[];
+  fastmcpStart: FastmcpStart | undefined;
+  start: StartCommand | undefined;
+  tools: ToolSite[];
+  reused: ReusedServer[];
+  bodyless: BodylessCall[];
+  stdio: { file: string; line: number } | undefined;
+  sseRoutes: RouteSite[];
+  port: { fromEnv: boolean; fallback: number; literal: number | undefined };
+  /** Extension of the files add writes, and in the imports that name them. */
+  extension: string;
+  specifierExtension: string;
+  parseErrors: string[];
+}
+
+export interface DetectFlags {
+  framework?: string;
+  entry?: string;
+  endpoint?: string;
+}
+
+/** A detection with every question answered (by the code, a flag or a prompt): what add plans from. */
+export interface ResolvedDetection extends Detection {
+  framework: NonNullable<Detection["framework"]>;
+  endpoint: NonNullable<Detection["endpoint"]>;
+}
