@@ -6,6 +6,18 @@
 
 type Op = { kind: " " | "-" | "+"; line: string };
 
+/** An entry of the furthest-reaching array (zero where the search has not been). */
+function reach(v: Int32Array, i: number): number {
+  return v[i] ?? 0;
+}
+
+/** Line `i` of a side of the diff: the walk back only visits lines that exist. */
+function lineAt(lines: string[], i: number): string {
+  const line = lines[i];
+  if (line === undefined) throw new RangeError(`diff: no line ${i}`);
+  return line;
+}
+
 /** The line-level edit script turning `a` into `b`. */
 export function diffLines(a: string[], b: string[]): Op[] {
   const n = a.length;
@@ -17,7 +29,10 @@ export function diffLines(a: string[], b: string[]): Op[] {
   outer: for (let d = 0; d <= max; d++) {
     trace.push(v.slice());
     for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
+      let x =
+        k === -d || (k !== d && reach(v, offset + k - 1) < reach(v, offset + k + 1))
+          ? reach(v, offset + k + 1)
+          : reach(v, offset + k - 1) + 1;
       let y = x - k;
       while (x < n && y < m && a[x] === b[y]) {
         x++;
@@ -32,19 +47,20 @@ export function diffLines(a: string[], b: string[]): Op[] {
   let x = n;
   let y = m;
   for (let d = trace.length - 1; d >= 0; d--) {
-    const vd = trace[d]!;
+    const vd = trace[d];
+    if (!vd) break;
     const k = x - y;
-    const prevK = k === -d || (k !== d && vd[offset + k - 1]! < vd[offset + k + 1]!) ? k + 1 : k - 1;
-    const prevX = vd[offset + prevK]!;
+    const prevK = k === -d || (k !== d && reach(vd, offset + k - 1) < reach(vd, offset + k + 1)) ? k + 1 : k - 1;
+    const prevX = reach(vd, offset + prevK);
     const prevY = prevX - prevK;
     while (x > prevX && y > prevY) {
-      ops.push({ kind: " ", line: a[x - 1]! });
+      ops.push({ kind: " ", line: lineAt(a, x - 1) });
       x--;
       y--;
     }
     if (d === 0) break;
-    if (x === prevX) ops.push({ kind: "+", line: b[y - 1]! });
-    else ops.push({ kind: "-", line: a[x - 1]! });
+    if (x === prevX) ops.push({ kind: "+", line: lineAt(b, y - 1) });
+    else ops.push({ kind: "-", line: lineAt(a, x - 1) });
     x = prevX;
     y = prevY;
   }
@@ -83,7 +99,7 @@ export function unifiedDiff(path: string, before: string | undefined, after: str
     return at;
   });
   while (i < ops.length) {
-    if (ops[i]!.kind === " ") {
+    if (ops[i]?.kind === " ") {
       i++;
       continue;
     }
@@ -91,9 +107,9 @@ export function unifiedDiff(path: string, before: string | undefined, after: str
     let to = i;
     // Extend the hunk while changes are closer than 2 * context lines apart.
     for (;;) {
-      while (to < ops.length && ops[to]!.kind !== " ") to++;
+      while (to < ops.length && ops[to]?.kind !== " ") to++;
       let next = to;
-      while (next < ops.length && ops[next]!.kind === " ") next++;
+      while (next < ops.length && ops[next]?.kind === " ") next++;
       if (next < ops.length && next - to <= 2 * context) to = next;
       else {
         to = Math.min(ops.length, to + context);
@@ -103,8 +119,9 @@ export function unifiedDiff(path: string, before: string | undefined, after: str
     const slice = ops.slice(from, to);
     const aCount = slice.filter((op) => op.kind !== "+").length;
     const bCount = slice.filter((op) => op.kind !== "-").length;
-    const aStart = aCount === 0 ? positions[from]!.a - 1 : positions[from]!.a;
-    const bStart = bCount === 0 ? positions[from]!.b - 1 : positions[from]!.b;
+    const first = positions[from] ?? { a: aLine, b: bLine };
+    const aStart = aCount === 0 ? first.a - 1 : first.a;
+    const bStart = bCount === 0 ? first.b - 1 : first.b;
     hunks.push(`@@ -${aStart}${aCount === 1 ? "" : `,${aCount}`} +${bStart}${bCount === 1 ? "" : `,${bCount}`} @@`);
     for (const op of slice) hunks.push(`${op.kind}${op.line}`);
     i = to;
