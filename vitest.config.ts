@@ -15,7 +15,6 @@ export const UNIT_TESTS = [
   "test/write.test.ts",
   "test/add-units.test.ts",
   "test/check-units.test.ts",
-  "test/load-driver.test.ts",
 ];
 
 export default defineConfig({
