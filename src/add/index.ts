@@ -10,6 +10,7 @@ import { findPackageManager, packageManagerProblem } from "../core/package-manag
 import { givenValues, problemLines, resolveValues } from "../core/provider-settings.js";
 import { createUi, isInteractive, type Ui } from "../core/ui.js";
 import { type Problem, validateUrl } from "../core/validate.js";
+import type { Provider, ProviderValues } from "../providers.js";
 import { applyChanges } from "./apply.js";
 import {
   type AppSite,
@@ -32,7 +33,6 @@ import {
   validateEndpoint,
 } from "./options.js";
 import { makePlan, type Plan } from "./plan.js";
-import type { Provider, ProviderValues } from "./providers.js";
 
 export type { AddFlags };
 

@@ -7,7 +7,7 @@ import { usageError } from "../core/errors.js";
 import { chooseProvider, type Env, problemLines } from "../core/provider-settings.js";
 import { withoutTrailingSlash } from "../core/validate.js";
 import { SCOPE_TOKEN } from "../oauth-syntax.js";
-import type { Provider } from "./providers.js";
+import type { Provider } from "../providers.js";
 
 /** What the user said, from flags or environment, before any prompt. */
 export interface AddFlags {

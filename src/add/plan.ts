@@ -7,11 +7,11 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { usageError } from "../core/errors.js";
+import type { EnvVariable, Provider, ProviderValues } from "../providers.js";
 import type { FileChange } from "./apply.js";
 import { type Dependency, renderCore, SHARED_GLUE } from "./core.js";
 import { type AppSite, allDependencies, type Detection } from "./detect.js";
 import { addDependencies, appendEnv, type EnvEntry, ignoreEnvFile } from "./project-files.js";
-import type { EnvVariable, Provider, ProviderValues } from "./providers.js";
 import { importsModule, type ManualStep, wire } from "./wire.js";
 
 export interface PlanInput {

@@ -3,9 +3,9 @@ import * as p from "@clack/prompts";
 import { askProviderChoice, askProviderSettings, orCancel } from "../core/prompt.js";
 import { FRAMEWORKS } from "../frameworks.js";
 import { SCOPE_TOKEN } from "../oauth-syntax.js";
+import { PROVIDERS, type Provider, type ProviderValues } from "../providers.js";
 import type { AppSite, ToolSite } from "./detect.js";
 import { validateEndpoint } from "./options.js";
-import { PROVIDERS, type Provider, type ProviderValues } from "./providers.js";
 
 export async function askFramework(output: Writable): Promise<string> {
   return orCancel(
