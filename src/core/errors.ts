@@ -1,4 +1,4 @@
-/** Exit codes of the CLI contract (DESIGN section 2). */
+/** The CLI's exit codes: 0 success, 1 failures found, 2 bad usage or input, 3 the environment failed, 130 cancelled. */
 export const EXIT = {
   ok: 0,
   checkFailed: 1,
