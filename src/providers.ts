@@ -258,7 +258,7 @@ export function findProvider(name: string): Provider | undefined {
   return PROVIDERS.find((p) => p.name === name.trim().toLowerCase());
 }
 
-/** The provider of a generated project, read from its `.env.example` (see CONTRACTS: the self-check). */
+/** The provider of a generated project, read from its `.env.example` (what the self-check starts the local issuer for). */
 export function providerOfEnvExample(text: string | undefined): Provider {
   const lines = (text ?? "").split(/\r?\n/);
   return PROVIDERS.find((p) => p !== DEFAULT_PROVIDER && lines.some((line) => line.startsWith(p.envMarker))) ?? DEFAULT_PROVIDER;
