@@ -51,7 +51,7 @@ Examples:
     );
 }
 
-export function createFlags(dir: string | undefined, opts: Record<string, unknown>): CreateFlags {
+function createFlags(dir: string | undefined, opts: Record<string, unknown>): CreateFlags {
   const str = (key: string) => stringValue(opts, key);
   return {
     dir,
