@@ -1,5 +1,7 @@
 // The approach bench/fastmcp/run.mjs measures against src/add/glue/fastmcp.ts: add's fastmcp glue
-// before the in-process one (commit 6adc160), kept here as it was, only to be measured.
+// before the in-process one (commit 6adc160), kept here as it was, only to be measured. It runs inside
+// that project, next to its ./mcp-auth.ts, so it is not typechecked here:
+// @ts-nocheck
 // Written by `create-mcp-auth add`: OAuth 2.1 in front of a fastmcp server.
 // fastmcp's own HTTP layer cannot answer 403 insufficient_scope for a tool
 // call or authenticate before it reads the body, so `mcpAuth(server).start()`
