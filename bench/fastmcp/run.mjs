@@ -255,6 +255,9 @@ async function main() {
       );
     }
   }
+  // fastmcp's /ready counts the sessions kept: 128 (the pool's bound) shows the churn runs did build new ones.
+  report.keptSessions = (await (await fetch(new URL("/ready", servers["in-process"].url))).json()).total;
+  log(`in-process: ${report.keptSessions} sessions kept`);
   for (const cell of cells) {
     const med = (key) => median(cell.rounds.map((r) => r[key]).filter((v) => v !== undefined));
     report.results.push({
@@ -281,6 +284,8 @@ function markdown(report) {
   const lines = [
     `- Date: ${report.date.slice(0, 10)}; Node ${report.machine.node}; ${report.machine.cores} cores (${report.machine.cpu}, shared)`,
     `- Command: \`node bench/fastmcp/run.mjs --rounds ${report.settings.rounds} --duration ${report.settings.duration}\``,
+    "",
+    `- Sessions the in-process glue kept at the end (fastmcp's /ready): ${report.keptSessions}`,
     "",
     "| variant | era | served |",
     "|---|---|---|",

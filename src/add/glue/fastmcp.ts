@@ -14,7 +14,9 @@
 // Every other path (your `server.getApp()` routes, /health, /ready, /ping)
 // is answered as fastmcp answers it, in this process: no other port is opened.
 import { once } from "node:events";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import { Readable } from "node:stream";
 import { createMcpHandler, ProtocolError, ProtocolErrorCode, type RequestMethod, type Result, Server } from "@modelcontextprotocol/server";
 import { type AuthInfo, bodyAnswer, createMcpAuth, readJsonBody, sendAnswer } from "./mcp-auth.js";
@@ -22,14 +24,29 @@ import { type AuthInfo, bodyAnswer, createMcpAuth, readJsonBody, sendAnswer } fr
 /** What your tools get as `context.session` (and `canAccess` as its argument): the verified caller. */
 export type Caller = AuthInfo & Record<string, unknown>;
 
+interface HttpStream {
+  port: number;
+  host?: string;
+  endpoint?: `/${string}`;
+  basePath?: `/${string}`;
+  cors?: unknown;
+  stateless?: boolean;
+  sslCa?: string;
+  sslCert?: string;
+  sslKey?: string;
+}
+
+type Served = HttpStream & Required<Pick<HttpStream, "host" | "endpoint">>;
+
 interface StartOptions {
   transportType?: "httpStream" | "stdio";
-  httpStream?: { port: number; host?: string; endpoint?: `/${string}`; basePath?: `/${string}`; cors?: unknown };
+  httpStream?: HttpStream;
 }
 
 /** The parts of a `FastMCP` server this file uses (all public API of fastmcp 4). */
 interface FastmcpServer<Options> {
   options: { health?: { enabled?: boolean; path?: string; status?: number; message?: string } };
+  readonly sessions: readonly { isReady: boolean }[];
   start(options?: Options): Promise<void>;
   stop(): Promise<void>;
   connect(transport: SessionLink, auth?: Caller): Promise<{ close(): Promise<void> }>;
@@ -39,20 +56,24 @@ interface FastmcpServer<Options> {
 export function mcpAuth<Options extends StartOptions>(server: FastmcpServer<Options>) {
   return {
     async start(options?: Options): Promise<void> {
-      if (!options?.httpStream || options.transportType !== "httpStream") return server.start(options);
-      const httpStream = options.httpStream;
-      const endpoint = joinPaths(httpStream.basePath, httpStream.endpoint ?? "/mcp");
+      const found = httpStreamOf(options);
+      if (!found) return server.start(options);
+      const httpStream: Served = found;
+      const endpoint = joinPaths(httpStream.basePath, httpStream.endpoint);
       const auth = createMcpAuth(endpoint);
       const pool = new SessionPool((link, caller) => server.connect(link, caller));
       const handler = createMcpHandler(async ({ authInfo }) => frontServer(pool, authInfo as AuthInfo), { legacy: "stateless" });
 
-      const front = createServer((req, res) => {
+      const listener: RequestListener = (req, res) => {
         handle(req, res).catch((error: unknown) => {
           console.error(`[mcp-auth] ${error instanceof Error ? error.message : String(error)}`);
           if (res.headersSent) res.destroy();
           else sendAnswer(res, { status: 500, headers: {}, body: { error: "internal_error" } });
         });
-      });
+      };
+      const { sslCa, sslCert, sslKey } = httpStream;
+      const tls = sslCert || sslKey ? { cert: readFileSync(sslCert ?? ""), key: readFileSync(sslKey ?? "") } : undefined;
+      const front = tls ? createTlsServer({ ...tls, ...(sslCa && { ca: readFileSync(sslCa) }) }, listener) : createServer(listener);
       async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
         if (auth.isMetadataPath(req.url)) return sendAnswer(res, auth.metadataAnswer(req.method));
         if (!auth.isEndpoint(req.url)) return otherRoute(server, httpStream, req, res);
@@ -86,6 +107,31 @@ export function mcpAuth<Options extends StartOptions>(server: FastmcpServer<Opti
         await stopFastmcp();
       };
     },
+  };
+}
+
+/**
+ * Where fastmcp itself would serve, read as fastmcp 4 reads it: start()'s
+ * options, then the --transport, --port, --host, --endpoint, --base-path
+ * arguments, then the FASTMCP_* variables; undefined for stdio. So no way of
+ * starting the server over HTTP skips this file.
+ */
+function httpStreamOf(options: StartOptions | undefined): Served | undefined {
+  const arg = (name: string) => {
+    const at = process.argv.indexOf(`--${name}`);
+    return at === -1 ? undefined : process.argv[at + 1];
+  };
+  const env = process.env;
+  const transportArg = arg("transport") === "http-stream" ? "httpStream" : arg("transport");
+  if ((options?.transportType || transportArg || env.FASTMCP_TRANSPORT) !== "httpStream") return undefined;
+  const given = options?.httpStream;
+  return {
+    ...given,
+    port: Number(given?.port?.toString() || arg("port") || env.FASTMCP_PORT || "8080"),
+    host: given?.host || arg("host") || env.FASTMCP_HOST || "localhost",
+    endpoint: (given?.endpoint || arg("endpoint") || env.FASTMCP_ENDPOINT || "/mcp") as `/${string}`,
+    basePath: (given?.basePath || arg("base-path") || env.FASTMCP_BASE_PATH) as `/${string}` | undefined,
+    stateless: given?.stateless || arg("stateless") === "true" || env.FASTMCP_STATELESS === "true",
   };
 }
 
@@ -345,7 +391,7 @@ export class LinkedSession {
 /** fastmcp's other routes, as its own HTTP layer answers them: your `getApp()` routes, then /health, /ready, /ping. */
 async function otherRoute(
   server: FastmcpServer<never>,
-  { basePath, cors }: NonNullable<StartOptions["httpStream"]>,
+  { basePath, cors, stateless }: HttpStream,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -359,7 +405,12 @@ async function otherRoute(
   const hangUp = new AbortController();
   res.on("close", () => hangUp.abort());
   const response = await server.getApp().fetch(webRequest(req, hangUp.signal, true));
-  if (response.status !== 404) return sendResponse(res, response);
+  if (response.status !== 404) {
+    // fastmcp's HTTP layer names the charset of JSON and event streams.
+    const type = response.headers.get("content-type");
+    const utf8 = type && /^(application\/json|text\/event-stream)\s*(;|$)/i.test(type) && !/;\s*charset=/i.test(type);
+    return sendResponse(res, response, utf8 ? { "content-type": `${type}; charset=utf-8` } : {});
+  }
   const path = new URL(req.url ?? "/", "http://localhost").pathname;
   const read = req.method === "GET" || req.method === "HEAD";
   const health = server.options.health ?? {};
@@ -368,8 +419,17 @@ async function otherRoute(
     return void res.end(req.method === "HEAD" ? undefined : (health.message ?? "\u2713 Ok"));
   }
   if (read && health.enabled !== false && path === joinPaths(basePath, "/ready")) {
-    res.writeHead(200, { "Content-Type": "application/json" });
-    return void res.end(req.method === "HEAD" ? undefined : JSON.stringify({ mode: "stateless", ready: 1, status: "ready", total: 1 }));
+    // fastmcp counts its sessions (here: the kept ones) unless it serves statelessly.
+    const total = server.sessions.length;
+    const ready = server.sessions.filter((session) => session.isReady).length;
+    const [status, body] = stateless
+      ? [200, { mode: "stateless", ready: 1, status: "ready", total: 1 }]
+      : [
+          ready === total && total > 0 ? 200 : 503,
+          { ready, status: ready === total && total > 0 ? "ready" : total === 0 ? "no_sessions" : "initializing", total },
+        ];
+    res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });
+    return void res.end(req.method === "HEAD" ? undefined : JSON.stringify(body));
   }
   res.writeHead(404).end();
 }
