@@ -32,25 +32,37 @@ const MODERN_META = {
   "io.modelcontextprotocol/clientInfo": { name: "test", version: "1.0.0" },
 };
 
-/** A `tools/call` of `era`, as a client of that era sends it (2025: stateless, no handshake). */
-async function callTool(url: string, token: string, era: "2025-11-25" | "2026-07-28", name: string) {
+type Era = "2025-11-25" | "2026-07-28";
+
+/** One request of `era`, as a client of that era sends it (2025: stateless, no handshake); the JSON-RPC answer. */
+async function mcpRequest(url: string, token: string, era: Era, method: string, params: Record<string, unknown>) {
   const modern = era === "2026-07-28";
+  const name = params.name ?? params.uri;
   const headers: Record<string, string> = {
     Authorization: `Bearer ${token}`,
     "Content-Type": "application/json",
     Accept: "application/json, text/event-stream",
     "MCP-Protocol-Version": era,
-    ...(modern && { "Mcp-Method": "tools/call", "Mcp-Name": name }),
+    ...(modern && { "Mcp-Method": method }),
+    ...(modern && typeof name === "string" && { "Mcp-Name": name }),
   };
-  const params = { name, arguments: {}, ...(modern && { _meta: MODERN_META }) };
-  const response = await fetch(url, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params }),
-  });
+  const body = { jsonrpc: "2.0", id: 1, method, params: { ...params, ...(modern && { _meta: MODERN_META }) } };
+  const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
   const text = await response.text();
   const data = text.split("\n").find((line) => line.startsWith("data: {"));
-  return { status: response.status, message: JSON.parse(data ? data.slice(6) : text) as { result?: { content: { text: string }[] } } };
+  return {
+    status: response.status,
+    message: JSON.parse(data ? data.slice(6) : text) as { result?: Record<string, unknown>; error?: unknown },
+  };
+}
+
+/** A `tools/call` of `era`; its status and first text content. */
+async function callTool(url: string, token: string, era: Era, name: string) {
+  const answer = await mcpRequest(url, token, era, "tools/call", { name, arguments: {} });
+  return {
+    status: answer.status,
+    text: (answer.message.result?.content as { text: string }[] | undefined)?.[0]?.text ?? JSON.stringify(answer.message),
+  };
 }
 
 /** The secured project as its owner runs it: its own start command, against a local issuer. */
@@ -84,8 +96,18 @@ function securedServerSuite(root: () => string): void {
         const token = await issuer.mint({ audience: [server.url], sub: "user-7", clientId: "client-7", scopes: ["recipes:read"] });
         const answer = await callTool(server.url, token, era, "whoami");
         expect(answer.status).toBe(200);
-        const session = JSON.parse(answer.message.result!.content[0]!.text) as Record<string, unknown>;
+        const session = JSON.parse(answer.text) as Record<string, unknown>;
         expect(session).toMatchObject({ clientId: "client-7", scopes: ["recipes:read"], extra: { sub: "user-7" } });
+      });
+    }
+
+    for (const era of ["2025-11-25", "2026-07-28"] as const) {
+      it(`${era}: the project's prompt and resource are served too, with any valid token`, async () => {
+        const token = await issuer.mint({ audience: [server.url], scopes: [] });
+        const prompt = await mcpRequest(server.url, token, era, "prompts/get", { name: "plan_meal", arguments: { ingredient: "eggs" } });
+        expect(JSON.stringify(prompt.message.result), JSON.stringify(prompt.message)).toContain("Plan a meal with eggs");
+        const resource = await mcpRequest(server.url, token, era, "resources/read", { uri: "recipes://all" });
+        expect(JSON.stringify(resource.message.result), JSON.stringify(resource.message)).toContain("Pancakes");
       });
     }
 
@@ -361,7 +383,7 @@ function sessionPoolSuite(root: () => string): void {
         expect(open.status).toBe(401);
         const token = await issuer.mint({ audience: [url], sub: "user-env" });
         const answer = await callTool(url, token, "2026-07-28", "whoami");
-        expect(JSON.parse(answer.message.result!.content[0]!.text)).toMatchObject({ extra: { sub: "user-env" } });
+        expect(JSON.parse(answer.text)).toMatchObject({ extra: { sub: "user-env" } });
         expect(server.sessions.length).toBe(1);
         await server.stop();
         expect(server.sessions.length).toBe(0);

@@ -275,10 +275,37 @@ async function main() {
       perRound: cell.rounds.map((r) => Math.round(r.rps)),
     });
   }
+  // Paired comparisons, round by round (each pair measured seconds apart): robust to a shared machine's swings.
+  report.comparisons = [];
+  const find = (variant, era, method, connections, tokens) =>
+    report.results.find(
+      (r) => r.variant === variant && r.era === era && r.method === method && r.connections === connections && r.tokens === tokens,
+    );
+  for (const r of report.results.filter((x) => x.variant === "in-process" && x.tokens === "one")) {
+    const pairs = [
+      ["in-process / loopback", find("loopback", r.era, r.method, r.connections, "one")],
+      ["one token / new token each request", find("in-process", r.era, r.method, r.connections, "new each request")],
+    ];
+    for (const [label, other] of pairs) {
+      if (!other) continue;
+      const ratios = r.perRound.map((rps, i) => rps / other.perRound[i]);
+      report.comparisons.push({
+        label,
+        era: r.era,
+        method: r.method,
+        connections: r.connections,
+        rpsRatio: median(ratios),
+        perRound: ratios.map((x) => Math.round(x * 100) / 100),
+        cpuRatio: other.cpuUsPerRequest / r.cpuUsPerRequest,
+      });
+    }
+  }
   writeFileSync(path.join(here, "results.json"), `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(markdown(report));
   await issuer.close();
 }
+
+const pct = (x) => `${Math.round(x * 1000) / 10}%`;
 
 function markdown(report) {
   const lines = [
@@ -298,6 +325,13 @@ function markdown(report) {
     ...report.results.map(
       (r) =>
         `| ${r.variant} | ${r.era} | ${r.method} | ${r.connections} conn, ${r.tokens === "one" ? "one token" : "new token each request"} | ${r.rps} | ${r.cpuUsPerRequest} | ${r.p50} | ${r.p99} | ${r.failed} | ${r.perRound.join(" / ")} |`,
+    ),
+    "",
+    "| comparison | era | method | load | req/s ratio, median of rounds | per round | CPU per request, inverse ratio |",
+    "|---|---|---|---|---:|---|---:|",
+    ...report.comparisons.map(
+      (c) =>
+        `| ${c.label} | ${c.era} | ${c.method} | ${c.connections} conn | ${pct(c.rpsRatio)} | ${c.perRound.join(" / ")} | ${pct(c.cpuRatio)} |`,
     ),
     "",
   ];

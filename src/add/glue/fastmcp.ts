@@ -21,7 +21,10 @@ import { Readable } from "node:stream";
 import { createMcpHandler, ProtocolError, ProtocolErrorCode, type RequestMethod, type Result, Server } from "@modelcontextprotocol/server";
 import { type AuthInfo, bodyAnswer, createMcpAuth, readJsonBody, sendAnswer } from "./mcp-auth.js";
 
-/** What your tools get as `context.session` (and `canAccess` as its argument): the verified caller. */
+/**
+ * What your tools get as `context.session` (and `canAccess` as its argument):
+ * the verified caller (`clientId`, `scopes`, `extra.sub`). `new FastMCP<Caller>(...)` types it.
+ */
 export type Caller = AuthInfo & Record<string, unknown>;
 
 interface HttpStream {
