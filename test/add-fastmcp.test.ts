@@ -35,7 +35,7 @@ const MODERN_META = {
 type Era = "2025-11-25" | "2026-07-28";
 
 /** One request of `era`, as a client of that era sends it (2025: stateless, no handshake); the JSON-RPC answer. */
-async function mcpRequest(url: string, token: string, era: Era, method: string, params: Record<string, unknown>) {
+async function mcpRequest(url: string, token: string, era: Era, method: string, params: Record<string, unknown>, signal?: AbortSignal) {
   const modern = era === "2026-07-28";
   const name = params.name ?? params.uri;
   const headers: Record<string, string> = {
@@ -47,7 +47,7 @@ async function mcpRequest(url: string, token: string, era: Era, method: string, 
     ...(modern && typeof name === "string" && { "Mcp-Name": name }),
   };
   const body = { jsonrpc: "2.0", id: 1, method, params: { ...params, ...(modern && { _meta: MODERN_META }) } };
-  const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
+  const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body), ...(signal && { signal }) });
   const text = await response.text();
   const data = text.split("\n").find((line) => line.startsWith("data: {"));
   return {
@@ -359,7 +359,7 @@ function sessionPoolSuite(root: () => string): void {
       }
     });
 
-    it("started without options, where FASTMCP_TRANSPORT and FASTMCP_PORT say: behind the auth layer, and server.stop() closes it", async () => {
+    it("started without options, where FASTMCP_TRANSPORT and FASTMCP_PORT say: behind the auth layer; server.stop() answers what is in flight, then closes", async () => {
       const { mcpAuth } = (await import(pathToFileURL(path.join(root(), "src", "auth", "fastmcp.ts")).href)) as {
         mcpAuth: (server: FastmcpServer) => { start(): Promise<void> };
       };
@@ -385,7 +385,24 @@ function sessionPoolSuite(root: () => string): void {
         const answer = await callTool(url, token, "2026-07-28", "whoami");
         expect(JSON.parse(answer.text)).toMatchObject({ extra: { sub: "user-env" } });
         expect(server.sessions.length).toBe(1);
-        await server.stop();
+        // A request in flight when stop() is called is answered first.
+        let started!: () => void;
+        const running = new Promise<void>((resolve) => {
+          started = resolve;
+        });
+        server.addTool({
+          name: "wait",
+          description: "answers after 300 ms",
+          execute: async () => {
+            started();
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            return "done";
+          },
+        });
+        const inFlight = callTool(url, token, "2025-11-25", "wait");
+        await running;
+        const [, answered] = await Promise.all([server.stop(), inFlight]);
+        expect(answered).toEqual({ status: 200, text: "done" });
         expect(server.sessions.length).toBe(0);
         await expect(fetch(url, { method: "POST" })).rejects.toThrow();
       } finally {
@@ -396,6 +413,56 @@ function sessionPoolSuite(root: () => string): void {
         await issuer.close();
       }
     });
+
+    for (const era of ["2025-11-25", "2026-07-28"] as const) {
+      it(`${era}: a client that hangs up on a tools/call over HTTP cancels the tool (its abort signal)`, async () => {
+        const { mcpAuth } = (await import(pathToFileURL(path.join(root(), "src", "auth", "fastmcp.ts")).href)) as {
+          mcpAuth: (server: FastmcpServer) => { start(options: unknown): Promise<void> };
+        };
+        const { startIssuer } = await import("../src/issuer/index.js");
+        const issuer = await startIssuer({ port: 0, quiet: true });
+        const port = await freePort();
+        const url = `http://127.0.0.1:${port}/mcp`;
+        const env = { ...issuerEnv(issuer), MCP_SERVER_URL: url };
+        const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
+        Object.assign(process.env, env);
+        let started!: () => void;
+        const running = new Promise<void>((resolve) => {
+          started = resolve;
+        });
+        let toolSawAbort = false;
+        const slow = {
+          name: "slow",
+          description: "waits until it is cancelled",
+          execute: (_args: unknown, { signal }: { signal: AbortSignal }) =>
+            new Promise((resolve) => {
+              started();
+              signal.addEventListener("abort", () => {
+                toolSawAbort = true;
+                resolve("cancelled");
+              });
+            }),
+        };
+        const server = testServer([slow]);
+        try {
+          await mcpAuth(server).start({ transportType: "httpStream", httpStream: { port, host: "127.0.0.1" } });
+          const token = await issuer.mint({ audience: [url] });
+          const hangUp = new AbortController();
+          const asked = mcpRequest(url, token, era, "tools/call", { name: "slow", arguments: {} }, hangUp.signal);
+          await running;
+          hangUp.abort();
+          await expect(asked).rejects.toThrow();
+          await expect.poll(() => toolSawAbort).toBe(true);
+        } finally {
+          await server.stop();
+          for (const [name, value] of Object.entries(saved)) {
+            if (value === undefined) delete process.env[name];
+            else process.env[name] = value;
+          }
+          await issuer.close();
+        }
+      });
+    }
 
     it("a client that goes away while its tool runs cancels the tool (its abort signal), and the session serves the next request", async () => {
       let started!: () => void;

@@ -67,7 +67,16 @@ export function mcpAuth<Options extends StartOptions>(server: FastmcpServer<Opti
       const pool = new SessionPool((link, caller) => server.connect(link, caller));
       const handler = createMcpHandler(async ({ authInfo }) => frontServer(pool, authInfo as AuthInfo), { legacy: "stateless" });
 
+      // The exchanges server.stop() lets finish: every request but a 2026-07-28 subscription stream.
+      const inFlight = new Set<ServerResponse>();
+      let drained: (() => void) | undefined;
+      const finished = (res: ServerResponse) => {
+        inFlight.delete(res);
+        if (inFlight.size === 0) drained?.();
+      };
       const listener: RequestListener = (req, res) => {
+        inFlight.add(res);
+        res.once("close", () => finished(res));
         handle(req, res).catch((error: unknown) => {
           console.error(`[mcp-auth] ${error instanceof Error ? error.message : String(error)}`);
           if (res.headersSent) res.destroy();
@@ -91,6 +100,7 @@ export function mcpAuth<Options extends StartOptions>(server: FastmcpServer<Opti
         // A tool handler cannot answer 403: the scopes are checked here, on the body the SDK runs.
         const authorized = auth.withBody(before.token, body, before.cors);
         if ("answer" in authorized) return sendAnswer(res, authorized.answer);
+        if ((body as { method?: unknown } | undefined)?.method === "subscriptions/listen") finished(res);
         const hangUp = new AbortController();
         res.on("close", () => hangUp.abort());
         const response = await handler.fetch(webRequest(req, hangUp.signal), { parsedBody: body, authInfo: authorized.authInfo });
@@ -103,7 +113,9 @@ export function mcpAuth<Options extends StartOptions>(server: FastmcpServer<Opti
       const stopFastmcp = server.stop.bind(server);
       server.stop = async () => {
         const closed = new Promise((resolve) => front.close(resolve));
-        front.closeIdleConnections();
+        if (inFlight.size > 0) await new Promise<void>((resolve) => (drained = resolve));
+        // Also connections that never sent a request: close() alone would wait for the client to end them.
+        front.closeAllConnections();
         await closed;
         await handler.close();
         await pool.close();
@@ -464,6 +476,9 @@ async function sendResponse(res: ServerResponse, response: Response, extraHeader
   res.writeHead(response.status, { ...headers, ...extraHeaders });
   if (!response.body) return void res.end();
   const reader = response.body.getReader();
+  // A client that hangs up ends the stream here too (a cancelled request's stream gets no answer).
+  const hungUp = () => void reader.cancel().catch(() => {});
+  res.once("close", hungUp);
   try {
     for (;;) {
       if (res.destroyed) return;
@@ -473,6 +488,7 @@ async function sendResponse(res: ServerResponse, response: Response, extraHeader
     }
     res.end();
   } finally {
+    res.off("close", hungUp);
     await reader.cancel().catch(() => {});
   }
 }
