@@ -139,7 +139,8 @@ export async function renderCore(
   }
   if (target.module === "cjs") assertNoCycle(graph);
 
-  const versions = await templateVersions(layers);
+  // The framework's own layer too (base and provider win): a glue may import a package only that framework's projects use.
+  const versions = await templateVersions([path.join(roots.templates, target.framework), ...layers]);
   const dependencies: Dependency[] = [];
   for (const [name, { typeOnly }] of [...imports].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const version = versions.get(name) ?? frameworkPackage(name);
