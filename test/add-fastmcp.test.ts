@@ -160,7 +160,7 @@ async function startOriginal(root: string): Promise<{ url: string; stop: () => P
   await writeFile(path.join(dir, "package.json"), '{ "type": "module" }\n');
   await symlink(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
   const port = await freePort();
-  const { spawnGroup, stopGroup } = await import("../src/subprocess.js");
+  const { spawnGroup, stopGroup } = await import("../src/core/subprocess.js");
   const { child } = spawnGroup(process.execPath, ["--import", "tsx", "src/index.ts"], {
     cwd: dir,
     env: { PORT: String(port) },
