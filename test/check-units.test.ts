@@ -4,11 +4,11 @@ import { issuerMismatch } from "../src/check/context.js";
 import { headerValue, modernRequest } from "../src/check/http.js";
 import { minimalArguments } from "../src/check/mcp-client.js";
 import { authServerMetadataUrls, prmUrls } from "../src/check/metadata.js";
-import { oneLine, printable } from "../src/check/printable.js";
 import { issuerMatches } from "../src/check/probes/authserver.js";
 import { resourceMismatch } from "../src/check/probes/discovery.js";
 import { endpointUrlProblem } from "../src/check/run.js";
 import { bearerChallenge, parseWwwAuthenticate } from "../src/check/www-authenticate.js";
+import { oneLine, printable } from "../src/core/printable.js";
 import { type LocalIssuer, startIssuer } from "../src/issuer/index.js";
 
 describe("parseWwwAuthenticate", () => {

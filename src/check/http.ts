@@ -1,5 +1,5 @@
 /** Raw HTTP for the probes: every request has a timeout; errors become one-line messages. */
-import { oneLine } from "./printable.js";
+import { oneLine } from "../core/printable.js";
 
 export { oneLine };
 

@@ -1,6 +1,7 @@
 /** The checklist reporter, the summary, and the exit code policy of `check`. */
+
+import { printable } from "../core/printable.js";
 import { EXIT } from "../errors.js";
-import { printable } from "./printable.js";
 import type { CheckReport, CheckSummary, ProbeResult, ProbeStatus } from "./types.js";
 
 export function summarize(results: readonly ProbeResult[]): CheckSummary {

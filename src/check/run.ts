@@ -68,8 +68,30 @@ export function endpointUrlProblem(value: string): string | undefined {
   return undefined;
 }
 
-/** Connection errors that mean nothing answers at that address (a slow or hung server is not one). */
+/** Connection errors that mean nothing answers at that address. */
 const NOT_LISTENING = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/;
+/** The request's deadline passed: the server accepted the connection but did not finish an answer. */
+const TIMED_OUT = /no answer within \d+ ms|timed out/;
+
+/**
+ * When none of the discovery requests got an HTTP answer, what to say (the
+ * environment, exit 3): nothing listening, a server that never answers, or
+ * something at that port that is not an HTTP server. Undefined when any answered.
+ */
+function noAnswer(ctx: CheckContext, errors: (string | undefined)[]): string | undefined {
+  if (!errors.every((e) => e !== undefined)) return undefined;
+  const origin = ctx.url.origin;
+  const cause = oneLine(errors.at(-1)!.replace(/^[A-Z]+ \S+: /, ""), 160);
+  if (errors.every((e) => NOT_LISTENING.test(e!)))
+    return `nothing answers at ${origin} (${cause}): is the server running, and is the URL right?`;
+  if (errors.every((e) => TIMED_OUT.test(e!))) {
+    return (
+      `the server at ${origin} accepted the connections but answered none of the discovery requests within ${ctx.timeoutMs} ms: ` +
+      "is it stuck (a debugger, a blocked event loop), or slow to start? Check it responds, or raise --timeout"
+    );
+  }
+  return `no HTTP answer from ${origin} (${cause}): is an HTTP server listening at that port, and is the URL's scheme right?`;
+}
 
 function eraVerdict(result: ProbeResult | undefined): EraVerdict {
   if (result?.status === "pass") return "accepted";
@@ -95,11 +117,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
 
   // Discovery goes first: if nothing answers at all, that is one environment error, not forty failures.
   const d = await ctx.discovery();
-  const errors = [d.path.error, d.root.error, d.unauthenticated.error];
-  if (errors.every((e) => e !== undefined && NOT_LISTENING.test(e))) {
-    const cause = d.unauthenticated.error!.replace(/^[A-Z]+ \S+: /, "");
-    throw environmentError(`nothing answers at ${ctx.url.origin} (${cause}): is the server running, and is the URL right?`);
-  }
+  const unanswered = noAnswer(ctx, [d.path.error, d.root.error, d.unauthenticated.error]);
+  if (unanswered) throw environmentError(unanswered);
 
   await Promise.all([
     inParallel([...discoveryProbes, ...challengeProbes, ...authServerProbes, ...forgeries, scope.offlineAccess]),

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { printableJson } from "../core/printable.js";
 import { validateUrl } from "../create/validate.js";
 import { EXIT, usageError } from "../errors.js";
 import { createUi } from "../ui.js";
@@ -25,7 +26,7 @@ export async function runCheckCommand(url: string | undefined, opts: CheckComman
       throw usageError(`install the project's dependencies first: cd ${opts.project} && npm install`);
     const { runSelfCheck } = await import("../selfcheck.js");
     const outcome = await runSelfCheck({ root, ui });
-    if (opts.json) process.stdout.write(`${JSON.stringify(outcome.report, null, 2)}\n`);
+    if (opts.json) process.stdout.write(`${printableJson(outcome.report, 2)}\n`);
     return outcome.passed ? EXIT.ok : EXIT.checkFailed;
   }
 
@@ -45,7 +46,7 @@ export async function runCheckCommand(url: string | undefined, opts: CheckComman
     ...(opts.issuer ? { issuer: opts.issuer } : {}),
     ...(opts.timeout ? { timeoutMs: opts.timeout } : {}),
   });
-  if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (opts.json) process.stdout.write(`${printableJson(report, 2)}\n`);
   else ui.output.write(`${formatReport(report, { color: ui.interactive })}\n`);
   return report.exitCode === EXIT.ok ? EXIT.ok : EXIT.checkFailed;
 }

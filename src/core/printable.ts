@@ -19,3 +19,11 @@ export function oneLine(text: string, max = 200): string {
   const line = printable(text.replace(/[ \t\r\n]+/g, " ").trim());
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
+
+/**
+ * JSON text (as JSON.stringify writes it) that carries no character a terminal
+ * acts on: the same data, every such character as a `\u` escape.
+ */
+export function printableJson(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space).replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
