@@ -193,6 +193,7 @@ Examples:
     )
     .option("--timeout <ms>", "timeout of each request in ms (default: 5000)", intOption("--timeout", 100, 120000))
     .option("--json", "print the report as JSON on stdout")
+    .option("--junit <file>", "also write the report as JUnit XML to <file>: one test case per probe, for CI")
     .addHelpText(
       "after",
       `
@@ -210,7 +211,10 @@ Examples:
     )
     .exitOverride()
     .action(
-      async (url: string | undefined, opts: { token?: string; issuer?: string; timeout?: number; json?: boolean; project?: string }) => {
+      async (
+        url: string | undefined,
+        opts: { token?: string; issuer?: string; timeout?: number; json?: boolean; project?: string; junit?: string },
+      ) => {
         const { runCheckCommand } = await import("./commands/check.js");
         setExit(await runCheckCommand(url, opts));
       },

@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import type { ResultPromise } from "execa";
 import type { CheckReport, ProbeResult } from "./check/types.js";
+import { plural } from "./core/plural.js";
 import { environmentError } from "./errors.js";
 import { type IssuerEndpoints, type Provider, providerOfEnvExample } from "./providers.js";
 import { Interrupted, spawnGroup, stopGroup } from "./subprocess.js";
@@ -147,7 +148,7 @@ export function summaryLines(report: CheckReport): { headline: string; failures:
   const counts = [
     `${s.passed} passed`,
     `${s.failed} failed`,
-    ...(s.warnings ? [`${s.warnings} warnings`] : []),
+    ...(s.warnings ? [plural(s.warnings, "warning")] : []),
     ...(s.skipped ? [`${s.skipped} skipped`] : []),
   ];
   const headline = `Self-check ${s.failed ? "failed" : "passed"}: ${counts.join(", ")} (${(report.durationMs / 1000).toFixed(1)} s)`;

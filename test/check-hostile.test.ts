@@ -7,7 +7,12 @@
  * terminal, a peak RSS under 200 MB, and an end in bounded time.
  *
  * CMA_HOSTILE_CLI=<path to bin/create-mcp-auth.js> runs the corpus against
- * another build (how each case was seen failing on the code before it).
+ * another build: that is how each case was seen failing on the code before it
+ * (commit 6adc160, built apart; CMA_HOSTILE_CONCURRENCY=1). The endless bodies
+ * took it to 208-435 MB on a loaded 2-core machine (2 GB on a quiet one); the
+ * servers that never answer got exit 1 and a failure per probe; the hostile
+ * issuers got a stack trace, raw escapes or 800 MB. Cases marked `heldBefore`
+ * held on that code too: kept as regressions, not counted in the 40.
  */
 import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -230,12 +235,15 @@ interface Case {
   says: RegExp;
   /** Whether stdout must be empty (a `$(...)` capture gets nothing on failure). */
   emptyStdout?: boolean;
+  /** The code before this corpus already held this case: a regression case, not counted in the 40. */
+  heldBefore?: true;
 }
 
 const check =
   (extra: string[] = []) =>
   (url: string) => ["check", url, "--timeout", String(TIMEOUT_MS), ...extra];
-const checkWithToken = check(["--token", TOKEN]);
+/** The default deadline (5 s a request), as a user runs it: the time an endless body has to fill memory. */
+const checkWithToken = (url: string) => ["check", url, "--token", TOKEN];
 const token =
   (extra: string[] = []) =>
   (url: string) => ["issuer", "token", "--issuer-url", new URL(url).origin, "--scopes", "a:read", ...extra];
@@ -408,6 +416,7 @@ const endlessBodies: Case[] = [
   },
   {
     name: "with a token, an SSE event of endless data lines",
+    heldBefore: true,
     server: () =>
       httpServer(
         withDiscovery((req, res) => {
@@ -648,6 +657,7 @@ const tokenCases: Case[] = [
     server: fakeIssuer({ prm: endlessJson }),
     args: (url) => ["issuer", "token", "--issuer-url", new URL(url).origin],
     project: (url) => ({ MCP_SERVER_URL: url }),
+    heldBefore: true,
     exit: 0,
     says: /^eyJ[\w-]+\.[\w-]+\.[\w-]*$/,
   },
@@ -763,29 +773,34 @@ const unusableAuthServers: Case[] = [
 const CORPUS = [...neverAnswers, ...endlessBodies, ...tokenCases, ...unusableAuthServers];
 
 describe("the hostile-server corpus", () => {
-  it("has at least 40 cases", () => {
-    expect(CORPUS.length).toBeGreaterThanOrEqual(40);
+  it("has at least 40 cases that failed before it", () => {
+    expect(CORPUS.filter((c) => !c.heldBefore).length).toBeGreaterThanOrEqual(40);
   });
 
-  it.concurrent.each(CORPUS.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
-    const server = await c.server();
-    try {
-      const run = await slot(async () => {
-        const env = c.project?.(server.url);
-        return spawnCli(c.args(server.url), env ? { env } : {});
-      });
-      const output = `${run.stdout}\n${run.stderr}`;
-      const shown = `exit ${run.exitCode} in ${run.seconds.toFixed(1)} s, ${run.maxRssMb?.toFixed(0)} MB\n${output.slice(0, 3000)}`;
-      expect(run.exitCode, shown).toBe(c.exit);
-      expect(c.exit === 0 && c.says.source.startsWith("^") ? run.stdout : output, shown).toMatch(c.says);
-      expect(output, shown).not.toMatch(CONTROL);
-      expect(output, shown).not.toMatch(/unexpected error|\n\s+at /);
-      if (c.emptyStdout) expect(run.stdout, shown).toBe("");
-      expect(run.maxRssMb, shown).toBeDefined();
-      expect(run.maxRssMb!, shown).toBeLessThan(MAX_RSS_MB);
-      expect(run.seconds, shown).toBeLessThan(45);
-    } finally {
-      await server.close();
-    }
-  });
+  it.concurrent.each(CORPUS.map((c) => [c.name, c] as const))(
+    "%s",
+    async (_name, c) => {
+      const server = await c.server();
+      try {
+        const run = await slot(async () => {
+          const env = c.project?.(server.url);
+          return spawnCli(c.args(server.url), env ? { env } : {});
+        });
+        const output = `${run.stdout}\n${run.stderr}`;
+        const shown = `exit ${run.exitCode} in ${run.seconds.toFixed(1)} s, ${run.maxRssMb?.toFixed(0)} MB\n${output.slice(0, 3000)}`;
+        expect(run.exitCode, shown).toBe(c.exit);
+        expect(c.exit === 0 && c.says.source.startsWith("^") ? run.stdout : output, shown).toMatch(c.says);
+        expect(output, shown).not.toMatch(CONTROL);
+        expect(output, shown).not.toMatch(/unexpected error|\n\s+at /);
+        if (c.emptyStdout) expect(run.stdout, shown).toBe("");
+        expect(run.maxRssMb, shown).toBeDefined();
+        expect(run.maxRssMb!, shown).toBeLessThan(MAX_RSS_MB);
+        expect(run.seconds, shown).toBeLessThan(45);
+      } finally {
+        await server.close();
+      }
+      // Each run is bounded above (45 s); this bound also covers the wait for a slot.
+    },
+    900_000,
+  );
 });

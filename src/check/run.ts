@@ -13,6 +13,7 @@ import * as scope from "./probes/scope.js";
 import * as tokens from "./probes/tokens.js";
 import { exitCodeFor, summarize } from "./report.js";
 import type { CheckOptions, CheckReport, EraVerdict, ProbeResult } from "./types.js";
+import { verdictsFor } from "./verdicts.js";
 
 /** Tokens anyone can forge, and credentials of the wrong shape: no issuer needed. */
 const forgeries: Probe[] = [
@@ -93,8 +94,10 @@ function noAnswer(ctx: CheckContext, errors: (string | undefined)[]): string | u
   return `no HTTP answer from ${origin} (${cause}): is an HTTP server listening at that port, and is the URL's scheme right?`;
 }
 
-function eraVerdict(result: ProbeResult | undefined): EraVerdict {
+/** The era's verdict, from its probe and the raw answer to its opening request: never "refused" when that was served. */
+function eraVerdict(result: ProbeResult | undefined, served: boolean | undefined): EraVerdict {
   if (result?.status === "pass") return "accepted";
+  if (served) return "failing";
   if (result?.status === "warn") return "refused";
   return "unknown";
 }
@@ -137,12 +140,17 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   await inSeries([tokens.rotatedKey, tokens.unknownKey, tokens.lowercaseBearer, tokens.oversizedToken]);
 
   const ordered = PROBES.map((p) => results.get(p.id)!);
+  const rawEras = await ctx.eras().catch(() => undefined);
   const summary = summarize(ordered);
   const report: Omit<CheckReport, "ok" | "exitCode"> = {
     url: options.url,
     ...(ctx.issuerUrl ? { issuer: ctx.issuerUrl } : {}),
     ...(ctx.findings.headline ? { headline: ctx.findings.headline } : {}),
-    eras: { "2025": eraVerdict(results.get("era.2025")), "2026-07-28": eraVerdict(results.get("era.2026")) },
+    verdicts: verdictsFor(ordered, ctx.findings.headline),
+    eras: {
+      "2025": eraVerdict(results.get("era.2025"), rawEras?.legacy.served),
+      "2026-07-28": eraVerdict(results.get("era.2026"), rawEras?.modern.served),
+    },
     results: ordered,
     summary,
     durationMs: Math.round(performance.now() - started),
