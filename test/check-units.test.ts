@@ -228,3 +228,27 @@ describe("issuer matching", () => {
     expect(issuerMatches("https://as.example.com/t1", "https://as.example.com/t2")).toBe(false);
   });
 });
+
+describe("printableJson", () => {
+  it("is the same JSON data, with every character a terminal acts on as a \\u escape, laid out as asked", async () => {
+    const { printableJson } = await import("../src/core/printable.js");
+    const value = { a: "x\x1b[2J\u009b\u202e\u2028\x7f", b: [1, { c: "plain" }] };
+    for (const space of [undefined, 2]) {
+      const text = printableJson(value, space);
+      expect(JSON.parse(text)).toEqual(value);
+      expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u202e]/);
+      expect(text).toContain("\\u009b\\u202e\\u2028\\u007f");
+    }
+    expect(printableJson(value, 2).split("\n")).toHaveLength(9);
+  });
+});
+
+describe("plural", () => {
+  it("1 warning, 2 warnings, 0 tools; the self-check's summary too", async () => {
+    const { plural } = await import("../src/core/plural.js");
+    expect([plural(1, "warning"), plural(2, "warning"), plural(0, "tool")]).toEqual(["1 warning", "2 warnings", "0 tools"]);
+    const { summaryLines } = await import("../src/selfcheck.js");
+    const report = { summary: { passed: 3, failed: 0, warnings: 1, skipped: 0 }, results: [], durationMs: 1000 } as never;
+    expect(summaryLines(report).headline).toBe("Self-check passed: 3 passed, 0 failed, 1 warning (1.0 s)");
+  });
+});

@@ -4,6 +4,9 @@
 // (bidi embeddings, overrides and isolates; line and paragraph separators).
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
+/** The unsafe characters JSON.stringify leaves raw: DEL, C1, bidi and line separators. */
+const UNSAFE_ABOVE_C0 = /[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
 const escapeChar = (c: string): string => {
   const code = c.charCodeAt(0);
   return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
@@ -25,5 +28,6 @@ export function oneLine(text: string, max = 200): string {
  * acts on: the same data, every such character as a `\u` escape.
  */
 export function printableJson(value: unknown, space?: number): string {
-  return JSON.stringify(value, null, space).replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  // JSON.stringify escapes C0 controls in strings itself; the newlines and spaces of its layout are not data.
+  return JSON.stringify(value, null, space).replace(UNSAFE_ABOVE_C0, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
