@@ -81,6 +81,8 @@ const TIMED_OUT = /no answer within \d+ ms|timed out/;
  */
 function noAnswer(ctx: CheckContext, errors: (string | undefined)[]): string | undefined {
   if (!errors.every((e) => e !== undefined)) return undefined;
+  // An answer too big to read is still an answer: the probes report it.
+  if (errors.some((e) => /body is over/.test(e!))) return undefined;
   const origin = ctx.url.origin;
   const cause = oneLine(errors.at(-1)!.replace(/^[A-Z]+ \S+: /, ""), 160);
   if (errors.every((e) => NOT_LISTENING.test(e!)))
