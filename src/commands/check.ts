@@ -1,6 +1,7 @@
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { CheckReport } from "../check/types.js";
+import { whileAlive } from "../core/keep-alive.js";
 import { oneLine, printableJson } from "../core/printable.js";
 import { validateUrl } from "../create/validate.js";
 import { CliError, EXIT, environmentError, usageError } from "../errors.js";
@@ -70,12 +71,14 @@ export async function runCheckCommand(url: string | undefined, opts: CheckComman
   }
   let report: Awaited<ReturnType<typeof runCheck>>;
   try {
-    report = await runCheck({
-      url,
-      ...(opts.token ? { token: opts.token } : {}),
-      ...(opts.issuer ? { issuer: opts.issuer } : {}),
-      ...(opts.timeout ? { timeoutMs: opts.timeout } : {}),
-    });
+    report = await whileAlive(() =>
+      runCheck({
+        url,
+        ...(opts.token ? { token: opts.token } : {}),
+        ...(opts.issuer ? { issuer: opts.issuer } : {}),
+        ...(opts.timeout ? { timeoutMs: opts.timeout } : {}),
+      }),
+    );
   } catch (err) {
     if (err instanceof CliError) throw err;
     // A probe's failure ends as its result; anything else is the environment, said in one line.

@@ -15,6 +15,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseEnv } from "node:util";
 import { BodyTooLargeError, formatBytes, MAX_BODY_BYTES, readBodyJson } from "../core/http-body.js";
+import { whileAlive } from "../core/keep-alive.js";
 import { oneLine, printableJson } from "../core/printable.js";
 import { CliError, EXIT } from "../errors.js";
 
@@ -204,7 +205,11 @@ function jwtClaims(token: string): Record<string, unknown> | undefined {
   }
 }
 
-export async function runTokenCommand(o: TokenCommandOptions = {}): Promise<number> {
+export function runTokenCommand(o: TokenCommandOptions = {}): Promise<number> {
+  return whileAlive(() => tokenCommand(o));
+}
+
+async function tokenCommand(o: TokenCommandOptions): Promise<number> {
   const stdout = o.stdout ?? process.stdout;
   const stderr = o.stderr ?? process.stderr;
   const cwd = o.cwd ?? process.cwd();
