@@ -1,5 +1,6 @@
 /** startIssuer(): wires keys, tokens, clients and grants to the HTTP server. */
 import type { Server } from "node:http";
+import { printable } from "../core/printable.js";
 import { SCOPE_TOKEN } from "../oauth-syntax.js";
 import { systemLookup } from "./cimd.js";
 import { ClientRegistry } from "./clients.js";
@@ -106,7 +107,17 @@ class RunningIssuer implements LocalIssuer {
 
 export async function startIssuer(opts: IssuerOptions = {}): Promise<LocalIssuer> {
   const cfg = validate(opts);
-  const log = opts.quiet ? undefined : (opts.log ?? ((line: string) => process.stderr.write(`[issuer] ${line}\n`)));
+  const sink = opts.log ?? ((line: string) => process.stderr.write(`[issuer] ${line}\n`));
+  // Log lines quote what clients send (paths, client ids): escaped, so a client cannot drive the terminal.
+  const log = opts.quiet
+    ? undefined
+    : (line: string) =>
+        sink(
+          line
+            .split("\n")
+            .map((l) => printable(l))
+            .join("\n"),
+        );
   const keys = await KeyStore.create();
   let ctx: IssuerContext | undefined;
   const server = createIssuerServer({ context: () => ctx, log });
