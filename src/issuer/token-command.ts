@@ -205,8 +205,14 @@ function jwtClaims(token: string): Record<string, unknown> | undefined {
   }
 }
 
-export function runTokenCommand(o: TokenCommandOptions = {}): Promise<number> {
-  return whileAlive(() => tokenCommand(o));
+export async function runTokenCommand(o: TokenCommandOptions = {}): Promise<number> {
+  try {
+    return await whileAlive(() => tokenCommand(o));
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    // Whatever else goes wrong is said in one line (its output is often captured by $(...): stderr is all one sees).
+    throw new CliError(`issuer token stopped: ${oneLine(err instanceof Error ? err.message : String(err), 300)}`, EXIT.environment);
+  }
 }
 
 async function tokenCommand(o: TokenCommandOptions): Promise<number> {
