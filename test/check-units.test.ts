@@ -252,3 +252,34 @@ describe("plural", () => {
     expect(summaryLines(report).headline).toBe("Self-check passed: 3 passed, 0 failed, 1 warning (1.0 s)");
   });
 });
+
+describe("bodies read with a cap (core/http-body)", () => {
+  const endless = (chunk: Uint8Array, headers: Record<string, string> = {}) =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        pull(controller) {
+          controller.enqueue(chunk);
+        },
+      }),
+      { status: 200, headers },
+    );
+
+  it("an endless body: readBodyBytes and a bounded Response's json() both stop past the cap", async () => {
+    const { BodyTooLargeError, boundedResponse, readBodyBytes } = await import("../src/core/http-body.js");
+    const chunk = new Uint8Array(64 * 1024).fill(0x61);
+    await expect(readBodyBytes(endless(chunk), 256 * 1024)).rejects.toBeInstanceOf(BodyTooLargeError);
+    await expect(boundedResponse(endless(chunk), 256 * 1024).json()).rejects.toThrow(/over 256 KB/);
+    // A declared length past the cap is refused before a byte is read.
+    await expect(readBodyBytes(endless(chunk, { "content-length": String(2 ** 40) }), 1024)).rejects.toThrow(/over 1 KB/);
+  });
+
+  it("a body within the cap comes through whole, status and headers kept; a 204 stays bodiless", async () => {
+    const { boundedResponse, readBodyJson } = await import("../src/core/http-body.js");
+    const res = boundedResponse(new Response('{"a":1}', { status: 201, headers: { "x-y": "z" } }), 1024);
+    expect(res.status).toBe(201);
+    expect(res.headers.get("x-y")).toBe("z");
+    expect(await res.json()).toEqual({ a: 1 });
+    expect(await readBodyJson(new Response("not json"))).toBeUndefined();
+    expect(boundedResponse(new Response(null, { status: 204 })).status).toBe(204);
+  });
+});

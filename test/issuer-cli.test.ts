@@ -247,6 +247,19 @@ describe("the issuer command's flags and banner", () => {
     };
   }
 
+  it("option values the issuer refuses: exit 2 in one line, no stack", async () => {
+    for (const args of [
+      ["--resource-id", "local"],
+      ["--scopes", 'a"b'],
+    ]) {
+      const r = await runCli(["issuer", "--port", "0", ...args], { timeout: 30_000 });
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr.trim().split("\n"), r.stderr).toHaveLength(1);
+      expect(r.stderr).toMatch(/^create-mcp-auth: .*\(see npx create-mcp-auth issuer --help\)$/m);
+      expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+    }
+  });
+
   it("the banner fits 80 columns (a URL longer than that alone on its line), in both layouts", async () => {
     for (const layout of ["scalekit", "oidc"]) {
       const child = await spawnIssuer(["--layout", layout, "--scopes", SCOPES.join(",")], (_out, err) => err.includes("Ctrl+C"));

@@ -1,5 +1,6 @@
 /** `create-mcp-auth issuer`: run the local issuer in the foreground until SIGINT / SIGTERM. */
-import { startIssuer } from "./issuer.js";
+import { CliError, EXIT } from "../errors.js";
+import { IssuerOptionError, startIssuer } from "./issuer.js";
 import { curlExample, tokenCommandLine } from "./token-command.js";
 import type { IssuerForm, Layout } from "./types.js";
 
@@ -70,6 +71,10 @@ export async function runIssuerCommand(opts: IssuerCommandOptions = {}): Promise
     scopes: opts.scopes,
     quiet: opts.quiet,
     log: (line) => stderr.write(`[issuer] ${line}\n`),
+  }).catch((err: unknown) => {
+    // Bad option values are bad input (exit 2), said in one line with where to look.
+    if (err instanceof IssuerOptionError) throw new CliError(`${err.message} (see npx create-mcp-auth issuer --help)`, EXIT.usage);
+    throw err;
   });
   // Listening for Ctrl+C before the banner says to press it: a signal right after it must stop, not kill.
   const stopped = new Promise<void>((resolve) => {
