@@ -4,6 +4,7 @@ import path from "node:path";
 import type { ResultPromise } from "execa";
 import type { CheckReport, ProbeResult } from "./check/types.js";
 import { environmentError } from "./core/errors.js";
+import { plural } from "./core/plural.js";
 import { Interrupted, spawnGroup, stopGroup } from "./core/subprocess.js";
 import type { Ui } from "./core/ui.js";
 import { type IssuerEndpoints, type Provider, providerOfEnvExample } from "./providers.js";
@@ -147,7 +148,7 @@ export function summaryLines(report: CheckReport): { headline: string; failures:
   const counts = [
     `${s.passed} passed`,
     `${s.failed} failed`,
-    ...(s.warnings ? [`${s.warnings} warnings`] : []),
+    ...(s.warnings ? [plural(s.warnings, "warning")] : []),
     ...(s.skipped ? [`${s.skipped} skipped`] : []),
   ];
   const headline = `Self-check ${s.failed ? "failed" : "passed"}: ${counts.join(", ")} (${(report.durationMs / 1000).toFixed(1)} s)`;

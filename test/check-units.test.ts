@@ -4,11 +4,11 @@ import { issuerMismatch } from "../src/check/context.js";
 import { headerValue, modernRequest } from "../src/check/http.js";
 import { minimalArguments } from "../src/check/mcp-client.js";
 import { authServerMetadataUrls, prmUrls } from "../src/check/metadata.js";
-import { oneLine, printable } from "../src/check/printable.js";
 import { issuerMatches } from "../src/check/probes/authserver.js";
 import { resourceMismatch } from "../src/check/probes/discovery.js";
 import { endpointUrlProblem } from "../src/check/run.js";
 import { bearerChallenge, parseWwwAuthenticate } from "../src/check/www-authenticate.js";
+import { oneLine, printable } from "../src/core/printable.js";
 import { type LocalIssuer, startIssuer } from "../src/issuer/index.js";
 
 describe("parseWwwAuthenticate", () => {
@@ -226,5 +226,60 @@ describe("issuer matching", () => {
     expect(issuerMatches("https://as.example.com/", "https://as.example.com")).toBe(true);
     expect(issuerMatches("https://as.example.com", "https://as.example.com/")).toBe(false);
     expect(issuerMatches("https://as.example.com/t1", "https://as.example.com/t2")).toBe(false);
+  });
+});
+
+describe("printableJson", () => {
+  it("is the same JSON data, with every character a terminal acts on as a \\u escape, laid out as asked", async () => {
+    const { printableJson } = await import("../src/core/printable.js");
+    const value = { a: "x\x1b[2J\u009b\u202e\u2028\x7f", b: [1, { c: "plain" }] };
+    for (const space of [undefined, 2]) {
+      const text = printableJson(value, space);
+      expect(JSON.parse(text)).toEqual(value);
+      expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u202e]/);
+      expect(text).toContain("\\u009b\\u202e\\u2028\\u007f");
+    }
+    expect(printableJson(value, 2).split("\n")).toHaveLength(9);
+  });
+});
+
+describe("plural", () => {
+  it("1 warning, 2 warnings, 0 tools; the self-check's summary too", async () => {
+    const { plural } = await import("../src/core/plural.js");
+    expect([plural(1, "warning"), plural(2, "warning"), plural(0, "tool")]).toEqual(["1 warning", "2 warnings", "0 tools"]);
+    const { summaryLines } = await import("../src/selfcheck.js");
+    const report = { summary: { passed: 3, failed: 0, warnings: 1, skipped: 0 }, results: [], durationMs: 1000 } as never;
+    expect(summaryLines(report).headline).toBe("Self-check passed: 3 passed, 0 failed, 1 warning (1.0 s)");
+  });
+});
+
+describe("bodies read with a cap (core/http-body)", () => {
+  const endless = (chunk: Uint8Array, headers: Record<string, string> = {}) =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        pull(controller) {
+          controller.enqueue(chunk);
+        },
+      }),
+      { status: 200, headers },
+    );
+
+  it("an endless body: readBodyBytes and a bounded Response's json() both stop past the cap", async () => {
+    const { BodyTooLargeError, boundedResponse, readBodyBytes } = await import("../src/core/http-body.js");
+    const chunk = new Uint8Array(64 * 1024).fill(0x61);
+    await expect(readBodyBytes(endless(chunk), 256 * 1024)).rejects.toBeInstanceOf(BodyTooLargeError);
+    await expect(boundedResponse(endless(chunk), 256 * 1024).json()).rejects.toThrow(/over 256 KB/);
+    // A declared length past the cap is refused before a byte is read.
+    await expect(readBodyBytes(endless(chunk, { "content-length": String(2 ** 40) }), 1024)).rejects.toThrow(/over 1 KB/);
+  });
+
+  it("a body within the cap comes through whole, status and headers kept; a 204 stays bodiless", async () => {
+    const { boundedResponse, readBodyJson } = await import("../src/core/http-body.js");
+    const res = boundedResponse(new Response('{"a":1}', { status: 201, headers: { "x-y": "z" } }), 1024);
+    expect(res.status).toBe(201);
+    expect(res.headers.get("x-y")).toBe("z");
+    expect(await res.json()).toEqual({ a: 1 });
+    expect(await readBodyJson(new Response("not json"))).toBeUndefined();
+    expect(boundedResponse(new Response(null, { status: 204 })).status).toBe(204);
   });
 });

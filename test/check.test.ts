@@ -298,19 +298,20 @@ describe("clear failures", () => {
     }
   });
 
-  it("a server that never answers: every request times out, the run ends with failures", async () => {
+  it("a server that never answers: one environment error (exit 3) saying what to do, once the discovery requests time out", async () => {
     const { server, url } = await listen(() => {
       /* never answers */
     });
     try {
       const started = performance.now();
-      const report = await runCheck({ url, token: "t", timeoutMs: 200 });
+      await expect(runCheck({ url, token: "t", timeoutMs: 200 })).rejects.toMatchObject({
+        exitCode: 3,
+        message: expect.stringMatching(
+          /^the server at http:\/\/127\.0\.0\.1:\d+ accepted the connections but answered none of the discovery requests within 200 ms: .*raise --timeout$/,
+        ),
+      });
       // Not a speed target: a generous bound that only a hung probe would exceed.
-      expect(performance.now() - started).toBeLessThan(30_000);
-      expect(probe(report, "prm.discovery")).toMatchObject({ status: "fail", reason: expect.stringContaining("no answer within 200 ms") });
-      expect(probe(report, "challenge.no-token").status).toBe("fail");
-      expect(probe(report, "era.2025").status).toBe("fail");
-      expect(exitCodeFor(report)).toBe(1);
+      expect(performance.now() - started).toBeLessThan(10_000);
     } finally {
       await stop(server);
     }

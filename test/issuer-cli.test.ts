@@ -119,6 +119,14 @@ describe("issuer token", () => {
       "res_x",
       "--json",
     ]);
+    // One line, ended: the next output is not glued to it.
+    const raw = await execa(process.execPath, [cliBin, "issuer", "token", "--issuer-url", issuer.url, "--json"], {
+      cwd: project.dir,
+      env: cleanEnv(),
+      extendEnv: false,
+      stripFinalNewline: false,
+    });
+    expect(String(raw.stdout)).toMatch(/^\{"token":"[^\n]*\}\n$/);
     const doc = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(doc).toMatchObject({
       issuer: issuer.issuer,
@@ -149,6 +157,31 @@ describe("issuer token", () => {
     } finally {
       await dir.cleanup();
     }
+  });
+
+  it("captured by $(...): on failure nothing on stdout, the reason on stderr, a non-zero status that stops the printed recipe", async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    // The banner's and README's recipe, as printed, with this checkout's CLI for `npx create-mcp-auth`.
+    const recipe = curlExample(url, "http://127.0.0.1:9/mcp").replaceAll("npx create-mcp-auth", `"${process.execPath}" "${cliBin}"`);
+    const script = `${recipe.replace(/^curl -s /m, "echo REACHED && curl -s ")}`;
+    const r = await execa("sh", ["-c", script], { cwd: outside.dir, env: cleanEnv(), extendEnv: false, reject: false, timeout: 30_000 });
+    expect(r.exitCode).toBe(3);
+    expect(String(r.stdout)).toBe("");
+    expect(String(r.stderr)).toContain(`no local issuer answers at ${url}`);
+    // And the bare form a user types: TOKEN is empty, but the status says so.
+    const bare = await execa(
+      "sh",
+      ["-c", `TOKEN=$("${process.execPath}" "${cliBin}" issuer token --issuer-url ${url}); echo "status $?"`],
+      {
+        cwd: outside.dir,
+        env: cleanEnv(),
+        extendEnv: false,
+        reject: false,
+        timeout: 30_000,
+      },
+    );
+    expect(String(bare.stdout)).toBe("status 3");
+    expect(String(bare.stderr)).toMatch(/create-mcp-auth: no local issuer answers/);
   });
 
   it("bad usage: exit 2", async () => {
@@ -214,9 +247,39 @@ describe("the issuer command's flags and banner", () => {
     };
   }
 
+  it("option values the issuer refuses: exit 2 in one line, no stack", async () => {
+    for (const args of [
+      ["--resource-id", "local"],
+      ["--scopes", 'a"b'],
+    ]) {
+      const r = await runCli(["issuer", "--port", "0", ...args], { timeout: 30_000 });
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr.trim().split("\n"), r.stderr).toHaveLength(1);
+      expect(r.stderr).toMatch(/^create-mcp-auth: .*\(see npx create-mcp-auth issuer --help\)$/m);
+      expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+    }
+  });
+
+  it("the banner fits 80 columns (a URL longer than that alone on its line), in both layouts", async () => {
+    for (const layout of ["scalekit", "oidc"]) {
+      const child = await spawnIssuer(["--layout", layout, "--scopes", SCOPES.join(",")], (_out, err) => err.includes("Ctrl+C"));
+      try {
+        const lines = child.err().split("\n");
+        expect(lines.length).toBeGreaterThan(10);
+        for (const line of lines) {
+          if (line.length > 80) expect(line, `${layout}: ${line.length} columns`).toMatch(/^ *\S+$/);
+        }
+        expect(child.err()).toMatch(/^WARNING: create-mcp-auth local issuer: for development only\./);
+      } finally {
+        expect((await child.stop()).exitCode).toBe(0);
+      }
+    }
+  });
+
   it("--layout oidc --json: one document with layout, issuer = url and the plain registration path", async () => {
     const child = await spawnIssuer(["--layout", "oidc", "--json", "--allow-local-cimd"], (out) => out.includes("\n"));
     try {
+      expect(child.out()).toMatch(/^\{.*\}\n$/s);
       const doc = JSON.parse(child.out()) as Record<string, unknown>;
       expect(doc).toMatchObject({
         layout: "oidc",

@@ -14,7 +14,15 @@ import {
   request,
 } from "./http.js";
 import { connectIssuer } from "./issuer-client.js";
-import { type AuthServerLookup, type Discovery, discover, fetchKeySet, type KeySet, lookupAuthServer } from "./metadata.js";
+import {
+  type AuthServerLookup,
+  authorizationServerProblem,
+  type Discovery,
+  discover,
+  fetchKeySet,
+  type KeySet,
+  lookupAuthServer,
+} from "./metadata.js";
 import { Skip } from "./probe.js";
 import type { CheckOptions, EraName, IssuerHandle, ToolChoice } from "./types.js";
 
@@ -121,7 +129,8 @@ export class CheckContext {
     const { prm } = await this.discovery();
     const servers = prm?.authorization_servers;
     const first = Array.isArray(servers) ? servers[0] : undefined;
-    if (typeof first !== "string" || !URL.canParse(first)) return undefined;
+    // file:, data:, plain http to a public host...: never fetched (prm.fields says why).
+    if (typeof first !== "string" || authorizationServerProblem(first)) return undefined;
     return lookupAuthServer(first, this.timeoutMs);
   });
 
@@ -131,6 +140,8 @@ export class CheckContext {
     const jwksUri = lookup?.found?.doc?.jwks_uri;
     if (!lookup?.found?.doc) return { problem: "no authorization server metadata (see as.metadata)" };
     if (typeof jwksUri !== "string") return { problem: "the authorization server metadata has no jwks_uri, so its tokens may not be JWTs" };
+    const unusable = authorizationServerProblem(jwksUri);
+    if (unusable) return { problem: `jwks_uri ${oneLine(jwksUri, 120)} ${unusable}` };
     return fetchKeySet(jwksUri, this.timeoutMs);
   });
 

@@ -1,5 +1,5 @@
 /** Raw HTTP for the probes: every request has a timeout; errors become one-line messages. */
-import { oneLine } from "./printable.js";
+import { oneLine } from "../core/printable.js";
 
 export { oneLine };
 
@@ -62,6 +62,7 @@ export async function request(url: string | URL, o: RequestOptions): Promise<Htt
     const text = await readBody(res);
     return { status: res.status, headers: res.headers, text };
   } catch (err) {
+    if (err instanceof HttpError) throw new HttpError(`${method} ${url}: ${err.message}`);
     const what = err instanceof Error && err.name === "TimeoutError" ? `no answer within ${o.timeoutMs} ms` : describeError(err);
     throw new HttpError(`${method} ${url}: ${what}`);
   }
@@ -81,7 +82,8 @@ async function readBody(res: Response): Promise<string> {
       const { value, done } = await reader.read();
       if (done) break;
       text += value;
-      if (text.length > MAX_BODY) break;
+      // Past the cap the body is incomplete, so never valid JSON: say so rather than parse a megabyte of it.
+      if (text.length > MAX_BODY) throw new HttpError(`the answer's body is over ${MAX_BODY / (1024 * 1024)} MB: not read further`);
       if (sse && sseMessages(text).some(isResponse)) break;
     }
   } finally {

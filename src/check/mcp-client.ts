@@ -10,6 +10,7 @@ import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { boundedResponse } from "../core/http-body.js";
 import type { ToolInfo } from "./context.js";
 import { timeoutSignal } from "./http.js";
 
@@ -20,7 +21,11 @@ export interface SeenResponse {
   wwwAuthenticate: string | null;
 }
 
-/** fetch with a timeout on each request; records every answer in `seen` when given. */
+/**
+ * fetch with a timeout on each request (headers and body: the signal aborts
+ * both) and a size cap on each body, whoever reads it; records every answer in
+ * `seen` when given.
+ */
 export function timedFetch(timeoutMs: number, seen?: SeenResponse[]): FetchLike {
   return async (url, init) => {
     const res = await fetch(url, { ...init, signal: timeoutSignal(timeoutMs, init?.signal) });
@@ -30,7 +35,7 @@ export function timedFetch(timeoutMs: number, seen?: SeenResponse[]): FetchLike 
       status: res.status,
       wwwAuthenticate: res.headers.get("www-authenticate"),
     });
-    return res;
+    return boundedResponse(res);
   };
 }
 

@@ -1,5 +1,6 @@
 /** Fetching the discovery documents: protected resource metadata (RFC 9728) and AS metadata (RFC 8414). */
 import type { JWK } from "jose";
+import { isLoopbackHost } from "../oauth-syntax.js";
 import { describeError, type HttpResult, PROBE_ORIGIN, PROTOCOL_VERSION, parseJsonObject, request } from "./http.js";
 import { bearerChallenge, isAbsoluteHttpUrl } from "./www-authenticate.js";
 
@@ -33,6 +34,22 @@ export interface Discovery {
   header?: FetchedDocument<ProtectedResourceMetadata>;
   /** The document a client would use: the header's first, then the path-suffixed one, then the root one. */
   prm?: ProtectedResourceMetadata;
+}
+
+/**
+ * Why an `authorization_servers` entry is not one a client may use (and the
+ * check will not fetch): not a URL, not https (plain http only on a loopback
+ * host, as for a local issuer), or carrying credentials. Undefined when usable.
+ */
+export function authorizationServerProblem(entry: string): string | undefined {
+  if (!URL.canParse(entry)) return "is not a URL";
+  const u = new URL(entry);
+  if (u.protocol === "http:" && !isLoopbackHost(u.hostname))
+    return "is plain http on a host that is not loopback: tokens and codes would cross the network unencrypted (OAuth 2.1 §1.5); use https";
+  if (u.protocol !== "https:" && u.protocol !== "http:")
+    return `is a ${u.protocol} URL, not https: no client fetches it, and the check does not`;
+  if (u.username || u.password) return "carries credentials in the URL";
+  return undefined;
 }
 
 /** The two RFC 9728 URLs of an endpoint: path-suffixed (§3.1) and root. */

@@ -1,7 +1,8 @@
 /** A probe: a small named check with a one-line outcome. A probe that throws fails; it never ends the run. */
+
+import { printable } from "../core/printable.js";
 import type { CheckContext } from "./context.js";
 import { describeError } from "./http.js";
-import { printable } from "./printable.js";
 import type { Citation } from "./rules.js";
 import type { ProbeResult, ProbeStatus } from "./types.js";
 

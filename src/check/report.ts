@@ -1,6 +1,7 @@
 /** The checklist reporter, the summary, and the exit code policy of `check`. */
 import { EXIT } from "../core/errors.js";
-import { printable } from "./printable.js";
+import { plural } from "../core/plural.js";
+import { printable } from "../core/printable.js";
 import type { CheckReport, CheckSummary, ProbeResult, ProbeStatus } from "./types.js";
 
 export function summarize(results: readonly ProbeResult[]): CheckSummary {
@@ -25,8 +26,6 @@ export interface FormatOptions {
   color?: boolean;
 }
 
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
-
 /**
  * A checklist: the headline first, if any; one line per probe that ran (a
  * failure or warning also names its rule, revision and id); the eras the
@@ -38,7 +37,9 @@ export function formatReport(report: CheckReport, { color = false }: FormatOptio
   const dim = (text: string) => paint(90, text);
   // Every string is escaped again here: a report may come from JSON, not from runCheck.
   const lines = [printable(`Checking ${report.url}${report.issuer ? ` with the local issuer ${report.issuer}` : ""}`), ""];
-  if (report.headline) lines.push(paint(31, printable(report.headline)), "");
+  // What to fix first: one line per class of failure (a report from older JSON may have only a headline).
+  const verdicts = report.verdicts ?? (report.headline ? [report.headline] : []);
+  if (verdicts.length) lines.push(...verdicts.map((v) => paint(31, printable(v))), "");
   const skipped = new Map<string, string[]>();
   for (const r of report.results) {
     if (r.status === "skip") {
@@ -48,7 +49,13 @@ export function formatReport(report: CheckReport, { color = false }: FormatOptio
     lines.push(`${paint(COLOR[r.status], SYMBOL[r.status])} ${printable(r.title)}: ${printable(r.reason)}`);
     if (r.status === "fail" || r.status === "warn") lines.push(dim(`    ${printable(r.rule)} [${r.id}]`));
   }
-  const eras = Object.entries(report.eras ?? {}).map(([era, verdict]) => `${era} ${verdict === "unknown" ? "not checked" : verdict}`);
+  const eraText = (era: string, verdict: string): string => {
+    const probe = era === "2025" ? "era.2025" : "era.2026";
+    if (verdict === "unknown") return `${era} not checked`;
+    if (verdict === "failing") return `${era} served, but the official client fails (see ${probe})`;
+    return `${era} ${verdict}`;
+  };
+  const eras = Object.entries(report.eras ?? {}).map(([era, verdict]) => eraText(era, verdict));
   if (eras.length) lines.push("", `Protocol eras: ${eras.join(", ")}`);
   if (skipped.size) {
     lines.push("", dim(`Not run (${plural(report.summary.skipped, "probe")}):`));

@@ -13,6 +13,7 @@ import * as scope from "./probes/scope.js";
 import * as tokens from "./probes/tokens.js";
 import { exitCodeFor, summarize } from "./report.js";
 import type { CheckOptions, CheckReport, EraVerdict, ProbeResult } from "./types.js";
+import { verdictsFor } from "./verdicts.js";
 
 /** Tokens anyone can forge, and credentials of the wrong shape: no issuer needed. */
 const forgeries: Probe[] = [
@@ -68,11 +69,37 @@ export function endpointUrlProblem(value: string): string | undefined {
   return undefined;
 }
 
-/** Connection errors that mean nothing answers at that address (a slow or hung server is not one). */
+/** Connection errors that mean nothing answers at that address. */
 const NOT_LISTENING = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/;
+/** The request's deadline passed: the server accepted the connection but did not finish an answer. */
+const TIMED_OUT = /no answer within \d+ ms|timed out/;
 
-function eraVerdict(result: ProbeResult | undefined): EraVerdict {
+/**
+ * When none of the discovery requests got an HTTP answer, what to say (the
+ * environment, exit 3): nothing listening, a server that never answers, or
+ * something at that port that is not an HTTP server. Undefined when any answered.
+ */
+function noAnswer(ctx: CheckContext, errors: (string | undefined)[]): string | undefined {
+  if (!errors.every((e) => e !== undefined)) return undefined;
+  // An answer too big to read is still an answer: the probes report it.
+  if (errors.some((e) => /body is over/.test(e!))) return undefined;
+  const origin = ctx.url.origin;
+  const cause = oneLine(errors.at(-1)!.replace(/^[A-Z]+ \S+: /, ""), 160);
+  if (errors.every((e) => NOT_LISTENING.test(e!)))
+    return `nothing answers at ${origin} (${cause}): is the server running, and is the URL right?`;
+  if (errors.every((e) => TIMED_OUT.test(e!))) {
+    return (
+      `the server at ${origin} accepted the connections but answered none of the discovery requests within ${ctx.timeoutMs} ms: ` +
+      "is it stuck (a debugger, a blocked event loop), or slow to start? Check it responds, or raise --timeout"
+    );
+  }
+  return `no HTTP answer from ${origin} (${cause}): is an HTTP server listening at that port, and is the URL's scheme right?`;
+}
+
+/** The era's verdict, from its probe and the raw answer to its opening request: never "refused" when that was served. */
+function eraVerdict(result: ProbeResult | undefined, served: boolean | undefined): EraVerdict {
   if (result?.status === "pass") return "accepted";
+  if (served) return "failing";
   if (result?.status === "warn") return "refused";
   return "unknown";
 }
@@ -95,11 +122,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
 
   // Discovery goes first: if nothing answers at all, that is one environment error, not forty failures.
   const d = await ctx.discovery();
-  const errors = [d.path.error, d.root.error, d.unauthenticated.error];
-  if (errors.every((e) => e !== undefined && NOT_LISTENING.test(e))) {
-    const cause = d.unauthenticated.error!.replace(/^[A-Z]+ \S+: /, "");
-    throw environmentError(`nothing answers at ${ctx.url.origin} (${cause}): is the server running, and is the URL right?`);
-  }
+  const unanswered = noAnswer(ctx, [d.path.error, d.root.error, d.unauthenticated.error]);
+  if (unanswered) throw environmentError(unanswered);
 
   await Promise.all([
     inParallel([...discoveryProbes, ...challengeProbes, ...authServerProbes, ...forgeries, scope.offlineAccess]),
@@ -118,12 +142,17 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   await inSeries([tokens.rotatedKey, tokens.unknownKey, tokens.lowercaseBearer, tokens.oversizedToken]);
 
   const ordered = PROBES.map((p) => results.get(p.id)!);
+  const rawEras = await ctx.eras().catch(() => undefined);
   const summary = summarize(ordered);
   const report: Omit<CheckReport, "ok" | "exitCode"> = {
     url: options.url,
     ...(ctx.issuerUrl ? { issuer: ctx.issuerUrl } : {}),
     ...(ctx.findings.headline ? { headline: ctx.findings.headline } : {}),
-    eras: { "2025": eraVerdict(results.get("era.2025")), "2026-07-28": eraVerdict(results.get("era.2026")) },
+    verdicts: verdictsFor(ordered, ctx.findings.headline),
+    eras: {
+      "2025": eraVerdict(results.get("era.2025"), rawEras?.legacy.served),
+      "2026-07-28": eraVerdict(results.get("era.2026"), rawEras?.modern.served),
+    },
     results: ordered,
     summary,
     durationMs: Math.round(performance.now() - started),

@@ -28,8 +28,12 @@ export interface CheckSummary {
 
 /** The protocol eras, by the revision that opens them: the 2025 era (initialize) and 2026-07-28 (stateless). */
 export type EraName = "2025" | "2026-07-28";
-/** "accepted": listed tools with a valid token; "refused": answered, but not in that era; "unknown": no token, or no answer. */
-export type EraVerdict = "accepted" | "refused" | "unknown";
+/**
+ * "accepted": the official client listed the tools with a valid token; "refused": the server answers that
+ * era's opening request with a refusal; "failing": it serves that era's opening request, but the official
+ * client fails; "unknown": no token, or no answer.
+ */
+export type EraVerdict = "accepted" | "refused" | "failing" | "unknown";
 
 export interface CheckReport {
   /** True when no probe failed (exit code 0). */
@@ -42,6 +46,8 @@ export interface CheckReport {
   issuer?: string;
   /** The finding that matters before any other, e.g. "This endpoint is not protected: ...". */
   headline?: string;
+  /** One line per class of failure (the headline first): what to fix, before the checklist. Empty when nothing failed. */
+  verdicts?: string[];
   /** Which protocol eras the server accepts. */
   eras: Record<EraName, EraVerdict>;
   results: ProbeResult[];

@@ -1,8 +1,11 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Command, Option } from "commander";
-import { EXIT, usageError } from "../core/errors.js";
+import type { CheckReport } from "../check/types.js";
+import { CliError, EXIT, environmentError, usageError } from "../core/errors.js";
 import { intOption } from "../core/flags.js";
+import { whileAlive } from "../core/keep-alive.js";
+import { oneLine, printableJson } from "../core/printable.js";
 import { createUi } from "../core/ui.js";
 import { validateUrl } from "../core/validate.js";
 
@@ -12,11 +15,37 @@ export interface CheckCommandOptions {
   timeout?: number;
   json?: boolean;
   project?: string;
+  /** Also write the report as JUnit XML to this file: one test case per probe. */
+  junit?: string;
+}
+
+/** The --junit file's folder must exist: said before any probe runs. */
+function junitTarget(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  const target = path.resolve(file);
+  const dir = path.dirname(target);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw usageError(`--junit ${oneLine(file, 200)}: the folder ${oneLine(dir, 200)} does not exist`);
+  if (existsSync(target) && statSync(target).isDirectory()) throw usageError(`--junit ${oneLine(file, 200)} is a folder: give a file name`);
+  return target;
+}
+
+async function writeJunit(target: string | undefined, report: CheckReport): Promise<void> {
+  if (target === undefined) return;
+  const { formatJunit } = await import("../check/junit.js");
+  try {
+    writeFileSync(target, formatJunit(report));
+  } catch (err) {
+    throw environmentError(
+      `could not write the JUnit report to ${oneLine(target, 200)}: ${oneLine(err instanceof Error ? err.message : String(err), 200)}`,
+    );
+  }
 }
 
 /** `create-mcp-auth check <url>` or `check --project <dir>`: prints the checklist, returns the exit code. */
 export async function runCheckCommand(url: string | undefined, opts: CheckCommandOptions): Promise<number> {
   const ui = await createUi(Boolean(opts.json));
+  const junit = junitTarget(opts.junit);
   if (opts.project !== undefined) {
     if (url) throw usageError("give either a URL or --project, not both");
     const root = path.resolve(opts.project);
@@ -27,7 +56,8 @@ export async function runCheckCommand(url: string | undefined, opts: CheckComman
       throw usageError(`install the project's dependencies first: cd ${opts.project} && npm install`);
     const { runSelfCheck } = await import("../selfcheck.js");
     const outcome = await runSelfCheck({ root, ui });
-    if (opts.json) process.stdout.write(`${JSON.stringify(outcome.report, null, 2)}\n`);
+    await writeJunit(junit, outcome.report);
+    if (opts.json) process.stdout.write(`${printableJson(outcome.report, 2)}\n`);
     return outcome.passed ? EXIT.ok : EXIT.checkFailed;
   }
 
@@ -41,13 +71,23 @@ export async function runCheckCommand(url: string | undefined, opts: CheckComman
       validateUrl(opts.issuer, { what: "the issuer URL", httpsUnlessLoopback: false });
     if (issuerError) throw usageError(issuerError);
   }
-  const report = await runCheck({
-    url,
-    ...(opts.token ? { token: opts.token } : {}),
-    ...(opts.issuer ? { issuer: opts.issuer } : {}),
-    ...(opts.timeout ? { timeoutMs: opts.timeout } : {}),
-  });
-  if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  let report: Awaited<ReturnType<typeof runCheck>>;
+  try {
+    report = await whileAlive(() =>
+      runCheck({
+        url,
+        ...(opts.token ? { token: opts.token } : {}),
+        ...(opts.issuer ? { issuer: opts.issuer } : {}),
+        ...(opts.timeout ? { timeoutMs: opts.timeout } : {}),
+      }),
+    );
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    // A probe's failure ends as its result; anything else is the environment, said in one line.
+    throw environmentError(`check stopped: ${oneLine(err instanceof Error ? err.message : String(err), 300)}`);
+  }
+  await writeJunit(junit, report);
+  if (opts.json) process.stdout.write(`${printableJson(report, 2)}\n`);
   else ui.output.write(`${formatReport(report, { color: ui.interactive })}\n`);
   return report.exitCode === EXIT.ok ? EXIT.ok : EXIT.checkFailed;
 }
@@ -67,6 +107,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     )
     .option("--timeout <ms>", "timeout of each request in ms (default: 5000)", intOption("--timeout", 100, 120000))
     .option("--json", "print the report as JSON on stdout")
+    .option("--junit <file>", "also write the report as JUnit XML to <file>: one test case per probe, for CI")
     .addHelpText(
       "after",
       `

@@ -17,6 +17,9 @@ import { parseEnv } from "node:util";
 import type { Command } from "commander";
 import { CliError, EXIT } from "../core/errors.js";
 import { collect, intOption, listValue } from "../core/flags.js";
+import { BodyTooLargeError, formatBytes, MAX_BODY_BYTES, readBodyJson } from "../core/http-body.js";
+import { whileAlive } from "../core/keep-alive.js";
+import { oneLine, printableJson } from "../core/printable.js";
 import { DEFAULT_ISSUER_URL } from "../issuer/token-usage.js";
 
 const ISSUER_TIMEOUT_MS = 5_000;
@@ -103,7 +106,7 @@ async function fetchPrm(serverUrl: string): Promise<Prm | undefined> {
         await res.body?.cancel();
         continue;
       }
-      const doc = (await res.json()) as Record<string, unknown>;
+      const doc = (await readBodyJson(res, MAX_BODY_BYTES)) as Record<string, unknown> | undefined;
       if (typeof doc?.resource !== "string") continue;
       const scopes = Array.isArray(doc.scopes_supported)
         ? doc.scopes_supported.filter((s): s is string => typeof s === "string")
@@ -141,23 +144,55 @@ async function issuerCall(
       redirect: "manual",
       signal: AbortSignal.timeout(ISSUER_TIMEOUT_MS),
     });
-  } catch {
+  } catch (err) {
+    const timedOut = err instanceof Error && err.name === "TimeoutError";
     throw new CliError(
-      `no local issuer answers at ${base}. Start one with \`${startHint(cwd)}\` (and keep it running), or pass --issuer-url <url>.`,
+      timedOut
+        ? `the local issuer at ${base} accepted the connection but did not answer within ${ISSUER_TIMEOUT_MS / 1000} s: restart it with \`${startHint(cwd)}\`, or pass --issuer-url <url>.`
+        : `no local issuer answers at ${base}. Start one with \`${startHint(cwd)}\` (and keep it running), or pass --issuer-url <url>.`,
       EXIT.environment,
     );
   }
   let json: Record<string, unknown> | undefined;
   try {
-    const parsed: unknown = await res.json();
+    const parsed = await readBodyJson(res, MAX_BODY_BYTES);
     json = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-  } catch {
-    json = undefined;
+  } catch (err) {
+    const why =
+      err instanceof BodyTooLargeError
+        ? `answered ${pathname} with a body over ${formatBytes(MAX_BODY_BYTES)}`
+        : err instanceof Error && err.name === "TimeoutError"
+          ? `did not finish its answer to ${pathname} within ${ISSUER_TIMEOUT_MS / 1000} s`
+          : `broke off its answer to ${pathname} (${oneLine(err instanceof Error ? err.message : String(err), 120)})`;
+    throw new CliError(`${base} ${why}: is it a create-mcp-auth local issuer? Start one with \`${startHint(cwd)}\`.`, EXIT.environment);
   }
   return { status: res.status, json };
 }
 
+const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/** The claims of a JWT-shaped string; undefined when it is not one. */
+function jwtClaims(token: string): Record<string, unknown> | undefined {
+  if (token.length > 64 * 1024 || !JWT.test(token)) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8")) as unknown;
+    return claims && typeof claims === "object" && !Array.isArray(claims) ? (claims as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function runTokenCommand(o: TokenCommandOptions = {}): Promise<number> {
+  try {
+    return await whileAlive(() => tokenCommand(o));
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    // Whatever else goes wrong is said in one line (its output is often captured by $(...): stderr is all one sees).
+    throw new CliError(`issuer token stopped: ${oneLine(err instanceof Error ? err.message : String(err), 300)}`, EXIT.environment);
+  }
+}
+
+async function tokenCommand(o: TokenCommandOptions): Promise<number> {
   const stdout = o.stdout ?? process.stdout;
   const stderr = o.stderr ?? process.stderr;
   const cwd = o.cwd ?? process.cwd();
@@ -222,13 +257,25 @@ export async function runTokenCommand(o: TokenCommandOptions = {}): Promise<numb
   const minted = await issuerCall(base, "/_dev/mint", cwd, mintOptions);
   const token = minted.json?.token;
   if (minted.status !== 200 || typeof token !== "string") {
-    const why = typeof minted.json?.error_description === "string" ? minted.json.error_description : `HTTP ${minted.status}`;
+    const why =
+      typeof minted.json?.error_description === "string"
+        ? oneLine(minted.json.error_description, 200)
+        : typeof token === "string" || token === undefined
+          ? `HTTP ${minted.status}`
+          : `HTTP ${minted.status}, "token" is not a string`;
     throw new CliError(
       `the issuer at ${base} did not mint a token: ${why}`,
       minted.status >= 400 && minted.status < 500 ? EXIT.usage : EXIT.environment,
     );
   }
-  const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as Record<string, unknown>;
+  // The token goes to stdout as is, often into $(...) and an Authorization header: only a JWT's characters.
+  const claims = jwtClaims(token);
+  if (!claims) {
+    throw new CliError(
+      `the issuer at ${base} answered /_dev/mint with something that is not a JWT (${oneLine(JSON.stringify(token), 80)}): is it a create-mcp-auth local issuer?`,
+      EXIT.environment,
+    );
+  }
   const summary = {
     token,
     issuer: claims.iss,
@@ -239,13 +286,13 @@ export async function runTokenCommand(o: TokenCommandOptions = {}): Promise<numb
     from: { audience: audienceFrom, scopes: scopesFrom },
   };
   if (o.json) {
-    stdout.write(`${JSON.stringify(summary)}\n`);
+    stdout.write(`${printableJson(summary)}\n`);
   } else {
     stdout.write(`${token}\n`);
-    const aud = [claims.aud ?? []].flat().join(", ");
+    const aud = oneLine([claims.aud ?? []].flat().map(String).join(", "), 300);
     stderr.write(
-      `create-mcp-auth: token for ${aud} (from ${audienceFrom}), scopes ${scopes.length ? scopes.join(" ") : "(none)"} (from ${scopesFrom}), ` +
-        `sub ${String(claims.sub)}, expires in ${String(summary.expiresIn)} s\n`,
+      `create-mcp-auth: token for ${aud} (from ${audienceFrom}), scopes ${scopes.length ? oneLine(scopes.join(" "), 300) : "(none)"} (from ${scopesFrom}), ` +
+        `sub ${oneLine(String(claims.sub), 120)}, expires in ${String(summary.expiresIn)} s\n`,
     );
   }
   return EXIT.ok;

@@ -1,6 +1,6 @@
 /** `create-mcp-auth issuer`: run the local issuer in the foreground until SIGINT / SIGTERM. */
 import { type Command, Option } from "commander";
-import { usageError } from "../core/errors.js";
+import { CliError, EXIT, usageError } from "../core/errors.js";
 import { intOption, listValue } from "../core/flags.js";
 import { curlExample, tokenCommandLine } from "../issuer/token-usage.js";
 import type { IssuerForm, Layout } from "../issuer/types.js";
@@ -27,10 +27,41 @@ export interface IssuerCommandOptions {
 export const DEV_WARNING =
   "create-mcp-auth local issuer: for development only. It signs tokens for anyone who asks; never expose it or use it in production.";
 
+/** The banner fits a classic terminal: no line over 80 columns, but a single word (a URL) longer than that. */
+export const COLUMNS = 80;
+
+/** `line` broken at spaces into lines of at most `width` columns; continuation lines keep its indent plus two. */
+export function wrap(line: string, width = COLUMNS): string[] {
+  if (line.length <= width) return [line];
+  const indent = /^ */.exec(line)![0];
+  const out: string[] = [];
+  let current = "";
+  for (const word of line.trim().split(/ +/)) {
+    const lead = out.length === 0 ? indent : `${indent}  `;
+    if (current && (current + word).length + 1 > width) {
+      out.push(current);
+      current = "";
+    }
+    current = current ? `${current} ${word}` : `${lead}${word}`;
+  }
+  if (current) out.push(current);
+  return out;
+}
+
+/** Label/value rows, aligned when each fits in one line; else the label alone and the value under it. */
+function table(rows: [string, string][]): string[] {
+  const width = Math.max(...rows.map(([label]) => label.length)) + 1;
+  return rows.flatMap(([label, value]) => {
+    const aligned = `  ${(label ? `${label}:` : "").padEnd(width)} ${value}`;
+    if (aligned.length <= COLUMNS) return [aligned];
+    return [...(label ? [`  ${label}:`] : []), ...wrap(`    ${value}`)];
+  });
+}
+
 export async function runIssuerCommand(opts: IssuerCommandOptions = {}): Promise<void> {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
-  const { startIssuer } = await import("../issuer/issuer.js");
+  const { IssuerOptionError, startIssuer } = await import("../issuer/issuer.js");
   const issuer = await startIssuer({
     port: opts.port,
     layout: opts.layout,
@@ -42,8 +73,25 @@ export async function runIssuerCommand(opts: IssuerCommandOptions = {}): Promise
     scopes: opts.scopes,
     quiet: opts.quiet,
     log: (line) => stderr.write(`[issuer] ${line}\n`),
+  }).catch((err: unknown) => {
+    // Bad option values are bad input (exit 2), said in one line with where to look.
+    if (err instanceof IssuerOptionError) throw new CliError(`${err.message} (see npx create-mcp-auth issuer --help)`, EXIT.usage);
+    throw err;
   });
-  stderr.write(`WARNING: ${DEV_WARNING}\n`);
+  // Listening for Ctrl+C before the banner says to press it: a signal right after it must stop, not kill.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      opts.signal?.removeEventListener("abort", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    if (opts.signal?.aborted) stop();
+    else opts.signal?.addEventListener("abort", stop, { once: true });
+  });
+  stderr.write(`${wrap(`WARNING: ${DEV_WARNING}`, COLUMNS).join("\n")}\n`);
   const summary = {
     url: issuer.url,
     layout: issuer.layout,
@@ -87,37 +135,28 @@ export async function runIssuerCommand(opts: IssuerCommandOptions = {}): Promise
       ["consent page", opts.consent ? "on" : "only for redirects that leave this computer (loopback ones are approved)"],
       ["client metadata documents", opts.allowLocalCimd ? "public https and loopback URLs" : "public https URLs only"],
     ];
-    const width = Math.max(...rows.map(([label]) => label.length)) + 1;
     stderr.write(
       [
         `Local issuer listening on ${issuer.url}`,
-        ...rows.map(([label, value]) => `  ${(label ? `${label}:` : "").padEnd(width)} ${value}`),
+        ...table(rows),
         "",
-        `A token for the MCP server of the project in the current directory (npm run token in a generated project):`,
+        "A token for the MCP server of the project in this directory",
+        "(npm run token in a generated project):",
         `  ${tokenCommandLine(issuer.url)}`,
-        "Call a tool list with it:",
+        "List the tools of that server with it:",
         ...curlExample(issuer.url)
           .split("\n")
           .map((line) => `  ${line}`),
         "",
         "Press Ctrl+C to stop.",
         "",
-      ].join("\n"),
+      ]
+        .flatMap((line) => wrap(line, COLUMNS))
+        .join("\n"),
     );
   }
 
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      opts.signal?.removeEventListener("abort", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-    if (opts.signal?.aborted) stop();
-    else opts.signal?.addEventListener("abort", stop, { once: true });
-  });
+  await stopped;
   await issuer.close();
   if (!opts.json) stderr.write("Local issuer stopped.\n");
 }

@@ -1,5 +1,6 @@
 /** startIssuer(): wires keys, tokens, clients and grants to the HTTP server. */
 import type { Server } from "node:http";
+import { printable } from "../core/printable.js";
 import { SCOPE_TOKEN } from "../oauth-syntax.js";
 import { systemLookup } from "./cimd.js";
 import { ClientRegistry } from "./clients.js";
@@ -15,32 +16,37 @@ export const DEFAULT_PORT = 4444;
 export const DEFAULT_RESOURCE_ID = "res_local";
 export const DEFAULT_TOKEN_LIFETIME = 3600;
 
+/** An option of the issuer that is not valid (bad input, as the CLI's exit 2), never a bug. */
+export class IssuerOptionError extends Error {
+  override name = "IssuerOptionError";
+}
+
 function validate(opts: IssuerOptions): Required<Omit<IssuerOptions, "log" | "quiet" | "lookup">> {
   const port = opts.port ?? DEFAULT_PORT;
   const layout: Layout = opts.layout ?? "scalekit";
   if (!LAYOUTS.includes(layout))
-    throw new TypeError(`layout must be ${LAYOUTS.map((l) => `"${l}"`).join(" or ")}, got "${String(layout)}"`);
+    throw new IssuerOptionError(`layout must be ${LAYOUTS.map((l) => `"${l}"`).join(" or ")}, got "${String(layout)}"`);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`issuer port must be an integer from 0 to 65535, got ${String(opts.port)}`);
+    throw new IssuerOptionError(`issuer port must be an integer from 0 to 65535, got ${String(opts.port)}`);
   }
   const resourceId = opts.resourceId ?? DEFAULT_RESOURCE_ID;
   if (!RES_ID_RE.test(resourceId)) {
-    throw new TypeError(`resource id must look like res_<letters, digits, _ or ->, got "${resourceId}"`);
+    throw new IssuerOptionError(`resource id must look like res_<letters, digits, _ or ->, got "${resourceId}"`);
   }
   const issuerForm: IssuerForm = opts.issuerForm ?? "env";
   if (issuerForm !== "env" && issuerForm !== "resource") {
-    throw new TypeError(`issuerForm must be "env" or "resource", got "${String(issuerForm)}"`);
+    throw new IssuerOptionError(`issuerForm must be "env" or "resource", got "${String(issuerForm)}"`);
   }
   if (layout === "oidc" && issuerForm !== "env") {
-    throw new TypeError('issuerForm "resource" is a Scalekit layout form: the oidc layout\'s issuer is its URL');
+    throw new IssuerOptionError('issuerForm "resource" is a Scalekit layout form: the oidc layout\'s issuer is its URL');
   }
   const tokenLifetime = opts.tokenLifetime ?? DEFAULT_TOKEN_LIFETIME;
   if (!Number.isInteger(tokenLifetime) || tokenLifetime <= 0) {
-    throw new RangeError(`tokenLifetime must be a positive integer (seconds), got ${String(opts.tokenLifetime)}`);
+    throw new IssuerOptionError(`tokenLifetime must be a positive integer (seconds), got ${String(opts.tokenLifetime)}`);
   }
   const scopes = opts.scopes ?? [];
   if (!scopes.every((s) => SCOPE_TOKEN.test(s))) {
-    throw new TypeError(`scopes must be OAuth scope tokens (no spaces, quotes or backslashes): ${scopes.join(", ")}`);
+    throw new IssuerOptionError(`scopes must be OAuth scope tokens (no spaces, quotes or backslashes): ${scopes.join(", ")}`);
   }
   return {
     port,
@@ -106,7 +112,17 @@ class RunningIssuer implements LocalIssuer {
 
 export async function startIssuer(opts: IssuerOptions = {}): Promise<LocalIssuer> {
   const cfg = validate(opts);
-  const log = opts.quiet ? undefined : (opts.log ?? ((line: string) => process.stderr.write(`[issuer] ${line}\n`)));
+  const sink = opts.log ?? ((line: string) => process.stderr.write(`[issuer] ${line}\n`));
+  // Log lines quote what clients send (paths, client ids): escaped, so a client cannot drive the terminal.
+  const log = opts.quiet
+    ? undefined
+    : (line: string) =>
+        sink(
+          line
+            .split("\n")
+            .map((l) => printable(l))
+            .join("\n"),
+        );
   const keys = await KeyStore.create();
   let ctx: IssuerContext | undefined;
   const server = createIssuerServer({ context: () => ctx, log });

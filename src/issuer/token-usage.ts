@@ -7,12 +7,21 @@ export function tokenCommandLine(issuerUrl: string, prefix = "npx create-mcp-aut
   return `${prefix} issuer token${issuerUrl === DEFAULT_ISSUER_URL ? "" : ` --issuer-url ${issuerUrl}`}`;
 }
 
-/** A complete tools/list call with a fresh token, for the README and the issuer's banner. */
+/**
+ * A complete tools/list call with a fresh token, for the README and the
+ * issuer's banner: within 80 columns, and it stops when no token comes (the
+ * assignment's status is the token command's).
+ */
 export function curlExample(issuerUrl: string, serverUrl = "http://localhost:3000/mcp", prefix = "npx create-mcp-auth"): string {
+  const token =
+    issuerUrl === DEFAULT_ISSUER_URL
+      ? [`TOKEN=$(${tokenCommandLine(issuerUrl, prefix)}) &&`]
+      : [`TOKEN=$(${prefix} issuer token \\`, `  --issuer-url ${issuerUrl}) &&`];
   return [
-    `curl -s ${serverUrl} \\`,
-    `  -H "Authorization: Bearer $(${tokenCommandLine(issuerUrl, prefix)})" \\`,
-    `  -H "Content-Type: application/json" -H "Accept: application/json, text/event-stream" \\`,
+    ...token,
+    `curl -s ${serverUrl} -H "Authorization: Bearer $TOKEN" \\`,
+    `  -H "Content-Type: application/json" \\`,
+    `  -H "Accept: application/json, text/event-stream" \\`,
     `  -H "MCP-Protocol-Version: 2025-11-25" \\`,
     `  -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'`,
   ].join("\n");

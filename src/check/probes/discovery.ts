@@ -1,7 +1,13 @@
 /** Protected Resource Metadata (RFC 9728): where clients find it, what it says, and that browsers may read it. */
 import type { CheckContext } from "../context.js";
 import { isSuccess, oneLine, PROBE_ORIGIN, request } from "../http.js";
-import { type Discovery, type FetchedDocument, type ProtectedResourceMetadata, whyMissing } from "../metadata.js";
+import {
+  authorizationServerProblem,
+  type Discovery,
+  type FetchedDocument,
+  type ProtectedResourceMetadata,
+  whyMissing,
+} from "../metadata.js";
 import { fail, type Probe, pass, Skip, warn } from "../probe.js";
 import { RULES } from "../rules.js";
 
@@ -113,7 +119,12 @@ export const prmFields: Probe = {
     if (typeof prm.resource !== "string") problems.push(`"resource" is missing`);
     const as = prm.authorization_servers;
     if (!isStringArray(as) || as.length === 0) problems.push(`"authorization_servers" must be a non-empty array of URLs`);
-    else if (!as.every((u) => URL.canParse(u))) problems.push(`"authorization_servers" has an entry that is not a URL`);
+    else {
+      for (const entry of as) {
+        const problem = authorizationServerProblem(entry);
+        if (problem) problems.push(`"authorization_servers" entry ${oneLine(entry, 120)} ${problem}`);
+      }
+    }
     const bearer = prm.bearer_methods_supported;
     if (bearer !== undefined && !(isStringArray(bearer) && bearer.includes("header"))) {
       problems.push(`"bearer_methods_supported" does not include "header"`);

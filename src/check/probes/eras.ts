@@ -5,6 +5,7 @@
  * Mcp-Method / Mcp-Name). Serving one era only is a warning naming who is
  * refused; serving neither, a failure.
  */
+import { plural } from "../../core/plural.js";
 import type { CheckContext } from "../context.js";
 import { describeError, describeStatus, isSuccess, modernRequest, oneLine } from "../http.js";
 import { listToolsModern, listToolsWithToken } from "../mcp-client.js";
@@ -60,8 +61,11 @@ export const era2025: Probe = {
   async run(ctx) {
     const token = await ctx.requireToken();
     const { legacy, modern } = await sdkAttempts(ctx, token);
-    if (legacy.ok) return pass(`SDK v1 client: initialize + tools/list: ${legacy.tools.length} tools (${names(legacy.tools)})`);
+    if (legacy.ok) return pass(`SDK v1 client: initialize + tools/list: ${plural(legacy.tools.length, "tool")} (${names(legacy.tools)})`);
     const seen = await rawSeen(ctx, "legacy");
+    if ((await ctx.eras())?.legacy.served) {
+      return fail(`${seen}, but the official SDK v1 client (initialize + tools/list) fails: ${legacy.error}`);
+    }
     if (modern.ok) {
       return warn(
         `the server serves only 2026-07-28: ${seen || legacy.error}; clients of the 2025 era (SDK v1 and the hosts built on it) are refused`,
@@ -84,10 +88,13 @@ export const era2026: Probe = {
       if (isSuccess(open))
         return fail(`a 2026-07-28 server/discover without a token was answered HTTP ${open.status}: that era is not protected`);
       return pass(
-        `SDK v2 client pinned to 2026-07-28: tools/list: ${modern.tools.length} tools (${names(modern.tools)}); without a token: ${describeStatus(open).split(" (")[0]}`,
+        `SDK v2 client pinned to 2026-07-28: tools/list: ${plural(modern.tools.length, "tool")} (${names(modern.tools)}); without a token: ${describeStatus(open).split(" (")[0]}`,
       );
     }
     const seen = await rawSeen(ctx, "modern");
+    if ((await ctx.eras())?.modern.served) {
+      return fail(`${seen}, but the official SDK v2 client pinned to 2026-07-28 fails: ${modern.error}`);
+    }
     if (legacy.ok) {
       return warn(
         `the server serves only the 2025 era: ${seen || modern.error}; clients that speak only 2026-07-28 are refused (clients that negotiate fall back to initialize)`,

@@ -9,6 +9,7 @@
  * URL without following the redirect and keeps the query of its Location
  * (the local issuer approves without a consent page).
  */
+
 import { randomUUID } from "node:crypto";
 import type {
   OAuthClientMetadata,
@@ -18,6 +19,7 @@ import type {
   StoredOAuthClientInformation,
   StoredOAuthTokens,
 } from "@modelcontextprotocol/client";
+import { plural } from "../../core/plural.js";
 import { type CheckContext, callableTools, type ToolInfo } from "../context.js";
 import { describeError, oneLine, timeoutSignal } from "../http.js";
 import { type ModernConnection, newModernConnection, type SeenResponse, timedFetch } from "../mcp-client.js";
@@ -282,7 +284,9 @@ export const flowToolsList = step(
       await c.client.connect(c.transport, { timeout: ctx.timeoutMs });
       const { tools } = await c.client.listTools(undefined, { timeout: ctx.timeoutMs });
       run.tools = tools.map((t) => ({ name: t.name, inputSchema: t.inputSchema, annotations: t.annotations }));
-      return pass(`${tools.length} tools (the client negotiated the ${ERA_OF[c.client.getProtocolEra() ?? ""] ?? "unknown"} era)`);
+      return pass(
+        `${plural(tools.length, "tool")} (the client negotiated the ${ERA_OF[c.client.getProtocolEra() ?? ""] ?? "unknown"} era)`,
+      );
     } catch (err) {
       return fail(describeError(err));
     }

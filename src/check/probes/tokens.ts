@@ -4,7 +4,9 @@
  * minted tokens of every other bad shape need the local issuer. All must get
  * 401; the good ones (a second published key, lower-case `bearer`) must pass.
  */
+
 import { decodeProtectedHeader } from "jose";
+import { plural } from "../../core/plural.js";
 import { type CheckContext, ERA_NAME, NEEDS_ISSUER, toolsOf } from "../context.js";
 import * as forge from "../forge.js";
 import { describeError, describeStatus, type HttpResult, initializeRequest, isSuccess, jsonRpcResponse, modernRequest } from "../http.js";
@@ -82,7 +84,9 @@ export const validToken: Probe = {
     const tools = toolsOf(msg.result);
     if (!tools) return fail("tools/list result has no tools array");
     ctx.findings.tools = tools;
-    return pass(`${era === "modern" ? "tools/list" : "initialize + tools/list"} (${ERA_NAME[era]} era): 200, ${tools.length} tools`);
+    return pass(
+      `${era === "modern" ? "tools/list" : "initialize + tools/list"} (${ERA_NAME[era]} era): 200, ${plural(tools.length, "tool")}`,
+    );
   },
 };
 
