@@ -5,11 +5,12 @@
  * left undefined for the caller to ask about or take from a flag.
  */
 import { existsSync } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { PackageManager } from "../create/options.js";
+import { usageError } from "../errors.js";
 import { FRAMEWORKS } from "../frameworks.js";
 import { end, type Language, lineOf, memberPath, parseModule, start, stringValue, type t, unwrap, walk } from "./ast.js";
+import { loadPackageJson, readSourceTexts, readText } from "./guard.js";
 import {
   ADD_PATTERNS,
   type AddPattern,
@@ -155,6 +156,8 @@ export interface Detection {
   extension: string;
   specifierExtension: string;
   parseErrors: string[];
+  /** Source files not read (too large, not UTF-8, beyond the file limit), one line per group. */
+  skipped: string[];
 }
 
 export interface DetectFlags {
@@ -179,13 +182,9 @@ const SKIP_DIRS = new Set([
 ]);
 const SOURCE_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
 const MAX_FILES = 400;
-const MAX_FILE_BYTES = 1024 * 1024;
 
 export async function readPackageJson(root: string): Promise<PackageJson | undefined> {
-  const file = path.join(root, "package.json");
-  if (!existsSync(file)) return undefined;
-  const text = await readFile(file, "utf8");
-  return { path: file, text, data: JSON.parse(text) as PackageJson["data"] };
+  return loadPackageJson(root);
 }
 
 export function allDependencies(pkg: PackageJson): Record<string, string> {
@@ -197,7 +196,8 @@ export async function detect(root: string, pkg: PackageJson, flags: DetectFlags)
   const deps = allDependencies(pkg);
   const { workspaceRoot, pm } = await findWorkspace(root);
   const parseErrors: string[] = [];
-  const files = await readSources(root, parseErrors);
+  const skipped: string[] = [];
+  const files = await readSources(root, parseErrors, skipped, flags.entry === undefined ? undefined : toRel(root, flags.entry));
 
   const frameworkCandidates = ADD_PATTERNS.filter((p) => p.packages.some((name) => name in deps)).map((p) => p.framework);
   const appCandidates = files.flatMap((file) => findApps(file));
@@ -297,6 +297,7 @@ export async function detect(root: string, pkg: PackageJson, flags: DetectFlags)
     extension,
     specifierExtension,
     parseErrors,
+    skipped,
   };
 }
 
@@ -376,18 +377,26 @@ async function findWorkspace(root: string): Promise<{ workspaceRoot: string | un
 }
 
 async function workspaceGlobs(dir: string): Promise<string[] | undefined> {
-  const pnpm = path.join(dir, "pnpm-workspace.yaml");
-  if (existsSync(pnpm)) {
+  // Folders above the project: read safely, and what cannot be read says nothing.
+  const read = (name: string) => {
+    try {
+      return readText(dir, name, 1024 * 1024);
+    } catch {
+      return undefined;
+    }
+  };
+  const pnpm = read("pnpm-workspace.yaml");
+  if (pnpm !== undefined) {
     // The `packages:` list of pnpm-workspace.yaml: "  - 'packages/*'" lines.
-    return (await readFile(pnpm, "utf8"))
+    return pnpm
       .split("\n")
       .map((line) => /^\s*-\s*['"]?([^'"#]+?)['"]?\s*(#.*)?$/.exec(line)?.[1])
       .filter((glob): glob is string => Boolean(glob));
   }
-  const file = path.join(dir, "package.json");
-  if (!existsSync(file)) return undefined;
+  const text = read("package.json");
+  if (text === undefined) return undefined;
   try {
-    const workspaces = (JSON.parse(await readFile(file, "utf8")) as PackageJson["data"]).workspaces;
+    const workspaces = (JSON.parse(text.replace(/^\uFEFF/, "")) as PackageJson["data"]).workspaces;
     return Array.isArray(workspaces) ? workspaces : workspaces?.packages;
   } catch {
     return undefined;
@@ -405,31 +414,17 @@ export function globMatches(glob: string, rel: string): boolean {
   return new RegExp(`^${pattern}$`).test(rel);
 }
 
-async function readSources(root: string, parseErrors: string[]): Promise<SourceFile[]> {
-  const rels: string[] = [];
-  const visit = async (dir: string, prefix: string) => {
-    if (rels.length >= MAX_FILES) return;
-    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (entry.name.startsWith(".")) continue;
-      const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        if (!SKIP_DIRS.has(entry.name)) await visit(path.join(dir, entry.name), rel);
-      } else if (entry.isFile() && isSourceName(entry.name)) {
-        rels.push(rel);
-      }
-    }
-  };
-  await visit(root, "");
+async function readSources(root: string, parseErrors: string[], skipped: string[], entry?: string): Promise<SourceFile[]> {
+  const listing = readSourceTexts(root, { skipDirs: SKIP_DIRS, isSourceName, maxFiles: MAX_FILES, entry });
+  skipped.push(...listing.skipped);
   const files: SourceFile[] = [];
-  for (const rel of rels.slice(0, MAX_FILES)) {
-    const abs = path.join(root, rel);
-    if ((await stat(abs)).size > MAX_FILE_BYTES) continue;
-    const code = await readFile(abs, "utf8");
+  for (const { rel, code } of listing.texts) {
     const language: Language = /\.[mc]?ts$/.test(rel) ? "ts" : "js";
     try {
       const ast = parseModule(code, language, rel);
       files.push({ rel, language, code, ast, imports: importBindings(ast) });
     } catch (error) {
+      if (rel === entry) throw usageError(`--entry ${rel} cannot be parsed: ${(error as Error).message}`);
       parseErrors.push((error as Error).message);
     }
   }

@@ -5,12 +5,15 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { printable } from "../check/printable.js";
+import { InterruptibleRun } from "../core/interrupt.js";
 import { PACKAGE_MANAGERS, type PackageManager } from "../create/options.js";
 import { CliError, EXIT, environmentError, usageError } from "../errors.js";
 import { createUi, type Ui } from "../ui.js";
-import { applyChanges } from "./apply.js";
+import { AddJournal, applyChanges } from "./apply.js";
 import { type AppSite, type DetectFlags, type Detection, detect, readPackageJson } from "./detect.js";
 import { unifiedDiff } from "./diff.js";
+import { addFailure, checkProjectRoot, printableLines, readRaw, scopesBoundProblem } from "./guard.js";
 import {
   ADD_QUESTIONS,
   type AddFlags,
@@ -52,11 +55,19 @@ function isInteractive(): boolean {
 }
 
 export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<number> {
+  return addCommand(flags, cwd).catch((error: unknown) => {
+    throw addFailure(error);
+  });
+}
+
+async function addCommand(flags: AddFlags, cwd: string): Promise<number> {
   const ui = await createUi(Boolean(flags.json));
   const root = path.resolve(cwd, flags.dir ?? ".");
   const shown = path.relative(cwd, root) || ".";
+  checkProjectRoot(root);
+  if (flags.scopes !== undefined && scopesBoundProblem(flags.scopes)) throw usageError(scopesBoundProblem(flags.scopes)!);
   const pkg = await readPackageJson(root).catch((error: Error) => {
-    throw usageError(`${shown}/package.json cannot be read: ${error.message}`);
+    throw error instanceof CliError ? error : usageError(`${shown}/package.json cannot be read: ${error.message}`);
   });
   if (!pkg)
     throw usageError(
@@ -110,7 +121,7 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
   if (git.dirty)
     warnings.push("the git tree has uncommitted changes: commit or stash them first, so `git checkout` can undo exactly what add changes");
   if (!git.repository) warnings.push("not a git repository: add cannot be undone with git checkout (it lists what it writes)");
-  for (const warning of warnings) ui.warn(warning);
+  for (const warning of warnings) ui.warn(printableLines(warning));
 
   let provider: Provider = resolveProvider(flags);
   let values = providerValues(provider, flags);
@@ -129,7 +140,7 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
   if (problems.length > 0) throw usageError(`invalid input:\n${problems.map((p) => `  ${p}`).join("\n")}`);
   const known = new Set(d.tools.map((t) => t.name));
   for (const tool of Object.keys(toolScopes)) {
-    if (!known.has(tool)) ui.warn(`--scopes names ${tool}, which add found no registration of; it is in the scope map anyway`);
+    if (!known.has(tool)) ui.warn(`--scopes names ${printable(tool)}, which add found no registration of; it is in the scope map anyway`);
   }
 
   const serverUrl = normalizeServerUrl(
@@ -168,7 +179,13 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
     installed: false,
     check: null,
   };
-  for (const kept of plan.kept) ui.info(`Kept ${kept.path}: ${kept.why}`);
+  // From here on Ctrl-C or SIGTERM stops what runs and puts the project back as it was (exit 130).
+  const journal = new AddJournal(root);
+  const run = new InterruptibleRun(journal, ui, (message) => {
+    if (flags.json) process.stdout.write(`${JSON.stringify({ ok: false, exitCode: EXIT.cancelled, error: message }, null, 2)}\n`);
+  });
+  if (!flags.dryRun) run.start();
+  for (const kept of plan.kept) ui.info(`Kept ${printable(kept.path)}: ${kept.why}`);
   if (!plan.wired) showManual(ui, plan);
 
   if (plan.changes.length === 0) {
@@ -179,7 +196,7 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
     );
   } else {
     summarize(ui, plan);
-    if (flags.dryRun || (interactive && !flags.yes)) ui.output.write(`\n${diff}\n`);
+    if (flags.dryRun || (interactive && !flags.yes)) ui.output.write(`\n${printableLines(diff)}\n`);
     if (flags.dryRun) {
       ui.info(
         `Dry run: nothing was written. Apply with: create-mcp-auth add ${shell(shown)} --yes${flags.scopes ? ` --scopes ${shell(flags.scopes)}` : ""}`,
@@ -193,16 +210,19 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
         throw new CliError("cancelled", EXIT.cancelled);
       }
     }
-    await applyChanges(root, plan.changes);
+    await run.stage((signal) => applyChanges(root, plan.changes, { journal, signal }));
     ui.success(`Wrote ${plan.changes.length} file${plan.changes.length === 1 ? "" : "s"} in ${shown}`);
   }
-  if (flags.dryRun) return finish(result, flags, ui, { plan, d, shown, provider, envWritten });
+  if (flags.dryRun) return finish(result, flags, ui, { plan, d, shown, provider, envWritten, run });
 
   const pm = (flags.pm as PackageManager | undefined) ?? d.pm;
   const installRoot = d.workspaceRoot ?? root;
   if (flags.install !== false && (plan.dependencies.length > 0 || !existsSync(path.join(installRoot, "node_modules")))) {
     const { installDependencies } = await import("../create/install.js");
-    await ui.step(`Installing dependencies with ${pm}`, "Dependencies installed", () => installDependencies(root, pm));
+    journal.beforeInstall([root, installRoot]);
+    await ui.step(`Installing dependencies with ${pm}`, "Dependencies installed", () =>
+      run.stage((signal) => installDependencies(root, pm, signal)),
+    );
     result.installed = true;
   }
   const installed = existsSync(path.join(root, "node_modules")) || existsSync(path.join(installRoot, "node_modules"));
@@ -217,12 +237,12 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
   } else if (!installed) {
     ui.info("Self-check skipped: it needs installed dependencies (run without --no-install).");
   } else {
-    const outcome = await selfCheck(d, toolScopes, ui);
+    const outcome = await selfCheck(d, toolScopes, ui, run);
     result.check = outcome.report;
     result.ok = outcome.passed;
   }
   if (!plan.wired) result.ok = false;
-  return finish(result, flags, ui, { plan, d, shown, provider, envWritten });
+  return finish(result, flags, ui, { plan, d, shown, provider, envWritten, run });
 }
 
 /** What add will not attempt, with what to do instead (exit 2, nothing written). */
@@ -305,7 +325,7 @@ function report(ui: Ui, d: Detection, shown: string): void {
     ]);
   }
   const width = Math.max(...rows.map(([k]) => k.length));
-  ui.note(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n"), `Detected in ${shown}`);
+  ui.note(printableLines(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n")), `Detected in ${shown}`);
 }
 
 function warningsFor(d: Detection): string[] {
@@ -316,6 +336,7 @@ function warningsFor(d: Detection): string[] {
     );
   }
   for (const error of d.parseErrors) warnings.push(`could not parse ${error} (skipped)`);
+  warnings.push(...d.skipped);
   if (!d.start) warnings.push('no start script found: the self-check cannot start the server (add a "start" script to package.json)');
   return warnings;
 }
@@ -325,22 +346,26 @@ function summarize(ui: Ui, plan: Plan): void {
   if (plan.dependencies.length)
     lines.push("", `dependencies: ${plan.dependencies.map((dep) => `${dep.name}@${dep.version}${dep.dev ? " (dev)" : ""}`).join(", ")}`);
   if (plan.notes.length) lines.push("", ...plan.notes);
-  ui.note(lines.join("\n"), `Changes (${plan.changes.length} file${plan.changes.length === 1 ? "" : "s"})`);
+  ui.note(printableLines(lines.join("\n")), `Changes (${plan.changes.length} file${plan.changes.length === 1 ? "" : "s"})`);
 }
 
 function showManual(ui: Ui, plan: Plan): void {
   const text = plan.manual.map((step) => `${step.file}, ${step.where}:\n${step.lines.map((l) => `    ${l}`).join("\n")}`).join("\n\n");
-  ui.warn(`The code could not be edited safely where the auth step goes; it is left unchanged. Add these lines by hand:\n\n${text}`);
+  ui.warn(
+    `The code could not be edited safely where the auth step goes; it is left unchanged. Add these lines by hand:\n\n${printableLines(text)}`,
+  );
 }
 
-async function selfCheck(d: Detection, toolScopes: Record<string, string[]>, ui: Ui) {
+async function selfCheck(d: Detection, toolScopes: Record<string, string[]>, ui: Ui, run: InterruptibleRun) {
   const start = d.start;
   if (!start)
     throw environmentError('the self-check needs a way to start the server: add a "start" script to package.json, or pass --no-check');
   if (start.build) {
-    const { execa } = await import("execa");
+    const { runGroup } = await import("../subprocess.js");
     const build = await ui.step(`Building (${start.display.split(" && ")[0]})`, "Built", () =>
-      execa(start.build!.file, start.build!.args, { cwd: d.root, reject: false, all: true, stdin: "ignore" }),
+      run.stage((signal) =>
+        runGroup(start.build!.file, start.build!.args, { cwd: d.root, reject: false, all: true, stdin: "ignore", signal }),
+      ),
     );
     if (build.exitCode !== 0) {
       ui.error(`The project does not build after add:\n${String(build.all).split("\n").slice(-30).join("\n")}`);
@@ -349,16 +374,19 @@ async function selfCheck(d: Detection, toolScopes: Record<string, string[]>, ui:
   }
   const scopes = [...new Set(Object.values(toolScopes).flat())];
   const { runSelfCheck } = await import("../selfcheck.js");
-  return runSelfCheck({
-    root: d.root,
-    ui,
-    ...(scopes.length > 0 ? { scopes } : {}),
-    start: {
-      command: { file: start.file, args: start.args },
-      mcpPath: d.endpoint!.path,
-      ...(!d.port.fromEnv && d.port.literal !== undefined ? { port: d.port.literal } : {}),
-    },
-  });
+  return run.stage((signal) =>
+    runSelfCheck({
+      root: d.root,
+      ui,
+      signal,
+      ...(scopes.length > 0 ? { scopes } : {}),
+      start: {
+        command: { file: start.file, args: start.args },
+        mcpPath: d.endpoint!.path,
+        ...(!d.port.fromEnv && d.port.literal !== undefined ? { port: d.port.literal } : {}),
+      },
+    }),
+  );
 }
 
 interface Finish {
@@ -367,9 +395,12 @@ interface Finish {
   shown: string;
   provider: Provider;
   envWritten: boolean;
+  /** The interruptible part of the run: over once the result is printed. */
+  run?: InterruptibleRun;
 }
 
-function finish(result: AddResult, flags: AddFlags, ui: Ui, { plan, d, shown, provider, envWritten }: Finish): number {
+function finish(result: AddResult, flags: AddFlags, ui: Ui, { plan, d, shown, provider, envWritten, run }: Finish): number {
+  run?.stop();
   if (!result.dryRun && result.changed && result.ok) {
     const created = plan.changes.filter((c) => c.before === undefined).map((c) => c.path);
     const modified = plan.changes.filter((c) => c.before !== undefined).map((c) => c.path);
@@ -395,7 +426,7 @@ function finish(result: AddResult, flags: AddFlags, ui: Ui, { plan, d, shown, pr
     );
     if (d.framework?.name === "hono")
       steps.push("", 'Tools see the caller when the route passes it on: transport.handleRequest(c.req.raw, { authInfo: c.get("auth") }).');
-    ui.note(steps.join("\n"), `Next steps (${shown})`);
+    ui.note(printableLines(steps.join("\n")), `Next steps (${shown})`);
   }
   if (flags.json) process.stdout.write(`${JSON.stringify({ ...result, exitCode: result.ok ? EXIT.ok : EXIT.checkFailed }, null, 2)}\n`);
   return result.ok ? EXIT.ok : EXIT.checkFailed;
@@ -421,10 +452,7 @@ async function envIgnored(root: string, repository: boolean): Promise<boolean> {
     const check = await execa("git", ["check-ignore", "-q", ".env"], { cwd: root, reject: false, stdin: "ignore" });
     return check.exitCode === 0;
   }
-  const { readFile } = await import("node:fs/promises");
-  const file = path.join(root, ".gitignore");
-  if (!existsSync(file)) return false;
-  return (await readFile(file, "utf8"))
+  return (readRaw(root, ".gitignore")?.text ?? "")
     .split(/\r?\n/)
     .some((line) => [".env", "/.env", ".env*", "*.env", ".env.*"].includes(line.trim()) && line.trim() !== ".env.*");
 }
