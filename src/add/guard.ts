@@ -135,10 +135,10 @@ export function loadPackageJson(root: string): PackageJson | undefined {
 
 /** --scopes within bounds: a message when it is too large, before it is parsed. */
 export function scopesBoundProblem(value: string): string | undefined {
-  if (value.length > MAX_SCOPES_CHARS)
-    return `--scopes is ${value.length} characters; add takes at most ${MAX_SCOPES_CHARS} (${MAX_SCOPED_TOOLS} tools)`;
   const items = value.split(",").filter((item) => item.trim() !== "");
   if (items.length > MAX_SCOPED_TOOLS) return `--scopes names ${items.length} tools; add takes at most ${MAX_SCOPED_TOOLS}`;
+  if (value.length > MAX_SCOPES_CHARS)
+    return `--scopes is ${value.length} characters; add takes at most ${MAX_SCOPES_CHARS} (${MAX_SCOPED_TOOLS} tools)`;
   for (const item of items) {
     const tool = item.slice(0, Math.max(0, item.indexOf("="))).trim();
     if (tool.length > MAX_TOOL_NAME)
@@ -209,6 +209,7 @@ export function readSourceTexts(
       if (entry.isDirectory()) {
         if (!options.skipDirs.has(entry.name)) visit(path.join(dir, entry.name), rel);
       } else if (entry.isFile() && options.isSourceName(entry.name)) {
+        if (rel === options.entry) continue; // read whole below, wherever it is
         if (rels.length < options.maxFiles) rels.push(rel);
         else beyond++;
       }
@@ -227,7 +228,6 @@ export function readSourceTexts(
   const large: string[] = [];
   const notUtf8: string[] = [];
   for (const rel of rels) {
-    if (rel === entry) continue;
     let file: ReturnType<typeof readProjectBytes>;
     try {
       file = readProjectBytes(realRoot, rel, MAX_SOURCE_BYTES);

@@ -83,6 +83,8 @@ async function addCommand(flags: AddFlags, cwd: string): Promise<number> {
   const interactive = isInteractive() && !flags.json;
   const detectFlags: DetectFlags = { framework: flags.framework, entry: flags.entry, endpoint: flags.endpoint };
   let d = await detect(root, pkg, detectFlags);
+  // What was not read is said before anything else, also when add then stops.
+  for (const line of d.skipped) ui.warn(printableLines(line));
   refuseUnsupported(d, shown);
 
   // Questions that change what is detected come first.
@@ -122,6 +124,7 @@ async function addCommand(flags: AddFlags, cwd: string): Promise<number> {
     warnings.push("the git tree has uncommitted changes: commit or stash them first, so `git checkout` can undo exactly what add changes");
   if (!git.repository) warnings.push("not a git repository: add cannot be undone with git checkout (it lists what it writes)");
   for (const warning of warnings) ui.warn(printableLines(warning));
+  warnings.push(...d.skipped);
 
   let provider: Provider = resolveProvider(flags);
   let values = providerValues(provider, flags);
@@ -336,7 +339,6 @@ function warningsFor(d: Detection): string[] {
     );
   }
   for (const error of d.parseErrors) warnings.push(`could not parse ${error} (skipped)`);
-  warnings.push(...d.skipped);
   if (!d.start) warnings.push('no start script found: the self-check cannot start the server (add a "start" script to package.json)');
   return warnings;
 }

@@ -153,7 +153,8 @@ async function chooseAuthDir(d: Detection, app: AppSite | undefined): Promise<st
   }
   for (const dir of candidates) {
     const abs = path.join(d.root, dir);
-    if (!existsSync(abs) || (await readdir(abs)).length === 0) return dir;
+    // A file (or anything else that is not a folder) there is the project's: the next name is taken.
+    if (!existsSync(abs) || (await readdir(abs).catch(() => ["not a folder"])).length === 0) return dir;
   }
   throw usageError(`${candidates.join(" and ")} both exist and are not add's: move one of them, then run add again`);
 }

@@ -73,6 +73,10 @@ export function fsError(error: unknown, file: string): Error {
       return environmentError(`${file}: no space left on the device; free some space, then run add again`);
     case "ELOOP":
       return usageError(`${file}: a loop of symbolic links; remove it, then run add again`);
+    case "ENOTDIR":
+    case "EISDIR":
+    case "EEXIST":
+      return usageError(`${file}: a file is where add needs a folder, or a folder where it needs a file; move it, then run add again`);
     case "ENAMETOOLONG":
       return usageError(`${file}: the path is too long`);
     case "EMFILE":
