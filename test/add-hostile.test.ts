@@ -297,6 +297,29 @@ const cases: Case[] = [
     output: /app\.js is a symbolic link to .*, outside the project/,
   },
 
+  {
+    name: "a link whose target holds terminal escapes: refused, the target printed escaped",
+    setup: async ({ root, outside }) => {
+      await write(path.join(outside, "\x1b]0;title\x07x"), "A=1\n");
+      await symlink(path.join(outside, "\x1b]0;title\x07x"), path.join(root, ".env.example"));
+    },
+    exit: 2,
+    check: async (_ctx, output) => {
+      expect(output).not.toMatch(/\x1b\]0;title/);
+      expect(output).toMatch(/\.env\.example is a symbolic link to .*\\x1b\]0;title\\x07x/);
+    },
+  },
+  {
+    name: "the repository's git config names a program for git status (core.fsmonitor): it never runs",
+    setup: async ({ root, outside }) => {
+      const git = (...args: string[]) => execFileSync("git", args, { cwd: root, stdio: "ignore" });
+      git("init", "-q");
+      git("config", "core.fsmonitor", `touch ${path.join(outside, "fsmonitor-ran")}; false`);
+    },
+    exit: 0,
+    check: async ({ outside }) => expect(tree(outside).has("fsmonitor-ran")).toBe(false),
+  },
+
   // 2. Every byte kept.
   {
     name: ".env with bytes that are not UTF-8: kept exactly, the lines appended after them",

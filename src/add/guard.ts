@@ -25,6 +25,14 @@ const MAX_SCOPES_CHARS = 64 * 1024;
 /** A tool name: MCP allows 1-128 characters. */
 const MAX_TOOL_NAME = 128;
 
+/**
+ * git as add runs it in a repository it does not know: the repository's own
+ * config cannot make `git status` run a program (core.fsmonitor), and a git
+ * that hangs is given up on.
+ */
+export const SAFE_GIT = ["-c", "core.fsmonitor=false"];
+export const GIT_TIMEOUT_MS = 15_000;
+
 /** Files add reads or writes at the project's top level: a special file there is refused before anything else runs. */
 const TOP_LEVEL = ["package.json", ".env", ".env.example", ".gitignore", "tsconfig.json", "package-lock.json", "pnpm-workspace.yaml"];
 

@@ -13,7 +13,7 @@ import { createUi, type Ui } from "../ui.js";
 import { AddJournal, applyChanges } from "./apply.js";
 import { type AppSite, type DetectFlags, type Detection, detect, readPackageJson } from "./detect.js";
 import { unifiedDiff } from "./diff.js";
-import { addFailure, checkProjectRoot, printableLines, readRaw, scopesBoundProblem } from "./guard.js";
+import { addFailure, checkProjectRoot, GIT_TIMEOUT_MS, printableLines, readRaw, SAFE_GIT, scopesBoundProblem } from "./guard.js";
 import {
   ADD_QUESTIONS,
   type AddFlags,
@@ -440,18 +440,31 @@ function shell(value: string): string {
 
 async function gitState(root: string): Promise<{ repository: boolean; dirty: boolean }> {
   const { execa } = await import("execa");
-  const inside = await execa("git", ["rev-parse", "--is-inside-work-tree"], { cwd: root, reject: false, stdin: "ignore" }).catch(
-    () => undefined,
-  );
+  const inside = await execa("git", [...SAFE_GIT, "rev-parse", "--is-inside-work-tree"], {
+    cwd: root,
+    reject: false,
+    stdin: "ignore",
+    timeout: GIT_TIMEOUT_MS,
+  }).catch(() => undefined);
   if (inside?.exitCode !== 0) return { repository: false, dirty: false };
-  const status = await execa("git", ["status", "--porcelain", "--", "."], { cwd: root, reject: false, stdin: "ignore" });
+  const status = await execa("git", [...SAFE_GIT, "status", "--porcelain", "--", "."], {
+    cwd: root,
+    reject: false,
+    stdin: "ignore",
+    timeout: GIT_TIMEOUT_MS,
+  });
   return { repository: true, dirty: status.exitCode === 0 && String(status.stdout).trim() !== "" };
 }
 
 async function envIgnored(root: string, repository: boolean): Promise<boolean> {
   if (repository) {
     const { execa } = await import("execa");
-    const check = await execa("git", ["check-ignore", "-q", ".env"], { cwd: root, reject: false, stdin: "ignore" });
+    const check = await execa("git", [...SAFE_GIT, "check-ignore", "-q", ".env"], {
+      cwd: root,
+      reject: false,
+      stdin: "ignore",
+      timeout: GIT_TIMEOUT_MS,
+    });
     return check.exitCode === 0;
   }
   return (readRaw(root, ".gitignore")?.text ?? "")

@@ -8,6 +8,7 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync, type Stats } from "node:fs";
 import path from "node:path";
+import { printable } from "../check/printable.js";
 import { CliError, EXIT, environmentError, usageError } from "../errors.js";
 
 /** A project file add refuses to read or write: exit 2, the reason in the message. */
@@ -16,7 +17,8 @@ export class UnsafeProjectPath extends CliError {
     readonly rel: string,
     readonly reason: string,
   ) {
-    super(`${rel} ${reason}. Nothing was written.`, EXIT.usage);
+    // Names and link targets come from the project: printed with their control characters escaped.
+    super(printable(`${rel} ${reason}. Nothing was written.`), EXIT.usage);
     this.name = "UnsafeProjectPath";
   }
 }
