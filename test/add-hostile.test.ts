@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { chmod, cp, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -23,6 +25,20 @@ const WRITE = ["--yes", "--no-install", "--no-check", "--scopes", "get_forecast=
 /** Values given: .env (and .gitignore) are written too. */
 const WRITE_ENV = [...WRITE, "--server-url", "http://localhost:3000/mcp"];
 const isRoot = process.getuid?.() === 0;
+/** root ignores mode bits: a read-only folder is then made with chattr +i, where the file system has it. */
+const immutableFolders = (() => {
+  if (!isRoot) return true;
+  const dir = mkdtempSync(path.join(tmpdir(), "cma-chattr-"));
+  try {
+    execFileSync("chattr", ["+i", dir], { stdio: "ignore" });
+    execFileSync("chattr", ["-i", dir], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+})();
 
 interface Ctx {
   /** The project (a copy of the express-cjs fixture). */
@@ -583,6 +599,7 @@ const cases: Case[] = [
   },
   {
     name: "a read-only project folder: exit 3 with what to do, nothing written",
+    skip: !immutableFolders,
     setup: async (ctx) => {
       if (isRoot) {
         // root ignores mode bits: make the folder immutable instead.
