@@ -220,6 +220,15 @@ function invalidOffset(bytes: Buffer): number {
     if (valid(mid)) lo = mid;
     else hi = mid;
   }
+  // The prefix may end inside a character whose next byte broke it: that character is where it breaks.
+  for (let k = lo; k >= Math.max(0, lo - 3); k--) {
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, k));
+      return k;
+    } catch {
+      // inside a character: one byte back
+    }
+  }
   return lo;
 }
 
