@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { chmod, cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
@@ -57,6 +57,12 @@ fs.writeFile = async (...args) => {
 syncBuiltinESMExports();
 `;
 
+/** A git that hangs at its first call (add asks git about the repository before it plans). */
+const FAKE_GIT = `#!/bin/sh
+echo "$$" > "$CMA_TEST_PIDS/git"
+exec sleep 600
+`;
+
 beforeAll(async () => {
   tools = await tempDir("cma-add-interrupt-tools-");
   pids = path.join(tools.dir, "pids");
@@ -64,18 +70,27 @@ beforeAll(async () => {
   await mkdir(path.join(tools.dir, "bin"));
   await writeFile(path.join(tools.dir, "bin/npm"), FAKE_NPM);
   await chmod(path.join(tools.dir, "bin/npm"), 0o755);
+  await mkdir(path.join(tools.dir, "git-slow"));
+  await writeFile(path.join(tools.dir, "git-slow/git"), FAKE_GIT);
+  await chmod(path.join(tools.dir, "git-slow/git"), 0o755);
   await writeFile(path.join(tools.dir, "slow-writes.mjs"), SLOW_WRITES);
 });
 afterAll(() => tools.cleanup());
 
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
+function running(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    // A zombie (killed, not yet reaped by its new parent) runs no more.
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
     return false;
   }
+}
+
+/** Whether `pid` still runs a moment after add exited (a killed process may take a few ms to go). */
+async function alive(pid: number | undefined): Promise<boolean> {
+  if (!pid) return false;
+  for (let i = 0; i < 20 && running(pid); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  return running(pid);
 }
 
 async function pidOf(name: string): Promise<number | undefined> {
@@ -114,6 +129,7 @@ describe("add interrupted at any stage (issue 22.3)", () => {
     env?: Record<string, string>;
     when: () => boolean;
     json?: boolean;
+    slowGit?: boolean;
   }) {
     const before = tree(root);
     const child = execa(process.execPath, [bin, "add", root, ...options.args, ...(options.json ? ["--json"] : [])], {
@@ -122,7 +138,13 @@ describe("add interrupted at any stage (issue 22.3)", () => {
       extendEnv: false,
       timeout: 60_000,
       env: cleanEnv({
-        PATH: [path.join(tools.dir, "bin"), path.dirname(process.execPath), "/usr/bin", "/bin"].join(":"),
+        PATH: [
+          ...(options.slowGit ? [path.join(tools.dir, "git-slow")] : []),
+          path.join(tools.dir, "bin"),
+          path.dirname(process.execPath),
+          "/usr/bin",
+          "/bin",
+        ].join(":"),
         CMA_TEST_PIDS: pids,
         ...options.env,
       }),
@@ -149,6 +171,17 @@ describe("add interrupted at any stage (issue 22.3)", () => {
     return { output, stdout: String(run.stdout) };
   }
 
+  it("SIGTERM before anything is written (add asking git about the repository): one line, exit 130, nothing written", async () => {
+    const { output } = await interrupt({
+      signal: "SIGTERM",
+      args: ["--yes", "--no-install", "--no-check", "--scopes", "get_forecast=weather:read"],
+      slowGit: true,
+      when: () => existsSync(path.join(pids, "git")),
+    });
+    expect(output).toMatch(/Cancelled \(SIGTERM\): nothing was written/);
+    expect(await alive(await pidOf("git"))).toBe(false);
+  });
+
   it("SIGINT while the files are being written: every original back, nothing new", async () => {
     await interrupt({
       signal: "SIGINT",
@@ -166,8 +199,8 @@ describe("add interrupted at any stage (issue 22.3)", () => {
       when: () => existsSync(path.join(pids, "install-child")),
     });
     expect(output).toMatch(/restored \d+ files/);
-    expect(alive(await pidOf("install"))).toBe(false);
-    expect(alive(await pidOf("install-child"))).toBe(false);
+    expect(await alive(await pidOf("install"))).toBe(false);
+    expect(await alive(await pidOf("install-child"))).toBe(false);
   });
 
   it("SIGTERM during the install: the same, and --json prints one document with exit code 130", async () => {
@@ -179,7 +212,7 @@ describe("add interrupted at any stage (issue 22.3)", () => {
       json: true,
     });
     expect(JSON.parse(stdout)).toMatchObject({ ok: false, exitCode: 130 });
-    expect(alive(await pidOf("install-child"))).toBe(false);
+    expect(await alive(await pidOf("install-child"))).toBe(false);
   });
 
   it("SIGINT during the self-check: the project's server stopped with its group, everything taken back", async () => {
@@ -188,8 +221,8 @@ describe("add interrupted at any stage (issue 22.3)", () => {
       args: ["--yes", "--scopes", "get_forecast=weather:read"],
       when: () => existsSync(path.join(pids, "start-child")),
     });
-    expect(alive(await pidOf("start"))).toBe(false);
-    expect(alive(await pidOf("start-child"))).toBe(false);
+    expect(await alive(await pidOf("start"))).toBe(false);
+    expect(await alive(await pidOf("start-child"))).toBe(false);
   });
 
   it("SIGTERM during the self-check: the same", async () => {
@@ -198,6 +231,6 @@ describe("add interrupted at any stage (issue 22.3)", () => {
       args: ["--yes", "--scopes", "get_forecast=weather:read", "--server-url", "http://localhost:3000/mcp"],
       when: () => existsSync(path.join(pids, "start-child")),
     });
-    expect(alive(await pidOf("start-child"))).toBe(false);
+    expect(await alive(await pidOf("start-child"))).toBe(false);
   });
 });

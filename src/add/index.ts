@@ -64,6 +64,11 @@ async function addCommand(flags: AddFlags, cwd: string): Promise<number> {
   const ui = await createUi(Boolean(flags.json));
   const root = path.resolve(cwd, flags.dir ?? ".");
   const shown = path.relative(cwd, root) || ".";
+  // Ctrl-C or SIGTERM at any stage stops what runs, puts the project back as it was, one line, exit 130.
+  const journal = new AddJournal(root);
+  const run = new InterruptibleRun(journal, ui, (message) => {
+    if (flags.json) process.stdout.write(`${JSON.stringify({ ok: false, exitCode: EXIT.cancelled, error: message }, null, 2)}\n`);
+  }).start();
   checkProjectRoot(root);
   if (flags.scopes !== undefined && scopesBoundProblem(flags.scopes)) throw usageError(scopesBoundProblem(flags.scopes)!);
   const pkg = await readPackageJson(root).catch((error: Error) => {
@@ -182,12 +187,6 @@ async function addCommand(flags: AddFlags, cwd: string): Promise<number> {
     installed: false,
     check: null,
   };
-  // From here on Ctrl-C or SIGTERM stops what runs and puts the project back as it was (exit 130).
-  const journal = new AddJournal(root);
-  const run = new InterruptibleRun(journal, ui, (message) => {
-    if (flags.json) process.stdout.write(`${JSON.stringify({ ok: false, exitCode: EXIT.cancelled, error: message }, null, 2)}\n`);
-  });
-  if (!flags.dryRun) run.start();
   for (const kept of plan.kept) ui.info(`Kept ${printable(kept.path)}: ${kept.why}`);
   if (!plan.wired) showManual(ui, plan);
 
@@ -204,7 +203,7 @@ async function addCommand(flags: AddFlags, cwd: string): Promise<number> {
       ui.info(
         `Dry run: nothing was written. Apply with: create-mcp-auth add ${shell(shown)} --yes${flags.scopes ? ` --scopes ${shell(flags.scopes)}` : ""}`,
       );
-      return finish(result, flags, ui, { plan, d, shown, provider, envWritten });
+      return finish(result, flags, ui, { plan, d, shown, provider, envWritten, run });
     }
     if (interactive && !flags.yes) {
       const { confirmWrite } = await import("./prompts.js");
@@ -439,15 +438,16 @@ function shell(value: string): string {
 }
 
 async function gitState(root: string): Promise<{ repository: boolean; dirty: boolean }> {
-  const { execa } = await import("execa");
-  const inside = await execa("git", [...SAFE_GIT, "rev-parse", "--is-inside-work-tree"], {
+  // In a process group of its own: stopped with it when add is interrupted.
+  const { runGroup } = await import("../subprocess.js");
+  const inside = await runGroup("git", [...SAFE_GIT, "rev-parse", "--is-inside-work-tree"], {
     cwd: root,
     reject: false,
     stdin: "ignore",
     timeout: GIT_TIMEOUT_MS,
   }).catch(() => undefined);
   if (inside?.exitCode !== 0) return { repository: false, dirty: false };
-  const status = await execa("git", [...SAFE_GIT, "status", "--porcelain", "--", "."], {
+  const status = await runGroup("git", [...SAFE_GIT, "status", "--porcelain", "--", "."], {
     cwd: root,
     reject: false,
     stdin: "ignore",
@@ -458,8 +458,8 @@ async function gitState(root: string): Promise<{ repository: boolean; dirty: boo
 
 async function envIgnored(root: string, repository: boolean): Promise<boolean> {
   if (repository) {
-    const { execa } = await import("execa");
-    const check = await execa("git", [...SAFE_GIT, "check-ignore", "-q", ".env"], {
+    const { runGroup } = await import("../subprocess.js");
+    const check = await runGroup("git", [...SAFE_GIT, "check-ignore", "-q", ".env"], {
       cwd: root,
       reject: false,
       stdin: "ignore",
