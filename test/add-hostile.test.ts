@@ -336,6 +336,21 @@ const cases: Case[] = [
     check: async ({ outside }) => expect(tree(outside).has("fsmonitor-ran")).toBe(false),
   },
 
+  {
+    name: "--entry that does not exist: refused by name",
+    setup: async () => undefined,
+    args: [...WRITE, "--entry", "src/app.js"],
+    exit: 2,
+    output: /--entry src\/app\.js: no such file in the project/,
+  },
+  {
+    name: "--entry that does not parse: refused by name, never skipped",
+    setup: async ({ root }) => write(path.join(root, "server.js"), "const app = express(;\n"),
+    args: [...WRITE, "--entry", "server.js"],
+    exit: 2,
+    output: /--entry server\.js cannot be parsed/,
+  },
+
   // 2. Every byte kept.
   {
     name: ".env with bytes that are not UTF-8: kept exactly, the lines appended after them",
