@@ -518,6 +518,16 @@ const cases: Case[] = [
     output: /1 source file over 1 MB not read: lib\/data\.js/,
   },
   {
+    name: "more than 4 MB of source: what is past the budget is not parsed, and the count is said",
+    setup: async ({ root }) => {
+      await mkdir(path.join(root, "lib/gen"));
+      const code = `module.exports = ${JSON.stringify("x".repeat(900_000))};\n`;
+      for (let i = 0; i < 6; i++) await write(path.join(root, `lib/gen/f${i}.js`), code);
+    },
+    exit: 0,
+    output: /2 source files not read: add parses at most 4 MB of source/,
+  },
+  {
     name: "the app's file over 1 MB named with --entry is read whole",
     setup: async ({ root }) => {
       const file = path.join(root, "server.js");

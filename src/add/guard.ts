@@ -15,6 +15,8 @@ import type { PackageJson } from "./detect.js";
 
 /** The largest source file add parses while looking for the app, routes and tools; larger ones are skipped and counted. */
 export const MAX_SOURCE_BYTES = 1024 * 1024;
+/** All the source add parses, at most: parsed, a file takes tens of times its size in memory. */
+export const MAX_SOURCE_TOTAL = 4 * 1024 * 1024;
 /** The largest file add reads whole when told to (--entry) or must edit (package.json, .env, ...). */
 export const MAX_NAMED_BYTES = 8 * 1024 * 1024;
 /** Deepest nesting of package.json add accepts (npm's own files nest a few levels). */
@@ -235,6 +237,8 @@ export function readSourceTexts(
   }
   const large: string[] = [];
   const notUtf8: string[] = [];
+  let total = texts[0]?.code.length ?? 0;
+  let overBudget = 0;
   for (const rel of rels) {
     let file: ReturnType<typeof readProjectBytes>;
     try {
@@ -245,6 +249,11 @@ export function readSourceTexts(
       continue;
     }
     if (!file) continue; // gone since the listing
+    if (total + file.bytes.length > MAX_SOURCE_TOTAL) {
+      overBudget++;
+      continue;
+    }
+    total += file.bytes.length;
     try {
       texts.push({ rel, code: decodeText(rel, file.bytes) });
     } catch {
@@ -257,6 +266,10 @@ export function readSourceTexts(
     );
   if (notUtf8.length > 0)
     skipped.push(`${notUtf8.length} source file${notUtf8.length === 1 ? "" : "s"} not read: ${notUtf8.slice(0, 5).join(", ")}`);
+  if (overBudget > 0)
+    skipped.push(
+      `${overBudget} source file${overBudget === 1 ? "" : "s"} not read: add parses at most ${MAX_SOURCE_TOTAL / 1024 / 1024} MB of source (name the app's file with --entry if it is not found)`,
+    );
   if (beyond > 0 || truncated)
     skipped.push(
       `${beyond}${truncated ? "+" : ""} more source file${beyond === 1 ? "" : "s"} not read: add reads the first ${options.maxFiles} (name the app's file with --entry if it is not found)`,
