@@ -164,6 +164,9 @@ export interface ProjectBytes {
  */
 export function readProjectBytes(realRoot: string, rel: string, limit: number): ProjectBytes | undefined {
   const real = resolveInProject(realRoot, rel);
+  // A device is never opened (opening some has effects); the check after opening closes the race.
+  const seen = lstatIfAny(real);
+  if (seen && !seen.isFile()) throw new UnsafeProjectPath(rel, `is ${kindOf(seen)}; add reads only regular files (replace it with one)`);
   let fd: number;
   try {
     // O_NONBLOCK: opening a named pipe without a writer returns at once; O_NOFOLLOW: the links were resolved above.
@@ -178,8 +181,7 @@ export function readProjectBytes(realRoot: string, rel: string, limit: number): 
   try {
     const info = fstatSync(fd);
     if (!info.isFile()) throw new UnsafeProjectPath(rel, `is ${kindOf(info)}; add reads only regular files (replace it with one)`);
-    if (info.size > limit)
-      throw new UnsafeProjectPath(rel, `is ${sizeText(info.size)}; add reads files up to ${sizeText(limit)} (is it really source?)`);
+    if (info.size > limit) throw new UnsafeProjectPath(rel, `is ${sizeText(info.size)}; add reads files up to ${sizeText(limit)}`);
     const bytes = Buffer.alloc(info.size);
     let read = 0;
     while (read < bytes.length) {
