@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cleanEnv, cliBin, repoRoot, tempDir } from "./helpers/cli.js";
 import { processesIn, sameTree, tree, violations } from "./helpers/hostile.js";
 
@@ -642,54 +642,61 @@ const cases: Case[] = [
   },
 ];
 
-describe("add: a corpus of hostile repositories (issue 22)", () => {
-  let work: { dir: string; cleanup: () => Promise<void> };
-  let ctx: Ctx;
-  beforeEach(async () => {
-    work = await tempDir("cma-add-hostile-");
-    ctx = { root: path.join(work.dir, "project"), outside: path.join(work.dir, "outside"), cleanups: [], finally: [] };
+/** A fresh project and a folder beside it; everything removed afterwards, whatever happened. */
+async function withCase(task: (ctx: Ctx) => Promise<void>): Promise<void> {
+  const work = await tempDir("cma-add-hostile-");
+  const ctx: Ctx = { root: path.join(work.dir, "project"), outside: path.join(work.dir, "outside"), cleanups: [], finally: [] };
+  try {
     await cp(FIXTURE, ctx.root, { recursive: true });
     await mkdir(path.join(ctx.outside, "target"), { recursive: true });
     await write(path.join(ctx.outside, "secret.env"), "TOKEN=keep-me\n");
     await write(path.join(ctx.outside, "target/README"), "not add's\n");
-  });
-  afterEach(async () => {
+    await task(ctx);
+  } finally {
     for (const cleanup of [...ctx.cleanups.reverse(), ...ctx.finally.reverse()]) await cleanup();
     await work.cleanup();
-  });
+  }
+}
 
+// Each case has folders of its own: they run a few at a time (vitest's maxConcurrency).
+describe.concurrent("add: a corpus of hostile repositories (issue 22)", () => {
   it("holds at least 40 cases", () => {
     expect(cases.length).toBeGreaterThanOrEqual(40);
   });
 
   for (const c of cases) {
-    it.skipIf(Boolean(c.skip))(c.name, async () => {
-      await c.setup(ctx);
-      const dir = c.dir?.(ctx) ?? ctx.root;
-      const outsideBefore = tree(ctx.outside);
-      const before = tree(dir);
-      const args = typeof c.args === "function" ? c.args(ctx) : (c.args ?? WRITE);
-      const run = await execa(process.execPath, [bin, "add", dir, ...args], {
-        reject: false,
-        stdin: "ignore",
-        extendEnv: false,
-        env: cleanEnv(),
-        timeout: 30_000,
-      });
-      const output = `${run.stdout}\n${run.stderr}`;
-      for (const cleanup of ctx.cleanups.splice(0).reverse()) await cleanup();
-      expect(run.timedOut, "add hung").toBe(false);
-      expect(run.exitCode, output).toBe(c.exit);
-      if (c.output) expect(output).toMatch(c.output);
-      expect(output).not.toMatch(/unexpected error/);
-      expect(output).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
-      // Nothing outside the project, and (exit 0 or not) no byte of the project changed outside insertions.
-      expect(sameTree(outsideBefore, tree(ctx.outside)), "nothing written outside the project").toBe(true);
-      const after = tree(dir);
-      expect(violations(before, after)).toEqual([]);
-      if (c.exit !== 0) expect(sameTree(before, after), "a refused run writes nothing").toBe(true);
-      expect(processesIn(dir)).toEqual([]);
-      await c.check?.(ctx, output);
-    });
+    it.skipIf(Boolean(c.skip))(
+      c.name,
+      () =>
+        withCase(async (ctx) => {
+          await c.setup(ctx);
+          const dir = c.dir?.(ctx) ?? ctx.root;
+          const outsideBefore = tree(ctx.outside);
+          const before = tree(dir);
+          const args = typeof c.args === "function" ? c.args(ctx) : (c.args ?? WRITE);
+          const run = await execa(process.execPath, [bin, "add", dir, ...args], {
+            reject: false,
+            stdin: "ignore",
+            extendEnv: false,
+            env: cleanEnv(),
+            timeout: 40_000,
+          });
+          const output = `${run.stdout}\n${run.stderr}`;
+          for (const cleanup of ctx.cleanups.splice(0).reverse()) await cleanup();
+          expect(run.timedOut, "add hung").toBe(false);
+          expect(run.exitCode, output).toBe(c.exit);
+          if (c.output) expect(output).toMatch(c.output);
+          expect(output).not.toMatch(/unexpected error/);
+          expect(output).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
+          // Nothing outside the project, and (exit 0 or not) no byte of the project changed outside insertions.
+          expect(sameTree(outsideBefore, tree(ctx.outside)), "nothing written outside the project").toBe(true);
+          const after = tree(dir);
+          expect(violations(before, after)).toEqual([]);
+          if (c.exit !== 0) expect(sameTree(before, after), "a refused run writes nothing").toBe(true);
+          expect(processesIn(dir)).toEqual([]);
+          await c.check?.(ctx, output);
+        }),
+      90_000,
+    );
   }
 });
