@@ -28,7 +28,8 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
   const deps = allDependencies(pkg);
   const { workspaceRoot, pm } = await findWorkspace(root);
   const parseErrors: string[] = [];
-  const files = await readSources(root, parseErrors);
+  const skipped: string[] = [];
+  const files = await readSources(root, parseErrors, skipped, flags.entry === undefined ? undefined : toRel(root, flags.entry));
 
   const frameworkCandidates = ADD_PATTERNS.filter((p) => p.packages.some((name) => name in deps)).map((p) => p.framework);
   const appCandidates = files.flatMap((file) => findApps(file));
@@ -87,6 +88,7 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     extension,
     specifierExtension,
     parseErrors,
+    skipped,
   };
 }
 

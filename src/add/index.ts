@@ -6,12 +6,14 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { CliError, EXIT, environmentError, usageError } from "../core/errors.js";
+import { InterruptibleRun } from "../core/interrupt.js";
 import { findPackageManager, packageManagerProblem } from "../core/package-managers.js";
+import { printable } from "../core/printable.js";
 import { givenValues, problemLines, resolveValues } from "../core/provider-settings.js";
 import { createUi, isInteractive, type Ui } from "../core/ui.js";
 import { type Problem, validateUrl } from "../core/validate.js";
 import type { Provider, ProviderValues } from "../providers.js";
-import { applyChanges } from "./apply.js";
+import { AddJournal, applyChanges } from "./apply.js";
 import {
   type AppSite,
   type DetectFlags,
@@ -23,6 +25,7 @@ import {
   readPackageJson,
 } from "./detect.js";
 import { unifiedDiff } from "./diff.js";
+import { addFailure, checkProjectRoot, GIT_TIMEOUT_MS, printableLines, readRaw, SAFE_GIT, scopesBoundProblem } from "./guard.js";
 import {
   ADD_QUESTIONS,
   type AddFlags,
@@ -69,9 +72,21 @@ interface Answers {
 }
 
 export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<number> {
+  return addCommand(flags, cwd).catch((error: unknown) => {
+    throw addFailure(error);
+  });
+}
+
+async function addCommand(flags: AddFlags, cwd: string): Promise<number> {
   const ui = await createUi(Boolean(flags.json));
   const root = path.resolve(cwd, flags.dir ?? ".");
   const shown = path.relative(cwd, root) || ".";
+  // Ctrl-C or SIGTERM at any stage stops what runs, puts the project back as it was, one line, exit 130.
+  const journal = new AddJournal(root);
+  const run = new InterruptibleRun(journal, ui, (message) => {
+    if (flags.json) process.stdout.write(`${JSON.stringify({ ok: false, exitCode: EXIT.cancelled, error: message }, null, 2)}\n`);
+  }).start();
+  checkProjectRoot(root);
   checkFlags(flags);
   const pkg = await readProject(root, shown);
   const interactive = isInteractive() && !flags.json;
@@ -80,7 +95,8 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
   report(ui, d, shown);
   const git = await gitState(root);
   const warnings = warningsFor(d, git);
-  for (const warning of warnings) ui.warn(warning);
+  for (const warning of warnings) ui.warn(printableLines(warning));
+  warnings.push(...d.skipped);
 
   const answers = await gatherAnswers(flags, d, blocking, prompts, ui);
   const plan = await makePlan({
@@ -96,12 +112,12 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
     envIgnored: await envIgnored(root, git.repository),
   });
   const result = resultOf(plan, d, root, warnings, Boolean(flags.dryRun));
-  const done: Finish = { plan, d, shown, provider: answers.provider, envWritten: answers.writeEnv };
+  const done: Finish = { plan, d, shown, provider: answers.provider, envWritten: answers.writeEnv, run };
 
-  await writeChanges(plan, result.diff, d.endpoint.path, flags, interactive, ui, root, shown);
+  await writeChanges(plan, result.diff, d.endpoint.path, flags, interactive, ui, root, shown, run, journal);
   if (flags.dryRun) return finish(result, flags, ui, done);
-  result.installed = await install(plan, d, flags, ui, root);
-  await verify(result, plan, d, answers, flags, ui, root);
+  result.installed = await install(plan, d, flags, ui, root, run, journal);
+  await verify(result, plan, d, answers, flags, ui, root, run);
   return finish(result, flags, ui, done);
 }
 
@@ -113,11 +129,13 @@ function checkFlags(flags: AddFlags): void {
   }
   const pmProblem = flags.pm === undefined ? undefined : packageManagerProblem(flags.pm);
   if (pmProblem) throw usageError(`--pm: ${pmProblem}`);
+  const scopesProblem = flags.scopes === undefined ? undefined : scopesBoundProblem(flags.scopes);
+  if (scopesProblem) throw usageError(scopesProblem);
 }
 
 async function readProject(root: string, shown: string): Promise<PackageJson> {
   const pkg = await readPackageJson(root).catch((error: Error) => {
-    throw usageError(`${shown}/package.json cannot be read: ${error.message}`);
+    throw error instanceof CliError ? error : usageError(`${shown}/package.json cannot be read: ${error.message}`);
   });
   if (!pkg)
     throw usageError(
@@ -140,6 +158,8 @@ async function detectProject(
 ): Promise<{ d: ResolvedDetection; blocking: AddQuestion[]; prompts: Prompts | undefined }> {
   const detectFlags: DetectFlags = { framework: flags.framework, entry: flags.entry, endpoint: flags.endpoint };
   let d = await detect(root, pkg, detectFlags);
+  // What was not read is said before anything else, also when add then stops.
+  for (const line of d.skipped) ui.warn(printableLines(line));
   refuseUnsupported(d, shown);
 
   const open = openQuestions(d, flags);
@@ -205,7 +225,7 @@ async function gatherAnswers(
   if (problems.length > 0) throw usageError(problemLines(problems));
   const known = new Set(d.tools.map((t) => t.name));
   for (const tool of Object.keys(toolScopes)) {
-    if (!known.has(tool)) ui.warn(`--scopes names ${tool}, which add found no registration of; it is in the scope map anyway`);
+    if (!known.has(tool)) ui.warn(`--scopes names ${printable(tool)}, which add found no registration of; it is in the scope map anyway`);
   }
   const serverUrl = normalizeServerUrl(flags.serverUrl ?? localUrl(d));
   return { provider, values, serverUrl, writeEnv: Boolean(values || flags.serverUrl), toolScopes };
@@ -246,8 +266,10 @@ async function writeChanges(
   ui: Ui,
   root: string,
   shown: string,
+  run: InterruptibleRun,
+  journal: AddJournal,
 ): Promise<void> {
-  for (const kept of plan.kept) ui.info(`Kept ${kept.path}: ${kept.why}`);
+  for (const kept of plan.kept) ui.info(`Kept ${printable(kept.path)}: ${kept.why}`);
   if (!plan.wired) showManual(ui, plan);
   if (plan.changes.length === 0) {
     ui.success(
@@ -258,7 +280,7 @@ async function writeChanges(
     return;
   }
   summarize(ui, plan);
-  if (flags.dryRun || (interactive && !flags.yes)) ui.output.write(`\n${diff}\n`);
+  if (flags.dryRun || (interactive && !flags.yes)) ui.output.write(`\n${printableLines(diff)}\n`);
   if (flags.dryRun) {
     ui.info(
       `Dry run: nothing was written. Apply with: create-mcp-auth add ${shell(shown)} --yes${flags.scopes ? ` --scopes ${shell(flags.scopes)}` : ""}`,
@@ -272,17 +294,28 @@ async function writeChanges(
       throw new CliError("cancelled", EXIT.cancelled);
     }
   }
-  await applyChanges(root, plan.changes);
+  await run.stage((signal) => applyChanges(root, plan.changes, { journal, signal }));
   ui.success(`Wrote ${plan.changes.length} file${plan.changes.length === 1 ? "" : "s"} in ${shown}`);
 }
 
 /** Installs when dependencies were added or none are installed yet; whether it ran. */
-async function install(plan: Plan, d: ResolvedDetection, flags: AddFlags, ui: Ui, root: string): Promise<boolean> {
+async function install(
+  plan: Plan,
+  d: ResolvedDetection,
+  flags: AddFlags,
+  ui: Ui,
+  root: string,
+  run: InterruptibleRun,
+  journal: AddJournal,
+): Promise<boolean> {
   const pm = (flags.pm === undefined ? undefined : findPackageManager(flags.pm)) ?? d.pm;
   const installRoot = d.workspaceRoot ?? root;
   if (flags.install === false || (plan.dependencies.length === 0 && existsSync(path.join(installRoot, "node_modules")))) return false;
   const { installDependencies } = await import("../core/package-managers.js");
-  await ui.step(`Installing dependencies with ${pm}`, "Dependencies installed", () => installDependencies(root, pm));
+  journal.beforeInstall([root, installRoot]);
+  await ui.step(`Installing dependencies with ${pm}`, "Dependencies installed", () =>
+    run.stage((signal) => installDependencies(root, pm, signal)),
+  );
   return true;
 }
 
@@ -295,6 +328,7 @@ async function verify(
   flags: AddFlags,
   ui: Ui,
   root: string,
+  run: InterruptibleRun,
 ): Promise<void> {
   const installRoot = d.workspaceRoot ?? root;
   const installed = existsSync(path.join(root, "node_modules")) || existsSync(path.join(installRoot, "node_modules"));
@@ -307,7 +341,7 @@ async function verify(
   } else if (!installed) {
     ui.info("Self-check skipped: it needs installed dependencies (run without --no-install).");
   } else {
-    const outcome = await selfCheck(d, answers.toolScopes, ui);
+    const outcome = await selfCheck(d, answers.toolScopes, ui, run);
     result.check = outcome.report;
     result.ok = outcome.passed;
   }
@@ -396,7 +430,7 @@ function report(ui: Ui, d: ResolvedDetection, shown: string): void {
     ]);
   }
   const width = Math.max(...rows.map(([k]) => k.length));
-  ui.note(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n"), `Detected in ${shown}`);
+  ui.note(printableLines(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n")), `Detected in ${shown}`);
 }
 
 function warningsFor(d: Detection, git: { repository: boolean; dirty: boolean }): string[] {
@@ -419,23 +453,27 @@ function summarize(ui: Ui, plan: Plan): void {
   if (plan.dependencies.length)
     lines.push("", `dependencies: ${plan.dependencies.map((dep) => `${dep.name}@${dep.version}${dep.dev ? " (dev)" : ""}`).join(", ")}`);
   if (plan.notes.length) lines.push("", ...plan.notes);
-  ui.note(lines.join("\n"), `Changes (${plan.changes.length} file${plan.changes.length === 1 ? "" : "s"})`);
+  ui.note(printableLines(lines.join("\n")), `Changes (${plan.changes.length} file${plan.changes.length === 1 ? "" : "s"})`);
 }
 
 function showManual(ui: Ui, plan: Plan): void {
   const text = plan.manual.map((step) => `${step.file}, ${step.where}:\n${step.lines.map((l) => `    ${l}`).join("\n")}`).join("\n\n");
-  ui.warn(`The code could not be edited safely where the auth step goes; it is left unchanged. Add these lines by hand:\n\n${text}`);
+  ui.warn(
+    `The code could not be edited safely where the auth step goes; it is left unchanged. Add these lines by hand:\n\n${printableLines(text)}`,
+  );
 }
 
-async function selfCheck(d: ResolvedDetection, toolScopes: Record<string, string[]>, ui: Ui) {
+async function selfCheck(d: ResolvedDetection, toolScopes: Record<string, string[]>, ui: Ui, run: InterruptibleRun) {
   const start = d.start;
   if (!start)
     throw environmentError('the self-check needs a way to start the server: add a "start" script to package.json, or pass --no-check');
   const { build: buildCommand } = start;
   if (buildCommand) {
-    const { execa } = await import("execa");
+    const { runGroup } = await import("../core/subprocess.js");
     const build = await ui.step(`Building (${start.display.split(" && ")[0]})`, "Built", () =>
-      execa(buildCommand.file, buildCommand.args, { cwd: d.root, reject: false, all: true, stdin: "ignore" }),
+      run.stage((signal) =>
+        runGroup(buildCommand.file, buildCommand.args, { cwd: d.root, reject: false, all: true, stdin: "ignore", signal }),
+      ),
     );
     if (build.exitCode !== 0) {
       ui.error(`The project does not build after add:\n${String(build.all).split("\n").slice(-30).join("\n")}`);
@@ -444,16 +482,19 @@ async function selfCheck(d: ResolvedDetection, toolScopes: Record<string, string
   }
   const scopes = [...new Set(Object.values(toolScopes).flat())];
   const { runSelfCheck } = await import("../selfcheck.js");
-  return runSelfCheck({
-    root: d.root,
-    ui,
-    ...(scopes.length > 0 ? { scopes } : {}),
-    start: {
-      command: { file: start.file, args: start.args },
-      mcpPath: d.endpoint.path,
-      ...(!d.port.fromEnv && d.port.literal !== undefined ? { port: d.port.literal } : {}),
-    },
-  });
+  return run.stage((signal) =>
+    runSelfCheck({
+      root: d.root,
+      ui,
+      signal,
+      ...(scopes.length > 0 ? { scopes } : {}),
+      start: {
+        command: { file: start.file, args: start.args },
+        mcpPath: d.endpoint.path,
+        ...(!d.port.fromEnv && d.port.literal !== undefined ? { port: d.port.literal } : {}),
+      },
+    }),
+  );
 }
 
 interface Finish {
@@ -462,9 +503,12 @@ interface Finish {
   shown: string;
   provider: Provider;
   envWritten: boolean;
+  /** The interruptible part of the run: over once the result is printed. */
+  run?: InterruptibleRun;
 }
 
-function finish(result: AddResult, flags: AddFlags, ui: Ui, { plan, d, shown, provider, envWritten }: Finish): number {
+function finish(result: AddResult, flags: AddFlags, ui: Ui, { plan, d, shown, provider, envWritten, run }: Finish): number {
+  run?.stop();
   if (!result.dryRun && result.changed && result.ok) {
     const created = plan.changes.filter((c) => c.before === undefined).map((c) => c.path);
     const modified = plan.changes.filter((c) => c.before !== undefined).map((c) => c.path);
@@ -489,7 +533,7 @@ function finish(result: AddResult, flags: AddFlags, ui: Ui, { plan, d, shown, pr
     );
     if (d.framework?.name === "hono")
       steps.push("", 'Tools see the caller when the route passes it on: transport.handleRequest(c.req.raw, { authInfo: c.get("auth") }).');
-    ui.note(steps.join("\n"), `Next steps (${shown})`);
+    ui.note(printableLines(steps.join("\n")), `Next steps (${shown})`);
   }
   if (flags.json) process.stdout.write(`${JSON.stringify({ ...result, exitCode: result.ok ? EXIT.ok : EXIT.checkFailed }, null, 2)}\n`);
   return result.ok ? EXIT.ok : EXIT.checkFailed;
@@ -500,25 +544,36 @@ function shell(value: string): string {
 }
 
 async function gitState(root: string): Promise<{ repository: boolean; dirty: boolean }> {
-  const { execa } = await import("execa");
-  const inside = await execa("git", ["rev-parse", "--is-inside-work-tree"], { cwd: root, reject: false, stdin: "ignore" }).catch(
-    () => undefined,
-  );
+  // In a process group of its own: stopped with it when add is interrupted.
+  const { runGroup } = await import("../core/subprocess.js");
+  const inside = await runGroup("git", [...SAFE_GIT, "rev-parse", "--is-inside-work-tree"], {
+    cwd: root,
+    reject: false,
+    stdin: "ignore",
+    timeout: GIT_TIMEOUT_MS,
+  }).catch(() => undefined);
   if (inside?.exitCode !== 0) return { repository: false, dirty: false };
-  const status = await execa("git", ["status", "--porcelain", "--", "."], { cwd: root, reject: false, stdin: "ignore" });
+  const status = await runGroup("git", [...SAFE_GIT, "status", "--porcelain", "--", "."], {
+    cwd: root,
+    reject: false,
+    stdin: "ignore",
+    timeout: GIT_TIMEOUT_MS,
+  });
   return { repository: true, dirty: status.exitCode === 0 && String(status.stdout).trim() !== "" };
 }
 
 async function envIgnored(root: string, repository: boolean): Promise<boolean> {
   if (repository) {
-    const { execa } = await import("execa");
-    const check = await execa("git", ["check-ignore", "-q", ".env"], { cwd: root, reject: false, stdin: "ignore" });
+    const { runGroup } = await import("../core/subprocess.js");
+    const check = await runGroup("git", [...SAFE_GIT, "check-ignore", "-q", ".env"], {
+      cwd: root,
+      reject: false,
+      stdin: "ignore",
+      timeout: GIT_TIMEOUT_MS,
+    });
     return check.exitCode === 0;
   }
-  const { readFile } = await import("node:fs/promises");
-  const file = path.join(root, ".gitignore");
-  if (!existsSync(file)) return false;
-  return (await readFile(file, "utf8"))
+  return (readRaw(root, ".gitignore")?.text ?? "")
     .split(/\r?\n/)
     .some((line) => [".env", "/.env", ".env*", "*.env", ".env.*"].includes(line.trim()) && line.trim() !== ".env.*");
 }

@@ -4,13 +4,14 @@
  * again on its own result plans nothing.
  */
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { usageError } from "../core/errors.js";
 import type { EnvVariable, Provider, ProviderValues } from "../providers.js";
 import type { FileChange } from "./apply.js";
 import { type Dependency, renderCore, SHARED_GLUE } from "./core.js";
 import { type AppSite, allDependencies, type Detection } from "./detect.js";
+import { appendedChange, readRaw, readText } from "./guard.js";
 import { addDependencies, appendEnv, type EnvEntry, ignoreEnvFile } from "./project-files.js";
 import { importsModule, type ManualStep, wire } from "./wire.js";
 
@@ -48,7 +49,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
   const authDir = await chooseAuthDir(d, input.app);
   const changes: FileChange[] = [];
   const kept: Plan["kept"] = [];
-  const read = async (rel: string) => (existsSync(path.join(d.root, rel)) ? readFile(path.join(d.root, rel), "utf8") : undefined);
+  const read = async (rel: string) => readText(d.root, rel);
 
   const core = await renderCore(
     {
@@ -90,14 +91,16 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
   const variables = [...input.provider.env(input.values, false), ...commonVariables(input.serverUrl, input.writeEnv)];
   const heading = `OAuth 2.1 for the MCP endpoint (create-mcp-auth add; the code is in ${authDir}/). Real environment variables win over .env.`;
   const exampleEntries: EnvEntry[] = variables.map((v) => ({ name: v.name, comment: v.comment, value: v.example }));
-  const exampleBefore = await read(".env.example");
+  const exampleRaw = readRaw(d.root, ".env.example");
+  const exampleBefore = exampleRaw?.text;
   const exampleAfter = appendEnv(exampleBefore, exampleEntries, heading, true);
   if (exampleAfter !== undefined && exampleAfter !== exampleBefore)
-    changes.push({ path: ".env.example", before: exampleBefore, after: exampleAfter, mode: 0o644 });
+    changes.push(appendedChange(".env.example", exampleRaw, exampleAfter, 0o644));
 
   const given = input.writeEnv ? variables.filter((v) => v.value !== undefined && v.value !== "") : [];
   if (given.length > 0) {
-    const envBefore = await read(".env");
+    const envRaw = readRaw(d.root, ".env");
+    const envBefore = envRaw?.text;
     const envAfter = appendEnv(
       envBefore,
       given.map((v) => ({ name: v.name, comment: v.comment, value: v.value! })),
@@ -105,10 +108,10 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
       false,
     );
     if (envAfter !== undefined && envAfter !== envBefore) {
-      changes.push({ path: ".env", before: envBefore, after: envAfter, mode: 0o600 });
+      changes.push(appendedChange(".env", envRaw, envAfter, 0o600));
       if (!input.envIgnored) {
-        const ignoreBefore = await read(".gitignore");
-        changes.push({ path: ".gitignore", before: ignoreBefore, after: ignoreEnvFile(ignoreBefore), mode: 0o644 });
+        const ignoreRaw = readRaw(d.root, ".gitignore");
+        changes.push(appendedChange(".gitignore", ignoreRaw, ignoreEnvFile(ignoreRaw?.text), 0o644));
       }
     }
   }
@@ -150,7 +153,8 @@ async function chooseAuthDir(d: Detection, app: AppSite | undefined): Promise<st
   }
   for (const dir of candidates) {
     const abs = path.join(d.root, dir);
-    if (!existsSync(abs) || (await readdir(abs)).length === 0) return dir;
+    // A file (or anything else that is not a folder) there is the project's: the next name is taken.
+    if (!existsSync(abs) || (await readdir(abs).catch(() => ["not a folder"])).length === 0) return dir;
   }
   throw usageError(`${candidates.join(" and ")} both exist and are not add's: move one of them, then run add again`);
 }

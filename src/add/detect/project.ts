@@ -1,16 +1,13 @@
 /** The project around the code: package.json, the workspace and package manager, and how the server is started. */
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { PackageManager } from "../../core/package-managers.js";
 import type { Language } from "../ast.js";
+import { loadPackageJson, readText } from "../guard.js";
 import type { PackageJson, SourceFile, StartCommand } from "./types.js";
 
 export async function readPackageJson(root: string): Promise<PackageJson | undefined> {
-  const file = path.join(root, "package.json");
-  if (!existsSync(file)) return undefined;
-  const text = await readFile(file, "utf8");
-  return { path: file, text, data: JSON.parse(text) as PackageJson["data"] };
+  return loadPackageJson(root);
 }
 
 export function allDependencies(pkg: PackageJson): Record<string, string> {
@@ -55,18 +52,26 @@ export async function findWorkspace(root: string): Promise<{ workspaceRoot: stri
 }
 
 async function workspaceGlobs(dir: string): Promise<string[] | undefined> {
-  const pnpm = path.join(dir, "pnpm-workspace.yaml");
-  if (existsSync(pnpm)) {
+  // Folders above the project: read safely, and what cannot be read says nothing.
+  const read = (name: string) => {
+    try {
+      return readText(dir, name, 1024 * 1024);
+    } catch {
+      return undefined;
+    }
+  };
+  const pnpm = read("pnpm-workspace.yaml");
+  if (pnpm !== undefined) {
     // The `packages:` list of pnpm-workspace.yaml: "  - 'packages/*'" lines.
-    return (await readFile(pnpm, "utf8"))
+    return pnpm
       .split("\n")
       .map((line) => /^\s*-\s*['"]?([^'"#]+?)['"]?\s*(#.*)?$/.exec(line)?.[1])
       .filter((glob): glob is string => Boolean(glob));
   }
-  const file = path.join(dir, "package.json");
-  if (!existsSync(file)) return undefined;
+  const text = read("package.json");
+  if (text === undefined) return undefined;
   try {
-    const workspaces = (JSON.parse(await readFile(file, "utf8")) as PackageJson["data"]).workspaces;
+    const workspaces = (JSON.parse(text.replace(/^\uFEFF/, "")) as PackageJson["data"]).workspaces;
     return Array.isArray(workspaces) ? workspaces : workspaces?.packages;
   } catch {
     return undefined;

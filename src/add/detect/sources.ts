@@ -1,7 +1,8 @@
 /** The project's source files, read and parsed (never matched with regular expressions), with what each imports. */
-import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { usageError } from "../../core/errors.js";
 import { type Language, parseModule, stringValue, type t } from "../ast.js";
+import { readSourceTexts } from "../guard.js";
 import type { Binding, SourceFile } from "./types.js";
 
 const SKIP_DIRS = new Set([
@@ -20,33 +21,18 @@ const SKIP_DIRS = new Set([
 ]);
 const SOURCE_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
 const MAX_FILES = 400;
-const MAX_FILE_BYTES = 1024 * 1024;
 
-export async function readSources(root: string, parseErrors: string[]): Promise<SourceFile[]> {
-  const rels: string[] = [];
-  const visit = async (dir: string, prefix: string) => {
-    if (rels.length >= MAX_FILES) return;
-    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (entry.name.startsWith(".")) continue;
-      const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        if (!SKIP_DIRS.has(entry.name)) await visit(path.join(dir, entry.name), rel);
-      } else if (entry.isFile() && isSourceName(entry.name)) {
-        rels.push(rel);
-      }
-    }
-  };
-  await visit(root, "");
+export async function readSources(root: string, parseErrors: string[], skipped: string[], entry?: string): Promise<SourceFile[]> {
+  const listing = readSourceTexts(root, { skipDirs: SKIP_DIRS, isSourceName, maxFiles: MAX_FILES, entry });
+  skipped.push(...listing.skipped);
   const files: SourceFile[] = [];
-  for (const rel of rels.slice(0, MAX_FILES)) {
-    const abs = path.join(root, rel);
-    if ((await stat(abs)).size > MAX_FILE_BYTES) continue;
-    const code = await readFile(abs, "utf8");
+  for (const { rel, code } of listing.texts) {
     const language: Language = /\.[mc]?ts$/.test(rel) ? "ts" : "js";
     try {
       const ast = parseModule(code, language, rel);
       files.push({ rel, language, code, ast, imports: importBindings(ast) });
     } catch (error) {
+      if (rel === entry) throw usageError(`--entry ${rel} cannot be parsed: ${(error as Error).message}`);
       parseErrors.push((error as Error).message);
     }
   }

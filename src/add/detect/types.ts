@@ -134,6 +134,8 @@ export interface Detection {
   extension: string;
   specifierExtension: string;
   parseErrors: string[];
+  /** Source files not read (too large, not UTF-8, beyond the file limit), one line per group. */
+  skipped: string[];
 }
 
 export interface DetectFlags {
