@@ -11,8 +11,8 @@
 import { existsSync, renameSync } from "node:fs";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fsError, readProjectBytes, realProjectRoot, resolveInProject } from "../core/fs-safe.js";
 import { CliError, EXIT } from "../core/errors.js";
+import { fsError, readProjectBytes, realProjectRoot, resolveInProject } from "../core/fs-safe.js";
 import { Interrupted } from "../core/subprocess.js";
 import { AddJournal } from "./journal.js";
 

@@ -7,9 +7,9 @@
  */
 import { type Dirent, existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { printable } from "../core/printable.js";
-import { decodeText, fsError, readProjectBytes, realProjectRoot, specialKind, UnsafeProjectPath, withoutBom } from "../core/fs-safe.js";
 import { CliError, usageError } from "../core/errors.js";
+import { decodeText, fsError, readProjectBytes, realProjectRoot, specialKind, UnsafeProjectPath, withoutBom } from "../core/fs-safe.js";
+import { printable } from "../core/printable.js";
 import type { FileChange } from "./apply.js";
 import type { PackageJson } from "./detect.js";
 

@@ -8,8 +8,8 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync, type Stats } from "node:fs";
 import path from "node:path";
-import { printable } from "./printable.js";
 import { CliError, EXIT, environmentError, usageError } from "./errors.js";
+import { printable } from "./printable.js";
 
 /** A project file add refuses to read or write: exit 2, the reason in the message. */
 export class UnsafeProjectPath extends CliError {
