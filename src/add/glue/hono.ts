@@ -4,7 +4,7 @@
 // Origin and Host, answers the CORS preflight, verifies the token from the
 // Authorization header before any body is read, reads the JSON body (at most
 // 1 MB, within 20 s) and checks the scopes of the called tools on it; the
-// route gets the same request with the same bytes (`c.req.raw`, `c.req.json()`)
+// route gets the same request with the same body (`c.req.raw`, `c.req.json()`)
 // and the caller as `c.get("auth")`: pass it on as
 // `transport.handleRequest(c.req.raw, { authInfo: c.get("auth") })`.
 // It also serves the protected resource metadata; every other request goes
@@ -34,8 +34,8 @@ export function mcpAuth(options: McpAuthOptions): MiddlewareHandler {
       const parsed = "bytes" in read ? parseJson(read.bytes) : read;
       if ("problem" in parsed) return respond(auth.bodyAnswer(parsed.problem, before.cors));
       body = parsed.value;
-      // The body is read: the route gets a request with the same bytes.
-      c.req.raw = new Request(request.url, { method: "POST", headers: request.headers, body: "bytes" in read ? read.bytes : null });
+      // The body is read: the route gets a request with the text that was checked.
+      c.req.raw = new Request(request.url, { method: "POST", headers: request.headers, body: parsed.text });
     }
     // A tool handler cannot answer 403: the scopes are checked here.
     const authorized = auth.withBody(before.token, body, before.cors);

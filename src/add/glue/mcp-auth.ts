@@ -278,10 +278,11 @@ export async function readBody(
   return { bytes: chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks) };
 }
 
-/** The body as JSON (400 when it is not). */
-export function parseJson(bytes: Uint8Array): { value: unknown } | { problem: "not_json" } {
+/** The body as JSON (400 when it is not), and as the text that was parsed. */
+export function parseJson(bytes: Uint8Array): { value: unknown; text: string } | { problem: "not_json" } {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
   try {
-    return { value: JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8")) };
+    return { value: JSON.parse(text), text };
   } catch {
     return { problem: "not_json" };
   }
