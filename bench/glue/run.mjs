@@ -88,7 +88,10 @@ function prepare() {
   }
   cpSync(path.join(here, "app"), work, { recursive: true });
   copyFileSync(path.join(repo, "bench", "overhead", "peer-server.ts"), path.join(work, "peer.ts"));
-  execFileSync(process.execPath, ["--import", "tsx", path.join(here, "render.ts"), work], { cwd: work, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(process.execPath, ["--import", "tsx", path.join(here, "render.ts"), work], {
+    cwd: work,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
 }
 
 const ERAS = {
@@ -131,7 +134,8 @@ async function sanity(server, expectWithout, era) {
     throw new Error(`${server.name} (${era}): tools/list with a token answered ${withToken.status}: ${withToken.body.slice(0, 300)}`);
   }
   const without = await post(server.url, undefined, era);
-  if (without.status !== expectWithout) throw new Error(`${server.name} (${era}): without a token ${without.status}, expected ${expectWithout}`);
+  if (without.status !== expectWithout)
+    throw new Error(`${server.name} (${era}): without a token ${without.status}, expected ${expectWithout}`);
 }
 
 const CLK_TCK = 100;
@@ -277,7 +281,9 @@ function render(report) {
   }
   lines.push("", "Per-round req/s (on / off / peer):", "");
   for (const [label, e] of Object.entries(report.rows)) {
-    lines.push(`- ${label}: ${e.rounds.on.map((_, i) => ["on", "off", "peer"].map((v) => num(e.rounds[v][i].rps)).join(" / ")).join("; ")}`);
+    lines.push(
+      `- ${label}: ${e.rounds.on.map((_, i) => ["on", "off", "peer"].map((v) => num(e.rounds[v][i].rps)).join(" / ")).join("; ")}`,
+    );
   }
   return lines.join("\n");
 }
