@@ -37,13 +37,17 @@ const PACKAGE = {
     "@fastify/formbody": "^8.0.2",
     "@hono/node-server": "^1.19.9",
     "@types/express": "^5.0.3",
+    "@eslint/js": "^9.39.0",
     "@types/node": "^20.19.0",
+    eslint: "^9.39.0",
     express: "^5.1.0",
     fastify: "^5.4.0",
     hono: "^4.11.4",
+    globals: "^16.0.0",
     jose: "^6.2.18",
     tsx: "^4.20.0",
     typescript: "~5.9.3",
+    "typescript-eslint": "^8.48.0",
   },
 };
 
@@ -102,14 +106,17 @@ serve({ fetch: app.fetch, port: Number(process.env.PORT), hostname: "127.0.0.1" 
 `,
 };
 
-function target(framework: string, provider: string): CoreTarget {
-  return { language: "ts", module: "esm", extension: ".ts", specifierExtension: ".js", framework, provider };
-}
+const TARGETS = {
+  ts: { language: "ts", module: "esm", extension: ".ts", specifierExtension: ".js" },
+  esm: { language: "js", module: "esm", extension: ".mjs", specifierExtension: ".mjs" },
+  cjs: { language: "js", module: "cjs", extension: ".cjs", specifierExtension: ".cjs" },
+} as const;
 
-async function writeCore(dir: string, framework: string, provider: string): Promise<void> {
+async function writeCore(dir: string, framework: string, provider: string, kind: keyof typeof TARGETS = "ts"): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const core = await renderCore(target(framework, provider), SCOPES);
+  const target: CoreTarget = { ...TARGETS[kind], framework, provider };
+  const core = await renderCore(target, SCOPES);
   for (const file of core.files) await writeFile(path.join(dir, file.name), file.content);
 }
 
@@ -336,4 +343,40 @@ describe("the rendered core and glue fit strict projects", () => {
     },
     180_000,
   );
+});
+
+describe("the rendered core and glue pass ESLint's recommended rules", () => {
+  it("TypeScript (typescript-eslint recommended), ESM and CommonJS JavaScript (node globals): no finding", async () => {
+    await installFrameworks();
+    const dir = path.join(work, "eslint");
+    await rm(dir, { recursive: true, force: true });
+    for (const kind of Object.keys(TARGETS) as (keyof typeof TARGETS)[]) {
+      for (const framework of [...FRAMEWORKS, "fastmcp"]) {
+        for (const provider of ["scalekit", "oidc"])
+          await writeCore(path.join(dir, `${kind}-${framework}-${provider}`), framework, provider, kind);
+      }
+    }
+    await writeFile(
+      path.join(dir, "eslint.config.mjs"),
+      [
+        'import js from "@eslint/js";',
+        'import globals from "globals";',
+        'import tseslint from "typescript-eslint";',
+        "export default tseslint.config(",
+        "  js.configs.recommended,",
+        '  { files: ["**/*.ts"], extends: [tseslint.configs.recommended] },',
+        '  { files: ["**/*.mjs"], languageOptions: { globals: globals.node } },',
+        '  { files: ["**/*.cjs"], languageOptions: { sourceType: "commonjs", globals: globals.node } },',
+        ");",
+        "",
+      ].join("\n"),
+    );
+    const eslint = await execa(path.join(work, "node_modules", ".bin", "eslint"), ["--max-warnings", "0", "."], {
+      cwd: dir,
+      reject: false,
+      all: true,
+    });
+    expect(eslint.all, "eslint output").toBe("");
+    expect(eslint.exitCode).toBe(0);
+  }, 180_000);
 });
