@@ -2,7 +2,7 @@
 // bench/glue: what the glue `add` writes (src/add/glue) costs, per framework and protocol era.
 //
 //   npm run build && node bench/glue/run.mjs [--frameworks express,fastify,hono] [--eras 2025,2026]
-//        [--duration 5] [--warmup 2] [--rounds 3] [--connections 10]
+//        [--duration 5] [--warmup 5] [--rounds 3] [--connections 10]
 //
 // The approach of bench/overhead/run.mjs, on small plain servers instead of generated projects
 // (bench/glue/app: Express, Fastify and Hono on MCP SDK v2 with the same two tools, a McpServer per
@@ -33,7 +33,7 @@ const { values: args } = parseArgs({
     frameworks: { type: "string", default: ALL.join(",") },
     eras: { type: "string", default: "2025,2026" },
     duration: { type: "string", default: "5" },
-    warmup: { type: "string", default: "2" },
+    warmup: { type: "string", default: "5" },
     rounds: { type: "string", default: "3" },
     connections: { type: "string", default: "10" },
   },
@@ -187,13 +187,13 @@ async function main() {
     settings: { duration, warmup, rounds, connections, request: "POST /mcp tools/list" },
     rows: {},
   };
-  const peer = await start("peer", "peer.ts", issuer);
   try {
     for (const fw of frameworks) {
+      // Three fresh processes per framework, so none is warmer than the others.
       const servers = {
         on: await start(`${fw}-on`, `${fw}.js`, issuer),
         off: await start(`${fw}-off`, `${fw}.js`, issuer, { MCP_AUTH: "off" }),
-        peer,
+        peer: await start(`peer-for-${fw}`, "peer.ts", issuer),
       };
       try {
         for (const era of eras) {
@@ -215,12 +215,10 @@ async function main() {
           report.rows[label] = summarize(measured);
         }
       } finally {
-        await stopProcess(servers.on.child);
-        await stopProcess(servers.off.child);
+        await Promise.all(Object.values(servers).map((server) => stopProcess(server.child)));
       }
     }
   } finally {
-    await stopProcess(peer.child);
     await stopProcess(issuer.child);
   }
   writeFileSync(path.join(here, "results.json"), `${JSON.stringify(report, null, 2)}\n`);

@@ -9,7 +9,7 @@
 //   hands the caller to the MCP SDK as `request.raw.auth`.
 // Other requests pass every hook untouched. Fastify sets no time limit on a
 // whole request by default: `Fastify({ requestTimeout: 60_000 })` bounds it
-// for every route (see mcp-auth.ts for the headers).
+// for every route (mcp-auth.ts says which limits to set).
 import { PassThrough } from "node:stream";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { type Answer, createMcpAuth, type McpAuthOptions, serialize, type VerifiedToken } from "./mcp-auth.js";

@@ -7,14 +7,16 @@
 // hono) only translates this into the framework's middleware or hooks; the
 // auth core (config, provider, authorize, metadata, origin) does the checking.
 //
-// Time limits of the server itself: the deadline above covers the body of an
-// MCP request once its token is accepted; the headers of every request are
-// the server's own limit. Node's defaults are 60 s for headers (checked every
-// 30 s) and 300 s for a whole request; set them lower where the server is
-// created, for example:
-//   const server = app.listen(port);            // Express; Hono: serve(...)
-//   server.headersTimeout = 20_000;             // headers within 20 s
-//   server.requestTimeout = 60_000;             // every request within 60 s
+// Time limits: the 20 s deadline covers the body of an MCP request when this
+// code reads it (a JSON parser of the app that runs first, such as the one
+// createMcpExpressApp registers, reads it on its own terms). The headers of
+// every request are the server's own limit. Node allows 60 s for headers
+// (checked every 30 s, so up to 90 s) and 300 s for a whole request; Fastify
+// sets no limit for a whole request. Set them where the server is created:
+//   const server = app.listen(port);   // Express; Hono: const server = serve(...)
+//   server.headersTimeout = 20_000;    // headers within 20 s
+//   server.requestTimeout = 60_000;    // a whole request within 60 s
+//   Fastify({ requestTimeout: 60_000 }) and fastify.server.headersTimeout = 20_000
 /// <reference types="node" />
 import { existsSync, readFileSync } from "node:fs";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
