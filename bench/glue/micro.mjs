@@ -13,12 +13,14 @@
 //             express.json / Fastify's parser / c.req.json() do.
 // The difference is what the glue costs per request; divide by a whole request's CPU (bench/glue/run.mjs,
 // column "CPU us/req off") for its share.
+import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { startLocalIssuer, stopAll, stopProcess } from "../harness.mjs";
+import { machineInfo, machineLine } from "../results-file.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const work = path.join(here, "..", "..", ".cache", "bench-glue");
@@ -43,7 +45,15 @@ function nodeRequest(token) {
 }
 
 function nodeResponse() {
-  return { statusCode: 200, headers: {}, setHeader() {}, writeHead() { return this; }, end() {} };
+  return {
+    statusCode: 200,
+    headers: {},
+    setHeader() {},
+    writeHead() {
+      return this;
+    },
+    end() {},
+  };
 }
 
 /** What express.json / Fastify's parser do without the glue: read the stream by events, JSON.parse. */
@@ -137,10 +147,22 @@ async function main() {
   }
 
   await stopProcess(issuer.child);
-  process.stdout.write("| framework | with the glue, us CPU | without, us CPU | added by the glue, us CPU per request |\n|---|---:|---:|---:|\n");
-  for (const [fw, r] of Object.entries(results)) {
-    process.stdout.write(`| ${fw} | ${r.glue.toFixed(1)} | ${r.base.toFixed(1)} | ${r.added.toFixed(1)} |\n`);
-  }
+  const lines = [
+    "## The glue's own cost (bench/glue/micro.mjs)",
+    "",
+    `In process, ${N} authenticated \`tools/list\` requests per variant (a remembered token), no HTTP server, no MCP SDK: ` +
+      "Express: the middleware against reading and parsing the body by events (what express.json does); Fastify: `inject` with " +
+      "the glue's hooks against the same app without them; Hono: `app.request` with the middleware against the same app without it.",
+    "",
+    machineLine({ date: new Date().toISOString(), machine: machineInfo() }),
+    `- Command: \`node bench/glue/micro.mjs --iterations ${N}\``,
+    "",
+    "| framework | with the glue, us CPU per request | without, us CPU | added by the glue, us CPU per request |",
+    "|---|---:|---:|---:|",
+    ...Object.entries(results).map(([fw, r]) => `| ${fw} | ${r.glue.toFixed(1)} | ${r.base.toFixed(1)} | ${r.added.toFixed(1)} |`),
+  ];
+  writeFileSync(path.join(here, "micro.md"), `${lines.join("\n")}\n`);
+  process.stdout.write(`${lines.join("\n")}\n`);
 }
 
 try {
