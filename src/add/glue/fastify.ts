@@ -1,43 +1,69 @@
 // Written by `create-mcp-auth add`: OAuth 2.1 for the MCP endpoint of a
-// Fastify app, as hooks on the root instance (so they run for every route):
-// `onRequest` serves the protected resource metadata, checks Origin and Host,
-// answers the CORS preflight and verifies the token before Fastify reads the
-// body (Fastify itself answers 415 and 413 for a body it cannot parse);
-// `preHandler` checks the scopes of the called tools on the parsed body and
-// hands the caller to the SDK as `request.raw.auth`.
+// Fastify app (`mcpAuth(app, { endpoint: "/mcp" })`), as hooks on the root
+// instance, so they run for the MCP route wherever it is registered:
+// - onRequest serves the protected resource metadata, checks Origin and Host,
+//   answers the CORS preflight and verifies the token before any body is read;
+//   the body of an MCP request then has 20 s to arrive (408 after);
+// - Fastify's own parser reads the body (its bodyLimit, 1 MB by default,
+//   answers 413; a bad body 400; a type without a parser 415);
+// - preHandler takes JSON bodies only (415), checks the scopes of the called
+//   tools on the parsed body and hands the caller to the MCP SDK as
+//   `request.raw.auth`.
+// Other requests pass every hook untouched. Fastify sets no time limit on a
+// whole request by default: `Fastify({ requestTimeout: 60_000 })` bounds it
+// for every route (mcp-auth.ts says which limits to set).
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { type Answer, bodyAnswer, createMcpAuth, type VerifiedToken } from "./mcp-auth.js";
+import { type Answer, createMcpAuth, isJsonContentType, type McpAuthOptions, serialize, type VerifiedToken } from "./mcp-auth.js";
 
-export function mcpAuth(app: FastifyInstance, options: { endpoint: string }): void {
-  const auth = createMcpAuth(options.endpoint);
-  const verified = new WeakMap<object, { token: VerifiedToken; cors: Record<string, string> }>();
+interface Verified {
+  token: VerifiedToken;
+  cors: Record<string, string>;
+  deadline: ReturnType<typeof setTimeout> | undefined;
+}
+
+export function mcpAuth(app: FastifyInstance, options: McpAuthOptions): void {
+  const auth = createMcpAuth(options);
+  const verified = new WeakMap<object, Verified>();
 
   app.addHook("onRequest", async (request, reply) => {
     if (auth.isMetadataPath(request.url)) return send(reply, auth.metadataAnswer(request.method));
     if (!auth.isEndpoint(request.url)) return;
     const before = await auth.beforeBody(request.method, request.headers);
     if ("answer" in before) return send(reply, before.answer);
-    // On the raw response, so they reach answers the SDK transport writes itself.
+    if (Number(request.headers["content-length"]) > auth.limits.maxBytes) return send(reply, auth.bodyAnswer("too_large", before.cors));
+    // On the raw response, so they reach answers an MCP transport writes itself.
     for (const [name, value] of Object.entries(before.cors)) reply.raw.setHeader(name, value);
-    verified.set(request.raw, before);
+    const deadline =
+      request.method === "POST"
+        ? setTimeout(() => {
+            if (!reply.sent && !reply.raw.destroyed) send(reply, auth.bodyAnswer("timeout", before.cors));
+          }, auth.limits.timeoutMs)
+        : undefined;
+    deadline?.unref();
+    verified.set(request.raw, { ...before, deadline });
+  });
+
+  // A body Fastify refused (413, 415, 400) needs no deadline any more.
+  app.addHook("onError", async (request) => {
+    clearTimeout(verified.get(request.raw)?.deadline);
   });
 
   app.addHook("preHandler", async (request, reply) => {
     const before = verified.get(request.raw);
     if (!before) return;
-    const body = request.method === "POST" ? request.body : undefined;
-    // Only a JSON body reaches the MCP server, so the scope check sees what runs.
-    if (request.method === "POST" && (typeof body !== "object" || body === null || Buffer.isBuffer(body))) {
-      return send(reply, bodyAnswer("wrong_type", before.cors));
+    clearTimeout(before.deadline);
+    // Only a body parsed as JSON reaches the MCP server, so the scope check sees what runs.
+    if (request.method === "POST" && !isJsonContentType(request.headers["content-type"])) {
+      return send(reply, auth.bodyAnswer("wrong_type", before.cors));
     }
     // A tool handler cannot answer 403: the scopes are checked here.
-    const authorized = auth.withBody(before.token, body, before.cors);
+    const authorized = auth.withBody(before.token, request.method === "POST" ? request.body : undefined, before.cors);
     if ("answer" in authorized) return send(reply, authorized.answer);
     (request.raw as { auth?: unknown }).auth = authorized.authInfo;
   });
 }
 
 function send(reply: FastifyReply, answer: Answer): FastifyReply {
-  reply.code(answer.status).headers(answer.headers);
-  return answer.body === undefined ? reply.send() : reply.type("application/json").send(JSON.stringify(answer.body));
+  const { status, headers, body } = serialize(answer);
+  return reply.code(status).headers(headers).send(body);
 }

@@ -1,33 +1,45 @@
 // Written by `create-mcp-auth add`: OAuth 2.1 for the MCP endpoint of a Hono
-// app, as middleware registered before the MCP route: it serves the protected
-// resource metadata, checks Origin and Host, answers the CORS preflight,
-// verifies the token from the Authorization header, then the scopes of the
-// called tools on a copy of the body (the route still reads the original).
-// The caller is `c.get("auth")`: pass it on as
+// app, as middleware registered before the routes
+// (`app.use(mcpAuth({ endpoint: "/mcp" }))`). For the MCP endpoint it checks
+// Origin and Host, answers the CORS preflight, verifies the token from the
+// Authorization header before any body is read, reads the JSON body (at most
+// 1 MB, within 20 s) and checks the scopes of the called tools on it; the
+// route gets the same request with the same body (`c.req.raw`, `c.req.json()`)
+// and the caller as `c.get("auth")`: pass it on as
 // `transport.handleRequest(c.req.raw, { authInfo: c.get("auth") })`.
+// It also serves the protected resource metadata; every other request goes
+// on untouched. The server's own time limits: see mcp-auth.ts.
 import type { MiddlewareHandler } from "hono";
-import { answerResponse, bodyAnswer, createMcpAuth, readJsonRequest } from "./mcp-auth.js";
+import { type Answer, createMcpAuth, type McpAuthOptions, parseJson, serialize } from "./mcp-auth.js";
 
-export function mcpAuth(options: { endpoint: string }): MiddlewareHandler {
-  const auth = createMcpAuth(options.endpoint);
+export function mcpAuth(options: McpAuthOptions): MiddlewareHandler {
+  const auth = createMcpAuth(options);
 
   return async (c, next) => {
-    const path = new URL(c.req.url).pathname;
-    if (auth.isMetadataPath(path)) return answerResponse(auth.metadataAnswer(c.req.method));
-    if (!auth.isEndpoint(path)) return next();
+    if (auth.isMetadataPath(c.req.path)) return respond(auth.metadataAnswer(c.req.method));
+    if (!auth.isEndpoint(c.req.path)) return next();
 
-    const before = await auth.beforeBody(c.req.method, c.req.raw.headers);
-    if ("answer" in before) return answerResponse(before.answer);
+    const request = c.req.raw;
+    const before = await auth.beforeBody(request.method, (name) => request.headers.get(name));
+    if ("answer" in before) return respond(before.answer);
 
     let body: unknown;
-    if (c.req.method === "POST") {
-      const read = await readJsonRequest(c.req.raw);
-      if ("problem" in read) return answerResponse(bodyAnswer(read.problem, before.cors));
-      body = read.value;
+    if (request.method === "POST") {
+      const reader = request.body?.getReader();
+      const read = await auth.readBody(
+        request.headers.get("content-type") ?? undefined,
+        request.headers.get("content-length") ?? undefined,
+        reader && (() => reader.read()),
+      );
+      const parsed = "bytes" in read ? parseJson(read.bytes) : read;
+      if ("problem" in parsed) return respond(auth.bodyAnswer(parsed.problem, before.cors));
+      body = parsed.value;
+      // The body is read: the route gets a request with the text that was checked.
+      c.req.raw = new Request(request.url, { method: "POST", headers: request.headers, body: parsed.text });
     }
     // A tool handler cannot answer 403: the scopes are checked here.
     const authorized = auth.withBody(before.token, body, before.cors);
-    if ("answer" in authorized) return answerResponse(authorized.answer);
+    if ("answer" in authorized) return respond(authorized.answer);
     c.set("auth", authorized.authInfo);
 
     await next();
@@ -40,4 +52,9 @@ export function mcpAuth(options: { endpoint: string }): MiddlewareHandler {
       }
     }
   };
+}
+
+function respond(answer: Answer): Response {
+  const { status, headers, body } = serialize(answer);
+  return new Response(body ?? null, { status, headers });
 }

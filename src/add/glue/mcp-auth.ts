@@ -1,10 +1,23 @@
 // Written by `create-mcp-auth add`: the one place that decides what a request
-// to the MCP endpoint needs, in the order every generated server applies it
-// (src/endpoint.ts of `create`): Origin and Host, the CORS preflight, the
-// token from the Authorization header before any body is read, a JSON body of
-// at most 1 MB, the scopes of the called tools. The framework adapter next to
-// it only translates this into the framework's middleware; the auth core
-// (config, provider, authorize, metadata, origin) does the checking.
+// to the MCP endpoint needs, whatever the framework. In order: Origin and
+// Host (403), the CORS preflight, the token from the Authorization header
+// (401) before any body is read, a JSON body of at most 1 MB that arrives
+// within 20 s (415, 413, 408, 400), the scopes of the called tools on the
+// parsed body (403). The framework adapter next to it (express, fastify,
+// hono) only translates this into the framework's middleware or hooks; the
+// auth core (config, provider, authorize, metadata, origin) does the checking.
+//
+// Time limits: the 20 s deadline covers the body of an MCP request when this
+// code reads it (a JSON parser of the app that runs first, such as the one
+// createMcpExpressApp registers, reads it on its own terms). The headers of
+// every request are the server's own limit. Node allows 60 s for headers
+// (checked every 30 s, so up to 90 s) and 300 s for a whole request; Fastify
+// sets no limit for a whole request. Set them where the server is created:
+//   const server = app.listen(port);   // Express; Hono: const server = serve(...)
+//   server.headersTimeout = 20_000;    // headers within 20 s
+//   server.requestTimeout = 60_000;    // a whole request within 60 s
+//   Fastify({ requestTimeout: 60_000 }) and fastify.server.headersTimeout = 20_000
+/// <reference types="node" />
 import { existsSync, readFileSync } from "node:fs";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { parseEnv } from "node:util";
@@ -18,13 +31,43 @@ import type { VerifiedToken } from "./verifier.js";
 
 export type { AuthInfo, VerifiedToken };
 
+/** The largest JSON-RPC body accepted (413 above it). */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** How long a body has to arrive in full once the token is accepted (408 after, and the connection closed). */
+export const BODY_TIMEOUT_MS = 20_000;
 
-/** An answer the auth layer gives instead of the MCP server: a challenge, a refusal, a preflight. */
+export interface BodyLimits {
+  maxBytes: number;
+  timeoutMs: number;
+}
+
+export interface McpAuthOptions {
+  /** The path the app serves MCP on, e.g. "/mcp": MCP_SERVER_URL must end with it. */
+  endpoint: string;
+  /** Default MAX_BODY_BYTES. */
+  maxBodyBytes?: number | undefined;
+  /** Default BODY_TIMEOUT_MS. */
+  bodyTimeoutMs?: number | undefined;
+}
+
+/** An answer the auth layer gives instead of the MCP server: a challenge, a refusal, a preflight, the metadata. */
 export interface Answer {
   status: number;
   headers: Record<string, string>;
+  /** A JSON value; none for a preflight. */
   body?: unknown;
+}
+
+/** An answer as the bytes to write: every adapter writes it this way, in its framework's words. */
+export function serialize(answer: Answer): { status: number; headers: Record<string, string>; body: string | undefined } {
+  if (answer.body === undefined) return { status: answer.status, headers: answer.headers, body: undefined };
+  return { status: answer.status, headers: { ...answer.headers, "Content-Type": "application/json" }, body: JSON.stringify(answer.body) };
+}
+
+/** Writes an answer on a Node response (Express, or any node:http server). */
+export function sendAnswer(res: ServerResponse, answer: Answer): void {
+  const { status, headers, body } = serialize(answer);
+  res.writeHead(status, headers).end(body);
 }
 
 /** CORS for an allowed browser origin (checkOrigin has refused the others). */
@@ -52,19 +95,36 @@ function preflightHeaders(asked: string | undefined): Record<string, string> {
 
 /** A JSON-RPC error answered before any message was read: it has no id (MCP 2025-11-25 and later). */
 const rpcError = (code: number, message: string) => ({ jsonrpc: "2.0", error: { code, message } });
-const TOO_LARGE = rpcError(-32600, `Request body larger than ${MAX_BODY_BYTES} bytes`);
 const NOT_JSON = rpcError(-32700, "Parse error: invalid JSON");
 // Only a body parsed as JSON reaches the MCP server, so the scope check saw what runs.
 const WRONG_TYPE = rpcError(-32000, "Content-Type must be application/json");
 
-export type BodyProblem = "too_large" | "not_json" | "wrong_type";
+export type BodyProblem = "too_large" | "not_json" | "wrong_type" | "timeout";
 
-/** The answer for a body that cannot be read as JSON, with the request's CORS headers. */
-export function bodyAnswer(problem: BodyProblem, cors: Record<string, string>): Answer {
-  if (problem === "too_large") return { status: 413, headers: cors, body: TOO_LARGE };
+/**
+ * The answer for a body that cannot be read as JSON, with the request's CORS
+ * headers. A body left unread (too large, too slow) also closes the
+ * connection, so its rest is never waited for.
+ */
+export function bodyAnswer(problem: BodyProblem, cors: Record<string, string>, limits: BodyLimits = DEFAULT_LIMITS): Answer {
+  const close = { ...cors, Connection: "close" };
+  if (problem === "too_large") {
+    return { status: 413, headers: close, body: rpcError(-32600, `Request body larger than ${limits.maxBytes} bytes`) };
+  }
+  if (problem === "timeout") {
+    return { status: 408, headers: close, body: rpcError(-32600, `Request body not received within ${limits.timeoutMs / 1000} s`) };
+  }
   if (problem === "wrong_type") return { status: 415, headers: cors, body: WRONG_TYPE };
   return { status: 400, headers: cors, body: NOT_JSON };
 }
+
+const DEFAULT_LIMITS: BodyLimits = { maxBytes: MAX_BODY_BYTES, timeoutMs: BODY_TIMEOUT_MS };
+
+/** A header's value from any framework's request: the first one when repeated. */
+export type HeaderReader = (name: string) => string | string[] | null | undefined;
+
+/** The next chunk of a body: a Node stream's async iterator (`next`) or a web stream's reader (`read`). */
+export type NextChunk = () => Promise<{ done?: boolean | undefined; value?: Uint8Array | undefined }>;
 
 export type McpAuth = ReturnType<typeof createMcpAuth>;
 
@@ -73,7 +133,9 @@ export type McpAuth = ReturnType<typeof createMcpAuth>;
  * process with one line naming the variable when it is missing or wrong: a
  * server that cannot check tokens must not start.
  */
-export function createMcpAuth(endpoint: string) {
+export function createMcpAuth(options: McpAuthOptions | string) {
+  const { endpoint, maxBodyBytes, bodyTimeoutMs } = typeof options === "string" ? { endpoint: options } : options;
+  const limits: BodyLimits = { maxBytes: maxBodyBytes ?? MAX_BODY_BYTES, timeoutMs: bodyTimeoutMs ?? BODY_TIMEOUT_MS };
   const config = loadConfigOrExit();
   if (normalizePath(config.mcpPath) !== normalizePath(endpoint)) {
     exit(`MCP_SERVER_URL is ${config.resourceUrl}, but this server's MCP endpoint is ${endpoint}: the URL must end with that path`);
@@ -86,6 +148,7 @@ export function createMcpAuth(endpoint: string) {
 
   return {
     config,
+    limits,
     isMetadataPath: (url: string | undefined) => metadataPaths.has(normalizePath(url)),
     isEndpoint: (url: string | undefined) => normalizePath(url) === endpointPath,
 
@@ -99,27 +162,46 @@ export function createMcpAuth(endpoint: string) {
     },
 
     /**
-     * Steps 1-3, before any body is read: Origin (and Host, on loopback) 403,
-     * the CORS preflight, the token from the Authorization header 401. On
-     * success, the CORS headers every later answer to this request carries.
+     * Before any body is read: Origin (and Host, on loopback) 403, the CORS
+     * preflight, the token from the Authorization header 401. On success, the
+     * CORS headers every later answer to this request carries.
      */
     async beforeBody(
       method: string | undefined,
-      headers: IncomingHttpHeaders | Headers,
+      headers: IncomingHttpHeaders | HeaderReader,
     ): Promise<{ answer: Answer } | { token: VerifiedToken; cors: Record<string, string> }> {
-      const origin = header(headers, "origin");
-      const refused = checkOrigin(config, origin, header(headers, "host"));
+      const get = typeof headers === "function" ? headers : (name: string) => headers[name];
+      const origin = first(get("origin"));
+      const refused = checkOrigin(config, origin, first(get("host")));
       if (refused) return { answer: { status: refused.status, headers: {}, body: refused.body } };
       const cors = corsHeaders(origin);
-      if (method === "OPTIONS")
-        return { answer: { status: 204, headers: { ...cors, ...preflightHeaders(header(headers, "access-control-request-headers")) } } };
-      const authenticated = await authorizer.authenticate(header(headers, "authorization"));
+      if (method === "OPTIONS") {
+        return { answer: { status: 204, headers: { ...cors, ...preflightHeaders(first(get("access-control-request-headers"))) } } };
+      }
+      const authenticated = await authorizer.authenticate(first(get("authorization")));
       if (!authenticated.ok) return { answer: challengeAnswer(authenticated.challenge, cors) };
       return { token: authenticated.value, cors };
     },
 
-    /** Step 5, with the parsed JSON-RPC body: the scopes the called tools need (403 insufficient_scope). */
+    /** The body of a POST, JSON only, bounded in size and time (see readBody). */
+    readBody(contentType: string | undefined, contentLength: string | undefined, next: NextChunk | undefined) {
+      return readBody(contentType, contentLength, next, limits);
+    },
+
+    /** A Node request's JSON body, read by readBody and parsed. */
+    readJsonBody(req: IncomingMessage) {
+      return readJsonBody(req, limits);
+    },
+
+    /** The answer for a body that cannot be read as JSON. */
+    bodyAnswer(problem: BodyProblem, cors: Record<string, string>): Answer {
+      return bodyAnswer(problem, cors, limits);
+    },
+
+    /** With the parsed JSON-RPC body: the scopes the called tools need (403 insufficient_scope). */
     withBody(token: VerifiedToken, body: unknown, cors: Record<string, string>): { answer: Answer } | { authInfo: AuthInfo } {
+      // A body some parser of the app left as text or bytes cannot be checked, so it does not run.
+      if (typeof body === "string" || body instanceof Uint8Array) return { answer: bodyAnswer("wrong_type", cors, limits) };
       const authorized = authorizer.authorize(token, body);
       if (!authorized.ok) return { answer: challengeAnswer(authorized.challenge, cors) };
       return { authInfo: authorized.value };
@@ -131,10 +213,8 @@ function challengeAnswer(challenge: Challenge, cors: Record<string, string>): An
   return { status: challenge.status, headers: { ...cors, ...challenge.headers }, body: challenge.body };
 }
 
-function header(headers: IncomingHttpHeaders | Headers, name: string): string | undefined {
-  if (typeof (headers as Headers).get === "function") return (headers as Headers).get(name) ?? undefined;
-  const value = (headers as IncomingHttpHeaders)[name];
-  return Array.isArray(value) ? value[0] : value;
+function first(value: string | string[] | null | undefined): string | undefined {
+  return (Array.isArray(value) ? value[0] : value) ?? undefined;
 }
 
 /**
@@ -162,70 +242,62 @@ export function isJsonContentType(value: string | null | undefined): boolean {
   return value?.split(";", 1)[0]?.trim().toLowerCase() === "application/json";
 }
 
-/** Step 4 on a Node request: JSON only, at most MAX_BODY_BYTES, valid JSON; a bad body is an answer, never a 500. */
-export function readJsonBody(req: IncomingMessage): Promise<{ value: unknown } | { problem: BodyProblem }> {
-  if (!isJsonContentType(req.headers["content-type"])) return Promise.resolve({ problem: "wrong_type" });
-  if (Number(req.headers["content-length"]) > MAX_BODY_BYTES) return Promise.resolve({ problem: "too_large" });
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on("error", () => resolve({ problem: "not_json" }));
-    req.on("end", () => {
-      if (size > MAX_BODY_BYTES) return resolve({ problem: "too_large" });
-      try {
-        resolve({ value: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
-      } catch {
-        resolve({ problem: "not_json" });
-      }
-    });
+/**
+ * The one body reader: JSON only (415), at most `maxBytes` (413, by
+ * Content-Length before reading and by count while reading), whole within
+ * `timeoutMs` (408). A body that is too large or too slow is left unread (its
+ * answer closes the connection); a failing stream is an unreadable body (400).
+ */
+export async function readBody(
+  contentType: string | undefined,
+  contentLength: string | undefined,
+  next: NextChunk | undefined,
+  limits: BodyLimits = DEFAULT_LIMITS,
+): Promise<{ bytes: Uint8Array } | { problem: BodyProblem }> {
+  if (!isJsonContentType(contentType)) return { problem: "wrong_type" };
+  if (Number(contentLength) > limits.maxBytes) return { problem: "too_large" };
+  if (!next) return { bytes: new Uint8Array(0) };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(resolve, limits.timeoutMs, "timeout");
   });
-}
-
-/** Step 4 on a web-standard request, read from a clone so the original stays readable. */
-export async function readJsonRequest(request: Request): Promise<{ value: unknown } | { problem: BodyProblem }> {
-  if (!isJsonContentType(request.headers.get("content-type"))) return { problem: "wrong_type" };
-  if (Number(request.headers.get("content-length")) > MAX_BODY_BYTES) return { problem: "too_large" };
   try {
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const reader = request.clone().body?.getReader();
     for (;;) {
-      const chunk = await reader?.read();
-      if (!chunk || chunk.done) break;
+      const chunk = await Promise.race([next(), expired]);
+      if (chunk === "timeout") return { problem: "timeout" };
+      if (chunk.done || !chunk.value) break;
       size += chunk.value.byteLength;
-      if (size > MAX_BODY_BYTES) {
-        await reader?.cancel();
-        return { problem: "too_large" };
-      }
+      if (size > limits.maxBytes) return { problem: "too_large" };
       chunks.push(chunk.value);
     }
-    return { value: JSON.parse(Buffer.concat(chunks).toString("utf8")) };
+  } catch {
+    return { problem: "not_json" };
+  } finally {
+    clearTimeout(timer);
+  }
+  return { bytes: chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks) };
+}
+
+/** The body as JSON (400 when it is not), and as the text that was parsed. */
+export function parseJson(bytes: Uint8Array): { value: unknown; text: string } | { problem: "not_json" } {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  try {
+    return { value: JSON.parse(text), text };
   } catch {
     return { problem: "not_json" };
   }
 }
 
-/** Writes an answer on a Node response. */
-export function sendAnswer(res: ServerResponse, answer: Answer): void {
-  const json = answer.body === undefined ? undefined : JSON.stringify(answer.body);
-  res.statusCode = answer.status;
-  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
-  if (json !== undefined) {
-    res.setHeader("Content-Type", "application/json");
-    res.setHeader("Content-Length", Buffer.byteLength(json));
-  }
-  res.end(json);
-}
-
-/** An answer as a web-standard response. */
-export function answerResponse(answer: Answer): Response {
-  const headers = new Headers(answer.headers);
-  if (answer.body !== undefined) headers.set("Content-Type", "application/json");
-  return new Response(answer.body === undefined ? null : JSON.stringify(answer.body), { status: answer.status, headers });
+/** A Node request's JSON body (Express, node:http), read by readBody and parsed. */
+export async function readJsonBody(
+  req: IncomingMessage,
+  limits: BodyLimits = DEFAULT_LIMITS,
+): Promise<{ value: unknown } | { problem: BodyProblem }> {
+  const chunks = req[Symbol.asyncIterator]();
+  const read = await readBody(first(req.headers["content-type"]), first(req.headers["content-length"]), () => chunks.next(), limits);
+  return "problem" in read ? read : parseJson(read.bytes);
 }
 
 function loadConfigOrExit(): Config {

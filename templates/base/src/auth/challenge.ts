@@ -82,5 +82,11 @@ function scopeParam(scopes: readonly string[]): string {
 
 /** A quoted-string value: escape backslash and quote, drop control characters. */
 function quote(value: string): string {
-  return value.replace(/[\x00-\x1F\x7F]/g, "").replace(/["\\]/g, "\\$&");
+  let quoted = "";
+  for (const char of value) {
+    const code = char.charCodeAt(0);
+    if (code < 0x20 || code === 0x7f) continue;
+    quoted += char === '"' || char === "\\" ? `\\${char}` : char;
+  }
+  return quoted;
 }

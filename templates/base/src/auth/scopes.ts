@@ -16,7 +16,8 @@ const NOT_A_RESOURCE_SCOPE = "offline_access";
  */
 export function scopesFromClaims(claims: Record<string, unknown>): string[] {
   const found = new Set<string>();
-  for (const claim of [claims.scope, claims.scp, claims.scopes]) {
+  const { scope, scp, scopes } = claims;
+  for (const claim of [scope, scp, scopes]) {
     const values = typeof claim === "string" ? claim.split(" ") : Array.isArray(claim) ? claim : [];
     for (const value of values) if (typeof value === "string" && value !== "") found.add(value);
   }
@@ -35,7 +36,7 @@ export function effectiveScopes(granted: readonly string[], implies: ScopeMap): 
     const scope = pending.pop()!;
     if (held.has(scope)) continue;
     held.add(scope);
-    if (Object.hasOwn(implies, scope)) pending.push(...(implies[scope] ?? []));
+    if (hasOwn(implies, scope)) pending.push(...(implies[scope] ?? []));
   }
   return held;
 }
@@ -51,7 +52,7 @@ export function requiredScopesFor(body: unknown, toolScopes: ScopeMap): string[]
   const needed = new Set<string>();
   for (const message of messages) {
     const name = toolCallName(message);
-    if (name !== undefined && Object.hasOwn(toolScopes, name)) {
+    if (name !== undefined && hasOwn(toolScopes, name)) {
       for (const scope of toolScopes[name] ?? []) needed.add(scope);
     }
   }
@@ -63,6 +64,11 @@ export function missingScopes(required: readonly string[], granted: readonly str
   if (required.length === 0) return [];
   const held = effectiveScopes(granted, implies);
   return required.filter((scope) => !held.has(scope));
+}
+
+/** Object.hasOwn without ES2022: a tool named "constructor" is not one Object.prototype lends. */
+function hasOwn(map: ScopeMap, key: string): boolean {
+  return Object.getOwnPropertyDescriptor(map, key) !== undefined;
 }
 
 function toolCallName(message: unknown): string | undefined {

@@ -87,7 +87,8 @@ export class JwtVerifier implements TokenVerifier {
     }
     const claims = payload as Record<string, unknown>;
     // RFC 9068 says client_id; Keycloak and Entra ID (v2) say azp, Okta cid, Entra ID (v1) appid.
-    const clientId = [claims.client_id, claims.azp, claims.cid, claims.appid].find((v): v is string => typeof v === "string") ?? "";
+    const { client_id, azp, cid, appid } = claims;
+    const clientId = [client_id, azp, cid, appid].find((v): v is string => typeof v === "string") ?? "";
     const verified: VerifiedToken = {
       token,
       subject: typeof payload.sub === "string" ? payload.sub : undefined,

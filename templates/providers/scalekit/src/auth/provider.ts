@@ -10,8 +10,8 @@ export interface ProviderConfig {
   /** Scalekit resource id of this MCP server (`res_...`), or its URL. */
   resourceId: string;
   /** Only for Scalekit's management API (src/auth/scalekit.ts); token checks do not need them. */
-  clientId?: string;
-  clientSecret?: string;
+  clientId?: string | undefined;
+  clientSecret?: string | undefined;
   /** The authorization server named in the protected resource metadata. */
   authorizationServer: string;
   /** `iss` values accepted in access tokens. */
