@@ -4,6 +4,7 @@
  * section, layered between `templates/base/` and the framework) and nothing
  * else: the create code reads everything provider-specific from this table.
  */
+import { selfCommand } from "./core/self-command.js";
 import { canWriteEnvValue } from "./create/literals.js";
 import { shown, validateClientId, validateSecret, validateUrl, withoutTrailingSlash } from "./create/validate.js";
 
@@ -176,7 +177,8 @@ const scalekit: Provider = {
   ],
   envHeader: (local) =>
     local
-      ? "# Local mode: tokens come from `npx create-mcp-auth issuer` (development only).\n# To use Scalekit, set the SCALEKIT_ lines to your environment URL and resource id.\n"
+      ? `# Local mode: tokens come from \`${selfCommand()} issuer\` (development only).\n` +
+        "# To use Scalekit, set the SCALEKIT_ lines to your environment URL and resource id.\n"
       : "# Secrets: this file is in .gitignore. Keep it that way.\n",
   envMarker: "SCALEKIT_ENVIRONMENT_URL=",
   selfCheckEnv: (issuer) => ({
@@ -234,7 +236,8 @@ const oidc: Provider = {
   ],
   envHeader: (local) =>
     local
-      ? "# Local mode: tokens come from `npx create-mcp-auth issuer --layout oidc` (development only).\n# To use your authorization server, set OIDC_ISSUER_URL (and OIDC_AUDIENCE if it needs one).\n"
+      ? `# Local mode: tokens come from \`${selfCommand()} issuer --layout oidc\` (development only).\n` +
+        "# To use your authorization server, set OIDC_ISSUER_URL (and OIDC_AUDIENCE if it needs one).\n"
       : "# This file is in .gitignore. Keep it that way.\n",
   envMarker: "OIDC_ISSUER_URL=",
   selfCheckEnv: (issuer, serverUrl) => ({ OIDC_ISSUER_URL: issuer.issuer ?? issuer.url, OIDC_AUDIENCE: serverUrl }),

@@ -5,6 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { selfCommand } from "../core/self-command.js";
 import { PACKAGE_MANAGERS, type PackageManager } from "../create/options.js";
 import { CliError, EXIT, environmentError, usageError } from "../errors.js";
 import { createUi, type Ui } from "../ui.js";
@@ -85,7 +86,7 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
   if (unanswerable.length > 0 && !interactive) {
     throw usageError(
       `no terminal to ask questions on; answer them with flags: ${unanswerable.map((q) => ADD_QUESTIONS[q]).join("; ")}.\n` +
-        "  e.g. create-mcp-auth add . --scopes add_note=notes:write --yes   (see the changes first with --dry-run)",
+        `  e.g. ${selfCommand()} add . --scopes add_note=notes:write --yes   (see the changes first with --dry-run)`,
     );
   }
   const prompts = interactive && blocking.length > 0 ? await import("./prompts.js") : undefined;
@@ -182,7 +183,7 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
     if (flags.dryRun || (interactive && !flags.yes)) ui.output.write(`\n${diff}\n`);
     if (flags.dryRun) {
       ui.info(
-        `Dry run: nothing was written. Apply with: create-mcp-auth add ${shell(shown)} --yes${flags.scopes ? ` --scopes ${shell(flags.scopes)}` : ""}`,
+        `Dry run: nothing was written. Apply with: ${selfCommand()} add ${shell(shown)} --yes${flags.scopes ? ` --scopes ${shell(flags.scopes)}` : ""}`,
       );
       return finish(result, flags, ui, { plan, d, shown, provider, envWritten });
     }
@@ -384,7 +385,7 @@ function finish(result: AddResult, flags: AddFlags, ui: Ui, { plan, d, shown, pr
       ? [`${start}   # reads the values add wrote to .env`]
       : [
           "Set the variables of .env.example (in the environment or in .env), then start the server. For local development:",
-          `  npx create-mcp-auth issuer${provider.issuerArgs.map((a) => ` ${a}`).join("")}   # a local authorization server, in another terminal`,
+          `  ${selfCommand()} issuer${provider.issuerArgs.map((a) => ` ${a}`).join("")}   # a local authorization server, in another terminal`,
           `  ${local} MCP_SERVER_URL=${url} ${start}`,
         ];
     steps.push(

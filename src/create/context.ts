@@ -1,3 +1,4 @@
+import { selfCommand } from "../core/self-command.js";
 import type { ProviderName } from "../providers.js";
 import { VERSION } from "../version.js";
 import type { CreateOptions, PackageManager } from "./options.js";
@@ -33,6 +34,8 @@ export interface RenderContext {
   ci: boolean;
   /** The create-mcp-auth version that renders the project. */
   version: string;
+  /** This create-mcp-auth as a shell command prefix (src/core/self-command.ts), e.g. `npx -y create-mcp-auth@0.1.0`. */
+  cli: string;
 }
 
 export function commandsFor(pm: PackageManager): PackageManagerCommands {
@@ -93,5 +96,6 @@ export function renderContext(options: CreateOptions): RenderContext {
     provider: { name: options.provider.name, display: options.provider.display, readme: "" },
     ci: options.ci,
     version: VERSION,
+    cli: selfCommand(),
   };
 }

@@ -1,3 +1,4 @@
+import { selfCommand } from "../core/self-command.js";
 import { CliError, EXIT, environmentError, usageError } from "../errors.js";
 import { createUi, type Ui } from "../ui.js";
 import { VERSION } from "../version.js";
@@ -60,7 +61,7 @@ async function gatherOptions(flags: CreateFlags, ui: Ui, cwd: string, env: Env):
       const needed = open.map((q) => QUESTIONS[q]).join("; ");
       throw usageError(
         `no terminal to ask questions on; answer them with flags: ${needed}. Or pass --yes to take the defaults.\n` +
-          "  e.g. create-mcp-auth my-server --framework express --scopes todo:read,todo:write --yes",
+          `  e.g. ${selfCommand()} my-server --framework express --scopes todo:read,todo:write --yes`,
       );
     }
     const { askMissing } = await import("./prompts.js");

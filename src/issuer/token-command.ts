@@ -14,6 +14,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseEnv } from "node:util";
+import { selfCommand } from "../core/self-command.js";
 import { CliError, EXIT } from "../errors.js";
 
 export const DEFAULT_ISSUER_URL = "http://127.0.0.1:4444";
@@ -36,15 +37,16 @@ export interface TokenCommandOptions {
 }
 
 /** The command that prints a token, as a user types it (with --issuer-url when not the default). */
-export function tokenCommandLine(issuerUrl: string, prefix = "npx create-mcp-auth"): string {
+export function tokenCommandLine(issuerUrl: string, prefix = selfCommand()): string {
   return `${prefix} issuer token${issuerUrl === DEFAULT_ISSUER_URL ? "" : ` --issuer-url ${issuerUrl}`}`;
 }
 
-/** A complete tools/list call with a fresh token, for the README and the issuer's banner. */
-export function curlExample(issuerUrl: string, serverUrl = "http://localhost:3000/mcp", prefix = "npx create-mcp-auth"): string {
+/** A complete tools/list call with a fresh token, for the README and the issuer's banner; no token, no call. */
+export function curlExample(issuerUrl: string, serverUrl = "http://localhost:3000/mcp", prefix = selfCommand()): string {
   return [
+    `TOKEN=$(${tokenCommandLine(issuerUrl, prefix)}) &&`,
     `curl -s ${serverUrl} \\`,
-    `  -H "Authorization: Bearer $(${tokenCommandLine(issuerUrl, prefix)})" \\`,
+    `  -H "Authorization: Bearer $TOKEN" \\`,
     `  -H "Content-Type: application/json" -H "Accept: application/json, text/event-stream" \\`,
     `  -H "MCP-Protocol-Version: 2025-11-25" \\`,
     `  -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'`,
@@ -137,7 +139,7 @@ function startHint(cwd: string): string {
   } catch {
     // not a project with an issuer script
   }
-  return "npx create-mcp-auth issuer";
+  return `${selfCommand()} issuer`;
 }
 
 async function issuerCall(
