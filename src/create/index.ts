@@ -1,3 +1,4 @@
+import { isatty } from "node:tty";
 import { selfCommand } from "../core/self-command.js";
 import { CliError, EXIT, environmentError, usageError } from "../errors.js";
 import { createUi, type Ui } from "../ui.js";
@@ -36,7 +37,7 @@ export interface CreateResult {
 }
 
 function isInteractive(): boolean {
-  return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI;
+  return !process.env.CI && isatty(0) && isatty(1); // isatty: asking process.stdin would open the stream (start-up time)
 }
 
 type Env = Record<string, string | undefined>;

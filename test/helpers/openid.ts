@@ -5,6 +5,7 @@ import {
   Client,
   type OAuthClientMetadata,
   type OAuthClientProvider,
+  type OAuthDiscoveryState,
   type StoredOAuthClientInformation,
   type StoredOAuthTokens,
   StreamableHTTPClientTransport,
@@ -12,7 +13,7 @@ import {
 } from "@modelcontextprotocol/client";
 import { execa } from "execa";
 import { exportJWK, generateKeyPair } from "jose";
-import Provider, { errors } from "oidc-provider";
+import type Provider from "oidc-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCheck } from "../../src/check/index.js";
 import { freePort } from "../../src/selfcheck.js";
@@ -43,6 +44,8 @@ export async function startOpenIdProvider(o: { resources: string[]; scopes: stri
   await once(server, "listening");
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const resourceScopes = o.scopes.join(" ");
+  // Loaded here, not at the top: only the suites that start a provider load it (it warns on a runtime it does not support).
+  const { default: Provider, errors } = await import("oidc-provider");
 
   const provider = new Provider(issuer, {
     clients: [
@@ -308,6 +311,14 @@ class BrowserOAuthProvider implements OAuthClientProvider {
   }
   codeVerifier() {
     return this.verifier;
+  }
+  // Kept beside the code verifier, so the SDK checks the callback leg against the discovered server (SEP-2352).
+  private discovery: OAuthDiscoveryState | undefined;
+  saveDiscoveryState(state: OAuthDiscoveryState) {
+    this.discovery = state;
+  }
+  discoveryState() {
+    return this.discovery;
   }
 }
 
