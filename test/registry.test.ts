@@ -123,13 +123,13 @@ afterAll(async () => {
 });
 
 /** One shell line as a user pastes it, in a directory. */
-function sh(line: string, cwd: string, timeout = 300_000) {
-  return execa("sh", ["-c", line], { cwd, env: shellEnv, extendEnv: false, reject: false, all: true, timeout });
+function sh(line: string, cwd: string, env: Record<string, string>, timeout = 600_000) {
+  return execa("sh", ["-c", line], { cwd, env, extendEnv: false, reject: false, all: true, timeout });
 }
 
 /** A long-running command in its own process group, stopped with the group. */
-function background(line: string, cwd: string) {
-  const child = execa("sh", ["-c", line], { cwd, env: shellEnv, extendEnv: false, reject: false, all: true, detached: true });
+function background(line: string, cwd: string, env: Record<string, string>) {
+  const child = execa("sh", ["-c", line], { cwd, env, extendEnv: false, reject: false, all: true, detached: true });
   return {
     child,
     async stop() {
@@ -155,18 +155,22 @@ const legs = [
     name: "the registry (the README's npx line)",
     scaffold: () => "npx create-mcp-auth",
     scripts: () => `npx -y create-mcp-auth@${VERSION}`,
+    env: () => shellEnv,
     wholeWorkflow: true,
   },
   {
     name: "an npm pack tarball",
     scaffold: () => `npx -y --package=${tarball} create-mcp-auth`,
     scripts: () => `npx -y --package=${tarball} create-mcp-auth`,
+    // the public registry for the project's dependencies, as a user with a tarball has
+    env: () => installEnv(),
     wholeWorkflow: false,
   },
   {
     name: "this clone",
     scaffold: () => `node ${path.join(repoRoot, "bin", "create-mcp-auth.js")}`,
     scripts: () => `node ${path.join(repoRoot, "bin", "create-mcp-auth.js")}`,
+    env: () => installEnv(),
     wholeWorkflow: false,
   },
 ];
@@ -182,6 +186,7 @@ describe.each(legs)("create-mcp-auth from $name", (leg) => {
     const created = await sh(
       `${leg.scaffold()} my-server --framework express --port ${port} --yes --no-git --no-check`,
       path.dirname(root),
+      leg.env(),
     );
     expect(created.exitCode, String(created.all)).toBe(0);
     const pkg = JSON.parse(await readFile(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
@@ -189,22 +194,22 @@ describe.each(legs)("create-mcp-auth from $name", (leg) => {
     expect(pkg.scripts.check).toBe(`${leg.scripts()} check --project .`);
     expect(pkg.scripts.issuer).toBe(`${leg.scripts()} issuer --scopes todo:read,todo:write`);
     expect(await readFile(path.join(root, ".env"), "utf8")).toContain(`${leg.scripts()} issuer`);
-  }, 600_000);
+  }, 900_000);
 
   it("the README's recipe (npm run issuer, npm run dev, TOKEN=$(npm run -s token) && curl) calls a tool; without an issuer it stops before curl", async () => {
     expect(root, "the project was not created").not.toBe("");
     const recipe = await readmeRecipe(root);
     expect(recipe).toContain("TOKEN=$(npm run -s token) &&");
-    const issuer = background("npm run issuer", root);
-    const server = background("npm run dev", root);
+    const issuer = background("npm run issuer", root, leg.env());
+    const server = background("npm run dev", root, leg.env());
     try {
       await waitFor("npm run issuer", async () => (await fetch(`http://127.0.0.1:${ISSUER_PORT}/_dev/info`)).ok, 120_000);
       await waitFor(
         "npm run dev",
-        async () => (await sh(`curl -sf http://localhost:${port}/healthz`, root, 10_000)).exitCode === 0,
+        async () => (await sh(`curl -sf http://localhost:${port}/healthz`, root, leg.env(), 10_000)).exitCode === 0,
         120_000,
       );
-      const called = await sh(recipe, root);
+      const called = await sh(recipe, root, leg.env());
       expect(called.exitCode, String(called.all)).toBe(0);
       // The whoami tool answers with the token's subject: the server accepted the token.
       expect(called.stdout).toMatch(/"result"/);
@@ -214,7 +219,7 @@ describe.each(legs)("create-mcp-auth from $name", (leg) => {
     }
     try {
       // No issuer: the token command fails loudly and the recipe stops there (curl never runs).
-      const stopped = await sh(recipe, root);
+      const stopped = await sh(recipe, root, leg.env());
       expect(stopped.exitCode).not.toBe(0);
       expect(stopped.stdout).toBe("");
       expect(stopped.stderr).toMatch(/no local issuer answers/);
@@ -232,7 +237,7 @@ describe.each(legs)("create-mcp-auth from $name", (leg) => {
     const steps = jobs[0]!.steps;
     expect(steps.at(-1)).toBe("npm run check");
     for (const step of leg.wholeWorkflow ? steps : ["npm run check"]) {
-      const result = await sh(step, root);
+      const result = await sh(step, root, leg.env());
       expect(result.exitCode, `${step}\n${result.all}`).toBe(0);
     }
   }, 900_000);
