@@ -143,11 +143,12 @@ function background(line: string, cwd: string, env: Record<string, string>) {
   };
 }
 
-/** The shell block of the generated README's "Call a tool by hand" section. */
-async function readmeRecipe(root: string): Promise<string> {
+/** The first shell block of the generated README after `heading`. */
+async function readmeBlock(root: string, heading: string): Promise<string> {
   const readme = await readFile(path.join(root, "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("## Call a tool by hand"));
-  return /```sh\n([\s\S]*?)```/.exec(section)![1]!;
+  const at = readme.indexOf(heading);
+  expect(at, heading).toBeGreaterThan(-1);
+  return /```sh\n([\s\S]*?)```/.exec(readme.slice(at))![1]!;
 }
 
 const legs = [
@@ -196,9 +197,11 @@ describe.each(legs)("create-mcp-auth from $name", (leg) => {
     expect(await readFile(path.join(root, ".env"), "utf8")).toContain(`${leg.scripts()} issuer`);
   }, 900_000);
 
-  it("the README's recipe (npm run issuer, npm run dev, TOKEN=$(npm run -s token) && curl) calls a tool; without an issuer it stops before curl", async () => {
+  it("the README's recipes (npm run issuer, npm run dev, TOKEN=$(npm run -s token) && curl; check) work; without an issuer it stops before curl", async () => {
     expect(root, "the project was not created").not.toBe("");
-    const recipe = await readmeRecipe(root);
+    const recipe = await readmeBlock(root, "## Call a tool by hand");
+    const check = await readmeBlock(root, "Check the running server's authorization from the outside");
+    expect(check).toContain(`${leg.scripts()} check`);
     expect(recipe).toContain("TOKEN=$(npm run -s token) &&");
     const issuer = background("npm run issuer", root, leg.env());
     const server = background("npm run dev", root, leg.env());
@@ -214,6 +217,9 @@ describe.each(legs)("create-mcp-auth from $name", (leg) => {
       // The whoami tool answers with the token's subject: the server accepted the token.
       expect(called.stdout).toMatch(/"result"/);
       expect(called.stdout).not.toMatch(/invalid_token|"error"/);
+      // The README's outside check of the running server, with the local issuer.
+      const checked = await sh(check, root, leg.env());
+      expect(checked.exitCode, String(checked.all)).toBe(0);
     } finally {
       await issuer.stop();
     }
