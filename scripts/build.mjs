@@ -49,6 +49,25 @@ const precompiledTemplates = {
   },
 };
 
+/**
+ * commander requires node:child_process when it loads, for executable
+ * subcommands this CLI does not have; loading it is a fifth of create's
+ * start-up. The bundle requires it on first use instead (a build error if
+ * commander's line changes, so this never silently stops applying).
+ */
+const lazyChildProcessInCommander = {
+  name: "lazy-child-process-in-commander",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const source = await readFile(args.path, "utf8");
+      const eager = "const childProcess = require('node:child_process');";
+      if (!source.includes(eager)) throw new Error(`${args.path}: "${eager}" not found; update scripts/build.mjs`);
+      const lazy = "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
+      return { contents: source.replace(eager, lazy), loader: "js" };
+    });
+  },
+};
+
 await rm(path.join(repo, "dist"), { recursive: true, force: true });
 await build({
   absWorkingDir: repo,
@@ -67,7 +86,7 @@ await build({
     js: "import { createRequire as __cmaCreateRequire } from 'node:module'; const require = __cmaCreateRequire(import.meta.url);",
   },
   logLevel: "warning",
-  plugins: [precompiledTemplates],
+  plugins: [precompiledTemplates, lazyChildProcessInCommander],
 });
 
 // `add` writes the framework glue into projects as source, rendered like the

@@ -5,6 +5,7 @@
  * else: the create code reads everything provider-specific from this table.
  */
 import { canWriteEnvValue } from "./core/literals.js";
+import { selfCommand } from "./core/self-command.js";
 import { shown, validateClientId, validateSecret, validateUrl, withoutTrailingSlash } from "./core/validate.js";
 
 /** One value a provider needs: its flag, environment variable, prompt and check, in one place. */
@@ -176,7 +177,8 @@ const scalekit: Provider = {
   ],
   envHeader: (local) =>
     local
-      ? "# Local mode: tokens come from `npx create-mcp-auth issuer` (development only).\n# To use Scalekit, set the SCALEKIT_ lines to your environment URL and resource id.\n"
+      ? `# Local mode: tokens come from \`${selfCommand()} issuer\` (development only).\n` +
+        "# To use Scalekit, set the SCALEKIT_ lines to your environment URL and resource id.\n"
       : "# Secrets: this file is in .gitignore. Keep it that way.\n",
   envMarker: "SCALEKIT_ENVIRONMENT_URL=",
   selfCheckEnv: (issuer) => ({
@@ -234,7 +236,8 @@ const oidc: Provider = {
   ],
   envHeader: (local) =>
     local
-      ? "# Local mode: tokens come from `npx create-mcp-auth issuer --layout oidc` (development only).\n# To use your authorization server, set OIDC_ISSUER_URL (and OIDC_AUDIENCE if it needs one).\n"
+      ? `# Local mode: tokens come from \`${selfCommand()} issuer --layout oidc\` (development only).\n` +
+        "# To use your authorization server, set OIDC_ISSUER_URL (and OIDC_AUDIENCE if it needs one).\n"
       : "# This file is in .gitignore. Keep it that way.\n",
   envMarker: "OIDC_ISSUER_URL=",
   selfCheckEnv: (issuer, serverUrl) => ({ OIDC_ISSUER_URL: issuer.issuer ?? issuer.url, OIDC_AUDIENCE: serverUrl }),

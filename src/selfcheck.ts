@@ -42,7 +42,7 @@ async function waitForServer(url: string, child: ResultPromise, log: () => strin
     } catch {
       // not listening yet
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw environmentError(`the generated server did not answer ${url} within ${READY_TIMEOUT_MS / 1000} s`, log());
 }
@@ -183,8 +183,11 @@ export async function runSelfCheck({
   /** 'full': every probe's line (`check --project`, `create --verbose`); 'summary': counts and failures (`create`). */
   checklist?: "full" | "summary";
 }): Promise<SelfCheckOutcome> {
+  // The check (the MCP SDK clients, zod, Ajv) is the biggest module to load: it loads while the issuer
+  // starts and the server boots, off the critical path (bench/selfcheck.mjs).
+  const checkModule = import("./check/index.js");
+  checkModule.catch(() => undefined); // awaited below; not an unhandled rejection if the issuer fails first
   const { startIssuer } = await import("./issuer/index.js");
-  const { runCheck, formatReport, reportPassed, PROBES } = await import("./check/index.js");
 
   const provider = projectProvider(root);
   // `layout` is the issuer stream's option (CONTRACTS: local issuer API changes).
@@ -193,6 +196,7 @@ export async function runSelfCheck({
   let server: ProjectServer | undefined;
   try {
     server = await startProjectServer(root, issuer, { ...(signal ? { signal } : {}), ...(start ? { start } : {}) });
+    const { runCheck, formatReport, reportPassed, PROBES } = await checkModule;
     const running = server;
     const total = PROBES.length;
     let done = 0;

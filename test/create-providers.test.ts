@@ -5,6 +5,7 @@ import path from "node:path";
 import { parseEnv } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chooseProvider } from "../src/core/provider-settings.js";
+import { selfCommand } from "../src/core/self-command.js";
 import { resolveOptions } from "../src/create/options.js";
 import { pinnedScripts, renderProject, templatesRoot } from "../src/create/render.js";
 import { DEFAULT_PROVIDER, PROVIDERS, providerOfEnvExample } from "../src/providers.js";
@@ -65,13 +66,14 @@ describe("the provider table", () => {
     ]);
   });
 
-  it("the project scripts run the create-mcp-auth version that wrote them, with the layout and the scopes as one shell word", () => {
+  it("the project scripts run the create-mcp-auth that wrote them, with the layout and the scopes as one shell word", () => {
     const options = resolveOptions({ dir: "x", provider: "oidc", scopes: "a$b'c,todo:read", yes: true }, {}, "/tmp");
-    const scripts = pinnedScripts(options);
+    const cli = `npx -y create-mcp-auth@${VERSION}`;
+    const scripts = pinnedScripts(options, cli);
     expect(scripts).toEqual({
-      issuer: `npx -y create-mcp-auth@${VERSION} issuer --layout oidc --scopes 'a$b'\\''c,todo:read'`,
-      token: `npx -y create-mcp-auth@${VERSION} issuer token`,
-      check: `npx -y create-mcp-auth@${VERSION} check --project .`,
+      issuer: `${cli} issuer --layout oidc --scopes 'a$b'\\''c,todo:read'`,
+      token: `${cli} issuer token`,
+      check: `${cli} check --project .`,
     });
     expect(shWords(scripts.issuer!)).toEqual([
       "npx",
@@ -83,8 +85,10 @@ describe("the provider table", () => {
       "--scopes",
       "a$b'c,todo:read",
     ]);
+    // By default: this copy of the CLI (from this clone, here).
     const scalekit = pinnedScripts(resolveOptions({ dir: "x", yes: true }, {}, "/tmp"));
-    expect(scalekit.issuer).toBe(`npx -y create-mcp-auth@${VERSION} issuer --scopes todo:read,todo:write`);
+    expect(scalekit.issuer).toBe(`${selfCommand()} issuer --scopes todo:read,todo:write`);
+    expect(selfCommand()).toBe(`node ${path.join(repoRoot, "bin", "create-mcp-auth.js")}`);
   });
 
   it("VERSION is the version in package.json, and --version prints it", async () => {

@@ -10,6 +10,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { selfCommand } from "../src/core/self-command.js";
 import { type LocalIssuer, startIssuer } from "../src/issuer/index.js";
 import { curlExample, DEFAULT_ISSUER_URL, tokenCommandLine } from "../src/issuer/token-usage.js";
 import { type ReferenceServer, startReferenceServer } from "./fixtures/reference-server.js";
@@ -146,7 +147,7 @@ describe("issuer token", () => {
     expect(r.exitCode).toBe(3);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain(`no local issuer answers at ${url}`);
-    expect(r.stderr).toContain("npx create-mcp-auth issuer");
+    expect(r.stderr).toContain(`${selfCommand()} issuer`);
     // In a generated project (an "issuer" script), it names the script.
     const dir = await tempDir("cma-token-script-");
     try {
@@ -195,8 +196,8 @@ describe("issuer token", () => {
 
   it("defaults to the local-mode issuer URL, and the banner's command names another one", () => {
     expect(DEFAULT_ISSUER_URL).toBe("http://127.0.0.1:4444");
-    expect(tokenCommandLine(DEFAULT_ISSUER_URL)).toBe("npx create-mcp-auth issuer token");
-    expect(tokenCommandLine("http://127.0.0.1:5555")).toBe("npx create-mcp-auth issuer token --issuer-url http://127.0.0.1:5555");
+    expect(tokenCommandLine(DEFAULT_ISSUER_URL)).toBe(`${selfCommand()} issuer token`);
+    expect(tokenCommandLine("http://127.0.0.1:5555")).toBe(`${selfCommand()} issuer token --issuer-url http://127.0.0.1:5555`);
   });
 });
 
@@ -314,10 +315,9 @@ describe("the issuer command's flags and banner", () => {
       expect(banner).toContain(tokenCommandLine(url));
       for (const line of curl.split("\n")) expect(banner).toContain(`  ${line}\n`);
       await writeFile(path.join(dir.dir, ".env"), `MCP_SERVER_URL=${server.url}\n`);
-      // As printed, with this checkout's CLI for `npx create-mcp-auth` and the test server's URL.
-      const script = curl
-        .replaceAll("npx create-mcp-auth", `"${process.execPath}" "${cliBin}"`)
-        .replace("http://localhost:3000/mcp", server.url);
+      // As printed (this checkout's CLI: `node <clone>/bin/create-mcp-auth.js`), with the test server's URL.
+      expect(curl).toContain(`${selfCommand()} issuer token`);
+      const script = curl.replace("http://localhost:3000/mcp", server.url);
       const r = await execa("sh", ["-c", script], { cwd: dir.dir, env: cleanEnv(), extendEnv: false, reject: false });
       expect(r.exitCode, String(r.stderr)).toBe(0);
       // A server may answer with JSON or with an SSE stream carrying the JSON-RPC message.

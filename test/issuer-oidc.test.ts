@@ -390,6 +390,14 @@ class TestProviderV2 implements OAuthClientProviderV2 {
   codeVerifier() {
     return this.verifier;
   }
+  // Kept beside the code verifier, so the SDK checks the callback leg against the discovered server (SEP-2352).
+  private discovery: Parameters<NonNullable<OAuthClientProviderV2["saveDiscoveryState"]>>[0] | undefined;
+  saveDiscoveryState(state: NonNullable<typeof this.discovery>) {
+    this.discovery = state;
+  }
+  discoveryState() {
+    return this.discovery;
+  }
   async redirectToAuthorization(url: URL) {
     const res = await fetch(url, { redirect: "manual" });
     this.callback = new URL(res.headers.get("location") ?? "about:blank");

@@ -19,6 +19,8 @@ const SAFE_FIELDS = new Set([
   "pm.install",
   "pm.run",
   "pm.exec",
+  "pm.runSilent",
+  "cli",
   "pm.name",
   "framework.display",
   "framework.name",

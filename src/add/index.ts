@@ -10,6 +10,7 @@ import { InterruptibleRun } from "../core/interrupt.js";
 import { findPackageManager, packageManagerProblem } from "../core/package-managers.js";
 import { printable } from "../core/printable.js";
 import { givenValues, problemLines, resolveValues } from "../core/provider-settings.js";
+import { selfCommand } from "../core/self-command.js";
 import { createUi, isInteractive, type Ui } from "../core/ui.js";
 import { type Problem, validateUrl } from "../core/validate.js";
 import type { Provider, ProviderValues } from "../providers.js";
@@ -139,7 +140,7 @@ async function readProject(root: string, shown: string): Promise<PackageJson> {
   });
   if (!pkg)
     throw usageError(
-      `${shown} has no package.json: run add in the folder of your MCP server project (or give it: create-mcp-auth add <dir>)`,
+      `${shown} has no package.json: run add in the folder of your MCP server project (or give it: ${selfCommand()} add <dir>)`,
     );
   return pkg;
 }
@@ -172,7 +173,7 @@ async function detectProject(
   if (unanswerable.length > 0 && !interactive) {
     throw usageError(
       `no terminal to ask questions on; answer them with flags: ${unanswerable.map((q) => ADD_QUESTIONS[q]).join("; ")}.\n` +
-        "  e.g. create-mcp-auth add . --scopes add_note=notes:write --yes   (see the changes first with --dry-run)",
+        `  e.g. ${selfCommand()} add . --scopes add_note=notes:write --yes   (see the changes first with --dry-run)`,
     );
   }
   const prompts = interactive && blocking.length > 0 ? await import("./prompts.js") : undefined;
@@ -283,7 +284,7 @@ async function writeChanges(
   if (flags.dryRun || (interactive && !flags.yes)) ui.output.write(`\n${printableLines(diff)}\n`);
   if (flags.dryRun) {
     ui.info(
-      `Dry run: nothing was written. Apply with: create-mcp-auth add ${shell(shown)} --yes${flags.scopes ? ` --scopes ${shell(flags.scopes)}` : ""}`,
+      `Dry run: nothing was written. Apply with: ${selfCommand()} add ${shell(shown)} --yes${flags.scopes ? ` --scopes ${shell(flags.scopes)}` : ""}`,
     );
     return;
   }
@@ -522,7 +523,7 @@ function finish(result: AddResult, flags: AddFlags, ui: Ui, { plan, d, shown, pr
       ? [`${start}   # reads the values add wrote to .env`]
       : [
           "Set the variables of .env.example (in the environment or in .env), then start the server. For local development:",
-          `  npx create-mcp-auth issuer${provider.issuerArgs.map((a) => ` ${a}`).join("")}   # a local authorization server, in another terminal`,
+          `  ${selfCommand()} issuer${provider.issuerArgs.map((a) => ` ${a}`).join("")}   # a local authorization server, in another terminal`,
           `  ${local} MCP_SERVER_URL=${url} ${start}`,
         ];
     steps.push(

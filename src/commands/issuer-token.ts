@@ -20,6 +20,7 @@ import { collect, intOption, listValue } from "../core/flags.js";
 import { BodyTooLargeError, formatBytes, MAX_BODY_BYTES, readBodyJson } from "../core/http-body.js";
 import { whileAlive } from "../core/keep-alive.js";
 import { oneLine, printableJson } from "../core/printable.js";
+import { selfCommand } from "../core/self-command.js";
 import { DEFAULT_ISSUER_URL } from "../issuer/token-usage.js";
 
 const ISSUER_TIMEOUT_MS = 5_000;
@@ -126,7 +127,7 @@ function startHint(cwd: string): string {
   } catch {
     // not a project with an issuer script
   }
-  return "npx create-mcp-auth issuer";
+  return `${selfCommand()} issuer`;
 }
 
 async function issuerCall(

@@ -48,13 +48,24 @@ export async function stopGroup(child: GroupChild, graceMs = 3000): Promise<void
     () => undefined,
   );
   const deadline = Date.now() + graceMs;
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, graceMs))]);
+  await within(exited, graceMs);
   while (GROUPS && groupAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   if (GROUPS ? groupAlive(pid) : child.exitCode === null) {
     signalGroup(pid, "SIGKILL");
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    await within(exited, 1000);
   }
   live.delete(pid);
+}
+
+/**
+ * Waits for `promise` at most `ms`. The timer is cleared when the promise
+ * wins: a pending one would keep the CLI alive for the whole grace period
+ * after its children are gone (2 s at the end of every self-check).
+ */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /** A child with its combined output (`all`) kept. */

@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import { isatty } from "node:tty";
 
 /**
  * Human output. With --json it all goes to stderr, so stdout carries exactly
@@ -33,7 +34,8 @@ export interface Ui {
 
 /** Questions can be asked: a terminal on both ends, and not CI. */
 export function isInteractive(): boolean {
-  return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI;
+  // isatty: asking process.stdin would open the stream (start-up time).
+  return !process.env.CI && isatty(0) && isatty(1);
 }
 
 export async function createUi(json: boolean): Promise<Ui> {

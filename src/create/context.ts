@@ -1,4 +1,5 @@
 import type { PackageManager } from "../core/package-managers.js";
+import { selfCommand } from "../core/self-command.js";
 import type { ProviderName } from "../providers.js";
 import { VERSION } from "../version.js";
 import type { CreateOptions } from "./options.js";
@@ -34,6 +35,8 @@ export interface RenderContext {
   ci: boolean;
   /** The create-mcp-auth version that renders the project. */
   version: string;
+  /** This create-mcp-auth as a shell command prefix (src/core/self-command.ts), e.g. `npx -y create-mcp-auth@0.1.0`. */
+  cli: string;
 }
 
 export function commandsFor(pm: PackageManager): PackageManagerCommands {
@@ -94,5 +97,6 @@ export function renderContext(options: CreateOptions): RenderContext {
     provider: { name: options.provider.name, display: options.provider.display, readme: "" },
     ci: options.ci,
     version: VERSION,
+    cli: selfCommand(),
   };
 }

@@ -48,7 +48,7 @@ export function nextSteps(options: CreateOptions, state: FinishState): { title: 
     lines.push(
       `${pm.run} issuer              # terminal 1: the local authorization server`,
       `${pm.run} dev                 # terminal 2: the server, restarted on changes`,
-      `TOKEN=$(${pm.runSilent} token)   # terminal 3: an access token; call a tool:`,
+      `TOKEN=$(${pm.runSilent} token) &&   # terminal 3: an access token; call a tool:`,
     );
   } else {
     lines.push(`${pm.run} dev   # the server, restarted on changes`);

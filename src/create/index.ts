@@ -1,5 +1,6 @@
 import { CliError, EXIT, environmentError, usageError } from "../core/errors.js";
 import { findOnPath } from "../core/find-on-path.js";
+import { selfCommand } from "../core/self-command.js";
 import { createUi, isInteractive, type Ui } from "../core/ui.js";
 import { VERSION } from "../version.js";
 import { nextSteps } from "./finish.js";
@@ -57,7 +58,7 @@ async function gatherOptions(flags: CreateFlags, ui: Ui, cwd: string, env: Env):
       const needed = open.map((q) => QUESTIONS[q]).join("; ");
       throw usageError(
         `no terminal to ask questions on; answer them with flags: ${needed}. Or pass --yes to take the defaults.\n` +
-          "  e.g. create-mcp-auth my-server --framework express --scopes todo:read,todo:write --yes",
+          `  e.g. ${selfCommand()} my-server --framework express --scopes todo:read,todo:write --yes`,
       );
     }
     const { askMissing } = await import("./prompts.js");

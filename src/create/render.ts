@@ -3,8 +3,8 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { envValue, shWord } from "../core/literals.js";
+import { selfCommand } from "../core/self-command.js";
 import type { EnvVariable } from "../providers.js";
-import { VERSION } from "../version.js";
 import { type RenderContext, renderContext } from "./context.js";
 import type { CreateOptions } from "./options.js";
 import { createRenderer } from "./template-engine.js";
@@ -74,12 +74,12 @@ function sortedRecord(record: Record<string, string>): Record<string, string> {
 }
 
 /**
- * The project's create-mcp-auth scripts, pinned to the version that wrote it
- * (`@latest` would drift from the code it generated). npm runs scripts with
+ * The project's create-mcp-auth scripts, pinned to the copy of the CLI that wrote it
+ * (src/core/self-command.ts: this version from the registry, its tarball, or its clone;
+ * `@latest` would drift from the code it generated). npm runs scripts with
  * `sh -c`, so the scopes are one shell word.
  */
-export function pinnedScripts(options: CreateOptions, version = VERSION): Record<string, string> {
-  const cli = `npx -y create-mcp-auth@${version}`;
+export function pinnedScripts(options: CreateOptions, cli = selfCommand()): Record<string, string> {
   const issuer = ["issuer", ...options.provider.issuerArgs, "--scopes", shWord(options.scopes.join(","))].join(" ");
   return {
     issuer: `${cli} ${issuer}`,

@@ -79,7 +79,7 @@ async function copyLibraries(binary: string, root: string): Promise<void> {
 export function containerSuite(root: () => string): void {
   const missing = !process.env.CI && !existsSync("/usr/bin/podman");
   it.skipIf(missing)(
-    "the Dockerfile builds an image whose server passes the self-check, runs as non-root and stops cleanly",
+    `the Dockerfile builds an image whose server passes the self-check, runs as non-root and stops cleanly${missing ? " (SKIPPED: no /usr/bin/podman, and not CI; apt-get install -y podman runc busybox-static)" : ""}`,
     async () => {
       const pod = await podman();
       expect(pod, "podman must be installed (.ci/run installs it)").toBeDefined();

@@ -1,21 +1,20 @@
-import { once } from "node:events";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { existsSync } from "node:fs";
+import path from "node:path";
 import {
   Client,
   type OAuthClientMetadata,
   type OAuthClientProvider,
+  type OAuthDiscoveryState,
   type StoredOAuthClientInformation,
   type StoredOAuthTokens,
   StreamableHTTPClientTransport,
   UnauthorizedError,
 } from "@modelcontextprotocol/client";
 import { execa } from "execa";
-import { exportJWK, generateKeyPair } from "jose";
-import Provider, { errors } from "oidc-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCheck } from "../../src/check/index.js";
 import { freePort } from "../../src/selfcheck.js";
+import { repoRoot } from "./cli.js";
 
 /**
  * A real, independent OpenID provider for the tests: `oidc-provider` (a
@@ -33,80 +32,45 @@ export interface OpenIdProvider {
   close(): Promise<void>;
 }
 
+/** oidc-provider 9 supports Node.js 22 LTS ("Jod") and later; on anything else it warns when loaded. */
+const SUPPORTED_RUNTIME = (process.release.lts ?? "") >= "Jod";
+const NODE24 = process.env.CMA_NODE24 ?? path.join(repoRoot, ".cache", "tools", "node_modules", ".bin", "node");
+const PROVIDER_FIXTURE = path.join(repoRoot, "test", "fixtures", "openid-provider.mjs");
+
+/**
+ * test/fixtures/openid-provider.mjs: in this process on a runtime it supports,
+ * else in its own process on Node 24 (CMA_NODE24; .ci/run installs it). Without
+ * one, in this process anyway (and it says that the runtime is unsupported).
+ */
 export async function startOpenIdProvider(o: { resources: string[]; scopes: string[] }): Promise<OpenIdProvider> {
-  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
-  const jwk = { ...(await exportJWK(privateKey)), kid: "op-key-1", alg: "RS256", use: "sig" };
-  // The issuer URL is known once the port is: listen first, then build the provider.
-  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  const server: Server = createServer((req, res) => handler!(req, res));
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const resourceScopes = o.scopes.join(" ");
-
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: "svc",
-        client_secret: "svc-secret",
-        grant_types: ["client_credentials"],
-        redirect_uris: [],
-        response_types: [],
-        token_endpoint_auth_method: "client_secret_post",
+  let served: { issuer: string; close(): Promise<void> };
+  if (SUPPORTED_RUNTIME || !existsSync(NODE24)) {
+    // @ts-expect-error plain JavaScript, runnable on its own
+    const fixture = (await import("../fixtures/openid-provider.mjs")) as { startOpenIdProvider: typeof startOpenIdProvider };
+    served = await fixture.startOpenIdProvider(o);
+  } else {
+    const child = execa(NODE24, [PROVIDER_FIXTURE, JSON.stringify(o)], { reject: false, stdin: "ignore", stderr: "inherit" });
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout!.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes("\n")) resolve(out.split("\n")[0]!);
+      });
+      child.then((r) => reject(new Error(`the OpenID provider exited (${r.exitCode}) before it listened`)), reject);
+    });
+    const { issuer } = JSON.parse(line) as { issuer: string };
+    served = {
+      issuer,
+      async close() {
+        child.kill("SIGTERM");
+        await child;
       },
-    ],
-    jwks: { keys: [jwk] },
-    scopes: ["openid", "offline_access", ...o.scopes],
-    features: {
-      devInteractions: { enabled: false },
-      registration: { enabled: true },
-      clientCredentials: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: (_ctx, _client, oneOf) => oneOf ?? o.resources[0]!,
-        useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resourceIndicator) => {
-          if (!o.resources.includes(resourceIndicator)) throw new errors.InvalidTarget();
-          return {
-            scope: resourceScopes,
-            audience: resourceIndicator,
-            accessTokenFormat: "jwt",
-            accessTokenTTL: 600,
-            jwt: { sign: { alg: "RS256" } },
-          };
-        },
-      },
-    },
-    pkce: { required: () => true },
-    // Lifetimes set, so that oidc-provider does not warn about its defaults.
-    ttl: {
-      AccessToken: 600,
-      AuthorizationCode: 60,
-      ClientCredentials: 600,
-      Grant: 3600,
-      IdToken: 600,
-      Interaction: 600,
-      RefreshToken: 3600,
-      Session: 3600,
-    },
-    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-  });
-  provider.on("server_error", (_ctx, error) => console.error("[oidc-provider]", error));
-
-  const callback = provider.callback();
-  handler = (req, res) => {
-    if (req.url?.startsWith("/interaction/")) {
-      void approve(provider, req, res);
-      return;
-    }
-    callback(req, res);
-  };
-
+    };
+  }
   return {
-    issuer,
+    issuer: served.issuer,
     async token(resource, scope) {
-      const response = await fetch(`${issuer}/token`, {
+      const response = await fetch(`${served.issuer}/token`, {
         method: "POST",
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
         body: new URLSearchParams({ grant_type: "client_credentials", client_id: "svc", client_secret: "svc-secret", resource, scope }),
@@ -115,38 +79,8 @@ export async function startOpenIdProvider(o: { resources: string[]; scopes: stri
       if (!body.access_token) throw new Error(`oidc-provider token: HTTP ${response.status} ${JSON.stringify(body)}`);
       return body.access_token;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => served.close(),
   };
-}
-
-/** The test approves every interaction: `alice` logs in and grants the scopes and resources asked for. */
-async function approve(provider: Provider, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  try {
-    const details = await provider.interactionDetails(req, res);
-    const { prompt, params } = details;
-    if (prompt.name === "login") {
-      await provider.interactionFinished(req, res, { login: { accountId: "alice" } }, { mergeWithLastSubmission: false });
-      return;
-    }
-    const grant = details.grantId
-      ? await provider.Grant.find(details.grantId)
-      : new provider.Grant({ accountId: details.session!.accountId, clientId: String(params.client_id) });
-    if (!grant) throw new Error("no grant");
-    // Everything the provider says is missing: the scopes, and the resources' scopes.
-    const missing = prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
-    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(" "));
-    for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {}))
-      grant.addResourceScope(resource, scopes.join(" "));
-    const grantId = await grant.save();
-    await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
-  } catch (error) {
-    res.statusCode = 500;
-    res.end(String(error));
-  }
 }
 
 /**
@@ -308,6 +242,14 @@ class BrowserOAuthProvider implements OAuthClientProvider {
   }
   codeVerifier() {
     return this.verifier;
+  }
+  // Kept beside the code verifier, so the SDK checks the callback leg against the discovered server (SEP-2352).
+  private discovery: OAuthDiscoveryState | undefined;
+  saveDiscoveryState(state: OAuthDiscoveryState) {
+    this.discovery = state;
+  }
+  discoveryState() {
+    return this.discovery;
   }
 }
 

@@ -182,7 +182,7 @@ export function conformanceSuite(framework: string, root: () => string): void {
   // In CI a missing tool is a failure, never a silent skip.
   const missing = !tools && !process.env.CI;
   it.skipIf(missing)(
-    `the official conformance suite: ${framework} passes every check a plain SDK v2 server passes`,
+    `the official conformance suite: ${framework} passes every check a plain SDK v2 server passes${missing ? " (SKIPPED: no CMA_NODE24 and CMA_CONFORMANCE_BIN, and not CI; .ci/run installs them)" : ""}`,
     async () => {
       expect(tools, "CMA_NODE24 and CMA_CONFORMANCE_BIN must be set (.ci/run installs them)").toBeDefined();
       const { startIssuer } = await import("../../src/issuer/index.js");
