@@ -30,6 +30,16 @@ export const DEV_WARNING =
 /** The banner fits a classic terminal: no line over 80 columns, but a single word (a URL) longer than that. */
 export const COLUMNS = 80;
 
+/**
+ * A shell command broken at spaces into lines of at most `width` columns,
+ * each but the last ending in ` \`, so that pasted as printed it runs as one
+ * command (a line already ending in ` \` keeps its own continuation).
+ */
+export function wrapCommand(line: string, width = COLUMNS): string[] {
+  const lines = wrap(line, width - 2);
+  return lines.map((part, i) => (i < lines.length - 1 ? `${part} \\` : part));
+}
+
 /** `line` broken at spaces into lines of at most `width` columns; continuation lines keep its indent plus two. */
 export function wrap(line: string, width = COLUMNS): string[] {
   if (line.length <= width) return [line];
@@ -137,22 +147,20 @@ export async function runIssuerCommand(opts: IssuerCommandOptions = {}): Promise
     ];
     stderr.write(
       [
-        `Local issuer listening on ${issuer.url}`,
+        ...wrap(`Local issuer listening on ${issuer.url}`),
         ...table(rows),
         "",
         "A token for the MCP server of the project in this directory",
         "(npm run token in a generated project):",
-        `  ${tokenCommandLine(issuer.url)}`,
+        ...wrapCommand(`  ${tokenCommandLine(issuer.url)}`),
         "List the tools of that server with it:",
         ...curlExample(issuer.url)
           .split("\n")
-          .map((line) => `  ${line}`),
+          .flatMap((line) => wrapCommand(`  ${line}`)),
         "",
         "Press Ctrl+C to stop.",
         "",
-      ]
-        .flatMap((line) => wrap(line, COLUMNS))
-        .join("\n"),
+      ].join("\n"),
     );
   }
 
