@@ -1,6 +1,6 @@
-import { scopeHierarchy, serverName, toolScopes } from "../tools.js";
 import type { Config } from "./config.js";
 import { allScopes } from "./scopes.js";
+import { scopeHierarchy, serverName, toolScopes } from "./tool-scopes.js";
 
 const WELL_KNOWN = "/.well-known/oauth-protected-resource";
 

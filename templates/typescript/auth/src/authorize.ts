@@ -1,9 +1,9 @@
-import { scopeHierarchy, toolScopes } from "../tools.js";
 import { buildChallenge, type Challenge } from "./challenge.js";
 import type { Config } from "./config.js";
 import { InsufficientScopeError, MissingTokenError } from "./errors.js";
 import { prmUrls } from "./metadata.js";
 import { allScopes, missingScopes, requiredScopesFor } from "./scopes.js";
+import { scopeHierarchy, toolScopes } from "./tool-scopes.js";
 import type { TokenVerifier, VerifiedToken } from "./verifier.js";
 
 /**
