@@ -288,8 +288,9 @@ describe("package", () => {
         "dist/cli.js",
         "package.json",
         "README.md",
-        "templates/base/_gitignore",
-        "templates/express/src/server.ts",
+        "templates/typescript/common/_gitignore",
+        "templates/typescript/express/src/server.ts",
+        "templates/typescript/auth/src/verifier.ts",
       ]),
     );
     expect(files.filter((f) => /^(src|test|bench|scripts|\.ci)\//.test(f) || f.includes("node_modules"))).toEqual([]);
