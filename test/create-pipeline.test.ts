@@ -9,7 +9,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveOptions } from "../src/create/options.js";
-import { toolScopesFor } from "../src/create/project.js";
+import { renderCreatedProject, toolScopesFor } from "../src/create/project.js";
 import { hasPlainTemplate, renderPlain } from "../src/create/render.js";
 import { WriteJournal, writeProject } from "../src/create/write.js";
 import { FRAMEWORKS } from "../src/frameworks.js";
@@ -135,3 +135,15 @@ describe.each(PLAIN.flatMap((framework) => PROVIDERS.map((provider) => [framewor
     });
   },
 );
+
+describe("every framework, plain template or not yet", () => {
+  for (const framework of FRAMEWORKS.map((f) => f.name)) {
+    it(`${framework}: no test of the generated project is skipped for the protocol era (no eras.ts flag)`, async () => {
+      const options = resolveOptions({ dir: `eras-${framework}`, framework, scopes: SCOPES, yes: true } as never, {}, "/tmp");
+      const files = await renderCreatedProject(options);
+      expect(files.map((f) => f.path)).not.toContain("test/eras.ts");
+      for (const file of files.filter((f) => f.path.startsWith("test/")))
+        expect(file.content.toString("utf8"), file.path).not.toMatch(/servesModernEra|\.skip\(|\.todo\(/);
+    });
+  }
+});
