@@ -199,7 +199,7 @@ function renderContext(target: CoreTarget, scopes: ScopeMap): object {
   };
 }
 
-/** The tool-to-scope map, written once and then the user's: the core reads it where a generated project has src/tools.ts. */
+/** The tool-to-scope map (tool-scopes.ts), written once and then the user's: the core imports it. */
 export function scopesModule(scopes: ScopeMap): string {
   const entries = Object.entries(scopes.toolScopes);
   const key = tsKey;
