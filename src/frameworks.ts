@@ -1,7 +1,9 @@
 /**
  * The frameworks a project can be generated for. Adding one is a row here, a
- * `templates/<name>/` folder (its adapter, overlaid on `templates/base/`) and
- * nothing else.
+ * `templates/typescript/<name>/` folder (its plain server, on top of
+ * `templates/typescript/common/`), a glue file for `add` (src/add/glue/) and
+ * a row of src/add/patterns.ts: `create` is the plain server plus what `add`
+ * writes into it.
  */
 export interface Framework {
   /** Value of `--framework`. */
@@ -12,7 +14,7 @@ export interface Framework {
   hint: string;
   /** A paragraph for the generated README about how this adapter works, if it needs one. */
   readmeNote?: string;
-  /** Folder under `templates/` overlaid on `templates/base/`. */
+  /** Folder under `templates/` of the layered templates (`templates/base/`), for a framework without a plain template yet. */
   templateDir: string;
   /**
    * Package names whose presence in an existing project's dependencies means

@@ -149,13 +149,13 @@ export function addFixtureSuite(options: FixtureOptions): void {
         removed.push(...lines);
       }
       expect(removed).toEqual(options.removes ?? []);
-      // New files: the auth folder, .env.example, and what the install and build leave (lockfile, dist).
+      // New files: the auth folder, .env.example, AUTH.md, and what the install and build leave (lockfile, dist).
       const created = [...now.keys()].filter((rel) => !original.has(rel));
       const unexpected = created.filter(
         (rel) =>
           !rel.startsWith(`${prefix}src/auth/`) &&
           !rel.startsWith(`${prefix}auth/`) &&
-          ![`${prefix}.env.example`, "package-lock.json"].includes(rel) &&
+          ![`${prefix}.env.example`, `${prefix}AUTH.md`, "package-lock.json"].includes(rel) &&
           !rel.includes("dist/"),
       );
       expect(unexpected).toEqual([]);

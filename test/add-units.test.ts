@@ -198,14 +198,14 @@ describe("renderCore: the auth core from templates/, in every language and modul
     },
   );
 
-  it("the core imports from ../tools.js only what tool-scopes exports: toolScopes, scopeHierarchy, serverName", async () => {
+  it("the core imports from tool-scopes only what add writes there: toolScopes, scopeHierarchy, serverName", async () => {
     const { dir, cleanup } = await tempDir("cma-core-tools-");
     try {
-      // A copy of the templates whose core asks ../tools.js for one more name.
+      // A copy of the templates whose core asks tool-scopes for one more name.
       await cp(roots.templates, dir, { recursive: true });
-      const file = path.join(dir, "base/src/auth/metadata.ts");
+      const file = path.join(dir, "typescript/auth/src/metadata.ts");
       const code = await readFile(file, "utf8");
-      expect(code).toMatch(/import \{ scopeHierarchy, serverName, toolScopes \} from "\.\.\/tools\.js";/);
+      expect(code).toMatch(/import \{ scopeHierarchy, serverName, toolScopes \} from "\.\/tool-scopes\.js";/);
       await writeFile(
         file,
         code.replace("import { scopeHierarchy, serverName, toolScopes }", "import { scopeHierarchy, serverName, toolScopes, tools }"),
@@ -219,7 +219,7 @@ describe("renderCore: the auth core from templates/, in every language and modul
         provider: "scalekit",
       };
       await expect(renderCore(target, { serverName: "x", toolScopes: {} }, { templates: dir, glue: roots.glue })).rejects.toThrow(
-        /metadata\.ts imports tools from \.\.\/tools\.js, which add does not provide/,
+        /metadata\.ts imports tools from \.\/tool-scopes\.js, which add does not provide/,
       );
       const written = scopesModule({ serverName: "x", toolScopes: {} });
       for (const name of ["toolScopes", "scopeHierarchy", "serverName"])

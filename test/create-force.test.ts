@@ -54,19 +54,19 @@ describe("--force into an earlier project", () => {
 
   it("--yes --force keeps a file the user changed, leaves identical files alone, and names both", async () => {
     const root = await scaffold("edited");
-    const tools = path.join(root, "src", "tools.ts");
+    const tools = path.join(root, "src", "mcp.ts");
     const edited = `${await readFile(tools, "utf8")}\n// my own tool\n`;
     await writeFile(tools, edited);
     const again = await runCli(["edited", "--yes", "--force", "--json", ...QUIET], { cwd: work.dir });
     expect(again.exitCode, again.stderr).toBe(0);
     expect(await readFile(tools, "utf8")).toBe(edited);
     const doc = JSON.parse(again.stdout) as { kept: string[]; unchanged: string[]; files: string[]; envNew: boolean };
-    expect(doc.kept).toEqual(["src/tools.ts"]);
+    expect(doc.kept).toEqual(["src/mcp.ts"]);
     expect(doc.unchanged).toContain("package.json");
     expect(doc.unchanged).toContain(".env");
     expect(doc.files).toEqual([]);
     expect(doc.envNew).toBe(false);
-    expect(again.stderr).toMatch(/Kept 1 existing file\(s\) that differ .*: src\/tools\.ts/);
+    expect(again.stderr).toMatch(/Kept 1 existing file\(s\) that differ .*: src\/mcp\.ts/);
   });
 
   it("without --yes and without a terminal, existing files that differ are a question: exit 2 listing them, nothing written", async () => {
@@ -84,11 +84,11 @@ describe("--force into an earlier project", () => {
 
   it("the same answers again change nothing", async () => {
     const root = await scaffold("same-again");
-    const before = await readFile(path.join(root, "src", "tools.ts"), "utf8");
+    const before = await readFile(path.join(root, "src", "mcp.ts"), "utf8");
     const again = await runCli(["same-again", "--yes", "--force", "--json", ...QUIET], { cwd: work.dir });
     const doc = JSON.parse(again.stdout) as { files: string[]; kept: string[] };
     expect(doc).toMatchObject({ files: [], kept: [] });
-    expect(await readFile(path.join(root, "src", "tools.ts"), "utf8")).toBe(before);
+    expect(await readFile(path.join(root, "src", "mcp.ts"), "utf8")).toBe(before);
   });
 
   it("other files of the directory are never touched", async () => {

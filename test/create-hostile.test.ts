@@ -164,9 +164,9 @@ const CLASSES: FieldClass[] = [
       " , ",
     ],
     args: (v) => ({ args: ["--scopes", v] }),
-    // Each scope is a string literal of src/tools.ts (read by the compiler).
+    // Each scope is a string literal of the scope map (read by the compiler).
     readBack: async (root, expected) => {
-      const literals = new Set(await tsStrings(path.join(root, "src", "tools.ts")));
+      const literals = new Set(await tsStrings(path.join(root, "src", "auth", "tool-scopes.ts")));
       return (expected as string[]).filter((s) => literals.has(s));
     },
     expected: (v) => v.split(/[\s,]+/).filter(Boolean),
@@ -192,7 +192,8 @@ const CLASSES: FieldClass[] = [
       "03000",
     ],
     args: (v) => ({ args: ["--port", v] }),
-    readBack: async (root) => (await envOf(root)).PORT,
+    // The plain server's port: its .env.example (and the default of src/index.ts).
+    readBack: async (root) => (parseEnv(await readFile(path.join(root, ".env.example"), "utf8")) as Record<string, string>).PORT,
     expected: (v) => String(Number(v)),
   },
   {

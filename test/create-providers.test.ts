@@ -148,14 +148,14 @@ describe("create with each provider (built CLI)", () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ provider: "oidc", mode: "local" });
     const root = path.join(work.dir, "oidc-local");
+    // PORT is the plain server's (its default is the chosen port); the rest is what add writes.
     expect(await envOf(root)).toEqual({
       OIDC_ISSUER_URL: "http://127.0.0.1:4444",
       MCP_SERVER_URL: "http://localhost:3000/mcp",
-      PORT: "3000",
     });
     const example = await read(root, ".env.example");
     const names = [...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]);
-    expect(names).toEqual(["OIDC_ISSUER_URL", "OIDC_AUDIENCE", "MCP_SERVER_URL", "PORT", "HOST", "MCP_ALLOWED_ORIGINS"]);
+    expect(names).toEqual(["PORT", "HOST", "OIDC_ISSUER_URL", "OIDC_AUDIENCE", "MCP_SERVER_URL", "MCP_ALLOWED_ORIGINS"]);
     expect(await read(root, ".env")).toMatch(/issuer --layout oidc/);
     expect(JSON.parse(await read(root, "package.json")).scripts.issuer).toContain("issuer --layout oidc --scopes todo:read,todo:write");
   });

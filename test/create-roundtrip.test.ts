@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { CliError } from "../src/core/errors.js";
 import { connectLines } from "../src/create/finish.js";
 import { type CreateFlags, resolveOptions } from "../src/create/options.js";
-import { type ProjectFile, renderProject } from "../src/create/render.js";
+import { renderCreatedProject } from "../src/create/project.js";
+import type { ProjectFile } from "../src/create/render.js";
 import { SCOPE_TOKEN } from "../src/oauth-syntax.js";
 
 /**
@@ -172,7 +173,7 @@ describe("values round-trip exactly through the rendered project", () => {
           return;
         }
         accepted++;
-        const files = await renderProject(options);
+        const files = await renderCreatedProject(options);
         const serverUrl = options.serverUrl;
         expect(serverUrl).toBe((v.serverUrl as string).replace(/\/$/, ""));
 
@@ -181,7 +182,7 @@ describe("values round-trip exactly through the rendered project", () => {
         const example = parseEnv(text(files, ".env.example")) as Record<string, string>;
         expect(dotenv.MCP_SERVER_URL).toBe(serverUrl);
         expect(example.MCP_SERVER_URL).toBe(serverUrl);
-        expect(dotenv.PORT).toBe(String(v.port));
+        expect(example.PORT).toBe(String(v.port));
         if (v.provider === "scalekit") {
           expect(dotenv.SCALEKIT_ENVIRONMENT_URL).toBe((v.envUrl as string).replace(/\/$/, ""));
           expect(dotenv.SCALEKIT_CLIENT_ID).toBe(v.clientId);
@@ -198,14 +199,14 @@ describe("values round-trip exactly through the rendered project", () => {
         const [issuerWords] = shWords([pkg.scripts.issuer!]);
         expect(issuerWords![issuerWords!.indexOf("--scopes") + 1]!.split(",")).toEqual(v.scopes);
 
-        // TypeScript, with the compiler: every file parses; the scopes and the name are literals of src/tools.ts
+        // TypeScript, with the compiler: every file parses; the scopes and the name are literals of the scope map
         for (const file of files.filter((f) => f.path.endsWith(".ts"))) tsStrings(file.path, file.content.toString("utf8"));
-        const literals = new Set(tsStrings("src/tools.ts", text(files, "src/tools.ts")));
+        const literals = new Set(tsStrings("src/auth/tool-scopes.ts", text(files, "src/auth/tool-scopes.ts")));
         for (const scope of v.scopes as string[]) expect(literals).toContain(scope);
         expect(literals).toContain(options.packageName);
 
-        // README: shell words in sh blocks, JSON in json blocks
-        const readme = text(files, "README.md");
+        // AUTH.md (how to run and connect the secured server): shell words in sh blocks, JSON in json blocks
+        const readme = text(files, "AUTH.md");
         const lines = fenced(readme, "sh")
           .flatMap((block) => block.split("\n"))
           .filter((l) => l.trim() && !l.trim().startsWith("#"));
@@ -226,10 +227,13 @@ describe("values round-trip exactly through the rendered project", () => {
         expect(JSON.parse(vscodeWords![2]!)).toEqual({ name: options.packageName, type: "http", url: serverUrl });
         expect(JSON.parse(cursor!)).toEqual({ mcpServers: { [options.packageName]: { url: serverUrl } } });
       }),
-      { numRuns: 250 },
+      // Each accepted run renders the project as create does (the plain template, then add's plan on a
+      // copy of it in a temporary folder): about 0.5-1.5 s here, so fewer runs than the 250 of the
+      // in-memory renderer, with a longer limit.
+      { numRuns: 100 },
     );
     // Both branches must be exercised, or the property proves little.
-    expect(accepted).toBeGreaterThan(20);
-    expect(refused).toBeGreaterThan(20);
-  }, 120_000);
+    expect(accepted).toBeGreaterThan(15);
+    expect(refused).toBeGreaterThan(15);
+  }, 600_000);
 });

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveOptions } from "../src/create/options.js";
-import { renderProject } from "../src/create/render.js";
+import { renderCreatedProject } from "../src/create/project.js";
 import { cleanEnv, cliBin, runCli, tempDir } from "./helpers/cli.js";
 
 const QUIET = ["--no-install", "--no-git", "--no-check"];
@@ -71,7 +71,9 @@ describe("create (no install)", () => {
     const root = path.join(work.dir, "demo-one");
     const pkg = JSON.parse(await readFile(path.join(root, "package.json"), "utf8"));
     expect(pkg.name).toBe("demo-one");
-    expect(pkg.dependencies["@scalekit-sdk/node"]).toBeDefined();
+    // The server verifies tokens with jose and its own key set; it never calls Scalekit's SDK (about 14 MB).
+    expect(pkg.dependencies["@scalekit-sdk/node"]).toBeUndefined();
+    expect(pkg.dependencies.jose).toBeDefined();
     expect(pkg.dependencies["@modelcontextprotocol/server"]).toBeDefined();
     expect(pkg.dependencies["create-mcp-auth"]).toBeUndefined();
     expect((await stat(path.join(root, ".env"))).mode & 0o777).toBe(0o600);
@@ -108,7 +110,7 @@ describe("create (no install)", () => {
       const result = await runCli([name, "-f", framework, "-s", scopes, "--yes", ...QUIET], { cwd });
       expect(result.exitCode, result.stderr).toBe(0);
       const written = await readTree(path.join(cwd, name));
-      const rendered = await renderProject(resolveOptions({ dir: name, framework, scopes, yes: true }, {}, cwd));
+      const rendered = await renderCreatedProject(resolveOptions({ dir: name, framework, scopes, yes: true }, {}, cwd));
       expect(Object.fromEntries(rendered.map((f) => [f.path, f.content.toString("utf8")]))).toEqual(written);
     }
   });
@@ -286,8 +288,9 @@ describe("package", () => {
         "dist/cli.js",
         "package.json",
         "README.md",
-        "templates/base/_gitignore",
-        "templates/express/src/server.ts",
+        "templates/typescript/common/_gitignore",
+        "templates/typescript/express/src/server.ts",
+        "templates/typescript/auth/src/verifier.ts",
       ]),
     );
     expect(files.filter((f) => /^(src|test|bench|scripts|\.ci)\//.test(f) || f.includes("node_modules"))).toEqual([]);

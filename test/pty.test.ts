@@ -36,7 +36,7 @@ describe("a whole interactive session", () => {
         inspect: async (dir) => {
           const { readFile } = await import("node:fs/promises");
           pkg = JSON.parse(await readFile(`${dir}/chat-tools/package.json`, "utf8")) as { name?: string };
-          tools = await readFile(`${dir}/chat-tools/src/tools.ts`, "utf8");
+          tools = await readFile(`${dir}/chat-tools/src/auth/tool-scopes.ts`, "utf8");
         },
       },
     );
@@ -120,7 +120,7 @@ describe("hostile values at the prompts (issue 12.6)", () => {
       {
         inspect: async (dir) => {
           env = parseEnv(await readFile(`${dir}/hostile-proj/.env`, "utf8")) as Record<string, string>;
-          tools = await readFile(`${dir}/hostile-proj/src/tools.ts`, "utf8");
+          tools = await readFile(`${dir}/hostile-proj/src/auth/tool-scopes.ts`, "utf8");
         },
       },
     );
@@ -133,7 +133,7 @@ describe("hostile values at the prompts (issue 12.6)", () => {
       MCP_SERVER_URL: "http://[::1]:3000/mcp",
     });
     for (const name of ["constructor", "toString", "hasOwnProperty", "valueOf"]) {
-      expect(tools).toContain(`"${name}_tool"`);
+      expect(tools).toMatch(new RegExp(`^\\s*${name}_tool: \\[`, "m"));
       expect(tools).not.toMatch(new RegExp(`^\\s*"${name}": \\[`, "m"));
     }
   });

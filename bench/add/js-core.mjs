@@ -35,8 +35,10 @@ const { stripTypes, toCommonJs } = await import(pathToFileURL(path.join(tmp, "st
 // What add writes: the base core, each provider's files (not Scalekit's management client, which add leaves out), the glue.
 const filesOf = (dir) => readdirSync(path.join(repo, dir)).map((f) => path.join(repo, dir, f));
 const sources = [
-  ...filesOf("templates/base/src/auth"),
-  ...readdirSync(path.join(repo, "templates/providers")).flatMap((p) => filesOf(`templates/providers/${p}/src/auth`)),
+  ...filesOf("templates/typescript/auth/src"),
+  ...readdirSync(path.join(repo, "templates/typescript/auth/providers")).flatMap((p) =>
+    filesOf(`templates/typescript/auth/providers/${p}/src`),
+  ),
   ...filesOf("src/add/glue"),
 ].filter((f) => f.endsWith(".ts") && path.basename(f) !== "scalekit.ts");
 

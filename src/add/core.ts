@@ -1,7 +1,7 @@
 /**
- * The auth core `add` writes into a project, rendered at run time from the
- * same templates `create` uses (templates/base/src/auth/ overlaid with
- * templates/providers/<provider>/src/auth/), plus the glue of src/add/glue/
+ * The auth core `add` writes into a project (and so into every project
+ * `create` makes), rendered at run time from templates/typescript/auth/src/
+ * overlaid with templates/typescript/auth/providers/<provider>/src/, plus the glue of src/add/glue/
  * (the framework adapter), in the project's language and module system:
  * TypeScript as it is, JavaScript with the types cut out, CommonJS with
  * `require`. Only the core files the glue needs are written (so not
@@ -16,7 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import MagicString from "magic-string";
 import { usageError } from "../core/errors.js";
-import { tsString } from "../core/literals.js";
+import { tsKey, tsString } from "../core/literals.js";
 import { templatesRoot } from "../create/render.js";
 import { createRenderer } from "../create/template-engine.js";
 import { parseModule, type t } from "./ast.js";
@@ -87,14 +87,12 @@ export async function renderCore(
   scopes: ScopeMap,
   roots = { templates: templatesRoot(), glue: glueRoot() },
 ): Promise<RenderedCore> {
-  const providerDir = path.join(roots.templates, "providers", target.provider);
-  if (!existsSync(providerDir)) throw usageError(`unknown provider "${target.provider}"`);
-  const layers = [path.join(roots.templates, "base"), providerDir];
+  const layers = authLayers(roots.templates, target.provider);
 
   const sources = new Map<string, SourceFile>();
   const render = createRenderer();
   for (const layer of layers) {
-    const dir = path.join(layer, "src", "auth");
+    const dir = path.join(layer, "src");
     if (!existsSync(dir)) continue;
     for (const entry of (await readdir(dir)).sort()) {
       const raw = await readFile(path.join(dir, entry), "utf8");
@@ -153,6 +151,16 @@ export async function renderCore(
   return { files, dependencies };
 }
 
+/** The folder of the TypeScript auth core: its files, tests, docs and deps.json. */
+export const AUTH_TEMPLATE = "typescript/auth";
+
+/** The auth core's layers: the provider-neutral files, then the provider's. */
+export function authLayers(templates: string, provider: string): string[] {
+  const providerDir = path.join(templates, AUTH_TEMPLATE, "providers", provider);
+  if (!existsSync(providerDir)) throw usageError(`unknown provider "${provider}"`);
+  return [path.join(templates, AUTH_TEMPLATE), providerDir];
+}
+
 /** The adapters import the project's own framework: a package it has already. */
 function frameworkPackage(name: string): string | undefined {
   return ["express", "fastify", "hono", "fastmcp"].includes(name) ? "*" : undefined;
@@ -192,10 +200,10 @@ function renderContext(target: CoreTarget, scopes: ScopeMap): object {
   };
 }
 
-/** The tool-to-scope map, written once and then the user's: the core reads it where a generated project has src/tools.ts. */
+/** The tool-to-scope map (tool-scopes.ts), written once and then the user's: the core imports it. */
 export function scopesModule(scopes: ScopeMap): string {
   const entries = Object.entries(scopes.toolScopes);
-  const key = (name: string) => (name === "__proto__" ? `[${tsString(name)}]` : tsString(name));
+  const key = tsKey;
   const map =
     entries.length === 0
       ? "{}"
@@ -235,12 +243,12 @@ function rewriteSpecifiers(code: string, file: string, target: CoreTarget, local
     if (!source) continue;
     const specifier = source.value;
     let next: string | undefined;
-    if (specifier === "../tools.js") {
+    if (specifier === "../tools.js" || specifier === `./${SCOPES_MODULE}.js`) {
       const names = statement.type === "ImportDeclaration" ? statement.specifiers.map((sp) => sp.local.name) : [];
       const unknown = names.filter((n) => !TOOL_EXPORTS.has(n));
       if (statement.type !== "ImportDeclaration" || unknown.length > 0) {
         throw new Error(
-          `create-mcp-auth: ${file} imports ${unknown.join(", ") || "something"} from ../tools.js, which add does not provide`,
+          `create-mcp-auth: ${file} imports ${unknown.join(", ") || "something"} from ${specifier}, which add does not provide`,
         );
       }
       next = `./${SCOPES_MODULE}${target.specifierExtension}`;

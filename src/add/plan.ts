@@ -7,12 +7,16 @@ import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { usageError } from "../core/errors.js";
+import { shWord } from "../core/literals.js";
+import { selfCommand } from "../core/self-command.js";
+import { templatesRoot } from "../create/render.js";
 import type { EnvVariable, Provider, ProviderValues } from "../providers.js";
 import type { FileChange } from "./apply.js";
+import { AUTH_DOC, renderAuthDoc, renderAuthTests } from "./auth-files.js";
 import { type Dependency, renderCore, SHARED_GLUE } from "./core.js";
 import { type AppSite, allDependencies, type Detection } from "./detect.js";
 import { appendedChange, readRaw, readText } from "./guard.js";
-import { addDependencies, appendEnv, type EnvEntry, ignoreEnvFile } from "./project-files.js";
+import { addDependencies, addScripts, appendEnv, type EnvEntry, ignoreEnvFile } from "./project-files.js";
 import { importsModule, type ManualStep, wire } from "./wire.js";
 
 export interface PlanInput {
@@ -49,6 +53,8 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
   const authDir = await chooseAuthDir(d, input.app);
   const changes: FileChange[] = [];
   const kept: Plan["kept"] = [];
+  // The provider's values are its local-issuer values: .env and AUTH.md say so.
+  const local = Object.entries(input.provider.local).every(([key, value]) => input.values[key] === value);
   const read = async (rel: string) => readText(d.root, rel);
 
   const core = await renderCore(
@@ -85,8 +91,43 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
 
   const present = allDependencies(d.pkg);
   const dependencies = core.dependencies.filter((dep) => !(dep.name in present));
-  const pkgAfter = addDependencies(d.pkg.text, dependencies);
+  const scopes = [...new Set(Object.values(input.toolScopes).flat())];
+  const pkgAfter = addScripts(addDependencies(d.pkg.text, dependencies), authScripts(input.provider, scopes));
   if (pkgAfter !== d.pkg.text) changes.push({ path: "package.json", before: d.pkg.text, after: pkgAfter, mode: 0o644 });
+
+  // AUTH.md and, in a TypeScript project tested with vitest, the auth tests: written once, then the user's.
+  const extras: { path: string; content: string }[] = [];
+  extras.push({
+    path: AUTH_DOC,
+    content: await renderAuthDoc(templatesRoot(), {
+      serverName: input.serverName,
+      serverUrl: input.serverUrl,
+      provider: input.provider,
+      local,
+      pm: d.pm,
+      framework: { name: framework, display: d.framework!.display },
+      authDir,
+      extension: d.extension,
+      toolScopes: input.toolScopes,
+    }),
+  });
+  const start = sourceEntry(d);
+  if (d.language === "ts" && "vitest" in present && start) {
+    extras.push(
+      ...(await renderAuthTests(templatesRoot(), {
+        provider: input.provider.name,
+        authDir,
+        specifierExtension: d.specifierExtension,
+        start,
+        endpoint: input.endpoint,
+      })),
+    );
+  }
+  for (const file of extras) {
+    const before = await read(file.path);
+    if (before === undefined) changes.push({ path: file.path, before, after: file.content, mode: 0o644 });
+    else if (before !== file.content) kept.push({ path: file.path, why: "yours to edit: add writes it once" });
+  }
 
   const variables = [...input.provider.env(input.values, false), ...commonVariables(input.serverUrl, input.writeEnv)];
   const heading = `OAuth 2.1 for the MCP endpoint (create-mcp-auth add; the code is in ${authDir}/). Real environment variables win over .env.`;
@@ -104,7 +145,9 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     const envAfter = appendEnv(
       envBefore,
       given.map((v) => ({ name: v.name, comment: v.comment, value: v.value! })),
-      "OAuth for the MCP endpoint (create-mcp-auth add). Secrets: keep this file out of git.",
+      local
+        ? input.provider.envHeader(true).split("\n")[0]!.replace(/^# /, "")
+        : "OAuth for the MCP endpoint (create-mcp-auth add). Secrets: keep this file out of git.",
       false,
     );
     if (envAfter !== undefined && envAfter !== envBefore) {
@@ -118,6 +161,27 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
 
   changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { authDir, changes, kept, manual: wiring.manual, notes: wiring.notes, wired: wiring.wired, dependencies };
+}
+
+/**
+ * The project's scripts for the auth, pinned to the CLI that wrote them
+ * (selfCommand: this version from the registry, or this tarball or clone;
+ * `@latest` would drift from the code): the local issuer, a test token, the
+ * self-check. npm runs scripts with `sh -c`, so the scopes are one shell word.
+ */
+export function authScripts(provider: Provider, scopes: string[], cli = selfCommand()): Record<string, string> {
+  const issuer = ["issuer", ...provider.issuerArgs, ...(scopes.length > 0 ? ["--scopes", shWord(scopes.join(","))] : [])].join(" ");
+  return { issuer: `${cli} ${issuer}`, token: `${cli} issuer token`, check: `${cli} check --project .` };
+}
+
+/** Node's arguments that run the server from source, read from a dev or start script running tsx (watch mode left out). */
+function sourceEntry(d: Detection): string[] | undefined {
+  if (!("tsx" in allDependencies(d.pkg))) return undefined;
+  for (const script of ["dev", "start"]) {
+    const match = /\btsx\s+(?:watch\s+)?([\w./-]+\.[cm]?ts)\b/.exec(d.pkg.data.scripts?.[script] ?? "");
+    if (match) return ["--import", "tsx", match[1]!];
+  }
+  return undefined;
 }
 
 /** Variables every provider needs; MCP_SERVER_URL has a value when .env is written. */

@@ -118,3 +118,47 @@ export function ignoreEnvFile(text: string | undefined): string {
   const separator = current === "" || current.endsWith("\n") ? "" : eol;
   return `${current}${separator}.env${eol}`;
 }
+
+/**
+ * Adds `scripts` to package.json's "scripts" (created when missing), each
+ * only when the project has no script of that name: a name in use is the
+ * project's own. Every other byte is kept.
+ */
+export function addScripts(text: string, scripts: Record<string, string>): string {
+  const root = parseJsonExpression(text);
+  if (root.type !== "ObjectExpression") throw new Error("package.json is not a JSON object");
+  const rootProps = root.properties.filter((p): p is t.ObjectProperty => p.type === "ObjectProperty");
+  const existing = rootProps.find((p) => propertyName(p) === "scripts");
+  if (existing && existing.value.type !== "ObjectExpression") return text;
+  const taken = new Set(
+    existing && existing.value.type === "ObjectExpression"
+      ? existing.value.properties.filter((p): p is t.ObjectProperty => p.type === "ObjectProperty").map((p) => propertyName(p) ?? "")
+      : [],
+  );
+  const free = Object.entries(scripts).filter(([name]) => !taken.has(name));
+  if (free.length === 0) return text;
+  const s = new MagicString(text);
+  const eol = eolOf(text);
+  const unit = rootProps[0] ? lineIndent(text, start(rootProps[0])) || "  " : "  ";
+  const member = ([name, command]: [string, string], indent: string) => `${indent}${jsonValue(name)}: ${jsonValue(command)}`;
+  if (existing && existing.value.type === "ObjectExpression") {
+    const object = existing.value;
+    const first = object.properties[0];
+    if (!first) {
+      const indent = lineIndent(text, start(existing));
+      s.overwrite(start(object), end(object), `{${eol}${free.map((e) => member(e, indent + unit)).join(`,${eol}`)}${eol}${indent}}`);
+    } else if (!text.slice(start(object), end(object)).includes("\n")) {
+      s.appendLeft(start(first), free.map((e) => `${member(e, "")}, `).join(""));
+    } else {
+      // Before the first script: no line of the project's changes, not even by a comma.
+      const indent = lineIndent(text, start(first));
+      s.appendLeft(start(first), free.map((e) => `${member(e, "")},${eol}${indent}`).join(""));
+    }
+  } else {
+    const block = `${unit}"scripts": {${eol}${free.map((e) => member(e, unit + unit)).join(`,${eol}`)}${eol}${unit}}`;
+    const anchor = rootProps[rootProps.length - 1];
+    if (anchor) s.appendLeft(end(anchor), `,${eol}${block}`);
+    else s.overwrite(start(root), end(root), `{${eol}${block}${eol}}`);
+  }
+  return s.toString();
+}

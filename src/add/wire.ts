@@ -119,10 +119,20 @@ export function isImportLike(statement: t.Statement): boolean {
   return statement.type === "ExpressionStatement" && requireSource(statement.expression) !== undefined;
 }
 
-/** Where a new import goes: after the last import (or require) above `before`, else above the first statement. */
-function importPosition(file: SourceFile, before: number): number {
+/**
+ * Where a new import of `specifier` goes: in its sorted place among the
+ * relative imports above `before` when they are sorted (as formatters keep
+ * them), else after the last import (or require), else above the first statement.
+ */
+function importPosition(file: SourceFile, before: number, specifier: string): number {
   const body = file.ast.program.body;
   const imports = body.filter((s) => isImportLike(s) && start(s) < before);
+  const relative = imports.flatMap((s) => (s.type === "ImportDeclaration" && s.source.value.startsWith(".") ? [s] : []));
+  const sources = relative.map((s) => s.source.value);
+  if (sources.every((source, i) => i === 0 || sources[i - 1]! <= source)) {
+    const next = relative.find((s) => s.source.value > specifier);
+    if (next && file.code.slice(lineStartOf(file.code, start(next)), start(next)).trim() === "") return lineStartOf(file.code, start(next));
+  }
   const last = imports[imports.length - 1];
   if (last) {
     const after = afterLine(file.code, end(last));
@@ -186,10 +196,12 @@ export function wire(d: Detection, options: WireOptions): Wiring {
     const semi = style.semicolons ? ";" : "";
     const taken = file ? usedNames(file.ast) : new Set<string>();
     const fn = freeName("mcpAuth", taken);
-    const specifier = literal(
-      specifierFrom(file ?? ({ rel: `${d.sourceDir}/index${d.extension}` } as SourceFile), adapter, d.specifierExtension),
-      style,
+    const specifierValue = specifierFrom(
+      file ?? ({ rel: `${d.sourceDir}/index${d.extension}` } as SourceFile),
+      adapter,
+      d.specifierExtension,
     );
+    const specifier = literal(specifierValue, style);
     const esm = d.language === "ts" || d.module === "esm";
     const importLine = esm
       ? `import { ${fn === "mcpAuth" ? "mcpAuth" : `mcpAuth as ${fn}`} } from ${specifier}${semi}`
@@ -206,7 +218,7 @@ export function wire(d: Detection, options: WireOptions): Wiring {
       const call = d.fastmcpStart;
       if (file && call && call.file === file) {
         const s = editor(file);
-        s.appendLeft(importPosition(file, start(app!.statement)), `${importLine}${style.eol}`);
+        s.appendLeft(importPosition(file, start(app!.statement), specifierValue), `${importLine}${style.eol}`);
         s.appendLeft(start(call.callee), `${fn}(`);
         s.appendLeft(end(call.callee), ")");
         notes.push(`${file.rel}: ${appName}.start() becomes ${fn}(${appName}).start(), which puts the auth layer in front of fastmcp`);
@@ -227,7 +239,7 @@ export function wire(d: Detection, options: WireOptions): Wiring {
         const s = editor(file);
         const indent = indentAt(file.code, start(app.statement));
         const eolBefore = position === file.code.length && !file.code.endsWith("\n") ? style.eol : "";
-        s.appendLeft(importPosition(file, start(app.statement)), `${importLine}${style.eol}`);
+        s.appendLeft(importPosition(file, start(app.statement), specifierValue), `${importLine}${style.eol}`);
         s.appendLeft(position, `${eolBefore}${indent}${comment}${style.eol}${indent}${registration}${style.eol}`);
         notes.push(`${file.rel}: ${registration.replace(/;$/, "")} right after ${app.text} (line ${app.line})`);
         wired = wiredNow = true;

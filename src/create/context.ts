@@ -8,6 +8,7 @@ export interface ExampleTool {
   name: string;
   scope: string;
   title: string;
+  description: string;
 }
 
 export interface PackageManagerCommands {
@@ -65,7 +66,8 @@ const PROTOTYPE_MEMBERS = new Set(Object.getOwnPropertyNames(Object.prototype));
  * One example tool per scope, named after it (`todo:read` -> `todo_read`), so
  * every declared scope guards at least one tool. Names keep to the characters
  * MCP clients accept in tool names, are unique, and are never an
- * Object.prototype member (`constructor` -> `constructor_tool`).
+ * Object.prototype member (`constructor` -> `constructor_tool`) nor an
+ * integer (`2` -> `tool_2`).
  */
 export function exampleToolsFor(scopes: string[]): ExampleTool[] {
   const taken = new Set(["whoami"]);
@@ -77,19 +79,27 @@ export function exampleToolsFor(scopes: string[]): ExampleTool[] {
         .replace(/^[_-]+|[_-]+$/g, "")
         .slice(0, TOOL_NAME_MAX) || "tool";
     if (PROTOTYPE_MEMBERS.has(base)) base = `${base}_tool`;
+    // An integer-like key ("2") moves to the front of every object it is a key of: the scope map would reorder.
+    if (/^(0|[1-9]\d*)$/.test(base)) base = `tool_${base}`;
     let name = base;
     for (let n = 2; taken.has(name) || PROTOTYPE_MEMBERS.has(name); n++) name = `${base}_${n}`;
     taken.add(name);
-    return { name, scope, title: `Example tool guarded by ${scope}` };
+    return {
+      name,
+      scope,
+      title: `Example tool guarded by ${scope}`,
+      description: `Example tool; needs the scope ${scope}. Replace it with your own.`,
+    };
   });
 }
 
 export function renderContext(options: CreateOptions): RenderContext {
+  const tools = exampleToolsFor(options.scopes);
   return {
     projectName: options.packageName,
     framework: { name: options.framework.name, display: options.framework.display, note: options.framework.readmeNote ?? "" },
     scopes: options.scopes,
-    tools: exampleToolsFor(options.scopes),
+    tools,
     port: options.port,
     serverUrl: options.serverUrl,
     local: options.local,

@@ -6,7 +6,7 @@ import { VERSION } from "../version.js";
 import { nextSteps } from "./finish.js";
 import type { GitOutcome } from "./install.js";
 import { type CreateFlags, type CreateOptions, dirProblem, openQuestions, QUESTIONS, resolveOptions } from "./options.js";
-import { renderProject } from "./render.js";
+import { renderCreatedProject } from "./project.js";
 import { CreateRun } from "./run.js";
 import { targetProblem } from "./target.js";
 import { ENV_NEW, keepConflicts, planWrite, WriteJournal, type WritePlan, writeProject } from "./write.js";
@@ -121,7 +121,7 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: En
   if (problem) throw problem;
   checkTools(options);
 
-  const rendered = await renderProject(options);
+  const rendered = await renderCreatedProject(options);
   const existing = planWrite(options.root, rendered);
   const { plan, replaced, kept } = await resolveConflicts(existing, options, ui, flags);
   const result: CreateResult = {

@@ -22,7 +22,7 @@ export function templatesRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const candidate = path.join(dir, "templates");
-    if (existsSync(path.join(candidate, "base"))) return candidate;
+    if (existsSync(path.join(candidate, "typescript"))) return candidate;
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error("create-mcp-auth: templates/ folder not found next to the CLI");
     dir = parent;
@@ -178,6 +178,19 @@ export async function renderProject(options: CreateOptions, root = templatesRoot
     files.set(out, { path: out, content, mode: 0o644 });
   }
 
+  // The auth core lives with add's templates (templates/typescript/auth); frameworks without a plain template yet get it here.
+  const coreDirs = [path.join(root, "typescript/auth/src"), path.join(root, "typescript/auth/providers", options.provider.name, "src")];
+  for (const dir of coreDirs) {
+    for (const rel of (await listFiles(dir)).filter((r) => r.endsWith(".ts"))) {
+      files.set(`src/auth/${rel}`, { path: `src/auth/${rel}`, content: await readFile(path.join(dir, rel)), mode: 0o644 });
+    }
+  }
+
+  if (files.has("src/tools.ts")) {
+    const reexport = 'export { scopeHierarchy, serverName, toolScopes } from "../tools.js";\n';
+    files.set("src/auth/tool-scopes.ts", { path: "src/auth/tool-scopes.ts", content: Buffer.from(reexport), mode: 0o644 });
+  }
+
   const deps = await Promise.all(layers.map(readDeps));
   files.set("package.json", {
     path: "package.json",
@@ -188,5 +201,55 @@ export async function renderProject(options: CreateOptions, root = templatesRoot
   const env = envFile(options);
   if (env !== undefined) files.set(".env", { path: ".env", content: Buffer.from(env), mode: 0o600 });
 
+  return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The plain server's layers: what every TypeScript project has, then the framework's own files. */
+export function plainLayers(framework: string): string[] {
+  return ["typescript/common", `typescript/${framework}`];
+}
+
+/** Whether `root` has a plain template for this framework (create = plain + add). */
+export function hasPlainTemplate(framework: string, root = templatesRoot()): boolean {
+  return existsSync(path.join(root, plainLayers(framework)[1]!));
+}
+
+/** The plain server's `.env.example`: where it listens. `add` appends the auth's variables. */
+export function plainEnvExample(options: CreateOptions): string {
+  return [
+    "# Copy to .env and fill in. Real environment variables win over .env.",
+    "",
+    "# Port the server listens on.",
+    `PORT=${options.port}`,
+    "",
+    "# Optional listen address. Default: 127.0.0.1 (in a container: 0.0.0.0).",
+    "HOST=",
+    "",
+  ].join("\n");
+}
+
+/**
+ * The plain MCP server, in memory: runnable and testable without auth, as
+ * its framework and the MCP SDK document it. `create` then adds to it
+ * exactly what `add` writes (src/create/project.ts).
+ */
+export async function renderPlain(options: CreateOptions, root = templatesRoot()): Promise<ProjectFile[]> {
+  const render = createRenderer();
+  const layerNames = plainLayers(options.framework.name);
+  const context: RenderContext = renderContext(options);
+  const files = new Map<string, ProjectFile>();
+  for (const layer of layerNames) {
+    const dir = path.join(root, layer);
+    for (const rel of (await listFiles(dir)).filter((r) => !META_FILES.has(r)).sort()) {
+      const out = outputPath(rel);
+      if (out === CI_WORKFLOW && !options.ci) continue;
+      const raw = await readFile(path.join(dir, rel));
+      const content = rel.endsWith(".hbs") ? Buffer.from(render(`${layer}/${rel}`, raw.toString("utf8"), context)) : raw;
+      files.set(out, { path: out, content, mode: 0o644 });
+    }
+  }
+  const deps = await Promise.all(layerNames.map((layer) => readDeps(path.join(root, layer))));
+  files.set("package.json", { path: "package.json", content: Buffer.from(packageJson(options.packageName, deps, {})), mode: 0o644 });
+  files.set(".env.example", { path: ".env.example", content: Buffer.from(plainEnvExample(options)), mode: 0o644 });
   return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

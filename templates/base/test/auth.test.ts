@@ -6,7 +6,6 @@ import { createVerifier } from "../src/auth/provider.js";
 import { allScopes } from "../src/auth/scopes.js";
 import { type RunningServer, startServer } from "../src/server.js";
 import { scopeHierarchy, toolScopes } from "../src/tools.js";
-import { servesModernEra } from "./eras.js";
 import { type MintOptions, TestIssuer } from "./issuer.js";
 import { authorizationServerFor, otherAudience, providerEnv, tokenAudience } from "./provider-env.js";
 import { rpcResult } from "./rpc.js";
@@ -221,13 +220,12 @@ describe("challenges", () => {
 });
 
 describe.each(ERAS)("the %s protocol era", (era) => {
-  const modern = era === "2026-07-28";
   let server: RunningServer;
   beforeAll(async () => {
     server = await start();
   });
 
-  it.runIf(!modern || servesModernEra)("lists and calls tools through the official MCP client", async () => {
+  it("lists and calls tools through the official MCP client", async () => {
     const client = await connect(server, era, await mint({ sub: "alice" }));
     try {
       const { tools } = await client.listTools();
@@ -243,7 +241,7 @@ describe.each(ERAS)("the %s protocol era", (era) => {
     }
   });
 
-  it.runIf(!modern || servesModernEra)("the official MCP client gets 401 without a token", async () => {
+  it("the official MCP client gets 401 without a token", async () => {
     const error = await connect(server, era).then(
       (client) => client.close().then(() => undefined),
       (e: unknown) => e,
@@ -252,70 +250,44 @@ describe.each(ERAS)("the %s protocol era", (era) => {
     expect((error as SdkHttpError).status).toBe(401);
   });
 
-  it.runIf(scopedTools.length > 0 && (!modern || servesModernEra))(
-    "the official MCP client gets 403 insufficient_scope without a tool's scope",
-    async () => {
-      const [tool, needed] = scopedTools[0]!;
-      const client = await connect(server, era, await mint({ scopes: [] }));
-      try {
-        const error = await client.callTool({ name: tool, arguments: {} }).then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        expect(error).toBeInstanceOf(InsufficientScopeError);
-        expect((error as InsufficientScopeError).requiredScope?.split(" ")).toEqual(expect.arrayContaining([...needed]));
-      } finally {
-        await client.close();
-      }
-    },
-  );
+  it.runIf(scopedTools.length > 0)("the official MCP client gets 403 insufficient_scope without a tool's scope", async () => {
+    const [tool, needed] = scopedTools[0]!;
+    const client = await connect(server, era, await mint({ scopes: [] }));
+    try {
+      const error = await client.callTool({ name: tool, arguments: {} }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(InsufficientScopeError);
+      expect((error as InsufficientScopeError).requiredScope?.split(" ")).toEqual(expect.arrayContaining([...needed]));
+    } finally {
+      await client.close();
+    }
+  });
 
-  it.runIf(scopedTools.length > 0 && (!modern || servesModernEra))(
-    "answers 403 insufficient_scope naming every scope the call needs, plus those granted",
-    async () => {
-      for (const [tool, needed] of scopedTools) {
-        const granted = SCOPES.filter((s) => !needed.includes(s));
-        const response = await post(server, call(era, tool), { era, token: await mint({ scopes: granted }) });
-        expect(response.status).toBe(403);
-        const params = challengeParams(response);
-        expect(params.error).toBe("insufficient_scope");
-        expect(params.resource_metadata).toBe(PRM_URL);
-        expect(params.scope?.split(" ").sort()).toEqual([...new Set([...needed, ...granted])].sort());
-        expect(params.scope?.split(" ")).not.toContain("offline_access");
-      }
-    },
-  );
+  it.runIf(scopedTools.length > 0)("answers 403 insufficient_scope naming every scope the call needs, plus those granted", async () => {
+    for (const [tool, needed] of scopedTools) {
+      const granted = SCOPES.filter((s) => !needed.includes(s));
+      const response = await post(server, call(era, tool), { era, token: await mint({ scopes: granted }) });
+      expect(response.status).toBe(403);
+      const params = challengeParams(response);
+      expect(params.error).toBe("insufficient_scope");
+      expect(params.resource_metadata).toBe(PRM_URL);
+      expect(params.scope?.split(" ").sort()).toEqual([...new Set([...needed, ...granted])].sort());
+      expect(params.scope?.split(" ")).not.toContain("offline_access");
+    }
+  });
 
-  it.runIf(scopedTools.length > 0 && (!modern || servesModernEra))("runs a scoped tool for a token with its scope, raw HTTP", async () => {
+  it.runIf(scopedTools.length > 0)("runs a scoped tool for a token with its scope, raw HTTP", async () => {
     for (const [tool, needed] of scopedTools) {
       const response = await post(server, call(era, tool, { message: "hi" }), { era, token: await mint({ scopes: [...needed] }) });
       expect(response.status).toBe(200);
       expect(JSON.stringify(await rpcResult(response))).toContain("ran for user-123");
     }
   });
-
-  it.runIf(modern && !servesModernEra)("refuses the request (this server speaks the 2025 revisions only)", async () => {
-    const response = await post(server, call(era, "whoami"), { era, token: await mint() });
-    expect(response.status).toBe(400);
-  });
-
-  it.runIf(modern && !servesModernEra)("a client that speaks both eras falls back to the 2025 handshake", async () => {
-    const client = new Client({ name: "test", version: "1.0.0" }, { versionNegotiation: { mode: "auto" } });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
-        requestInit: { headers: { Authorization: `Bearer ${await mint()}` } },
-      }),
-    );
-    try {
-      expect(client.getProtocolEra()).toBe("legacy");
-      expect((await client.listTools()).tools.length).toBeGreaterThan(0);
-    } finally {
-      await client.close();
-    }
-  });
 });
 
-describe.runIf(servesModernEra)("the scope decision is made on the body, never on Mcp-Name", () => {
+describe("the scope decision is made on the body, never on Mcp-Name", () => {
   let server: RunningServer;
   beforeAll(async () => {
     server = await start();
