@@ -6,6 +6,7 @@ import type { CheckReport, ProbeResult } from "./check/types.js";
 import { environmentError } from "./core/errors.js";
 import { Interrupted, spawnGroup, stopGroup } from "./core/subprocess.js";
 import type { Ui } from "./core/ui.js";
+import { plural } from "./create/finish.js";
 import { type IssuerEndpoints, type Provider, providerOfEnvExample } from "./providers.js";
 
 /** A port nothing listens on now, on 127.0.0.1. */
@@ -147,7 +148,7 @@ export function summaryLines(report: CheckReport): { headline: string; failures:
   const counts = [
     `${s.passed} passed`,
     `${s.failed} failed`,
-    ...(s.warnings ? [`${s.warnings} warnings`] : []),
+    ...(s.warnings ? [plural(s.warnings, "warning")] : []),
     ...(s.skipped ? [`${s.skipped} skipped`] : []),
   ];
   const headline = `Self-check ${s.failed ? "failed" : "passed"}: ${counts.join(", ")} (${(report.durationMs / 1000).toFixed(1)} s)`;

@@ -31,7 +31,7 @@ describe("the self-check summary", () => {
       durationMs: 2400,
     } as unknown as CheckReport;
     expect(summaryLines(report)).toEqual({
-      headline: "Self-check failed: 1 passed, 2 failed, 1 warnings, 1 skipped (2.4 s)",
+      headline: "Self-check failed: 1 passed, 2 failed, 1 warning, 1 skipped (2.4 s)",
       failures: ["✖ Probe b: answered 500 [b]", "✖ Probe e: no challenge [e]"],
     });
     expect(
