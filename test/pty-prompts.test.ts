@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parseEnv } from "node:util";
 import { describe, expect, it } from "vitest";
+import { copyFixture } from "./add-suite.js";
 import { drive } from "./helpers/pty.js";
 
 /**
@@ -23,9 +24,21 @@ async function driveToEnv(project: string, steps: Parameters<typeof drive>[0]) {
   const readEnv = async (dir: string) => {
     env = parseEnv(await readFile(`${dir}/${project}/.env`, "utf8").catch(() => "")) as Record<string, string>;
   };
-  const { exitCode, screen } = await drive(steps, flags, { inspect: readEnv });
+  const { exitCode, screen } = await drive(steps, flags, { inspect: readEnv, cols: 80 });
   return { exitCode, screen, env };
 }
+
+/**
+ * Text written in one run wider than 80 columns (the drive runs on an
+ * 80-column pty). Colour codes are dropped; any other escape sequence (a
+ * cursor move of a redraw) ends the run.
+ */
+const tooWide = (screen: string) =>
+  screen
+    .replace(/\x1b\[[0-9;]*m/g, "")
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "\n")
+    .split(/\r?\n|\r/)
+    .filter((row) => row.length > 80);
 
 /** Where each question first appears on the screen, in the order given; -1 when it never does. */
 const positions = (screen: string, questions: RegExp[]) => questions.map((q) => screen.search(q));
@@ -36,8 +49,8 @@ describe("provider questions in the order a person fills them", () => {
       /Scalekit environment URL/,
       /Resource id of this MCP server/,
       /Public URL of the MCP endpoint/,
-      /Scalekit client id/,
-      /Scalekit client secret/,
+      /Scalekit API client id/,
+      /Scalekit API client secret/,
     ];
     const { exitCode, screen, env } = await driveToEnv("sk-order", [
       ...firstQuestions("sk-order", `${down}\r`),
@@ -48,6 +61,7 @@ describe("provider questions in the order a person fills them", () => {
       [order[4]!, "\r"],
     ]);
     expect(exitCode, screen).toBe(0);
+    expect(tooWide(screen)).toEqual([]);
     const at = positions(screen, order);
     expect(
       at.every((p) => p >= 0),
@@ -56,7 +70,7 @@ describe("provider questions in the order a person fills them", () => {
     expect([...at].sort((a, b) => a - b)).toEqual(at);
     // Required ones say what Enter does; optional ones say they are optional.
     expect(screen).toMatch(/Scalekit environment URL \(Enter: back to local mode\)/);
-    expect(screen).toMatch(/Scalekit client id \(only the management API uses it\) \(optional: Enter to skip\)/);
+    expect(screen).toMatch(/Scalekit API client id \(for its management API\) \(optional: Enter to skip\)/);
     expect(env).toMatchObject({
       SCALEKIT_ENVIRONMENT_URL: "https://acme.scalekit.dev",
       SCALEKIT_RESOURCE_ID: "res_42",
@@ -70,16 +84,17 @@ describe("provider questions in the order a person fills them", () => {
       ...firstQuestions("oidc-order", `${down}${down}\r`),
       [/issuer URL/, "https://tenant.example.org\r"],
       [/Public URL of the MCP endpoint/, "https://tools.example.org/mcp\r"],
-      [/Accepted token audiences[\s\S]*tools\.example\.org\/mcp/, "\r"], // the placeholder: the server URL
+      [/Accepted audiences[\s\S]*tools\.example\.org\/mcp/, "\r"], // the placeholder: the server URL
     ]);
     expect(exitCode, screen).toBe(0);
-    const at = positions(screen, [/issuer URL/, /Public URL of the MCP endpoint/, /Accepted token audiences/]);
+    expect(tooWide(screen)).toEqual([]);
+    const at = positions(screen, [/issuer URL/, /Public URL of the MCP endpoint/, /Accepted audiences/]);
     expect(
       at.every((p) => p >= 0),
       screen,
     ).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
-    expect(screen).toMatch(/Accepted token audiences, comma separated \(optional: Enter for the server URL\)/);
+    expect(screen).toMatch(/Accepted audiences, comma separated \(optional: Enter for the server URL\)/);
     expect(env).toMatchObject({ OIDC_ISSUER_URL: "https://tenant.example.org", MCP_SERVER_URL: "https://tools.example.org/mcp" });
     // Enter kept the default: no audience written, the server URL applies.
     expect(env.OIDC_AUDIENCE).toBeUndefined();
@@ -129,5 +144,31 @@ describe("examples of the right kind", () => {
     expect(exitCode, screen).toBe(130);
     expect(screen).toMatch(/e\.g\. https:\/\/your-env\.scalekit\.dev/);
     expect(screen).not.toMatch(/example\.com\/mcp/);
+  });
+});
+
+describe("add: the same questions from the same table", () => {
+  it("an empty environment URL goes back to 'set it later': no .env, the variables left to .env.example", async () => {
+    let files: string[] = [];
+    const { exitCode, screen } = await drive(
+      [
+        [/Authorization server\?/, `${down}\r`],
+        [/Scalekit environment URL \(Enter: set it later\)/, "\r"],
+        [/Write these changes/, "y\r"],
+      ],
+      "add express-cjs --no-install --no-check --scopes get_alerts=weather:alerts",
+      {
+        setup: async (dir) => void (await copyFixture("express-cjs", dir)),
+        inspect: async (dir) => {
+          const { readdir } = await import("node:fs/promises");
+          files = await readdir(`${dir}/express-cjs`);
+        },
+      },
+    );
+    expect(exitCode, screen).toBe(0);
+    expect(screen).not.toMatch(/is needed/);
+    expect(screen).not.toMatch(/Resource id of this MCP server/);
+    expect(files).toContain(".env.example");
+    expect(files).not.toContain(".env");
   });
 });

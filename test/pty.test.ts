@@ -71,8 +71,8 @@ describe("Scalekit answers on a terminal", () => {
         [/Scalekit environment URL/, "https://acme.scalekit.dev\r"],
         [/Resource id of this MCP server/, "res_123\r"],
         [/Public URL of the MCP endpoint/, "https://mcp.example.com/mcp\r"],
-        [/Scalekit client id/, "skc_123\r"],
-        [/Scalekit client secret/, `${secret}\r`],
+        [/Scalekit API client id/, "skc_123\r"],
+        [/Scalekit API client secret/, `${secret}\r`],
       ],
       "--no-install --no-git --no-check",
       {
@@ -113,8 +113,8 @@ describe("hostile values at the prompts (issue 12.6)", () => {
         [/should look like res_/, `${clear(7)}res_1\r`],
         [/Public URL of the MCP endpoint/, `${badServer}\r`],
         [/cannot contain a query/, `${clear(badServer.length)}http://[::1]:3000/mcp\r`],
-        [/Scalekit client id/, `a'b"c\`d\r`],
-        [/Scalekit client secret/, "q'w\\ne\r"],
+        [/Scalekit API client id/, `a'b"c\`d\r`],
+        [/Scalekit API client secret/, "q'w\\ne\r"],
       ],
       "--no-install --no-git --no-check",
       {
