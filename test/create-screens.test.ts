@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -53,6 +53,25 @@ describe("create's plain output (no terminal)", () => {
       expect(lines.at(-1)).toBe(`Done. More in ${dir}/README.md`);
     });
   }
+
+  it("--dry-run: the project named relative to where create ran, every line within 80 columns", async () => {
+    const target = path.join(work.dir, "long-project-folder-name", "dry-proj");
+    const { exitCode, stdout, stderr } = await runCli([target, "--yes", "--dry-run"], { cwd: work.dir });
+    expect(exitCode, stderr).toBe(0);
+    expect(stdout).toContain("files to long-project-folder-name/dry-proj\n");
+    expect(tooWide(stdout), stdout).toEqual([]);
+  });
+
+  it("a project outside the working directory is named by its absolute path, not ../../..", async () => {
+    const target = path.join(work.dir, "elsewhere");
+    await mkdir(path.join(work.dir, "here"), { recursive: true });
+    const { exitCode, stdout, stderr } = await runCli([target, "--yes", "--no-install", "--no-git"], {
+      cwd: path.join(work.dir, "proj-localmode"),
+    });
+    expect(exitCode, stderr).toBe(0);
+    expect(stdout).toContain(`Next steps: cd ${target}`);
+    expect(stdout).not.toContain("../");
+  });
 
   it("--json: one document on stdout ending with a newline; the human lines on stderr fit 80 columns", async () => {
     // execa, not runCli: its stdout keeps the final newline.

@@ -38,9 +38,11 @@ export function connectLines(name: string, serverUrl: string): string[] {
   ];
 }
 
-/** Where the project is, as the user reaches it from where `create` ran: ".", "my-server", "../x". */
+/** Where the project is, as the user reaches it from where `create` ran: ".", "my-server"; absolute when outside. */
 export function whereFrom(cwd: string, root: string): string {
-  return path.relative(cwd, root) || ".";
+  const relative = path.relative(cwd, root);
+  if (relative.startsWith("..") || path.isAbsolute(relative)) return root;
+  return relative || ".";
 }
 
 /** The line after writing: how many files, where (relative, so it stays short), which framework and provider. */

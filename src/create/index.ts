@@ -144,7 +144,7 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: En
 
   if (options.dryRun) {
     ui.info(
-      `Dry run: would write ${plural(plan.files.length, "file")} to ${options.root}\n${plan.files.map((f) => `  ${f.path}`).join("\n")}`,
+      `Dry run: would write ${plural(plan.files.length, "file")} to ${whereFrom(cwd, options.root)}\n${plan.files.map((f) => `  ${f.path}`).join("\n")}`,
     );
     return finish(result, options, ui, cwd);
   }
