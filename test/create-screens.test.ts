@@ -66,7 +66,7 @@ describe("create's plain output (no terminal)", () => {
     const target = path.join(work.dir, "elsewhere");
     await mkdir(path.join(work.dir, "here"), { recursive: true });
     const { exitCode, stdout, stderr } = await runCli([target, "--yes", "--no-install", "--no-git"], {
-      cwd: path.join(work.dir, "proj-localmode"),
+      cwd: path.join(work.dir, "here"),
     });
     expect(exitCode, stderr).toBe(0);
     expect(stdout).toContain(`Next steps: cd ${target}`);
