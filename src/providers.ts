@@ -24,7 +24,13 @@ export interface ProviderSetting {
   repeatable?: boolean;
   /** Asked with a masked prompt; never shown or printed. */
   secret?: boolean;
+  /**
+   * The question, and an example of the right kind of value (shown greyed in
+   * the empty answer, and in the message when the value is not a URL).
+   */
   prompt: { message: string; placeholder?: string };
+  /** Its default is the server URL: asked after it, which the prompt then shows as the Enter answer. */
+  defaultsToServerUrl?: boolean;
   /** An error message (what is wrong, what to do), or undefined. */
   validate(value: string): string | undefined;
   /** Applied after validation, e.g. dropping a trailing slash from a URL. */
@@ -62,7 +68,10 @@ export interface Provider {
   hint: string;
   /** Folder under `templates/`, layered between `base/` and the framework. */
   templateDir: string;
-  /** In prompt order. */
+  /**
+   * In the order a person fills them: the required ones first (the server
+   * URL is asked right after them), then the optional ones.
+   */
   settings: ProviderSetting[];
   /** Local mode: the values that point the project at `create-mcp-auth issuer`. */
   local: Record<string, string>;
@@ -100,7 +109,8 @@ export function validateAudience(value: string): string | undefined {
   return undefined;
 }
 
-const httpsUrl = (what: string) => (value: string) => validateUrl(value, { what, httpsUnlessLoopback: true, exact: true });
+const httpsUrl = (what: string, example: string) => (value: string) =>
+  validateUrl(value, { what, example, httpsUnlessLoopback: true, exact: true });
 
 const scalekit: Provider = {
   name: "scalekit",
@@ -115,8 +125,17 @@ const scalekit: Provider = {
       description: "Scalekit environment URL",
       required: true,
       prompt: { message: "Scalekit environment URL", placeholder: "https://your-env.scalekit.dev" },
-      validate: httpsUrl("the Scalekit environment URL"),
+      validate: httpsUrl("the Scalekit environment URL", "https://your-env.scalekit.dev"),
       normalize: withoutTrailingSlash,
+    },
+    {
+      key: "resourceId",
+      flag: "--resource-id <id>",
+      env: "SCALEKIT_RESOURCE_ID",
+      description: "Scalekit resource id of the MCP server (res_...)",
+      required: true,
+      prompt: { message: "Resource id of this MCP server in Scalekit", placeholder: "res_1234567890" },
+      validate: validateResourceId,
     },
     {
       key: "clientId",
@@ -124,7 +143,7 @@ const scalekit: Provider = {
       env: "SCALEKIT_CLIENT_ID",
       description: "Scalekit API client id (optional: only Scalekit's management API uses it)",
       required: false,
-      prompt: { message: "Scalekit client id (optional: Enter to skip)", placeholder: "skc_..." },
+      prompt: { message: "Scalekit API client id (for its management API)", placeholder: "skc_1234567890" },
       validate: validateClientId,
     },
     {
@@ -133,17 +152,8 @@ const scalekit: Provider = {
       description: "Scalekit API client secret",
       required: false,
       secret: true,
-      prompt: { message: "Scalekit client secret (optional: only the management API needs it; Enter to skip)" },
+      prompt: { message: "Scalekit API client secret" },
       validate: validateSecret,
-    },
-    {
-      key: "resourceId",
-      flag: "--resource-id <id>",
-      env: "SCALEKIT_RESOURCE_ID",
-      description: "Scalekit resource id of the MCP server (res_...)",
-      required: true,
-      prompt: { message: "Resource id of this MCP server in Scalekit", placeholder: "res_..." },
-      validate: validateResourceId,
     },
   ],
   local: { envUrl: "http://127.0.0.1:4444", resourceId: "res_local" },
@@ -204,7 +214,7 @@ const oidc: Provider = {
       description: "oidc: the authorization server's issuer URL",
       required: true,
       prompt: { message: "The authorization server's issuer URL", placeholder: "https://your-tenant.example.com/" },
-      validate: httpsUrl("the issuer URL"),
+      validate: httpsUrl("the issuer URL", "https://your-tenant.example.com"),
     },
     {
       key: "audience",
@@ -213,7 +223,8 @@ const oidc: Provider = {
       description: "oidc: an accepted token audience (repeatable, or comma separated in the variable; default: the server URL)",
       required: false,
       repeatable: true,
-      prompt: { message: "Accepted token audiences, comma separated (Enter: the server URL)", placeholder: "https://mcp.example.com/mcp" },
+      prompt: { message: "Accepted audiences, comma separated" },
+      defaultsToServerUrl: true,
       validate: validateAudience,
     },
   ],

@@ -66,7 +66,7 @@ describe("--force into an earlier project", () => {
     expect(doc.unchanged).toContain(".env");
     expect(doc.files).toEqual([]);
     expect(doc.envNew).toBe(false);
-    expect(again.stderr).toMatch(/Kept 1 existing file\(s\) that differ .*: src\/mcp\.ts/);
+    expect(again.stderr).toMatch(/Kept 1 file of yours that differs .*:\n\s+src\/mcp\.ts/);
   });
 
   it("without --yes and without a terminal, existing files that differ are a question: exit 2 listing them, nothing written", async () => {

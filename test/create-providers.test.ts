@@ -36,7 +36,12 @@ describe("the provider table", () => {
     expect(DEFAULT_PROVIDER.name).toBe("scalekit");
     for (const provider of PROVIDERS) expect(provider.templateDir).toBe(`providers/${provider.name}`);
     const flags = (name: string) => PROVIDERS.find((p) => p.name === name)!.settings.map((s) => s.flag?.split(" ")[0] ?? `env ${s.env}`);
-    expect(flags("scalekit")).toEqual(["--env-url", "--client-id", "env SCALEKIT_CLIENT_SECRET", "--resource-id"]);
+    // Prompt order: the required settings first (issue 21.4).
+    expect(flags("scalekit")).toEqual(["--env-url", "--resource-id", "--client-id", "env SCALEKIT_CLIENT_SECRET"]);
+    for (const provider of PROVIDERS) {
+      const required = provider.settings.map((s) => s.required);
+      expect(required, provider.name).toEqual([...required].sort((a, b) => Number(b) - Number(a)));
+    }
     expect(flags("oidc")).toEqual(["--issuer-url", "--audience"]);
   });
 

@@ -64,7 +64,7 @@ export async function askProvider(
     PROVIDERS,
   );
   if (!chosen) return { provider, values: undefined };
-  return { provider: chosen, values: await askProviderSettings(chosen, output) };
+  return { provider: chosen, values: await askProviderSettings(chosen, output, { back: "set it later" }) };
 }
 
 export async function askScopes(tools: ToolSite[], output: Writable): Promise<Record<string, string[]>> {

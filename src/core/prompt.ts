@@ -14,41 +14,74 @@ export function orCancel<T>(value: T | symbol, output: Writable): Exclude<T, sym
   return value as Exclude<T, symbol>;
 }
 
-/** A prompt validator for one provider setting: the setting's own check; empty allowed when optional. */
-export function settingValidator(setting: ProviderSetting) {
+/**
+ * A prompt validator for one provider setting: the setting's own check; empty
+ * allowed when optional, or when an empty answer means going back.
+ */
+export function settingValidator(setting: ProviderSetting, emptyGoesBack = false) {
   return (value: string | undefined) => {
     const text = value ?? "";
-    if (text === "") return setting.required ? `${setting.prompt.message} is needed` : undefined;
+    if (text === "") return setting.required && !emptyGoesBack ? `${setting.prompt.message} is needed` : undefined;
     return settingProblem(setting, text);
   };
 }
 
+export interface SettingsQuestions {
+  /** Settings answered already (flags, environment): not asked. */
+  given?: (setting: ProviderSetting) => boolean;
+  /**
+   * Asks (or returns) the server URL: called right after the required
+   * settings, before the optional ones, which may default to it.
+   */
+  serverUrl?: () => Promise<string>;
+  /** What an empty answer to a required setting does, e.g. "back to local mode"; without it the setting is needed. */
+  back?: string;
+}
+
+/** The question of one setting: what it is, what Enter does. */
+function settingMessage(setting: ProviderSetting, back: string | undefined, serverUrl: string | undefined): string {
+  const { message } = setting.prompt;
+  if (setting.required) return back ? `${message} (Enter: ${back})` : message;
+  if (setting.defaultsToServerUrl && serverUrl) return `${message} (optional: Enter for the server URL)`;
+  return `${message} (optional: Enter to skip)`;
+}
+
 /**
  * The one prompter of the provider table: asks each of the provider's
- * settings that `given` does not answer (a secret masked), validated as
- * typed with the checks that validate flags. Returns the answers by key.
+ * settings that `given` does not answer (a secret masked), in the table's
+ * order (required, then the server URL, then optional), validated as typed
+ * with the checks that validate flags. Returns the answers by key, or
+ * undefined when a required setting was left empty to go `back`.
  */
 export async function askProviderSettings(
   provider: Provider,
   output: Writable,
-  given: (setting: ProviderSetting) => boolean = () => false,
-): Promise<ProviderValues> {
+  questions: SettingsQuestions = {},
+): Promise<ProviderValues | undefined> {
+  const { given = () => false, back } = questions;
   const answers: ProviderValues = {};
+  let serverUrl: string | undefined;
+  const askServerUrl = async () => {
+    if (serverUrl === undefined && questions.serverUrl) serverUrl = await questions.serverUrl();
+  };
   for (const setting of provider.settings) {
+    if (!setting.required) await askServerUrl();
     if (given(setting)) continue;
     const ask = setting.secret ? p.password : p.text;
-    const optional = setting.required || /optional|Enter/.test(setting.prompt.message) ? "" : " (optional: Enter to skip)";
+    const placeholder = setting.defaultsToServerUrl && serverUrl ? serverUrl : setting.prompt.placeholder;
     const value = orCancel(
       await ask({
         output,
-        message: `${setting.prompt.message}${optional}`,
-        ...(setting.prompt.placeholder && !setting.secret ? { placeholder: setting.prompt.placeholder } : {}),
-        validate: settingValidator(setting),
+        message: settingMessage(setting, back, serverUrl),
+        ...(placeholder && !setting.secret ? { placeholder } : {}),
+        validate: settingValidator(setting, back !== undefined),
       }),
       output,
     );
+    if (!value && setting.required) return undefined;
     if (value) answers[setting.key] = setting.repeatable ? splitValues(value) : value;
   }
+  await askServerUrl();
   return answers;
 }
 

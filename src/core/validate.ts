@@ -66,6 +66,8 @@ export function parseScopes(input: string): { scopes: string[]; error?: string }
 export interface UrlRules {
   /** What the URL is, for messages: "the server URL". */
   what: string;
+  /** An example of the right kind, for the message when the value is not a URL (default: a server URL). */
+  example?: string;
   /** Refuse plain http unless the host is loopback (OAuth 2.1 requires TLS). */
   httpsUnlessLoopback: boolean;
   /**
@@ -87,7 +89,7 @@ export function validateUrl(value: string, rules: UrlRules): string | undefined 
   try {
     url = new URL(value);
   } catch {
-    return `${what} ${shown(value)} is not an absolute URL; e.g. https://example.com/mcp`;
+    return `${what} ${shown(value)} is not an absolute URL; e.g. ${rules.example ?? "https://example.com/mcp"}`;
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     return `${what} must use https (or http on localhost), not ${url.protocol.replace(":", "")}`;

@@ -8,6 +8,11 @@ import { shWord } from "../core/literals.js";
 import { commandsFor } from "./context.js";
 import type { CreateOptions } from "./options.js";
 
+/** "1 warning", "2 warnings": a count with its noun. */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
 /** A JSON-RPC tools/call of `whoami` (needs no scope): the body is broken inside its quotes, which JSON allows. */
 export function curlLines(serverUrl: string): string[] {
   return [
@@ -33,6 +38,19 @@ export function connectLines(name: string, serverUrl: string): string[] {
   ];
 }
 
+/** Where the project is, as the user reaches it from where `create` ran: ".", "my-server"; absolute when outside. */
+export function whereFrom(cwd: string, root: string): string {
+  const relative = path.relative(cwd, root);
+  if (relative.startsWith("..") || path.isAbsolute(relative)) return root;
+  return relative || ".";
+}
+
+/** The line after writing: how many files, where (relative, so it stays short), which framework and provider. */
+export function wroteLine(options: CreateOptions, files: number, cwd: string): string {
+  const mode = options.local ? ", local mode" : "";
+  return `Wrote ${plural(files, "file")} to ${whereFrom(cwd, options.root)} (${options.framework.display}, ${options.provider.display}${mode})`;
+}
+
 export interface FinishState {
   installed: boolean;
   cwd: string;
@@ -41,7 +59,7 @@ export interface FinishState {
 /** The next-steps block: run the server, get a token, call a tool, connect clients. */
 export function nextSteps(options: CreateOptions, state: FinishState): { title: string; lines: string[] } {
   const pm = commandsFor(options.pm);
-  const rel = path.relative(state.cwd, options.root) || ".";
+  const rel = whereFrom(state.cwd, options.root);
   const lines: string[] = [];
   if (!state.installed) lines.push(pm.install);
   if (options.local) {

@@ -3,7 +3,7 @@ import { findOnPath } from "../core/find-on-path.js";
 import { selfCommand } from "../core/self-command.js";
 import { createUi, isInteractive, type Ui } from "../core/ui.js";
 import { VERSION } from "../version.js";
-import { nextSteps } from "./finish.js";
+import { nextSteps, plural, whereFrom, wroteLine } from "./finish.js";
 import type { GitOutcome } from "./install.js";
 import { type CreateFlags, type CreateOptions, dirProblem, openQuestions, QUESTIONS, resolveOptions } from "./options.js";
 import { renderCreatedProject } from "./project.js";
@@ -144,7 +144,9 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: En
   };
 
   if (options.dryRun) {
-    ui.info(`Dry run: would write ${plan.files.length} files to ${options.root}\n${plan.files.map((f) => `  ${f.path}`).join("\n")}`);
+    ui.info(
+      `Dry run: would write ${plural(plan.files.length, "file")} to ${whereFrom(cwd, options.root)}\n${plan.files.map((f) => `  ${f.path}`).join("\n")}`,
+    );
     return finish(result, options, ui, cwd);
   }
 
@@ -154,9 +156,7 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: En
   }).start();
   try {
     await run.stage((signal) => writeProject(options.root, plan.files, journal, signal));
-    ui.success(
-      `Wrote ${plan.files.length} files to ${options.dir} (${options.framework.display}, ${options.provider.display}${options.local ? ", local mode" : ""})`,
-    );
+    ui.success(wroteLine(options, plan.files.length, cwd));
     reportExisting(result, ui);
 
     // install.js (and execa with it) loads only when a child process is needed.
@@ -195,17 +195,20 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: En
 /** Says which existing files were left alone, kept, replaced, and where the new .env values went. */
 function reportExisting(result: CreateResult, ui: Ui): void {
   if (result.envNew) ui.warn(`.env exists and was kept; the new values are in ${ENV_NEW} (merge them by hand)`);
+  const list = (files: string[]) => files.map((f) => `\n  ${f}`).join("");
+  const differ = result.kept.length === 1 ? "differs" : "differ";
   if (result.kept.length > 0)
-    ui.warn(`Kept ${result.kept.length} existing file(s) that differ from what create-mcp-auth writes (yours): ${result.kept.join(", ")}`);
-  if (result.replaced.length > 0) ui.info(`Replaced ${result.replaced.length} file(s), as confirmed: ${result.replaced.join(", ")}`);
-  if (result.unchanged.length > 0) ui.info(`${result.unchanged.length} existing file(s) already held exactly this content`);
+    ui.warn(`Kept ${plural(result.kept.length, "file")} of yours that ${differ} from what create-mcp-auth writes:${list(result.kept)}`);
+  if (result.replaced.length > 0) ui.info(`Replaced ${plural(result.replaced.length, "file")}, as confirmed:${list(result.replaced)}`);
+  if (result.unchanged.length > 0) ui.info(`${plural(result.unchanged.length, "existing file")} already held exactly this content`);
 }
 
 function finish(result: CreateResult, options: CreateOptions, ui: Ui, cwd: string): number {
   if (!options.dryRun && result.ok) {
     const { title, lines } = nextSteps(options, { installed: result.installed, cwd });
     ui.section(title, lines);
-    ui.outro(`Done. More in ${options.dir === "." ? "" : `${options.dir}/`}README.md`);
+    const where = whereFrom(cwd, options.root);
+    ui.outro(`Done. More in ${where === "." ? "" : `${where}/`}README.md`);
   } else if (!options.dryRun) {
     ui.outro(`The self-check failed: fix the failures above, then run ${options.pm === "npm" ? "npm run" : options.pm} check`);
   } else {

@@ -78,31 +78,44 @@ export async function askMissing(
   return answers;
 }
 
-/** The provider's settings that flags and environment leave open, then the server URL. */
+/**
+ * The provider's settings that flags and environment leave open, with the
+ * server URL after the required ones. An empty required answer goes back to
+ * local mode (for this provider's layout: switch by editing .env later).
+ */
 async function askSettings(
   provider: Provider,
   answers: CreateFlags,
   env: Record<string, string | undefined>,
   output: Writable,
 ): Promise<void> {
-  const common = { output };
   const fromEnv = chooseProvider(answers, env).provider === provider;
-  const asked = await askProviderSettings(provider, output, (setting) => {
-    if (answers.settings?.[setting.key] !== undefined) return true;
-    return Boolean(setting.env && env[setting.env] && fromEnv);
+  const asked = await askProviderSettings(provider, output, {
+    given: (setting) => {
+      if (answers.settings?.[setting.key] !== undefined) return true;
+      return Boolean(setting.env && env[setting.env] && fromEnv);
+    },
+    serverUrl: async () => (answers.serverUrl ??= await askServerUrl(provider, answers, output)),
+    back: "back to local mode",
   });
-  for (const [key, value] of Object.entries(asked)) if (value !== undefined) answers.settings = { ...answers.settings, [key]: value };
-  if (answers.serverUrl === undefined) {
-    const fallback = `http://localhost:${answers.port ?? DEFAULTS.port}/mcp`;
-    answers.serverUrl = orCancel(
-      await p.text({
-        ...common,
-        message: `Public URL of the MCP endpoint (as ${provider.display} will know it)`,
-        placeholder: fallback,
-        defaultValue: fallback,
-        validate: (v) => (v ? validateUrl(v, { what: "the server URL", httpsUnlessLoopback: true, exact: true }) : undefined),
-      }),
-      output,
-    );
+  if (!asked) {
+    answers.local = true;
+    p.log.info(`Local mode: the local issuer. To use ${provider.display}, edit .env later.`, { output });
+    return;
   }
+  for (const [key, value] of Object.entries(asked)) if (value !== undefined) answers.settings = { ...answers.settings, [key]: value };
+}
+
+async function askServerUrl(provider: Provider, answers: CreateFlags, output: Writable): Promise<string> {
+  const fallback = `http://localhost:${answers.port ?? DEFAULTS.port}/mcp`;
+  return orCancel(
+    await p.text({
+      output,
+      message: `Public URL of the MCP endpoint (as ${provider.display} will know it)`,
+      placeholder: fallback,
+      defaultValue: fallback,
+      validate: (v) => (v ? validateUrl(v, { what: "the server URL", httpsUnlessLoopback: true, exact: true }) : undefined),
+    }),
+    output,
+  );
 }
