@@ -2,12 +2,12 @@
 // values with defaults, router mounts and library defaults; tools registered
 // by constants, from arrays and by low-level handlers. Each case is a shape
 // seen in third-party MCP servers, written here from scratch.
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { detect, readPackageJson } from "../src/add/detect.js";
 import { wire } from "../src/add/wire.js";
-import { tempDir } from "./helpers/cli.js";
+import { runCli, tempDir } from "./helpers/cli.js";
 
 const express = JSON.stringify({ name: "p", type: "module", dependencies: { express: "^5.0.0", "@modelcontextprotocol/sdk": "^1.32.0" } });
 
@@ -271,5 +271,34 @@ describe("add sees the tools the code registers", () => {
     ].join("\n");
     const { d } = await detected({ "package.json": fastmcp, "src/index.js": code });
     expect(d.tools.map((t) => t.name)).toEqual(["echo", "one", "two"]);
+  });
+});
+
+describe("add --dry-run shows what it detected, also when it must ask", () => {
+  it("two MCP routes and no --endpoint: the detection is printed, with the routes found, before the exit 2", async () => {
+    const code = [
+      ...head,
+      "const app = express();",
+      `app.post("/a/mcp", ${handler});`,
+      `app.post("/b/mcp", ${handler});`,
+      "app.listen(3333);",
+      "",
+    ].join("\n");
+    const p = await project({ "package.json": express, "src/index.js": code });
+    try {
+      const before = await readFile(path.join(p.dir, "src/index.js"), "utf8");
+      const run = await runCli(["add", p.dir, "--dry-run"]);
+      expect(run.exitCode).toBe(2);
+      const out = run.stdout + run.stderr;
+      expect(out).toMatch(/Detected in/);
+      expect(out).toMatch(/framework\s+Express \^5\.0\.0 \(from package\.json\)/);
+      expect(out).toMatch(/app\s+src\/index\.js:3 {2}const app = express\(\)/);
+      expect(out).toMatch(/endpoint\s+not determined; routes found: POST \/a\/mcp, POST \/b\/mcp: pass --endpoint <path>/);
+      // The example answers with a route the project has.
+      expect(out).toMatch(/e\.g\. create-mcp-auth add \S+ --endpoint \/a\/mcp /);
+      expect(await readFile(path.join(p.dir, "src/index.js"), "utf8")).toBe(before);
+    } finally {
+      await p.cleanup();
+    }
   });
 });

@@ -76,8 +76,8 @@ export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<numb
   const pkg = await readProject(root, shown);
   const interactive = isInteractive() && !flags.json;
 
-  const { d, blocking, prompts } = await detectProject(root, pkg, flags, interactive, ui, shown);
-  report(ui, d, shown);
+  const { d, blocking, prompts, reported } = await detectProject(root, pkg, flags, interactive, ui, shown);
+  if (!reported) report(ui, d, shown);
   const git = await gitState(root);
   const warnings = warningsFor(d, git);
   for (const warning of warnings) ui.warn(warning);
@@ -137,9 +137,17 @@ async function detectProject(
   interactive: boolean,
   ui: Ui,
   shown: string,
-): Promise<{ d: ResolvedDetection; blocking: AddQuestion[]; prompts: Prompts | undefined }> {
+): Promise<{ d: ResolvedDetection; blocking: AddQuestion[]; prompts: Prompts | undefined; reported: boolean }> {
   const detectFlags: DetectFlags = { framework: flags.framework, entry: flags.entry, endpoint: flags.endpoint };
   let d = await detect(root, pkg, detectFlags);
+  // What was found is shown before any refusal or question, so the answer (or the flag) can be chosen knowing it.
+  let reported = false;
+  const showFound = () => {
+    if (reported) return;
+    report(ui, d, shown);
+    reported = true;
+  };
+  if (flags.dryRun) showFound();
   refuseUnsupported(d, shown);
 
   const open = openQuestions(d, flags);
@@ -149,28 +157,32 @@ async function detectProject(
     (q) => !(defaults && (q === "provider" || q === "scopes")) && !((flags.yes || flags.dryRun) && q === "confirm"),
   );
   const unanswerable = blocking.filter((q) => !(defaults && q === "entry"));
+  if (!isResolved(d) || !d.app || (unanswerable.length > 0 && !interactive)) showFound();
   if (unanswerable.length > 0 && !interactive) {
     throw usageError(
       `no terminal to ask questions on; answer them with flags: ${unanswerable.map((q) => ADD_QUESTIONS[q]).join("; ")}.\n` +
-        "  e.g. create-mcp-auth add . --scopes add_note=notes:write --yes   (see the changes first with --dry-run)",
+        `  e.g. ${exampleCommand(d, shown, unanswerable)}   (see the changes first with --dry-run)`,
     );
   }
   const prompts = interactive && blocking.length > 0 ? await import("./prompts.js") : undefined;
   if (prompts && blocking.includes("framework")) {
     detectFlags.framework = await prompts.askFramework(ui.output);
     d = await detect(root, pkg, detectFlags);
+    reported = false;
   }
   if (prompts && blocking.includes("entry") && !d.app && d.framework) {
     detectFlags.entry = await prompts.askEntry(d.appCandidates, ui.output);
     d = await detect(root, pkg, detectFlags);
+    reported = false;
   }
   if (prompts && !d.endpoint) {
     detectFlags.endpoint = await prompts.askEndpoint(ui.output);
     d = await detect(root, pkg, detectFlags);
+    reported = false;
   }
   if (!d.framework) throw usageError(`could not tell which framework serves MCP in ${shown}; pass ${ADD_QUESTIONS.framework}`);
   if (!isResolved(d)) throw usageError(`could not find the MCP endpoint in ${shown}; pass ${ADD_QUESTIONS.endpoint}`);
-  return { d, blocking, prompts };
+  return { d, blocking, prompts, reported };
 }
 
 /** The provider, its values, the server URL and the scopes per tool: from flags and prompts, every problem at once. */
@@ -335,6 +347,21 @@ function refuseUnsupported(d: Detection, shown: string): void {
   }
 }
 
+/** A command that answers the open questions with what the project holds (its routes, tools, app files). */
+function exampleCommand(d: Detection, shown: string, open: AddQuestion[]): string {
+  const parts = ["create-mcp-auth add", shell(shown)];
+  if (open.includes("framework")) parts.push(`--framework ${d.frameworkCandidates[0] ?? "express"}`);
+  if (open.includes("entry")) parts.push(`--entry ${shell(d.appCandidates[0]?.file.rel ?? "src/index.ts")}`);
+  if (open.includes("endpoint")) {
+    const route = d.routes.find((r) => r.mcp && r.path) ?? d.routes.find((r) => r.path);
+    parts.push(`--endpoint ${shell(route?.path ?? "/mcp")}`);
+  }
+  const tool = d.tools[0]?.name;
+  if (open.includes("scopes") || open.includes("provider") || open.includes("confirm"))
+    parts.push(...(tool ? [`--scopes ${shell(`${tool}=mcp:tools`)}`] : []), "--yes");
+  return parts.join(" ");
+}
+
 function openQuestions(d: Detection, flags: AddFlags): AddQuestion[] {
   const open: AddQuestion[] = [];
   if (!d.framework) open.push("framework");
@@ -370,18 +397,38 @@ export function describeDetection(d: Detection) {
   };
 }
 
-function report(ui: Ui, d: ResolvedDetection, shown: string): void {
+/** What was detected, as rows; what was not found says so, and which flag answers it. */
+function report(ui: Ui, d: Detection, shown: string): void {
   const { framework } = d;
+  const candidates = d.frameworkCandidates.length > 1 ? `: one of ${d.frameworkCandidates.join(", ")}` : "";
+  const routes = d.routes.filter((r) => r.path !== undefined).map((r) => `${r.method.toUpperCase()} ${r.path}`);
   const rows: [string, string][] = [
-    ["framework", `${framework.display}${framework.version ? ` ${framework.version}` : ""} (from ${framework.from})`],
+    [
+      "framework",
+      framework
+        ? `${framework.display}${framework.version ? ` ${framework.version}` : ""} (from ${framework.from})`
+        : `not determined${candidates}: pass --framework <name>`,
+    ],
     [
       "MCP SDK",
-      `${d.sdk.generation}${d.sdk.packages.length ? `: ${d.sdk.packages.join(", ")}` : framework.name === "fastmcp" ? " (through fastmcp)" : ""}`,
+      `${d.sdk.generation}${d.sdk.packages.length ? `: ${d.sdk.packages.join(", ")}` : framework?.name === "fastmcp" ? " (through fastmcp)" : ""}`,
     ],
     ["language", `${d.language === "ts" ? "TypeScript" : "JavaScript"}, ${d.module === "esm" ? "ESM" : "CommonJS"}`],
     ["source", d.sourceDir === "." ? "the project root" : `${d.sourceDir}/`],
-    ["app", d.app ? `${d.app.file.rel}:${d.app.line}  ${d.app.text}` : "not found (the wiring is left to you)"],
-    ["endpoint", `${d.endpoint.path} (${d.endpoint.from})`],
+    [
+      "app",
+      d.app
+        ? `${d.app.file.rel}:${d.app.line}  ${d.app.text}`
+        : d.appCandidates.length > 1
+          ? `one of ${d.appCandidates.map((a) => `${a.file.rel}:${a.line}`).join(", ")}: pass --entry <file>`
+          : "not found (the wiring is left to you)",
+    ],
+    [
+      "endpoint",
+      d.endpoint
+        ? `${d.endpoint.path} (${d.endpoint.from})`
+        : `not determined${routes.length ? `; routes found: ${[...new Set(routes)].slice(0, 6).join(", ")}` : ""}: pass --endpoint <path>`,
+    ],
     ["starts with", d.start?.display ?? "no start or dev script, and no entry to run"],
     ["tools", d.tools.length ? [...new Set(d.tools.map((t) => t.name))].join(", ") : "none found in the code"],
   ];
