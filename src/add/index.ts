@@ -3,7 +3,7 @@
  * Reads top to bottom: detect, report, ask (or take flags), plan, show the
  * diff, write all or nothing, install, and prove it with the self-check.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { CliError, EXIT, environmentError, usageError } from "../core/errors.js";
 import { findPackageManager, packageManagerProblem } from "../core/package-managers.js";
@@ -23,6 +23,7 @@ import {
   readPackageJson,
 } from "./detect.js";
 import { unifiedDiff } from "./diff.js";
+import { nextSteps } from "./next-steps.js";
 import {
   ADD_QUESTIONS,
   type AddFlags,
@@ -515,31 +516,38 @@ function finish(result: AddResult, flags: AddFlags, ui: Ui, { plan, d, shown, pr
   if (!result.dryRun && result.changed && result.ok) {
     const created = plan.changes.filter((c) => c.before === undefined).map((c) => c.path);
     const modified = plan.changes.filter((c) => c.before !== undefined).map((c) => c.path);
-    const start = d.start?.display ?? "npm start";
-    const url = localUrl(d);
-    const local = provider
-      .env(provider.local, true)
-      .flatMap((v) => (v.value ? [`${v.name}=${shell(v.value)}`] : []))
-      .join(" ");
-    const steps = envWritten
-      ? [`${start}   # reads the values add wrote to .env`]
+    const variables = envWritten
+      ? []
       : [
-          "Set the variables of .env.example (in the environment or in .env), then start the server. For local development:",
-          `  npx create-mcp-auth issuer${provider.issuerArgs.map((a) => ` ${a}`).join("")}   # a local authorization server, in another terminal`,
-          `  ${local} MCP_SERVER_URL=${url} ${start}`,
+          ...provider.env(provider.local, true).flatMap((v) => (v.value ? [`${v.name}=${shell(v.value)}`] : [])),
+          `MCP_SERVER_URL=${shell(localUrl(d))}`,
         ];
-    steps.push(
-      "",
-      "Undo:",
-      ...(modified.length ? [`  git checkout -- ${modified.map(shell).join(" ")}`] : []),
-      ...(created.length ? [`  rm ${created.map(shell).join(" ")}`] : []),
-    );
-    if (d.framework?.name === "hono")
-      steps.push("", 'Tools see the caller when the route passes it on: transport.handleRequest(c.req.raw, { authInfo: c.get("auth") }).');
-    ui.note(steps.join("\n"), `Next steps (${shown})`);
+    const extra =
+      d.framework?.name === "hono"
+        ? ['Tools see the caller when the route passes it on: transport.handleRequest(c.req.raw, { authInfo: c.get("auth") }).']
+        : [];
+    const steps = nextSteps({
+      start: (d.start?.display ?? "npm start").split(" && "),
+      variables,
+      issuer: envWritten ? undefined : `npx create-mcp-auth issuer${provider.issuerArgs.map((a) => ` ${shell(a)}`).join("")}`,
+      modified: modified.map(shell),
+      created: created.map(shell),
+      createdDir: plan.authDir && wholeDir(d.root, plan.authDir, created) ? shell(plan.authDir) : undefined,
+      extra,
+    });
+    ui.note([...(shown === "." ? [] : [`cd ${shell(shown)}`]), ...steps].join("\n"), "Next steps");
   }
   if (flags.json) process.stdout.write(`${JSON.stringify({ ...result, exitCode: result.ok ? EXIT.ok : EXIT.checkFailed }, null, 2)}\n`);
   return result.ok ? EXIT.ok : EXIT.checkFailed;
+}
+
+/** Whether every file in `dir` is one add created (then `rm -r dir` undoes exactly what add did). */
+function wholeDir(root: string, dir: string, created: string[]): boolean {
+  const abs = path.join(root, dir);
+  if (!existsSync(abs)) return false;
+  const mine = new Set(created);
+  const entries = readdirSync(abs, { recursive: true, withFileTypes: true });
+  return entries.every((e) => e.isDirectory() || mine.has(path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join("/")));
 }
 
 function shell(value: string): string {

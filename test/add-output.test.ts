@@ -1,0 +1,101 @@
+// What add prints: a summary before the question, next steps that work as
+// pasted (on the project's own port and start command), within 80 columns.
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { nextSteps, wrapCommand } from "../src/add/next-steps.js";
+import { runCli, tempDir } from "./helpers/cli.js";
+
+async function gitProject(files: Record<string, string>) {
+  const work = await tempDir("cma-add-out-");
+  for (const [rel, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(work.dir, rel)), { recursive: true });
+    await writeFile(path.join(work.dir, rel), content);
+  }
+  const git = (...args: string[]) => execa("git", args, { cwd: work.dir });
+  await git("init", "-q");
+  await git("add", "-A");
+  await git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "init");
+  return { ...work, git };
+}
+
+/** The section of the output after `title`, each line without its two-space note indent. */
+function section(out: string, title: RegExp): string[] {
+  const lines = out.split("\n");
+  const at = lines.findIndex((l) => title.test(l));
+  return lines.slice(at + 1).map((l) => l.replace(/^\s{2}/, ""));
+}
+
+describe("next steps work as pasted", () => {
+  it("a build step and a server on port 3333: the variables go on the start command, the URL has the project's port, and Undo restores the tree", async () => {
+    // The start script stands in for the server: it prints the variables it was started with.
+    const p = await gitProject({
+      "package.json": JSON.stringify({
+        name: "ns",
+        type: "module",
+        scripts: { build: "node build.mjs", start: "node dist/start.mjs" },
+        dependencies: { express: "^5.0.0", "@modelcontextprotocol/sdk": "^1.32.0" },
+      }),
+      "build.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("dist", { recursive: true });\nwriteFileSync("dist/start.mjs", "console.log(JSON.stringify({ url: process.env.MCP_SERVER_URL, env: process.env.SCALEKIT_ENVIRONMENT_URL }))");\n',
+      ".gitignore": "dist/\n",
+      "src/index.js": [
+        'import express from "express";',
+        'import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";',
+        "const DEFAULT_PORT = 3333;",
+        "const app = express();",
+        'app.post("/mcp", async (req, res) => { const t = new StreamableHTTPServerTransport({}); await t.handleRequest(req, res, req.body); });',
+        "app.listen(process.env.PORT || DEFAULT_PORT);",
+        "",
+      ].join("\n"),
+    });
+    try {
+      const run = await runCli(["add", p.dir, "--yes", "--no-install", "--no-check"], { cwd: p.dir });
+      expect(run.exitCode, run.stderr).toBe(0);
+      const steps = section(run.stdout, /^Next steps/);
+      for (const line of steps) expect(line.length, line).toBeLessThanOrEqual(76);
+      // The commands after "In another", up to the blank line: pasted into sh as they are.
+      const from = steps.findIndex((l) => /^In another/.test(l));
+      const commands = steps.slice(from + 1, steps.indexOf("", from)).join("\n");
+      expect(commands).toMatch(/^ {2}npm run build\n/);
+      const started = await execa("sh", ["-c", commands], { cwd: p.dir, reject: false, env: { PATH: process.env.PATH } });
+      expect(started.exitCode, started.stderr).toBe(0);
+      expect(JSON.parse(started.stdout.trim().split("\n").pop()!)).toEqual({
+        url: "http://localhost:3333/mcp",
+        env: "http://127.0.0.1:4444",
+      });
+      // Undo, as printed, leaves the tree as it was.
+      const undo = steps.slice(steps.indexOf("Undo:") + 1).join("\n");
+      const undone = await execa("sh", ["-c", undo], { cwd: p.dir, reject: false });
+      expect(undone.exitCode, undone.stderr).toBe(0);
+      expect((await p.git("status", "--porcelain")).stdout).toBe("");
+    } finally {
+      await p.cleanup();
+    }
+  });
+
+  it("nextSteps wraps long commands with backslashes a shell joins back, and uses rm -r for a folder add created whole", () => {
+    const files = Array.from({ length: 14 }, (_, i) => `src/auth/file-${i}.js`);
+    const lines = nextSteps({
+      start: ["node server.js"],
+      variables: ["A=1"],
+      issuer: "npx create-mcp-auth issuer",
+      modified: ["server.js"],
+      created: [".env.example", ...files],
+      createdDir: "src/auth",
+      extra: [],
+    });
+    expect(lines).toContain("  rm -r src/auth .env.example");
+    expect(lines).toContain("  A=1 node server.js");
+    const long = wrapCommand(["rm", ...files]);
+    expect(long.length).toBeGreaterThan(1);
+    for (const line of long) expect(line.length).toBeLessThanOrEqual(72);
+    expect(
+      long
+        .join("\n")
+        .replace(/ \\\n\s+/g, " ")
+        .trim(),
+    ).toBe(`rm ${files.join(" ")}`);
+  });
+});
