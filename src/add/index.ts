@@ -34,6 +34,7 @@ import {
   validateEndpoint,
 } from "./options.js";
 import { makePlan, type Plan } from "./plan.js";
+import { summaryLines } from "./summary.js";
 
 export type { AddFlags };
 
@@ -69,7 +70,7 @@ interface Answers {
   toolScopes: Record<string, string[]>;
 }
 
-export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<number> {
+export async function runAdd(flags: AddFlags & { diff?: boolean }, cwd = process.cwd()): Promise<number> {
   const ui = await createUi(Boolean(flags.json));
   const root = path.resolve(cwd, flags.dir ?? ".");
   const shown = path.relative(cwd, root) || ".";
@@ -254,7 +255,7 @@ async function writeChanges(
   plan: Plan,
   diff: string,
   endpoint: string,
-  flags: AddFlags,
+  flags: AddFlags & { diff?: boolean },
   interactive: boolean,
   ui: Ui,
   root: string,
@@ -270,8 +271,10 @@ async function writeChanges(
     );
     return;
   }
+  // The full diff (about 1,300 lines, mostly new files) only when asked for: --diff, a dry run, or the choice at the question.
+  // It comes before the summary, so the summary and the question are what the screen ends with.
+  if (flags.diff || flags.dryRun) ui.output.write(`\n${diff}\n`);
   summarize(ui, plan);
-  if (flags.dryRun || (interactive && !flags.yes)) ui.output.write(`\n${diff}\n`);
   if (flags.dryRun) {
     ui.info(
       `Dry run: nothing was written. Apply with: create-mcp-auth add ${shell(shown)} --yes${flags.scopes ? ` --scopes ${shell(flags.scopes)}` : ""}`,
@@ -279,8 +282,17 @@ async function writeChanges(
     return;
   }
   if (interactive && !flags.yes) {
-    const { confirmWrite } = await import("./prompts.js");
-    if (!(await confirmWrite(plan.changes.length, ui.output))) {
+    const { chooseWrite, confirmWrite } = await import("./prompts.js");
+    let choice = flags.diff
+      ? (await confirmWrite(plan.changes.length, ui.output))
+        ? "write"
+        : "cancel"
+      : await chooseWrite(plan.changes.length, ui.output);
+    if (choice === "diff") {
+      ui.output.write(`\n${diff}\n`);
+      choice = (await confirmWrite(plan.changes.length, ui.output)) ? "write" : "cancel";
+    }
+    if (choice !== "write") {
       ui.info("Nothing was written.");
       throw new CliError("cancelled", EXIT.cancelled);
     }
@@ -463,7 +475,7 @@ function warningsFor(d: Detection, git: { repository: boolean; dirty: boolean })
 }
 
 function summarize(ui: Ui, plan: Plan): void {
-  const lines = plan.changes.map((c) => `${c.before === undefined ? "+" : "~"} ${c.path}`);
+  const lines = summaryLines(plan.changes, plan.authDir);
   if (plan.dependencies.length)
     lines.push("", `dependencies: ${plan.dependencies.map((dep) => `${dep.name}@${dep.version}${dep.dev ? " (dev)" : ""}`).join(", ")}`);
   if (plan.notes.length) lines.push("", ...plan.notes);
