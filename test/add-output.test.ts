@@ -99,3 +99,60 @@ describe("next steps work as pasted", () => {
     ).toBe(`rm ${files.join(" ")}`);
   });
 });
+
+describe("refusals say exactly what is unsupported, and what to do", () => {
+  it("a node:http server that serves Streamable HTTP (and stdio too) is refused as node:http, not as stdio only", async () => {
+    const p = await gitProject({
+      "package.json": JSON.stringify({ name: "nh", type: "module", dependencies: { "@modelcontextprotocol/sdk": "^1.32.0" } }),
+      "src/index.js": [
+        'import { createServer } from "node:http";',
+        'import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";',
+        'import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";',
+        'import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";',
+        'const server = new McpServer({ name: "x", version: "1" });',
+        'if (process.argv.includes("--stdio")) {',
+        "  await server.connect(new StdioServerTransport());",
+        "} else {",
+        "  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });",
+        "  await server.connect(transport);",
+        "  createServer((req, res) => transport.handleRequest(req, res)).listen(3000);",
+        "}",
+        "",
+      ].join("\n"),
+    });
+    try {
+      const run = await runCli(["add", p.dir, "--yes"]);
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).not.toMatch(/stdio only/);
+      expect(run.stderr).toMatch(/serves MCP over Streamable HTTP from a node:http server \(src\/index\.js:11: createServer\(/);
+      expect(run.stderr).toMatch(/It also serves stdio \(src\/index\.js:7\)/);
+      expect(run.stderr).toMatch(/pass the MCP requests to an Express app/);
+      expect(run.stderr).toMatch(/Nothing was written/);
+      expect((await p.git("status", "--porcelain")).stdout).toBe("");
+    } finally {
+      await p.cleanup();
+    }
+  });
+
+  it("a Next.js route handler is refused by name, with the file", async () => {
+    const p = await gitProject({
+      "package.json": JSON.stringify({ name: "nx", dependencies: { next: "^15.0.0", "mcp-handler": "^1.0.0" } }),
+      "app/api/[transport]/route.ts": [
+        'import { createMcpHandler } from "mcp-handler";',
+        "const handler = createMcpHandler((server) => {});",
+        "export { handler as GET, handler as POST };",
+        "",
+      ].join("\n"),
+      "tsconfig.json": "{}",
+    });
+    try {
+      const run = await runCli(["add", p.dir, "--yes"]);
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toMatch(/is a Next\.js app: its MCP endpoint is a route handler \(app\/api\/\[transport\]\/route\.ts\)/);
+      expect(run.stderr).toMatch(/withMcpAuth/);
+      expect((await p.git("status", "--porcelain")).stdout).toBe("");
+    } finally {
+      await p.cleanup();
+    }
+  });
+});

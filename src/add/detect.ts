@@ -17,9 +17,9 @@ import { allDependencies, findWorkspace, startCommand } from "./detect/project.j
 import { findFastmcpStart, findRoutes } from "./detect/routes.js";
 import { readSources } from "./detect/sources.js";
 import { findTools } from "./detect/tools.js";
-import type { AppSite, DetectFlags, Detection, FastmcpStart, ResolvedDetection, RouteSite } from "./detect/types.js";
+import type { AppSite, DetectFlags, Detection, FastmcpStart, ResolvedDetection, RouteSite, SourceFile } from "./detect/types.js";
 import { constInit } from "./detect/values.js";
-import { ADD_PATTERNS, patternFor, SDK_V1, SDK_V2, STDIO_TRANSPORTS } from "./patterns.js";
+import { ADD_PATTERNS, MCP_HANDLER_FACTORIES, MCP_TRANSPORTS, patternFor, SDK_V1, SDK_V2, STDIO_TRANSPORTS } from "./patterns.js";
 
 export { allDependencies, globMatches, readPackageJson } from "./detect/project.js";
 export { importBindings, requireSource } from "./detect/sources.js";
@@ -60,6 +60,18 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     (node) => node.type === "NewExpression" && node.callee.type === "Identifier" && STDIO_TRANSPORTS.has(node.callee.name),
   );
 
+  const nodeHttp = findNodeHttp(files);
+  const streamableHttp = findFirst(
+    files,
+    (node) =>
+      (node.type === "NewExpression" && node.callee.type === "Identifier" && MCP_TRANSPORTS.has(node.callee.name)) ||
+      (node.type === "CallExpression" && node.callee.type === "Identifier" && MCP_HANDLER_FACTORIES.has(node.callee.name)),
+  );
+  const nextRoutes =
+    "next" in deps
+      ? files.filter((f) => /(^|\/)app\/(.+\/)?route\.[mc]?[jt]sx?$/.test(f.rel) || /(^|\/)pages\/api\//.test(f.rel)).map((f) => f.rel)
+      : [];
+
   return {
     root,
     pkg,
@@ -83,12 +95,40 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     reused: files.flatMap(findReusedServers),
     bodyless: framework?.name === "express" ? routes.filter((r) => r.mcp).flatMap((r) => findBodyless(r)) : [],
     stdio: stdio && { file: stdio.file.rel, line: lineOf(stdio.node) },
+    nodeHttp: nodeHttp && {
+      file: nodeHttp.file.rel,
+      line: lineOf(nodeHttp.node),
+      text: nodeHttp.file.code.slice(start(nodeHttp.node), end(nodeHttp.node)).split("\n", 1)[0] ?? "",
+    },
+    streamableHttp: streamableHttp && { file: streamableHttp.file.rel, line: lineOf(streamableHttp.node) },
+    nextRoutes,
     sseRoutes: routes.filter((r) => r.sse),
     port: detectPort(files, fastmcpStart),
     extension,
     specifierExtension,
     parseErrors,
   };
+}
+
+/** The first `http.createServer(...)` / `createServer(...)` from node:http, node:https or node:http2. */
+function findNodeHttp(files: SourceFile[]): { file: SourceFile; node: t.Node } | undefined {
+  const modules = ["http", "node:http", "https", "node:https", "http2", "node:http2"];
+  const creators = ["createServer", "createSecureServer"];
+  for (const file of files) {
+    let hit: t.Node | undefined;
+    walk(file.ast.program, (node) => {
+      if (hit) return false;
+      if (node.type !== "CallExpression") return;
+      const callee = node.callee;
+      if (callee.type === "MemberExpression" && callee.object.type === "Identifier" && callee.property.type === "Identifier") {
+        if (creators.includes(callee.property.name) && modules.includes(file.imports.get(callee.object.name)?.source ?? "")) hit = node;
+      } else if (callee.type === "Identifier" && creators.includes(callee.name)) {
+        if (modules.includes(file.imports.get(callee.name)?.source ?? "")) hit = node;
+      }
+    });
+    if (hit) return { file, node: hit };
+  }
+  return undefined;
 }
 
 /** Whether the questions detection leaves open (framework, endpoint) are answered. */

@@ -343,6 +343,25 @@ async function verify(
 function refuseUnsupported(d: Detection, shown: string): void {
   const subject = shown === "." ? "This project" : shown;
   const { stdio } = d;
+  const noApp = !d.app && d.appCandidates.length === 0;
+  if (d.nextRoutes.length > 0 && noApp) {
+    throw usageError(
+      `${subject} is a Next.js app: its MCP endpoint is a route handler (${d.nextRoutes.slice(0, 3).join(", ")}). ` +
+        "add wires Express, Fastify, Hono and fastmcp apps; it does not edit Next.js route handlers. To secure it: wrap the " +
+        "route handler in your MCP library's auth wrapper (mcp-handler: withMcpAuth) with a token verifier for this server, " +
+        "or serve MCP from one of those frameworks and run add again. Nothing was written.",
+    );
+  }
+  if (d.nodeHttp && d.streamableHttp && noApp) {
+    const also = stdio ? ` It also serves stdio (${stdio.file}:${stdio.line}); that stays as it is.` : "";
+    throw usageError(
+      `${subject} serves MCP over Streamable HTTP from a node:http server (${d.nodeHttp.file}:${d.nodeHttp.line}: ${d.nodeHttp.text}; ` +
+        `the transport at ${d.streamableHttp.file}:${d.streamableHttp.line}).${also} add wires Express, Fastify, Hono and fastmcp apps; ` +
+        "it does not edit a bare node:http request handler. To secure it: pass the MCP requests to an Express app " +
+        '(const app = express(); app.use(express.json()); app.all("/mcp", (req, res) => transport.handleRequest(req, res, req.body)); ' +
+        "http.createServer(app)), then run add again. Nothing was written.",
+    );
+  }
   const stdioOnly = stdio && (!d.framework || (!d.app && d.appCandidates.length === 0) || d.fastmcpStart?.transport === "stdio");
   if (stdioOnly) {
     throw usageError(

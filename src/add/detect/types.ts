@@ -143,6 +143,12 @@ export interface Detection {
   reused: ReusedServer[];
   bodyless: BodylessCall[];
   stdio: { file: string; line: number } | undefined;
+  /** A node:http (or https) server the project creates itself: `http.createServer(...)`, `createServer(...)`. */
+  nodeHttp: { file: string; line: number; text: string } | undefined;
+  /** A Streamable HTTP transport built anywhere in the code (the server serves MCP over HTTP somehow). */
+  streamableHttp: { file: string; line: number } | undefined;
+  /** Next.js route handlers (`app/.../route.ts`) in a project that depends on next. */
+  nextRoutes: string[];
   sseRoutes: RouteSite[];
   port: { fromEnv: boolean; fallback: number; literal: number | undefined };
   /** Extension of the files add writes, and in the imports that name them. */
