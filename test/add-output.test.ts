@@ -156,3 +156,47 @@ describe("refusals say exactly what is unsupported, and what to do", () => {
     }
   });
 });
+
+describe("--steps: the project's own steps before and after add", () => {
+  it("a step red before is the project's own; a step add breaks is add's defect (exit 1); both in the table and in --json", async () => {
+    const p = await gitProject({
+      "package.json": JSON.stringify({
+        name: "st",
+        type: "module",
+        scripts: {
+          build: "node -e 0",
+          // Red before add, red after: the project's own.
+          lint: 'node -e "process.exit(3)"',
+          // Green before; red once an auth folder exists: what add breaking a step looks like.
+          test: "node -e \"process.exit(require('node:fs').existsSync('src/auth') ? 1 : 0)\"",
+        },
+        dependencies: { express: "^5.0.0", "@modelcontextprotocol/sdk": "^1.32.0" },
+      }),
+      "src/index.js": [
+        'import express from "express";',
+        'import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";',
+        "const app = express();",
+        'app.post("/mcp", async (req, res) => { const t = new StreamableHTTPServerTransport({}); await t.handleRequest(req, res, req.body); });',
+        "app.listen(3000);",
+        "",
+      ].join("\n"),
+    });
+    try {
+      const run = await runCli(["add", p.dir, "--yes", "--steps", "--json", "--no-install", "--no-check"]);
+      expect(run.exitCode, run.stderr).toBe(1);
+      const doc = JSON.parse(run.stdout) as { ok: boolean; steps: { name: string; before: string; after: string; verdict: string }[] };
+      expect(doc.ok).toBe(false);
+      expect(doc.steps.map(({ name, before, after, verdict }) => ({ name, before, after, verdict }))).toEqual([
+        { name: "build", before: "pass", after: "pass", verdict: "green" },
+        { name: "lint", before: "fail", after: "fail", verdict: "red before add (the project's own)" },
+        { name: "test", before: "pass", after: "fail", verdict: "broken by add" },
+      ]);
+      expect(run.stderr).toMatch(/npm run lint +fail +fail +red before add/);
+      expect(run.stderr).toMatch(/npm test +pass +fail +broken by add/);
+      expect(run.stderr).toMatch(/npm run lint failed before add too: the project's own, not caused by add/);
+      expect(run.stderr).toMatch(/npm test passed before add and fails after it: that is add's defect/);
+    } finally {
+      await p.cleanup();
+    }
+  });
+});

@@ -34,6 +34,7 @@ import {
   validateEndpoint,
 } from "./options.js";
 import { makePlan, type Plan } from "./plan.js";
+import { compareSteps, projectSteps, runSteps, type StepReport, type StepRun, stepsTable } from "./steps.js";
 import { summaryLines } from "./summary.js";
 
 export type { AddFlags };
@@ -55,6 +56,8 @@ export interface AddResult {
   diff: string;
   installed: boolean;
   check: unknown;
+  /** --steps: the project's own steps before and after add; null when not run. */
+  steps: StepReport[] | null;
 }
 
 type Prompts = typeof import("./prompts.js");
@@ -70,7 +73,7 @@ interface Answers {
   toolScopes: Record<string, string[]>;
 }
 
-export async function runAdd(flags: AddFlags & { diff?: boolean }, cwd = process.cwd()): Promise<number> {
+export async function runAdd(flags: AddFlags & { diff?: boolean; steps?: boolean }, cwd = process.cwd()): Promise<number> {
   const ui = await createUi(Boolean(flags.json));
   const root = path.resolve(cwd, flags.dir ?? ".");
   const shown = path.relative(cwd, root) || ".";
@@ -100,10 +103,31 @@ export async function runAdd(flags: AddFlags & { diff?: boolean }, cwd = process
   const result = resultOf(plan, d, root, warnings, Boolean(flags.dryRun));
   const done: Finish = { plan, d, shown, provider: answers.provider, envWritten: answers.writeEnv };
 
-  await writeChanges(plan, result.diff, d.endpoint.path, flags, interactive, ui, root, shown);
+  // --steps: the project's own build, typecheck, lint and test, before add writes and after it installs.
+  const steps = flags.steps && !flags.dryRun ? projectSteps(d.pkg) : [];
+  let before: Map<string, StepRun> | undefined;
+  const beforeWrite = async () => {
+    if (steps.length === 0) return;
+    before = await ui.step(`Running the project's own steps before add (${steps.map((s) => s.script).join(", ")})`, "Recorded", () =>
+      runSteps(root, d.pm, steps),
+    );
+  };
+  await writeChanges(plan, result.diff, d.endpoint.path, flags, interactive, ui, root, shown, beforeWrite);
   if (flags.dryRun) return finish(result, flags, ui, done);
   result.installed = await install(plan, d, flags, ui, root);
+  if (before) {
+    const after = await ui.step("Running them again after add", "Done", () => runSteps(root, d.pm, steps));
+    result.steps = compareSteps(d.pm, steps, before, after);
+    ui.note(stepsTable(result.steps).join("\n"), "The project's own steps, before and after add");
+    for (const broken of result.steps.filter((r) => r.verdict === "broken by add")) {
+      ui.error(`${broken.command} passed before add and fails after it: that is add's defect.\n${broken.tail ?? ""}`);
+      result.ok = false;
+    }
+    const red = result.steps.filter((r) => r.verdict !== "green" && r.verdict !== "broken by add");
+    if (red.length > 0) ui.info(`${red.map((r) => r.command).join(", ")} failed before add too: the project's own, not caused by add.`);
+  }
   await verify(result, plan, d, answers, flags, ui, root);
+  if (result.steps?.some((r) => r.verdict === "broken by add")) result.ok = false;
   return finish(result, flags, ui, done);
 }
 
@@ -247,6 +271,7 @@ function resultOf(plan: Plan, d: ResolvedDetection, root: string, warnings: stri
     diff: plan.changes.map((c) => unifiedDiff(c.path, c.before, c.after)).join(""),
     installed: false,
     check: null,
+    steps: null,
   };
 }
 
@@ -260,6 +285,7 @@ async function writeChanges(
   ui: Ui,
   root: string,
   shown: string,
+  beforeWrite: () => Promise<void> = async () => {},
 ): Promise<void> {
   for (const kept of plan.kept) ui.info(`Kept ${kept.path}: ${kept.why}`);
   if (!plan.wired) showManual(ui, plan);
@@ -297,6 +323,7 @@ async function writeChanges(
       throw new CliError("cancelled", EXIT.cancelled);
     }
   }
+  await beforeWrite();
   await applyChanges(root, plan.changes);
   ui.success(`Wrote ${plan.changes.length} file${plan.changes.length === 1 ? "" : "s"} in ${shown}`);
 }
