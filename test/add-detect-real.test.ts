@@ -204,6 +204,35 @@ describe("add sees the endpoint the code names", () => {
     expect(three.d.endpoint?.path).toBe("/v1/rpc");
   });
 
+  it("fastmcp started in another file than the one creating the server", async () => {
+    const fastmcp = JSON.stringify({ name: "f", type: "module", dependencies: { fastmcp: "^3.0.0" } });
+    const server = ['import { FastMCP } from "fastmcp";', 'export const server = new FastMCP({ name: "x", version: "1.0.0" });', ""].join(
+      "\n",
+    );
+    const main = [
+      'import { server } from "./server.js";',
+      'server.start({ transportType: "httpStream", httpStream: { port: 8080, endpoint: "/api/mcp" } });',
+      "",
+    ].join("\n");
+    const { d } = await detected({ "package.json": fastmcp, "src/server.ts": server, "src/index.ts": main, "tsconfig.json": "{}" });
+    expect(d.endpoint).toEqual({ path: "/api/mcp", from: "src/index.ts:2" });
+    expect(d.port).toMatchObject({ fromEnv: false, literal: 8080 });
+  });
+
+  it("the port from a const, a config object, Number(...) of an env value with a default", async () => {
+    const cases: [string, number][] = [
+      ["const PORT = 3333;\napp.listen(PORT);", 3333],
+      ["const config = { port: 4001 };\napp.listen(config.port);", 4001],
+      ['const port = Number(process.env.MCP_PORT ?? "4002");\napp.listen({ port });', 4002],
+      ["const DEFAULT_PORT = 4003;\napp.listen(process.env.PORT || DEFAULT_PORT);", 4003],
+    ];
+    for (const [listen, port] of cases) {
+      const code = [...head, "const app = express();", `app.post("/mcp", ${handler});`, listen, ""].join("\n");
+      const { d } = await detected({ "package.json": express, "src/index.js": code });
+      expect(d.port.fallback, listen).toBe(port);
+    }
+  });
+
   it("a Fastify plugin function registered with a prefix", async () => {
     const fastify = JSON.stringify({
       name: "fy",

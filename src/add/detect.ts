@@ -41,7 +41,7 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
   const app = entryRel !== undefined ? apps.find((a) => a.file.rel === entryRel) : apps.length === 1 ? apps[0] : undefined;
   const entryFile = app?.file ?? (entryRel !== undefined ? files.find((f) => f.rel === entryRel) : undefined);
   const routes = app && pattern ? findRoutes(app, pattern, files) : [];
-  const fastmcpStart = app && pattern?.framework === "fastmcp" ? findFastmcpStart(app) : undefined;
+  const fastmcpStart = app && pattern?.framework === "fastmcp" ? findFastmcpStart(app, files) : undefined;
   const endpoint = chooseEndpoint(flags, routes, fastmcpStart, app);
 
   const v2 = SDK_V2.filter((name) => name in deps);

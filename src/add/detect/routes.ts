@@ -297,9 +297,28 @@ function resolveFunction(file: SourceFile, name: string): t.Node | undefined {
   return undefined;
 }
 
-export function findFastmcpStart(app: AppSite): FastmcpStart | undefined {
+/**
+ * fastmcp's `server.start(...)`: in the file that creates the server, else in
+ * a project file that imports it (`import { server } from "./server.js"`).
+ */
+export function findFastmcpStart(app: AppSite, files: SourceFile[] = [app.file]): FastmcpStart | undefined {
+  const own = startIn(app.file, app.name);
+  if (own) return own;
+  for (const file of files) {
+    if (file === app.file) continue;
+    for (const [local, binding] of file.imports) {
+      if ((binding.imported === app.name || binding.imported === "default") && resolveModule(file, binding.source, files) === app.file) {
+        const found = startIn(file, local);
+        if (found) return found;
+      }
+    }
+  }
+  return undefined;
+}
+
+function startIn(file: SourceFile, name: string): FastmcpStart | undefined {
   let found: FastmcpStart | undefined;
-  walk(app.file.ast.program, (node) => {
+  walk(file.ast.program, (node) => {
     if (found || node.type !== "CallExpression" || node.callee.type !== "MemberExpression") return;
     if (node.callee.property.type !== "Identifier" || node.callee.property.name !== "start") return;
     // `server.start(...)`, or `mcpAuth(server).start(...)` once wired.
@@ -308,29 +327,29 @@ export function findFastmcpStart(app: AppSite): FastmcpStart | undefined {
       object.type === "CallExpression" &&
       object.callee.type === "Identifier" &&
       object.arguments[0]?.type === "Identifier" &&
-      object.arguments[0].name === app.name;
-    if (!(object.type === "Identifier" && object.name === app.name) && !wrapped) return;
+      object.arguments[0].name === name;
+    if (!(object.type === "Identifier" && object.name === name) && !wrapped) return;
     const given = node.arguments[0] ? unwrap(node.arguments[0]) : undefined;
-    const init = given?.type === "Identifier" ? constInit(app.file, given.name, given) : undefined;
+    const init = given?.type === "Identifier" ? constInit(file, given.name, given) : undefined;
     const options = init && unwrap(init).type === "ObjectExpression" ? unwrap(init) : given;
     let transport: FastmcpStart["transport"] = options ? "unknown" : "stdio";
     let endpoint = FASTMCP_DEFAULT_ENDPOINT;
     let basePath = "";
     let env: string | undefined;
     if (options?.type === "ObjectExpression") {
-      const value = resolveString(app.file, objectProperty(options, "transportType"))?.value;
+      const value = resolveString(file, objectProperty(options, "transportType"))?.value;
       if (value !== undefined) transport = value === "stdio" ? "stdio" : value === "httpStream" ? "httpStream" : "unknown";
       const http = objectProperty(options, "httpStream");
       if (http?.type === "ObjectExpression") {
-        const e = resolveString(app.file, objectProperty(http, "endpoint"));
+        const e = resolveString(file, objectProperty(http, "endpoint"));
         endpoint = e?.value ?? endpoint;
         env = e?.env;
-        basePath = resolveString(app.file, objectProperty(http, "basePath"))?.value ?? basePath;
+        basePath = resolveString(file, objectProperty(http, "basePath"))?.value ?? basePath;
       }
     }
     const joined = `${basePath.replace(/\/+$/, "")}/${endpoint.replace(/^\/+/, "")}`;
     found = {
-      file: app.file,
+      file: file,
       line: lineOf(node),
       call: node,
       callee: node.callee.object,
