@@ -7,7 +7,6 @@ import { environmentError } from "./core/errors.js";
 import { plural } from "./core/plural.js";
 import { Interrupted, spawnGroup, stopGroup } from "./core/subprocess.js";
 import type { Ui } from "./core/ui.js";
-import { plural } from "./create/finish.js";
 import { type IssuerEndpoints, type Provider, providerOfEnvExample } from "./providers.js";
 
 /** A port nothing listens on now, on 127.0.0.1. */

@@ -193,7 +193,7 @@ describe("add on a terminal", () => {
 
   const flags = "--no-install --no-check --scopes get_alerts=weather:alerts --provider scalekit";
 
-  it("shows the diff and asks; Ctrl-C at the question exits 130 and writes nothing", async () => {
+  it("shows a summary (the lines changed in the project's own files inline, not the new files' text) and asks; Ctrl-C at the question exits 130 and writes nothing", async () => {
     const before = await snapshot(root);
     const { exitCode, screen, reached } = await drive(root, `add . ${flags}`, [
       [/Authorization server\?/, "\r"],
@@ -201,9 +201,35 @@ describe("add on a terminal", () => {
     ]);
     expect(reached, screen).toBe(2);
     expect(exitCode, screen).toBe(130);
-    expect(screen).toContain("+++ b/server.js");
-    expect(screen).toContain("+app.use(mcpAuth({ endpoint: '/mcp' }));");
+    expect(screen).toMatch(/~ server\.js {2}\(\+\d+ -0\)/);
+    expect(screen).toContain("+ app.use(mcpAuth({ endpoint: '/mcp' }));");
+    expect(screen).toMatch(/\+ auth\/ {2}\(\d+ new files, \d+ lines: the auth code\)/);
+    expect(screen).not.toContain("+++ b/auth/mcp-auth.js");
     expect(await snapshot(root)).toEqual(before);
+  });
+
+  it("the full diff is a choice at the question; after it, the question again", async () => {
+    const { exitCode, screen, reached } = await drive(root, `add . ${flags}`, [
+      [/Authorization server\?/, "\r"],
+      [/Show the full diff first/, "\x1b[B\r"],
+      [/Write these changes/, "y\r"],
+    ]);
+    expect(reached, screen).toBe(3);
+    expect(exitCode, screen).toBe(0);
+    expect(screen).toContain("+++ b/auth/mcp-auth.js");
+    expect(await readFile(path.join(root, "server.js"), "utf8")).toContain("app.use(mcpAuth({ endpoint: '/mcp' }));");
+  });
+
+  it("--diff prints the full diff before the summary", async () => {
+    const run = await runCli(["add", root, "--yes", "--diff", "--no-install", "--no-check", "--scopes", "get_alerts=weather:alerts"]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain("+++ b/auth/mcp-auth.js");
+    expect(run.stdout.indexOf("+++ b/server.js")).toBeLessThan(run.stdout.indexOf("~ server.js"));
+    const other = await copyFixture("express-cjs", path.join(work.dir, "plain"));
+    const plain = await runCli(["add", other, "--yes", "--no-install", "--no-check", "--scopes", "get_alerts=weather:alerts"]);
+    expect(plain.exitCode, plain.stderr).toBe(0);
+    expect(plain.stdout).toContain("~ server.js");
+    expect(plain.stdout).not.toContain("+++ b/");
   });
 
   it("writes when the answer is yes", async () => {

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { plural } from "../src/create/finish.js";
+import { plural } from "../src/core/plural.js";
 import { cleanEnv, cliBin, runCli, tempDir } from "./helpers/cli.js";
 import { drive } from "./helpers/pty.js";
 

@@ -8,8 +8,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { FRAMEWORKS } from "../frameworks.js";
-import { type Language, lineOf } from "./ast.js";
-import { findApps } from "./detect/apps.js";
+import { end, type Language, lineOf, start, type t, walk } from "./ast.js";
+import { findApps, outerApps } from "./detect/apps.js";
 import { findBodyless, findFirst, findReusedServers } from "./detect/hazards.js";
 import { extensionsFor, moduleSystem, usesV2 } from "./detect/language.js";
 import { detectPort } from "./detect/port.js";
@@ -17,8 +17,9 @@ import { allDependencies, findWorkspace, startCommand } from "./detect/project.j
 import { findFastmcpStart, findRoutes } from "./detect/routes.js";
 import { readSources } from "./detect/sources.js";
 import { findTools } from "./detect/tools.js";
-import type { AppSite, DetectFlags, Detection, FastmcpStart, ResolvedDetection, RouteSite } from "./detect/types.js";
-import { ADD_PATTERNS, patternFor, SDK_V1, SDK_V2, STDIO_TRANSPORTS } from "./patterns.js";
+import type { AppSite, DetectFlags, Detection, FastmcpStart, ResolvedDetection, RouteSite, SourceFile } from "./detect/types.js";
+import { constInit } from "./detect/values.js";
+import { ADD_PATTERNS, MCP_HANDLER_FACTORIES, MCP_TRANSPORTS, patternFor, SDK_V1, SDK_V2, STDIO_TRANSPORTS } from "./patterns.js";
 
 export { allDependencies, globMatches, readPackageJson } from "./detect/project.js";
 export { importBindings, requireSource } from "./detect/sources.js";
@@ -36,13 +37,13 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
   const framework = chooseFramework(flags, frameworkCandidates, appCandidates, deps);
   const pattern = framework ? patternFor(framework.name) : undefined;
 
-  const apps = pattern ? appCandidates.filter((a) => a.framework === pattern.framework) : [];
+  const apps = pattern ? outerApps(appCandidates.filter((a) => a.framework === pattern.framework)) : [];
   const entryRel = flags.entry === undefined ? undefined : toRel(root, flags.entry);
   const app = entryRel !== undefined ? apps.find((a) => a.file.rel === entryRel) : apps.length === 1 ? apps[0] : undefined;
   const entryFile = app?.file ?? (entryRel !== undefined ? files.find((f) => f.rel === entryRel) : undefined);
-  const routes = app && pattern ? findRoutes(app, pattern) : [];
-  const fastmcpStart = app && pattern?.framework === "fastmcp" ? findFastmcpStart(app) : undefined;
-  const endpoint = chooseEndpoint(flags, routes, fastmcpStart);
+  const routes = app && pattern ? findRoutes(app, pattern, files) : [];
+  const fastmcpStart = app && pattern?.framework === "fastmcp" ? findFastmcpStart(app, files) : undefined;
+  const endpoint = chooseEndpoint(flags, routes, fastmcpStart, app);
 
   const v2 = SDK_V2.filter((name) => name in deps);
   const sdk = {
@@ -59,6 +60,18 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     files,
     (node) => node.type === "NewExpression" && node.callee.type === "Identifier" && STDIO_TRANSPORTS.has(node.callee.name),
   );
+
+  const nodeHttp = findNodeHttp(files);
+  const streamableHttp = findFirst(
+    files,
+    (node) =>
+      (node.type === "NewExpression" && node.callee.type === "Identifier" && MCP_TRANSPORTS.has(node.callee.name)) ||
+      (node.type === "CallExpression" && node.callee.type === "Identifier" && MCP_HANDLER_FACTORIES.has(node.callee.name)),
+  );
+  const nextRoutes =
+    "next" in deps
+      ? files.filter((f) => /(^|\/)app\/(.+\/)?route\.[mc]?[jt]sx?$/.test(f.rel) || /(^|\/)pages\/api\//.test(f.rel)).map((f) => f.rel)
+      : [];
 
   return {
     root,
@@ -79,10 +92,17 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     routes,
     fastmcpStart,
     start: startCommand(pkg, entryFile, language, pm, deps),
-    tools: files.flatMap(findTools),
+    tools: files.flatMap((file) => findTools(file, files)),
     reused: files.flatMap(findReusedServers),
     bodyless: framework?.name === "express" ? routes.filter((r) => r.mcp).flatMap((r) => findBodyless(r)) : [],
     stdio: stdio && { file: stdio.file.rel, line: lineOf(stdio.node) },
+    nodeHttp: nodeHttp && {
+      file: nodeHttp.file.rel,
+      line: lineOf(nodeHttp.node),
+      text: nodeHttp.file.code.slice(start(nodeHttp.node), end(nodeHttp.node)).split("\n", 1)[0] ?? "",
+    },
+    streamableHttp: streamableHttp && { file: streamableHttp.file.rel, line: lineOf(streamableHttp.node) },
+    nextRoutes,
     sseRoutes: routes.filter((r) => r.sse),
     port: detectPort(files, fastmcpStart),
     extension,
@@ -90,6 +110,27 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     parseErrors,
     skipped,
   };
+}
+
+/** The first `http.createServer(...)` / `createServer(...)` from node:http, node:https or node:http2. */
+function findNodeHttp(files: SourceFile[]): { file: SourceFile; node: t.Node } | undefined {
+  const modules = ["http", "node:http", "https", "node:https", "http2", "node:http2"];
+  const creators = ["createServer", "createSecureServer"];
+  for (const file of files) {
+    let hit: t.Node | undefined;
+    walk(file.ast.program, (node) => {
+      if (hit) return false;
+      if (node.type !== "CallExpression") return;
+      const callee = node.callee;
+      if (callee.type === "MemberExpression" && callee.object.type === "Identifier" && callee.property.type === "Identifier") {
+        if (creators.includes(callee.property.name) && modules.includes(file.imports.get(callee.object.name)?.source ?? "")) hit = node;
+      } else if (callee.type === "Identifier" && creators.includes(callee.name)) {
+        if (modules.includes(file.imports.get(callee.name)?.source ?? "")) hit = node;
+      }
+    });
+    if (hit) return { file, node: hit };
+  }
+  return undefined;
 }
 
 /** Whether the questions detection leaves open (framework, endpoint) are answered. */
@@ -117,17 +158,68 @@ function chooseFramework(flags: DetectFlags, candidates: string[], apps: AppSite
   return { name: row.name, display: row.display, version: pkg ? deps[pkg] : undefined, from };
 }
 
-/** --endpoint, else fastmcp's start options, else the one route that serves MCP (or the one named .../mcp). */
-function chooseEndpoint(flags: DetectFlags, routes: RouteSite[], fastmcpStart: FastmcpStart | undefined): Detection["endpoint"] {
-  if (flags.endpoint) return { path: flags.endpoint, from: "--endpoint" };
-  if (fastmcpStart && fastmcpStart.transport !== "stdio")
-    return { path: fastmcpStart.endpoint, from: `${fastmcpStart.file.rel}:${fastmcpStart.line}` };
+/**
+ * --endpoint, else fastmcp's start options (or its default), else the one
+ * route that serves MCP (or the one named .../mcp), on the app or under a
+ * mount. With it, the project's own expression for the path when the wiring
+ * can use it.
+ */
+function chooseEndpoint(
+  flags: DetectFlags,
+  routes: RouteSite[],
+  fastmcpStart: FastmcpStart | undefined,
+  app: AppSite | undefined,
+): Detection["endpoint"] {
+  const withCode = (path: string, from: string, site: RouteSite | undefined) => {
+    const code = site?.pathNode && app && site.file === app.file ? usableAt(app, site.pathNode) : undefined;
+    return code ? { path, from, code } : { path, from };
+  };
+  if (flags.endpoint) {
+    const same = routes.filter((r) => r.path === flags.endpoint && r.pathNode);
+    return withCode(
+      flags.endpoint,
+      "--endpoint",
+      same.length > 0 && same.every((r) => r.pathNode?.type === same[0]?.pathNode?.type) ? same[0] : undefined,
+    );
+  }
+  if (fastmcpStart && fastmcpStart.transport !== "stdio") {
+    const where = `${fastmcpStart.file.rel}:${fastmcpStart.line}`;
+    return { path: fastmcpStart.endpoint, from: fastmcpStart.env ? `${where}, ${fastmcpStart.env} unset` : where };
+  }
   const paths = (keep: (r: RouteSite) => boolean) => [...new Set(routes.flatMap((r) => (r.path !== undefined && keep(r) ? [r.path] : [])))];
   const mcpPaths = paths((r) => r.mcp);
   const named = paths((r) => /(^|\/)mcp$/.test(r.path ?? ""));
   const chosen = mcpPaths.length === 1 ? mcpPaths[0] : mcpPaths.length === 0 && named.length === 1 ? named[0] : undefined;
-  const site = routes.find((r) => r.path === chosen);
-  return chosen && site ? { path: chosen, from: `${site.file.rel}:${site.line} ${site.method}` } : undefined;
+  const site = routes.find((r) => r.path === chosen && (r.mcp || mcpPaths.length === 0));
+  if (!chosen || !site) return undefined;
+  const notes = [site.prefix ? `under ${site.prefix}` : "", site.env ? `${site.env} unset` : "", site.library ?? ""].filter(Boolean);
+  return withCode(chosen, `${site.file.rel}:${site.line} ${site.method}${notes.length ? `, ${notes.join(", ")}` : ""}`, site);
+}
+
+/**
+ * The source text of a path expression when it means the same where the
+ * wiring goes (right after the app is created): every name in it is
+ * `process`, an import, or a const declared before that point and visible
+ * there. Literals need no code.
+ */
+function usableAt(app: AppSite, node: t.Node): string | undefined {
+  if (node.type === "StringLiteral" || (node.type === "TemplateLiteral" && node.expressions.length === 0)) return undefined;
+  let usable = true;
+  walk(node, (n, ancestors) => {
+    if (!usable || n.type !== "Identifier") return;
+    const parent = ancestors[ancestors.length - 1];
+    if (
+      parent &&
+      (parent.type === "MemberExpression" || parent.type === "OptionalMemberExpression") &&
+      parent.property === n &&
+      !parent.computed
+    )
+      return;
+    if (n.name === "process" || app.file.imports.has(n.name)) return;
+    const init = constInit(app.file, n.name, app.statement);
+    if (!init || end(init) > start(app.statement)) usable = false;
+  });
+  return usable ? app.file.code.slice(start(node), end(node)) : undefined;
 }
 
 function toRel(root: string, file: string): string {

@@ -3,7 +3,7 @@
  * Reads top to bottom: detect, report, ask (or take flags), plan, show the
  * diff, write all or nothing, install, and prove it with the self-check.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { CliError, EXIT, environmentError, usageError } from "../core/errors.js";
 import { InterruptibleRun } from "../core/interrupt.js";
@@ -27,6 +27,7 @@ import {
 } from "./detect.js";
 import { unifiedDiff } from "./diff.js";
 import { addFailure, checkProjectRoot, GIT_TIMEOUT_MS, printableLines, readRaw, SAFE_GIT, scopesBoundProblem } from "./guard.js";
+import { nextSteps } from "./next-steps.js";
 import {
   ADD_QUESTIONS,
   type AddFlags,
@@ -37,6 +38,8 @@ import {
   validateEndpoint,
 } from "./options.js";
 import { makePlan, type Plan } from "./plan.js";
+import { compareSteps, projectSteps, runSteps, type StepReport, type StepRun, stepsTable } from "./steps.js";
+import { summaryLines } from "./summary.js";
 
 export type { AddFlags };
 
@@ -57,6 +60,8 @@ export interface AddResult {
   diff: string;
   installed: boolean;
   check: unknown;
+  /** --steps: the project's own steps before and after add; null when not run. */
+  steps: StepReport[] | null;
 }
 
 type Prompts = typeof import("./prompts.js");
@@ -72,13 +77,13 @@ interface Answers {
   toolScopes: Record<string, string[]>;
 }
 
-export async function runAdd(flags: AddFlags, cwd = process.cwd()): Promise<number> {
+export async function runAdd(flags: AddFlags & { diff?: boolean; steps?: boolean }, cwd = process.cwd()): Promise<number> {
   return addCommand(flags, cwd).catch((error: unknown) => {
     throw addFailure(error);
   });
 }
 
-async function addCommand(flags: AddFlags, cwd: string): Promise<number> {
+async function addCommand(flags: AddFlags & { diff?: boolean; steps?: boolean }, cwd: string): Promise<number> {
   const ui = await createUi(Boolean(flags.json));
   const root = path.resolve(cwd, flags.dir ?? ".");
   const shown = path.relative(cwd, root) || ".";
@@ -92,8 +97,8 @@ async function addCommand(flags: AddFlags, cwd: string): Promise<number> {
   const pkg = await readProject(root, shown);
   const interactive = isInteractive() && !flags.json;
 
-  const { d, blocking, prompts } = await detectProject(root, pkg, flags, interactive, ui, shown);
-  report(ui, d, shown);
+  const { d, blocking, prompts, reported } = await detectProject(root, pkg, flags, interactive, ui, shown);
+  if (!reported) report(ui, d, shown);
   const git = await gitState(root);
   const warnings = warningsFor(d, git);
   for (const warning of warnings) ui.warn(printableLines(warning));
@@ -115,10 +120,31 @@ async function addCommand(flags: AddFlags, cwd: string): Promise<number> {
   const result = resultOf(plan, d, root, warnings, Boolean(flags.dryRun));
   const done: Finish = { plan, d, shown, provider: answers.provider, envWritten: answers.writeEnv, run };
 
-  await writeChanges(plan, result.diff, d.endpoint.path, flags, interactive, ui, root, shown, run, journal);
+  // --steps: the project's own build, typecheck, lint and test, before add writes and after it installs.
+  const steps = flags.steps && !flags.dryRun ? projectSteps(d.pkg) : [];
+  let before: Map<string, StepRun> | undefined;
+  const beforeWrite = async () => {
+    if (steps.length === 0) return;
+    before = await ui.step(`Running the project's own steps before add (${steps.map((s) => s.script).join(", ")})`, "Recorded", () =>
+      run.stage(() => runSteps(root, d.pm, steps)),
+    );
+  };
+  await writeChanges(plan, result.diff, d.endpoint.path, flags, interactive, ui, root, shown, run, journal, beforeWrite);
   if (flags.dryRun) return finish(result, flags, ui, done);
   result.installed = await install(plan, d, flags, ui, root, run, journal);
+  if (before) {
+    const after = await ui.step("Running them again after add", "Done", () => run.stage(() => runSteps(root, d.pm, steps)));
+    result.steps = compareSteps(d.pm, steps, before, after);
+    ui.note(stepsTable(result.steps).join("\n"), "The project's own steps, before and after add");
+    for (const broken of result.steps.filter((r) => r.verdict === "broken by add")) {
+      ui.error(printableLines(`${broken.command} passed before add and fails after it: that is add's defect.\n${broken.tail ?? ""}`));
+      result.ok = false;
+    }
+    const red = result.steps.filter((r) => r.verdict !== "green" && r.verdict !== "broken by add");
+    if (red.length > 0) ui.info(`${red.map((r) => r.command).join(", ")} failed before add too: the project's own, not caused by add.`);
+  }
   await verify(result, plan, d, answers, flags, ui, root, run);
+  if (result.steps?.some((r) => r.verdict === "broken by add")) result.ok = false;
   return finish(result, flags, ui, done);
 }
 
@@ -156,11 +182,19 @@ async function detectProject(
   interactive: boolean,
   ui: Ui,
   shown: string,
-): Promise<{ d: ResolvedDetection; blocking: AddQuestion[]; prompts: Prompts | undefined }> {
+): Promise<{ d: ResolvedDetection; blocking: AddQuestion[]; prompts: Prompts | undefined; reported: boolean }> {
   const detectFlags: DetectFlags = { framework: flags.framework, entry: flags.entry, endpoint: flags.endpoint };
   let d = await detect(root, pkg, detectFlags);
   // What was not read is said before anything else, also when add then stops.
   for (const line of d.skipped) ui.warn(printableLines(line));
+  // What was found is shown before any refusal or question, so the answer (or the flag) can be chosen knowing it.
+  let reported = false;
+  const showFound = () => {
+    if (reported) return;
+    report(ui, d, shown);
+    reported = true;
+  };
+  if (flags.dryRun) showFound();
   refuseUnsupported(d, shown);
 
   const open = openQuestions(d, flags);
@@ -170,28 +204,32 @@ async function detectProject(
     (q) => !(defaults && (q === "provider" || q === "scopes")) && !((flags.yes || flags.dryRun) && q === "confirm"),
   );
   const unanswerable = blocking.filter((q) => !(defaults && q === "entry"));
+  if (!isResolved(d) || !d.app || (unanswerable.length > 0 && !interactive)) showFound();
   if (unanswerable.length > 0 && !interactive) {
     throw usageError(
       `no terminal to ask questions on; answer them with flags: ${unanswerable.map((q) => ADD_QUESTIONS[q]).join("; ")}.\n` +
-        `  e.g. ${selfCommand()} add . --scopes add_note=notes:write --yes   (see the changes first with --dry-run)`,
+        `  e.g. ${exampleCommand(d, shown, unanswerable)}   (see the changes first with --dry-run)`,
     );
   }
   const prompts = interactive && blocking.length > 0 ? await import("./prompts.js") : undefined;
   if (prompts && blocking.includes("framework")) {
     detectFlags.framework = await prompts.askFramework(ui.output);
     d = await detect(root, pkg, detectFlags);
+    reported = false;
   }
   if (prompts && blocking.includes("entry") && !d.app && d.framework) {
     detectFlags.entry = await prompts.askEntry(d.appCandidates, ui.output);
     d = await detect(root, pkg, detectFlags);
+    reported = false;
   }
   if (prompts && !d.endpoint) {
     detectFlags.endpoint = await prompts.askEndpoint(ui.output);
     d = await detect(root, pkg, detectFlags);
+    reported = false;
   }
   if (!d.framework) throw usageError(`could not tell which framework serves MCP in ${shown}; pass ${ADD_QUESTIONS.framework}`);
   if (!isResolved(d)) throw usageError(`could not find the MCP endpoint in ${shown}; pass ${ADD_QUESTIONS.endpoint}`);
-  return { d, blocking, prompts };
+  return { d, blocking, prompts, reported };
 }
 
 /** The provider, its values, the server URL and the scopes per tool: from flags and prompts, every problem at once. */
@@ -254,6 +292,7 @@ function resultOf(plan: Plan, d: ResolvedDetection, root: string, warnings: stri
     diff: plan.changes.map((c) => unifiedDiff(c.path, c.before, c.after)).join(""),
     installed: false,
     check: null,
+    steps: null,
   };
 }
 
@@ -262,13 +301,14 @@ async function writeChanges(
   plan: Plan,
   diff: string,
   endpoint: string,
-  flags: AddFlags,
+  flags: AddFlags & { diff?: boolean },
   interactive: boolean,
   ui: Ui,
   root: string,
   shown: string,
   run: InterruptibleRun,
   journal: AddJournal,
+  beforeWrite: () => Promise<void> = async () => {},
 ): Promise<void> {
   for (const kept of plan.kept) ui.info(`Kept ${printable(kept.path)}: ${kept.why}`);
   if (!plan.wired) showManual(ui, plan);
@@ -280,8 +320,10 @@ async function writeChanges(
     );
     return;
   }
+  // The full diff (about 1,300 lines, mostly new files) only when asked for: --diff, a dry run, or the choice at the question.
+  // It comes before the summary, so the summary and the question are what the screen ends with.
+  if (flags.diff || flags.dryRun) ui.output.write(`\n${printableLines(diff)}\n`);
   summarize(ui, plan);
-  if (flags.dryRun || (interactive && !flags.yes)) ui.output.write(`\n${printableLines(diff)}\n`);
   if (flags.dryRun) {
     ui.info(
       `Dry run: nothing was written. Apply with: ${selfCommand()} add ${shell(shown)} --yes${flags.scopes ? ` --scopes ${shell(flags.scopes)}` : ""}`,
@@ -289,12 +331,22 @@ async function writeChanges(
     return;
   }
   if (interactive && !flags.yes) {
-    const { confirmWrite } = await import("./prompts.js");
-    if (!(await confirmWrite(plan.changes.length, ui.output))) {
+    const { chooseWrite, confirmWrite } = await import("./prompts.js");
+    let choice = flags.diff
+      ? (await confirmWrite(plan.changes.length, ui.output))
+        ? "write"
+        : "cancel"
+      : await chooseWrite(plan.changes.length, ui.output);
+    if (choice === "diff") {
+      ui.output.write(`\n${printableLines(diff)}\n`);
+      choice = (await confirmWrite(plan.changes.length, ui.output)) ? "write" : "cancel";
+    }
+    if (choice !== "write") {
       ui.info("Nothing was written.");
       throw new CliError("cancelled", EXIT.cancelled);
     }
   }
+  await beforeWrite();
   await run.stage((signal) => applyChanges(root, plan.changes, { journal, signal }));
   ui.success(`Wrote ${plan.changes.length} file${plan.changes.length === 1 ? "" : "s"} in ${shown}`);
 }
@@ -353,6 +405,25 @@ async function verify(
 function refuseUnsupported(d: Detection, shown: string): void {
   const subject = shown === "." ? "This project" : shown;
   const { stdio } = d;
+  const noApp = !d.app && d.appCandidates.length === 0;
+  if (d.nextRoutes.length > 0 && noApp) {
+    throw usageError(
+      `${subject} is a Next.js app: its MCP endpoint is a route handler (${d.nextRoutes.slice(0, 3).join(", ")}). ` +
+        "add wires Express, Fastify, Hono and fastmcp apps; it does not edit Next.js route handlers. To secure it: wrap the " +
+        "route handler in your MCP library's auth wrapper (mcp-handler: withMcpAuth) with a token verifier for this server, " +
+        "or serve MCP from one of those frameworks and run add again. Nothing was written.",
+    );
+  }
+  if (d.nodeHttp && d.streamableHttp && noApp) {
+    const also = stdio ? ` It also serves stdio (${stdio.file}:${stdio.line}); that stays as it is.` : "";
+    throw usageError(
+      `${subject} serves MCP over Streamable HTTP from a node:http server (${d.nodeHttp.file}:${d.nodeHttp.line}: ${d.nodeHttp.text}; ` +
+        `the transport at ${d.streamableHttp.file}:${d.streamableHttp.line}).${also} add wires Express, Fastify, Hono and fastmcp apps; ` +
+        "it does not edit a bare node:http request handler. To secure it: pass the MCP requests to an Express app " +
+        '(const app = express(); app.use(express.json()); app.all("/mcp", (req, res) => transport.handleRequest(req, res, req.body)); ' +
+        "http.createServer(app)), then run add again. Nothing was written.",
+    );
+  }
   const stdioOnly = stdio && (!d.framework || (!d.app && d.appCandidates.length === 0) || d.fastmcpStart?.transport === "stdio");
   if (stdioOnly) {
     throw usageError(
@@ -368,6 +439,21 @@ function refuseUnsupported(d: Detection, shown: string): void {
         "Pass --framework if it uses one of them. Nothing was written.",
     );
   }
+}
+
+/** A command that answers the open questions with what the project holds (its routes, tools, app files). */
+function exampleCommand(d: Detection, shown: string, open: AddQuestion[]): string {
+  const parts = ["create-mcp-auth add", shell(shown)];
+  if (open.includes("framework")) parts.push(`--framework ${d.frameworkCandidates[0] ?? "express"}`);
+  if (open.includes("entry")) parts.push(`--entry ${shell(d.appCandidates[0]?.file.rel ?? "src/index.ts")}`);
+  if (open.includes("endpoint")) {
+    const route = d.routes.find((r) => r.mcp && r.path) ?? d.routes.find((r) => r.path);
+    parts.push(`--endpoint ${shell(route?.path ?? "/mcp")}`);
+  }
+  const tool = d.tools[0]?.name;
+  if (open.includes("scopes") || open.includes("provider") || open.includes("confirm"))
+    parts.push(...(tool ? [`--scopes ${shell(`${tool}=mcp:tools`)}`] : []), "--yes");
+  return parts.join(" ");
 }
 
 function openQuestions(d: Detection, flags: AddFlags): AddQuestion[] {
@@ -405,18 +491,38 @@ export function describeDetection(d: Detection) {
   };
 }
 
-function report(ui: Ui, d: ResolvedDetection, shown: string): void {
+/** What was detected, as rows; what was not found says so, and which flag answers it. */
+function report(ui: Ui, d: Detection, shown: string): void {
   const { framework } = d;
+  const candidates = d.frameworkCandidates.length > 1 ? `: one of ${d.frameworkCandidates.join(", ")}` : "";
+  const routes = d.routes.filter((r) => r.path !== undefined).map((r) => `${r.method.toUpperCase()} ${r.path}`);
   const rows: [string, string][] = [
-    ["framework", `${framework.display}${framework.version ? ` ${framework.version}` : ""} (from ${framework.from})`],
+    [
+      "framework",
+      framework
+        ? `${framework.display}${framework.version ? ` ${framework.version}` : ""} (from ${framework.from})`
+        : `not determined${candidates}: pass --framework <name>`,
+    ],
     [
       "MCP SDK",
-      `${d.sdk.generation}${d.sdk.packages.length ? `: ${d.sdk.packages.join(", ")}` : framework.name === "fastmcp" ? " (through fastmcp)" : ""}`,
+      `${d.sdk.generation}${d.sdk.packages.length ? `: ${d.sdk.packages.join(", ")}` : framework?.name === "fastmcp" ? " (through fastmcp)" : ""}`,
     ],
     ["language", `${d.language === "ts" ? "TypeScript" : "JavaScript"}, ${d.module === "esm" ? "ESM" : "CommonJS"}`],
     ["source", d.sourceDir === "." ? "the project root" : `${d.sourceDir}/`],
-    ["app", d.app ? `${d.app.file.rel}:${d.app.line}  ${d.app.text}` : "not found (the wiring is left to you)"],
-    ["endpoint", `${d.endpoint.path} (${d.endpoint.from})`],
+    [
+      "app",
+      d.app
+        ? `${d.app.file.rel}:${d.app.line}  ${d.app.text}`
+        : d.appCandidates.length > 1
+          ? `one of ${d.appCandidates.map((a) => `${a.file.rel}:${a.line}`).join(", ")}: pass --entry <file>`
+          : "not found (the wiring is left to you)",
+    ],
+    [
+      "endpoint",
+      d.endpoint
+        ? `${d.endpoint.path} (${d.endpoint.from})`
+        : `not determined${routes.length ? `; routes found: ${[...new Set(routes)].slice(0, 6).join(", ")}` : ""}: pass --endpoint <path>`,
+    ],
     ["starts with", d.start?.display ?? "no start or dev script, and no entry to run"],
     ["tools", d.tools.length ? [...new Set(d.tools.map((t) => t.name))].join(", ") : "none found in the code"],
   ];
@@ -450,7 +556,7 @@ function warningsFor(d: Detection, git: { repository: boolean; dirty: boolean })
 }
 
 function summarize(ui: Ui, plan: Plan): void {
-  const lines = plan.changes.map((c) => `${c.before === undefined ? "+" : "~"} ${c.path}`);
+  const lines = summaryLines(plan.changes, plan.authDir);
   if (plan.dependencies.length)
     lines.push("", `dependencies: ${plan.dependencies.map((dep) => `${dep.name}@${dep.version}${dep.dev ? " (dev)" : ""}`).join(", ")}`);
   if (plan.notes.length) lines.push("", ...plan.notes);
@@ -513,31 +619,38 @@ function finish(result: AddResult, flags: AddFlags, ui: Ui, { plan, d, shown, pr
   if (!result.dryRun && result.changed && result.ok) {
     const created = plan.changes.filter((c) => c.before === undefined).map((c) => c.path);
     const modified = plan.changes.filter((c) => c.before !== undefined).map((c) => c.path);
-    const start = d.start?.display ?? "npm start";
-    const url = localUrl(d);
-    const local = provider
-      .env(provider.local, true)
-      .flatMap((v) => (v.value ? [`${v.name}=${shell(v.value)}`] : []))
-      .join(" ");
-    const steps = envWritten
-      ? [`${start}   # reads the values add wrote to .env`]
+    const variables = envWritten
+      ? []
       : [
-          "Set the variables of .env.example (in the environment or in .env), then start the server. For local development:",
-          `  ${selfCommand()} issuer${provider.issuerArgs.map((a) => ` ${a}`).join("")}   # a local authorization server, in another terminal`,
-          `  ${local} MCP_SERVER_URL=${url} ${start}`,
+          ...provider.env(provider.local, true).flatMap((v) => (v.value ? [`${v.name}=${shell(v.value)}`] : [])),
+          `MCP_SERVER_URL=${shell(localUrl(d))}`,
         ];
-    steps.push(
-      "",
-      "Undo:",
-      ...(modified.length ? [`  git checkout -- ${modified.map(shell).join(" ")}`] : []),
-      ...(created.length ? [`  rm ${created.map(shell).join(" ")}`] : []),
-    );
-    if (d.framework?.name === "hono")
-      steps.push("", 'Tools see the caller when the route passes it on: transport.handleRequest(c.req.raw, { authInfo: c.get("auth") }).');
-    ui.note(printableLines(steps.join("\n")), `Next steps (${shown})`);
+    const extra =
+      d.framework?.name === "hono"
+        ? ['Tools see the caller when the route passes it on: transport.handleRequest(c.req.raw, { authInfo: c.get("auth") }).']
+        : [];
+    const steps = nextSteps({
+      start: (d.start?.display ?? "npm start").split(" && "),
+      variables,
+      issuer: envWritten ? undefined : `${selfCommand()} issuer${provider.issuerArgs.map((a) => ` ${shell(a)}`).join("")}`,
+      modified: modified.map(shell),
+      created: created.map(shell),
+      createdDir: plan.authDir && wholeDir(d.root, plan.authDir, created) ? shell(plan.authDir) : undefined,
+      extra,
+    });
+    ui.note(printableLines([...(shown === "." ? [] : [`cd ${shell(shown)}`]), ...steps].join("\n")), "Next steps");
   }
   if (flags.json) process.stdout.write(`${JSON.stringify({ ...result, exitCode: result.ok ? EXIT.ok : EXIT.checkFailed }, null, 2)}\n`);
   return result.ok ? EXIT.ok : EXIT.checkFailed;
+}
+
+/** Whether every file in `dir` is one add created (then `rm -r dir` undoes exactly what add did). */
+function wholeDir(root: string, dir: string, created: string[]): boolean {
+  const abs = path.join(root, dir);
+  if (!existsSync(abs)) return false;
+  const mine = new Set(created);
+  const entries = readdirSync(abs, { recursive: true, withFileTypes: true });
+  return entries.every((e) => e.isDirectory() || mine.has(path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join("/")));
 }
 
 function shell(value: string): string {

@@ -102,3 +102,20 @@ export async function confirmWrite(count: number, output: Writable): Promise<boo
     output,
   );
 }
+
+/** The question after the summary: write, see the full diff first, or stop. */
+export async function chooseWrite(count: number, output: Writable): Promise<"write" | "diff" | "cancel"> {
+  return orCancel(
+    await p.select({
+      output,
+      message: `Write these changes (${count} file${count === 1 ? "" : "s"})?`,
+      options: [
+        { value: "write" as const, label: "Yes, write them" },
+        { value: "diff" as const, label: "Show the full diff first" },
+        { value: "cancel" as const, label: "No, write nothing" },
+      ],
+      initialValue: "write" as const,
+    }),
+    output,
+  );
+}

@@ -207,7 +207,8 @@ export function wire(d: Detection, options: WireOptions): Wiring {
       ? `import { ${fn === "mcpAuth" ? "mcpAuth" : `mcpAuth as ${fn}`} } from ${specifier}${semi}`
       : `const { mcpAuth${fn === "mcpAuth" ? "" : `: ${fn}`} } = require(${specifier})${semi}`;
     const comment = "// OAuth for the MCP endpoint, before any route (create-mcp-auth add)";
-    const endpoint = literal(options.endpoint, style);
+    // The project's own constant or env expression for the path, where the wiring can use it (detect.ts checks that).
+    const endpoint = d.endpoint?.code && d.endpoint.path === options.endpoint ? d.endpoint.code : literal(options.endpoint, style);
     const appName = app?.name ?? (framework === "fastmcp" ? "server" : "app");
     const registration =
       framework === "fastify"

@@ -17,6 +17,11 @@ export function registerAdd(program: Command, setExit: (code: number) => void): 
     .addOption(new Option("--server-url <url>", "public URL of the MCP endpoint (written to .env)").env("MCP_SERVER_URL"))
     .option("-y, --yes", "never prompt: write without asking; tools without --scopes need only a valid token")
     .option("--dry-run", "print the diff of every change and write nothing")
+    .option("--diff", "print the full diff before writing (by default: a summary, with the lines changed in your own files)")
+    .option(
+      "--steps",
+      "run the project's own build, typecheck, lint and test scripts before writing and after install; show a before/after table",
+    )
     .option("--no-install", "skip installing dependencies")
     .option("--no-check", "skip the self-check after install")
     .addOption(packageManagerOption("package manager (default: from the lockfile)"))
@@ -55,6 +60,8 @@ Examples:
           pm: str("pm"),
           yes: Boolean(opts.yes),
           dryRun: Boolean(opts.dryRun),
+          diff: Boolean(opts.diff),
+          steps: Boolean(opts.steps),
           install: opts.install !== false,
           check: opts.check !== false,
           json: Boolean(opts.json),

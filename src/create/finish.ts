@@ -5,13 +5,9 @@
  */
 import path from "node:path";
 import { shWord } from "../core/literals.js";
+import { plural } from "../core/plural.js";
 import { commandsFor } from "./context.js";
 import type { CreateOptions } from "./options.js";
-
-/** "1 warning", "2 warnings": a count with its noun. */
-export function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count} ${count === 1 ? one : many}`;
-}
 
 /** A JSON-RPC tools/call of `whoami` (needs no scope): the body is broken inside its quotes, which JSON allows. */
 export function curlLines(serverUrl: string): string[] {

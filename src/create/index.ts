@@ -1,9 +1,10 @@
 import { CliError, EXIT, environmentError, usageError } from "../core/errors.js";
 import { findOnPath } from "../core/find-on-path.js";
+import { plural } from "../core/plural.js";
 import { selfCommand } from "../core/self-command.js";
 import { createUi, isInteractive, type Ui } from "../core/ui.js";
 import { VERSION } from "../version.js";
-import { nextSteps, plural, whereFrom, wroteLine } from "./finish.js";
+import { nextSteps, whereFrom, wroteLine } from "./finish.js";
 import type { GitOutcome } from "./install.js";
 import { type CreateFlags, type CreateOptions, dirProblem, openQuestions, QUESTIONS, resolveOptions } from "./options.js";
 import { renderCreatedProject } from "./project.js";

@@ -57,3 +57,26 @@ export function findApps(file: SourceFile): AppSite[] {
   });
   return found;
 }
+
+/**
+ * The apps that are not mounted on another app of the same file
+ * (`app.route("/mcp", mcp)` with both `new Hono()`): the sub-app is a router,
+ * the outer one is the app. Every app, when none is mounted.
+ */
+export function outerApps(apps: AppSite[]): AppSite[] {
+  const mounted = new Set<AppSite>();
+  for (const app of apps) {
+    walk(app.file.ast.program, (node) => {
+      if (node.type !== "CallExpression" || node.callee.type !== "MemberExpression") return;
+      const object = node.callee.object;
+      if (object.type !== "Identifier" || !["route", "use", "mount", "register"].includes((node.callee.property as t.Identifier).name))
+        return;
+      for (const argument of node.arguments) {
+        const inner = apps.find((a) => a !== app && a.file === app.file && argument.type === "Identifier" && argument.name === a.name);
+        if (inner && object.name === app.name) mounted.add(inner);
+      }
+    });
+  }
+  const outer = apps.filter((a) => !mounted.has(a));
+  return outer.length > 0 ? outer : apps;
+}

@@ -1,6 +1,31 @@
 /** The port the server listens on: from PORT (and its fallback), or a literal. */
-import { memberPath, stringValue, walk } from "../ast.js";
+import { memberPath, stringValue, type t, unwrap, walk } from "../ast.js";
 import type { Detection, FastmcpStart, SourceFile } from "./types.js";
+import { constInit, objectProperty } from "./values.js";
+
+/**
+ * The port a value holds when nothing is set in the environment: a number,
+ * a numeric string, a const holding one, the default of `x || 3333` /
+ * `x ?? 3333`, `Number(...)` / `parseInt(...)` of one, a const object's property.
+ */
+export function portValue(file: SourceFile, node: t.Node | null | undefined, depth = 0): number | undefined {
+  if (!node || depth > 6) return undefined;
+  const n = unwrap(node);
+  if (n.type === "NumericLiteral") return n.value;
+  const text = stringValue(n);
+  if (text !== undefined) return /^\d+$/.test(text) ? Number(text) : undefined;
+  if (n.type === "LogicalExpression" && (n.operator === "||" || n.operator === "??")) return portValue(file, n.right, depth + 1);
+  if (n.type === "Identifier") return portValue(file, constInit(file, n.name, n), depth + 1);
+  if (n.type === "CallExpression" && ["Number", "parseInt", "Number.parseInt"].includes(memberPath(n.callee) ?? ""))
+    return portValue(file, n.arguments[0] as t.Node | undefined, depth + 1);
+  if ((n.type === "MemberExpression" || n.type === "OptionalMemberExpression") && !n.computed && n.property.type === "Identifier") {
+    const object = unwrap(n.object);
+    const init = object.type === "Identifier" ? constInit(file, object.name, object) : undefined;
+    const value = init ? unwrap(init) : undefined;
+    return value?.type === "ObjectExpression" ? portValue(file, objectProperty(value, n.property.name), depth + 1) : undefined;
+  }
+  return undefined;
+}
 
 /** Does the server take its port from PORT, and which port does it use without it? */
 export function detectPort(files: SourceFile[], fastmcpStart: FastmcpStart | undefined): Detection["port"] {
@@ -16,22 +41,15 @@ export function detectPort(files: SourceFile[], fastmcpStart: FastmcpStart | und
       fromEnv = true;
       // `process.env.PORT || 3000`, `Number(process.env.PORT ?? 3000)`
       for (const ancestor of [...ancestors].reverse().slice(0, 3)) {
-        if (ancestor.type === "LogicalExpression" && ancestor.right.type === "NumericLiteral") fallback ??= ancestor.right.value;
-        if (ancestor.type === "LogicalExpression" && ancestor.right.type === "StringLiteral" && /^\d+$/.test(ancestor.right.value))
-          fallback ??= Number(ancestor.right.value);
+        if (ancestor.type === "LogicalExpression") fallback ??= portValue(file, ancestor.right);
       }
     });
   }
   let literal: number | undefined;
   if (!fromEnv && fastmcpStart) {
     walk(fastmcpStart.call, (node) => {
-      if (
-        node.type === "ObjectProperty" &&
-        node.key.type === "Identifier" &&
-        node.key.name === "port" &&
-        node.value.type === "NumericLiteral"
-      )
-        literal = node.value.value;
+      if (node.type === "ObjectProperty" && node.key.type === "Identifier" && node.key.name === "port")
+        literal ??= portValue(fastmcpStart.file, node.value as t.Node);
     });
   }
   if (!fromEnv && literal === undefined) {
@@ -39,14 +57,9 @@ export function detectPort(files: SourceFile[], fastmcpStart: FastmcpStart | und
       walk(file.ast.program, (node) => {
         if (literal !== undefined || node.type !== "CallExpression" || node.callee.type !== "MemberExpression") return;
         if (node.callee.property.type !== "Identifier" || node.callee.property.name !== "listen") return;
-        const arg = node.arguments[0];
-        if (arg?.type === "NumericLiteral") literal = arg.value;
-        if (arg?.type === "ObjectExpression") {
-          for (const p of arg.properties) {
-            if (p.type === "ObjectProperty" && p.key.type === "Identifier" && p.key.name === "port" && p.value.type === "NumericLiteral")
-              literal = p.value.value;
-          }
-        }
+        const arg = node.arguments[0] ? unwrap(node.arguments[0]) : undefined;
+        if (arg?.type === "ObjectExpression") literal = portValue(file, objectProperty(arg, "port"));
+        else literal = portValue(file, arg);
       });
     }
   }

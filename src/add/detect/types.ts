@@ -51,6 +51,14 @@ export interface RouteSite {
   line: number;
   method: string;
   path: string | undefined;
+  /** The path argument as written, when the route is on the app itself (not under a mount). */
+  pathNode?: t.Node;
+  /** The path comes from the environment, with the default in `path`: the env expression. */
+  env?: string;
+  /** The mount path the route is under (`app.use("/api", router)`). */
+  prefix?: string;
+  /** The path is a library's default (a Fastify MCP plugin): what says so. */
+  library?: string;
   /** The handler builds an MCP transport or calls an MCP handler. */
   mcp: boolean;
   sse: boolean;
@@ -65,6 +73,8 @@ export interface FastmcpStart {
   callee: t.Node;
   transport: "httpStream" | "stdio" | "unknown";
   endpoint: string;
+  /** The endpoint comes from the environment, with the default in `endpoint`. */
+  env?: string;
 }
 
 export interface ToolSite {
@@ -120,7 +130,12 @@ export interface Detection {
   files: SourceFile[];
   app: AppSite | undefined;
   appCandidates: AppSite[];
-  endpoint: { path: string; from: string } | undefined;
+  /**
+   * The MCP endpoint. `code`: the project's own expression for it (a constant,
+   * an env value with a default), usable where the wiring goes; the wiring
+   * writes it instead of a literal, so the auth step follows the project.
+   */
+  endpoint: { path: string; from: string; code?: string } | undefined;
   routes: RouteSite[];
   fastmcpStart: FastmcpStart | undefined;
   start: StartCommand | undefined;
@@ -128,6 +143,12 @@ export interface Detection {
   reused: ReusedServer[];
   bodyless: BodylessCall[];
   stdio: { file: string; line: number } | undefined;
+  /** A node:http (or https) server the project creates itself: `http.createServer(...)`, `createServer(...)`. */
+  nodeHttp: { file: string; line: number; text: string } | undefined;
+  /** A Streamable HTTP transport built anywhere in the code (the server serves MCP over HTTP somehow). */
+  streamableHttp: { file: string; line: number } | undefined;
+  /** Next.js route handlers (`app/.../route.ts`) in a project that depends on next. */
+  nextRoutes: string[];
   sseRoutes: RouteSite[];
   port: { fromEnv: boolean; fallback: number; literal: number | undefined };
   /** Extension of the files add writes, and in the imports that name them. */
