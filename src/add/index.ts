@@ -443,7 +443,7 @@ function refuseUnsupported(d: Detection, shown: string): void {
 
 /** A command that answers the open questions with what the project holds (its routes, tools, app files). */
 function exampleCommand(d: Detection, shown: string, open: AddQuestion[]): string {
-  const parts = ["create-mcp-auth add", shell(shown)];
+  const parts = [`${selfCommand()} add`, shell(shown)];
   if (open.includes("framework")) parts.push(`--framework ${d.frameworkCandidates[0] ?? "express"}`);
   if (open.includes("entry")) parts.push(`--entry ${shell(d.appCandidates[0]?.file.rel ?? "src/index.ts")}`);
   if (open.includes("endpoint")) {
