@@ -14,9 +14,17 @@ ERAS = ["2026-07-28", "legacy"]
 
 
 @asynccontextmanager
-async def connect(url: str, era: str, headers: dict[str, str] | None = None) -> AsyncIterator[Client]:
+async def connect(
+    url: str, era: str, headers: dict[str, str] | None = None, statuses: list[int] | None = None
+) -> AsyncIterator[Client]:
+    """`statuses` collects the HTTP status of every answer the client receives."""
+
+    async def record(response: httpx2.Response) -> None:
+        if statuses is not None:
+            statuses.append(response.status_code)
+
     async with (
-        httpx2.AsyncClient(headers=headers or {}, timeout=10) as http,
+        httpx2.AsyncClient(headers=headers or {}, timeout=10, event_hooks={"response": [record]}) as http,
         Client(streamable_http_client(url, http_client=http), mode=era) as client,
     ):
         yield client

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastmcp import FastMCP
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp
@@ -27,10 +26,10 @@ def create_mcp() -> FastMCP:
 def create_app(settings: Settings) -> ASGIApp:
     mcp = create_mcp()
     # Stateless: every request stands alone, so any replica can answer it.
-    return mcp.http_app(
+    app = mcp.http_app(
         path=settings.mcp_path,
         stateless_http=True,
         host_origin_protection="auto",
         allowed_hosts=[settings.host],
-        middleware=[Middleware(RequestLog)],
     )
+    return RequestLog(app)
