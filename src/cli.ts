@@ -5,7 +5,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { runCreate } from "./create/index.js";
 import type { CreateFlags } from "./create/options.js";
 import { CliError, EXIT } from "./errors.js";
-import { FRAMEWORKS } from "./frameworks.js";
+import { FRAMEWORK_NAMES, frameworksOf, LANGUAGES } from "./frameworks.js";
 import { PROVIDERS } from "./providers.js";
 import { VERSION } from "./version.js";
 
@@ -31,7 +31,12 @@ function addProviderOptions(cmd: Command): Command {
 function addCreateOptions(cmd: Command): Command {
   cmd
     .argument("[dir]", "directory of the new project (its name becomes the package name)")
-    .addOption(new Option("-f, --framework <name>", "web framework").choices(FRAMEWORKS.map((f) => f.name)))
+    .addOption(
+      new Option("--language <name>", "language of the project (default: typescript; -f fastapi alone means python)").choices(
+        LANGUAGES.map((l) => l.name),
+      ),
+    )
+    .addOption(new Option("-f, --framework <name>", "web framework (python: fastmcp, fastapi)").choices(FRAMEWORK_NAMES))
     .option("-s, --scopes <list>", "OAuth scopes, comma or space separated (default: todo:read,todo:write)")
     .addOption(
       new Option("--server-url <url>", "public URL of the MCP endpoint (default: http://localhost:<port>/mcp)").env("MCP_SERVER_URL"),
@@ -83,6 +88,7 @@ function createFlags(dir: string | undefined, opts: Record<string, unknown>): Cr
   return {
     dir,
     framework: str("framework"),
+    language: str("language"),
     scopes: str("scopes"),
     serverUrl: str("serverUrl"),
     port: str("port"),
@@ -129,7 +135,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command("add")
     .description("add OAuth 2.1 authorization to an existing MCP server project (Express, Fastify, Hono, fastmcp)")
     .argument("[dir]", "the project folder (default: the current folder)")
-    .addOption(new Option("-f, --framework <name>", "the web framework, when add cannot tell").choices(FRAMEWORKS.map((f) => f.name)))
+    .addOption(
+      new Option("-f, --framework <name>", "the web framework, when add cannot tell").choices(
+        frameworksOf("typescript").map((f) => f.name),
+      ),
+    )
     .option("--entry <file>", "the file that creates the app, when add cannot tell")
     .option("--endpoint <path>", "path of the MCP endpoint, when add cannot tell (e.g. /mcp)");
   addProviderOptions(add);

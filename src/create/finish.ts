@@ -4,6 +4,7 @@
  * line can be pasted as it is.
  */
 import path from "node:path";
+import { pythonNextSteps } from "../languages/python/finish.js";
 import { commandsFor } from "./context.js";
 import { shWord } from "./literals.js";
 import type { CreateOptions } from "./options.js";
@@ -42,7 +43,11 @@ export interface FinishState {
 export function nextSteps(options: CreateOptions, state: FinishState): { title: string; lines: string[] } {
   const pm = commandsFor(options.pm);
   const rel = path.relative(state.cwd, options.root) || ".";
-  const lines: string[] = [];
+  const lines: string[] = options.language === "python" ? pythonNextSteps(options, state.installed) : [];
+  if (options.language === "python") {
+    lines.push(...curlLines(options.serverUrl), ...connectLines(options.packageName, options.serverUrl));
+    return { title: rel === "." ? "Next steps, in this directory" : `Next steps: cd ${shWord(rel)}`, lines };
+  }
   if (!state.installed) lines.push(pm.install);
   if (options.local) {
     lines.push(

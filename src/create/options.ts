@@ -1,6 +1,7 @@
 import path from "node:path";
 import { usageError } from "../errors.js";
-import { DEFAULT_FRAMEWORK, FRAMEWORKS, type Framework, findFramework } from "../frameworks.js";
+import type { Framework, Language } from "../frameworks.js";
+import { resolveFramework } from "../languages/options.js";
 import { DEFAULT_PROVIDER, findProvider, PROVIDERS, type Provider, type ProviderSetting, type ProviderValues } from "../providers.js";
 import {
   type Problem,
@@ -26,6 +27,8 @@ export const DEFAULTS = {
 export interface CreateFlags {
   dir?: string;
   framework?: string;
+  /** `--language`: typescript (default) or python; `-f fastapi` alone implies python. */
+  language?: string;
   scopes?: string;
   serverUrl?: string;
   port?: string;
@@ -54,6 +57,8 @@ export interface CreateOptions {
   root: string;
   packageName: string;
   framework: Framework;
+  /** The framework's language: what is rendered, installed and started. */
+  language: Language;
   scopes: string[];
   port: number;
   /** Public URL of the MCP endpoint, without trailing slash. */
@@ -94,6 +99,7 @@ function providerFlagsText(): string {
 /** The questions `create` can ask, each with the flags that answer it. */
 export const QUESTIONS = {
   dir: "[dir]",
+  language: "--language",
   framework: "--framework",
   scopes: "--scopes",
   provider: providerFlagsText(),
@@ -177,6 +183,7 @@ export function chooseProvider(flags: CreateFlags, env: Env): ProviderChoice {
 export function openQuestions(flags: CreateFlags, env: Env = {}): Question[] {
   const open: Question[] = [];
   if (flags.dir === undefined) open.push("dir");
+  if (flags.language === undefined && flags.framework === undefined) open.push("language");
   if (flags.framework === undefined) open.push("framework");
   if (flags.scopes === undefined) open.push("scopes");
   if (flags.local !== true && chooseProvider(flags, env).unconfigured) open.push("provider");
@@ -257,13 +264,7 @@ export function resolveOptions(flags: CreateFlags, env: Env, cwd: string): Creat
   const root = path.resolve(cwd, dir.includes("\0") ? "." : dir);
   const packageName = packageNameFor(dir, cwd);
 
-  const framework = findFramework(flags.framework ?? DEFAULT_FRAMEWORK);
-  if (!framework) {
-    problems.push({
-      flag: "--framework",
-      message: `unknown framework ${shown(flags.framework ?? "")}; choose one of: ${FRAMEWORKS.map((f) => f.name).join(", ")}`,
-    });
-  }
+  const framework = resolveFramework(flags, problems);
 
   const { scopes, error: scopesError } = parseScopes(flags.scopes ?? DEFAULTS.scopes);
   if (scopesError) problems.push({ flag: "--scopes", message: scopesError });
@@ -301,6 +302,7 @@ export function resolveOptions(flags: CreateFlags, env: Env, cwd: string): Creat
     root,
     packageName,
     framework: framework!,
+    language: framework!.language,
     scopes,
     port,
     serverUrl,

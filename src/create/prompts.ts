@@ -1,7 +1,7 @@
 import type { Writable } from "node:stream";
 import * as p from "@clack/prompts";
 import { CliError, EXIT } from "../errors.js";
-import { FRAMEWORKS } from "../frameworks.js";
+import { findLanguage, frameworksOf, LANGUAGES } from "../frameworks.js";
 import { DEFAULT_PROVIDER, findProvider, PROVIDERS, type Provider, type ProviderSetting } from "../providers.js";
 import { type CreateFlags, chooseProvider, DEFAULTS, dirProblem, type Question } from "./options.js";
 import { targetProblem } from "./target.js";
@@ -60,12 +60,24 @@ export async function askMissing(
     );
   }
 
+  if (open.includes("language")) {
+    answers.language = orCancel(
+      await p.select({
+        ...common,
+        message: "Which language?",
+        options: LANGUAGES.map((l) => ({ value: l.name, label: l.display, hint: l.hint })),
+      }),
+      output,
+    );
+  }
+
   if (open.includes("framework")) {
+    const language = findLanguage(answers.language ?? "") ?? "typescript";
     answers.framework = orCancel(
       await p.select({
         ...common,
         message: "Which framework?",
-        options: FRAMEWORKS.map((f) => ({ value: f.name, label: f.display, hint: f.hint })),
+        options: frameworksOf(language).map((f) => ({ value: f.name, label: f.display, hint: f.hint })),
       }),
       output,
     );

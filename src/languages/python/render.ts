@@ -14,9 +14,9 @@ import path from "node:path";
 import { renderContext } from "../../create/context.js";
 import type { CreateOptions } from "../../create/options.js";
 import { envVariables, type ProjectFile, templatesRoot } from "../../create/render.js";
-import { shWord } from "../../create/literals.js";
 import { createRenderer } from "../../create/template-engine.js";
 import { VERSION } from "../../version.js";
+import { pythonCommandLines } from "./commands.js";
 import { pythonEnvValue, pythonModuleName, pythonProjectName, tomlString } from "./literals.js";
 
 /** The placeholder of the package directory and of imports in templates: a valid identifier, replaced by the module name. */
@@ -47,27 +47,6 @@ async function listFiles(dir: string, prefix = ""): Promise<string[]> {
     else if (entry.isFile()) files.push(rel);
   }
   return files;
-}
-
-/** The commands a Python project's README and the final screen show, pinned to this CLI's version. */
-export function pythonCommands(options: Pick<CreateOptions, "provider" | "scopes">, version = VERSION) {
-  const cli = `npx -y create-mcp-auth@${version}`;
-  const scopes = options.scopes.join(",");
-  return {
-    install: "uv sync",
-    start: "uv run serve",
-    test: "uv run pytest",
-    issuer: [cli, "issuer", ...options.provider.issuerArgs, "--scopes", scopes],
-    token: [cli, "issuer", "token"],
-    check: [cli, "check", "--project", "."],
-  };
-}
-
-/** The commands as lines a user pastes (each value one shell word). */
-export function pythonCommandLines(options: Pick<CreateOptions, "provider" | "scopes">, version = VERSION) {
-  const commands = pythonCommands(options, version);
-  const line = (words: string[]) => words.map(shWord).join(" ");
-  return { ...commands, issuerLine: line(commands.issuer), tokenLine: line(commands.token), checkLine: line(commands.check) };
 }
 
 export function pyprojectToml(options: CreateOptions, module: string, deps: PythonDeps[]): string {
