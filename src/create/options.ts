@@ -99,7 +99,6 @@ function providerFlagsText(): string {
 /** The questions `create` can ask, each with the flags that answer it. */
 export const QUESTIONS = {
   dir: "[dir]",
-  language: "--language",
   framework: "--framework",
   scopes: "--scopes",
   provider: providerFlagsText(),
@@ -183,7 +182,6 @@ export function chooseProvider(flags: CreateFlags, env: Env): ProviderChoice {
 export function openQuestions(flags: CreateFlags, env: Env = {}): Question[] {
   const open: Question[] = [];
   if (flags.dir === undefined) open.push("dir");
-  if (flags.language === undefined && flags.framework === undefined) open.push("language");
   if (flags.framework === undefined) open.push("framework");
   if (flags.scopes === undefined) open.push("scopes");
   if (flags.local !== true && chooseProvider(flags, env).unconfigured) open.push("provider");

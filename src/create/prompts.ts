@@ -1,7 +1,7 @@
 import type { Writable } from "node:stream";
 import * as p from "@clack/prompts";
 import { CliError, EXIT } from "../errors.js";
-import { findLanguage, frameworksOf, LANGUAGES } from "../frameworks.js";
+import { FRAMEWORKS, type Framework, findLanguage, frameworksOf, LANGUAGES } from "../frameworks.js";
 import { DEFAULT_PROVIDER, findProvider, PROVIDERS, type Provider, type ProviderSetting } from "../providers.js";
 import { type CreateFlags, chooseProvider, DEFAULTS, dirProblem, type Question } from "./options.js";
 import { targetProblem } from "./target.js";
@@ -60,27 +60,19 @@ export async function askMissing(
     );
   }
 
-  if (open.includes("language")) {
-    answers.language = orCancel(
-      await p.select({
-        ...common,
-        message: "Which language?",
-        options: LANGUAGES.map((l) => ({ value: l.name, label: l.display, hint: l.hint })),
-      }),
-      output,
-    );
-  }
-
   if (open.includes("framework")) {
-    const language = findLanguage(answers.language ?? "") ?? "typescript";
-    answers.framework = orCancel(
+    // One list for both languages (the language is named in each label); --language narrows it.
+    const language = answers.language === undefined ? undefined : findLanguage(answers.language);
+    const rows = language ? frameworksOf(language) : FRAMEWORKS;
+    const choice = orCancel(
       await p.select({
         ...common,
-        message: "Which framework?",
-        options: frameworksOf(language).map((f) => ({ value: f.name, label: f.display, hint: f.hint })),
+        message: language ? `Which framework? (${language})` : "Which framework? (TypeScript or Python)",
+        options: rows.map((f) => ({ value: `${f.language}:${f.name}`, label: frameworkLabel(f), hint: f.hint })),
       }),
       output,
     );
+    [answers.language, answers.framework] = choice.split(":") as [string, string];
   }
 
   if (open.includes("scopes")) {
@@ -163,4 +155,10 @@ async function askSettings(
       output,
     );
   }
+}
+
+/** "Express (TypeScript)", "FastAPI + MCP SDK (Python)": the language in every label of the shared list. */
+function frameworkLabel(framework: Framework): string {
+  const language = LANGUAGES.find((l) => l.name === framework.language)?.display ?? framework.language;
+  return framework.display.includes(`(${language})`) ? framework.display : `${framework.display} (${language})`;
 }
