@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import uvicorn
@@ -21,7 +22,10 @@ def serve() -> None:
         sys.stderr.write(f"Configuration error: {error}\n")
         raise SystemExit(1) from None
     sys.stderr.write(f"MCP server on {settings.server_url} (listening on {settings.host}:{settings.port})\n")
-    # SIGINT/SIGTERM: uvicorn stops accepting, lets requests in flight finish (at most 10 s), then exits 0.
+    # SIGINT/SIGTERM: uvicorn stops accepting, lets requests in flight finish (at most 10 s), then raises the
+    # signal again once it has drained; these handlers turn that into a clean return, and the process exits 0.
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, lambda *_: None)
     uvicorn.run(
         app,
         host=settings.host,
@@ -34,4 +38,3 @@ def serve() -> None:
 
 if __name__ == "__main__":
     serve()
-    sys.exit(0)

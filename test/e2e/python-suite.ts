@@ -1,0 +1,110 @@
+/**
+ * The matrix row of a Python framework, as a user runs it: `create --language python` with the built CLI
+ * (uv sync and the self-check included) for each provider, then the project's own lint, format, typecheck
+ * and tests, `check --project`, a SIGTERM drain, and the official conformance suite.
+ */
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cleanEnv, runCli, tempDir } from "../helpers/cli.js";
+import { conformanceSuite, EXPECTED_PROBES, type ProbeRow } from "../helpers/project.js";
+
+interface Created {
+  ok: boolean;
+  start: string;
+  language?: string;
+  provider: string;
+  check: { results: ProbeRow[] } | null;
+}
+
+async function createPython(framework: string, root: string, provider: string): Promise<Created> {
+  const created = await runCli(
+    [root, "--language", "python", "-f", framework, "--provider", provider, "-s", "todo:read,todo:write", "--yes", "--no-git", "--json"],
+    { env: cleanEnv() },
+  );
+  let doc: Created;
+  try {
+    doc = JSON.parse(created.stdout) as Created;
+  } catch {
+    throw new Error(`create did not print JSON (exit ${created.exitCode}):\n${created.stderr}\n${created.stdout}`);
+  }
+  const failures = (doc.check?.results ?? []).filter((r) => r.status === "fail").map((r) => `${r.id}: ${r.reason}`);
+  expect(failures, created.stderr).toEqual([]);
+  expect(created.exitCode, created.stderr).toBe(0);
+  return doc;
+}
+
+/** `uv run <args>` in the project; its output on failure. */
+async function uvRun(root: string, args: string[]) {
+  const result = await execa("uv", ["run", "--quiet", ...args], { cwd: root, reject: false, all: true, env: cleanEnv() });
+  expect(result.exitCode, `uv run ${args.join(" ")}:\n${String(result.all)}`).toBe(0);
+  return String(result.all);
+}
+
+export function pythonFrameworkSuite(framework: string): void {
+  for (const provider of ["scalekit", "oidc"]) {
+    describe(`python ${framework} with ${provider}: create, uv sync, self-check, ruff, mypy, pytest, check --project`, () => {
+      let work: { dir: string; cleanup: () => Promise<void> };
+      const root = () => path.join(work.dir, `py-${framework}-${provider}`);
+      beforeAll(async () => {
+        work = await tempDir(`cma-py-${framework}-`);
+      });
+      afterAll(() => work.cleanup());
+
+      it("create installs it with uv sync and its self-check (started with uv run serve) passes every probe", async () => {
+        const doc = await createPython(framework, root(), provider);
+        expect(doc.start).toBe("uv run serve");
+        expect(doc.provider).toBe(provider);
+        expect(doc.check?.results.map((r) => r.id)).toEqual(expect.arrayContaining(EXPECTED_PROBES));
+      }, 600_000);
+
+      it("passes its own ruff, ruff format, mypy (strict) and pytest (both eras, 401/403/Origin, key-set faults)", async () => {
+        await uvRun(root(), ["ruff", "check", "."]);
+        await uvRun(root(), ["ruff", "format", "--check", "."]);
+        await uvRun(root(), ["mypy"]);
+        const tests = await uvRun(root(), ["pytest", "-q"]);
+        expect(tests).toMatch(/\d+ passed/);
+        expect(tests).not.toMatch(/failed|skipped/);
+      }, 600_000);
+
+      it("check --project passes again", async () => {
+        const check = await runCli(["check", "--project", root(), "--json"], { env: cleanEnv() });
+        expect(check.exitCode, check.stderr).toBe(0);
+      }, 300_000);
+
+      if (provider === "scalekit") {
+        it("SIGTERM: the server drains and exits 0", async () => {
+          const { freePort } = await import("../../src/selfcheck.js");
+          const port = await freePort();
+          const url = `http://127.0.0.1:${port}/mcp`;
+          const server = execa(".venv/bin/serve", [], {
+            cwd: root(),
+            env: cleanEnv({
+              MCP_SERVER_URL: url,
+              PORT: String(port),
+              SCALEKIT_ENVIRONMENT_URL: "http://127.0.0.1:9",
+              SCALEKIT_RESOURCE_ID: "res_x",
+            }),
+            reject: false,
+            all: true,
+          });
+          const deadline = Date.now() + 60_000;
+          while (
+            (await fetch(`http://127.0.0.1:${port}/healthz`).then(
+              (r) => r.status,
+              () => 0,
+            )) !== 200
+          ) {
+            expect(Date.now(), "the server did not start").toBeLessThan(deadline);
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+          server.kill("SIGTERM");
+          const exited = await server;
+          expect(exited.exitCode, String(exited.all)).toBe(0);
+        }, 120_000);
+
+        conformanceSuite(`python ${framework}`, root);
+      }
+    });
+  }
+}
