@@ -6,8 +6,13 @@
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error plain JavaScript, shared with bench/conformance/run.mjs
+import { conformanceTools, regressions, runScenarios, startTokenProxy } from "../../bench/conformance/lib.mjs";
+import { resolveOptions } from "../../src/create/options.js";
+import { WriteJournal, writeProject } from "../../src/create/write.js";
+import { renderPythonProject } from "../../src/languages/python/render.js";
 import { cleanEnv, runCli, tempDir } from "../helpers/cli.js";
-import { conformanceSuite, EXPECTED_PROBES, type ProbeRow } from "../helpers/project.js";
+import { EXPECTED_PROBES, type ProbeRow, startGeneratedServer } from "../helpers/project.js";
 
 interface Created {
   ok: boolean;
@@ -103,8 +108,80 @@ export function pythonFrameworkSuite(framework: string): void {
           expect(exited.exitCode, String(exited.all)).toBe(0);
         }, 120_000);
 
-        conformanceSuite(`python ${framework}`, root);
+        pythonConformanceSuite(framework, root);
       }
     });
   }
+}
+
+/** The plain server of `framework` (the template without auth), installed and started on a free port. */
+async function startPlainPythonServer(framework: string, dir: string) {
+  const options = resolveOptions({ dir: "plain", framework, language: "python", yes: true }, {}, dir);
+  const files = await renderPythonProject(options, { secure: false });
+  await writeProject(options.root, files, new WriteJournal(options.root));
+  const sync = await execa("uv", ["sync", "--quiet"], { cwd: options.root, reject: false, all: true, env: cleanEnv() });
+  expect(sync.exitCode, String(sync.all)).toBe(0);
+  const { freePort } = await import("../../src/selfcheck.js");
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/mcp`;
+  const child = execa("uv", ["run", "serve"], {
+    cwd: options.root,
+    env: cleanEnv({ MCP_SERVER_URL: url, PORT: String(port) }),
+    reject: false,
+    all: true,
+  });
+  const deadline = Date.now() + 90_000;
+  while (
+    (await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.status,
+      () => 0,
+    )) !== 200
+  ) {
+    if (Date.now() > deadline) throw new Error("the plain Python server did not start");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url,
+    close: async () => {
+      child.kill("SIGTERM");
+      await child;
+    },
+  };
+}
+
+/**
+ * The official conformance suite against the generated server (behind a proxy adding a valid token) and,
+ * in the same run, against the plain Python server of the same framework: every check the plain one
+ * passes, the secured one passes too.
+ */
+function pythonConformanceSuite(framework: string, root: () => string): void {
+  const tools = conformanceTools();
+  const missing = !tools && !process.env.CI;
+  it.skipIf(missing)(
+    `the official conformance suite: python ${framework} passes every check its plain server passes`,
+    async () => {
+      expect(tools, "CMA_NODE24 and CMA_CONFORMANCE_BIN must be set (.ci/run installs them)").toBeDefined();
+      const { startIssuer } = await import("../../src/issuer/index.js");
+      const issuer = await startIssuer({ port: 0, quiet: true });
+      const server = await startGeneratedServer(root(), issuer);
+      const plain = await startPlainPythonServer(framework, path.dirname(root()));
+      try {
+        const token = await issuer.mint({
+          audience: [server.url, issuer.resourceId],
+          expiresIn: 3600,
+          scopes: ["todo:read", "todo:write"],
+        });
+        const proxy = await startTokenProxy(server.url, token);
+        try {
+          const [ours, baseline] = await Promise.all([runScenarios(proxy.url, tools), runScenarios(plain.url, tools)]);
+          expect(regressions(ours, baseline), JSON.stringify(ours, null, 1)).toEqual([]);
+        } finally {
+          await proxy.close();
+        }
+      } finally {
+        await Promise.all([server.stop(), plain.close(), issuer.close()]);
+      }
+    },
+    900_000,
+  );
 }
