@@ -146,6 +146,20 @@ def test_scopes_are_decided_on_the_body_the_server_runs(stack: Stack) -> None:
     assert post(stack, [call("whoami"), call(SCOPED_TOOL)], token).status_code == 403
 
 
+@pytest.mark.parametrize("era", ERAS)
+def test_the_client_from_a_foreign_origin_is_refused_in_both_eras(stack: Stack, era: str) -> None:
+    statuses: list[int] = []
+
+    async def session() -> None:
+        headers = {"Authorization": f"Bearer {stack.token(scope=ALL_SCOPES)}", "Origin": "https://evil.example.com"}
+        async with connect(stack.url, era, headers, statuses) as client:
+            await client.list_tools()
+
+    with pytest.raises(BaseException):  # noqa: B017 - the client reports any refusal as one error type
+        asyncio.run(session())
+    assert statuses and set(statuses) == {403}
+
+
 def test_a_foreign_origin_is_403(stack: Stack) -> None:
     response = post(stack, call("whoami"), stack.token(), {"Origin": "https://evil.example.com"})
     assert response.status_code == 403
