@@ -57,6 +57,7 @@ class McpAuthMiddleware:
         refusal = check_origin(self.config, origin, headers.get("host"))
         if refusal is not None:
             error = {"jsonrpc": "2.0", "id": None, "error": {"code": -32000, "message": refusal}}
+            await _discard_body(receive, MAX_BODY_BYTES)
             await _answer(send, 403, {"Content-Type": "application/json"}, json.dumps(error).encode())
             return
         if scope["method"] == "OPTIONS":
@@ -65,6 +66,7 @@ class McpAuthMiddleware:
         try:
             caller = await self._authenticate(headers.get("authorization"))
         except (MissingToken, InvalidToken) as error:
+            await _discard_body(receive, MAX_BODY_BYTES)
             await self._refuse(send, error, cors)
             return
         scope.setdefault("state", {})["mcp_caller"] = {"subject": caller.subject, "client_id": caller.client_id}
@@ -127,6 +129,12 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
             return None
         if not message.get("more_body", False):
             return bytes(body)
+
+
+async def _discard_body(receive: Receive, limit: int) -> None:
+    """Reads and drops a refused request's body (up to `limit`): a server that answers and closes while the
+    client is still sending makes the client (or a proxy in front) see a reset instead of the answer."""
+    await _read_body(receive, limit)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
