@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -104,6 +104,25 @@ describe("python: the rendered project", () => {
       expect(Object.values(JSON.parse(read))).toEqual(values);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe("python: the built CLI", () => {
+  it("writes exactly what the source renderer renders (precompiled templates)", async () => {
+    const work = mkdtempSync(path.join(tmpdir(), "cma-pybuilt-"));
+    try {
+      for (const framework of ["fastmcp", "fastapi"]) {
+        const dir = path.join(work, `built-${framework}`);
+        const built = await runCli([dir, "--language", "python", "-f", framework, "--yes", "--no-install", "--no-git"]);
+        expect(built.exitCode, built.stderr).toBe(0);
+        const expected = await renderProject(
+          resolveOptions({ dir: `built-${framework}`, framework, language: "python", yes: true }, {}, work),
+        );
+        for (const file of expected) expect(readFileSync(path.join(dir, file.path)).equals(file.content), file.path).toBe(true);
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
   }, 60_000);
 });
