@@ -33,6 +33,9 @@ def serve() -> None:
         access_log=False,
         log_level="warning",
         timeout_graceful_shutdown=10,
+        # Room for a request line and headers up to 128 kB: an oversized token then reaches the auth layer
+        # and gets its 401 (h11's default 16 kB limit answers a bare 400 before it).
+        h11_max_incomplete_event_size=128 * 1024,
     )
 
 
