@@ -12,6 +12,7 @@ import { resolveOptions } from "../../src/create/options.js";
 import { WriteJournal, writeProject } from "../../src/create/write.js";
 import { renderPythonProject } from "../../src/languages/python/render.js";
 import { cleanEnv, runCli, tempDir } from "../helpers/cli.js";
+import { openIdSuite } from "../helpers/openid.js";
 import { EXPECTED_PROBES, type ProbeRow, startGeneratedServer } from "../helpers/project.js";
 
 interface Created {
@@ -109,6 +110,8 @@ export function pythonFrameworkSuite(framework: string): void {
         }, 120_000);
 
         pythonConformanceSuite(framework, root);
+      } else {
+        openIdSuite(`python ${framework}`, root);
       }
     });
   }
