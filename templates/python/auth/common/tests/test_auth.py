@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import httpx
@@ -189,6 +190,20 @@ def test_protected_resource_metadata_at_both_urls(stack: Stack, path: str) -> No
 def test_a_body_over_1_mb_is_413(stack: Stack) -> None:
     response = post(stack, {"jsonrpc": "2.0", "id": 1, "method": "ping", "pad": "x" * 1_100_000}, stack.token())
     assert response.status_code == 413
+
+
+def test_one_json_log_line_names_the_caller_method_and_tool(stack: Stack, capfd: pytest.CaptureFixture[str]) -> None:
+    assert post(stack, call("whoami"), stack.token()).status_code == 200
+    # The line is written once the answer has been sent: wait for it.
+    lines: list[dict[str, Any]] = []
+    for _ in range(100):
+        lines += [json.loads(line) for line in capfd.readouterr().out.splitlines() if line.startswith("{")]
+        if any(line.get("tool") == "whoami" for line in lines):
+            break
+        time.sleep(0.02)
+    logged = next(line for line in lines if line.get("tool") == "whoami")
+    expected = {"method": "POST", "path": "/mcp", "status": 200, "subject": "user-1", "rpc": "tools/call"}
+    assert logged == {**logged, **expected}
 
 
 def test_healthz_needs_no_token(stack: Stack) -> None:

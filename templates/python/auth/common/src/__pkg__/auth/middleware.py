@@ -83,6 +83,7 @@ class McpAuthMiddleware:
         except ValueError:
             await _answer(send, 400, {**cors, "Content-Type": "application/json"}, _rpc_error(-32700, "Parse error"))
             return
+        scope["state"]["mcp_caller"].update(_described(message))
         missing = missing_scopes(required_scopes_for(message, TOOL_SCOPES), caller.scopes, SCOPE_HIERARCHY)
         if missing:
             await self._refuse(send, InsufficientScope(missing, caller.scopes), cors)
@@ -102,6 +103,17 @@ class McpAuthMiddleware:
     async def _refuse(self, send: Send, error: Exception, cors: dict[str, str]) -> None:
         challenge = build_challenge(error, self.config, self.scopes)
         await _answer(send, challenge.status, {**cors, **challenge.headers}, challenge.body)
+
+
+def _described(message: Any) -> dict[str, str]:
+    """The JSON-RPC method and tool of a single message, for the request's log line."""
+    if not isinstance(message, dict) or not isinstance(message.get("method"), str):
+        return {}
+    described = {"rpc": message["method"]}
+    params = message.get("params")
+    if message["method"] == "tools/call" and isinstance(params, dict) and isinstance(params.get("name"), str):
+        described["tool"] = params["name"]
+    return described
 
 
 def _refuse_constant(name: str) -> Any:
