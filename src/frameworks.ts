@@ -5,9 +5,19 @@
  * a row of src/add/patterns.ts: `create` is the plain server plus what `add`
  * writes into it.
  */
+export type Language = "typescript" | "python";
+
+/** The languages `create` writes, in prompt order; the first is the default. */
+export const LANGUAGES: readonly { name: Language; display: string; hint: string }[] = [
+  { name: "typescript", display: "TypeScript", hint: "Node.js 20+, npm" },
+  { name: "python", display: "Python", hint: "Python 3.11+, uv" },
+];
+
 export interface Framework {
-  /** Value of `--framework`. */
+  /** Value of `--framework` (unique within a language). */
   name: string;
+  /** Value of `--language`. */
+  language: Language;
   /** Shown in prompts and messages. */
   display: string;
   /** One line for the prompt's hint. */
@@ -26,6 +36,7 @@ export interface Framework {
 export const FRAMEWORKS: readonly Framework[] = [
   {
     name: "express",
+    language: "typescript",
     display: "Express",
     hint: "Express 5, MCP SDK v2 (2026-07-28 and 2025 clients)",
     templateDir: "express",
@@ -33,6 +44,7 @@ export const FRAMEWORKS: readonly Framework[] = [
   },
   {
     name: "fastify",
+    language: "typescript",
     display: "Fastify",
     hint: "Fastify 5, MCP SDK v2 (2026-07-28 and 2025 clients)",
     templateDir: "fastify",
@@ -40,6 +52,7 @@ export const FRAMEWORKS: readonly Framework[] = [
   },
   {
     name: "hono",
+    language: "typescript",
     display: "Hono",
     hint: "Hono 4 on @hono/node-server, MCP SDK v2 (2026-07-28 and 2025 clients)",
     templateDir: "hono",
@@ -47,6 +60,7 @@ export const FRAMEWORKS: readonly Framework[] = [
   },
   {
     name: "fastmcp",
+    language: "typescript",
     display: "FastMCP",
     hint: "fastmcp sessions and tools (SDK v1) behind MCP SDK v2 (2026-07-28 and 2025 clients)",
     readmeNote:
@@ -55,10 +69,42 @@ export const FRAMEWORKS: readonly Framework[] = [
     templateDir: "fastmcp",
     detect: ["fastmcp"],
   },
+  {
+    name: "fastmcp",
+    language: "python",
+    display: "FastMCP (Python)",
+    hint: "FastMCP 4, stateless Streamable HTTP (2026-07-28 and 2025 clients)",
+    templateDir: "python/fastmcp",
+    detect: [],
+  },
+  {
+    name: "fastapi",
+    language: "python",
+    display: "FastAPI + MCP SDK (Python)",
+    hint: "the official SDK's MCPServer mounted in FastAPI (2026-07-28 and 2025 clients)",
+    templateDir: "python/fastapi",
+    detect: [],
+  },
 ];
 
-export function findFramework(name: string): Framework | undefined {
-  return FRAMEWORKS.find((f) => f.name === name.trim().toLowerCase());
+/** The row named `name` in `language`, or (no language) the first row of that name: `-f fastapi` alone means Python. */
+export function findFramework(name: string, language?: Language): Framework | undefined {
+  return FRAMEWORKS.find((f) => f.name === name.trim().toLowerCase() && (language === undefined || f.language === language));
 }
 
+export function findLanguage(name: string): Language | undefined {
+  return LANGUAGES.find((l) => l.name === name.trim().toLowerCase())?.name;
+}
+
+/** The frameworks of one language, in table order. */
+export function frameworksOf(language: Language): Framework[] {
+  return FRAMEWORKS.filter((f) => f.language === language);
+}
+
+/** The distinct framework names, for `--framework` choices. */
+export const FRAMEWORK_NAMES: readonly string[] = [...new Set(FRAMEWORKS.map((f) => f.name))];
+
 export const DEFAULT_FRAMEWORK = "express";
+
+/** The framework a language gets when `--framework` is not given. */
+export const DEFAULT_FRAMEWORKS: Readonly<Record<Language, string>> = { typescript: DEFAULT_FRAMEWORK, python: "fastmcp" };

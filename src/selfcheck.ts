@@ -7,6 +7,7 @@ import { environmentError } from "./core/errors.js";
 import { plural } from "./core/plural.js";
 import { Interrupted, spawnGroup, stopGroup } from "./core/subprocess.js";
 import type { Ui } from "./core/ui.js";
+import { isPythonProject, PYTHON_START } from "./languages/python/project.js";
 import { type IssuerEndpoints, type Provider, providerOfEnvExample } from "./providers.js";
 
 /** A port nothing listens on now, on 127.0.0.1. */
@@ -99,7 +100,11 @@ export async function startProjectServer(
   const serverUrl = `http://127.0.0.1:${port}${mcpPath}`;
   let output = "";
   // In its own process group: a start command (npm start) runs the server as a grandchild, stopped with it.
-  const [file, args] = start.command ? [start.command.file, start.command.args] : [process.execPath, ["--import", "tsx", "src/index.ts"]];
+  const [file, args] = start.command
+    ? [start.command.file, start.command.args]
+    : isPythonProject(root)
+      ? [PYTHON_START.file, [...PYTHON_START.args]]
+      : [process.execPath, ["--import", "tsx", "src/index.ts"]];
   const { child: server } = spawnGroup(file, args, {
     cwd: root,
     env: {

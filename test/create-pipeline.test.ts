@@ -17,7 +17,7 @@ import { PROVIDERS, type Provider } from "../src/providers.js";
 import { runCli, tempDir } from "./helpers/cli.js";
 
 const SCOPES = "todo:read,todo:write";
-const PLAIN = FRAMEWORKS.filter((f) => hasPlainTemplate(f.name)).map((f) => f.name);
+const PLAIN = FRAMEWORKS.filter((f) => f.language === "typescript" && hasPlainTemplate(f.name)).map((f) => f.name);
 
 /** Every file of a tree (no node_modules, no .git): content, and the mode of .env. */
 async function tree(root: string): Promise<Record<string, string>> {
@@ -137,9 +137,9 @@ describe.each(PLAIN.flatMap((framework) => PROVIDERS.map((provider) => [framewor
 );
 
 describe("every framework, plain template or not yet", () => {
-  for (const framework of FRAMEWORKS.map((f) => f.name)) {
-    it(`${framework}: no test of the generated project is skipped for the protocol era (no eras.ts flag)`, async () => {
-      const options = resolveOptions({ dir: `eras-${framework}`, framework, scopes: SCOPES, yes: true } as never, {}, "/tmp");
+  for (const { name: framework, language } of FRAMEWORKS) {
+    it(`${framework} (${language}): no test of the generated project is skipped for the protocol era (no eras.ts flag)`, async () => {
+      const options = resolveOptions({ dir: `eras-${framework}`, framework, language, scopes: SCOPES, yes: true } as never, {}, "/tmp");
       const files = await renderCreatedProject(options);
       expect(files.map((f) => f.path)).not.toContain("test/eras.ts");
       for (const file of files.filter((f) => f.path.startsWith("test/")))

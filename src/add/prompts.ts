@@ -12,7 +12,7 @@ export async function askFramework(output: Writable): Promise<string> {
     await p.select({
       output,
       message: "Which framework serves the MCP endpoint?",
-      options: FRAMEWORKS.map((f) => ({ value: f.name, label: f.display })),
+      options: FRAMEWORKS.filter((f) => f.language === "typescript").map((f) => ({ value: f.name, label: f.display })),
     }),
     output,
   );

@@ -1,14 +1,18 @@
 /** `create-mcp-auth add [dir]`: secure an existing MCP server project. Its flags, help and exit codes; the flow is src/add/. */
 import { type Command, Option } from "commander";
 import { addProviderOptions, packageManagerOption, providerFlags, secretVariables, stringValue } from "../core/flags.js";
-import { FRAMEWORKS } from "../frameworks.js";
+import { frameworksOf } from "../frameworks.js";
 
 export function registerAdd(program: Command, setExit: (code: number) => void): Command {
   const add = program
     .command("add")
     .description("add OAuth 2.1 authorization to an existing MCP server project (Express, Fastify, Hono, fastmcp)")
     .argument("[dir]", "the project folder (default: the current folder)")
-    .addOption(new Option("-f, --framework <name>", "the web framework, when add cannot tell").choices(FRAMEWORKS.map((f) => f.name)))
+    .addOption(
+      new Option("-f, --framework <name>", "the web framework, when add cannot tell").choices(
+        frameworksOf("typescript").map((f) => f.name),
+      ),
+    )
     .option("--entry <file>", "the file that creates the app, when add cannot tell")
     .option("--endpoint <path>", "path of the MCP endpoint, when add cannot tell (e.g. /mcp)");
   addProviderOptions(add);

@@ -8,12 +8,17 @@ import { addProviderOptions, packageManagerOption, providerFlags, secretVariable
 // the entry chunk rather than loaded as one more file.
 import { runCreate } from "../create/index.js";
 import type { CreateFlags } from "../create/options.js";
-import { FRAMEWORKS } from "../frameworks.js";
+import { FRAMEWORK_NAMES, LANGUAGES } from "../frameworks.js";
 
 function createOptions(cmd: Command): Command {
   cmd
     .argument("[dir]", "directory of the new project (its name becomes the package name)")
-    .addOption(new Option("-f, --framework <name>", "web framework").choices(FRAMEWORKS.map((f) => f.name)))
+    .addOption(
+      new Option("--language <name>", "language of the project (default: typescript; -f fastapi alone means python)").choices(
+        LANGUAGES.map((l) => l.name),
+      ),
+    )
+    .addOption(new Option("-f, --framework <name>", "web framework (python: fastmcp, fastapi)").choices(FRAMEWORK_NAMES))
     .option("-s, --scopes <list>", "OAuth scopes, comma or space separated (default: todo:read,todo:write)")
     .addOption(
       new Option("--server-url <url>", "public URL of the MCP endpoint (default: http://localhost:<port>/mcp)").env("MCP_SERVER_URL"),
@@ -56,6 +61,7 @@ function createFlags(dir: string | undefined, opts: Record<string, unknown>): Cr
   return {
     dir,
     framework: str("framework"),
+    language: str("language"),
     scopes: str("scopes"),
     serverUrl: str("serverUrl"),
     port: str("port"),

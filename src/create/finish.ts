@@ -6,6 +6,7 @@
 import path from "node:path";
 import { shWord } from "../core/literals.js";
 import { plural } from "../core/plural.js";
+import { pythonNextSteps } from "../languages/python/finish.js";
 import { commandsFor } from "./context.js";
 import type { CreateOptions } from "./options.js";
 
@@ -56,7 +57,11 @@ export interface FinishState {
 export function nextSteps(options: CreateOptions, state: FinishState): { title: string; lines: string[] } {
   const pm = commandsFor(options.pm);
   const rel = whereFrom(state.cwd, options.root);
-  const lines: string[] = [];
+  const lines: string[] = options.language === "python" ? pythonNextSteps(options, state.installed) : [];
+  if (options.language === "python") {
+    lines.push(...curlLines(options.serverUrl), ...connectLines(options.packageName, options.serverUrl));
+    return { title: rel === "." ? "Next steps, in this directory" : `Next steps: cd ${shWord(rel)}`, lines };
+  }
   if (!state.installed) lines.push(pm.install);
   if (options.local) {
     lines.push(

@@ -33,6 +33,8 @@ export interface CreateResult {
   /** `.env` existed: the new values are in `.env.new`. */
   envNew: boolean;
   installed: boolean;
+  /** The command that starts the project's server: `npm start` (or the package manager's), `uv run serve`. */
+  start: string;
   git: GitOutcome;
   check: unknown;
 }
@@ -70,6 +72,11 @@ async function gatherOptions(flags: CreateFlags, ui: Ui, cwd: string, env: Env):
 
 /** Tools the run needs, before anything is written. */
 function checkTools(options: CreateOptions): void {
+  if (options.language === "python") {
+    if (options.install && !options.dryRun && !findOnPath("uv"))
+      throw environmentError("uv is not installed or not on PATH: install it (pip install uv), or pass --no-install");
+    return;
+  }
   if (options.install && !options.dryRun && !findOnPath(options.pm)) {
     throw environmentError(
       `${options.pm} is not installed or not on PATH: install it, pass --pm with one that is (e.g. --pm npm), or --no-install`,
@@ -140,6 +147,7 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: En
     replaced,
     envNew: plan.envRedirected && (plan.files.some((f) => f.path === ENV_NEW) || plan.unchanged.includes(ENV_NEW)),
     installed: false,
+    start: options.language === "python" ? "uv run serve" : options.pm === "npm" ? "npm start" : `${options.pm} start`,
     git: "skipped",
     check: null,
   };
@@ -161,7 +169,15 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: En
     reportExisting(result, ui);
 
     // install.js (and execa with it) loads only when a child process is needed.
-    if (options.install) {
+    if (options.install && options.language === "python") {
+      const { installPythonProject } = await import("../languages/python/project.js");
+      await run.stage((signal) =>
+        ui.step("Installing dependencies with uv sync", "Installed the dependencies with uv sync", () =>
+          installPythonProject(options.root, signal),
+        ),
+      );
+      result.installed = true;
+    } else if (options.install) {
       const { installDependencies } = await import("../core/package-managers.js");
       await run.stage((signal) =>
         ui.step(`Installing dependencies with ${options.pm}`, `Installed the dependencies with ${options.pm}`, () =>
@@ -185,7 +201,11 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: En
       result.check = outcome.report;
       result.ok = outcome.passed;
     } else if (options.check && !result.installed) {
-      ui.info(`Self-check skipped (--no-install): run ${options.pm === "npm" ? "npm run" : options.pm} check after installing`);
+      ui.info(
+        options.language === "python"
+          ? "Self-check skipped (--no-install): run npx create-mcp-auth check --project . after uv sync"
+          : `Self-check skipped (--no-install): run ${options.pm === "npm" ? "npm run" : options.pm} check after installing`,
+      );
     }
   } finally {
     run.stop();

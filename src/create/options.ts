@@ -6,13 +6,13 @@ import {
   type Problem,
   parsePort,
   parseScopes,
-  shown,
   toValidPackageName,
   validatePackageName,
   validateUrl,
   withoutTrailingSlash,
 } from "../core/validate.js";
-import { DEFAULT_FRAMEWORK, FRAMEWORKS, type Framework, findFramework } from "../frameworks.js";
+import type { Framework, Language } from "../frameworks.js";
+import { resolveFramework } from "../languages/options.js";
 import { PROVIDERS, type Provider, type ProviderValues } from "../providers.js";
 
 export const DEFAULTS = {
@@ -25,6 +25,8 @@ export const DEFAULTS = {
 export interface CreateFlags {
   dir?: string;
   framework?: string;
+  /** `--language`: typescript (default) or python; `-f fastapi` alone implies python. */
+  language?: string;
   scopes?: string;
   serverUrl?: string;
   port?: string;
@@ -53,6 +55,8 @@ export interface CreateOptions {
   root: string;
   packageName: string;
   framework: Framework;
+  /** The framework's language: what is rendered, installed and started. */
+  language: Language;
   scopes: string[];
   port: number;
   /** Public URL of the MCP endpoint, without trailing slash. */
@@ -142,13 +146,7 @@ export function resolveOptions(flags: CreateFlags, env: Env, cwd: string): Creat
   const root = path.resolve(cwd, dir.includes("\0") ? "." : dir);
   const packageName = packageNameFor(dir, cwd);
 
-  const framework = findFramework(flags.framework ?? DEFAULT_FRAMEWORK);
-  if (!framework) {
-    problems.push({
-      flag: "--framework",
-      message: `unknown framework ${shown(flags.framework ?? "")}; choose one of: ${FRAMEWORKS.map((f) => f.name).join(", ")}`,
-    });
-  }
+  const framework = resolveFramework(flags, problems);
 
   const { scopes, error: scopesError } = parseScopes(flags.scopes ?? DEFAULTS.scopes);
   if (scopesError) problems.push({ flag: "--scopes", message: scopesError });
@@ -183,6 +181,7 @@ export function resolveOptions(flags: CreateFlags, env: Env, cwd: string): Creat
     root,
     packageName,
     framework,
+    language: framework.language,
     scopes,
     port,
     serverUrl,

@@ -15,7 +15,7 @@ import { hasPlainTemplate, type ProjectFile, renderPlain, renderProject, templat
 
 /** The project `create` writes, in memory: sorted, deterministic, nothing written to the target. */
 export async function renderCreatedProject(options: CreateOptions, root = templatesRoot()): Promise<ProjectFile[]> {
-  if (!hasPlainTemplate(options.framework.name, root)) return renderProject(options, root);
+  if (options.language !== "typescript" || !hasPlainTemplate(options.framework.name, root)) return renderProject(options, root);
   return withAuth(await renderPlain(options, root), options);
 }
 

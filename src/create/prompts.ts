@@ -3,7 +3,7 @@ import * as p from "@clack/prompts";
 import { askProviderChoice, askProviderSettings, orCancel } from "../core/prompt.js";
 import { chooseProvider } from "../core/provider-settings.js";
 import { parseScopes, validateUrl } from "../core/validate.js";
-import { FRAMEWORKS } from "../frameworks.js";
+import { FRAMEWORKS, type Framework, findLanguage, frameworksOf, LANGUAGES } from "../frameworks.js";
 import { DEFAULT_PROVIDER, findProvider, PROVIDERS, type Provider } from "../providers.js";
 import { type CreateFlags, DEFAULTS, dirProblem, type Question } from "./options.js";
 import { targetProblem } from "./target.js";
@@ -40,14 +40,18 @@ export async function askMissing(
   }
 
   if (open.includes("framework")) {
-    answers.framework = orCancel(
+    // One list for both languages (the language is named in each label); --language narrows it.
+    const language = answers.language === undefined ? undefined : findLanguage(answers.language);
+    const rows = language ? frameworksOf(language) : FRAMEWORKS;
+    const choice = orCancel(
       await p.select({
         ...common,
-        message: "Which framework?",
-        options: FRAMEWORKS.map((f) => ({ value: f.name, label: f.display, hint: f.hint })),
+        message: language ? `Which framework? (${language})` : "Which framework? (TypeScript or Python)",
+        options: rows.map((f) => ({ value: `${f.language}:${f.name}`, label: frameworkLabel(f), hint: f.hint })),
       }),
       output,
     );
+    [answers.language, answers.framework] = choice.split(":") as [string, string];
   }
 
   if (open.includes("scopes")) {
@@ -118,4 +122,10 @@ async function askServerUrl(provider: Provider, answers: CreateFlags, output: Wr
     }),
     output,
   );
+}
+
+/** "Express (TypeScript)", "FastAPI + MCP SDK (Python)": the language in every label of the shared list. */
+function frameworkLabel(framework: Framework): string {
+  const language = LANGUAGES.find((l) => l.name === framework.language)?.display ?? framework.language;
+  return framework.display.includes(`(${language})`) ? framework.display : `${framework.display} (${language})`;
 }

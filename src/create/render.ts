@@ -152,6 +152,10 @@ export function envFile(options: CreateOptions): string | undefined {
 
 /** Renders the whole project in memory: sorted, deterministic, nothing written. */
 export async function renderProject(options: CreateOptions, root = templatesRoot()): Promise<ProjectFile[]> {
+  if (options.language === "python") {
+    const { renderPythonProject } = await import("../languages/python/render.js");
+    return renderPythonProject(options, { root });
+  }
   const render = createRenderer();
   const layerNames = ["base", options.provider.templateDir, options.framework.templateDir];
   const layers = layerNames.map((layer) => path.join(root, layer));

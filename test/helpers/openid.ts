@@ -13,6 +13,7 @@ import {
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCheck } from "../../src/check/index.js";
+import { isPythonProject } from "../../src/languages/python/project.js";
 import { freePort } from "../../src/selfcheck.js";
 import { repoRoot } from "./cli.js";
 
@@ -256,7 +257,10 @@ class BrowserOAuthProvider implements OAuthClientProvider {
 /** The generated oidc project's server, against the OpenID provider at `issuer`, on `port`. */
 async function startOidcServer(root: string, issuer: string, port: number) {
   let log = "";
-  const child = execa(process.execPath, ["--import", "tsx", "src/index.ts"], {
+  // A Python project starts with its own entry point (uv run serve installs nothing more: uv sync ran).
+  const python = isPythonProject(root);
+  const [file, args] = python ? [path.join(root, ".venv", "bin", "serve"), []] : [process.execPath, ["--import", "tsx", "src/index.ts"]];
+  const child = execa(file, args, {
     cwd: root,
     env: { OIDC_ISSUER_URL: issuer, MCP_SERVER_URL: `http://127.0.0.1:${port}/mcp`, PORT: String(port), HOST: "127.0.0.1" },
     extendEnv: true,
@@ -265,7 +269,7 @@ async function startOidcServer(root: string, issuer: string, port: number) {
   });
   child.all?.on("data", (chunk: Buffer) => (log = (log + chunk.toString()).slice(-20_000)));
   const url = `http://127.0.0.1:${port}/mcp`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + (python ? 90_000 : 30_000);
   while (
     (await fetch(`http://127.0.0.1:${port}/healthz`).then(
       (r) => r.status,

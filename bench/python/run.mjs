@@ -1,0 +1,221 @@
+// Python auth overhead: requests per second and server CPU per request of an authenticated MCP `tools/list`
+// against each generated Python server as generated (on), the same tools without auth (off), and the
+// framework's own auth as peer (FastMCP's JWTVerifier; the SDK's TokenVerifier with PyJWT), both eras, under
+// uvicorn. autocannon, 10 connections, rounds interleaved, medians. Writes bench/python/results.json and the
+// "## Python auth overhead" section of bench/RESULTS.md.
+//
+//   npm run build && node bench/python/run.mjs [--rounds 5] [--duration 3]
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { ensureBuilt, freePort, repo, startLocalIssuer, stopAll, stopChildrenOnSignal } from "../harness.mjs";
+import { machineInfo, machineLine, median, writeSection } from "../results-file.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, duration: { type: "string", default: "3" } } });
+const rounds = Number(values.rounds);
+const seconds = Number(values.duration);
+const work = path.join(repo, ".cache", "bench-python");
+const log = (line) => process.stderr.write(`[bench/python] ${line}\n`);
+stopChildrenOnSignal(log);
+
+const ERAS = {
+  2025: {
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} }),
+    headers: { "mcp-protocol-version": "2025-06-18" },
+  },
+  2026: {
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/list",
+      params: {
+        _meta: {
+          "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+          "io.modelcontextprotocol/clientCapabilities": {},
+          "io.modelcontextprotocol/clientInfo": { name: "bench", version: "1" },
+        },
+      },
+    }),
+    headers: { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/list" },
+  },
+};
+const headers = (token, era) => ({
+  "content-type": "application/json",
+  accept: "application/json, text/event-stream",
+  ...ERAS[era].headers,
+  ...(token ? { authorization: `Bearer ${token}` } : {}),
+});
+
+function autocannonModule() {
+  const dir = path.join(work, "autocannon");
+  const require = createRequire(path.join(dir, "index.js"));
+  try {
+    return require("autocannon");
+  } catch {
+    mkdirSync(dir, { recursive: true });
+    execFileSync("npm", ["install", "--prefix", dir, "--no-audit", "--no-fund", "--no-save", "autocannon@8"], { stdio: "ignore" });
+    return require("autocannon");
+  }
+}
+
+function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+async function startVariant(variant, framework, root, module, issuer) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/mcp`;
+  const env = {
+    ...process.env,
+    MCP_SERVER_URL: url,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    SCALEKIT_ENVIRONMENT_URL: issuer.url,
+    SCALEKIT_RESOURCE_ID: issuer.resourceId,
+  };
+  const child = spawn(path.join(root, ".venv", "bin", "python"), [path.join(here, "servers.py"), variant, framework, module], {
+    cwd: root,
+    env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let tail = "";
+  child.stderr.on("data", (c) => (tail = (tail + c).slice(-3000)));
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const up = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      () => true,
+      () => false,
+    );
+    if (up) break;
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${framework} ${variant} did not start:\n${tail}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const token = await issuer.mint([url, issuer.resourceId]);
+  return {
+    variant,
+    url,
+    token,
+    child,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+    },
+  };
+}
+
+async function sanity(server, era) {
+  const post = (token) => fetch(server.url, { method: "POST", headers: headers(token, era), body: ERAS[era].body });
+  const ok = await post(server.token);
+  const text = await ok.text();
+  if (ok.status !== 200 || !text.includes('"tools"')) throw new Error(`${server.variant} (${era}): ${ok.status} ${text.slice(0, 300)}`);
+  const without = await post(undefined);
+  await without.text();
+  const expected = server.variant === "off" ? 200 : 401;
+  if (without.status !== expected) throw new Error(`${server.variant} (${era}) without a token: ${without.status}, expected ${expected}`);
+}
+
+async function load(autocannon, server, era, duration) {
+  const before = cpuMs(server.child.pid);
+  const result = await autocannon({
+    url: server.url,
+    method: "POST",
+    headers: headers(server.token, era),
+    body: ERAS[era].body,
+    connections: 10,
+    duration,
+  });
+  const after = cpuMs(server.child.pid);
+  return {
+    rps: result.requests.average,
+    cpuUs: before === undefined || !result.requests.total ? undefined : ((after - before) * 1000) / result.requests.total,
+    bad: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+const pct = (a, b) => `${((a / b) * 100).toFixed(1)}%`;
+
+ensureBuilt(log);
+const autocannon = autocannonModule();
+rmSync(path.join(work, "projects"), { recursive: true, force: true });
+mkdirSync(path.join(work, "projects"), { recursive: true });
+const issuer = await startLocalIssuer(work);
+const rows = [];
+try {
+  for (const framework of ["fastmcp", "fastapi"]) {
+    const name = `bench-${framework}`;
+    const root = path.join(work, "projects", name);
+    log(`create --language python -f ${framework}`);
+    execFileSync(
+      process.execPath,
+      [path.join(repo, "bin", "create-mcp-auth.js"), root, "--language", "python", "-f", framework, "--yes", "--no-git", "--no-check"],
+      {
+        stdio: "ignore",
+      },
+    );
+    const module = name.replace(/-/g, "_");
+    for (const era of ["2025", "2026"]) {
+      const servers = [];
+      for (const variant of ["on", "off", "peer"]) servers.push(await startVariant(variant, framework, root, module, issuer));
+      try {
+        for (const server of servers) await sanity(server, era);
+        for (const server of servers) await load(autocannon, server, era, 2); // warm-up
+        const samples = { on: [], off: [], peer: [] };
+        for (let round = 0; round < rounds; round++) {
+          const order = [...servers.slice(round % 3), ...servers.slice(0, round % 3)];
+          for (const server of order) samples[server.variant].push(await load(autocannon, server, era, seconds));
+        }
+        const m = (v, key) => median(samples[v].map((s) => s[key]));
+        const row = {
+          label: `${framework} (${era === "2026" ? "2026-07-28" : "2025"})`,
+          on: m("on", "rps"),
+          off: m("off", "rps"),
+          peer: m("peer", "rps"),
+          cpu: { on: m("on", "cpuUs"), off: m("off", "cpuUs"), peer: m("peer", "cpuUs") },
+          bad: Object.values(samples)
+            .flat()
+            .reduce((n, s) => n + s.bad, 0),
+          samples,
+        };
+        rows.push(row);
+        log(`${row.label}: on ${row.on.toFixed(0)}, off ${row.off.toFixed(0)}, peer ${row.peer.toFixed(0)} req/s`);
+      } finally {
+        await Promise.all(servers.map((s) => s.stop()));
+      }
+    }
+  }
+} finally {
+  await issuer.close();
+  await stopAll();
+}
+
+const report = { date: new Date().toISOString(), machine: machineInfo(), rounds, seconds, rows };
+writeFileSync(path.join(here, "results.json"), `${JSON.stringify(report, null, 2)}\n`);
+const table = rows.map((r) => {
+  const met = r.on / r.off >= 0.9 && r.on >= r.peer && r.bad === 0 ? "met" : "NOT met";
+  return `| ${r.label} | ${r.on.toFixed(0)} | ${r.off.toFixed(0)} | ${pct(r.on, r.off)} | ${r.peer.toFixed(0)} | ${pct(r.on, r.peer)} | ${r.cpu.on?.toFixed(0)} / ${r.cpu.off?.toFixed(0)} / ${r.cpu.peer?.toFixed(0)} | ${pct(r.cpu.off, r.cpu.on)} | ${r.bad} | ${met} |`;
+});
+writeSection(
+  [
+    "## Python auth overhead (bench/python)",
+    "",
+    "Requests per second of an authenticated MCP `tools/list` (POST /mcp, stateless) against each generated Python server as generated (**on**), the same tools and HTTP stack without auth (**off**), and the framework's own auth as **peer**: FastMCP's `JWTVerifier`; for the official SDK, a `TokenVerifier` with PyJWT's `PyJWKClient` behind the SDK's `RequireAuthMiddleware` (bench/python/servers.py). uvicorn, one worker; autocannon on loopback, 10 connections, 2 s warm-up, rounds interleaved (order rotated), medians. Targets: on/off >= 90%, on >= peer, no errors. Server CPU per request (from /proc) is the cross-check that shared-machine noise moves least.",
+    "",
+    machineLine(report),
+    `- Command: \`npm run build && node bench/python/run.mjs --rounds ${rounds} --duration ${seconds}\``,
+    "",
+    "| server | on req/s | off req/s | on/off | peer req/s | on/peer | CPU us/req on / off / peer | on/off by CPU | non-2xx + errors | targets |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ...table,
+  ].join("\n"),
+);
+log("wrote bench/python/results.json and bench/RESULTS.md");

@@ -1,0 +1,216 @@
+"""The secured server over real HTTP: the official client in both eras, challenges, tokens, scopes, Origin."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from __pkg__.auth.policy import TOOL_SCOPES
+
+from .conftest import Stack
+from .issuer import Key
+from .mcp_client import ERAS, connect
+from .provider_env import authorization_server, other_accepted_claims
+
+SCOPED_TOOL = next(name for name, scopes in TOOL_SCOPES.items() if scopes)
+ALL_SCOPES = " ".join(sorted({s for scopes in TOOL_SCOPES.values() for s in scopes}))
+
+
+def post(stack: Stack, body: Any, token: str | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
+    sent = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream", **(headers or {})}
+    if token is not None:
+        sent["Authorization"] = f"Bearer {token}"
+    return httpx.post(stack.url, content=json.dumps(body), headers=sent)
+
+
+def call(tool: str) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": {}}}
+
+
+def challenge(response: httpx.Response) -> str:
+    return str(response.headers.get("www-authenticate", ""))
+
+
+@pytest.mark.parametrize("era", ERAS)
+def test_lists_and_calls_tools_with_a_token(stack: Stack, era: str) -> None:
+    async def session() -> None:
+        headers = {"Authorization": f"Bearer {stack.token(scope=ALL_SCOPES)}"}
+        async with connect(stack.url, era, headers) as client:
+            names = {tool.name for tool in (await client.list_tools()).tools}
+            assert set(TOOL_SCOPES) <= names
+            whoami = await client.call_tool("whoami", {})
+            assert not whoami.is_error
+            assert "user-1" in json.dumps(whoami.model_dump(mode="json"))
+            scoped = await client.call_tool(SCOPED_TOOL, {"message": "hi"})
+            assert not scoped.is_error
+            assert f"{SCOPED_TOOL} ran for user-1: hi" in json.dumps(scoped.model_dump(mode="json"))
+
+    asyncio.run(session())
+
+
+@pytest.mark.parametrize("era", ERAS)
+def test_a_missing_tool_scope_is_403_before_the_tool_runs(stack: Stack, era: str) -> None:
+    statuses: list[int] = []
+
+    async def session() -> None:
+        headers = {"Authorization": f"Bearer {stack.token(scope='')}"}
+        async with connect(stack.url, era, headers, statuses) as client:
+            await client.list_tools()
+            with pytest.raises(Exception):  # noqa: B017 - the client reports any refusal as one error type
+                await client.call_tool(SCOPED_TOOL, {})
+            assert statuses[-1] == 403
+
+    asyncio.run(session())
+    response = post(stack, call(SCOPED_TOOL), stack.token(scope=""))
+    assert response.status_code == 403
+    assert 'error="insufficient_scope"' in challenge(response)
+    assert f'scope="{TOOL_SCOPES[SCOPED_TOOL][0]}"' in challenge(response)
+    assert f'resource_metadata="{stack.base}/.well-known/oauth-protected-resource/mcp"' in challenge(response)
+
+
+@pytest.mark.parametrize("era", ERAS)
+def test_no_token_is_401_in_both_eras(stack: Stack, era: str) -> None:
+    statuses: list[int] = []
+
+    async def session() -> None:
+        async with connect(stack.url, era, None, statuses) as client:
+            await client.list_tools()
+
+    with pytest.raises(BaseException):  # noqa: B017 - the client reports any refusal as one error type
+        asyncio.run(session())
+    assert statuses and set(statuses) == {401}
+
+
+def test_the_401_names_absolute_metadata_and_scopes_and_no_error_without_credentials(stack: Stack) -> None:
+    response = post(stack, call("whoami"))
+    assert response.status_code == 401
+    header = challenge(response)
+    assert header.startswith("Bearer ")
+    assert f'resource_metadata="{stack.base}/.well-known/oauth-protected-resource/mcp"' in header
+    assert f'scope="{" ".join(s for scopes in TOOL_SCOPES.values() for s in scopes)}"' in header
+    assert "error=" not in header
+    assert "offline_access" not in header
+
+
+@pytest.mark.parametrize(
+    ("name", "claims"),
+    [
+        ("expired", {"exp": 1_000_000}),
+        ("no exp", {"exp": None}),
+        ("wrong issuer", {"iss": "https://evil.example.com"}),
+        ("wrong audience", {"aud": "https://other.example.com/mcp"}),
+        ("no audience", {"aud": None}),
+        ("not yet valid", {"nbf": 4_000_000_000}),
+        ("an ID token", {"at_hash": "abc"}),
+    ],
+)
+def test_bad_tokens_are_401_invalid_token(stack: Stack, name: str, claims: dict[str, Any]) -> None:
+    response = post(stack, call("whoami"), stack.token(**claims))
+    assert response.status_code == 401, name
+    assert 'error="invalid_token"' in challenge(response)
+
+
+def test_a_token_signed_with_another_key_is_401(stack: Stack) -> None:
+    stranger = Key()
+    stranger.kid = stack.issuer.key.kid  # a real kid, the wrong signature
+    response = post(stack, call("whoami"), stack.issuer.mint(key=stranger, **_claims(stack)))
+    assert response.status_code == 401
+    forged = stack.token().rsplit(".", 1)[0] + ".AAAA"
+    assert post(stack, call("whoami"), forged).status_code == 401
+    unsigned = stack.token().split(".")[1]
+    assert post(stack, call("whoami"), f"eyJhbGciOiJub25lIn0.{unsigned}.").status_code == 401
+
+
+def test_other_accepted_issuer_and_audience_forms(stack: Stack) -> None:
+    for claims in other_accepted_claims(stack.issuer.url, stack.url):
+        response = post(stack, call("whoami"), stack.token(**claims))
+        assert response.status_code == 200, claims
+
+
+def test_scopes_are_decided_on_the_body_the_server_runs(stack: Stack) -> None:
+    token = stack.token(scope="")
+    # Mcp-Name says whoami; the body calls the scoped tool.
+    headers = {"Mcp-Name": "whoami", "Mcp-Method": "tools/call"}
+    assert post(stack, call(SCOPED_TOOL), token, headers).status_code == 403
+    # A duplicate key: the last one counts, for this layer as for the server behind it.
+    body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","name":"TOOL"}}'
+    body = body.replace("TOOL", SCOPED_TOOL)
+    sent = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+    response = httpx.post(stack.url, content=body, headers={**sent, "Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+    # A batch with one scoped call in it.
+    assert post(stack, [call("whoami"), call(SCOPED_TOOL)], token).status_code == 403
+
+
+@pytest.mark.parametrize("era", ERAS)
+def test_the_client_from_a_foreign_origin_is_refused_in_both_eras(stack: Stack, era: str) -> None:
+    statuses: list[int] = []
+
+    async def session() -> None:
+        headers = {"Authorization": f"Bearer {stack.token(scope=ALL_SCOPES)}", "Origin": "https://evil.example.com"}
+        async with connect(stack.url, era, headers, statuses) as client:
+            await client.list_tools()
+
+    with pytest.raises(BaseException):  # noqa: B017 - the client reports any refusal as one error type
+        asyncio.run(session())
+    assert statuses and set(statuses) == {403}
+
+
+def test_a_foreign_origin_is_403(stack: Stack) -> None:
+    response = post(stack, call("whoami"), stack.token(), {"Origin": "https://evil.example.com"})
+    assert response.status_code == 403
+    allowed = post(stack, call("whoami"), stack.token(), {"Origin": "http://localhost:6274"})
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "http://localhost:6274"
+    assert "WWW-Authenticate" in allowed.headers["access-control-expose-headers"]
+
+
+def test_a_foreign_host_is_403(stack: Stack) -> None:
+    response = post(stack, call("whoami"), stack.token(), {"Host": "evil.example.com"})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"])
+def test_protected_resource_metadata_at_both_urls(stack: Stack, path: str) -> None:
+    response = httpx.get(stack.base + path)
+    assert response.status_code == 200
+    document = response.json()
+    assert document["resource"] == stack.url
+    assert document["authorization_servers"] == [authorization_server(stack.issuer.url)]
+    assert document["bearer_methods_supported"] == ["header"]
+    assert "offline_access" not in document["scopes_supported"]
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_a_body_over_1_mb_is_413(stack: Stack) -> None:
+    response = post(stack, {"jsonrpc": "2.0", "id": 1, "method": "ping", "pad": "x" * 1_100_000}, stack.token())
+    assert response.status_code == 413
+
+
+def test_one_json_log_line_names_the_caller_method_and_tool(stack: Stack, capfd: pytest.CaptureFixture[str]) -> None:
+    assert post(stack, call("whoami"), stack.token()).status_code == 200
+    # The line is written once the answer has been sent: wait for it.
+    lines: list[dict[str, Any]] = []
+    for _ in range(100):
+        lines += [json.loads(line) for line in capfd.readouterr().out.splitlines() if line.startswith("{")]
+        if any(line.get("tool") == "whoami" for line in lines):
+            break
+        time.sleep(0.02)
+    logged = next(line for line in lines if line.get("tool") == "whoami")
+    expected = {"method": "POST", "path": "/mcp", "status": 200, "subject": "user-1", "rpc": "tools/call"}
+    assert logged == {**logged, **expected}
+
+
+def test_healthz_needs_no_token(stack: Stack) -> None:
+    assert httpx.get(f"{stack.base}/healthz").json() == {"status": "ok"}
+
+
+def _claims(stack: Stack) -> dict[str, Any]:
+    from .provider_env import good_claims
+
+    return good_claims(stack.issuer.url, stack.url)

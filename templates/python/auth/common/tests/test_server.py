@@ -1,0 +1,36 @@
+"""Configuration: a missing or malformed variable stops the server at boot, naming the variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from __pkg__.auth.config import load_auth_config
+from __pkg__.settings import ConfigError, load_settings
+
+from .provider_env import provider_env
+
+SERVER = {"MCP_SERVER_URL": "http://127.0.0.1:3000/mcp"}
+
+
+def test_bad_settings_name_the_variable() -> None:
+    with pytest.raises(ConfigError, match="MCP_SERVER_URL"):
+        load_settings({"MCP_SERVER_URL": "http://example.com/mcp"})
+    with pytest.raises(ConfigError, match="PORT"):
+        load_settings({**SERVER, "PORT": "70000"})
+
+
+def test_the_provider_settings_are_required() -> None:
+    settings = load_settings(SERVER)
+    with pytest.raises(ConfigError) as missing:
+        load_auth_config(SERVER, settings)
+    assert missing.value.variable in provider_env("http://127.0.0.1:4444")
+
+
+def test_allowed_origins_are_exact_origins() -> None:
+    env = {**SERVER, **provider_env("http://127.0.0.1:4444")}
+    settings = load_settings(env)
+    config = load_auth_config({**env, "MCP_ALLOWED_ORIGINS": "https://app.example.com"}, settings)
+    assert config.allowed_origins == ("http://127.0.0.1:3000", "https://app.example.com")
+    for bad in ("*", "https://app.example.com/path", "null"):
+        with pytest.raises(ConfigError, match="MCP_ALLOWED_ORIGINS"):
+            load_auth_config({**env, "MCP_ALLOWED_ORIGINS": bad}, settings)

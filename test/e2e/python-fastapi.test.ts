@@ -1,0 +1,3 @@
+import { pythonFrameworkSuite } from "./python-suite.js";
+
+pythonFrameworkSuite("fastapi");

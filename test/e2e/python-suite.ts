@@ -1,0 +1,192 @@
+/**
+ * The matrix row of a Python framework, as a user runs it: `create --language python` with the built CLI
+ * (uv sync and the self-check included) for each provider, then the project's own lint, format, typecheck
+ * and tests, `check --project`, a SIGTERM drain, and the official conformance suite.
+ */
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error plain JavaScript, shared with bench/conformance/run.mjs
+import { conformanceTools, regressions, runScenarios, startTokenProxy } from "../../bench/conformance/lib.mjs";
+import { resolveOptions } from "../../src/create/options.js";
+import { WriteJournal, writeProject } from "../../src/create/write.js";
+import { renderPythonProject } from "../../src/languages/python/render.js";
+import { cleanEnv, runCli, tempDir } from "../helpers/cli.js";
+import { openIdSuite } from "../helpers/openid.js";
+import { EXPECTED_PROBES, type ProbeRow, startGeneratedServer } from "../helpers/project.js";
+
+interface Created {
+  ok: boolean;
+  start: string;
+  language?: string;
+  provider: string;
+  check: { results: ProbeRow[] } | null;
+}
+
+async function createPython(framework: string, root: string, provider: string): Promise<Created> {
+  const created = await runCli(
+    [root, "--language", "python", "-f", framework, "--provider", provider, "-s", "todo:read,todo:write", "--yes", "--no-git", "--json"],
+    { env: cleanEnv() },
+  );
+  let doc: Created;
+  try {
+    doc = JSON.parse(created.stdout) as Created;
+  } catch {
+    throw new Error(`create did not print JSON (exit ${created.exitCode}):\n${created.stderr}\n${created.stdout}`);
+  }
+  const failures = (doc.check?.results ?? []).filter((r) => r.status === "fail").map((r) => `${r.id}: ${r.reason}`);
+  expect(failures, created.stderr).toEqual([]);
+  expect(created.exitCode, created.stderr).toBe(0);
+  return doc;
+}
+
+/** `uv run <args>` in the project; its output on failure. */
+async function uvRun(root: string, args: string[]) {
+  const result = await execa("uv", ["run", "--quiet", ...args], { cwd: root, reject: false, all: true, env: cleanEnv() });
+  expect(result.exitCode, `uv run ${args.join(" ")}:\n${String(result.all)}`).toBe(0);
+  return String(result.all);
+}
+
+export function pythonFrameworkSuite(framework: string): void {
+  for (const provider of ["scalekit", "oidc"]) {
+    describe(`python ${framework} with ${provider}: create, uv sync, self-check, ruff, mypy, pytest, check --project`, () => {
+      let work: { dir: string; cleanup: () => Promise<void> };
+      const root = () => path.join(work.dir, `py-${framework}-${provider}`);
+      beforeAll(async () => {
+        work = await tempDir(`cma-py-${framework}-`);
+      });
+      afterAll(() => work.cleanup());
+
+      it("create installs it with uv sync and its self-check (started with uv run serve) passes every probe", async () => {
+        const doc = await createPython(framework, root(), provider);
+        expect(doc.start).toBe("uv run serve");
+        expect(doc.provider).toBe(provider);
+        expect(doc.check?.results.map((r) => r.id)).toEqual(expect.arrayContaining(EXPECTED_PROBES));
+      }, 600_000);
+
+      it("passes its own ruff, ruff format, mypy (strict) and pytest (both eras, 401/403/Origin, key-set faults)", async () => {
+        await uvRun(root(), ["ruff", "check", "."]);
+        await uvRun(root(), ["ruff", "format", "--check", "."]);
+        await uvRun(root(), ["mypy"]);
+        const tests = await uvRun(root(), ["pytest", "-q"]);
+        expect(tests).toMatch(/\d+ passed/);
+        expect(tests).not.toMatch(/failed|skipped/);
+      }, 600_000);
+
+      it("check --project passes again", async () => {
+        const check = await runCli(["check", "--project", root(), "--json"], { env: cleanEnv() });
+        expect(check.exitCode, check.stderr).toBe(0);
+      }, 300_000);
+
+      if (provider === "scalekit") {
+        it("SIGTERM: the server drains and exits 0", async () => {
+          const { freePort } = await import("../../src/selfcheck.js");
+          const port = await freePort();
+          const url = `http://127.0.0.1:${port}/mcp`;
+          const server = execa(".venv/bin/serve", [], {
+            cwd: root(),
+            env: cleanEnv({
+              MCP_SERVER_URL: url,
+              PORT: String(port),
+              SCALEKIT_ENVIRONMENT_URL: "http://127.0.0.1:9",
+              SCALEKIT_RESOURCE_ID: "res_x",
+            }),
+            reject: false,
+            all: true,
+            // uvicorn drains for up to 10 s; execa's default SIGKILL after 5 s would cut that short on a busy machine.
+            forceKillAfterDelay: 30_000,
+          });
+          const deadline = Date.now() + 60_000;
+          while (
+            (await fetch(`http://127.0.0.1:${port}/healthz`).then(
+              (r) => r.status,
+              () => 0,
+            )) !== 200
+          ) {
+            expect(Date.now(), "the server did not start").toBeLessThan(deadline);
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+          server.kill("SIGTERM");
+          const exited = await server;
+          expect(exited.exitCode, `${exited.signal ?? ""} ${String(exited.all)}`).toBe(0);
+        }, 120_000);
+
+        pythonConformanceSuite(framework, root);
+      } else {
+        openIdSuite(`python ${framework}`, root);
+      }
+    });
+  }
+}
+
+/** The plain server of `framework` (the template without auth), installed and started on a free port. */
+async function startPlainPythonServer(framework: string, dir: string) {
+  const options = resolveOptions({ dir: "plain", framework, language: "python", yes: true }, {}, dir);
+  const files = await renderPythonProject(options, { secure: false });
+  await writeProject(options.root, files, new WriteJournal(options.root));
+  const sync = await execa("uv", ["sync", "--quiet"], { cwd: options.root, reject: false, all: true, env: cleanEnv() });
+  expect(sync.exitCode, String(sync.all)).toBe(0);
+  const { freePort } = await import("../../src/selfcheck.js");
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/mcp`;
+  const child = execa("uv", ["run", "serve"], {
+    cwd: options.root,
+    env: cleanEnv({ MCP_SERVER_URL: url, PORT: String(port) }),
+    reject: false,
+    all: true,
+  });
+  const deadline = Date.now() + 90_000;
+  while (
+    (await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.status,
+      () => 0,
+    )) !== 200
+  ) {
+    if (Date.now() > deadline) throw new Error("the plain Python server did not start");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url,
+    close: async () => {
+      child.kill("SIGTERM");
+      await child;
+    },
+  };
+}
+
+/**
+ * The official conformance suite against the generated server (behind a proxy adding a valid token) and,
+ * in the same run, against the plain Python server of the same framework: every check the plain one
+ * passes, the secured one passes too.
+ */
+function pythonConformanceSuite(framework: string, root: () => string): void {
+  const tools = conformanceTools();
+  const missing = !tools && !process.env.CI;
+  it.skipIf(missing)(
+    `the official conformance suite: python ${framework} passes every check its plain server passes`,
+    async () => {
+      expect(tools, "CMA_NODE24 and CMA_CONFORMANCE_BIN must be set (.ci/run installs them)").toBeDefined();
+      const { startIssuer } = await import("../../src/issuer/index.js");
+      const issuer = await startIssuer({ port: 0, quiet: true });
+      const server = await startGeneratedServer(root(), issuer);
+      const plain = await startPlainPythonServer(framework, path.dirname(root()));
+      try {
+        const token = await issuer.mint({
+          audience: [server.url, issuer.resourceId],
+          expiresIn: 3600,
+          scopes: ["todo:read", "todo:write"],
+        });
+        const proxy = await startTokenProxy(server.url, token);
+        try {
+          const [ours, baseline] = await Promise.all([runScenarios(proxy.url, tools), runScenarios(plain.url, tools)]);
+          expect(regressions(ours, baseline), JSON.stringify(ours, null, 1)).toEqual([]);
+        } finally {
+          await proxy.close();
+        }
+      } finally {
+        await Promise.all([server.stop(), plain.close(), issuer.close()]);
+      }
+    },
+    900_000,
+  );
+}
