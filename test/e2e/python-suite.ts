@@ -7,7 +7,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain JavaScript, shared with bench/conformance/run.mjs
-import { conformanceTools, regressions, runScenarios, startTokenProxy } from "../../bench/conformance/lib.mjs";
+import { conformanceTools, regressions, runScenarios, startTokenProxy } from "../../lib/conformance.mjs";
 import { resolveOptions } from "../../src/create/options.js";
 import { WriteJournal, writeProject } from "../../src/create/write.js";
 import { renderPythonProject } from "../../src/languages/python/render.js";
