@@ -1,3 +1,3 @@
-import { frameworkSuite } from "../helpers/project.js";
+import { frameworkSuite, startupSuite } from "../helpers/project.js";
 
-frameworkSuite("fastify");
+frameworkSuite("fastify", (root) => startupSuite(root));

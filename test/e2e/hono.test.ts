@@ -1,3 +1,3 @@
-import { frameworkSuite } from "../helpers/project.js";
+import { frameworkSuite, startupSuite } from "../helpers/project.js";
 
-frameworkSuite("hono");
+frameworkSuite("hono", (root) => startupSuite(root));

@@ -1,4 +1,5 @@
 import { request as httpRequest } from "node:http";
+import { type AddressInfo, createServer, Socket } from "node:net";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -214,6 +215,83 @@ export function conformanceSuite(framework: string, root: () => string): void {
  * SIGTERM (docker stop, Kubernetes): the generated server lets a request in
  * flight finish, then exits with code 0, within a bound.
  */
+/**
+ * Start-up errors and slow clients on the generated server, started as its
+ * README says: a busy port is one line with the fix and exit 1 (no stack);
+ * headers that trickle in are cut off within tens of seconds, not Node's
+ * minutes.
+ */
+export function startupSuite(root: () => string): void {
+  const start = async (port: number) => {
+    const { startIssuer } = await import("../../src/issuer/index.js");
+    const { projectProvider } = await import("../../src/selfcheck.js");
+    const issuer = await startIssuer({ port: 0, quiet: true, layout: projectProvider(root()).issuerLayout });
+    const url = `http://127.0.0.1:${port}/mcp`;
+    const server = execa(process.execPath, ["--import", "tsx", "src/index.ts"], {
+      cwd: root(),
+      env: { ...projectProvider(root()).selfCheckEnv(issuer, url), MCP_SERVER_URL: url, PORT: String(port), HOST: "127.0.0.1" },
+      reject: false,
+      all: true,
+    });
+    return { issuer, server };
+  };
+
+  it("a port in use: one line that says what to do, exit 1, no stack trace", async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    const port = (busy.address() as AddressInfo).port;
+    const { issuer, server } = await start(port);
+    try {
+      const result = await server;
+      expect(result.exitCode, String(result.all)).toBe(1);
+      expect(String(result.all)).toContain(`MCP server: port ${port} is already in use on 127.0.0.1: stop what listens there, or set PORT`);
+      expect(String(result.all)).not.toMatch(/\n\s+at /);
+    } finally {
+      server.kill();
+      busy.close();
+      await issuer.close();
+    }
+  }, 60_000);
+
+  it("headers that trickle in are cut off within tens of seconds", async () => {
+    const { freePort } = await import("../../src/selfcheck.js");
+    const port = await freePort();
+    const { issuer, server } = await start(port);
+    const socket = new Socket();
+    let trickle: NodeJS.Timeout | undefined;
+    try {
+      const deadline = Date.now() + 30_000;
+      while (
+        (await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.status,
+          () => 0,
+        )) !== 200
+      ) {
+        expect(Date.now(), "the server did not start").toBeLessThan(deadline);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const startedAt = Date.now();
+      const closed = new Promise<number>((resolve) => socket.once("close", () => resolve(Date.now() - startedAt)));
+      socket.on("error", () => undefined);
+      socket.connect(port, "127.0.0.1", () => {
+        socket.write("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        // One header byte a second: never a whole header block.
+        trickle = setInterval(() => socket.write("X"), 1000);
+      });
+      const elapsed = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 75_000))]);
+      expect(elapsed, "the connection was still open after 75 s").toBeGreaterThan(0);
+      // headersTimeout 20 s, checked every 5 s (Fastify: Node's 30 s check interval): well under Node's 60 s + 30 s.
+      expect(elapsed).toBeLessThan(55_000);
+    } finally {
+      clearInterval(trickle);
+      socket.destroy();
+      server.kill("SIGTERM");
+      await server;
+      await issuer.close();
+    }
+  }, 120_000);
+}
+
 export function shutdownSuite(root: () => string): void {
   it("SIGTERM: a request in flight is answered, then the server exits 0", async () => {
     const { startIssuer } = await import("../../src/issuer/index.js");
