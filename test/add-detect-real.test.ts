@@ -7,6 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { detect, readPackageJson } from "../src/add/detect.js";
 import { wire } from "../src/add/wire.js";
+import { selfCommand } from "../src/core/self-command.js";
 import { runCli, tempDir } from "./helpers/cli.js";
 
 const express = JSON.stringify({ name: "p", type: "module", dependencies: { express: "^5.0.0", "@modelcontextprotocol/sdk": "^1.32.0" } });
@@ -323,8 +324,9 @@ describe("add --dry-run shows what it detected, also when it must ask", () => {
       expect(out).toMatch(/framework\s+Express \^5\.0\.0 \(from package\.json\)/);
       expect(out).toMatch(/app\s+src\/index\.js:3 {2}const app = express\(\)/);
       expect(out).toMatch(/endpoint\s+not determined; routes found: POST \/a\/mcp, POST \/b\/mcp: pass --endpoint <path>/);
-      // The example answers with a route the project has.
-      expect(out).toMatch(/e\.g\. create-mcp-auth add \S+ --endpoint \/a\/mcp /);
+      // The example answers with a route the project has, and runs this CLI as a fresh shell reaches it.
+      expect(out).toMatch(/e\.g\. \S.* add \S+ --endpoint \/a\/mcp /);
+      expect(out).toContain(`e.g. ${selfCommand()} add `);
       expect(await readFile(path.join(p.dir, "src/index.js"), "utf8")).toBe(before);
     } finally {
       await p.cleanup();

@@ -31,7 +31,7 @@ interface HttpStream {
   port: number;
   host?: string;
   endpoint?: `/${string}`;
-  basePath?: `/${string}`;
+  basePath?: `/${string}` | undefined;
   cors?: unknown;
   stateless?: boolean;
   sslCa?: string;
@@ -136,17 +136,17 @@ function httpStreamOf(options: StartOptions | undefined): Served | undefined {
     const at = process.argv.indexOf(`--${name}`);
     return at === -1 ? undefined : process.argv[at + 1];
   };
-  const env = process.env;
+  const { FASTMCP_TRANSPORT, FASTMCP_PORT, FASTMCP_HOST, FASTMCP_ENDPOINT, FASTMCP_BASE_PATH, FASTMCP_STATELESS } = process.env;
   const transportArg = arg("transport") === "http-stream" ? "httpStream" : arg("transport");
-  if ((options?.transportType || transportArg || env.FASTMCP_TRANSPORT) !== "httpStream") return undefined;
+  if ((options?.transportType || transportArg || FASTMCP_TRANSPORT) !== "httpStream") return undefined;
   const given = options?.httpStream;
   return {
     ...given,
-    port: Number(given?.port?.toString() || arg("port") || env.FASTMCP_PORT || "8080"),
-    host: given?.host || arg("host") || env.FASTMCP_HOST || "localhost",
-    endpoint: (given?.endpoint || arg("endpoint") || env.FASTMCP_ENDPOINT || "/mcp") as `/${string}`,
-    basePath: (given?.basePath || arg("base-path") || env.FASTMCP_BASE_PATH) as `/${string}` | undefined,
-    stateless: given?.stateless || arg("stateless") === "true" || env.FASTMCP_STATELESS === "true",
+    port: Number(given?.port?.toString() || arg("port") || FASTMCP_PORT || "8080"),
+    host: given?.host || arg("host") || FASTMCP_HOST || "localhost",
+    endpoint: (given?.endpoint || arg("endpoint") || FASTMCP_ENDPOINT || "/mcp") as `/${string}`,
+    basePath: (given?.basePath || arg("base-path") || FASTMCP_BASE_PATH) as `/${string}` | undefined,
+    stateless: given?.stateless || arg("stateless") === "true" || FASTMCP_STATELESS === "true",
   };
 }
 
@@ -223,7 +223,7 @@ export class SessionPool {
   ask(authInfo: AuthInfo, method: string, params: Record<string, unknown> | undefined, signal: AbortSignal): Promise<Result> {
     // `_meta` (the 2026-07-28 envelope, a progress token) stays with the SDK v2 layer:
     // the session's notifications are not passed on to the client.
-    const { _meta, ...rest } = params ?? {};
+    const rest = Object.fromEntries(Object.entries(params ?? {}).filter(([key]) => key !== "_meta"));
     return this.sessionFor(authInfo).ask(method, rest, signal);
   }
 
@@ -365,9 +365,9 @@ export class LinkedSession {
       const settle: Settle = (message) => {
         this.#pending.delete(id);
         signal?.removeEventListener("abort", cancel);
-        const error = message.error as { code: number; message: string; data?: unknown } | undefined;
+        const { error, result } = message as { error?: { code: number; message: string; data?: unknown }; result?: unknown };
         if (error) reject(new ProtocolError(error.code, error.message, error.data));
-        else resolve(message.result as Result);
+        else resolve(result as Result);
       };
       this.#pending.set(id, settle);
       signal?.addEventListener("abort", cancel, { once: true });
