@@ -143,9 +143,9 @@ function background(line: string, cwd: string, env: Record<string, string>) {
   };
 }
 
-/** The first shell block of the generated README after `heading`. */
+/** The first shell block of the generated AUTH.md (what add wrote: the auth's recipes) after `heading`. */
 async function readmeBlock(root: string, heading: string): Promise<string> {
-  const readme = await readFile(path.join(root, "README.md"), "utf8");
+  const readme = await readFile(path.join(root, "AUTH.md"), "utf8");
   const at = readme.indexOf(heading);
   expect(at, heading).toBeGreaterThan(-1);
   return /```sh\n([\s\S]*?)```/.exec(readme.slice(at))![1]!;
@@ -203,7 +203,7 @@ describe.skipIf(skipRegistry).each(legs)(
       expect(await readFile(path.join(root, ".env"), "utf8")).toContain(`${leg.scripts()} issuer`);
     }, 900_000);
 
-    it("the README's recipes (npm run issuer, npm run dev, TOKEN=$(npm run -s token) && curl; check) work; without an issuer it stops before curl", async () => {
+    it("AUTH.md's recipes (npm run issuer, npm run dev, TOKEN=$(npm run -s token) && curl; check) work; without an issuer it stops before curl", async () => {
       expect(root, "the project was not created").not.toBe("");
       const recipe = await readmeBlock(root, "## Call a tool by hand");
       const check = await readmeBlock(root, "Check the running server's authorization from the outside");

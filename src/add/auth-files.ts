@@ -10,6 +10,7 @@ import path from "node:path";
 import MagicString from "magic-string";
 import { tsString } from "../core/literals.js";
 import type { PackageManager } from "../core/package-managers.js";
+import { selfCommand } from "../core/self-command.js";
 import { commandsFor } from "../create/context.js";
 import { createRenderer } from "../create/template-engine.js";
 import type { Provider } from "../providers.js";
@@ -42,6 +43,7 @@ export async function renderAuthDoc(templates: string, input: DocInput): Promise
     serverUrl: input.serverUrl,
     local: input.local,
     pm: commandsFor(input.pm),
+    cli: selfCommand(),
     framework: input.framework,
     provider: { name: input.provider.name, display: input.provider.display, readme: "" },
     authDir: `${input.authDir}/`,
