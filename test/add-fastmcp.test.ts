@@ -84,6 +84,7 @@ function securedServerSuite(root: () => string): void {
     it("check --issuer: every probe passes, and clients of both eras are served", async () => {
       const check = await runCli(["check", server.url, "--issuer", issuer.url, "--json"]);
       const report = JSON.parse(check.stdout) as { results: ProbeRow[] };
+      expect(report.results, `${check.stdout}\n${check.stderr}`).toBeDefined();
       const notPassed = report.results.filter((r) => r.status !== "pass" && r.status !== "skip").map((r) => `${r.id}: ${r.reason}`);
       expect(notPassed, server.logTail()).toEqual([]);
       const status = (id: string) => report.results.find((r) => r.id === id)?.status;
