@@ -96,11 +96,11 @@ describe("create's plain output (no terminal)", () => {
   it("counts are pluralized: 'Kept 1 file of yours that differs', the files listed below it", async () => {
     const root = path.join(work.dir, "kept-proj");
     expect((await runCli([root, "--yes", "--no-install", "--no-git"], { cwd: work.dir })).exitCode).toBe(0);
-    await writeFile(path.join(root, "src", "tools.ts"), `${await readFile(path.join(root, "src", "tools.ts"), "utf8")}// mine\n`);
+    await writeFile(path.join(root, "src", "mcp.ts"), `${await readFile(path.join(root, "src", "mcp.ts"), "utf8")}// mine\n`);
     const again = await runCli([root, "--yes", "--force", "--no-install", "--no-git"], { cwd: work.dir });
     expect(again.exitCode, again.stderr).toBe(0);
     const text = again.stdout + again.stderr;
-    expect(text).toMatch(/Kept 1 file of yours that differs from what create-mcp-auth writes:\n {2,}src\/tools\.ts\n/);
+    expect(text).toMatch(/Kept 1 file of yours that differs from what create-mcp-auth writes:\n {2,}src\/mcp\.ts\n/);
     expect(text).not.toMatch(/\(s\)/);
     expect(tooWide(again.stdout)).toEqual([]);
   });
