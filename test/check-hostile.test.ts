@@ -667,7 +667,7 @@ const tokenCases: Case[] = [
     server: () => rawServer(() => {}),
     args: token(),
     exit: 3,
-    says: /did not answer within 5 s: restart it with `npx create-mcp-auth issuer`/,
+    says: /did not answer within 5 s: restart it with `[^`]+ issuer`/,
     emptyStdout: true,
   },
   {
