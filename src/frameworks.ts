@@ -14,8 +14,6 @@ export interface Framework {
   hint: string;
   /** A paragraph for the generated README about how this adapter works, if it needs one. */
   readmeNote?: string;
-  /** Folder under `templates/` of the layered templates (`templates/base/`), for a framework without a plain template yet. */
-  templateDir: string;
   /**
    * Package names whose presence in an existing project's dependencies means
    * it uses this framework (for `add`). The first match in table order wins.
@@ -28,21 +26,18 @@ export const FRAMEWORKS: readonly Framework[] = [
     name: "express",
     display: "Express",
     hint: "Express 5, MCP SDK v2 (2026-07-28 and 2025 clients)",
-    templateDir: "express",
     detect: ["express"],
   },
   {
     name: "fastify",
     display: "Fastify",
     hint: "Fastify 5, MCP SDK v2 (2026-07-28 and 2025 clients)",
-    templateDir: "fastify",
     detect: ["fastify"],
   },
   {
     name: "hono",
     display: "Hono",
     hint: "Hono 4 on @hono/node-server, MCP SDK v2 (2026-07-28 and 2025 clients)",
-    templateDir: "hono",
     detect: ["hono"],
   },
   {
@@ -51,7 +46,6 @@ export const FRAMEWORKS: readonly Framework[] = [
     hint: "fastmcp 4 (SDK v1) tools, served to 2026-07-28 and 2025 clients through MCP SDK v2",
     readmeNote:
       "**Protocol versions.** fastmcp 4 is built on the MCP TypeScript SDK v1, which speaks only the 2025 revisions. `mcpAuth(server).start(...)` (`src/auth/fastmcp.ts`, written by `create-mcp-auth add`) serves the port in front of it: the SDK v2 entry point (`createMcpHandler`) answers both eras and hands each method to a session of your `FastMCP` server, made by fastmcp's own `server.connect()` with the verified caller as the session's auth, so your tools get it as `context.session`. Your `server.getApp()` routes and fastmcp's `/health` are answered by fastmcp, in the same process.",
-    templateDir: "fastmcp",
     detect: ["fastmcp"],
   },
 ];

@@ -11,11 +11,10 @@ import { detect, readPackageJson } from "../add/detect.js";
 import { makePlan } from "../add/plan.js";
 import { exampleToolsFor } from "./context.js";
 import type { CreateOptions } from "./options.js";
-import { hasPlainTemplate, type ProjectFile, renderPlain, renderProject, templatesRoot } from "./render.js";
+import { type ProjectFile, renderPlain, templatesRoot } from "./render.js";
 
 /** The project `create` writes, in memory: sorted, deterministic, nothing written to the target. */
 export async function renderCreatedProject(options: CreateOptions, root = templatesRoot()): Promise<ProjectFile[]> {
-  if (!hasPlainTemplate(options.framework.name, root)) return renderProject(options, root);
   return withAuth(await renderPlain(options, root), options);
 }
 
