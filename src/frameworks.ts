@@ -24,8 +24,6 @@ export interface Framework {
   hint: string;
   /** A paragraph for the generated README about how this adapter works, if it needs one. */
   readmeNote?: string;
-  /** Folder under `templates/` of the layered templates (`templates/base/`), for a framework without a plain template yet. */
-  templateDir: string;
   /**
    * Package names whose presence in an existing project's dependencies means
    * it uses this framework (for `add`). The first match in table order wins.
@@ -39,7 +37,6 @@ export const FRAMEWORKS: readonly Framework[] = [
     language: "typescript",
     display: "Express",
     hint: "Express 5, MCP SDK v2 (2026-07-28 and 2025 clients)",
-    templateDir: "express",
     detect: ["express"],
   },
   {
@@ -47,7 +44,6 @@ export const FRAMEWORKS: readonly Framework[] = [
     language: "typescript",
     display: "Fastify",
     hint: "Fastify 5, MCP SDK v2 (2026-07-28 and 2025 clients)",
-    templateDir: "fastify",
     detect: ["fastify"],
   },
   {
@@ -55,18 +51,15 @@ export const FRAMEWORKS: readonly Framework[] = [
     language: "typescript",
     display: "Hono",
     hint: "Hono 4 on @hono/node-server, MCP SDK v2 (2026-07-28 and 2025 clients)",
-    templateDir: "hono",
     detect: ["hono"],
   },
   {
     name: "fastmcp",
     language: "typescript",
     display: "FastMCP",
-    hint: "fastmcp sessions and tools (SDK v1) behind MCP SDK v2 (2026-07-28 and 2025 clients)",
+    hint: "fastmcp 4 (SDK v1) tools, served to 2026-07-28 and 2025 clients through MCP SDK v2",
     readmeNote:
-      "**Protocol versions.** fastmcp is built on the MCP TypeScript SDK v1, which speaks only the 2025 revisions. So the SDK v2 entry point (`createMcpHandler`) answers both eras on the wire: 2026-07-28 requests (the per-request `_meta`, `server/discover`, the `Mcp-Method` / `Mcp-Name` checks) and 2025-era clients (`initialize`, stateless). Its handlers pass `tools/list` and `tools/call` to a `FastMCPSession` in memory, so fastmcp runs the tools in both eras (`src/mcp.ts`). A prompt or resource you add to the session needs its methods in `FORWARDED` and its capability next to it. The session is kept per bearer token (`SessionPool`: building one costs more than the rest of a request). It holds that token's caller only, and is let go when the token expires or 128 newer tokens are in use, so a tool must not keep anything of its own on the session between requests.\n\n" +
-      "fastmcp's own HTTP layer (mcp-proxy) cannot answer `403 insufficient_scope` for a tool call, put the CORS headers on every answer, or authenticate before reading the body, so it is not used, and neither is fastmcp's `authenticate` hook, which only that layer calls. `src/server.ts` is a small `node:http` layer in front of the request pipeline every framework shares (`src/endpoint.ts`: the hook's job, done before the body is read), which then runs each request in a `FastMCPSession` (`src/mcp.ts`), in the same process. Tools are fastmcp tools: `canAccess` (from `toolScopes` and `scopeHierarchy`) hides from `tools/list` the tools the token's scopes do not allow, and `execute` gets the verified caller as `context.session`. `FastMCP.start()` is not called; a server started that way would miss the challenges, the 403 and the metadata documents.",
-    templateDir: "fastmcp",
+      "**Protocol versions.** fastmcp 4 is built on the MCP TypeScript SDK v1, which speaks only the 2025 revisions. `mcpAuth(server).start(...)` (`src/auth/fastmcp.ts`, written by `create-mcp-auth add`) serves the port in front of it: the SDK v2 entry point (`createMcpHandler`) answers both eras and hands each method to a session of your `FastMCP` server, made by fastmcp's own `server.connect()` with the verified caller as the session's auth, so your tools get it as `context.session`. Your `server.getApp()` routes and fastmcp's `/health` are answered by fastmcp, in the same process.",
     detect: ["fastmcp"],
   },
   {
@@ -74,7 +67,6 @@ export const FRAMEWORKS: readonly Framework[] = [
     language: "python",
     display: "FastMCP (Python)",
     hint: "FastMCP 4, stateless Streamable HTTP (2026-07-28 and 2025 clients)",
-    templateDir: "python/fastmcp",
     detect: [],
   },
   {
@@ -82,7 +74,6 @@ export const FRAMEWORKS: readonly Framework[] = [
     language: "python",
     display: "FastAPI + MCP SDK (Python)",
     hint: "the official SDK's MCPServer mounted in FastAPI (2026-07-28 and 2025 clients)",
-    templateDir: "python/fastapi",
     detect: [],
   },
 ];

@@ -1,8 +1,8 @@
 /**
  * The authorization servers a project can be generated for. Adding one is a
- * row here, a `templates/providers/<name>/` folder (its verifier and README
- * section, layered between `templates/base/` and the framework) and nothing
- * else: the create code reads everything provider-specific from this table.
+ * row here and a `templates/typescript/auth/providers/<name>/` folder (its
+ * verifier, tests and AUTH.md section, which `add` writes) and nothing else:
+ * the create code reads everything provider-specific from this table.
  */
 import { canWriteEnvValue } from "./core/literals.js";
 import { selfCommand } from "./core/self-command.js";
@@ -66,8 +66,6 @@ export interface Provider {
   display: string;
   /** One line for the prompt's hint. */
   hint: string;
-  /** Folder under `templates/`, layered between `base/` and the framework. */
-  templateDir: string;
   /**
    * In the order a person fills them: the required ones first (the server
    * URL is asked right after them), then the optional ones.
@@ -116,7 +114,6 @@ const scalekit: Provider = {
   name: "scalekit",
   display: "Scalekit",
   hint: "needs your environment URL and the MCP server resource id",
-  templateDir: "providers/scalekit",
   settings: [
     {
       key: "envUrl",
@@ -205,7 +202,6 @@ const oidc: Provider = {
   name: "oidc",
   display: "OpenID Connect",
   hint: "any authorization server with discovery metadata: Auth0, Okta, Keycloak, Entra ID, WorkOS",
-  templateDir: "providers/oidc",
   settings: [
     {
       key: "issuerUrl",

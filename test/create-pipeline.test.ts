@@ -5,19 +5,21 @@
  * server); `add` on a created project has nothing to change; no generated
  * test is skipped; the framework is the framework (no foreign adapters).
  */
+
+import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveOptions } from "../src/create/options.js";
 import { renderCreatedProject, toolScopesFor } from "../src/create/project.js";
-import { hasPlainTemplate, renderPlain } from "../src/create/render.js";
+import { renderPlain, templatesRoot } from "../src/create/render.js";
 import { WriteJournal, writeProject } from "../src/create/write.js";
 import { FRAMEWORKS } from "../src/frameworks.js";
 import { PROVIDERS, type Provider } from "../src/providers.js";
 import { runCli, tempDir } from "./helpers/cli.js";
 
 const SCOPES = "todo:read,todo:write";
-const PLAIN = FRAMEWORKS.filter((f) => f.language === "typescript" && hasPlainTemplate(f.name)).map((f) => f.name);
+const PLAIN = FRAMEWORKS.filter((f) => f.language === "typescript").map((f) => f.name);
 
 /** Every file of a tree (no node_modules, no .git): content, and the mode of .env. */
 async function tree(root: string): Promise<Record<string, string>> {
@@ -55,8 +57,9 @@ function parse(stdout: string, stderr: string): { changed: boolean; files: unkno
   }
 }
 
-it("has plain templates (create = plain + add) for Express at least", () => {
-  expect(PLAIN).toContain("express");
+it("has a plain template (create = plain + add) for every framework, and no layered templates", () => {
+  for (const framework of PLAIN) expect(existsSync(path.join(templatesRoot(), "typescript", framework)), framework).toBe(true);
+  for (const old of ["base", "providers", "fastmcp"]) expect(existsSync(path.join(templatesRoot(), old)), old).toBe(false);
 });
 
 describe.each(PLAIN.flatMap((framework) => PROVIDERS.map((provider) => [framework, provider] as const)))(
@@ -136,7 +139,7 @@ describe.each(PLAIN.flatMap((framework) => PROVIDERS.map((provider) => [framewor
   },
 );
 
-describe("every framework, plain template or not yet", () => {
+describe("every framework", () => {
   for (const { name: framework, language } of FRAMEWORKS) {
     it(`${framework} (${language}): no test of the generated project is skipped for the protocol era (no eras.ts flag)`, async () => {
       const options = resolveOptions({ dir: `eras-${framework}`, framework, language, scopes: SCOPES, yes: true } as never, {}, "/tmp");

@@ -4,16 +4,16 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseEnv } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { authScripts } from "../src/add/plan.js";
 import { chooseProvider } from "../src/core/provider-settings.js";
 import { selfCommand } from "../src/core/self-command.js";
 import { resolveOptions } from "../src/create/options.js";
-import { pinnedScripts, renderProject, templatesRoot } from "../src/create/render.js";
+import { renderPlain } from "../src/create/render.js";
 import { DEFAULT_PROVIDER, PROVIDERS, providerOfEnvExample } from "../src/providers.js";
 import { VERSION } from "../src/version.js";
 import { cleanEnv, repoRoot, runCli, tempDir } from "./helpers/cli.js";
 
 const QUIET = ["--yes", "--no-install", "--no-git", "--no-check"];
-const FIXTURE = path.join(repoRoot, "test", "fixtures", "templates");
 
 let work: { dir: string; cleanup: () => Promise<void> };
 beforeAll(async () => {
@@ -32,9 +32,10 @@ function shWords(line: string): string[] {
 
 describe("the provider table", () => {
   it("has scalekit (the default) and oidc, each with its folder, flags and variables", () => {
+    for (const provider of PROVIDERS)
+      expect(existsSync(path.join(repoRoot, "templates/typescript/auth/providers", provider.name, "src"))).toBe(true);
     expect(PROVIDERS.map((p) => p.name)).toEqual(["scalekit", "oidc"]);
     expect(DEFAULT_PROVIDER.name).toBe("scalekit");
-    for (const provider of PROVIDERS) expect(provider.templateDir).toBe(`providers/${provider.name}`);
     const flags = (name: string) => PROVIDERS.find((p) => p.name === name)!.settings.map((s) => s.flag?.split(" ")[0] ?? `env ${s.env}`);
     // Prompt order: the required settings first (issue 21.4).
     expect(flags("scalekit")).toEqual(["--env-url", "--resource-id", "--client-id", "env SCALEKIT_CLIENT_SECRET"]);
@@ -74,7 +75,7 @@ describe("the provider table", () => {
   it("the project scripts run the create-mcp-auth that wrote them, with the layout and the scopes as one shell word", () => {
     const options = resolveOptions({ dir: "x", provider: "oidc", scopes: "a$b'c,todo:read", yes: true }, {}, "/tmp");
     const cli = `npx -y create-mcp-auth@${VERSION}`;
-    const scripts = pinnedScripts(options, cli);
+    const scripts = authScripts(options.provider, options.scopes, cli);
     expect(scripts).toEqual({
       issuer: `${cli} issuer --layout oidc --scopes 'a$b'\\''c,todo:read'`,
       token: `${cli} issuer token`,
@@ -91,7 +92,8 @@ describe("the provider table", () => {
       "a$b'c,todo:read",
     ]);
     // By default: this copy of the CLI (from this clone, here).
-    const scalekit = pinnedScripts(resolveOptions({ dir: "x", yes: true }, {}, "/tmp"));
+    const defaults = resolveOptions({ dir: "x", yes: true }, {}, "/tmp");
+    const scalekit = authScripts(defaults.provider, defaults.scopes);
     expect(scalekit.issuer).toBe(`${selfCommand()} issuer --scopes todo:read,todo:write`);
     expect(selfCommand()).toBe(`node ${path.join(repoRoot, "bin", "create-mcp-auth.js")}`);
   });
@@ -103,48 +105,20 @@ describe("the provider table", () => {
   });
 });
 
-describe("rendering with the provider layer (fixture templates)", () => {
-  const render = (flags: Parameters<typeof resolveOptions>[0]) =>
-    renderProject(resolveOptions({ dir: "fx", yes: true, ...flags }, {}, "/tmp"), FIXTURE);
-  const text = (files: Awaited<ReturnType<typeof render>>, name: string) => files.find((f) => f.path === name)?.content.toString("utf8");
-
-  it("layers base, then the provider folder, then the framework; merges deps.json of all three", async () => {
-    const files = await render({ provider: "oidc" });
-    expect(text(files, "src/layer.txt")).toBe("express\n");
-    expect(text(files, "src/provider-layer.txt")).toBe("oidc\n");
-    expect(text(files, "src/auth/provider.ts")).toContain('"oidc"');
-    const pkg = JSON.parse(text(files, "package.json")!) as { dependencies: Record<string, string> };
-    expect(Object.keys(pkg.dependencies)).toEqual(["base-dep", "express", "jose"]);
-    const scalekit = await render({});
-    expect(text(scalekit, "src/provider-layer.txt")).toBe("scalekit\n");
-    expect(JSON.parse(text(scalekit, "package.json")!).dependencies["@scalekit-sdk/node"]).toBeDefined();
-  });
-
-  it("renders the provider README section into provider.readme; the section file itself is not written", async () => {
-    const files = await render({ provider: "oidc" });
-    expect(text(files, "README.md")).toContain("## OIDC section for `fx`");
-    expect(text(files, "README.md")).toContain(`version \`${VERSION}\`, provider \`oidc\``);
-    expect(files.map((f) => f.path).filter((p) => p.includes("README.section"))).toEqual([]);
-  });
-
-  it("--no-ci leaves out .github/workflows/ci.yml, and only that file", async () => {
-    const withCi = await render({});
-    const withoutCi = await render({ ci: false });
-    expect(text(withCi, ".github/workflows/ci.yml")).toBe("name: ci\n");
-    expect(text(withCi, "README.md")).toContain("ci: yes");
+describe("--no-ci", () => {
+  it("leaves out .github/workflows/ci.yml of the plain template, and only that file", async () => {
+    const withCi = await renderPlain(resolveOptions({ dir: "fx", yes: true }, {}, "/tmp"));
+    const withoutCi = await renderPlain(resolveOptions({ dir: "fx", yes: true, ci: false }, {}, "/tmp"));
+    expect(withCi.map((f) => f.path)).toContain(".github/workflows/ci.yml");
     expect(withoutCi.map((f) => f.path)).toEqual(withCi.map((f) => f.path).filter((p) => p !== ".github/workflows/ci.yml"));
-    expect(text(withoutCi, "README.md")).toContain("ci: no");
   });
 
-  it.skipIf(!existsSync(path.join(templatesRoot(), "base", ".github", "workflows")))(
-    "the real templates: --no-ci writes no workflow, the default does",
-    async () => {
-      const a = await runCli(["with-ci", ...QUIET, "--dry-run", "--json"], { cwd: work.dir });
-      const b = await runCli(["no-ci", ...QUIET, "--no-ci", "--dry-run", "--json"], { cwd: work.dir });
-      expect(JSON.parse(a.stdout).files).toContain(".github/workflows/ci.yml");
-      expect(JSON.parse(b.stdout).files).not.toContain(".github/workflows/ci.yml");
-    },
-  );
+  it("the built CLI: --no-ci writes no workflow, the default does", async () => {
+    const a = await runCli(["with-ci", ...QUIET, "--dry-run", "--json"], { cwd: work.dir });
+    const b = await runCli(["no-ci", ...QUIET, "--no-ci", "--dry-run", "--json"], { cwd: work.dir });
+    expect(JSON.parse(a.stdout).files).toContain(".github/workflows/ci.yml");
+    expect(JSON.parse(b.stdout).files).not.toContain(".github/workflows/ci.yml");
+  });
 });
 
 describe("create with each provider (built CLI)", () => {

@@ -1,6 +1,6 @@
 /**
  * The generated project is formatted and linted as this repo is: one Biome
- * configuration (templates/base/_biome.json, the project's biome.json), which
+ * configuration (templates/typescript/common/_biome.json, the project's biome.json), which
  * the repo's own biome.json extends. Every framework with every provider is
  * rendered by the built CLI and must come out clean under it.
  */
@@ -31,14 +31,14 @@ async function biomeCheck(dir: string): Promise<{ exitCode: number; diagnostics:
 describe("the generated project is clean under the Biome configuration it ships", () => {
   it("the repo's biome.json extends the template's and changes neither formatting nor lint rules", async () => {
     const repo = JSON.parse(await readFile(path.join(repoRoot, "biome.json"), "utf8"));
-    const template = JSON.parse(await readFile(path.join(repoRoot, "templates/base/_biome.json"), "utf8"));
-    expect(repo.extends).toEqual(["./templates/base/_biome.json"]);
+    const template = JSON.parse(await readFile(path.join(repoRoot, "templates/typescript/common/_biome.json"), "utf8"));
+    expect(repo.extends).toEqual(["./templates/typescript/common/_biome.json"]);
     expect(Object.keys(repo).sort()).toEqual(["$schema", "extends", "files", "vcs"]);
     expect(template.$schema).toBe(repo.$schema);
     expect(template.formatter.enabled).toBe(true);
     expect(template.linter.rules.preset).toBe("recommended");
     const pinned = JSON.parse(await readFile(path.join(repoRoot, "package.json"), "utf8")).devDependencies["@biomejs/biome"];
-    const deps = JSON.parse(await readFile(path.join(repoRoot, "templates/base/deps.json"), "utf8"));
+    const deps = JSON.parse(await readFile(path.join(repoRoot, "templates/typescript/common/deps.json"), "utf8"));
     expect(deps.devDependencies["@biomejs/biome"]).toBe(pinned);
     expect(template.$schema).toBe(`https://biomejs.dev/schemas/${pinned}/schema.json`);
     expect(deps.scripts.lint).toBe("biome check .");
@@ -68,7 +68,7 @@ describe("the generated project is clean under the Biome configuration it ships"
           expect(created.exitCode, created.stderr).toBe(0);
           const project = path.join(dir, "proj");
           expect(JSON.parse(await readFile(path.join(project, "biome.json"), "utf8"))).toEqual(
-            JSON.parse(await readFile(path.join(repoRoot, "templates/base/_biome.json"), "utf8")),
+            JSON.parse(await readFile(path.join(repoRoot, "templates/typescript/common/_biome.json"), "utf8")),
           );
           const { exitCode, diagnostics } = await biomeCheck(project);
           expect(diagnostics.map((d) => `${d.location.path}: ${d.category}`)).toEqual([]);

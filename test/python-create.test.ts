@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { resolveOptions } from "../src/create/options.js";
-import { renderProject } from "../src/create/render.js";
+import { renderCreatedProject as renderProject } from "../src/create/project.js";
 import { findFramework } from "../src/frameworks.js";
 import { pythonEnvValue, pythonModuleName, pythonProjectName } from "../src/languages/python/literals.js";
 import { runCli } from "./helpers/cli.js";
@@ -21,7 +21,7 @@ describe("python: choosing the language", () => {
     expect(options({ framework: "fastmcp" }).language).toBe("typescript");
     const py = options({ framework: "fastmcp", language: "python" });
     expect(py.language).toBe("python");
-    expect(py.framework.templateDir).toBe("python/fastmcp");
+    expect(py.framework.display).toBe("FastMCP (Python)");
     expect(options({ language: "python" }).framework).toBe(findFramework("fastmcp", "python"));
   });
 

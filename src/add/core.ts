@@ -137,8 +137,9 @@ export async function renderCore(
   }
   if (target.module === "cjs") assertNoCycle(graph);
 
-  // The framework's own layer too (base and provider win): a glue may import a package only that framework's projects use.
-  const versions = await templateVersions([path.join(roots.templates, target.framework), ...layers]);
+  // The plain templates' versions too (the auth core's win): a glue may import a package only that framework's projects use.
+  const plain = [path.join(roots.templates, "typescript/common"), path.join(roots.templates, "typescript", target.framework)];
+  const versions = await templateVersions([...plain, ...layers]);
   const dependencies: Dependency[] = [];
   for (const [name, { typeOnly }] of [...imports].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const version = versions.get(name) ?? frameworkPackage(name);

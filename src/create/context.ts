@@ -30,8 +30,7 @@ export interface RenderContext {
   serverUrl: string;
   local: boolean;
   pm: PackageManagerCommands;
-  /** readme: the provider folder's README.section.md.hbs, rendered with this context ('' when it has none). */
-  provider: { name: ProviderName; display: string; readme: string };
+  provider: { name: ProviderName; display: string };
   /** false with --no-ci: .github/workflows/ci.yml is not written. */
   ci: boolean;
   /** The create-mcp-auth version that renders the project. */
@@ -104,7 +103,7 @@ export function renderContext(options: CreateOptions): RenderContext {
     serverUrl: options.serverUrl,
     local: options.local,
     pm: commandsFor(options.pm),
-    provider: { name: options.provider.name, display: options.provider.display, readme: "" },
+    provider: { name: options.provider.name, display: options.provider.display },
     ci: options.ci,
     version: VERSION,
     cli: selfCommand(),

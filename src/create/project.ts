@@ -11,11 +11,14 @@ import { detect, readPackageJson } from "../add/detect.js";
 import { makePlan } from "../add/plan.js";
 import { exampleToolsFor } from "./context.js";
 import type { CreateOptions } from "./options.js";
-import { hasPlainTemplate, type ProjectFile, renderPlain, renderProject, templatesRoot } from "./render.js";
+import { type ProjectFile, renderPlain, templatesRoot } from "./render.js";
 
 /** The project `create` writes, in memory: sorted, deterministic, nothing written to the target. */
 export async function renderCreatedProject(options: CreateOptions, root = templatesRoot()): Promise<ProjectFile[]> {
-  if (options.language !== "typescript" || !hasPlainTemplate(options.framework.name, root)) return renderProject(options, root);
+  if (options.language === "python") {
+    const { renderPythonProject } = await import("../languages/python/render.js");
+    return renderPythonProject(options, { root });
+  }
   return withAuth(await renderPlain(options, root), options);
 }
 

@@ -2,8 +2,6 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { envValue, shWord } from "../core/literals.js";
-import { selfCommand } from "../core/self-command.js";
 import type { EnvVariable } from "../providers.js";
 import { type RenderContext, renderContext } from "./context.js";
 import type { CreateOptions } from "./options.js";
@@ -41,11 +39,8 @@ async function listFiles(dir: string, prefix = ""): Promise<string[]> {
   return files;
 }
 
-/** A provider folder's README section, rendered into the context's `provider.readme`. */
-export const README_SECTION = "README.section.md.hbs";
-
 /** Files of a template folder that are inputs to the renderer, not project files. */
-const META_FILES = new Set(["deps.json", "ENV.md", README_SECTION]);
+const META_FILES = new Set(["deps.json"]);
 
 /** Written only with `ci: true` (not with `--no-ci`). */
 export const CI_WORKFLOW = ".github/workflows/ci.yml";
@@ -71,21 +66,6 @@ async function readDeps(dir: string): Promise<DepsFile> {
 
 function sortedRecord(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-/**
- * The project's create-mcp-auth scripts, pinned to the copy of the CLI that wrote it
- * (src/core/self-command.ts: this version from the registry, its tarball, or its clone;
- * `@latest` would drift from the code it generated). npm runs scripts with
- * `sh -c`, so the scopes are one shell word.
- */
-export function pinnedScripts(options: CreateOptions, cli = selfCommand()): Record<string, string> {
-  const issuer = ["issuer", ...options.provider.issuerArgs, "--scopes", shWord(options.scopes.join(","))].join(" ");
-  return {
-    issuer: `${cli} ${issuer}`,
-    token: `${cli} issuer token`,
-    check: `${cli} check --project .`,
-  };
 }
 
 export function packageJson(name: string, layers: DepsFile[], scripts: Record<string, string>): string {
@@ -135,87 +115,9 @@ export function envVariables(options: CreateOptions): EnvVariable[] {
   ];
 }
 
-export function envExampleFile(options: CreateOptions): string {
-  const lines = ["# Copy to .env and fill in. Real environment variables win over .env.", ""];
-  for (const variable of envVariables(options)) {
-    lines.push(`# ${variable.comment}`, `${variable.name}=${variable.example ? envValue(variable.example) : ""}`, "");
-  }
-  return lines.join("\n");
-}
-
-export function envFile(options: CreateOptions): string | undefined {
-  const given = envVariables(options).filter((v) => v.value !== undefined && v.value !== "");
-  if (given.length === 0) return undefined;
-  const lines = given.map((v) => `${v.name}=${envValue(v.value!)}\n`);
-  return options.provider.envHeader(options.local) + lines.join("");
-}
-
-/** Renders the whole project in memory: sorted, deterministic, nothing written. */
-export async function renderProject(options: CreateOptions, root = templatesRoot()): Promise<ProjectFile[]> {
-  if (options.language === "python") {
-    const { renderPythonProject } = await import("../languages/python/render.js");
-    return renderPythonProject(options, { root });
-  }
-  const render = createRenderer();
-  const layerNames = ["base", options.provider.templateDir, options.framework.templateDir];
-  const layers = layerNames.map((layer) => path.join(root, layer));
-  const context: RenderContext = renderContext(options);
-  // The provider's README section is rendered first, with the same context, for templates to place.
-  const sectionFile = path.join(root, options.provider.templateDir, README_SECTION);
-  if (existsSync(sectionFile)) {
-    const section = await readFile(sectionFile, "utf8");
-    context.provider.readme = render(`${options.provider.templateDir}/${README_SECTION}`, section, context);
-  }
-
-  // Read every layer's files at once; later layers override earlier ones.
-  const layerFiles = await Promise.all(
-    layerNames.map(async (layer, i) => {
-      const rels = (await listFiles(layers[i]!)).filter((rel) => !META_FILES.has(rel));
-      return Promise.all(rels.map(async (rel) => ({ layer, rel, raw: await readFile(path.join(layers[i]!, rel)) })));
-    }),
-  );
-  const files = new Map<string, ProjectFile>();
-  for (const { layer, rel, raw } of layerFiles.flat()) {
-    const out = outputPath(rel);
-    if (out === CI_WORKFLOW && !options.ci) continue;
-    const content = rel.endsWith(".hbs") ? Buffer.from(render(`${layer}/${rel}`, raw.toString("utf8"), context)) : raw;
-    files.set(out, { path: out, content, mode: 0o644 });
-  }
-
-  // The auth core lives with add's templates (templates/typescript/auth); frameworks without a plain template yet get it here.
-  const coreDirs = [path.join(root, "typescript/auth/src"), path.join(root, "typescript/auth/providers", options.provider.name, "src")];
-  for (const dir of coreDirs) {
-    for (const rel of (await listFiles(dir)).filter((r) => r.endsWith(".ts"))) {
-      files.set(`src/auth/${rel}`, { path: `src/auth/${rel}`, content: await readFile(path.join(dir, rel)), mode: 0o644 });
-    }
-  }
-
-  if (files.has("src/tools.ts")) {
-    const reexport = 'export { scopeHierarchy, serverName, toolScopes } from "../tools.js";\n';
-    files.set("src/auth/tool-scopes.ts", { path: "src/auth/tool-scopes.ts", content: Buffer.from(reexport), mode: 0o644 });
-  }
-
-  const deps = await Promise.all(layers.map(readDeps));
-  files.set("package.json", {
-    path: "package.json",
-    content: Buffer.from(packageJson(options.packageName, deps, pinnedScripts(options))),
-    mode: 0o644,
-  });
-  files.set(".env.example", { path: ".env.example", content: Buffer.from(envExampleFile(options)), mode: 0o644 });
-  const env = envFile(options);
-  if (env !== undefined) files.set(".env", { path: ".env", content: Buffer.from(env), mode: 0o600 });
-
-  return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
 /** The plain server's layers: what every TypeScript project has, then the framework's own files. */
 export function plainLayers(framework: string): string[] {
   return ["typescript/common", `typescript/${framework}`];
-}
-
-/** Whether `root` has a plain template for this framework (create = plain + add). */
-export function hasPlainTemplate(framework: string, root = templatesRoot()): boolean {
-  return existsSync(path.join(root, plainLayers(framework)[1]!));
 }
 
 /** The plain server's `.env.example`: where it listens. `add` appends the auth's variables. */

@@ -85,7 +85,11 @@ export function mcpAuth<Options extends StartOptions>(server: FastmcpServer<Opti
       };
       const { sslCa, sslCert, sslKey } = httpStream;
       const tls = sslCert || sslKey ? { cert: readFileSync(sslCert ?? ""), key: readFileSync(sslKey ?? "") } : undefined;
-      const front = tls ? createTlsServer({ ...tls, ...(sslCa && { ca: readFileSync(sslCa) }) }, listener) : createServer(listener);
+      // Slow clients are cut off: headers within 20 s, a whole request within 60 s (Node: 60 s and 5 min), checked every 5 s.
+      const limits = { headersTimeout: 20_000, requestTimeout: 60_000, connectionsCheckingInterval: 5_000 };
+      const front = tls
+        ? createTlsServer({ ...limits, ...tls, ...(sslCa && { ca: readFileSync(sslCa) }) }, listener)
+        : createServer(limits, listener);
       async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
         if (auth.isMetadataPath(req.url)) return sendAnswer(res, auth.metadataAnswer(req.method));
         if (!auth.isEndpoint(req.url)) return otherRoute(server, httpStream, req, res);
