@@ -33,7 +33,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    exitCode = exitCodeFor(error);
+    exitCode = exitCodeFor(error, argv.includes("--verbose"));
     // --json promises one document on stdout, failures included.
     if (argv.includes("--json") && exitCode !== EXIT.ok) {
       const message = error instanceof Error ? error.message : String(error);
@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<void> {
   process.exitCode = exitCode;
 }
 
-function exitCodeFor(error: unknown): number {
+function exitCodeFor(error: unknown, verbose: boolean): number {
   if (error instanceof CommanderError) {
     // Commander already printed the message (or the help / version).
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
@@ -61,6 +61,13 @@ function exitCodeFor(error: unknown): number {
     process.stderr.write(`\ncreate-mcp-auth: ${e.message}\n`);
     return EXIT.environment;
   }
-  process.stderr.write(`\ncreate-mcp-auth: unexpected error: ${e?.stack ?? String(error)}\n`);
+  process.stderr.write(`\ncreate-mcp-auth: ${unexpectedError(error, verbose)}\n`);
   return EXIT.environment;
+}
+
+/** An error nothing expected (a bug in this CLI): one line, its stack trace only with --verbose. */
+export function unexpectedError(error: unknown, verbose: boolean): string {
+  const e = error as Error | null | undefined;
+  if (verbose) return `unexpected error: ${e?.stack ?? String(error)}`;
+  return `unexpected error: ${e?.message ?? String(error)} (run again with --verbose for its stack trace, and please report it)`;
 }

@@ -30,6 +30,7 @@ export function registerAdd(program: Command, setExit: (code: number) => void): 
     .option("--no-check", "skip the self-check after install")
     .addOption(packageManagerOption("package manager (default: from the lockfile)"))
     .option("--json", "print one JSON document on stdout (human text goes to stderr)")
+    .option("--verbose", "on an unexpected error (a bug), print its stack trace")
     .addHelpText(
       "after",
       `

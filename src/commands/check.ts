@@ -111,6 +111,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     )
     .option("--timeout <ms>", "timeout of each request in ms (default: 5000)", intOption("--timeout", 100, 120000))
     .option("--json", "print the report as JSON on stdout")
+    .option("--verbose", "on an unexpected error (a bug), print its stack trace")
     .option("--junit <file>", "also write the report as JUnit XML to <file>: one test case per probe, for CI")
     .addHelpText(
       "after",

@@ -35,7 +35,7 @@ function createOptions(cmd: Command): Command {
     .option("--force", "write into a non-empty directory (your changed files and .env are kept)")
     .option("--dry-run", "write nothing; list the files that would be written")
     .option("--json", "print one JSON document on stdout (human text goes to stderr)")
-    .option("--verbose", "show the full self-check checklist")
+    .option("--verbose", "show the full self-check checklist, and the stack trace of an unexpected error (a bug)")
     .addHelpText(
       "after",
       `

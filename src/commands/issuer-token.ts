@@ -310,6 +310,7 @@ export function registerIssuerToken(issuer: Command, setExit: (code: number) => 
     .option("--issuer-url <url>", "URL of the running local issuer (default: http://127.0.0.1:4444)")
     .option("--audience <value>", "token audience, repeatable (default: the project's server, see below)", collect)
     .option("--json", "print { token, issuer, audience, scopes, ... } as JSON instead of the bare token")
+    .option("--verbose", "on an unexpected error (a bug), print its stack trace")
     .addHelpText(
       "after",
       `

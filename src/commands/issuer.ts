@@ -191,6 +191,7 @@ export function registerIssuer(program: Command): Command {
     .option("--consent", "show an approve/deny page for every client (clients with a non-loopback redirect always get it)")
     .option("--allow-local-cimd", "also fetch client ID metadata documents from loopback URLs (default: public https hosts only)")
     .option("--json", "print its URLs as one JSON document on stdout")
+    .option("--verbose", "on an unexpected error (a bug), print its stack trace")
     .addHelpText(
       "after",
       `
