@@ -32,7 +32,7 @@ await build({
 });
 const { stripTypes, toCommonJs } = await import(pathToFileURL(path.join(tmp, "strip.mjs")).href);
 
-// What add writes: the base core, each provider's files (not Scalekit's management client, which add leaves out), the glue.
+// What add writes: the auth core (templates/typescript/auth/src), each provider's src, the glue (src/add/glue).
 const filesOf = (dir) => readdirSync(path.join(repo, dir)).map((f) => path.join(repo, dir, f));
 const sources = [
   ...filesOf("templates/typescript/auth/src"),
@@ -155,8 +155,8 @@ const table = rows
   .join("\n");
 writeSection(`## add: the auth core in JavaScript (bench/add/js-core.mjs)
 
-JavaScript projects get the TypeScript auth core as JavaScript. Compared on the ${sources.length} files add writes (templates/base/src/auth,
-templates/providers/*/src/auth without Scalekit's management client, and src/add/glue): comment and blank lines kept (of the source's), lines out, quotes changed; for CommonJS, lines of
+JavaScript projects get the TypeScript auth core as JavaScript. Compared on the ${sources.length} files add writes (templates/typescript/auth/src,
+templates/typescript/auth/providers/*/src and src/add/glue): comment and blank lines kept (of the source's), lines out, quotes changed; for CommonJS, lines of
 module-system helpers and \`(0, x.f)\` / \`x_js_1.f\` interop references a reader meets instead of the names the source uses.
 
 - Date: ${new Date().toISOString().slice(0, 10)}; Node ${process.version}
