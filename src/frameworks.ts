@@ -59,7 +59,7 @@ export const FRAMEWORKS: readonly Framework[] = [
     display: "FastMCP",
     hint: "fastmcp 4 (SDK v1) tools, served to 2026-07-28 and 2025 clients through MCP SDK v2",
     readmeNote:
-      "**Protocol versions.** fastmcp 4 is built on the MCP TypeScript SDK v1, which speaks only the 2025 revisions. `mcpAuth(server).start(...)` (`src/auth/fastmcp.ts`, written by `create-mcp-auth add`) serves the port in front of it: the SDK v2 entry point (`createMcpHandler`) answers both eras and hands each method to a session of your `FastMCP` server, made by fastmcp's own `server.connect()` with the verified caller as the session's auth, so your tools get it as `context.session`. Your `server.getApp()` routes and fastmcp's `/health` are answered by fastmcp, in the same process.",
+      "**Protocol versions.** fastmcp 4 is built on the MCP TypeScript SDK v1, which speaks only the 2025 revisions. `mcpAuth(server).start(...)` (`src/auth/fastmcp.ts`, written by `create-mcp-auth add`) serves the port in front of it: the SDK v2 entry point (`createMcpHandler`) answers both eras and hands each method to a session of your `FastMCP` server, made by fastmcp's own `server.connect()` with the verified caller as the session's auth, so your tools get it as `context.session`. Your `server.getApp()` routes and fastmcp's health route (`/healthz` in a generated project) are answered by fastmcp, in the same process.",
     detect: ["fastmcp"],
   },
   {
