@@ -215,6 +215,20 @@ export function conformanceSuite(framework: string, root: () => string): void {
  * SIGTERM (docker stop, Kubernetes): the generated server lets a request in
  * flight finish, then exits with code 0, within a bound.
  */
+/** Resolves once the server on `port` answers GET /healthz with 200; fails the test after 30 s. */
+async function healthy(port: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const status = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    expect(Date.now(), "the server did not start").toBeLessThan(deadline);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /**
  * Start-up errors and slow clients on the generated server, started as its
  * README says: a busy port is one line with the fix and exit 1 (no stack);
@@ -260,16 +274,7 @@ export function startupSuite(root: () => string): void {
     const socket = new Socket();
     let trickle: NodeJS.Timeout | undefined;
     try {
-      const deadline = Date.now() + 30_000;
-      while (
-        (await fetch(`http://127.0.0.1:${port}/healthz`).then(
-          (r) => r.status,
-          () => 0,
-        )) !== 200
-      ) {
-        expect(Date.now(), "the server did not start").toBeLessThan(deadline);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await healthy(port);
       const startedAt = Date.now();
       const closed = new Promise<number>((resolve) => socket.once("close", () => resolve(Date.now() - startedAt)));
       socket.on("error", () => undefined);
@@ -306,16 +311,7 @@ export function shutdownSuite(root: () => string): void {
       all: true,
     });
     try {
-      const deadline = Date.now() + 30_000;
-      while (
-        (await fetch(`http://127.0.0.1:${port}/healthz`).then(
-          (r) => r.status,
-          () => 0,
-        )) !== 200
-      ) {
-        expect(Date.now(), "the server did not start").toBeLessThan(deadline);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await healthy(port);
       const token = await issuer.mint({ audience: [url, issuer.resourceId] });
       const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "whoami", arguments: {} } });
       // A request whose body is still on its way when the signal arrives.
