@@ -7,7 +7,6 @@ import { VERSION } from "../version.js";
 import { nextSteps, whereFrom, wroteLine } from "./finish.js";
 import type { GitOutcome } from "./install.js";
 import { type CreateFlags, type CreateOptions, dirProblem, openQuestions, QUESTIONS, resolveOptions } from "./options.js";
-import { renderCreatedProject } from "./project.js";
 import { CreateRun } from "./run.js";
 import { targetProblem } from "./target.js";
 import { ENV_NEW, keepConflicts, planWrite, WriteJournal, type WritePlan, writeProject } from "./write.js";
@@ -129,6 +128,8 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: En
   if (problem) throw problem;
   checkTools(options);
 
+  // add's detection and planner (with its JavaScript parser) are loaded only when a project is rendered, not at start-up.
+  const { renderCreatedProject } = await import("./project.js");
   const rendered = await renderCreatedProject(options);
   const existing = planWrite(options.root, rendered);
   const { plan, replaced, kept } = await resolveConflicts(existing, options, ui, flags);
