@@ -6,14 +6,12 @@
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error plain JavaScript, shared with bench/conformance/run.mjs
-import { conformanceTools, regressions, runScenarios, startTokenProxy } from "../../lib/conformance.mjs";
 import { resolveOptions } from "../../src/create/options.js";
 import { WriteJournal, writeProject } from "../../src/create/write.js";
 import { renderPythonProject } from "../../src/languages/python/render.js";
 import { cleanEnv, runCli, tempDir } from "../helpers/cli.js";
 import { openIdSuite } from "../helpers/openid.js";
-import { EXPECTED_PROBES, type ProbeRow, startGeneratedServer } from "../helpers/project.js";
+import { conformanceSuite, EXPECTED_PROBES, type ProbeRow } from "../helpers/project.js";
 
 interface Created {
   ok: boolean;
@@ -111,7 +109,11 @@ export function pythonFrameworkSuite(framework: string): void {
           expect(exited.exitCode, `${exited.signal ?? ""} ${String(exited.all)}`).toBe(0);
         }, 120_000);
 
-        pythonConformanceSuite(framework, root);
+        conformanceSuite(`python ${framework}`, root, {
+          name: "its plain server",
+          start: () => startPlainPythonServer(framework, path.dirname(root())),
+          timeoutMs: 900_000,
+        });
       } else {
         openIdSuite(`python ${framework}`, root);
       }
@@ -152,41 +154,4 @@ async function startPlainPythonServer(framework: string, dir: string) {
       await child;
     },
   };
-}
-
-/**
- * The official conformance suite against the generated server (behind a proxy adding a valid token) and,
- * in the same run, against the plain Python server of the same framework: every check the plain one
- * passes, the secured one passes too.
- */
-function pythonConformanceSuite(framework: string, root: () => string): void {
-  const tools = conformanceTools();
-  const missing = !tools && !process.env.CI;
-  it.skipIf(missing)(
-    `the official conformance suite: python ${framework} passes every check its plain server passes`,
-    async () => {
-      expect(tools, "CMA_NODE24 and CMA_CONFORMANCE_BIN must be set (.ci/run installs them)").toBeDefined();
-      const { startIssuer } = await import("../../src/issuer/index.js");
-      const issuer = await startIssuer({ port: 0, quiet: true });
-      const server = await startGeneratedServer(root(), issuer);
-      const plain = await startPlainPythonServer(framework, path.dirname(root()));
-      try {
-        const token = await issuer.mint({
-          audience: [server.url, issuer.resourceId],
-          expiresIn: 3600,
-          scopes: ["todo:read", "todo:write"],
-        });
-        const proxy = await startTokenProxy(server.url, token);
-        try {
-          const [ours, baseline] = await Promise.all([runScenarios(proxy.url, tools), runScenarios(plain.url, tools)]);
-          expect(regressions(ours, baseline), JSON.stringify(ours, null, 1)).toEqual([]);
-        } finally {
-          await proxy.close();
-        }
-      } finally {
-        await Promise.all([server.stop(), plain.close(), issuer.close()]);
-      }
-    },
-    900_000,
-  );
 }

@@ -178,18 +178,26 @@ export async function startGeneratedServer(root: string, issuer: { url: string; 
  * that adds a valid token) and, in the same run, against a plain SDK v2
  * server: every check the plain server passes, ours passes too.
  */
-export function conformanceSuite(framework: string, root: () => string): void {
+export function conformanceSuite(
+  framework: string,
+  root: () => string,
+  baseline: { name: string; start: () => Promise<{ url: string; close(): Promise<unknown> }>; timeoutMs: number } = {
+    name: "a plain SDK v2 server",
+    start: startPlainV2Server,
+    timeoutMs: 600_000,
+  },
+): void {
   const tools = conformanceTools();
   // In CI a missing tool is a failure, never a silent skip.
   const missing = !tools && !process.env.CI;
   it.skipIf(missing)(
-    `the official conformance suite: ${framework} passes every check a plain SDK v2 server passes${missing ? " (SKIPPED: no CMA_NODE24 and CMA_CONFORMANCE_BIN, and not CI; .ci/run installs them)" : ""}`,
+    `the official conformance suite: ${framework} passes every check ${baseline.name} passes${missing ? " (SKIPPED: no CMA_NODE24 and CMA_CONFORMANCE_BIN, and not CI; .ci/run installs them)" : ""}`,
     async () => {
       expect(tools, "CMA_NODE24 and CMA_CONFORMANCE_BIN must be set (.ci/run installs them)").toBeDefined();
       const { startIssuer } = await import("../../src/issuer/index.js");
       const issuer = await startIssuer({ port: 0, quiet: true });
       const server = await startGeneratedServer(root(), issuer);
-      const plain = await startPlainV2Server();
+      const plain = await baseline.start();
       try {
         const token = await issuer.mint({
           audience: [server.url, issuer.resourceId],
@@ -207,7 +215,7 @@ export function conformanceSuite(framework: string, root: () => string): void {
         await Promise.all([server.stop(), plain.close(), issuer.close()]);
       }
     },
-    600_000,
+    baseline.timeoutMs,
   );
 }
 
