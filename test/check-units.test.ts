@@ -1,7 +1,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { issuerMismatch } from "../src/check/context.js";
-import { headerValue, modernRequest } from "../src/check/http.js";
+import { headerValue, modernRequest, SseEvents } from "../src/check/http.js";
 import { minimalArguments } from "../src/check/mcp-client.js";
 import { authServerMetadataUrls, prmUrls } from "../src/check/metadata.js";
 import { issuerMatches } from "../src/check/probes/authserver.js";
@@ -281,5 +281,36 @@ describe("bodies read with a cap (core/http-body)", () => {
     expect(await res.json()).toEqual({ a: 1 });
     expect(await readBodyJson(new Response("not json"))).toBeUndefined();
     expect(boundedResponse(new Response(null, { status: 204 })).status).toBe(204);
+  });
+});
+
+describe("SseEvents: an SSE stream's messages as its text arrives", () => {
+  const stream = [
+    ": a comment\r\n\r\n",
+    'event: message\ndata: {"jsonrpc":"2.0","method":"notifications/progress"}\n\n',
+    'data: {"jsonrpc":"2.0",\ndata: "id":1,"result":{}}\r\r',
+    "data: not json\n\n",
+    'id: 7\r\ndata: {"jsonrpc":"2.0","id":2,"error":{"code":-32600,"message":"no"}}\r\n\r\n',
+    'data: {"jsonrpc":"2.0","id":3,"result":{"unfinished":true}}\n',
+  ].join("");
+  const whole = [
+    { jsonrpc: "2.0", method: "notifications/progress" },
+    { jsonrpc: "2.0", id: 1, result: {} },
+    { jsonrpc: "2.0", id: 2, error: { code: -32600, message: "no" } },
+  ];
+
+  it("finds the same complete events wherever the text is cut, and none unfinished", () => {
+    for (let i = 0; i <= stream.length; i++) {
+      for (const j of [i, Math.min(stream.length, i + 1), Math.min(stream.length, i + 7)]) {
+        const events = new SseEvents();
+        const got = [stream.slice(0, i), stream.slice(i, j), stream.slice(j)].flatMap((piece) => events.push(piece));
+        expect(got, `cut at ${i} and ${j}`).toEqual(whole);
+      }
+    }
+  });
+
+  it("one character at a time", () => {
+    const events = new SseEvents();
+    expect([...stream].flatMap((c) => events.push(c))).toEqual(whole);
   });
 });

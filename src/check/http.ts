@@ -70,12 +70,15 @@ export async function request(url: string | URL, o: RequestOptions): Promise<Htt
 
 /**
  * Reads a body as text. An SSE stream is read only until it carries a JSON-RPC
- * response: a server may keep the stream open after it.
+ * response: a server may keep the stream open after it. Only the text that
+ * arrived since the last complete event is searched for the next one, so a
+ * stream without event ends (or a bomb of them) costs linear time and memory.
  */
 async function readBody(res: Response): Promise<string> {
   if (!res.body) return "";
   const sse = (res.headers.get("content-type") ?? "").toLowerCase().startsWith("text/event-stream");
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  const events = sse ? new SseEvents() : undefined;
   let text = "";
   try {
     for (;;) {
@@ -84,12 +87,58 @@ async function readBody(res: Response): Promise<string> {
       text += value;
       // Past the cap the body is incomplete, so never valid JSON: say so rather than parse a megabyte of it.
       if (text.length > MAX_BODY) throw new HttpError(`the answer's body is over ${MAX_BODY / (1024 * 1024)} MB: not read further`);
-      if (sse && sseMessages(text).some(isResponse)) break;
+      if (events?.push(value).some(isResponse)) break;
     }
   } finally {
     await reader.cancel().catch(() => {});
   }
   return text;
+}
+
+/**
+ * The events of an SSE stream as its text arrives in pieces: each piece is
+ * searched once for an event's end (a blank line, after CRLF and CR are read
+ * as LF); an unfinished event is kept as pieces, joined only when it ends.
+ */
+export class SseEvents {
+  private pieces: string[] = [];
+  /** The last piece ended in LF (an event ends if the next starts with one). */
+  private endsInLf = false;
+  /** A CR ended the last piece: it may be the first half of a CRLF. */
+  private heldCr = false;
+
+  /** The complete events' JSON-RPC messages this piece finished. */
+  push(piece: string): JsonRpcMessage[] {
+    let text = piece;
+    if (this.heldCr) text = `\r${text}`;
+    this.heldCr = text.endsWith("\r");
+    if (this.heldCr) text = text.slice(0, -1);
+    text = text.replace(/\r\n?/g, "\n");
+    const out: JsonRpcMessage[] = [];
+    let from = 0;
+    if (this.endsInLf && text.startsWith("\n")) {
+      out.push(...this.finish(""));
+      from = 1;
+    }
+    for (let end = text.indexOf("\n\n", from); end !== -1; end = text.indexOf("\n\n", from)) {
+      out.push(...this.finish(text.slice(from, end)));
+      from = end + 2;
+    }
+    const rest = text.slice(from);
+    if (rest) {
+      this.pieces.push(rest);
+      this.endsInLf = rest.endsWith("\n");
+    }
+    return out;
+  }
+
+  /** The event made of the kept pieces and `tail`. */
+  private finish(tail: string): JsonRpcMessage[] {
+    const event = this.pieces.join("") + tail;
+    this.pieces = [];
+    this.endsInLf = false;
+    return sseMessages(`${event}\n\n`);
+  }
 }
 
 export type JsonRpcMessage = {
