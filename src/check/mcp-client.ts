@@ -10,7 +10,7 @@ import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { boundedResponse } from "../core/http-body.js";
+import { type BodyTooLargeError, boundedResponse, MAX_BODY_BYTES } from "../core/http-body.js";
 import type { ToolInfo } from "./context.js";
 import { timeoutSignal } from "./http.js";
 
@@ -21,12 +21,17 @@ export interface SeenResponse {
   wwwAuthenticate: string | null;
 }
 
+/** Where a fetch records the first body it cut at the size cap. */
+export interface CutBody {
+  error?: BodyTooLargeError;
+}
+
 /**
  * fetch with a timeout on each request (headers and body: the signal aborts
  * both) and a size cap on each body, whoever reads it; records every answer in
- * `seen` when given.
+ * `seen` and the first cut body in `cut`, when given.
  */
-export function timedFetch(timeoutMs: number, seen?: SeenResponse[]): FetchLike {
+export function timedFetch(timeoutMs: number, seen?: SeenResponse[], cut?: CutBody): FetchLike {
   return async (url, init) => {
     const res = await fetch(url, { ...init, signal: timeoutSignal(timeoutMs, init?.signal) });
     seen?.push({
@@ -35,7 +40,9 @@ export function timedFetch(timeoutMs: number, seen?: SeenResponse[]): FetchLike 
       status: res.status,
       wwwAuthenticate: res.headers.get("www-authenticate"),
     });
-    return boundedResponse(res);
+    return boundedResponse(res, MAX_BODY_BYTES, (error) => {
+      if (cut) cut.error ??= error;
+    });
   };
 }
 
@@ -50,12 +57,13 @@ export interface ConnectOptions {
   token?: string;
   authProvider?: OAuthClientProvider;
   seen?: SeenResponse[];
+  cut?: CutBody;
 }
 
 /** A new transport and Client; `connect()` runs initialize. */
 export function newConnection(url: string, o: ConnectOptions): Connection {
   const transport = new StreamableHTTPClientTransport(new URL(url), {
-    fetch: timedFetch(o.timeoutMs, o.seen),
+    fetch: timedFetch(o.timeoutMs, o.seen, o.cut),
     ...(o.token ? { requestInit: { headers: { Authorization: `Bearer ${o.token}` } } } : {}),
     ...(o.authProvider ? { authProvider: o.authProvider } : {}),
   });
@@ -69,11 +77,15 @@ export function newConnection(url: string, o: ConnectOptions): Connection {
 
 /** 2025 era (SDK v1, initialize): connect with a fixed bearer token and list the tools; always closes. */
 export async function listToolsWithToken(url: string, token: string, timeoutMs: number): Promise<ToolInfo[]> {
-  const c = newConnection(url, { timeoutMs, token });
+  const cut: CutBody = {};
+  const c = newConnection(url, { timeoutMs, token, cut });
   try {
     await c.client.connect(c.transport, { timeout: timeoutMs });
     const { tools } = await c.client.listTools(undefined, { timeout: timeoutMs });
     return tools.map((t) => ({ name: t.name, inputSchema: t.inputSchema, annotations: t.annotations }));
+  } catch (err) {
+    // The SDK reports a cut SSE stream as a timeout: the cut is the cause.
+    throw cut.error ?? err;
   } finally {
     await c.close();
   }
@@ -88,13 +100,14 @@ export interface ModernConnectOptions {
   token?: string;
   authProvider?: ModernOAuthProvider;
   seen?: SeenResponse[];
+  cut?: CutBody;
 }
 
 /** SDK v2: a Client and a Streamable HTTP transport; `connect()` negotiates the era. */
 export async function newModernConnection(url: string, o: ModernConnectOptions) {
   const { Client, StreamableHTTPClientTransport } = await import("@modelcontextprotocol/client");
   const transport = new StreamableHTTPClientTransport(new URL(url), {
-    fetch: timedFetch(o.timeoutMs, o.seen),
+    fetch: timedFetch(o.timeoutMs, o.seen, o.cut),
     ...(o.token ? { requestInit: { headers: { Authorization: `Bearer ${o.token}` } } } : {}),
     ...(o.authProvider ? { authProvider: o.authProvider } : {}),
   });
@@ -109,11 +122,15 @@ export type ModernConnection = Awaited<ReturnType<typeof newModernConnection>>;
 
 /** 2026-07-28 (SDK v2, pinned): connect with a fixed bearer token and list the tools; always closes. */
 export async function listToolsModern(url: string, token: string, timeoutMs: number): Promise<ToolInfo[]> {
-  const c = await newModernConnection(url, { timeoutMs, token, negotiation: { pin: "2026-07-28" } });
+  const cut: CutBody = {};
+  const c = await newModernConnection(url, { timeoutMs, token, negotiation: { pin: "2026-07-28" }, cut });
   try {
     await c.client.connect(c.transport, { timeout: timeoutMs });
     const { tools } = await c.client.listTools(undefined, { timeout: timeoutMs });
     return tools.map((t) => ({ name: t.name, inputSchema: t.inputSchema, annotations: t.annotations }));
+  } catch (err) {
+    // The SDK reports a cut SSE stream as a timeout: the cut is the cause.
+    throw cut.error ?? err;
   } finally {
     await c.close();
   }

@@ -22,34 +22,40 @@ export function formatBytes(n: number): string {
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 /** A stream that passes at most `maxBytes` through, then errors with BodyTooLargeError (and cancels its source). */
-function capStream(maxBytes: number): TransformStream<Uint8Array, Uint8Array> {
+function capStream(maxBytes: number, onCut?: (error: BodyTooLargeError) => void): TransformStream<Uint8Array, Uint8Array> {
   let seen = 0;
   return new TransformStream({
     transform(chunk, controller) {
       seen += chunk.byteLength;
-      if (seen > maxBytes) controller.error(new BodyTooLargeError(maxBytes));
-      else controller.enqueue(chunk);
+      if (seen > maxBytes) {
+        const error = new BodyTooLargeError(maxBytes);
+        onCut?.(error);
+        controller.error(error);
+      } else controller.enqueue(chunk);
     },
   });
 }
 
 /**
  * The same answer with a body that errors past `maxBytes`: for code that reads
- * the body itself (the MCP SDK's clients: `res.json()`, SSE streams).
+ * the body itself (the MCP SDK's clients: `res.json()`, SSE streams). `onCut`
+ * hears of a cut body: a reader may report it as something else (a timeout).
  */
-export function boundedResponse(res: Response, maxBytes = MAX_BODY_BYTES): Response {
+export function boundedResponse(res: Response, maxBytes = MAX_BODY_BYTES, onCut?: (error: BodyTooLargeError) => void): Response {
   if (!res.body || NULL_BODY.has(res.status) || res.status < 200 || res.status > 599) return res;
   const length = Number(res.headers.get("content-length"));
   if (Number.isFinite(length) && length > maxBytes) {
     res.body.cancel().catch(() => {});
+    const error = new BodyTooLargeError(maxBytes);
+    onCut?.(error);
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
-        controller.error(new BodyTooLargeError(maxBytes));
+        controller.error(error);
       },
     });
     return withOrigin(new Response(body, res), res);
   }
-  return withOrigin(new Response(res.body.pipeThrough(capStream(maxBytes)), res), res);
+  return withOrigin(new Response(res.body.pipeThrough(capStream(maxBytes, onCut)), res), res);
 }
 
 function withOrigin(wrapped: Response, original: Response): Response {
