@@ -1,7 +1,8 @@
 /**
  * The matrix row of a Python framework, as a user runs it: `create --language python` with the built CLI
  * (uv sync and the self-check included) for each provider, then the project's own lint, format, typecheck
- * and tests, `check --project`, a SIGTERM drain, and the official conformance suite.
+ * and tests, `check --project`, a SIGTERM drain, the official conformance suite, the TypeScript v2 and v1 clients
+ * and the Python client (python-clients.ts), and the load and fault suite (python-load.ts).
  */
 import path from "node:path";
 import { execa } from "execa";
@@ -12,6 +13,8 @@ import { renderPythonProject } from "../../src/languages/python/render.js";
 import { cleanEnv, runCli, tempDir } from "../helpers/cli.js";
 import { openIdSuite } from "../helpers/openid.js";
 import { conformanceSuite, EXPECTED_PROBES, type ProbeRow } from "../helpers/project.js";
+import { pythonClientsSuite } from "./python-clients.js";
+import { pythonLoadSuite } from "./python-load.js";
 
 interface Created {
   ok: boolean;
@@ -114,6 +117,8 @@ export function pythonFrameworkSuite(framework: string): void {
           start: () => startPlainPythonServer(framework, path.dirname(root())),
           timeoutMs: 900_000,
         });
+        pythonClientsSuite(framework, root);
+        pythonLoadSuite(framework, root);
       } else {
         openIdSuite(`python ${framework}`, root);
       }
