@@ -7,6 +7,7 @@
  * 10 s and 5 s, are the TypeScript ones: lib/load.mjs COOLDOWN_MS and DEADLINE_MS).
  */
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import path from "node:path";
 import { expect, it } from "vitest";
 // @ts-expect-error plain JavaScript, shared with the benchmarks
@@ -109,6 +110,24 @@ async function pythonLoadRun({
   return { ...result, failures: load.loadFailures(result) as string[] };
 }
 
+/**
+ * A free loopback port below the kernel's ephemeral range (32768 and up on Linux): the fault run restarts the
+ * issuer on its port, and a port from the ephemeral range can meanwhile become the local end of one of the
+ * thousands of client connections on this machine (the issuer then exits "port in use").
+ */
+async function portOutsideEphemeralRange(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once("error", () => resolve(false));
+      probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error("no free port between 20000 and 32000");
+}
+
 export interface PythonLoadOptions {
   requests?: number;
   connections?: number;
@@ -148,7 +167,7 @@ export function pythonLoadSuite(framework: string, root: () => string, options: 
     const result = await load.faultIssuerDownMidRun({
       launch,
       startIssuerOn: (port: number) => startLocalIssuer(root(), ["--port", String(port), ...issuerArgs()]),
-      port: await freePort(),
+      port: await portOutsideEphemeralRange(),
       faultMs,
       recoveryTimeoutMs: 60_000,
     });
