@@ -104,11 +104,21 @@ async function startVariant(variant, framework, root, module, issuer) {
     await new Promise((r) => setTimeout(r, 200));
   }
   const token = await issuer.mint([url, issuer.resourceId]);
+  /** Python calls per request of this variant in `era`, in process (bench/python/calls.py): what load cannot move. */
+  const calls = (era) =>
+    JSON.parse(
+      execFileSync(path.join(root, ".venv", "bin", "python"), [path.join(here, "calls.py"), variant, framework, module, era, "200"], {
+        cwd: root,
+        env: { ...env, TOKEN: token },
+        encoding: "utf8",
+      }),
+    );
   return {
     variant,
     url,
     token,
     child,
+    calls,
     stop: async () => {
       child.kill("SIGTERM");
       await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
@@ -177,6 +187,7 @@ try {
           const results = await Promise.all(servers.map((server) => load(autocannon, server, era, seconds)));
           servers.forEach((server, i) => samples[server.variant].push(results[i]));
         }
+        const calls = Object.fromEntries(servers.map((server) => [server.variant, server.calls(era)]));
         const m = (v, key) => median(samples[v].map((s) => s[key]));
         const ratios = (a, b) => samples[a].map((s, i) => s.rps / samples[b][i].rps);
         const row = {
@@ -188,6 +199,7 @@ try {
           onPeer: median(ratios("on", "peer")),
           onOffRange: [Math.min(...ratios("on", "off")), Math.max(...ratios("on", "off"))],
           cpu: { on: m("on", "cpuUs"), off: m("off", "cpuUs"), peer: m("peer", "cpuUs") },
+          calls,
           bad: Object.values(samples)
             .flat()
             .reduce((n, s) => n + s.bad, 0),
@@ -210,8 +222,11 @@ try {
 const report = { date: new Date().toISOString(), machine: machineInfo(), rounds, seconds, rows };
 writeFileSync(path.join(here, "results.json"), `${JSON.stringify(report, null, 2)}\n`);
 const table = rows.map((r) => {
-  const met = r.onOff >= 0.9 && r.onPeer >= 1 && r.bad === 0 ? "met" : "NOT met";
-  return `| ${r.label} | ${r.on.toFixed(0)} | ${r.off.toFixed(0)} | ${r.peer.toFixed(0)} | ${pct(r.onOff, 1)} (${pct(r.onOffRange[0], 1)}-${pct(r.onOffRange[1], 1)}) | ${pct(r.onPeer, 1)} | ${r.cpu.on?.toFixed(0)} / ${r.cpu.off?.toFixed(0)} / ${r.cpu.peer?.toFixed(0)} | ${r.bad} | ${met} |`;
+  const c = r.calls;
+  const byCalls = c.off.calls / c.on.calls;
+  const verdict = (ok) => (ok && r.bad === 0 ? "met" : "NOT met");
+  const met = `${verdict(r.onOff >= 0.9 && r.onPeer >= 1)}; ${verdict(byCalls >= 0.9 && c.on.calls <= c.peer.calls)}`;
+  return `| ${r.label} | ${r.on.toFixed(0)} | ${r.off.toFixed(0)} | ${r.peer.toFixed(0)} | ${pct(r.onOff, 1)} (${pct(r.onOffRange[0], 1)}-${pct(r.onOffRange[1], 1)}) | ${pct(r.onPeer, 1)} | ${r.cpu.on?.toFixed(0)} / ${r.cpu.off?.toFixed(0)} / ${r.cpu.peer?.toFixed(0)} | ${c.on.calls.toFixed(0)} / ${c.off.calls.toFixed(0)} / ${c.peer.calls.toFixed(0)} (${c.on.auth_core_calls.toFixed(0)} in auth/) | ${pct(byCalls, 1)} | ${pct(c.peer.calls, c.on.calls)} | ${r.bad} | ${met} |`;
 });
 const load1 = readFileSync("/proc/loadavg", "utf8").split(" ")[0];
 writeSection(
@@ -220,13 +235,13 @@ writeSection(
     "",
     `**Machine loaded** (shared by parallel sessions; load average ${load1} at the end of the run).`,
     "",
-    "Requests per second of an authenticated MCP `tools/list` (POST /mcp, stateless) against each generated Python server as generated (**on**), the same tools and HTTP stack without auth (**off**), and the framework's own auth as **peer**: FastMCP's `JWTVerifier`; for the official SDK, a `TokenVerifier` with PyJWT's `PyJWKClient` behind the SDK's `RequireAuthMiddleware` (bench/python/servers.py). uvicorn, one worker each; autocannon on loopback, 10 connections per server. The three servers of a row are loaded at the same time in each round (2 s warm-up, then rounds of the same length), so machine load hits them alike; the ratios are medians of the rounds' ratios (range in brackets). Targets: on/off >= 90%, on/peer >= 100%, no errors.",
+    "Requests per second of an authenticated MCP `tools/list` (POST /mcp, stateless) against each generated Python server as generated (**on**), the same tools and HTTP stack without auth (**off**), and the framework's own auth as **peer**: FastMCP's `JWTVerifier`; for the official SDK, a `TokenVerifier` with PyJWT's `PyJWKClient` behind the SDK's `RequireAuthMiddleware` (bench/python/servers.py). uvicorn, one worker each; autocannon on loopback, 10 connections per server. The three servers of a row are loaded at the same time in each round (2 s warm-up, then rounds of the same length), so machine load hits them alike; the ratios are medians of the rounds' ratios (range in brackets). Targets: on/off >= 90%, on/peer >= 100%, no errors. **Python calls per request** (bench/python/calls.py: the same app driven in process over ASGI, cProfile's call count of 200 requests after a warm-up) is a cost measure machine load cannot move; on/off and on/peer by calls are off/on and peer/on of it. The targets column says whether both targets hold by req/s, then by calls.",
     "",
     machineLine(report),
     `- Command: \`npm run build && node bench/python/run.mjs --rounds ${rounds} --duration ${seconds}\``,
     "",
-    "| server | on req/s | off req/s | peer req/s | on/off (range) | on/peer | CPU us/req on / off / peer | non-2xx + errors | targets |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    "| server | on req/s | off req/s | peer req/s | on/off (range) | on/peer | CPU us/req on / off / peer | Python calls/req on / off / peer | on/off by calls | on/peer by calls | non-2xx + errors | targets (req/s; calls) |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ...table,
   ].join("\n"),
 );
