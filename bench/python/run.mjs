@@ -111,6 +111,7 @@ async function startVariant(variant, framework, root, module, issuer) {
         cwd: root,
         env: { ...env, TOKEN: token },
         encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"], // the SDK's INFO log lines
       }),
     );
   return {
