@@ -186,7 +186,7 @@ try {
         const samples = { on: [], off: [], peer: [] };
         for (let round = 0; round < rounds; round++) {
           const results = await Promise.all(servers.map((server) => load(autocannon, server, era, seconds)));
-          servers.forEach((server, i) => samples[server.variant].push(results[i]));
+          for (const [i, server] of servers.entries()) samples[server.variant].push(results[i]);
         }
         const calls = Object.fromEntries(servers.map((server) => [server.variant, server.calls(era)]));
         const m = (v, key) => median(samples[v].map((s) => s[key]));
