@@ -94,9 +94,11 @@ async def request() -> bytes:
     return answer
 
 
+result = sys.stdout
+sys.stdout = open(os.devnull, "w")
+
+
 async def main() -> None:
-    result = sys.stdout
-    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (the servers' request log lines: not this script's output)
     startup = asyncio.Event()
     shutdown = asyncio.Event()
     ready = asyncio.Event()
@@ -112,7 +114,9 @@ async def main() -> None:
         if message["type"].startswith("lifespan.startup"):
             ready.set()
 
-    lifespan = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, lifespan_receive, lifespan_send))
+    lifespan = asyncio.create_task(
+        app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, lifespan_receive, lifespan_send)
+    )
     await ready.wait()
     for _ in range(50):
         await request()
@@ -124,7 +128,10 @@ async def main() -> None:
     stats = pstats.Stats(profile)
     mine = sum(v[1] for (file, _, _), v in stats.stats.items() if f"/{module}/auth/" in file)  # type: ignore[attr-defined]
     total = stats.total_calls  # type: ignore[attr-defined]
-    result.write(json.dumps({"variant": variant, "era": era, "calls": total / requests, "auth_core_calls": mine / requests}) + "\n")
+    result.write(
+        json.dumps({"variant": variant, "era": era, "calls": total / requests, "auth_core_calls": mine / requests})
+        + "\n"
+    )
     shutdown.set()
     lifespan.cancel()
 
