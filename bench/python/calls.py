@@ -94,6 +94,7 @@ async def request() -> bytes:
     return answer
 
 
+# The servers' request log lines go to stdout: not this script's output, which goes to the real stdout.
 result = sys.stdout
 sys.stdout = open(os.devnull, "w")
 
