@@ -45,6 +45,7 @@ describe("python: the rendered project", () => {
       ".gitignore",
       "README.md",
       "Dockerfile",
+      ".dockerignore",
       ".github/workflows/ci.yml",
       "src/py_server/server.py",
       "src/py_server/auth/middleware.py",

@@ -1,21 +1,24 @@
 // Python auth overhead: requests per second and server CPU per request of an authenticated MCP `tools/list`
 // against each generated Python server as generated (on), the same tools without auth (off), and the
 // framework's own auth as peer (FastMCP's JWTVerifier; the SDK's TokenVerifier with PyJWT), both eras, under
-// uvicorn. autocannon, 10 connections, rounds interleaved, medians. Writes bench/python/results.json and the
-// "## Python auth overhead" section of bench/RESULTS.md.
+// uvicorn. autocannon, 10 connections per server. The three servers of a row are loaded AT THE SAME TIME in each
+// round: on a shared, loaded machine each then gets the same share of the same CPUs at the same moments, so a
+// round's on/off ratio compares what a request costs each, where servers loaded one after another saw different
+// loads (rows of 78-120% on the same code). Medians of the rounds' ratios. Writes bench/python/results.json and
+// a dated "## Python auth overhead" section of bench/RESULTS.md.
 //
-//   npm run build && node bench/python/run.mjs [--rounds 5] [--duration 3]
+//   npm run build && node bench/python/run.mjs [--rounds 7] [--duration 3]
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { ensureBuilt, freePort, repo, startLocalIssuer, stopAll, stopChildrenOnSignal } from "../harness.mjs";
+import { ensureBuilt, freePort, repo, startLocalIssuer, stopAll, stopChildrenOnSignal } from "../../lib/harness.mjs";
 import { machineInfo, machineLine, median, writeSection } from "../results-file.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, duration: { type: "string", default: "3" } } });
+const { values } = parseArgs({ options: { rounds: { type: "string", default: "7" }, duration: { type: "string", default: "3" } } });
 const rounds = Number(values.rounds);
 const seconds = Number(values.duration);
 const work = path.join(repo, ".cache", "bench-python");
@@ -101,11 +104,22 @@ async function startVariant(variant, framework, root, module, issuer) {
     await new Promise((r) => setTimeout(r, 200));
   }
   const token = await issuer.mint([url, issuer.resourceId]);
+  /** Python calls per request of this variant in `era`, in process (bench/python/calls.py): what load cannot move. */
+  const calls = (era) =>
+    JSON.parse(
+      execFileSync(path.join(root, ".venv", "bin", "python"), [path.join(here, "calls.py"), variant, framework, module, era, "200"], {
+        cwd: root,
+        env: { ...env, TOKEN: token },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"], // the SDK's INFO log lines
+      }),
+    );
   return {
     variant,
     url,
     token,
     child,
+    calls,
     stop: async () => {
       child.kill("SIGTERM");
       await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
@@ -168,26 +182,34 @@ try {
       for (const variant of ["on", "off", "peer"]) servers.push(await startVariant(variant, framework, root, module, issuer));
       try {
         for (const server of servers) await sanity(server, era);
-        for (const server of servers) await load(autocannon, server, era, 2); // warm-up
+        await Promise.all(servers.map((server) => load(autocannon, server, era, 2))); // warm-up
         const samples = { on: [], off: [], peer: [] };
         for (let round = 0; round < rounds; round++) {
-          const order = [...servers.slice(round % 3), ...servers.slice(0, round % 3)];
-          for (const server of order) samples[server.variant].push(await load(autocannon, server, era, seconds));
+          const results = await Promise.all(servers.map((server) => load(autocannon, server, era, seconds)));
+          for (const [i, server] of servers.entries()) samples[server.variant].push(results[i]);
         }
+        const calls = Object.fromEntries(servers.map((server) => [server.variant, server.calls(era)]));
         const m = (v, key) => median(samples[v].map((s) => s[key]));
+        const ratios = (a, b) => samples[a].map((s, i) => s.rps / samples[b][i].rps);
         const row = {
           label: `${framework} (${era === "2026" ? "2026-07-28" : "2025"})`,
           on: m("on", "rps"),
           off: m("off", "rps"),
           peer: m("peer", "rps"),
+          onOff: median(ratios("on", "off")),
+          onPeer: median(ratios("on", "peer")),
+          onOffRange: [Math.min(...ratios("on", "off")), Math.max(...ratios("on", "off"))],
           cpu: { on: m("on", "cpuUs"), off: m("off", "cpuUs"), peer: m("peer", "cpuUs") },
+          calls,
           bad: Object.values(samples)
             .flat()
             .reduce((n, s) => n + s.bad, 0),
           samples,
         };
         rows.push(row);
-        log(`${row.label}: on ${row.on.toFixed(0)}, off ${row.off.toFixed(0)}, peer ${row.peer.toFixed(0)} req/s`);
+        log(
+          `${row.label}: on ${row.on.toFixed(0)}, off ${row.off.toFixed(0)}, peer ${row.peer.toFixed(0)} req/s; on/off ${pct(row.onOff, 1)}, on/peer ${pct(row.onPeer, 1)}`,
+        );
       } finally {
         await Promise.all(servers.map((s) => s.stop()));
       }
@@ -201,20 +223,26 @@ try {
 const report = { date: new Date().toISOString(), machine: machineInfo(), rounds, seconds, rows };
 writeFileSync(path.join(here, "results.json"), `${JSON.stringify(report, null, 2)}\n`);
 const table = rows.map((r) => {
-  const met = r.on / r.off >= 0.9 && r.on >= r.peer && r.bad === 0 ? "met" : "NOT met";
-  return `| ${r.label} | ${r.on.toFixed(0)} | ${r.off.toFixed(0)} | ${pct(r.on, r.off)} | ${r.peer.toFixed(0)} | ${pct(r.on, r.peer)} | ${r.cpu.on?.toFixed(0)} / ${r.cpu.off?.toFixed(0)} / ${r.cpu.peer?.toFixed(0)} | ${pct(r.cpu.off, r.cpu.on)} | ${r.bad} | ${met} |`;
+  const c = r.calls;
+  const byCalls = c.off.calls / c.on.calls;
+  const verdict = (ok) => (ok && r.bad === 0 ? "met" : "NOT met");
+  const met = `${verdict(r.onOff >= 0.9 && r.onPeer >= 1)}; ${verdict(byCalls >= 0.9 && c.on.calls <= c.peer.calls)}`;
+  return `| ${r.label} | ${r.on.toFixed(0)} | ${r.off.toFixed(0)} | ${r.peer.toFixed(0)} | ${pct(r.onOff, 1)} (${pct(r.onOffRange[0], 1)}-${pct(r.onOffRange[1], 1)}) | ${pct(r.onPeer, 1)} | ${r.cpu.on?.toFixed(0)} / ${r.cpu.off?.toFixed(0)} / ${r.cpu.peer?.toFixed(0)} | ${c.on.calls.toFixed(0)} / ${c.off.calls.toFixed(0)} / ${c.peer.calls.toFixed(0)} (${c.on.auth_core_calls.toFixed(0)} in auth/) | ${pct(byCalls, 1)} | ${pct(c.peer.calls, c.on.calls)} | ${r.bad} | ${met} |`;
 });
+const load1 = readFileSync("/proc/loadavg", "utf8").split(" ")[0];
 writeSection(
   [
-    "## Python auth overhead (bench/python)",
+    `## Python auth overhead (bench/python), ${report.date.slice(0, 10)}`,
     "",
-    "Requests per second of an authenticated MCP `tools/list` (POST /mcp, stateless) against each generated Python server as generated (**on**), the same tools and HTTP stack without auth (**off**), and the framework's own auth as **peer**: FastMCP's `JWTVerifier`; for the official SDK, a `TokenVerifier` with PyJWT's `PyJWKClient` behind the SDK's `RequireAuthMiddleware` (bench/python/servers.py). uvicorn, one worker; autocannon on loopback, 10 connections, 2 s warm-up, rounds interleaved (order rotated), medians. Targets: on/off >= 90%, on >= peer, no errors. Server CPU per request (from /proc) is the cross-check that shared-machine noise moves least.",
+    `**Machine loaded** (shared by parallel sessions; load average ${load1} at the end of the run).`,
+    "",
+    "Requests per second of an authenticated MCP `tools/list` (POST /mcp, stateless) against each generated Python server as generated (**on**), the same tools and HTTP stack without auth (**off**), and the framework's own auth as **peer**: FastMCP's `JWTVerifier`; for the official SDK, a `TokenVerifier` with PyJWT's `PyJWKClient` behind the SDK's `RequireAuthMiddleware` (bench/python/servers.py). uvicorn, one worker each; autocannon on loopback, 10 connections per server. The three servers of a row are loaded at the same time in each round (2 s warm-up, then rounds of the same length), so machine load hits them alike; the ratios are medians of the rounds' ratios (range in brackets). Targets: on/off >= 90%, on/peer >= 100%, no errors. **Python calls per request** (bench/python/calls.py: the same app driven in process over ASGI, cProfile's call count of 200 requests after a warm-up) is a cost measure machine load cannot move; on/off and on/peer by calls are off/on and peer/on of it. The targets column says whether both targets hold by req/s, then by calls.",
     "",
     machineLine(report),
     `- Command: \`npm run build && node bench/python/run.mjs --rounds ${rounds} --duration ${seconds}\``,
     "",
-    "| server | on req/s | off req/s | on/off | peer req/s | on/peer | CPU us/req on / off / peer | on/off by CPU | non-2xx + errors | targets |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    "| server | on req/s | off req/s | peer req/s | on/off (range) | on/peer | CPU us/req on / off / peer | Python calls/req on / off / peer | on/off by calls | on/peer by calls | non-2xx + errors | targets (req/s; calls) |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ...table,
   ].join("\n"),
 );

@@ -1,3 +1,4 @@
 import { pythonFrameworkSuite } from "./python-suite.js";
 
-pythonFrameworkSuite("fastapi");
+// The Dockerfile is the same for both Python frameworks: built and run once, here.
+pythonFrameworkSuite("fastapi", { deploy: true });

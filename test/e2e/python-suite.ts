@@ -1,8 +1,11 @@
 /**
  * The matrix row of a Python framework, as a user runs it: `create --language python` with the built CLI
- * (uv sync and the self-check included) for each provider, then the project's own lint, format, typecheck
- * and tests, `check --project`, a SIGTERM drain, and the official conformance suite.
+ * (uv sync and the self-check included) for each provider, then its CI workflow's steps as written (lint,
+ * format, typecheck, its own tests), `check --project`, a SIGTERM drain, the official conformance suite, the
+ * TypeScript v2 and v1 clients and the Python client (python-clients.ts), the load and fault suite
+ * (python-load.ts), and on one framework the Dockerfile built and run (test/helpers/python-container.ts).
  */
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +15,10 @@ import { renderPythonProject } from "../../src/languages/python/render.js";
 import { cleanEnv, runCli, tempDir } from "../helpers/cli.js";
 import { openIdSuite } from "../helpers/openid.js";
 import { conformanceSuite, EXPECTED_PROBES, type ProbeRow } from "../helpers/project.js";
+import { pythonContainerSuite } from "../helpers/python-container.js";
+import { workflowSteps } from "../helpers/workflow.js";
+import { pythonClientsSuite } from "./python-clients.js";
+import { pythonLoadSuite } from "./python-load.js";
 
 interface Created {
   ok: boolean;
@@ -38,14 +45,8 @@ async function createPython(framework: string, root: string, provider: string): 
   return doc;
 }
 
-/** `uv run <args>` in the project; its output on failure. */
-async function uvRun(root: string, args: string[]) {
-  const result = await execa("uv", ["run", "--quiet", ...args], { cwd: root, reject: false, all: true, env: cleanEnv() });
-  expect(result.exitCode, `uv run ${args.join(" ")}:\n${String(result.all)}`).toBe(0);
-  return String(result.all);
-}
-
-export function pythonFrameworkSuite(framework: string): void {
+/** `deploy`: also build and run the Dockerfile (the same for every framework: checked once). */
+export function pythonFrameworkSuite(framework: string, { deploy = false }: { deploy?: boolean } = {}): void {
   for (const provider of ["scalekit", "oidc"]) {
     describe(`python ${framework} with ${provider}: create, uv sync, self-check, ruff, mypy, pytest, check --project`, () => {
       let work: { dir: string; cleanup: () => Promise<void> };
@@ -62,13 +63,20 @@ export function pythonFrameworkSuite(framework: string): void {
         expect(doc.check?.results.map((r) => r.id)).toEqual(expect.arrayContaining(EXPECTED_PROBES));
       }, 600_000);
 
-      it("passes its own ruff, ruff format, mypy (strict) and pytest (both eras, 401/403/Origin, key-set faults)", async () => {
-        await uvRun(root(), ["ruff", "check", "."]);
-        await uvRun(root(), ["ruff", "format", "--check", "."]);
-        await uvRun(root(), ["mypy"]);
-        const tests = await uvRun(root(), ["pytest", "-q"]);
-        expect(tests).toMatch(/\d+ passed/);
-        expect(tests).not.toMatch(/failed|skipped/);
+      it("its CI workflow is valid and its run: steps, as written (uv sync, ruff, ruff format, mypy strict, pytest: both eras, 401/403/Origin, key-set faults), pass in the project", async () => {
+        const { errors, jobs } = await workflowSteps(await readFile(path.join(root(), ".github", "workflows", "ci.yml"), "utf8"));
+        expect(errors).toEqual([]);
+        expect(jobs.map((j) => j.id)).toEqual(["test"]);
+        const steps = jobs[0]!.steps;
+        expect(steps).toEqual(["uv sync", "uv run ruff check .", "uv run ruff format --check .", "uv run mypy", "uv run pytest"]);
+        let output = "";
+        for (const step of steps) {
+          const result = await execa("sh", ["-c", step], { cwd: root(), env: cleanEnv(), reject: false, all: true });
+          expect(result.exitCode, `${step}\n${String(result.all)}`).toBe(0);
+          output = String(result.all);
+        }
+        expect(output).toMatch(/\d+ passed/);
+        expect(output).not.toMatch(/failed|skipped/);
       }, 600_000);
 
       it("check --project passes again", async () => {
@@ -114,6 +122,9 @@ export function pythonFrameworkSuite(framework: string): void {
           start: () => startPlainPythonServer(framework, path.dirname(root())),
           timeoutMs: 900_000,
         });
+        pythonClientsSuite(framework, root);
+        pythonLoadSuite(framework, root);
+        if (deploy) pythonContainerSuite(root);
       } else {
         openIdSuite(`python ${framework}`, root);
       }

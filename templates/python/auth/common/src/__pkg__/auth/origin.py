@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from ..settings import is_loopback
@@ -16,7 +17,7 @@ def check_origin(config: AuthConfig, origin: str | None, host: str | None) -> st
     """Why the request is refused (403), or None. No Origin at all is a non-browser client: allowed."""
     if origin is not None and not origin_allowed(config, origin):
         return "Forbidden: requests from this Origin are not allowed (MCP_ALLOWED_ORIGINS lists the allowed ones)"
-    if is_loopback(config.host) and not _host_allowed(config, host):
+    if _fixed_is_loopback(config.host) and not _host_allowed(config, host):
         return "Forbidden: this server answers only to its own host name"
     return None
 
@@ -39,4 +40,17 @@ def _host_allowed(config: AuthConfig, host: str | None) -> bool:
     if not host or not _HOST_HEADER.match(host):
         return False
     hostname = re.sub(r":\d+$", "", host).lower()
-    return is_loopback(hostname) or hostname == (urlsplit(config.resource_url).hostname or "")
+    # The server's own host name first: the usual Host header then needs no address parsing.
+    return hostname == _fixed_hostname(config.resource_url) or is_loopback(hostname)
+
+
+# These run on every request with the same few configured values; parsing them each time was a measurable part
+# of the auth layer's cost (bench/python/calls.py). Configured values only, so the caches stay tiny.
+@lru_cache(maxsize=8)
+def _fixed_is_loopback(configured_host: str) -> bool:
+    return is_loopback(configured_host)
+
+
+@lru_cache(maxsize=8)
+def _fixed_hostname(configured_url: str) -> str:
+    return urlsplit(configured_url).hostname or ""
