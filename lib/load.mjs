@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 
-export const COOLDOWN_MS = 10_000; // templates/base/src/auth/keyset.ts: unknown kids and failed fetches
+export const COOLDOWN_MS = 10_000; // src/auth/keyset.ts of a generated project (templates/typescript/auth/src/keyset.ts): unknown kids and failed fetches
 export const DEADLINE_MS = 5_000; // the same file: one whole key-set fetch
 export const RSS_SAMPLE_FROM = 2_000; // RSS growth is measured from the 2,000th request to the last
 export const MAX_RSS_GROWTH_MB = 20;

@@ -57,6 +57,40 @@ function parse(stdout: string, stderr: string): { changed: boolean; files: unkno
   }
 }
 
+/** The command-line tools a generated project's scripts run, by the package that provides them. */
+const BINS: Record<string, string[]> = { "@biomejs/biome": ["biome"], typescript: ["tsc"], tsx: ["tsx"], vitest: ["vitest"] };
+
+/**
+ * The declared packages nothing of the project uses, and the packages its code
+ * imports that it does not declare. Used: imported (import, export from,
+ * import(), require) by a .ts file, or run by a script (BINS); `@types/x` when
+ * `x` is used (`node` by `node:` imports).
+ */
+function dependencyProblems(files: Record<string, string>): { unused: string[]; undeclared: string[] } {
+  const pkg = JSON.parse(files["package.json"]!) as { dependencies?: object; devDependencies?: object; scripts?: Record<string, string> };
+  const declared = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})];
+  const imported = new Set<string>();
+  for (const [file, code] of Object.entries(files)) {
+    if (!file.endsWith(".ts")) continue;
+    for (const match of code.matchAll(
+      /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["']((?:@[\w.-]+\/)?[\w-][\w.-]*(?:\/[\w./-]*)?|node:[\w/]+)["']/g,
+    )) {
+      const specifier = match[1]!;
+      if (specifier.startsWith("node:")) imported.add("node");
+      else imported.add(specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : specifier.split("/")[0]!);
+    }
+  }
+  const commands = Object.values(pkg.scripts ?? {}).flatMap((script) => script.split(/&&|\|\||;|\|/).map((c) => c.trim().split(/\s+/)[0]));
+  const used = (name: string) =>
+    imported.has(name) ||
+    (BINS[name] ?? []).some((bin) => commands.includes(bin)) ||
+    (name.startsWith("@types/") && imported.has(name.slice("@types/".length)));
+  return {
+    unused: declared.filter((name) => !used(name)),
+    undeclared: [...imported].filter((name) => name !== "node" && !declared.includes(name)),
+  };
+}
+
 it("has a plain template (create = plain + add) for every framework, and no layered templates", () => {
   for (const framework of PLAIN) expect(existsSync(path.join(templatesRoot(), "typescript", framework)), framework).toBe(true);
   for (const old of ["base", "providers", "fastmcp"]) expect(existsSync(path.join(templatesRoot(), old)), old).toBe(false);
@@ -116,6 +150,13 @@ describe.each(PLAIN.flatMap((framework) => PROVIDERS.map((provider) => [framewor
       expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
       for (const file of Object.keys(a)) expect(a[file], file).toBe(b[file]);
     }, 120_000);
+
+    it("declares every package its code imports, and none that its code, tests and scripts do not use (plain and created)", async () => {
+      const options = resolveOptions({ dir: "deps", framework, provider: provider.name, scopes: SCOPES, yes: true } as never, {}, "/tmp");
+      const plain = Object.fromEntries((await renderPlain(options)).map((f) => [f.path, f.content.toString("utf8")]));
+      expect(dependencyProblems(plain), "the plain server").toEqual({ unused: [], undeclared: [] });
+      expect(dependencyProblems(await tree(created())), "the created project").toEqual({ unused: [], undeclared: [] });
+    });
 
     it("add on the created project has nothing to change", async () => {
       const run = await runCli(["add", created(), "--yes", "--no-install", "--no-check", "--json", "--provider", provider.name]);

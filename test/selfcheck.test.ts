@@ -35,7 +35,7 @@ describe("self-check on a broken project", () => {
     expect(result.stdout).toMatch(/✖ Request without a token gets a 401 challenge/);
     expect(result.stdout).toMatch(/relative|absolute/i);
     expect(result.stdout).toMatch(/Server log/);
-    expect(result.stdout).toMatch(/MCP server listening on http:\/\/127\.0\.0\.1:\d+\/mcp/); // the server's own output
+    expect(result.stdout).toMatch(/"path":"\/mcp","status":401/); // the server's request log
   });
 
   it("in --json, the failing probe is in the report", async () => {

@@ -3,31 +3,24 @@
 // (its Host/Origin checks), `requireBearerAuth({ verifier })` from
 // @modelcontextprotocol/express with a verifier built on jose (`jwtVerify` +
 // `createRemoteJWKSet`), and `createMcpHandler` with a McpServer per request.
-// Same tools as the generated servers: run.mjs copies this file into a copy of
-// the generated Express project (src/peer.ts, with @modelcontextprotocol/express
-// added), so `./tools.js` is that project's tool list. With PEER_MCP=generated
-// it takes the generated project's own createMcpServer (src/mcp.ts) instead,
-// so that the auth and HTTP layers alone are compared.
+// The same MCP server as the generated ones: run.mjs copies this file into a
+// copy of the generated Express project (src/peer.ts, with
+// @modelcontextprotocol/express added), and it serves that project's own
+// createMcpServer (src/mcp.ts: a plain McpServer per request, its tools
+// registered as the SDK documents it), so the auth and HTTP layers alone are
+// compared.
 //
 // Env: SCALEKIT_ENVIRONMENT_URL (the local issuer), SCALEKIT_RESOURCE_ID, PORT.
 import { createMcpExpressApp, requireBearerAuth } from "@modelcontextprotocol/express";
 import { toNodeHandler } from "@modelcontextprotocol/node";
-import { createMcpHandler, McpServer, OAuthError, OAuthErrorCode, type OAuthTokenVerifier } from "@modelcontextprotocol/server";
+import { createMcpHandler, OAuthError, OAuthErrorCode, type OAuthTokenVerifier } from "@modelcontextprotocol/server";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { createMcpServer } from "./mcp.js";
-import { serverName, tools } from "./tools.js";
 
 const envUrl = process.env.SCALEKIT_ENVIRONMENT_URL!.replace(/\/+$/, "");
 const resourceId = process.env.SCALEKIT_RESOURCE_ID ?? "res_local";
 const port = Number(process.env.PORT);
-const generatedMcp = process.env.PEER_MCP === "generated";
 const resourceUrl = `http://127.0.0.1:${port}/mcp`;
-
-function plainMcpServer(): McpServer {
-  const server = new McpServer({ name: serverName, version: "0.1.0" });
-  for (const { name, run, ...config } of tools) server.registerTool(name, config, (args, ctx) => run(args, ctx.http?.authInfo));
-  return server;
-}
 
 const jwks = createRemoteJWKSet(new URL(`${envUrl}/keys`));
 const verifier: OAuthTokenVerifier = {
@@ -57,7 +50,7 @@ const verifier: OAuthTokenVerifier = {
   },
 };
 
-const handler = createMcpHandler(() => (generatedMcp ? createMcpServer() : plainMcpServer()));
+const handler = createMcpHandler(createMcpServer);
 const node = toNodeHandler(handler);
 const app = createMcpExpressApp();
 app.post(

@@ -29,11 +29,11 @@ import {
 //   off   a copy of it whose createAuthorizer is a stub (bench/overhead/noauth.mjs);
 //         the patch lives only in the benchmark's copy, never in templates/
 //   peer  a plain SDK v2 server (createMcpExpressApp, the SDK's requireBearerAuth
-//         with a jose verifier, createMcpHandler; bench/overhead/peer-server.ts),
-//         same tools, McpServer built per request as the SDK documents it
-//         (peer-server-v1.ts is the SDK v1 peer of the earlier runs, kept for history)
-//   peer+ the same peer with the generated project's own createMcpServer
-//         (PEER_MCP=generated): the auth and HTTP layers alone compared
+//         with a jose verifier, createMcpHandler; bench/overhead/peer-server.ts)
+//         around the generated project's own createMcpServer (src/mcp.ts: a plain
+//         McpServer per request, as the SDK documents it), so the auth and HTTP
+//         layers alone are compared (peer-server-v1.ts is the SDK v1 peer of the
+//         earlier runs, kept for history)
 // Load: authenticated POST /mcp `tools/list`. Then, per framework, a fresh
 // auth-on server gets 100 concurrent authenticated requests as its very first
 // requests; the issuer's GET /keys counter says how many JWKS fetches that cost.
@@ -112,8 +112,8 @@ function ensureAutocannon() {
 
 /** Generates (or reuses) the framework's project; returns { dir } or { skipped: reason }. */
 function prepareProject(fw) {
-  if (!existsSync(path.join(repo, "templates", fw, "src", "server.ts"))) {
-    return { skipped: `templates/${fw}/src/server.ts does not exist yet` };
+  if (!existsSync(path.join(repo, "templates", "typescript", fw, "src", "index.ts.hbs"))) {
+    return { skipped: `templates/typescript/${fw}/src/index.ts.hbs does not exist` };
   }
   const dir = path.join(work, "projects", fw);
   if (!(args.reuse && existsSync(path.join(dir, "node_modules")))) {
@@ -281,15 +281,12 @@ function summarize(entry) {
   entry.rps = perVariant(med);
   entry.onOff = entry.rps.on / entry.rps.off;
   entry.onPeer = entry.rps.on / entry.rps.peer;
-  entry.onPeerGen = entry.rps.on / entry.rps.peerGen;
   entry.roundRatios = entry.rounds.on.map((m, i) => ({
     onOff: m.rps / entry.rounds.off[i].rps,
     onPeer: m.rps / entry.rounds.peer[i].rps,
-    onPeerGen: m.rps / entry.rounds.peerGen[i].rps,
   }));
   entry.pairedOnOff = median(entry.roundRatios.map((r) => r.onOff));
   entry.pairedOnPeer = median(entry.roundRatios.map((r) => r.onPeer));
-  entry.pairedOnPeerGen = median(entry.roundRatios.map((r) => r.onPeerGen));
   const cpu = (v) =>
     entry.rounds[v].every((m) => m.cpuUsPerRequest !== undefined) ? median(entry.rounds[v].map((m) => m.cpuUsPerRequest)) : undefined;
   entry.cpuUsPerRequest = perVariant(cpu);
@@ -297,7 +294,6 @@ function summarize(entry) {
     // What on/off and on/peer would be if the server were CPU-bound on a quiet machine.
     entry.cpuOnOff = entry.cpuUsPerRequest.off / entry.cpuUsPerRequest.on;
     entry.cpuOnPeer = entry.cpuUsPerRequest.peer / entry.cpuUsPerRequest.on;
-    entry.cpuOnPeerGen = entry.cpuUsPerRequest.peerGen / entry.cpuUsPerRequest.on;
   }
   entry.non2xx = perVariant((v) => sum(v, "non2xx"));
   entry.errors = perVariant((v) => sum(v, "errors") + sum(v, "timeouts"));
@@ -352,18 +348,17 @@ async function main() {
     }
     const offDir = path.join(work, "projects", `${fw}-noauth`);
     makeNoAuthCopy(p.dir, offDir);
-    log(`${fw}: starting auth-on, auth-off and the two peer servers`);
+    log(`${fw}: starting auth-on, auth-off and the peer server`);
     const servers = {
       on: await startServer(`${fw}-on`, p.dir, "src/index.ts", issuer),
       off: await startServer(`${fw}-off`, offDir, "src/index.ts", issuer),
       peer: await startServer(`peer-for-${fw}`, peerDir, "src/peer.ts", issuer),
-      peerGen: await startServer(`peer+-for-${fw}`, peerDir, "src/peer.ts", issuer, { PEER_MCP: "generated" }),
     };
     const entries = {};
     try {
       for (const era of eras) {
         const label = `${fw} (${era === "2026" ? "2026-07-28" : "2025"})`;
-        const entry = { measured: true, era, rounds: { on: [], off: [], peer: [], peerGen: [] }, sanity: {} };
+        const entry = { measured: true, era, rounds: { on: [], off: [], peer: [] }, sanity: {} };
         for (const [variant, server] of Object.entries(servers)) {
           entry.sanity[variant] = await sanityCheck(server, variant !== "off", era);
         }
@@ -425,8 +420,8 @@ function renderSection(report) {
       "against the generated server as generated (**on**), the same project with its auth layer stubbed out by the benchmark " +
       "(**off**; the patch lives in bench/overhead/noauth.mjs and touches only the benchmark's copy), and a plain Express server " +
       "on MCP SDK v2 with the SDK's own `requireBearerAuth` (@modelcontextprotocol/express) and a jose `createRemoteJWKSet` verifier " +
-      "(**peer**; `createMcpExpressApp`, `createMcpHandler`, a McpServer per request as the SDK documents it). **peer+** is that peer with the generated project's own `createMcpServer` behind it, " +
-      "so that on/peer+ compares the auth and HTTP layers alone. " +
+      "(**peer**; `createMcpExpressApp`, `createMcpHandler`) around the generated project's own `createMcpServer` (a plain McpServer per request, as the SDK documents it), " +
+      "so that on/peer compares the auth and HTTP layers alone. " +
       `autocannon on loopback, ${report.settings.connections} connections, ${report.settings.warmup} s warm-up per server, ` +
       `${report.settings.rounds} rounds of ${report.settings.duration} s per variant interleaved (order rotated each round), medians. ` +
       "Targets: on/off >= 90%, on/peer >= 100%, JWKS fetches for 100 concurrent first requests = 1.",
@@ -434,12 +429,12 @@ function renderSection(report) {
     machineLine(report),
     `- Command: \`npm run build && ${report.command}\``,
     "",
-    "| framework | on req/s | off req/s | on/off | peer req/s | on/peer | peer+ req/s | on/peer+ | JWKS fetches (100 concurrent first requests) | non-2xx + errors | targets |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    "| framework | on req/s | off req/s | on/off | peer req/s | on/peer | JWKS fetches (100 concurrent first requests) | non-2xx + errors | targets |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---|",
   );
   for (const [fw, e] of Object.entries(report.frameworks)) {
     if (!e.measured) {
-      lines.push(`| ${fw} | - | - | - | - | - | - | - | - | - | not measured: ${e.reason} |`);
+      lines.push(`| ${fw} | - | - | - | - | - | - | - | not measured: ${e.reason} |`);
       continue;
     }
     const missed = [];
@@ -450,17 +445,17 @@ function renderSection(report) {
     if (bad > 0) missed.push("non-2xx/errors: numbers not valid");
     const burstOk = e.jwks.statuses["200"] === 100 ? "" : ` (burst statuses ${JSON.stringify(e.jwks.statuses)})`;
     lines.push(
-      `| ${fw} | ${rps(e.rps.on)} | ${rps(e.rps.off)} | ${pct(e.onOff)} | ${rps(e.rps.peer)} | ${pct(e.onPeer)} | ${rps(e.rps.peerGen)} | ${pct(e.onPeerGen)} | ${e.jwks.fetches}${burstOk} | ${bad} | ${missed.length ? `missed: ${missed.join(", ")}` : "met"} |`,
+      `| ${fw} | ${rps(e.rps.on)} | ${rps(e.rps.off)} | ${pct(e.onOff)} | ${rps(e.rps.peer)} | ${pct(e.onPeer)} | ${e.jwks.fetches}${burstOk} | ${bad} | ${missed.length ? `missed: ${missed.join(", ")}` : "met"} |`,
     );
   }
   lines.push("");
   lines.push(`Peer baseline, same JWKS test: ${report.peerJwks.fetches} fetch(es) for 100 concurrent first requests.`);
   lines.push("");
-  lines.push("Per-round req/s (on / off / peer / peer+), to show the noise:");
+  lines.push("Per-round req/s (on / off / peer), to show the noise:");
   lines.push("");
   for (const [fw, e] of Object.entries(report.frameworks)) {
     if (!e.measured) continue;
-    const rounds = e.rounds.on.map((_, i) => ["on", "off", "peer", "peerGen"].map((v) => rps(e.rounds[v][i].rps)).join(" / "));
+    const rounds = e.rounds.on.map((_, i) => ["on", "off", "peer"].map((v) => rps(e.rounds[v][i].rps)).join(" / "));
     lines.push(`- ${fw}: ${rounds.join("; ")} (per-round on/off ${e.roundRatios.map((r) => pct(r.onOff)).join(", ")})`);
   }
   lines.push("");
@@ -471,16 +466,16 @@ function renderSection(report) {
   );
   lines.push("");
   lines.push(
-    "| framework | CPU us/req on | off | peer | peer+ | on/off by CPU | on/peer by CPU | on/peer+ by CPU | on/off, per-round median | on/peer, per-round median | on/peer+, per-round median |",
+    "| framework | CPU us/req on | off | peer | on/off by CPU | on/peer by CPU | on/off, per-round median | on/peer, per-round median |",
   );
-  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const [fw, e] of Object.entries(report.frameworks)) {
     if (!e.measured) continue;
     const c = e.cpuUsPerRequest;
     const f = (x) => (x === undefined ? "n/a" : x.toFixed(0));
     const p = (x) => (x === undefined ? "n/a" : pct(x));
     lines.push(
-      `| ${fw} | ${f(c.on)} | ${f(c.off)} | ${f(c.peer)} | ${f(c.peerGen)} | ${p(e.cpuOnOff)} | ${p(e.cpuOnPeer)} | ${p(e.cpuOnPeerGen)} | ${pct(e.pairedOnOff)} | ${pct(e.pairedOnPeer)} | ${pct(e.pairedOnPeerGen)} |`,
+      `| ${fw} | ${f(c.on)} | ${f(c.off)} | ${f(c.peer)} | ${p(e.cpuOnOff)} | ${p(e.cpuOnPeer)} | ${pct(e.pairedOnOff)} | ${pct(e.pairedOnPeer)} |`,
     );
   }
   lines.push("");

@@ -1,5 +1,6 @@
 import { type AuthInfo, createMcpHandler } from "@modelcontextprotocol/server";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import { logRequest } from "./log.js";
 import { createMcpServer } from "./mcp.js";
 
 // One handler for both protocol eras: 2026-07-28 requests, and 2025-era
@@ -9,6 +10,11 @@ const mcp = createMcpHandler(createMcpServer, { legacy: "stateless" });
 /** The Fastify app: the MCP endpoint at /mcp, and /healthz for load balancers. Add your own routes and plugins here. */
 export function createApp(): FastifyInstance {
   const app = Fastify();
+
+  // One log line per request (./log.ts), once its answer is sent: a root hook runs for every route and every hook's answer.
+  app.addHook("onResponse", async (request, reply) => {
+    logRequest(request.method, request.url, reply.statusCode, Date.now() - reply.elapsedTime);
+  });
 
   app.get("/healthz", async () => ({ status: "ok" }));
 

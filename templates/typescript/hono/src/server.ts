@@ -1,5 +1,7 @@
 import { type AuthInfo, createMcpHandler } from "@modelcontextprotocol/server";
 import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
+import { logRequest } from "./log.js";
 import { createMcpServer } from "./mcp.js";
 
 // One handler for both protocol eras: 2026-07-28 requests, and 2025-era
@@ -9,9 +11,17 @@ const mcp = createMcpHandler(createMcpServer, { legacy: "stateless" });
 /** `auth`: the verified caller, set by an auth middleware in front of the MCP route, passed on to the tools. */
 type Env = { Variables: { auth?: AuthInfo } };
 
+/** One log line per request (./log.ts), once the app has its answer. */
+const requestLog = createMiddleware(async (c, next) => {
+  const startedAt = Date.now();
+  await next();
+  logRequest(c.req.method, c.req.path, c.res.status, startedAt);
+});
+
 /** The Hono app: the MCP endpoint at /mcp, and /healthz for load balancers. Add your own routes here. */
 export function createApp(): Hono<Env> {
-  const app = new Hono<Env>();
+  // The request log is the first middleware, so it logs every answer, those of middleware added later included.
+  const app = new Hono<Env>().use(requestLog);
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
