@@ -194,7 +194,9 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean }, ctx: Py
   }
 
   if (flags.dryRun) return finish(result, flags, ui, run);
-  result.installed = await install(d, flags, ui, run, journal);
+  // Installed already and nothing new to install: a second run runs no installer.
+  const installed = existsSync(path.join(root, ".venv"));
+  if (!installed || plan.dependencies.length > 0) result.installed = await install(d, flags, ui, run, journal);
   if (flags.check === false) ui.info("Self-check skipped (--no-check).");
   else if (!plan.wired) ui.error("Self-check skipped: the auth is not wired in yet.");
   else if (!d.start) ui.info("Self-check skipped: add found no command that starts the server ([project.scripts] or a __main__ block).");
