@@ -145,19 +145,32 @@ describe("add on Python projects", () => {
     expect(await snapshot(root)).toEqual(before);
   });
 
-  it("the official SDK 2.x with the transport from an environment variable: detected, refused (not wired yet), nothing written", async () => {
+  it("the official SDK 2.x, transport from an environment variable: **sdk_auth() and run_secured, self-check with MCP_TRANSPORT set; idempotent", async () => {
     const root = await copyPythonFixture("sdk-env", path.join(work.dir, "sdk"));
-    const before = await snapshot(root);
-    const run = both(await runCli(["add", root, "--yes"]));
-    expect(run.exitCode).toBe(2);
+    const original = await readFile(path.join(root, "src/notes_server/server.py"), "utf8");
+    const run = both(await runCli(["add", root, "--yes", "--scopes", "add_note=notes:write"]));
+    expect(run.exitCode, run.stderr.slice(-4000)).toBe(0);
     expect(run.stderr).toMatch(/framework\s+the official MCP SDK's MCPServer 2\.x/);
     expect(run.stderr).toMatch(/server\s+src\/notes_server\/server\.py:9 {2}mcp = MCPServer\(\.\.\.\)/);
     expect(run.stderr).toMatch(/transport\s+http \(env: environment variable MCP_TRANSPORT \(default stdio\)\)/);
     expect(run.stderr).toMatch(/starts with\s+uv run notes-server/);
     expect(run.stderr).toMatch(/tools\s+add_note, list_notes/);
-    expect(run.stderr).toMatch(/not wired yet/);
-    expect(await snapshot(root)).toEqual(before);
-  });
+    expect(run.stderr).toMatch(/Self-check passed: \d+ passed, 0 failed/);
+    expect(run.stderr).toMatch(/Protocol eras: 2025 accepted, 2026-07-28 accepted/);
+    expect(run.stderr).toMatch(/MCP_TRANSPORT=streamable-http uv run notes-server/);
+    const after = await readFile(path.join(root, "src/notes_server/server.py"), "utf8");
+    expect(after).toContain("\nfrom .mcp_auth.sdk_auth import run_secured, sdk_auth\n");
+    expect(
+      after
+        .replace("\nfrom .mcp_auth.sdk_auth import run_secured, sdk_auth\n", "")
+        .replace(", **sdk_auth()", "")
+        .replace("run_secured(mcp, transport=transport)", "mcp.run(transport=transport)"),
+    ).toBe(original);
+    const files = await snapshot(root);
+    const again = both(await runCli(["add", root, "--yes", "--no-check", "--scopes", "add_note=notes:write"]));
+    expect(again.stderr).toMatch(/Nothing to change/);
+    expect(await snapshot(root)).toEqual(files);
+  }, 300_000);
 
   it("a FastAPI mount: the endpoint is the mount prefix plus the SDK's default path; refused with the reason", async () => {
     const root = await copyPythonFixture("fastapi-mount", path.join(work.dir, "mount"));

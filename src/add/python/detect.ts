@@ -256,7 +256,15 @@ export async function detectPython(root: string, entry?: string): Promise<Python
 
   const serverFile = server ? (files.find((f) => f.rel === server.file) as PyFile) : undefined;
   const on = (suffix: string) => (c: PyCall) => server !== null && c.func === `${server.name}.${suffix}`;
-  const runCalls = serverFile ? serverFile.calls.filter(on("run")) : [];
+  // mcp.run(...), or run_secured(mcp, ...) as add writes it for the official SDK (its arguments after the server).
+  const runCalls = serverFile
+    ? [
+        ...serverFile.calls.filter(on("run")),
+        ...serverFile.calls
+          .filter((c) => c.func === "run_secured" && server !== null && c.args[0]?.name === server.name)
+          .map((c) => ({ ...c, args: c.args.slice(1) })),
+      ]
+    : [];
   const appCalls = files.flatMap((f) =>
     f.calls
       .filter((c) => server && /\.(http_app|streamable_http_app|sse_app)$/.test(c.func) && c.func.startsWith(`${server.name}.`))
@@ -339,8 +347,9 @@ export async function detectPython(root: string, entry?: string): Promise<Python
 
   // The port: port= on run (a literal or an environment variable), else the library's default 8000.
   const port: PythonDetection["port"] = { fallback: 8000 };
-  if (run && serverFile) {
-    const p = keyword(run, "port");
+  const portCall = run && keyword(run, "port") ? run : server && keyword(server.call, "port") ? server.call : run;
+  if (portCall && serverFile) {
+    const p = keyword(portCall, "port");
     if (typeof p?.literal === "number") {
       port.literal = p.literal;
       port.fallback = p.literal;

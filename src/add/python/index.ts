@@ -94,16 +94,11 @@ function refuse(d: PythonDetection, shown: string): void {
       `${subject} serves MCP over the deprecated SSE transport only (${where}: ${d.transport.detail}), which add does not protect. ` +
         'Serve it over Streamable HTTP (transport="http") and run add again. Nothing was written.',
     );
-  if (d.framework?.name !== "fastmcp")
-    throw usageError(
-      `${subject} uses ${d.framework?.display ?? "an MCP server class"} (${where}). add wires FastMCP servers (from fastmcp import FastMCP) today; ` +
-        "the official SDK's FastMCP / MCPServer and FastAPI mounts are not wired yet. To secure it: create-mcp-auth create --language python " +
-        "-f fastapi shows the SDK's seam (token_verifier=, auth=AuthSettings, the middleware in front of the mount). Nothing was written.",
-    );
   if (d.mount || d.transport.kind === "asgi")
     throw usageError(
-      `${subject} serves FastMCP as an ASGI app (${d.transport.detail}${d.mount ? `, mounted at ${d.mount.prefix}` : ""}); add wires a FastMCP server that runs itself ` +
-        `(${d.server.name}.run(transport="http")) today. Nothing was written.`,
+      `${subject} serves its MCP server as an ASGI app (${d.transport.detail}${d.mount ? `, mounted at ${d.mount.prefix}` : ""}); add wires a server that runs itself ` +
+        `(${d.server.name}.run(transport=...)) today, not an app served by uvicorn or mounted in FastAPI / Starlette. To secure it: ` +
+        "create-mcp-auth create --language python -f fastapi shows the mount with the metadata at the root and the auth in front. Nothing was written.",
     );
 }
 

@@ -18,8 +18,24 @@ import type { PythonDetection } from "./detect.js";
 import { addPythonDependencies, normalizeName, requirementName } from "./project.js";
 
 export const AUTH_PACKAGE = "mcp_auth";
-const GLUE_MODULE = "fastmcp_auth";
-const GLUE_FUNCTION = "fastmcp_auth";
+
+/** Per framework: the glue module add writes, what the server's constructor gets, the seam file, and whether run() is replaced. */
+const GLUES = {
+  fastmcp: {
+    module: "fastmcp_auth",
+    names: ["fastmcp_auth"],
+    kwarg: "auth=fastmcp_auth()",
+    seam: "python/auth/fastmcp/src/__pkg__/auth/seam.py",
+    runner: null,
+  },
+  "mcp-sdk": {
+    module: "sdk_auth",
+    names: ["run_secured", "sdk_auth"],
+    kwarg: "**sdk_auth()",
+    seam: "python/auth/fastapi/src/__pkg__/auth/seam.py",
+    runner: "run_secured",
+  },
+} as const;
 
 const CORE_FILES = [
   "__init__.py",
@@ -56,7 +72,7 @@ export interface PythonPlan {
 /** The packages the auth package imports that a FastMCP project may not declare (starlette comes with FastMCP). */
 export const PYTHON_AUTH_DEPENDENCIES = ["pyjwt[crypto]>=2.10,<3", "httpx>=0.28,<1", "python-dotenv>=1.1,<2"];
 
-export const GLUE_SOURCE = `"""FastMCP's auth seam for this server, written by create-mcp-auth add: \`FastMCP(..., auth=${GLUE_FUNCTION}())\`.
+export const FASTMCP_GLUE = `"""FastMCP's auth seam for this server, written by create-mcp-auth add: \`FastMCP(..., auth=fastmcp_auth())\`.
 
 A FastMCP \`TokenVerifier\` backed by the auth core beside it, plus what FastMCP lacks, installed by FastMCP
 itself through the provider's middleware, in front of the endpoint: Origin/Host (403), the 401 challenge with
@@ -84,12 +100,91 @@ class SecuredTokenVerifier(JwtTokenVerifier):
         return [Middleware(McpAuthMiddleware, config=self.config, verifier=self.verifier), *super().get_middleware()]
 
 
-def ${GLUE_FUNCTION}() -> SecuredTokenVerifier:
+def fastmcp_auth() -> SecuredTokenVerifier:
     """The auth provider for \`FastMCP(auth=...)\`; a missing or malformed variable stops the server, naming it."""
     load_dotenv(".env", override=False)
     settings = load_settings(os.environ)
     config = load_auth_config(os.environ, settings)
     return SecuredTokenVerifier(config, create_verifier(config))
+`;
+
+export const SDK_GLUE = `"""The official MCP SDK's auth seam for this server, written by create-mcp-auth add.
+
+\`MCPServer(..., **sdk_auth())\` (FastMCP in mcp 1.x): the SDK's token verifier and AuthSettings, backed by the auth
+core beside it, so tools see the caller through the SDK's get_access_token(). \`run_secured(mcp, ...)\` in place of
+\`mcp.run(...)\`: over Streamable HTTP it serves the SDK's app behind what the SDK lacks: both protected resource
+metadata URLs with the endpoint's path in \`resource\`, a 401 without \`error=\` and with \`scope=\`, the audience always
+checked, 403 insufficient_scope per tool before the tool runs, Origin/Host (403). Any other transport runs as before.
+Configured from the environment (.env read when present; the environment wins): MCP_SERVER_URL and the provider's
+variables, see .env.example. Which tool needs which scope: policy.py.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import uvicorn
+from dotenv import load_dotenv
+from starlette.routing import Router
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .config import AuthConfig, create_verifier, load_auth_config
+from .metadata import metadata_routes, prm_paths
+from .middleware import McpAuthMiddleware
+from .seam import JwtTokenVerifier, auth_settings
+from .settings import load_settings
+from .verifier import JwtVerifier
+
+_loaded: tuple[AuthConfig, JwtVerifier] | None = None
+
+
+def _auth() -> tuple[AuthConfig, JwtVerifier]:
+    """The settings and the verifier, read once; a missing or malformed variable stops the server, naming it."""
+    global _loaded
+    if _loaded is None:
+        load_dotenv(".env", override=False)
+        config = load_auth_config(os.environ, load_settings(os.environ))
+        _loaded = (config, create_verifier(config))
+    return _loaded
+
+
+def sdk_auth() -> dict[str, Any]:
+    """The keyword arguments of \`MCPServer(...)\`: token_verifier and auth (AuthSettings)."""
+    config, verifier = _auth()
+    return {"token_verifier": JwtTokenVerifier(config, verifier), "auth": auth_settings(config)}
+
+
+class _WithMetadata:
+    """Both metadata URLs answered here, ahead of the SDK's own (which omits the endpoint's path); the rest to the SDK."""
+
+    def __init__(self, app: ASGIApp, config: AuthConfig) -> None:
+        self.app = app
+        self.paths = set(prm_paths(config))
+        self.router = Router(routes=metadata_routes(config))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in self.paths:
+            await self.router(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def run_secured(server: Any, transport: str = "stdio", **options: Any) -> None:
+    """\`server.run(transport, **options)\`, with Streamable HTTP served behind the auth."""
+    if transport != "streamable-http":
+        server.run(transport, **options)
+        return
+    config, verifier = _auth()
+    settings = getattr(server, "settings", None)
+    host = options.pop("host", None) or getattr(settings, "host", "127.0.0.1")
+    port = options.pop("port", None) or getattr(settings, "port", 8000)
+    try:
+        app = server.streamable_http_app(host=host, **options)  # mcp 2.x: the transport's options are run()'s
+    except TypeError:
+        app = server.streamable_http_app()  # mcp 1.x: they are the server's settings
+    secured = McpAuthMiddleware(_WithMetadata(app, config), config=config, verifier=verifier)
+    uvicorn.run(secured, host=host, port=port, h11_max_incomplete_event_size=128 * 1024)
 `;
 
 function policySource(serverName: string, toolScopes: Record<string, string[]>, tools: string[]): string {
@@ -135,7 +230,8 @@ async function authFiles(input: PythonPlanInput, dir: string): Promise<Map<strin
     `${dir}/provider.py`,
     localImports(await template(`python/auth/providers/${input.provider.name}/src/__pkg__/auth/provider.py`)),
   );
-  files.set(`${dir}/seam.py`, localImports(await template("python/auth/fastmcp/src/__pkg__/auth/seam.py")));
+  const glue = GLUES[input.detection.framework!.name];
+  files.set(`${dir}/seam.py`, localImports(await template(glue.seam)));
   files.set(`${dir}/settings.py`, await template("python/common/src/__pkg__/settings.py"));
   files.set(
     `${dir}/policy.py`,
@@ -145,18 +241,25 @@ async function authFiles(input: PythonPlanInput, dir: string): Promise<Map<strin
       input.detection.tools.map((t) => t.name),
     ),
   );
-  files.set(`${dir}/${GLUE_MODULE}.py`, GLUE_SOURCE);
+  files.set(`${dir}/${glue.module}.py`, glue.module === "fastmcp_auth" ? FASTMCP_GLUE : SDK_GLUE);
   return files;
 }
 
-/** Splices `insertions` (byte offset, text) into `bytes`; every other byte is kept. */
-export function splice(bytes: Buffer, insertions: { at: number; text: string }[]): Buffer {
-  const sorted = [...insertions].sort((a, b) => a.at - b.at);
+/** An insertion at a byte offset, replacing `remove` bytes there (none by default). */
+export interface Edit {
+  at: number;
+  text: string;
+  remove?: number;
+}
+
+/** Splices `edits` into `bytes`; every byte outside the edited ranges is kept. */
+export function splice(bytes: Buffer, edits: Edit[]): Buffer {
+  const sorted = [...edits].sort((a, b) => a.at - b.at);
   const parts: Buffer[] = [];
   let last = 0;
-  for (const { at, text } of sorted) {
+  for (const { at, text, remove = 0 } of sorted) {
     parts.push(bytes.subarray(last, at), Buffer.from(text, "utf8"));
-    last = at;
+    last = at + remove;
   }
   parts.push(bytes.subarray(last));
   return Buffer.concat(parts);
@@ -179,40 +282,47 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
     else if (existing !== text) kept.push({ path: rel, why: "it exists and differs from what add writes (yours now)" });
   }
 
-  // The wiring: one import, `auth=` on the server.
-  const importLine = server.inPackage
-    ? `from .${AUTH_PACKAGE}.${GLUE_MODULE} import ${GLUE_FUNCTION}`
-    : `from ${AUTH_PACKAGE}.${GLUE_MODULE} import ${GLUE_FUNCTION}`;
+  // The wiring: one import, the auth on the server's constructor, and (official SDK) run() through run_secured.
+  const glue = GLUES[d.framework!.name];
+  const from = `${server.inPackage ? "." : ""}${AUTH_PACKAGE}.${glue.module}`;
+  const importLine = `from ${from} import ${glue.names.join(", ")}`;
   const file = d.files.find((f) => f.rel === server.file)!;
-  const auth = server.call.keywords.find((k) => k.name === "auth");
-  const imported = file.imports.some(
-    (i) => i.names.some((n) => n.name === GLUE_FUNCTION) && i.module.endsWith(`${AUTH_PACKAGE}.${GLUE_MODULE}`),
-  );
+  const [kwName, kwValue] = glue.kwarg.startsWith("**") ? [null, glue.kwarg.slice(2)] : glue.kwarg.split("=");
+  const ours = server.call.keywords.some((k) => k.name === kwName && k.text === kwValue);
+  const theirs = server.call.keywords.find((k) => k.name === "auth" || k.name === "token_verifier" || k.name === "auth_server_provider");
+  const imported = file.imports.some((i) => i.module.endsWith(`${AUTH_PACKAGE}.${glue.module}`));
+  const runs = glue.runner ? file.calls.filter((c) => c.func === `${server.name}.run`) : [];
   let wired = false;
-  if (auth && auth.text === `${GLUE_FUNCTION}()` && imported) {
+  if (ours && imported && runs.length === 0) {
     wired = true;
-  } else if (auth) {
+  } else if (theirs && !ours) {
     manual.push({
       file: server.file,
-      where: `line ${server.line}, the server already has auth=${auth.text}`,
-      lines: [importLine, `${server.name} = ${server.kind}(..., auth=${GLUE_FUNCTION}())`],
+      where: `line ${server.line}: the server already has ${theirs.name}=${theirs.text}; replace it with add's`,
+      lines: [importLine, `${server.name} = ${server.kind}(..., ${glue.kwarg})`],
     });
   } else {
     const raw = readRaw(d.root, server.file)!;
     const bytes = raw.bytes;
     const nl = file.newline;
-    const insertions: { at: number; text: string }[] = [];
+    const edits: Edit[] = [];
     if (!imported) {
       const at = file.importsEnd || file.docEnd;
       const lastImport = file.imports.filter((i) => i.topLevel).at(-1);
       const thirdParty = lastImport !== undefined && lastImport.level === 0;
-      insertions.push({ at, text: at === 0 ? `${importLine}${nl}${nl}` : `${thirdParty ? nl : ""}${importLine}${nl}` });
+      edits.push({ at, text: at === 0 ? `${importLine}${nl}${nl}` : `${thirdParty ? nl : ""}${importLine}${nl}` });
     }
-    const call = server.call;
-    const last = [...call.args, ...call.keywords].sort((a, b) => a.end - b.end).at(-1);
-    const kwarg = `auth=${GLUE_FUNCTION}()`;
-    insertions.push(last ? { at: last.end, text: `, ${kwarg}` } : { at: call.open, text: kwarg });
-    const after = splice(bytes, insertions);
+    if (!ours) {
+      const call = server.call;
+      const last = [...call.args, ...call.keywords].sort((a, b) => a.end - b.end).at(-1);
+      edits.push(last ? { at: last.end, text: `, ${glue.kwarg}` } : { at: call.open, text: glue.kwarg });
+    }
+    // mcp.run(transport=...) -> run_secured(mcp, transport=...): the same arguments, served behind the auth over HTTP.
+    for (const run of runs) {
+      const empty = run.args.length === 0 && run.keywords.length === 0;
+      edits.push({ at: run.start, remove: run.open - run.start, text: `${glue.runner}(${server.name}${empty ? "" : ", "}` });
+    }
+    const after = splice(bytes, edits);
     changes.push({ path: server.file, before: bytes.toString("utf8"), after: after.toString("utf8"), mode: 0o644 });
     wired = true;
   }
