@@ -172,13 +172,20 @@ describe("add on Python projects", () => {
     expect(await snapshot(root)).toEqual(files);
   }, 300_000);
 
-  it("a FastAPI mount: the endpoint is the mount prefix plus the SDK's default path; refused with the reason", async () => {
+  it("the official SDK 1.x mounted in FastAPI: the endpoint is the prefix plus the SDK's path; secure_app(app) after the mount, uvicorn start, self-check", async () => {
     const root = await copyPythonFixture("fastapi-mount", path.join(work.dir, "mount"));
-    const run = both(await runCli(["add", root, "--yes"]));
-    expect(run.exitCode).toBe(2);
+    const run = both(await runCli(["add", root, "--yes", "--scopes", "stock=inventory:read"]));
+    expect(run.exitCode, run.stderr.slice(-4000)).toBe(0);
     expect(run.stderr).toMatch(/endpoint\s+\/inventory\/mcp \(mounted at "\/inventory" \(app\/main\.py:21\)/);
     expect(run.stderr).toMatch(/manager\s+pip \(requirements\.txt\)/);
-  });
+    expect(run.stderr).toMatch(/starts with\s+\.venv\/bin\/python -m uvicorn app\.main:app/);
+    expect(run.stderr).toMatch(/Self-check passed: \d+ passed, 0 failed/);
+    // mcp 1.x answers only 2025-era requests: the check says so, and checks the scopes in that era.
+    expect(run.stderr).toMatch(/tools\/call stock without scopes: 403 insufficient_scope, scope="inventory:read"/);
+    const main = await readFile(path.join(root, "app/main.py"), "utf8");
+    expect(main).toContain('app.mount("/inventory", mcp.streamable_http_app())\nsecure_app(app)\n');
+    expect(main).toContain('mcp = FastMCP("Inventory", stateless_http=True, **sdk_auth())');
+  }, 300_000);
 
   it("FastMCP with the transport from argparse and a requirements.txt: the start command passes --transport http; requirements get the packages", async () => {
     const root = await copyPythonFixture("requirements-argv", path.join(work.dir, "argv"));

@@ -45,7 +45,8 @@ export interface PythonDetection {
   framework: { name: PythonFramework; display: string; major: number | null; from: string } | null;
   server: PythonServerSite | null;
   transport: PythonTransport | null;
-  mount: { file: string; line: number; prefix: string; text: string } | null;
+  /** `app.mount("/prefix", mcp.streamable_http_app())`: the app variable, the call (for the line after it). */
+  mount: { file: string; line: number; prefix: string; text: string; app: string; call: PyCall; module: string | null } | null;
   endpoint: { path: string; from: string } | null;
   port: { literal?: number; env?: string; fallback: number };
   tools: { name: string; file: string; line: number }[];
@@ -402,12 +403,20 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     server,
     transport,
     mount: mountCall
-      ? { file: mountCall.f.rel, line: mountCall.c.line, prefix: literalString(mountCall.c.args[0]) ?? "", text: mountCall.c.func }
+      ? {
+          file: mountCall.f.rel,
+          line: mountCall.c.line,
+          prefix: literalString(mountCall.c.args[0]) ?? "",
+          text: mountCall.c.func,
+          app: mountCall.c.func.replace(/\.mount$/, ""),
+          call: mountCall.c,
+          module: moduleOf(mountCall.f.rel, root).module ?? mountCall.f.rel.replace(/\.py$/, "").replace(/\//g, "."),
+        }
       : null,
     endpoint,
     port,
     tools,
-    start: startCommand(project, server, serverFile, transport),
+    start: startCommand(project, server, serverFile, transport, mountCall ? { f: mountCall.f, c: mountCall.c, root } : undefined),
     files,
     parseErrors,
     skipped: listing.skipped,
@@ -420,8 +429,25 @@ function startCommand(
   server: PythonServerSite | null,
   serverFile: PyFile | undefined,
   transport: PythonTransport | null,
+  mount?: { f: PyFile; c: PyCall; root: string },
 ): PythonDetection["start"] {
   if (!server) return null;
+  // An app with the server mounted in it, and no __main__ block: uvicorn serves it (its default port, 8000).
+  if (mount && !mount.f.mainGuard && !Object.keys(project.scripts).length) {
+    const module = moduleOf(mount.f.rel, mount.root).module ?? mount.f.rel.replace(/\.py$/, "").replace(/\//g, ".");
+    const app = mount.c.func.replace(/\.mount$/, "");
+    const runner =
+      project.manager === "uv" || project.manager === "hatch"
+        ? ["uv", "run"]
+        : project.manager === "poetry"
+          ? ["poetry", "run"]
+          : project.manager === "pipenv"
+            ? ["pipenv", "run"]
+            : [];
+    const command = [...(runner.length ? [...runner, "python"] : [".venv/bin/python"]), "-m", "uvicorn", `${module}:${app}`];
+    const [file, ...args] = command as [string, ...string[]];
+    return { file, args, display: command.join(" ") };
+  }
   const argv = transport?.how === "argv" && transport.select?.option ? [transport.select.option, transport.select.http] : [];
   const runner =
     project.manager === "uv" || project.manager === "hatch"

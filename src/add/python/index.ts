@@ -94,10 +94,10 @@ function refuse(d: PythonDetection, shown: string): void {
       `${subject} serves MCP over the deprecated SSE transport only (${where}: ${d.transport.detail}), which add does not protect. ` +
         'Serve it over Streamable HTTP (transport="http") and run add again. Nothing was written.',
     );
-  if (d.mount || d.transport.kind === "asgi")
+  if (!d.mount && d.transport.kind === "asgi")
     throw usageError(
-      `${subject} serves its MCP server as an ASGI app (${d.transport.detail}${d.mount ? `, mounted at ${d.mount.prefix}` : ""}); add wires a server that runs itself ` +
-        `(${d.server.name}.run(transport=...)) today, not an app served by uvicorn or mounted in FastAPI / Starlette. To secure it: ` +
+      `${subject} serves its MCP server as an ASGI app (${d.transport.detail}); add wires a server that runs itself ` +
+        `(${d.server.name}.run(transport=...)) or one mounted in a FastAPI / Starlette app (app.mount("/mcp", ...)), not a bare ASGI app. To secure it: ` +
         "create-mcp-auth create --language python -f fastapi shows the mount with the metadata at the root and the auth in front. Nothing was written.",
     );
 }

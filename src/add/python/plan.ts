@@ -24,6 +24,7 @@ const GLUES = {
   fastmcp: {
     module: "fastmcp_auth",
     names: ["fastmcp_auth"],
+    mounted: ["fastmcp_auth", "secure_app"],
     kwarg: "auth=fastmcp_auth()",
     seam: "python/auth/fastmcp/src/__pkg__/auth/seam.py",
     runner: null,
@@ -31,6 +32,7 @@ const GLUES = {
   "mcp-sdk": {
     module: "sdk_auth",
     names: ["run_secured", "sdk_auth"],
+    mounted: ["sdk_auth", "secure_app"],
     kwarg: "**sdk_auth()",
     seam: "python/auth/fastapi/src/__pkg__/auth/seam.py",
     runner: "run_secured",
@@ -86,9 +88,11 @@ from __future__ import annotations
 import os
 
 from dotenv import load_dotenv
+from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from .config import create_verifier, load_auth_config
+from .metadata import metadata_routes
 from .middleware import McpAuthMiddleware
 from .seam import JwtTokenVerifier
 from .settings import load_settings
@@ -100,12 +104,23 @@ class SecuredTokenVerifier(JwtTokenVerifier):
         return [Middleware(McpAuthMiddleware, config=self.config, verifier=self.verifier), *super().get_middleware()]
 
 
+_provider: SecuredTokenVerifier | None = None
+
+
 def fastmcp_auth() -> SecuredTokenVerifier:
     """The auth provider for \`FastMCP(auth=...)\`; a missing or malformed variable stops the server, naming it."""
-    load_dotenv(".env", override=False)
-    settings = load_settings(os.environ)
-    config = load_auth_config(os.environ, settings)
-    return SecuredTokenVerifier(config, create_verifier(config))
+    global _provider
+    if _provider is None:
+        load_dotenv(".env", override=False)
+        config = load_auth_config(os.environ, load_settings(os.environ))
+        _provider = SecuredTokenVerifier(config, create_verifier(config))
+    return _provider
+
+
+def secure_app(app: Starlette) -> None:
+    """For a FastMCP app mounted in a FastAPI / Starlette app: both metadata URLs at the app's root (the middleware
+    comes with FastMCP's app, through the provider)."""
+    app.router.routes[0:0] = metadata_routes(fastmcp_auth().config)
 `;
 
 export const SDK_GLUE = `"""The official MCP SDK's auth seam for this server, written by create-mcp-auth add.
@@ -126,6 +141,7 @@ from typing import Any
 
 import uvicorn
 from dotenv import load_dotenv
+from starlette.applications import Starlette
 from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -168,6 +184,14 @@ class _WithMetadata:
             await self.router(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+def secure_app(app: Starlette) -> None:
+    """For the SDK's app mounted in a FastAPI / Starlette app: both metadata URLs at the app's root, and the auth
+    in front of every request (it acts on the MCP endpoint's path only). Call it before the app serves."""
+    config, verifier = _auth()
+    app.router.routes[0:0] = metadata_routes(config)
+    app.add_middleware(McpAuthMiddleware, config=config, verifier=verifier)
 
 
 def run_secured(server: Any, transport: str = "stdio", **options: Any) -> None:
@@ -285,16 +309,28 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
   // The wiring: one import, the auth on the server's constructor, and (official SDK) run() through run_secured.
   const glue = GLUES[d.framework!.name];
   const from = `${server.inPackage ? "." : ""}${AUTH_PACKAGE}.${glue.module}`;
-  const importLine = `from ${from} import ${glue.names.join(", ")}`;
+  const mount = d.mount;
+  const names = mount ? glue.mounted : glue.names;
+  const importLine = `from ${from} import ${[...names].join(", ")}`;
   const file = d.files.find((f) => f.rel === server.file)!;
   const [kwName, kwValue] = glue.kwarg.startsWith("**") ? [null, glue.kwarg.slice(2)] : glue.kwarg.split("=");
   const ours = server.call.keywords.some((k) => k.name === kwName && k.text === kwValue);
   const theirs = server.call.keywords.find((k) => k.name === "auth" || k.name === "token_verifier" || k.name === "auth_server_provider");
   const imported = file.imports.some((i) => i.module.endsWith(`${AUTH_PACKAGE}.${glue.module}`));
-  const runs = glue.runner ? file.calls.filter((c) => c.func === `${server.name}.run`) : [];
+  const runs = glue.runner && !mount ? file.calls.filter((c) => c.func === `${server.name}.run`) : [];
+  // Mounted: secure_app(app) on the line after app.mount(...), in the same file as the server (else the lines are the user's to add).
+  const mountedHere = mount !== null && mount.file === server.file;
+  const secured = mount ? file.calls.some((c) => c.func === "secure_app" && c.args[0]?.name === mount.app) : true;
   let wired = false;
-  if (ours && imported && runs.length === 0) {
+  if (ours && imported && runs.length === 0 && secured) {
     wired = true;
+  } else if (mount && !mountedHere) {
+    manual.push({
+      file: server.file,
+      where: `line ${server.line}, the server`,
+      lines: [importLine, `${server.name} = ${server.kind}(..., ${glue.kwarg})`],
+    });
+    manual.push({ file: mount.file, where: `after line ${mount.line}, the mount`, lines: [importLine, `secure_app(${mount.app})`] });
   } else if (theirs && !ours) {
     manual.push({
       file: server.file,
@@ -321,6 +357,13 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
     for (const run of runs) {
       const empty = run.args.length === 0 && run.keywords.length === 0;
       edits.push({ at: run.start, remove: run.open - run.start, text: `${glue.runner}(${server.name}${empty ? "" : ", "}` });
+    }
+    if (mount && !secured) {
+      const lineStart = bytes.lastIndexOf(10, mount.call.start - 1) + 1;
+      const indent = /^[ \t]*/.exec(bytes.subarray(lineStart, mount.call.start).toString("utf8"))?.[0] ?? "";
+      const end = bytes.indexOf(10, mount.call.end);
+      const at = end === -1 ? bytes.length : end + 1;
+      edits.push({ at, text: `${end === -1 ? nl : ""}${indent}secure_app(${mount.app})${nl}` });
     }
     const after = splice(bytes, edits);
     changes.push({ path: server.file, before: bytes.toString("utf8"), after: after.toString("utf8"), mode: 0o644 });
