@@ -202,4 +202,23 @@ describe("add on Python projects", () => {
     expect(doc.diff).toContain("+++ b/requirements.txt\n@@ -1 +1,4 @@\n fastmcp>=4.2,<5\n+pyjwt[crypto]>=2.10,<3\n");
     expect(doc.diff).toContain('+server = FastMCP("Calculator", auth=fastmcp_auth())');
   });
+
+  it("--steps: the project's own ruff, mypy --strict and pytest stay green (its 100-column ruff config included); [project.scripts] start; self-check", async () => {
+    const root = await copyPythonFixture("fastmcp-tested", path.join(work.dir, "steps"));
+    const run = await runCli(["add", root, "--yes", "--steps", "--json", "--scopes", "add_todo=todo:write"]);
+    const doc = JSON.parse(run.stdout) as AddDoc & { steps: { command: string; before: string; after: string; verdict: string }[] };
+    expect(doc.ok, run.stderr.slice(-4000)).toBe(true);
+    expect(doc.detected).toMatchObject({
+      transport: { kind: "http", how: "literal" },
+      start: "uv run todo-mcp",
+      server: { module: "todo_mcp.server" },
+    });
+    expect(doc.steps.map((st) => [st.command, st.before, st.after, st.verdict])).toEqual([
+      ["uv run ruff check .", "pass", "pass", "green"],
+      ["uv run mypy", "pass", "pass", "green"],
+      ["uv run pytest -q", "pass", "pass", "green"],
+    ]);
+    expect(doc.check?.summary.failed).toBe(0);
+    expect(await readFile(path.join(root, "src/todo_mcp/mcp_auth/ruff.toml"), "utf8")).toContain('extend = "../../../pyproject.toml"');
+  }, 600_000);
 });

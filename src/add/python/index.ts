@@ -21,9 +21,11 @@ import { unifiedDiff } from "../diff.js";
 import { printableLines } from "../guard.js";
 import { nextSteps } from "../next-steps.js";
 import { type AddFlags, normalizeServerUrl, parseToolScopes, resolveProvider } from "../options.js";
+import { type StepReport, type StepRun, stepsTable } from "../steps.js";
 import { summaryLines } from "../summary.js";
 import { detectPython, type PythonDetection } from "./detect.js";
 import { makePythonPlan, type PythonPlan } from "./plan.js";
+import { comparePythonSteps, pythonSteps, runPythonSteps } from "./steps.js";
 
 export interface PythonAddContext {
   root: string;
@@ -102,7 +104,7 @@ function refuse(d: PythonDetection, shown: string): void {
     );
 }
 
-export async function runAddPython(flags: AddFlags & { diff?: boolean }, ctx: PythonAddContext): Promise<number> {
+export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: boolean }, ctx: PythonAddContext): Promise<number> {
   const { root, shown, ui, run, journal } = ctx;
   const d = await detectPython(root, flags.entry);
   for (const line of d.skipped) ui.warn(printableLines(line));
@@ -159,9 +161,13 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean }, ctx: Py
     diff,
     installed: false,
     check: null as unknown,
-    steps: null,
+    steps: null as StepReport[] | null,
   };
 
+  const steps = flags.steps && !flags.dryRun ? pythonSteps(d) : [];
+  let before: Map<string, StepRun> | undefined;
+  if (flags.steps && steps.length === 0)
+    ui.info("--steps: no ruff, mypy, pyright or pytest configured in this project; nothing to run before and after.");
   for (const kept of plan.kept) ui.info(`Kept ${printable(kept.path)}: ${kept.why}`);
   if (!plan.wired) {
     const text = plan.manual.map((s) => `${s.file}, ${s.where}:\n${s.lines.map((l) => `    ${l}`).join("\n")}`).join("\n\n");
@@ -184,6 +190,11 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean }, ctx: Py
       result.ok = false;
       return finish(result, flags, ui, run);
     }
+    // --steps: the project's own lint, typecheck and tests, before add writes and after it installs.
+    if (steps.length > 0)
+      before = await ui.step(`Running the project's own steps before add (${steps.map((st) => st.tool[0]).join(", ")})`, "Recorded", () =>
+        run.stage(() => runPythonSteps(d, steps)),
+      );
     await run.stage((signal) => applyChanges(root, plan.changes, { journal, signal }));
     ui.success(`Wrote ${plan.changes.length} file${plan.changes.length === 1 ? "" : "s"} in ${shown}`);
   }
@@ -192,6 +203,15 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean }, ctx: Py
   // Installed already and nothing new to install: a second run runs no installer.
   const installed = existsSync(path.join(root, ".venv"));
   if (!installed || plan.dependencies.length > 0) result.installed = await install(d, flags, ui, run, journal);
+  if (before) {
+    const after = await ui.step("Running them again after add", "Done", () => run.stage(() => runPythonSteps(d, steps)));
+    result.steps = comparePythonSteps(d, steps, before, after);
+    ui.note(stepsTable(result.steps).join("\n"), "The project's own steps, before and after add");
+    for (const broken of result.steps.filter((r) => r.verdict === "broken by add"))
+      ui.error(printableLines(`${broken.command} passed before add and fails after it: that is add's defect.\n${broken.tail ?? ""}`));
+    const red = result.steps.filter((r) => r.verdict === "red before add (the project's own)");
+    if (red.length > 0) ui.info(`${red.map((r) => r.command).join(", ")} failed before add too: the project's own, not caused by add.`);
+  }
   if (flags.check === false) ui.info("Self-check skipped (--no-check).");
   else if (!plan.wired) ui.error("Self-check skipped: the auth is not wired in yet.");
   else if (!d.start) ui.info("Self-check skipped: add found no command that starts the server ([project.scripts] or a __main__ block).");
@@ -202,6 +222,7 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean }, ctx: Py
     result.check = outcome.report;
     result.ok = outcome.passed;
   }
+  if (result.steps?.some((r) => r.verdict === "broken by add")) result.ok = false;
   if (result.ok && result.changed) {
     const created = plan.changes.filter((c) => c.before === undefined).map((c) => c.path);
     const modified = plan.changes.filter((c) => c.before !== undefined).map((c) => c.path);

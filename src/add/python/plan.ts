@@ -236,9 +236,43 @@ __all__ = ["SCOPE_HIERARCHY", "SERVER_NAME", "TOOL_SCOPES"]
 `;
 }
 
-/** Imports of the project package (`..settings`) made local to the auth package (`.settings`). */
+/**
+ * Imports of the project package (`..settings`) made local to the auth package (`.settings`), each run of
+ * one-line relative imports sorted again by module (as isort / ruff's I001 sort them).
+ */
 function localImports(source: string): string {
-  return source.replace(/^from \.\.settings import /gm, "from .settings import ");
+  const lines = source.replace(/^from \.\.settings import /gm, "from .settings import ").split("\n");
+  const relative = /^from (\.[\w.]*) import [^(]*$/;
+  for (let i = 0; i < lines.length; ) {
+    let j = i;
+    while (j < lines.length && relative.test(lines[j] as string)) j++;
+    if (j - i > 1) {
+      const run = lines.slice(i, j).sort((a, b) => {
+        const ma = relative.exec(a)?.[1] as string;
+        const mb = relative.exec(b)?.[1] as string;
+        return ma < mb ? -1 : ma > mb ? 1 : 0;
+      });
+      lines.splice(i, j - i, ...run);
+    }
+    i = Math.max(j, i + 1);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * The project's ruff configuration, when it has one: the auth package's own ruff.toml extends it and keeps
+ * the package's 120 columns, so the project's rules apply and its line length does not turn green red.
+ */
+function ruffConfig(d: PythonDetection, dir: string): string | undefined {
+  const base =
+    ["ruff.toml", ".ruff.toml"].find((f) => readText(d.root, f) !== undefined) ??
+    (/^\[tool\.ruff[.\]]/m.test(d.project.pyproject ?? "") ? "pyproject.toml" : undefined);
+  if (!base) return undefined;
+  const up = dir
+    .split("/")
+    .map(() => "..")
+    .join("/");
+  return `# Written by create-mcp-auth add: the project's ruff settings, with this package's line length.\nextend = "${up}/${base}"\nline-length = 120\n`;
 }
 
 async function template(rel: string): Promise<string> {
@@ -265,6 +299,8 @@ async function authFiles(input: PythonPlanInput, dir: string): Promise<Map<strin
       input.detection.tools.map((t) => t.name),
     ),
   );
+  const ruff = ruffConfig(input.detection, dir);
+  if (ruff) files.set(`${dir}/ruff.toml`, ruff);
   files.set(`${dir}/${glue.module}.py`, glue.module === "fastmcp_auth" ? FASTMCP_GLUE : SDK_GLUE);
   return files;
 }
