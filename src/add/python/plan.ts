@@ -363,14 +363,14 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
   } else if (mount && !mountedHere) {
     manual.push({
       file: server.file,
-      where: `line ${server.line}, the server`,
+      where: `line ${server.line}, the server (the app mounts it in another file, which add does not edit yet)`,
       lines: [importLine, `${server.name} = ${server.kind}(..., ${glue.kwarg})`],
     });
     manual.push({ file: mount.file, where: `after line ${mount.line}, the mount`, lines: [importLine, `secure_app(${mount.app})`] });
   } else if (theirs && !ours) {
     manual.push({
       file: server.file,
-      where: `line ${server.line}: the server already has ${theirs.name}=${theirs.text}; replace it with add's`,
+      where: `line ${server.line}: the server already has ${theirs.name}=${theirs.text}, an auth add did not write and does not replace; remove it (or keep it and leave add out)`,
       lines: [importLine, `${server.name} = ${server.kind}(..., ${glue.kwarg})`],
     });
   } else {

@@ -201,7 +201,7 @@ export function addPythonDependencies(project: PythonProjectFiles, text: string,
       const multiline = inner.includes("\n");
       if (multiline && array.lastEnd !== undefined) {
         // One item a line, in the indentation of the last item, after it (a comma added when it had none).
-        const lineStart = text.lastIndexOf("\n", array.lastEnd) + 1;
+        const lineStart = text.lastIndexOf("\n", array.lastEnd - 1) + 1;
         const indent = /^[ \t]*/.exec(text.slice(lineStart))?.[0] ?? "    ";
         let at = array.lastEnd;
         while (text[at] === " " || text[at] === "\t") at++;
