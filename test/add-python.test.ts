@@ -222,21 +222,15 @@ describe("add on Python projects", () => {
     expect(await readFile(path.join(root, "src/todo_mcp/mcp_auth/ruff.toml"), "utf8")).toContain('extend = "../../../pyproject.toml"');
   }, 600_000);
 
-  it("a server with an auth add did not write: nothing written, exit 1, the reason and the lines add would write", async () => {
+  it("a server with an auth add did not write: refused with that auth named, exit 2, nothing written", async () => {
     const root = await copyPythonFixture("fastmcp-own-auth", path.join(work.dir, "own"));
     const before = await snapshot(root);
     const run = await runCli(["add", root, "--yes", "--json"]);
-    expect(run.exitCode).toBe(1);
-    const doc = JSON.parse(run.stdout) as AddDoc & { manual: { file: string; where: string; lines: string[] }[] };
+    expect(run.exitCode).toBe(2);
+    const doc = JSON.parse(run.stdout) as { ok: boolean; error: string };
     expect(doc.ok).toBe(false);
-    expect(doc.manual).toEqual([
-      {
-        file: "server.py",
-        where: expect.stringMatching(/^line 7: the server already has auth=verifier, an auth add did not write/),
-        lines: ["from mcp_auth.fastmcp_auth import fastmcp_auth", "mcp = FastMCP(..., auth=fastmcp_auth())"],
-      },
-    ]);
-    expect(run.stderr).toMatch(/nothing was written/);
+    expect(doc.error).toMatch(/already has its own auth \(server\.py:7: auth=verifier\)\. add does not replace an auth it did not write/);
+    expect(doc.error).toMatch(/Nothing was written/);
     expect(await snapshot(root)).toEqual(before);
   });
 });

@@ -54,6 +54,8 @@ export interface PythonDetection {
   files: PyFile[];
   parseErrors: string[];
   skipped: string[];
+  /** The SDK's low-level Server (mcp.server.lowlevel), when that is what the project builds on. */
+  lowlevel: { file: string; line: number } | null;
 }
 
 const SKIP_DIRS = new Set([
@@ -225,7 +227,16 @@ export async function detectPython(root: string, entry?: string): Promise<Python
   // The server: FastMCP(...) / MCPServer(...) assigned to a name; the --entry file's first, else the first found.
   let server: PythonServerSite | null = null;
   let bindingModule = "";
-  for (const file of files) {
+  // The module a [project.scripts] entry runs first (its server is the one the project starts), then the rest.
+  const scriptModules = Object.values(project.scripts).map((target) => target.split(":")[0]);
+  const ordered = [...files].sort((a, b) => rank(a) - rank(b));
+  function rank(f: PyFile): number {
+    if (entry && f.rel === entry) return -1;
+    const module = moduleOf(f.rel, root).module ?? f.rel.replace(/\.py$/, "").replace(/\//g, ".");
+    const i = scriptModules.indexOf(module);
+    return i === -1 ? scriptModules.length : i;
+  }
+  for (const file of ordered) {
     const bindings = serverBindings(file);
     for (const call of file.calls) {
       const binding = bindings.get(call.func);
@@ -257,10 +268,21 @@ export async function detectPython(root: string, entry?: string): Promise<Python
 
   const serverFile = server ? (files.find((f) => f.rel === server.file) as PyFile) : undefined;
   const on = (suffix: string) => (c: PyCall) => server !== null && c.func === `${server.name}.${suffix}`;
+  // A server made by a factory function of the same file (`mcp_server = create_server(...)`; `mcp_server.run(...)`).
+  const factoryNames = new Set(
+    serverFile
+      ? serverFile.calls
+          .filter((c) => c.target && !c.target.includes(".") && serverFile.functions.some((f) => f.name === c.func))
+          .map((c) => c.target as string)
+      : [],
+  );
   // mcp.run(...), or run_secured(mcp, ...) as add writes it for the official SDK (its arguments after the server).
   const runCalls = serverFile
     ? [
         ...serverFile.calls.filter(on("run")),
+        ...(serverFile.calls.some(on("run"))
+          ? []
+          : serverFile.calls.filter((c) => factoryNames.has(c.func.replace(/\.run$/, "")) && c.func.endsWith(".run"))),
         ...serverFile.calls
           .filter((c) => c.func === "run_secured" && server !== null && c.args[0]?.name === server.name)
           .map((c) => ({ ...c, args: c.args.slice(1) })),
@@ -374,6 +396,15 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     }
   }
 
+  // No port= given: a --port option of the server's module (argparse or click, `mcp.settings.port = port`) sets it.
+  if (port.literal === undefined && port.env === undefined) {
+    const option = serverFile?.calls.find(
+      (c) => (c.func.endsWith("add_argument") || /(^|\.)option$/.test(c.func)) && c.args.some((a) => literalString(a) === "--port"),
+    );
+    const fallback = option ? keyword(option, "default")?.literal : undefined;
+    if (typeof fallback === "number") port.fallback = fallback;
+  }
+
   // Tools: @mcp.tool / @mcp.tool() / @mcp.tool(name="x") and mcp.add_tool(fn).
   const tools: PythonDetection["tools"] = [];
   if (server) {
@@ -420,7 +451,22 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     files,
     parseErrors,
     skipped: listing.skipped,
+    lowlevel: lowlevelServer(files),
   };
+}
+
+/** `Server(...)` imported from mcp.server.lowlevel (or mcp.server): the SDK's low-level server. */
+function lowlevelServer(files: PyFile[]): PythonDetection["lowlevel"] {
+  for (const file of files) {
+    const names = new Set(
+      file.imports
+        .filter((i) => i.module === "mcp.server.lowlevel" || i.module === "mcp.server")
+        .flatMap((i) => i.names.filter((n) => n.name === "Server").map((n) => n.as ?? n.name)),
+    );
+    const call = file.calls.find((c) => names.has(c.func));
+    if (call) return { file: file.rel, line: call.line };
+  }
+  return null;
 }
 
 /** How the project starts its server: a [project.scripts] entry, else the module or file with a __main__ guard. */

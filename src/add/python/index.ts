@@ -79,12 +79,26 @@ function report(ui: Ui, d: PythonDetection, shown: string): void {
 /** What add will not attempt on a Python project, with the reason (exit 2, nothing written). */
 function refuse(d: PythonDetection, shown: string): void {
   const subject = shown === "." ? "This project" : shown;
+  if (!d.server && d.lowlevel)
+    throw usageError(
+      `${subject} builds its MCP server on the SDK's low-level Server (${d.lowlevel.file}:${d.lowlevel.line}), with its own transport and routes. ` +
+        "add wires FastMCP and the SDK's MCPServer / FastMCP, whose auth seams it plugs into; it does not edit a low-level server's handlers. " +
+        "To secure it: serve it from MCPServer, or put the auth in front of its Starlette app by hand (create-mcp-auth create --language python -f fastapi shows how). Nothing was written.",
+    );
   if (!d.server)
     throw usageError(
       `${subject} is a Python project, but add found no MCP server in it (FastMCP(...) or MCPServer(...) assigned to a name, ` +
         "from fastmcp, mcp.server.fastmcp or mcp.server.mcpserver). Pass --entry <file> if it is created elsewhere. Nothing was written.",
     );
   const where = `${d.server.file}:${d.server.line}`;
+  const own = d.server.call.keywords.find(
+    (k) => ["auth", "token_verifier", "auth_server_provider"].includes(k.name ?? "") && !/^(fastmcp_auth|sdk_auth)\(\)$/.test(k.text),
+  );
+  if (own)
+    throw usageError(
+      `${subject}'s MCP server already has its own auth (${where}: ${own.name}=${own.text}). add does not replace an auth it did not write. ` +
+        `To use add's instead, remove ${own.name}= (and what goes with it) and run add again. Nothing was written.`,
+    );
   if (!d.transport || d.transport.kind === "stdio")
     throw usageError(
       `${subject} serves MCP over stdio only (${where}: ${d.transport?.detail ?? `no ${d.server.name}.run(...) or HTTP app found`}). ` +

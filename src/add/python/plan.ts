@@ -351,7 +351,6 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
   const file = d.files.find((f) => f.rel === server.file)!;
   const [kwName, kwValue] = glue.kwarg.startsWith("**") ? [null, glue.kwarg.slice(2)] : glue.kwarg.split("=");
   const ours = server.call.keywords.some((k) => k.name === kwName && k.text === kwValue);
-  const theirs = server.call.keywords.find((k) => k.name === "auth" || k.name === "token_verifier" || k.name === "auth_server_provider");
   const imported = file.imports.some((i) => i.module.endsWith(`${AUTH_PACKAGE}.${glue.module}`));
   const runs = glue.runner && !mount ? file.calls.filter((c) => c.func === `${server.name}.run`) : [];
   // Mounted: secure_app(app) on the line after app.mount(...), in the same file as the server (else the lines are the user's to add).
@@ -367,12 +366,6 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
       lines: [importLine, `${server.name} = ${server.kind}(..., ${glue.kwarg})`],
     });
     manual.push({ file: mount.file, where: `after line ${mount.line}, the mount`, lines: [importLine, `secure_app(${mount.app})`] });
-  } else if (theirs && !ours) {
-    manual.push({
-      file: server.file,
-      where: `line ${server.line}: the server already has ${theirs.name}=${theirs.text}, an auth add did not write and does not replace; remove it (or keep it and leave add out)`,
-      lines: [importLine, `${server.name} = ${server.kind}(..., ${glue.kwarg})`],
-    });
   } else {
     const raw = readRaw(d.root, server.file)!;
     const bytes = raw.bytes;
@@ -387,7 +380,17 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
     if (!ours) {
       const call = server.call;
       const last = [...call.args, ...call.keywords].sort((a, b) => a.end - b.end).at(-1);
-      edits.push(last ? { at: last.end, text: `, ${glue.kwarg}` } : { at: call.open, text: glue.kwarg });
+      const lineEnd = last ? bytes.indexOf(10, last.end) : -1;
+      if (last && lineEnd !== -1 && lineEnd < call.end) {
+        // One argument a line: the keyword on a line of its own after the last one, in its indentation,
+        // a comma added after the last argument when it has none (before its comment).
+        const lineStart = bytes.lastIndexOf(10, last.start - 1) + 1;
+        const indent = /^[ \t]*/.exec(bytes.subarray(lineStart, last.start).toString("utf8"))?.[0] ?? "    ";
+        let at = last.end;
+        while (bytes[at] === 0x20 || bytes[at] === 0x09) at++;
+        if (bytes[at] !== 0x2c) edits.push({ at: last.end, text: "," });
+        edits.push({ at: lineEnd + 1, text: `${indent}${glue.kwarg},${nl}` });
+      } else edits.push(last ? { at: last.end, text: `, ${glue.kwarg}` } : { at: call.open, text: glue.kwarg });
     }
     // mcp.run(transport=...) -> run_secured(mcp, transport=...): the same arguments, served behind the auth over HTTP.
     for (const run of runs) {
