@@ -96,4 +96,19 @@ describe("add on real Python MCP servers", () => {
     expect(run.stderr).toMatch(/low-level Server \(mcp_simple_streamablehttp_stateless\/server\.py:43\)/);
     expect(await snapshot(root)).toEqual(before);
   });
+
+  it("FastMCP's testing_demo (a server only its tests use) and qr_server (stdio): refused with their reasons, nothing written", async () => {
+    const cases: [string, RegExp][] = [
+      ["fastmcp-testing_demo", /creates an MCP server \(server\.py:11\) but never serves it itself: add found no mcp\.run\(\.\.\.\)/],
+      ["fastmcp-qr_server", /serves MCP over stdio only \(qr_server\.py:34: mcp\.run\(\) without a transport: stdio\)/],
+    ];
+    for (const [name, reason] of cases) {
+      const root = await copyReal(name, work.dir);
+      const before = await snapshot(root);
+      const run = await runCli(["add", root, "--yes"]);
+      expect(run.exitCode, name).toBe(2);
+      expect(run.stderr).toMatch(reason);
+      expect(await snapshot(root)).toEqual(before);
+    }
+  });
 });

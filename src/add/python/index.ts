@@ -99,9 +99,15 @@ function refuse(d: PythonDetection, shown: string): void {
       `${subject}'s MCP server already has its own auth (${where}: ${own.name}=${own.text}). add does not replace an auth it did not write. ` +
         `To use add's instead, remove ${own.name}= (and what goes with it) and run add again. Nothing was written.`,
     );
-  if (!d.transport || d.transport.kind === "stdio")
+  if (!d.transport)
     throw usageError(
-      `${subject} serves MCP over stdio only (${where}: ${d.transport?.detail ?? `no ${d.server.name}.run(...) or HTTP app found`}). ` +
+      `${subject} creates an MCP server (${where}) but never serves it itself: add found no ${d.server.name}.run(...) and no app mounting it ` +
+        "(it may be started by a tool such as `fastmcp run`, or only used in tests). OAuth protects a server that this project serves over HTTP: " +
+        `add ${d.server.name}.run(transport="${d.framework?.name === "fastmcp" ? "http" : "streamable-http"}") where it starts, and run add again. Nothing was written.`,
+    );
+  if (d.transport.kind === "stdio")
+    throw usageError(
+      `${subject} serves MCP over stdio only (${where}: ${d.transport.detail}). ` +
         "OAuth protects MCP servers over HTTP; a stdio server runs as a process of its client and gets no HTTP requests to authorize. " +
         `Serve it over Streamable HTTP (${d.server.name}.run(transport="${d.framework?.name === "fastmcp" ? "http" : "streamable-http"}")) and run add again. Nothing was written.`,
     );
