@@ -159,7 +159,7 @@ function editWithLibcst(venv, files) {
 
 /** One python3 process checks every output: it parses, the server call has auth=, the import is there. */
 function verify(outputs) {
-  const script = String.raw`
+  const script = `
 import ast, json, sys
 res = []
 for text in json.load(sys.stdin):
