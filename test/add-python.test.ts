@@ -233,4 +233,21 @@ describe("add on Python projects", () => {
     expect(doc.error).toMatch(/Nothing was written/);
     expect(await snapshot(root)).toEqual(before);
   });
+
+  it("the SDK 2.x server in one module, mounted by the FastAPI app of another: both files edited, imports in sorted place, self-check", async () => {
+    const root = await copyPythonFixture("fastapi-split", path.join(work.dir, "split"));
+    const run = both(await runCli(["add", root, "--yes", "--scopes", "price=shop:read"]));
+    expect(run.exitCode, run.stderr.slice(-4000)).toBe(0);
+    expect(run.stderr).toMatch(/starts with\s+uv run python -m uvicorn shop\.app:app/);
+    expect(run.stderr).toMatch(/Self-check passed: \d+ passed, 0 failed/);
+    const app = await readFile(path.join(root, "src/shop/app.py"), "utf8");
+    expect(app).toContain(
+      "from fastapi import FastAPI\n\nfrom shop.mcp_auth.sdk_auth import secure_app\nfrom shop.mcp_server import mcp\n",
+    );
+    expect(app.endsWith('app.mount("/", mcp.streamable_http_app(stateless_http=True))\nsecure_app(app)\n')).toBe(true);
+    const server = await readFile(path.join(root, "src/shop/mcp_server.py"), "utf8");
+    expect(server).toContain(
+      'from mcp.server.mcpserver import MCPServer\n\nfrom .mcp_auth.sdk_auth import sdk_auth\n\nmcp = MCPServer("shop", **sdk_auth())\n',
+    );
+  }, 300_000);
 });

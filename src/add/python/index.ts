@@ -192,8 +192,8 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: b
   if (!plan.wired) {
     const text = plan.manual.map((s) => `${s.file}, ${s.where}:\n${s.lines.map((l) => `    ${l}`).join("\n")}`).join("\n\n");
     ui.warn(
-      `The code cannot be edited safely where the auth goes, so nothing was written:\n\n${printableLines(text)}\n\n` +
-        "These are the lines add writes there (with the auth package beside the module); resolve the point above and run add again.",
+      `add cannot edit this safely, so nothing was written:\n\n${printableLines(text)}\n\n` +
+        "Add these lines yourself, then run add again: it finds them and writes the rest.",
     );
   }
   if (plan.changes.length === 0) {

@@ -16,6 +16,7 @@ import type { FileChange } from "../apply.js";
 import { appendedChange, readRaw, readText } from "../guard.js";
 import type { PythonDetection } from "./detect.js";
 import { addPythonDependencies, normalizeName, requirementName } from "./project.js";
+import type { PyFile } from "./scan.js";
 
 export const AUTH_PACKAGE = "mcp_auth";
 
@@ -342,73 +343,82 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
     else if (existing !== text) kept.push({ path: rel, why: "it exists and differs from what add writes (yours now)" });
   }
 
-  // The wiring: one import, the auth on the server's constructor, and (official SDK) run() through run_secured.
+  // The wiring: one import, the auth on the server's constructor, and (official SDK) run() through run_secured;
+  // mounted in an app: secure_app(app) on the line after app.mount(...), in whichever file mounts it.
   const glue = GLUES[d.framework!.name];
-  const from = `${server.inPackage ? "." : ""}${AUTH_PACKAGE}.${glue.module}`;
   const mount = d.mount;
-  const names = mount ? glue.mounted : glue.names;
-  const importLine = `from ${from} import ${[...names].join(", ")}`;
+  const kwFunction = glue.kwarg.replace(/^\*\*|^\w+=/g, "").replace(/\(\)$/, "");
   const file = d.files.find((f) => f.rel === server.file)!;
+  const mountFile = mount ? d.files.find((f) => f.rel === mount.file) : undefined;
+  /** The glue's module as imported from `rel`: relative beside the server, else through the server's package. */
+  const glueModule = (rel: string) =>
+    rel === server.file
+      ? `${server.inPackage ? "." : ""}${AUTH_PACKAGE}.${glue.module}`
+      : server.module && server.inPackage
+        ? `${server.module.split(".").slice(0, -1).join(".")}.${AUTH_PACKAGE}.${glue.module}`
+        : `${AUTH_PACKAGE}.${glue.module}`;
+  const importsGlue = (f: PyFile) => f.imports.some((i) => i.module.endsWith(`${AUTH_PACKAGE}.${glue.module}`));
+  const serverNames = mount ? (mount.file === server.file ? [kwFunction, "secure_app"] : [kwFunction]) : [...glue.names];
   const [kwName, kwValue] = glue.kwarg.startsWith("**") ? [null, glue.kwarg.slice(2)] : glue.kwarg.split("=");
   const ours = server.call.keywords.some((k) => k.name === kwName && k.text === kwValue);
-  const imported = file.imports.some((i) => i.module.endsWith(`${AUTH_PACKAGE}.${glue.module}`));
   const runs = glue.runner && !mount ? file.calls.filter((c) => c.func === `${server.name}.run`) : [];
-  // Mounted: secure_app(app) on the line after app.mount(...), in the same file as the server (else the lines are the user's to add).
-  const mountedHere = mount !== null && mount.file === server.file;
-  const secured = mount ? file.calls.some((c) => c.func === "secure_app" && c.args[0]?.name === mount.app) : true;
-  let wired = false;
-  if (ours && imported && runs.length === 0 && secured) {
-    wired = true;
-  } else if (mount && !mountedHere) {
-    manual.push({
-      file: server.file,
-      where: `line ${server.line}, the server (the app mounts it in another file, which add does not edit yet)`,
-      lines: [importLine, `${server.name} = ${server.kind}(..., ${glue.kwarg})`],
-    });
-    manual.push({ file: mount.file, where: `after line ${mount.line}, the mount`, lines: [importLine, `secure_app(${mount.app})`] });
-  } else {
-    const raw = readRaw(d.root, server.file)!;
-    const bytes = raw.bytes;
-    const nl = file.newline;
-    const edits: Edit[] = [];
-    if (!imported) {
-      const at = file.importsEnd || file.docEnd;
-      const lastImport = file.imports.filter((i) => i.topLevel).at(-1);
-      const thirdParty = lastImport !== undefined && lastImport.level === 0;
-      edits.push({ at, text: at === 0 ? `${importLine}${nl}${nl}` : `${thirdParty ? nl : ""}${importLine}${nl}` });
+  const secured = mountFile ? mountFile.calls.some((c) => c.func === "secure_app" && c.args[0]?.name === mount?.app) : true;
+  const edits = new Map<string, Edit[]>();
+  const edit = (rel: string, e: Edit) => edits.set(rel, [...(edits.get(rel) ?? []), e]);
+  const bytesOf = (rel: string) => readRaw(d.root, rel)!.bytes;
+  const addImport = (f: PyFile, names: string[]) => {
+    if (importsGlue(f)) return;
+    const nl = f.newline;
+    const line = `from ${glueModule(f.rel)} import ${[...names].sort().join(", ")}`;
+    const module = glueModule(f.rel);
+    const lastImport = f.imports.filter((i) => i.topLevel).at(-1);
+    // The same package as the last import (first-party, one isort section): in sorted place next to it, no blank line.
+    if (lastImport && lastImport.level === 0 && lastImport.from && lastImport.module.split(".")[0] === module.split(".")[0]) {
+      const before = module < lastImport.module;
+      const bytes = bytesOf(f.rel);
+      const lineStart = bytes.lastIndexOf(10, lastImport.start - 1) + 1;
+      edit(f.rel, before ? { at: lineStart, text: `${line}${nl}` } : { at: f.importsEnd, text: `${line}${nl}` });
+      return;
     }
-    if (!ours) {
-      const call = server.call;
-      const last = [...call.args, ...call.keywords].sort((a, b) => a.end - b.end).at(-1);
-      const lineEnd = last ? bytes.indexOf(10, last.end) : -1;
-      if (last && lineEnd !== -1 && lineEnd < call.end) {
-        // One argument a line: the keyword on a line of its own after the last one, in its indentation,
-        // a comma added after the last argument when it has none (before its comment).
-        const lineStart = bytes.lastIndexOf(10, last.start - 1) + 1;
-        const indent = /^[ \t]*/.exec(bytes.subarray(lineStart, last.start).toString("utf8"))?.[0] ?? "    ";
-        let at = last.end;
-        while (bytes[at] === 0x20 || bytes[at] === 0x09) at++;
-        if (bytes[at] !== 0x2c) edits.push({ at: last.end, text: "," });
-        edits.push({ at: lineEnd + 1, text: `${indent}${glue.kwarg},${nl}` });
-      } else edits.push(last ? { at: last.end, text: `, ${glue.kwarg}` } : { at: call.open, text: glue.kwarg });
-    }
-    // mcp.run(transport=...) -> run_secured(mcp, transport=...): the same arguments, served behind the auth over HTTP.
-    for (const run of runs) {
-      const empty = run.args.length === 0 && run.keywords.length === 0;
-      edits.push({ at: run.start, remove: run.open - run.start, text: `${glue.runner}(${server.name}${empty ? "" : ", "}` });
-    }
-    if (mount && !secured) {
-      const lineStart = bytes.lastIndexOf(10, mount.call.start - 1) + 1;
-      const indent = /^[ \t]*/.exec(bytes.subarray(lineStart, mount.call.start).toString("utf8"))?.[0] ?? "";
-      const end = bytes.indexOf(10, mount.call.end);
-      const at = end === -1 ? bytes.length : end + 1;
-      edits.push({ at, text: `${end === -1 ? nl : ""}${indent}secure_app(${mount.app})${nl}` });
-    }
-    const after = splice(bytes, edits);
-    changes.push({ path: server.file, before: bytes.toString("utf8"), after: after.toString("utf8"), mode: 0o644 });
-    wired = true;
+    const at = f.importsEnd || f.docEnd;
+    const thirdParty = lastImport !== undefined && lastImport.level === 0;
+    edit(f.rel, { at, text: at === 0 ? `${line}${nl}${nl}` : `${thirdParty ? nl : ""}${line}${nl}` });
+  };
+  addImport(file, serverNames);
+  if (!ours) {
+    const bytes = bytesOf(server.file);
+    const call = server.call;
+    const last = [...call.args, ...call.keywords].sort((x, y) => x.end - y.end).at(-1);
+    const lineEnd = last ? bytes.indexOf(10, last.end) : -1;
+    if (last && lineEnd !== -1 && lineEnd < call.end) {
+      // One argument a line: the keyword on a line of its own after the last one, in its indentation,
+      // a comma added after the last argument when it has none (before its comment).
+      const lineStart = bytes.lastIndexOf(10, last.start - 1) + 1;
+      const indent = /^[ \t]*/.exec(bytes.subarray(lineStart, last.start).toString("utf8"))?.[0] ?? "    ";
+      let at = last.end;
+      while (bytes[at] === 0x20 || bytes[at] === 0x09) at++;
+      if (bytes[at] !== 0x2c) edit(server.file, { at: last.end, text: "," });
+      edit(server.file, { at: lineEnd + 1, text: `${indent}${glue.kwarg},${file.newline}` });
+    } else edit(server.file, last ? { at: last.end, text: `, ${glue.kwarg}` } : { at: call.open, text: glue.kwarg });
   }
-
+  // mcp.run(transport=...) -> run_secured(mcp, transport=...): the same arguments, served behind the auth over HTTP.
+  for (const run of runs) {
+    const empty = run.args.length === 0 && run.keywords.length === 0;
+    edit(server.file, { at: run.start, remove: run.open - run.start, text: `${glue.runner}(${server.name}${empty ? "" : ", "}` });
+  }
+  if (mount && mountFile && !secured) {
+    if (mountFile !== file) addImport(mountFile, ["secure_app"]);
+    const bytes = bytesOf(mount.file);
+    const lineStart = bytes.lastIndexOf(10, mount.call.start - 1) + 1;
+    const indent = /^[ \t]*/.exec(bytes.subarray(lineStart, mount.call.start).toString("utf8"))?.[0] ?? "";
+    const end = bytes.indexOf(10, mount.call.end);
+    const nl = mountFile.newline;
+    edit(mount.file, { at: end === -1 ? bytes.length : end + 1, text: `${end === -1 ? nl : ""}${indent}secure_app(${mount.app})${nl}` });
+  }
+  for (const [rel, list] of edits) {
+    const bytes = bytesOf(rel);
+    changes.push({ path: rel, before: bytes.toString("utf8"), after: splice(bytes, list).toString("utf8"), mode: 0o644 });
+  }
   // Dependencies, in the project's own format.
   const missing = PYTHON_AUTH_DEPENDENCIES.filter((spec) => !d.project.declared.has(normalizeName(requirementName(spec) as string)));
   const dependencies = missing.map((spec) => ({
@@ -423,7 +433,7 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
     if (depFile && text !== undefined && edited !== undefined) changes.push({ path: depFile, before: text, after: edited, mode: 0o644 });
     else if (!depFile)
       changes.push({ path: "requirements.txt", before: undefined, after: missing.map((m) => `${m}\n`).join(""), mode: 0o644 });
-    else manual.push({ file: depFile, where: "the dependencies", lines: missing });
+    else manual.push({ file: depFile, where: "the dependencies add does not edit in this file; add them yourself", lines: missing });
   }
 
   // .env.example (every variable) and .env (local mode or the values given), appended; .env ignored by git.
@@ -468,5 +478,6 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
   }
   if (d.transport?.how === "env" || d.transport?.how === "argv")
     notes.push(`The auth applies when the server serves HTTP (${d.transport.detail}); over stdio nothing changes.`);
-  return { authDir, changes, dependencies, kept, manual, notes, wired };
+  // What add cannot edit itself (setup.py's dependencies): nothing is written, the lines are shown instead.
+  return { authDir, changes, dependencies, kept, manual, notes, wired: manual.length === 0 };
 }
