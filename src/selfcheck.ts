@@ -87,6 +87,8 @@ export interface StartOptions {
   command?: { file: string; args: string[] };
   mcpPath?: string;
   port?: number;
+  /** Variables the start command needs besides the auth's (a transport chosen by an environment variable). */
+  env?: Record<string, string>;
 }
 
 export async function startProjectServer(
@@ -108,6 +110,7 @@ export async function startProjectServer(
   const { child: server } = spawnGroup(file, args, {
     cwd: root,
     env: {
+      ...start.env,
       ...projectProvider(root).selfCheckEnv(issuer, serverUrl),
       MCP_SERVER_URL: serverUrl,
       PORT: String(port),

@@ -38,6 +38,7 @@ import {
   validateEndpoint,
 } from "./options.js";
 import { makePlan, type Plan } from "./plan.js";
+import { looksLikePython } from "./python/project.js";
 import { compareSteps, projectSteps, runSteps, type StepReport, type StepRun, stepsTable } from "./steps.js";
 import { summaryLines } from "./summary.js";
 
@@ -94,6 +95,11 @@ async function addCommand(flags: AddFlags & { diff?: boolean; steps?: boolean },
   }).start();
   checkProjectRoot(root);
   checkFlags(flags);
+  // A Python project (no package.json): the Python flow, same stages (src/add/python/index.ts).
+  if (!existsSync(path.join(root, "package.json")) && looksLikePython(root)) {
+    const { runAddPython } = await import("./python/index.js");
+    return runAddPython(flags, { root, shown, ui, run, journal, interactive: isInteractive() && !flags.json });
+  }
   const pkg = await readProject(root, shown);
   const interactive = isInteractive() && !flags.json;
 

@@ -1,0 +1,518 @@
+/**
+ * What a Python MCP server project is, read without running it: its manager
+ * and files (project.ts), the framework and its major, the module creating
+ * the server, how the transport is chosen (a literal, an environment
+ * variable, a command-line option), the HTTP path (the library's default when
+ * none is given), a FastAPI / Starlette mount, the port and the tools.
+ */
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { MAX_SOURCE_BYTES, MAX_SOURCE_TOTAL } from "../guard.js";
+import { type PythonProjectFiles, readPythonProject } from "./project.js";
+import { type PyCall, type PyFile, type PyValue, scanPython } from "./scan.js";
+
+export type PythonFramework = "fastmcp" | "mcp-sdk";
+
+export interface PythonServerSite {
+  file: string;
+  line: number;
+  /** The variable holding the server (`mcp`). */
+  name: string;
+  /** `FastMCP` or `MCPServer`, as imported. */
+  kind: "FastMCP" | "MCPServer";
+  call: PyCall;
+  /** The dotted module of the file (`pkg.server`), when it is inside a package. */
+  module: string | null;
+  /** The file's folder is a package (has __init__.py): imports into it are relative. */
+  inPackage: boolean;
+}
+
+export interface PythonTransport {
+  /** What the server serves: HTTP (Streamable HTTP), SSE, stdio, or an ASGI app someone else serves. */
+  kind: "http" | "sse" | "stdio" | "asgi";
+  /** How it is chosen. */
+  how: "literal" | "env" | "argv" | "default" | "app";
+  /** For env and argv: the variable or option, its default and the values that mean HTTP. */
+  detail: string;
+  /** The environment variable or option that selects it, and the value that means HTTP. */
+  select?: { env?: string; option?: string; http: string };
+  run?: PyCall;
+}
+
+export interface PythonDetection {
+  root: string;
+  project: PythonProjectFiles;
+  framework: { name: PythonFramework; display: string; major: number | null; from: string } | null;
+  server: PythonServerSite | null;
+  transport: PythonTransport | null;
+  /** `app.mount("/prefix", mcp.streamable_http_app())`: the app variable, the call (for the line after it). */
+  mount: { file: string; line: number; prefix: string; text: string; app: string; call: PyCall; module: string | null } | null;
+  endpoint: { path: string; from: string } | null;
+  port: { literal?: number; env?: string; fallback: number };
+  tools: { name: string; file: string; line: number }[];
+  start: { file: string; args: string[]; display: string } | null;
+  files: PyFile[];
+  parseErrors: string[];
+  skipped: string[];
+  /** The SDK's low-level Server (mcp.server.lowlevel), when that is what the project builds on. */
+  lowlevel: { file: string; line: number } | null;
+}
+
+const SKIP_DIRS = new Set([
+  ".git",
+  ".venv",
+  "venv",
+  "env",
+  ".env",
+  "node_modules",
+  "__pycache__",
+  "build",
+  "dist",
+  ".tox",
+  ".nox",
+  ".mypy_cache",
+  ".ruff_cache",
+  ".pytest_cache",
+  "site-packages",
+  "docs",
+]);
+const MAX_FILES = 400;
+
+/** The Python files add reads: the project's own, tests and virtual environments left out. */
+export function listPythonFiles(root: string): { files: string[]; skipped: string[] } {
+  const files: string[] = [];
+  const skipped: string[] = [];
+  let total = 0;
+  const walk = (dir: string, rel: string, depth: number) => {
+    if (depth > 8) return;
+    let entries: import("node:fs").Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (SKIP_DIRS.has(entry.name) || entry.name.startsWith(".") || /^tests?$/.test(entry.name) || entry.name.endsWith(".egg-info"))
+          continue;
+        walk(path.join(dir, entry.name), childRel, depth + 1);
+      } else if (entry.isFile() && entry.name.endsWith(".py") && !/^test_|_test\.py$|^conftest\.py$/.test(entry.name)) {
+        const size = statSync(path.join(dir, entry.name)).size;
+        if (size > MAX_SOURCE_BYTES || total + size > MAX_SOURCE_TOTAL || files.length >= MAX_FILES) {
+          skipped.push(`${childRel} was not read (add reads at most ${MAX_FILES} files, 1 MB each, 4 MB in all)`);
+          continue;
+        }
+        total += size;
+        files.push(childRel);
+      }
+    }
+  };
+  walk(root, "", 0);
+  return { files, skipped };
+}
+
+/** Names bound to the server classes by imports: local name -> class and the module it came from. */
+function serverBindings(file: PyFile): Map<string, { kind: "FastMCP" | "MCPServer"; module: string }> {
+  const out = new Map<string, { kind: "FastMCP" | "MCPServer"; module: string }>();
+  for (const imp of file.imports) {
+    for (const { name, as } of imp.names) {
+      const kind = name === "FastMCP" || name === "MCPServer" ? name : undefined;
+      if (kind && (imp.module === "fastmcp" || imp.module.startsWith("fastmcp.") || imp.module.startsWith("mcp.server")))
+        out.set(as ?? name, { kind, module: imp.module });
+      // import fastmcp / import mcp.server.fastmcp as x: the class used through the module name
+      if (!imp.from && (name === "fastmcp" || name.startsWith("mcp.server"))) {
+        out.set(`${as ?? name}.FastMCP`, { kind: "FastMCP", module: name });
+        out.set(`${as ?? name}.MCPServer`, { kind: "MCPServer", module: name });
+      }
+    }
+  }
+  return out;
+}
+
+function literalString(v: PyValue | undefined): string | undefined {
+  return typeof v?.literal === "string" ? v.literal : undefined;
+}
+function keyword(call: PyCall, name: string): PyValue | undefined {
+  return call.keywords.find((k) => k.name === name);
+}
+
+function majorOf(spec: string | undefined): number | null {
+  const m = spec && /(?:==|>=|~=|\^|>|=)\s*v?(\d+)/.exec(spec);
+  return m ? Number(m[1]) : null;
+}
+
+function moduleOf(rel: string, root: string): { module: string | null; inPackage: boolean } {
+  const parts = rel.replace(/\.py$/, "").split("/");
+  const exists = (dir: string) => {
+    try {
+      return statSync(path.join(root, dir, "__init__.py")).isFile();
+    } catch {
+      return false;
+    }
+  };
+  const dirs = parts.slice(0, -1);
+  if (dirs.length === 0 || !exists(dirs.join("/"))) return { module: null, inPackage: false };
+  let first = dirs.length;
+  while (first > 0 && exists(dirs.slice(0, first).join("/"))) first--;
+  return { module: parts.slice(first).join("."), inPackage: true };
+}
+
+/** Where a non-literal transport argument comes from: an environment variable or a command-line option. */
+function traceChoice(
+  value: PyValue,
+  file: PyFile,
+  all: PyFile[],
+): Pick<PythonTransport, "how" | "detail" | "select"> & { fallback?: string } {
+  const name = value.name ?? value.text;
+  const envCall = (c: PyCall) => c.func === "os.getenv" || c.func === "os.environ.get" || c.func === "getenv" || c.func === "environ.get";
+  // transport = os.getenv("MCP_TRANSPORT", "stdio")  /  mcp.run(transport=os.getenv(...))
+  const assigned = file.calls.find((c) => c.target === name && envCall(c));
+  const inline = file.calls.find((c) => envCall(c) && c.start >= value.start && c.end <= value.end);
+  const env = assigned ?? inline;
+  if (env) {
+    const variable = literalString(env.args[0]) ?? env.args[0]?.text ?? "?";
+    const fallback = literalString(env.args[1]) ?? literalString(keyword(env, "default"));
+    return {
+      how: "env",
+      detail: `environment variable ${variable}${fallback !== undefined ? ` (default ${fallback})` : " (no default)"}`,
+      select: { env: variable, http: "" },
+      ...(fallback !== undefined ? { fallback } : {}),
+    };
+  }
+  // args.transport with parser.add_argument("--transport", default=...) / @click.option("--transport", ...)
+  const attr = name.split(".").pop() ?? name;
+  for (const f of all) {
+    const option =
+      f.calls.find(
+        (c) => c.func.endsWith("add_argument") && c.args.some((a) => literalString(a)?.replace(/^-+/, "").replace(/-/g, "_") === attr),
+      ) ??
+      f.calls.find(
+        (c) => /(^|\.)option$/.test(c.func) && c.args.some((a) => literalString(a)?.replace(/^-+/, "").replace(/-/g, "_") === attr),
+      );
+    if (option) {
+      const flag = option.args.map(literalString).find((a) => a?.startsWith("--")) ?? `--${attr}`;
+      const fallback = literalString(keyword(option, "default"));
+      const choices = keyword(option, "choices")?.text;
+      const envOption = literalString(keyword(option, "envvar"));
+      return {
+        how: "argv",
+        detail: `command-line option ${flag}${fallback !== undefined ? ` (default ${fallback})` : ""}${choices ? `, choices ${choices}` : ""}${envOption ? `, or ${envOption}` : ""}`,
+        select: { option: flag, http: "" },
+        ...(fallback !== undefined ? { fallback } : {}),
+      };
+    }
+  }
+  return { how: "literal", detail: `the expression ${value.text}` };
+}
+
+const HTTP_NAMES = ["http", "streamable-http", "streamable_http"];
+
+function kindOf(value: string | undefined): PythonTransport["kind"] | undefined {
+  if (value === undefined) return undefined;
+  if (HTTP_NAMES.includes(value)) return "http";
+  if (value === "sse") return "sse";
+  if (value === "stdio") return "stdio";
+  return undefined;
+}
+
+export async function detectPython(root: string, entry?: string): Promise<PythonDetection> {
+  const project = readPythonProject(root);
+  const listing = listPythonFiles(root);
+  const wanted = entry ? [entry, ...listing.files.filter((f) => f !== entry)] : listing.files;
+  const files = await scanPython(root, wanted);
+  const parseErrors = files.filter((f) => f.error).map((f) => `${f.rel}: ${f.error}`);
+
+  // The server: FastMCP(...) / MCPServer(...) assigned to a name; the --entry file's first, else the first found.
+  let server: PythonServerSite | null = null;
+  let bindingModule = "";
+  // The module a [project.scripts] entry runs first (its server is the one the project starts), then the rest.
+  const scriptModules = Object.values(project.scripts).map((target) => target.split(":")[0]);
+  const ordered = [...files].sort((a, b) => rank(a) - rank(b));
+  function rank(f: PyFile): number {
+    if (entry && f.rel === entry) return -1;
+    const module = moduleOf(f.rel, root).module ?? f.rel.replace(/\.py$/, "").replace(/\//g, ".");
+    const i = scriptModules.indexOf(module);
+    return i === -1 ? scriptModules.length : i;
+  }
+  for (const file of ordered) {
+    const bindings = serverBindings(file);
+    for (const call of file.calls) {
+      const binding = bindings.get(call.func);
+      if (!binding || !call.target || call.target.includes(".")) continue;
+      server = { file: file.rel, line: call.line, name: call.target, kind: binding.kind, call, ...moduleOf(file.rel, root) };
+      bindingModule = binding.module;
+      break;
+    }
+    if (server) break;
+  }
+
+  let framework: PythonDetection["framework"] = null;
+  if (server) {
+    if (bindingModule === "fastmcp" || bindingModule.startsWith("fastmcp.")) {
+      const spec = project.declared.get("fastmcp");
+      const major = majorOf(spec);
+      framework = { name: "fastmcp", display: "FastMCP", major, from: `from ${bindingModule} import ${server.kind}` };
+    } else {
+      const spec = project.declared.get("mcp");
+      const major = server.kind === "MCPServer" ? 2 : (majorOf(spec) ?? 1);
+      framework = {
+        name: "mcp-sdk",
+        display: `the official MCP SDK's ${server.kind}`,
+        major,
+        from: `from ${bindingModule} import ${server.kind}`,
+      };
+    }
+  }
+
+  const serverFile = server ? (files.find((f) => f.rel === server.file) as PyFile) : undefined;
+  const on = (suffix: string) => (c: PyCall) => server !== null && c.func === `${server.name}.${suffix}`;
+  // A server made by a factory function of the same file (`mcp_server = create_server(...)`; `mcp_server.run(...)`).
+  const factoryNames = new Set(
+    serverFile
+      ? serverFile.calls
+          .filter((c) => c.target && !c.target.includes(".") && serverFile.functions.some((f) => f.name === c.func))
+          .map((c) => c.target as string)
+      : [],
+  );
+  // mcp.run(...), or run_secured(mcp, ...) as add writes it for the official SDK (its arguments after the server).
+  const runCalls = serverFile
+    ? [
+        ...serverFile.calls.filter(on("run")),
+        ...(serverFile.calls.some(on("run"))
+          ? []
+          : serverFile.calls.filter((c) => factoryNames.has(c.func.replace(/\.run$/, "")) && c.func.endsWith(".run"))),
+        ...serverFile.calls
+          .filter((c) => c.func === "run_secured" && server !== null && c.args[0]?.name === server.name)
+          .map((c) => ({ ...c, args: c.args.slice(1) })),
+      ]
+    : [];
+  const appCalls = files.flatMap((f) =>
+    f.calls
+      .filter((c) => server && /\.(http_app|streamable_http_app|sse_app)$/.test(c.func) && c.func.startsWith(`${server.name}.`))
+      .map((c) => ({ f, c })),
+  );
+  const mountCall = files
+    .flatMap((f) =>
+      f.calls
+        .filter((c) => /\.mount$/.test(c.func) && c.args.some((a) => server && a.text.startsWith(`${server.name}.`)))
+        .map((c) => ({ f, c })),
+    )
+    .at(0);
+
+  // Transport: a run call (literal, env, argv, or the default: stdio), else an ASGI app served by someone else.
+  let transport: PythonTransport | null = null;
+  // Of several run calls (if/else on the transport), the one that can serve HTTP: a non-literal or an HTTP literal.
+  const transportArg = (c: PyCall) => keyword(c, "transport") ?? c.args[0];
+  const run =
+    runCalls.find((c) => {
+      const arg = transportArg(c);
+      return arg !== undefined && (literalString(arg) === undefined || kindOf(literalString(arg)) === "http");
+    }) ??
+    runCalls.find((c) => kindOf(literalString(transportArg(c))) === "sse") ??
+    runCalls.at(-1);
+  if (run && serverFile) {
+    const arg = keyword(run, "transport") ?? run.args[0];
+    if (!arg) transport = { kind: "stdio", how: "default", detail: `${server?.name}.run() without a transport: stdio`, run };
+    else if (literalString(arg) !== undefined) {
+      const value = literalString(arg) as string;
+      transport = { kind: kindOf(value) ?? "stdio", how: "literal", detail: `${server?.name}.run(transport=${arg.text})`, run };
+    } else {
+      const traced = traceChoice(arg, serverFile, files);
+      const httpValue = server?.kind === "MCPServer" || framework?.name === "mcp-sdk" ? "streamable-http" : "http";
+      transport = {
+        kind: traced.how === "literal" ? "http" : (kindOf(traced.fallback) ?? "http"),
+        how: traced.how,
+        detail: traced.detail,
+        ...(traced.select ? { select: { ...traced.select, http: httpValue } } : {}),
+        run,
+      };
+      // Chosen at start: HTTP is one of the choices, which is what add secures.
+      if (traced.how !== "literal") transport.kind = "http";
+    }
+  }
+  if (appCalls.length > 0 && (!transport || transport.kind === "stdio")) {
+    const { f, c } = appCalls[0] as { f: PyFile; c: PyCall };
+    transport = {
+      kind: "asgi",
+      how: "app",
+      detail: `${c.func}() at ${f.rel}:${c.line}, served by the project's ASGI server`,
+      ...(transport?.run ? {} : {}),
+    };
+  }
+
+  // The HTTP path: path= on run / http_app, the SDK's streamable_http_path, else the library default /mcp; under a mount prefix.
+  let endpoint: PythonDetection["endpoint"] = null;
+  if (server && transport && transport.kind !== "stdio") {
+    const sources: PyCall[] = [...(run ? [run] : []), ...appCalls.map((a) => a.c), server.call];
+    let inner: { path: string; from: string } | undefined;
+    for (const call of sources) {
+      const p = literalString(keyword(call, "path")) ?? literalString(keyword(call, "streamable_http_path"));
+      if (p !== undefined) {
+        inner = {
+          path: p,
+          from: `${call.func}(${keyword(call, "path") ? "path" : "streamable_http_path"}=...) at ${server.file}:${call.line}`,
+        };
+        break;
+      }
+    }
+    inner ??= { path: "/mcp", from: `${framework?.display ?? "the library"}'s default` };
+    if (mountCall) {
+      const prefix = literalString(mountCall.c.args[0]) ?? "";
+      const joined = `${prefix.replace(/\/$/, "")}${inner.path === "/" ? "" : inner.path}` || "/";
+      endpoint = {
+        path: joined,
+        from: `mounted at ${JSON.stringify(prefix)} (${mountCall.f.rel}:${mountCall.c.line}) + ${inner.path} (${inner.from})`,
+      };
+    } else endpoint = inner;
+  }
+
+  // The port: port= on run (a literal or an environment variable), else the library's default 8000.
+  const port: PythonDetection["port"] = { fallback: 8000 };
+  const portCall = run && keyword(run, "port") ? run : server && keyword(server.call, "port") ? server.call : run;
+  if (portCall && serverFile) {
+    const p = keyword(portCall, "port");
+    if (typeof p?.literal === "number") {
+      port.literal = p.literal;
+      port.fallback = p.literal;
+    } else if (p) {
+      const env = serverFile.calls.find(
+        (c) => (c.func === "os.getenv" || c.func === "os.environ.get") && c.start >= p.start && c.end <= p.end,
+      );
+      const assigned = serverFile.calls.find((c) => c.target === p.name && (c.func === "os.getenv" || c.func === "os.environ.get"));
+      const read = env ?? assigned;
+      const attr = p.name?.split(".").pop();
+      const option = attr
+        ? files.flatMap((f) => f.calls).find((c) => c.func.endsWith("add_argument") && c.args.some((a) => literalString(a) === `--${attr}`))
+        : undefined;
+      if (!read && option && typeof keyword(option, "default")?.literal === "number")
+        port.fallback = keyword(option, "default")?.literal as number;
+      if (read) {
+        port.env = literalString(read.args[0]);
+        const fallback = Number(read.args[1]?.literal);
+        if (Number.isInteger(fallback) && fallback > 0) port.fallback = fallback;
+      }
+    }
+  }
+
+  // No port= given: a --port option of the server's module (argparse or click, `mcp.settings.port = port`) sets it.
+  if (port.literal === undefined && port.env === undefined) {
+    const option = serverFile?.calls.find(
+      (c) => (c.func.endsWith("add_argument") || /(^|\.)option$/.test(c.func)) && c.args.some((a) => literalString(a) === "--port"),
+    );
+    const fallback = option ? keyword(option, "default")?.literal : undefined;
+    if (typeof fallback === "number") port.fallback = fallback;
+  }
+
+  // Tools: @mcp.tool / @mcp.tool() / @mcp.tool(name="x") and mcp.add_tool(fn).
+  const tools: PythonDetection["tools"] = [];
+  if (server) {
+    for (const file of files) {
+      for (const fn of file.functions) {
+        for (const dec of fn.decorators) {
+          if (dec.func !== `${server.name}.tool`) continue;
+          const name = literalString(dec.keywords.find((k) => k.name === "name")) ?? literalString(dec.args[0]) ?? fn.name;
+          tools.push({ name, file: file.rel, line: fn.line });
+        }
+      }
+      for (const call of file.calls) {
+        if (call.func === `${server.name}.add_tool` && call.args[0]?.name)
+          tools.push({
+            name: literalString(keyword(call, "name")) ?? (call.args[0].name.split(".").pop() as string),
+            file: file.rel,
+            line: call.line,
+          });
+      }
+    }
+  }
+
+  return {
+    root,
+    project,
+    framework,
+    server,
+    transport,
+    mount: mountCall
+      ? {
+          file: mountCall.f.rel,
+          line: mountCall.c.line,
+          prefix: literalString(mountCall.c.args[0]) ?? "",
+          text: mountCall.c.func,
+          app: mountCall.c.func.replace(/\.mount$/, ""),
+          call: mountCall.c,
+          module: moduleOf(mountCall.f.rel, root).module ?? mountCall.f.rel.replace(/\.py$/, "").replace(/\//g, "."),
+        }
+      : null,
+    endpoint,
+    port,
+    tools,
+    start: startCommand(project, server, serverFile, transport, mountCall ? { f: mountCall.f, c: mountCall.c, root } : undefined),
+    files,
+    parseErrors,
+    skipped: listing.skipped,
+    lowlevel: lowlevelServer(files),
+  };
+}
+
+/** `Server(...)` imported from mcp.server.lowlevel (or mcp.server): the SDK's low-level server. */
+function lowlevelServer(files: PyFile[]): PythonDetection["lowlevel"] {
+  for (const file of files) {
+    const names = new Set(
+      file.imports
+        .filter((i) => i.module === "mcp.server.lowlevel" || i.module === "mcp.server")
+        .flatMap((i) => i.names.filter((n) => n.name === "Server").map((n) => n.as ?? n.name)),
+    );
+    const call = file.calls.find((c) => names.has(c.func));
+    if (call) return { file: file.rel, line: call.line };
+  }
+  return null;
+}
+
+/** How the project starts its server: a [project.scripts] entry, else the module or file with a __main__ guard. */
+function startCommand(
+  project: PythonProjectFiles,
+  server: PythonServerSite | null,
+  serverFile: PyFile | undefined,
+  transport: PythonTransport | null,
+  mount?: { f: PyFile; c: PyCall; root: string },
+): PythonDetection["start"] {
+  if (!server) return null;
+  // An app with the server mounted in it, and no __main__ block: uvicorn serves it (its default port, 8000).
+  if (mount && !mount.f.mainGuard && !Object.keys(project.scripts).length) {
+    const module = moduleOf(mount.f.rel, mount.root).module ?? mount.f.rel.replace(/\.py$/, "").replace(/\//g, ".");
+    const app = mount.c.func.replace(/\.mount$/, "");
+    const runner =
+      project.manager === "uv" || project.manager === "hatch"
+        ? ["uv", "run"]
+        : project.manager === "poetry"
+          ? ["poetry", "run"]
+          : project.manager === "pipenv"
+            ? ["pipenv", "run"]
+            : [];
+    const command = [...(runner.length ? [...runner, "python"] : [".venv/bin/python"]), "-m", "uvicorn", `${module}:${app}`];
+    const [file, ...args] = command as [string, ...string[]];
+    return { file, args, display: command.join(" ") };
+  }
+  const argv = transport?.how === "argv" && transport.select?.option ? [transport.select.option, transport.select.http] : [];
+  const runner =
+    project.manager === "uv" || project.manager === "hatch"
+      ? ["uv", "run"]
+      : project.manager === "poetry"
+        ? ["poetry", "run"]
+        : project.manager === "pipenv"
+          ? ["pipenv", "run"]
+          : [];
+  const script =
+    Object.entries(project.scripts).find(([, target]) => server.module !== null && target.split(":")[0] === server.module) ??
+    Object.entries(project.scripts)[0];
+  let command: string[] | undefined;
+  if (script && runner.length > 0) command = [...runner, script[0], ...argv];
+  else if (serverFile?.mainGuard) {
+    const python = runner.length > 0 ? [...runner, "python"] : [".venv/bin/python"];
+    command = server.module ? [...python, "-m", server.module, ...argv] : [...python, server.file, ...argv];
+  }
+  if (!command) return null;
+  const [file, ...args] = command as [string, ...string[]];
+  return { file, args, display: command.join(" ") };
+}

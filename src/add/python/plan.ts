@@ -1,0 +1,483 @@
+/**
+ * Python add's plan: every change in memory, nothing written. The auth core
+ * create writes for Python (templates/python/auth/common, the provider's
+ * provider.py, FastMCP's seam) goes into one package beside the module that
+ * creates the server (`mcp_auth/`, its imports made package-local), plus a
+ * glue module; the user's module gets one import and one keyword argument
+ * (`FastMCP(..., auth=fastmcp_auth())`), spliced at the byte offsets the
+ * project's own Python parser gave. A second run plans nothing.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { templatesRoot } from "../../create/render.js";
+import { pythonEnvValue } from "../../languages/python/literals.js";
+import type { Provider, ProviderValues } from "../../providers.js";
+import type { FileChange } from "../apply.js";
+import { appendedChange, readRaw, readText } from "../guard.js";
+import type { PythonDetection } from "./detect.js";
+import { addPythonDependencies, normalizeName, requirementName } from "./project.js";
+import type { PyFile } from "./scan.js";
+
+export const AUTH_PACKAGE = "mcp_auth";
+
+/** Per framework: the glue module add writes, what the server's constructor gets, the seam file, and whether run() is replaced. */
+const GLUES = {
+  fastmcp: {
+    module: "fastmcp_auth",
+    names: ["fastmcp_auth"],
+    mounted: ["fastmcp_auth", "secure_app"],
+    kwarg: "auth=fastmcp_auth()",
+    seam: "python/auth/fastmcp/src/__pkg__/auth/seam.py",
+    runner: null,
+  },
+  "mcp-sdk": {
+    module: "sdk_auth",
+    names: ["run_secured", "sdk_auth"],
+    mounted: ["sdk_auth", "secure_app"],
+    kwarg: "**sdk_auth()",
+    seam: "python/auth/fastapi/src/__pkg__/auth/seam.py",
+    runner: "run_secured",
+  },
+} as const;
+
+const CORE_FILES = [
+  "__init__.py",
+  "challenge.py",
+  "config.py",
+  "errors.py",
+  "keyset.py",
+  "metadata.py",
+  "middleware.py",
+  "origin.py",
+  "scopes.py",
+  "verifier.py",
+];
+
+export interface PythonPlanInput {
+  detection: PythonDetection;
+  provider: Provider;
+  values: ProviderValues;
+  serverUrl: string;
+  toolScopes: Record<string, string[]>;
+  serverName: string;
+}
+
+export interface PythonPlan {
+  authDir: string;
+  changes: FileChange[];
+  dependencies: { name: string; version: string; dev: boolean }[];
+  kept: { path: string; why: string }[];
+  manual: { file: string; where: string; lines: string[] }[];
+  notes: string[];
+  wired: boolean;
+}
+
+/** The packages the auth package imports that a FastMCP project may not declare (starlette comes with FastMCP). */
+export const PYTHON_AUTH_DEPENDENCIES = ["pyjwt[crypto]>=2.10,<3", "httpx>=0.28,<1", "python-dotenv>=1.1,<2"];
+
+export const FASTMCP_GLUE = `"""FastMCP's auth seam for this server, written by create-mcp-auth add: \`FastMCP(..., auth=fastmcp_auth())\`.
+
+A FastMCP \`TokenVerifier\` backed by the auth core beside it, plus what FastMCP lacks, installed by FastMCP
+itself through the provider's middleware, in front of the endpoint: Origin/Host (403), the 401 challenge with
+resource_metadata and scope, 403 insufficient_scope per tool before the tool runs, the audience always checked.
+Configured from the environment (.env read when present; the environment wins): MCP_SERVER_URL and the
+provider's variables, see .env.example. Which tool needs which scope: policy.py.
+"""
+
+from __future__ import annotations
+
+import os
+
+from dotenv import load_dotenv
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from .config import create_verifier, load_auth_config
+from .metadata import metadata_routes
+from .middleware import McpAuthMiddleware
+from .seam import JwtTokenVerifier
+from .settings import load_settings
+
+
+class SecuredTokenVerifier(JwtTokenVerifier):
+    def get_middleware(self) -> list[Middleware]:
+        # Outermost: decides on each request to the endpoint before FastMCP's own auth and transport see it.
+        return [Middleware(McpAuthMiddleware, config=self.config, verifier=self.verifier), *super().get_middleware()]
+
+
+_provider: SecuredTokenVerifier | None = None
+
+
+def fastmcp_auth() -> SecuredTokenVerifier:
+    """The auth provider for \`FastMCP(auth=...)\`; a missing or malformed variable stops the server, naming it."""
+    global _provider
+    if _provider is None:
+        load_dotenv(".env", override=False)
+        config = load_auth_config(os.environ, load_settings(os.environ))
+        _provider = SecuredTokenVerifier(config, create_verifier(config))
+    return _provider
+
+
+def secure_app(app: Starlette) -> None:
+    """For a FastMCP app mounted in a FastAPI / Starlette app: both metadata URLs at the app's root (the middleware
+    comes with FastMCP's app, through the provider)."""
+    app.router.routes[0:0] = metadata_routes(fastmcp_auth().config)
+`;
+
+export const SDK_GLUE = `"""The official MCP SDK's auth seam for this server, written by create-mcp-auth add.
+
+\`MCPServer(..., **sdk_auth())\` (FastMCP in mcp 1.x): the SDK's token verifier and AuthSettings, backed by the auth
+core beside it, so tools see the caller through the SDK's get_access_token(). \`run_secured(mcp, ...)\` in place of
+\`mcp.run(...)\`: over Streamable HTTP it serves the SDK's app behind what the SDK lacks: both protected resource
+metadata URLs with the endpoint's path in \`resource\`, a 401 without \`error=\` and with \`scope=\`, the audience always
+checked, 403 insufficient_scope per tool before the tool runs, Origin/Host (403). Any other transport runs as before.
+Configured from the environment (.env read when present; the environment wins): MCP_SERVER_URL and the provider's
+variables, see .env.example. Which tool needs which scope: policy.py.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import uvicorn
+from dotenv import load_dotenv
+from starlette.applications import Starlette
+from starlette.routing import Router
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .config import AuthConfig, create_verifier, load_auth_config
+from .metadata import metadata_routes, prm_paths
+from .middleware import McpAuthMiddleware
+from .seam import JwtTokenVerifier, auth_settings
+from .settings import load_settings
+from .verifier import JwtVerifier
+
+_loaded: tuple[AuthConfig, JwtVerifier] | None = None
+
+
+def _auth() -> tuple[AuthConfig, JwtVerifier]:
+    """The settings and the verifier, read once; a missing or malformed variable stops the server, naming it."""
+    global _loaded
+    if _loaded is None:
+        load_dotenv(".env", override=False)
+        config = load_auth_config(os.environ, load_settings(os.environ))
+        _loaded = (config, create_verifier(config))
+    return _loaded
+
+
+def sdk_auth() -> dict[str, Any]:
+    """The keyword arguments of \`MCPServer(...)\`: token_verifier and auth (AuthSettings)."""
+    config, verifier = _auth()
+    return {"token_verifier": JwtTokenVerifier(config, verifier), "auth": auth_settings(config)}
+
+
+class _WithMetadata:
+    """Both metadata URLs answered here, ahead of the SDK's own (which omits the endpoint's path); the rest to the SDK."""
+
+    def __init__(self, app: ASGIApp, config: AuthConfig) -> None:
+        self.app = app
+        self.paths = set(prm_paths(config))
+        self.router = Router(routes=metadata_routes(config))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in self.paths:
+            await self.router(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def secure_app(app: Starlette) -> None:
+    """For the SDK's app mounted in a FastAPI / Starlette app: both metadata URLs at the app's root, and the auth
+    in front of every request (it acts on the MCP endpoint's path only). Call it before the app serves."""
+    config, verifier = _auth()
+    app.router.routes[0:0] = metadata_routes(config)
+    app.add_middleware(McpAuthMiddleware, config=config, verifier=verifier)
+
+
+def run_secured(server: Any, transport: str = "stdio", **options: Any) -> None:
+    """\`server.run(transport, **options)\`, with Streamable HTTP served behind the auth."""
+    if transport != "streamable-http":
+        server.run(transport, **options)
+        return
+    config, verifier = _auth()
+    settings = getattr(server, "settings", None)
+    host = options.pop("host", None) or getattr(settings, "host", "127.0.0.1")
+    port = options.pop("port", None) or getattr(settings, "port", 8000)
+    try:
+        app = server.streamable_http_app(host=host, **options)  # mcp 2.x: the transport's options are run()'s
+    except TypeError:
+        app = server.streamable_http_app()  # mcp 1.x: they are the server's settings
+    secured = McpAuthMiddleware(_WithMetadata(app, config), config=config, verifier=verifier)
+    uvicorn.run(secured, host=host, port=port, h11_max_incomplete_event_size=128 * 1024)
+`;
+
+function policySource(serverName: string, toolScopes: Record<string, string[]>, tools: string[]): string {
+  const names = [...new Set([...tools, ...Object.keys(toolScopes)])];
+  const rows = names.map(
+    (name) => `    ${JSON.stringify(name)}: [${(toolScopes[name] ?? []).map((s) => JSON.stringify(s)).join(", ")}],\n`,
+  );
+  return `"""Which scopes each tool needs: the one place to change them.
+
+The HTTP layer reads this map and answers 403 \`insufficient_scope\` before a tool runs without its scopes.
+Every tool, even one that needs no scope, needs a valid token.
+"""
+
+from __future__ import annotations
+
+SERVER_NAME = ${JSON.stringify(serverName)}
+
+TOOL_SCOPES: dict[str, list[str]] = {
+${rows.join("")}}
+
+SCOPE_HIERARCHY: dict[str, list[str]] = {}
+"""Broader scopes and the narrower ones each implies (SEP-2350), e.g. {"todo:admin": ["todo:read", "todo:write"]}."""
+
+__all__ = ["SCOPE_HIERARCHY", "SERVER_NAME", "TOOL_SCOPES"]
+`;
+}
+
+/**
+ * Imports of the project package (`..settings`) made local to the auth package (`.settings`), each run of
+ * one-line relative imports sorted again by module (as isort / ruff's I001 sort them).
+ */
+function localImports(source: string): string {
+  const lines = source.replace(/^from \.\.settings import /gm, "from .settings import ").split("\n");
+  const relative = /^from (\.[\w.]*) import [^(]*$/;
+  for (let i = 0; i < lines.length; ) {
+    let j = i;
+    while (j < lines.length && relative.test(lines[j] as string)) j++;
+    if (j - i > 1) {
+      const run = lines.slice(i, j).sort((a, b) => {
+        const ma = relative.exec(a)?.[1] as string;
+        const mb = relative.exec(b)?.[1] as string;
+        return ma < mb ? -1 : ma > mb ? 1 : 0;
+      });
+      lines.splice(i, j - i, ...run);
+    }
+    i = Math.max(j, i + 1);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * The project's ruff configuration, when it has one: the auth package's own ruff.toml extends it and keeps
+ * the package's 120 columns, so the project's rules apply and its line length does not turn green red.
+ */
+function ruffConfig(d: PythonDetection, dir: string): string | undefined {
+  const base =
+    ["ruff.toml", ".ruff.toml"].find((f) => readText(d.root, f) !== undefined) ??
+    (/^\[tool\.ruff[.\]]/m.test(d.project.pyproject ?? "") ? "pyproject.toml" : undefined);
+  if (!base) return undefined;
+  const up = dir
+    .split("/")
+    .map(() => "..")
+    .join("/");
+  return `# Written by create-mcp-auth add: the project's ruff settings, with this package's line length.\nextend = "${up}/${base}"\nline-length = 120\n`;
+}
+
+async function template(rel: string): Promise<string> {
+  return readFile(path.join(templatesRoot(), rel), "utf8");
+}
+
+/** The auth package's files: the core, the provider, the seam, the settings, the policy, the glue. */
+async function authFiles(input: PythonPlanInput, dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  const base = "python/auth/common/src/__pkg__/auth";
+  for (const name of CORE_FILES) files.set(`${dir}/${name}`, localImports(await template(`${base}/${name}`)));
+  files.set(
+    `${dir}/provider.py`,
+    localImports(await template(`python/auth/providers/${input.provider.name}/src/__pkg__/auth/provider.py`)),
+  );
+  const glue = GLUES[input.detection.framework!.name];
+  files.set(`${dir}/seam.py`, localImports(await template(glue.seam)));
+  files.set(`${dir}/settings.py`, await template("python/common/src/__pkg__/settings.py"));
+  files.set(
+    `${dir}/policy.py`,
+    policySource(
+      input.serverName,
+      input.toolScopes,
+      input.detection.tools.map((t) => t.name),
+    ),
+  );
+  const ruff = ruffConfig(input.detection, dir);
+  if (ruff) files.set(`${dir}/ruff.toml`, ruff);
+  files.set(`${dir}/${glue.module}.py`, glue.module === "fastmcp_auth" ? FASTMCP_GLUE : SDK_GLUE);
+  return files;
+}
+
+/** An insertion at a byte offset, replacing `remove` bytes there (none by default). */
+export interface Edit {
+  at: number;
+  text: string;
+  remove?: number;
+}
+
+/** Splices `edits` into `bytes`; every byte outside the edited ranges is kept. */
+export function splice(bytes: Buffer, edits: Edit[]): Buffer {
+  const sorted = [...edits].sort((a, b) => a.at - b.at);
+  const parts: Buffer[] = [];
+  let last = 0;
+  for (const { at, text, remove = 0 } of sorted) {
+    parts.push(bytes.subarray(last, at), Buffer.from(text, "utf8"));
+    last = at + remove;
+  }
+  parts.push(bytes.subarray(last));
+  return Buffer.concat(parts);
+}
+
+export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan> {
+  const d = input.detection;
+  const server = d.server!;
+  const serverDir = path.posix.dirname(server.file);
+  const authDir = serverDir === "." ? AUTH_PACKAGE : `${serverDir}/${AUTH_PACKAGE}`;
+  const changes: FileChange[] = [];
+  const kept: PythonPlan["kept"] = [];
+  const manual: PythonPlan["manual"] = [];
+  const notes: string[] = [];
+
+  // The auth package: written once; a file already there and different is the user's (kept).
+  for (const [rel, text] of await authFiles(input, authDir)) {
+    const existing = readText(d.root, rel);
+    if (existing === undefined) changes.push({ path: rel, before: undefined, after: text, mode: 0o644 });
+    else if (existing !== text) kept.push({ path: rel, why: "it exists and differs from what add writes (yours now)" });
+  }
+
+  // The wiring: one import, the auth on the server's constructor, and (official SDK) run() through run_secured;
+  // mounted in an app: secure_app(app) on the line after app.mount(...), in whichever file mounts it.
+  const glue = GLUES[d.framework!.name];
+  const mount = d.mount;
+  const kwFunction = glue.kwarg.replace(/^\*\*|^\w+=/g, "").replace(/\(\)$/, "");
+  const file = d.files.find((f) => f.rel === server.file)!;
+  const mountFile = mount ? d.files.find((f) => f.rel === mount.file) : undefined;
+  /** The glue's module as imported from `rel`: relative beside the server, else through the server's package. */
+  const glueModule = (rel: string) =>
+    rel === server.file
+      ? `${server.inPackage ? "." : ""}${AUTH_PACKAGE}.${glue.module}`
+      : server.module && server.inPackage
+        ? `${server.module.split(".").slice(0, -1).join(".")}.${AUTH_PACKAGE}.${glue.module}`
+        : `${AUTH_PACKAGE}.${glue.module}`;
+  const importsGlue = (f: PyFile) => f.imports.some((i) => i.module.endsWith(`${AUTH_PACKAGE}.${glue.module}`));
+  const serverNames = mount ? (mount.file === server.file ? [kwFunction, "secure_app"] : [kwFunction]) : [...glue.names];
+  const [kwName, kwValue] = glue.kwarg.startsWith("**") ? [null, glue.kwarg.slice(2)] : glue.kwarg.split("=");
+  const ours = server.call.keywords.some((k) => k.name === kwName && k.text === kwValue);
+  const runs = glue.runner && !mount ? file.calls.filter((c) => c.func === `${server.name}.run`) : [];
+  const secured = mountFile ? mountFile.calls.some((c) => c.func === "secure_app" && c.args[0]?.name === mount?.app) : true;
+  const edits = new Map<string, Edit[]>();
+  const edit = (rel: string, e: Edit) => edits.set(rel, [...(edits.get(rel) ?? []), e]);
+  const bytesOf = (rel: string) => readRaw(d.root, rel)!.bytes;
+  const addImport = (f: PyFile, names: string[]) => {
+    if (importsGlue(f)) return;
+    const nl = f.newline;
+    const line = `from ${glueModule(f.rel)} import ${[...names].sort().join(", ")}`;
+    const module = glueModule(f.rel);
+    const lastImport = f.imports.filter((i) => i.topLevel).at(-1);
+    // The same package as the last import (first-party, one isort section): in sorted place next to it, no blank line.
+    if (lastImport && lastImport.level === 0 && lastImport.from && lastImport.module.split(".")[0] === module.split(".")[0]) {
+      const before = module < lastImport.module;
+      const bytes = bytesOf(f.rel);
+      const lineStart = bytes.lastIndexOf(10, lastImport.start - 1) + 1;
+      edit(f.rel, before ? { at: lineStart, text: `${line}${nl}` } : { at: f.importsEnd, text: `${line}${nl}` });
+      return;
+    }
+    const at = f.importsEnd || f.docEnd;
+    const thirdParty = lastImport !== undefined && lastImport.level === 0;
+    edit(f.rel, { at, text: at === 0 ? `${line}${nl}${nl}` : `${thirdParty ? nl : ""}${line}${nl}` });
+  };
+  addImport(file, serverNames);
+  if (!ours) {
+    const bytes = bytesOf(server.file);
+    const call = server.call;
+    const last = [...call.args, ...call.keywords].sort((x, y) => x.end - y.end).at(-1);
+    const lineEnd = last ? bytes.indexOf(10, last.end) : -1;
+    if (last && lineEnd !== -1 && lineEnd < call.end) {
+      // One argument a line: the keyword on a line of its own after the last one, in its indentation,
+      // a comma added after the last argument when it has none (before its comment).
+      const lineStart = bytes.lastIndexOf(10, last.start - 1) + 1;
+      const indent = /^[ \t]*/.exec(bytes.subarray(lineStart, last.start).toString("utf8"))?.[0] ?? "    ";
+      let at = last.end;
+      while (bytes[at] === 0x20 || bytes[at] === 0x09) at++;
+      if (bytes[at] !== 0x2c) edit(server.file, { at: last.end, text: "," });
+      edit(server.file, { at: lineEnd + 1, text: `${indent}${glue.kwarg},${file.newline}` });
+    } else edit(server.file, last ? { at: last.end, text: `, ${glue.kwarg}` } : { at: call.open, text: glue.kwarg });
+  }
+  // mcp.run(transport=...) -> run_secured(mcp, transport=...): the same arguments, served behind the auth over HTTP.
+  for (const run of runs) {
+    const empty = run.args.length === 0 && run.keywords.length === 0;
+    edit(server.file, { at: run.start, remove: run.open - run.start, text: `${glue.runner}(${server.name}${empty ? "" : ", "}` });
+  }
+  if (mount && mountFile && !secured) {
+    if (mountFile !== file) addImport(mountFile, ["secure_app"]);
+    const bytes = bytesOf(mount.file);
+    const lineStart = bytes.lastIndexOf(10, mount.call.start - 1) + 1;
+    const indent = /^[ \t]*/.exec(bytes.subarray(lineStart, mount.call.start).toString("utf8"))?.[0] ?? "";
+    const end = bytes.indexOf(10, mount.call.end);
+    const nl = mountFile.newline;
+    edit(mount.file, { at: end === -1 ? bytes.length : end + 1, text: `${end === -1 ? nl : ""}${indent}secure_app(${mount.app})${nl}` });
+  }
+  for (const [rel, list] of edits) {
+    const bytes = bytesOf(rel);
+    changes.push({ path: rel, before: bytes.toString("utf8"), after: splice(bytes, list).toString("utf8"), mode: 0o644 });
+  }
+  // Dependencies, in the project's own format.
+  const missing = PYTHON_AUTH_DEPENDENCIES.filter((spec) => !d.project.declared.has(normalizeName(requirementName(spec) as string)));
+  const dependencies = missing.map((spec) => ({
+    name: requirementName(spec) as string,
+    version: spec.slice((requirementName(spec) as string).length),
+    dev: false,
+  }));
+  const depFile = d.project.files[0];
+  if (missing.length > 0) {
+    const text = depFile ? readText(d.root, depFile) : undefined;
+    const edited = depFile && text !== undefined ? addPythonDependencies(d.project, text, depFile, missing) : undefined;
+    if (depFile && text !== undefined && edited !== undefined) changes.push({ path: depFile, before: text, after: edited, mode: 0o644 });
+    else if (!depFile)
+      changes.push({ path: "requirements.txt", before: undefined, after: missing.map((m) => `${m}\n`).join(""), mode: 0o644 });
+    else manual.push({ file: depFile, where: "the dependencies add does not edit in this file; add them yourself", lines: missing });
+  }
+
+  // .env.example (every variable) and .env (local mode or the values given), appended; .env ignored by git.
+  const variables = [
+    ...input.provider.env(input.values, Object.keys(input.values).length === 0),
+    {
+      name: "MCP_SERVER_URL",
+      comment:
+        "Public URL of the MCP endpoint, as clients reach it and as the authorization server knows it. Tokens must name it as audience.",
+      example: input.serverUrl,
+      value: input.serverUrl,
+    },
+    {
+      name: "MCP_ALLOWED_ORIGINS",
+      comment: "Optional: browser origins allowed besides the server's own, comma separated, e.g. https://app.example.com",
+      example: "",
+      value: undefined,
+    },
+  ];
+  const appendEnvFile = (rel: string, example: boolean) => {
+    const raw = readRaw(d.root, rel);
+    const current = raw?.text ?? "";
+    const has = (name: string) => current.split(/\r?\n/).some((line) => new RegExp(`^\\s*(#\\s*)?(export\\s+)?${name}\\s*=`).test(line));
+    const lines: string[] = [];
+    for (const v of variables) {
+      const value = example ? v.example : v.value;
+      if (has(v.name) || (!example && (value === undefined || value === ""))) continue;
+      if (example) lines.push(`# ${v.comment}`);
+      lines.push(`${v.name}=${value ? pythonEnvValue(value) : ""}`);
+    }
+    if (lines.length === 0) return;
+    const sep = current === "" ? "" : current.endsWith("\n") ? "\n" : "\n\n";
+    const added = `${sep}# OAuth for the MCP endpoint (create-mcp-auth add)\n${lines.join("\n")}\n`;
+    changes.push(appendedChange(rel, raw, `${current}${added}`, rel === ".env" ? 0o600 : 0o644));
+  };
+  appendEnvFile(".env.example", true);
+  appendEnvFile(".env", false);
+  const ignore = readText(d.root, ".gitignore");
+  if (!(ignore ?? "").split(/\r?\n/).some((l) => [".env", "/.env", ".env*", "*.env"].includes(l.trim()))) {
+    const sep = ignore === undefined || ignore === "" || ignore.endsWith("\n") ? "" : "\n";
+    changes.push({ path: ".gitignore", before: ignore, after: `${ignore ?? ""}${sep}.env\n`, mode: 0o644 });
+  }
+  if (d.transport?.how === "env" || d.transport?.how === "argv")
+    notes.push(`The auth applies when the server serves HTTP (${d.transport.detail}); over stdio nothing changes.`);
+  // What add cannot edit itself (setup.py's dependencies): nothing is written, the lines are shown instead.
+  return { authDir, changes, dependencies, kept, manual, notes, wired: manual.length === 0 };
+}

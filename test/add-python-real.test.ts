@@ -1,0 +1,114 @@
+import { createHash } from "node:crypto";
+import { cp, readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cleanEnv, repoRoot, runCli, tempDir } from "./helpers/cli.js";
+
+// add on real third-party Python MCP servers (test/fixtures/real-python, each with its LICENSE and SOURCE.md):
+// the one add can secure is secured with no flag beyond scopes and passes the self-check; the others are refused
+// with their precise reason and nothing written.
+
+async function copyReal(name: string, into: string): Promise<string> {
+  const dest = path.join(into, name);
+  await cp(path.join(repoRoot, "test/fixtures/real-python", name), dest, { recursive: true });
+  const env = cleanEnv({
+    GIT_AUTHOR_NAME: "t",
+    GIT_AUTHOR_EMAIL: "t@example.com",
+    GIT_COMMITTER_NAME: "t",
+    GIT_COMMITTER_EMAIL: "t@example.com",
+  });
+  for (const args of [
+    ["init", "-q"],
+    ["add", "-A"],
+    ["commit", "-qm", "upstream"],
+  ])
+    await execa("git", args, { cwd: dest, env });
+  return dest;
+}
+
+async function snapshot(root: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  const visit = async (dir: string, prefix: string) => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if ([".git", ".venv", "__pycache__"].includes(entry.name)) continue;
+      const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await visit(path.join(dir, entry.name), rel);
+      else if (entry.isFile())
+        files.set(
+          rel,
+          createHash("sha256")
+            .update(await readFile(path.join(dir, entry.name)))
+            .digest("hex"),
+        );
+    }
+  };
+  await visit(root, "");
+  return files;
+}
+
+describe("add on real Python MCP servers", () => {
+  let work: { dir: string; cleanup: () => Promise<void> };
+  beforeAll(async () => {
+    work = await tempDir("cma-add-python-real-");
+  });
+  afterAll(() => work.cleanup());
+
+  it("everything-server (the SDK's conformance server, FastMCP 1.x, click --port 3001): secured with scopes only, self-check passes", async () => {
+    const root = await copyReal("everything-server", work.dir);
+    const dry = await runCli(["add", root, "--dry-run", "--json"]);
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    const detected = (JSON.parse(dry.stdout) as { detected: { tools: { name: string }[]; port: { fallback: number }; start: string } })
+      .detected;
+    expect(detected.port.fallback).toBe(3001);
+    expect(detected.start).toBe("uv run mcp-everything-server");
+    // Its tools call back the client (sampling, elicitation, progress): each gets a scope, so a call without it is
+    // answered 403 before the tool waits for a client that never answers.
+    const scopes = detected.tools.map((t) => `${t.name}=conformance:run`).join(",");
+    const run = await runCli(["add", root, "--yes", "--json", "--scopes", scopes]);
+    const doc = JSON.parse(run.stdout) as { ok: boolean; check: { summary: { failed: number } } | null };
+    expect(doc.ok, run.stderr.slice(-4000)).toBe(true);
+    expect(doc.check?.summary.failed).toBe(0);
+    const server = await readFile(path.join(root, "mcp_everything_server/server.py"), "utf8");
+    expect(server).toContain("    retry_interval=100,  # 100ms retry interval for SSE polling\n    **sdk_auth(),\n)");
+    expect(server).toContain('    run_secured(mcp, transport="streamable-http")\n');
+    const files = await snapshot(root);
+    const again = await runCli(["add", root, "--yes", "--no-check", "--json", "--scopes", scopes]);
+    expect((JSON.parse(again.stdout) as { changed: boolean }).changed).toBe(false);
+    expect(await snapshot(root)).toEqual(files);
+  }, 600_000);
+
+  it("simple-auth (a resource server with its own introspection verifier): refused, its auth named, nothing written", async () => {
+    const root = await copyReal("simple-auth", work.dir);
+    const before = await snapshot(root);
+    const run = await runCli(["add", root, "--yes"]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/already has its own auth \(mcp_simple_auth\/server\.py:66: token_verifier=token_verifier\)/);
+    expect(run.stderr).toMatch(/Nothing was written/);
+    expect(await snapshot(root)).toEqual(before);
+  });
+
+  it("simple-streamablehttp-stateless (the SDK's low-level Server): refused with that reason, nothing written", async () => {
+    const root = await copyReal("simple-streamablehttp-stateless", work.dir);
+    const before = await snapshot(root);
+    const run = await runCli(["add", root, "--yes"]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/low-level Server \(mcp_simple_streamablehttp_stateless\/server\.py:43\)/);
+    expect(await snapshot(root)).toEqual(before);
+  });
+
+  it("FastMCP's testing_demo (a server only its tests use) and qr_server (stdio): refused with their reasons, nothing written", async () => {
+    const cases: [string, RegExp][] = [
+      ["fastmcp-testing_demo", /creates an MCP server \(server\.py:11\) but never serves it itself: add found no mcp\.run\(\.\.\.\)/],
+      ["fastmcp-qr_server", /serves MCP over stdio only \(qr_server\.py:34: mcp\.run\(\) without a transport: stdio\)/],
+    ];
+    for (const [name, reason] of cases) {
+      const root = await copyReal(name, work.dir);
+      const before = await snapshot(root);
+      const run = await runCli(["add", root, "--yes"]);
+      expect(run.exitCode, name).toBe(2);
+      expect(run.stderr).toMatch(reason);
+      expect(await snapshot(root)).toEqual(before);
+    }
+  });
+});
