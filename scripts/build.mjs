@@ -1,11 +1,13 @@
 // Bundles the CLI into dist/ with every dependency inlined, so the published
 // package has no runtime dependencies to install. Heavy parts (issuer, check,
-// the MCP SDK client, execa) become separate chunks loaded on demand, and the
-// .hbs templates are precompiled so `create` never loads Handlebars' compiler.
+// the MCP SDK client, execa) become separate chunks loaded on demand, the
+// .hbs templates are precompiled so `create` never loads Handlebars' compiler,
+// and add's output on create's plain tree is made here (precomputed-auth.ts)
+// so `create` never loads add's JavaScript parser for the cases it covers.
 
 import { cp, readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import Handlebars from "handlebars";
 
@@ -32,6 +34,57 @@ async function precompiledTemplatesModule() {
   return `export default {\n${entries.join(",\n")}\n};\n`;
 }
 
+/**
+ * add's output on every framework x provider's plain tree, with marker values
+ * (src/create/precomputed-auth.ts): bundled from source into dist/ (where it
+ * finds templates/ and dist/add-glue as the CLI does), run once, removed.
+ */
+async function precomputedAuth() {
+  const dir = path.join(repo, "dist", ".precompute");
+  await build({
+    absWorkingDir: repo,
+    entryPoints: { precompute: "src/create/precomputed-auth.ts" },
+    outdir: dir,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20.19",
+    banner: {
+      js: "import { createRequire as __cmaCreateRequire } from 'node:module'; const require = __cmaCreateRequire(import.meta.url);",
+    },
+    logLevel: "warning",
+  });
+  try {
+    const { precomputeAll } = await import(pathToFileURL(path.join(dir, "precompute.js")).href);
+    return await precomputeAll();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The form as a module, each distinct text once (the auth core is the same for most frameworks and providers). */
+function precomputedAuthModule(data) {
+  const texts = [];
+  const index = new Map();
+  const ref = (text) => {
+    if (!index.has(text)) {
+      index.set(text, texts.length);
+      texts.push(text);
+    }
+    return `t[${index.get(text)}]`;
+  };
+  const projects = Object.entries(data.projects).map(
+    ([key, files]) =>
+      `${JSON.stringify(key)}: [${files
+        .map(
+          (f) =>
+            `{ path: ${JSON.stringify(f.path)}, mode: ${f.mode}, ${f.before === undefined ? "" : `before: ${ref(f.before)}, `}after: ${ref(f.after)} }`,
+        )
+        .join(", ")}]`,
+  );
+  return `const t = ${JSON.stringify(texts)};\nexport default { cli: ${JSON.stringify(data.cli)}, projects: { ${projects.join(",\n")} } };\n`;
+}
+
 const precompiledTemplates = {
   name: "precompiled-templates",
   setup(b) {
@@ -40,9 +93,20 @@ const precompiledTemplates = {
         ? { path: path.join(repo, "src/create/template-engine.precompiled.ts") }
         : undefined,
     );
+    b.onResolve({ filter: /\/precomputed-data\.js$/ }, (args) =>
+      args.importer === path.join(repo, "src", "create", "project.ts")
+        ? { path: path.join(repo, "src/create/precomputed-data.build.ts") }
+        : undefined,
+    );
+    b.onResolve({ filter: /^virtual:precomputed-auth$/ }, () => ({ path: "auth", namespace: "precompiled" }));
     b.onResolve({ filter: /^virtual:precompiled-templates$/ }, () => ({ path: "templates", namespace: "precompiled" }));
-    b.onLoad({ filter: /.*/, namespace: "precompiled" }, async () => ({
+    b.onLoad({ filter: /^templates$/, namespace: "precompiled" }, async () => ({
       contents: await precompiledTemplatesModule(),
+      loader: "js",
+      resolveDir: repo,
+    }));
+    b.onLoad({ filter: /^auth$/, namespace: "precompiled" }, () => ({
+      contents: precomputedAuthModule(auth),
       loader: "js",
       resolveDir: repo,
     }));
@@ -69,6 +133,10 @@ const lazyChildProcessInCommander = {
 };
 
 await rm(path.join(repo, "dist"), { recursive: true, force: true });
+// `add` writes the framework glue into projects as source, rendered like the
+// templates (src/add/core.ts finds it here).
+await cp(path.join(repo, "src/add/glue"), path.join(repo, "dist/add-glue"), { recursive: true });
+const auth = await precomputedAuth();
 await build({
   absWorkingDir: repo,
   entryPoints: { cli: "src/cli.ts" },
@@ -88,7 +156,3 @@ await build({
   logLevel: "warning",
   plugins: [precompiledTemplates, lazyChildProcessInCommander],
 });
-
-// `add` writes the framework glue into projects as source, rendered like the
-// templates (src/add/core.ts finds it here).
-await cp(path.join(repo, "src/add/glue"), path.join(repo, "dist/add-glue"), { recursive: true });
