@@ -146,7 +146,7 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20.19",
-  minify: true,
+  minify: process.env.CMA_NO_MINIFY !== "1",
   legalComments: "linked",
   chunkNames: "chunks/[name]-[hash]",
   // Some bundled CommonJS packages call require() for Node built-ins.

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { usageError } from "../core/errors.js";
@@ -210,18 +210,25 @@ export async function writeProject(
   }
 }
 
+/**
+ * A new project, written with synchronous calls: a few dozen small files take
+ * a millisecond or two this way, where each asynchronous call waits for a
+ * thread of the pool (on a busy machine, most of create's time). A signal
+ * arriving meanwhile is handled right after, and the journal removes it all.
+ */
 async function writeStaged(root: string, files: ProjectFile[], journal: WriteJournal, signal: AbortSignal | undefined): Promise<void> {
   const staging = path.join(path.dirname(root), `.${path.basename(root)}.create-mcp-auth-${process.pid}-${Date.now().toString(36)}`);
   journal.stagingAt(staging);
-  await mkdir(staging, { recursive: true });
-  const dirs = [...new Set(files.map((file) => path.dirname(path.join(staging, file.path))))].sort();
-  for (const dir of dirs) await mkdir(dir, { recursive: true });
-  for (const file of files) {
-    throwIfAborted(signal);
-    await writeExact(path.join(staging, file.path), file);
-  }
   throwIfAborted(signal);
-  await rename(staging, root);
+  mkdirSync(staging, { recursive: true });
+  const dirs = [...new Set(files.map((file) => path.dirname(path.join(staging, file.path))))].sort();
+  for (const dir of dirs) mkdirSync(dir, { recursive: true });
+  for (const file of files) {
+    const dest = path.join(staging, file.path);
+    writeFileSync(dest, file.content, { mode: file.mode });
+    chmodSync(dest, file.mode); // writeFileSync's mode is masked by umask
+  }
+  renameSync(staging, root);
 }
 
 async function writeInPlace(root: string, files: ProjectFile[], journal: WriteJournal, signal: AbortSignal | undefined): Promise<void> {
