@@ -90,7 +90,7 @@ const precompiledTemplates = {
   setup(b) {
     b.onResolve({ filter: /\/template-engine\.js$/ }, (args) =>
       args.importer.endsWith(`${path.sep}render.ts`) || args.importer.startsWith(path.join(repo, "src", "add") + path.sep)
-        ? { path: path.join(repo, "src/create/template-engine.precompiled.ts") }
+        ? { path: path.join(repo, "src/core/template-engine.precompiled.ts") }
         : undefined,
     );
     b.onResolve({ filter: /\/precomputed-data\.js$/ }, (args) =>

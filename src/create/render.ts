@@ -1,18 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createRenderer } from "../core/template-engine.js";
+import type { ProjectFile } from "../core/write.js";
 import type { EnvVariable } from "../providers.js";
 import { type RenderContext, renderContext } from "./context.js";
 import type { CreateOptions } from "./options.js";
-import { createRenderer } from "./template-engine.js";
 
-export interface ProjectFile {
-  /** Path relative to the project root, `/`-separated. */
-  path: string;
-  content: Buffer;
-  /** File mode; `.env` is 0600 because it may hold a secret. */
-  mode: number;
-}
+export type { ProjectFile };
 
 /** The package's `templates/` folder, found from this module whether it runs from src/ or a dist/ chunk. */
 export function templatesRoot(): string {

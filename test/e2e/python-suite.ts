@@ -6,8 +6,8 @@
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WriteJournal, writeProject } from "../../src/core/write.js";
 import { resolveOptions } from "../../src/create/options.js";
-import { WriteJournal, writeProject } from "../../src/create/write.js";
 import { renderPythonProject } from "../../src/languages/python/render.js";
 import { cleanEnv, runCli, tempDir } from "../helpers/cli.js";
 import { openIdSuite } from "../helpers/openid.js";

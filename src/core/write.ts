@@ -1,11 +1,23 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { usageError } from "../core/errors.js";
-import type { ProjectFile } from "./render.js";
-import { isEmptyDirSync } from "./target.js";
+import { usageError } from "./errors.js";
+
+/** A file of a rendered project, in memory. */
+export interface ProjectFile {
+  /** Path relative to the project root, `/`-separated. */
+  path: string;
+  content: Buffer;
+  /** File mode; `.env` is 0600 because it may hold a secret. */
+  mode: number;
+}
 
 /** A directory counts as empty when it holds nothing, or only `.git`. */
+export function isEmptyDirSync(dir: string): boolean {
+  return readdirSync(dir).every((entry) => entry === ".git");
+}
+
+/** The same, asynchronously. */
 export async function isEmptyDir(dir: string): Promise<boolean> {
   return isEmptyDirSync(dir);
 }
@@ -211,10 +223,10 @@ export async function writeProject(
 }
 
 /**
- * A new project, written with synchronous calls: a few dozen small files take
- * a millisecond or two this way, where each asynchronous call waits for a
- * thread of the pool (on a busy machine, most of create's time). A signal
- * arriving meanwhile is handled right after, and the journal removes it all.
+ * A new project: the folders first, then every file at once (a few dozen
+ * small files; one after the other, each waited for a thread of the pool in
+ * turn, most of create's time on a busy machine). A file not started when an
+ * interruption comes is not written, and nothing is renamed into place.
  */
 async function writeStaged(root: string, files: ProjectFile[], journal: WriteJournal, signal: AbortSignal | undefined): Promise<void> {
   const staging = path.join(path.dirname(root), `.${path.basename(root)}.create-mcp-auth-${process.pid}-${Date.now().toString(36)}`);
@@ -223,12 +235,14 @@ async function writeStaged(root: string, files: ProjectFile[], journal: WriteJou
   mkdirSync(staging, { recursive: true });
   const dirs = [...new Set(files.map((file) => path.dirname(path.join(staging, file.path))))].sort();
   for (const dir of dirs) mkdirSync(dir, { recursive: true });
-  for (const file of files) {
-    const dest = path.join(staging, file.path);
-    writeFileSync(dest, file.content, { mode: file.mode });
-    chmodSync(dest, file.mode); // writeFileSync's mode is masked by umask
-  }
-  renameSync(staging, root);
+  await Promise.all(
+    files.map(async (file) => {
+      throwIfAborted(signal);
+      await writeExact(path.join(staging, file.path), file);
+    }),
+  );
+  throwIfAborted(signal);
+  await rename(staging, root);
 }
 
 async function writeInPlace(root: string, files: ProjectFile[], journal: WriteJournal, signal: AbortSignal | undefined): Promise<void> {
