@@ -5,9 +5,10 @@
 // and add's output on create's plain tree is made here (precomputed-auth.ts)
 // so `create` never loads add's JavaScript parser for the cases it covers.
 
-import { cp, readdir, readFile, rm } from "node:fs/promises";
+import { cp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { brotliCompressSync, constants as zlibConstants } from "node:zlib";
 import { build } from "esbuild";
 import Handlebars from "handlebars";
 
@@ -62,28 +63,25 @@ async function precomputedAuth() {
   }
 }
 
-/** The form as a module, each distinct text once (the auth core is the same for most frameworks and providers). */
-function precomputedAuthModule(data) {
-  const texts = [];
-  const index = new Map();
-  const ref = (text) => {
-    if (!index.has(text)) {
-      index.set(text, texts.length);
-      texts.push(text);
-    }
-    return `t[${index.get(text)}]`;
-  };
-  const projects = Object.entries(data.projects).map(
-    ([key, files]) =>
-      `${JSON.stringify(key)}: [${files
-        .map(
-          (f) =>
-            `{ path: ${JSON.stringify(f.path)}, mode: ${f.mode}, ${f.before === undefined ? "" : `before: ${ref(f.before)}, `}after: ${ref(f.after)} }`,
-        )
-        .join(", ")}]`,
+/**
+ * The form, brotli-compressed into dist/ (about a sixth of its size: the auth
+ * core repeats across frameworks and providers), and the module that reads it
+ * on first use.
+ */
+const PRECOMPUTED_FILE = "create-auth.json.br";
+async function writePrecomputedAuth(data) {
+  const json = Buffer.from(JSON.stringify(data));
+  await writeFile(
+    path.join(repo, "dist", PRECOMPUTED_FILE),
+    brotliCompressSync(json, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }),
   );
-  return `const t = ${JSON.stringify(texts)};\nexport default { cli: ${JSON.stringify(data.cli)}, projects: { ${projects.join(",\n")} } };\n`;
 }
+const precomputedAuthModule = `import { readFileSync } from "node:fs";
+import { brotliDecompressSync } from "node:zlib";
+export function load() {
+  return JSON.parse(brotliDecompressSync(readFileSync(new URL("../${PRECOMPUTED_FILE}", import.meta.url))).toString("utf8"));
+}
+`;
 
 const precompiledTemplates = {
   name: "precompiled-templates",
@@ -106,7 +104,7 @@ const precompiledTemplates = {
       resolveDir: repo,
     }));
     b.onLoad({ filter: /^auth$/, namespace: "precompiled" }, () => ({
-      contents: precomputedAuthModule(auth),
+      contents: precomputedAuthModule,
       loader: "js",
       resolveDir: repo,
     }));
@@ -136,7 +134,7 @@ await rm(path.join(repo, "dist"), { recursive: true, force: true });
 // `add` writes the framework glue into projects as source, rendered like the
 // templates (src/add/core.ts finds it here).
 await cp(path.join(repo, "src/add/glue"), path.join(repo, "dist/add-glue"), { recursive: true });
-const auth = await precomputedAuth();
+await writePrecomputedAuth(await precomputedAuth());
 await build({
   absWorkingDir: repo,
   entryPoints: { cli: "src/cli.ts" },
