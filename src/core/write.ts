@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { usageError } from "./errors.js";
@@ -223,10 +223,11 @@ export async function writeProject(
 }
 
 /**
- * A new project: the folders first, then every file at once (a few dozen
- * small files; one after the other, each waited for a thread of the pool in
- * turn, most of create's time on a busy machine). A file not started when an
- * interruption comes is not written, and nothing is renamed into place.
+ * A new project, with synchronous calls: a few dozen small files take a
+ * millisecond or two this way, where each asynchronous call waits for a
+ * thread of the pool (on a busy machine, most of create's time). Between
+ * files it yields to the event loop, so an interruption is seen at once: no
+ * file is written after it, and nothing is renamed into place.
  */
 async function writeStaged(root: string, files: ProjectFile[], journal: WriteJournal, signal: AbortSignal | undefined): Promise<void> {
   const staging = path.join(path.dirname(root), `.${path.basename(root)}.create-mcp-auth-${process.pid}-${Date.now().toString(36)}`);
@@ -235,14 +236,15 @@ async function writeStaged(root: string, files: ProjectFile[], journal: WriteJou
   mkdirSync(staging, { recursive: true });
   const dirs = [...new Set(files.map((file) => path.dirname(path.join(staging, file.path))))].sort();
   for (const dir of dirs) mkdirSync(dir, { recursive: true });
-  await Promise.all(
-    files.map(async (file) => {
-      throwIfAborted(signal);
-      await writeExact(path.join(staging, file.path), file);
-    }),
-  );
+  for (const file of files) {
+    await new Promise((resolve) => setImmediate(resolve));
+    throwIfAborted(signal);
+    const dest = path.join(staging, file.path);
+    writeFileSync(dest, file.content, { mode: file.mode });
+    chmodSync(dest, file.mode); // writeFileSync's mode is masked by umask
+  }
   throwIfAborted(signal);
-  await rename(staging, root);
+  renameSync(staging, root);
 }
 
 async function writeInPlace(root: string, files: ProjectFile[], journal: WriteJournal, signal: AbortSignal | undefined): Promise<void> {
