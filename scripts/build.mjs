@@ -1,11 +1,14 @@
 // Bundles the CLI into dist/ with every dependency inlined, so the published
 // package has no runtime dependencies to install. Heavy parts (issuer, check,
-// the MCP SDK client, execa) become separate chunks loaded on demand, and the
-// .hbs templates are precompiled so `create` never loads Handlebars' compiler.
+// the MCP SDK client, execa) become separate chunks loaded on demand, the
+// .hbs templates are precompiled so `create` never loads Handlebars' compiler,
+// and add's output on create's plain tree is made here (precomputed-auth.ts)
+// so `create` never loads add's JavaScript parser for the cases it covers.
 
-import { cp, readdir, readFile, rm } from "node:fs/promises";
+import { cp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { brotliCompressSync, constants as zlibConstants } from "node:zlib";
 import { build } from "esbuild";
 import Handlebars from "handlebars";
 
@@ -32,17 +35,76 @@ async function precompiledTemplatesModule() {
   return `export default {\n${entries.join(",\n")}\n};\n`;
 }
 
+/**
+ * add's output on every framework x provider's plain tree, with marker values
+ * (src/create/precomputed-auth.ts): bundled from source into dist/ (where it
+ * finds templates/ and dist/add-glue as the CLI does), run once, removed.
+ */
+async function precomputedAuth() {
+  const dir = path.join(repo, "dist", ".precompute");
+  await build({
+    absWorkingDir: repo,
+    entryPoints: { precompute: "src/create/precomputed-auth.ts" },
+    outdir: dir,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20.19",
+    banner: {
+      js: "import { createRequire as __cmaCreateRequire } from 'node:module'; const require = __cmaCreateRequire(import.meta.url);",
+    },
+    logLevel: "warning",
+  });
+  try {
+    const { precomputeAll } = await import(pathToFileURL(path.join(dir, "precompute.js")).href);
+    return await precomputeAll();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The form, brotli-compressed into dist/ (about a sixth of its size: the auth
+ * core repeats across frameworks and providers), and the module that reads it
+ * on first use.
+ */
+const PRECOMPUTED_FILE = "create-auth.json.br";
+async function writePrecomputedAuth(data) {
+  const json = Buffer.from(JSON.stringify(data));
+  await writeFile(
+    path.join(repo, "dist", PRECOMPUTED_FILE),
+    brotliCompressSync(json, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }),
+  );
+}
+const precomputedAuthModule = `import { readFileSync } from "node:fs";
+import { brotliDecompressSync } from "node:zlib";
+export function load() {
+  return JSON.parse(brotliDecompressSync(readFileSync(new URL("../${PRECOMPUTED_FILE}", import.meta.url))).toString("utf8"));
+}
+`;
+
 const precompiledTemplates = {
   name: "precompiled-templates",
   setup(b) {
     b.onResolve({ filter: /\/template-engine\.js$/ }, (args) =>
       args.importer.endsWith(`${path.sep}render.ts`) || args.importer.startsWith(path.join(repo, "src", "add") + path.sep)
-        ? { path: path.join(repo, "src/create/template-engine.precompiled.ts") }
+        ? { path: path.join(repo, "src/core/template-engine.precompiled.ts") }
         : undefined,
     );
+    b.onResolve({ filter: /\/precomputed-data\.js$/ }, (args) =>
+      args.importer === path.join(repo, "src", "create", "project.ts")
+        ? { path: path.join(repo, "src/create/precomputed-data.build.ts") }
+        : undefined,
+    );
+    b.onResolve({ filter: /^virtual:precomputed-auth$/ }, () => ({ path: "auth", namespace: "precompiled" }));
     b.onResolve({ filter: /^virtual:precompiled-templates$/ }, () => ({ path: "templates", namespace: "precompiled" }));
-    b.onLoad({ filter: /.*/, namespace: "precompiled" }, async () => ({
+    b.onLoad({ filter: /^templates$/, namespace: "precompiled" }, async () => ({
       contents: await precompiledTemplatesModule(),
+      loader: "js",
+      resolveDir: repo,
+    }));
+    b.onLoad({ filter: /^auth$/, namespace: "precompiled" }, () => ({
+      contents: precomputedAuthModule,
       loader: "js",
       resolveDir: repo,
     }));
@@ -69,6 +131,10 @@ const lazyChildProcessInCommander = {
 };
 
 await rm(path.join(repo, "dist"), { recursive: true, force: true });
+// `add` writes the framework glue into projects as source, rendered like the
+// templates (src/add/core.ts finds it here).
+await cp(path.join(repo, "src/add/glue"), path.join(repo, "dist/add-glue"), { recursive: true });
+await writePrecomputedAuth(await precomputedAuth());
 await build({
   absWorkingDir: repo,
   entryPoints: { cli: "src/cli.ts" },
@@ -78,7 +144,7 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20.19",
-  minify: true,
+  minify: process.env.CMA_NO_MINIFY !== "1",
   legalComments: "linked",
   chunkNames: "chunks/[name]-[hash]",
   // Some bundled CommonJS packages call require() for Node built-ins.
@@ -88,7 +154,3 @@ await build({
   logLevel: "warning",
   plugins: [precompiledTemplates, lazyChildProcessInCommander],
 });
-
-// `add` writes the framework glue into projects as source, rendered like the
-// templates (src/add/core.ts finds it here).
-await cp(path.join(repo, "src/add/glue"), path.join(repo, "dist/add-glue"), { recursive: true });

@@ -226,7 +226,10 @@ export async function runSelfCheck({
     );
     const passed = reportPassed(report);
     if (checklist === "full")
-      ui.output.write(`${formatReport(report, { color: ui.interactive }).replace(/^/gm, ui.interactive ? "\x1b[90m│\x1b[0m  " : "  ")}\n`);
+      // Indented inside the frame (3 columns) or by 2: the report wraps to what is left of 80.
+      ui.output.write(
+        `${formatReport(report, { color: ui.interactive, width: ui.interactive ? 77 : 78 }).replace(/^/gm, ui.interactive ? "\x1b[90m│\x1b[0m  " : "  ")}\n`,
+      );
     else {
       const { failures } = summaryLines(report);
       if (failures.length > 0) ui.section("Failed probes (all of them: --verbose)", failures);

@@ -62,15 +62,15 @@ describe("add: flags, questions, exit codes, files", () => {
     expect(run.stdout).not.toMatch(/^\+\+\+ b\/auth\/scalekit\.js$/m);
     expect(run.stdout).not.toMatch(/SCALEKIT_/);
     // Values given: .env gets them, the audiences joined with a comma.
-    expect(run.stdout).toMatch(/^\+OIDC_ISSUER_URL='https:\/\/auth\.example\.com'$/m);
-    expect(run.stdout).toMatch(/^\+OIDC_AUDIENCE='api:\/\/weather,https:\/\/weather\.example\.com'$/m);
+    expect(run.stdout).toMatch(/^\+OIDC_ISSUER_URL=https:\/\/auth\.example\.com$/m);
+    expect(run.stdout).toMatch(/^\+OIDC_AUDIENCE=api:\/\/weather,https:\/\/weather\.example\.com$/m);
     // From the environment, as with every other provider value.
     const fromEnv = await runCli(["add", root, "--dry-run", "--provider", "oidc", "--scopes", "get_alerts=weather:alerts"], {
       env: cleanEnv({ OIDC_ISSUER_URL: "https://env.example.com", OIDC_AUDIENCE: "a1, a2" }),
     });
     expect(fromEnv.exitCode, fromEnv.stderr).toBe(0);
-    expect(fromEnv.stdout).toMatch(/^\+OIDC_ISSUER_URL='https:\/\/env\.example\.com'$/m);
-    expect(fromEnv.stdout).toMatch(/^\+OIDC_AUDIENCE='a1,a2'$/m);
+    expect(fromEnv.stdout).toMatch(/^\+OIDC_ISSUER_URL=https:\/\/env\.example\.com$/m);
+    expect(fromEnv.stdout).toMatch(/^\+OIDC_AUDIENCE=a1,a2$/m);
     const bad = await runCli([
       "add",
       root,
@@ -124,16 +124,16 @@ describe("add: flags, questions, exit codes, files", () => {
     const doc = parseDocument(run.stdout, run.stderr);
     expect(doc.files.map((f) => f.path)).toEqual(expect.arrayContaining([".env", ".gitignore", ".env.example"]));
     const env = await readFile(path.join(root, ".env"), "utf8");
-    expect(env).toContain("SCALEKIT_ENVIRONMENT_URL='https://acme.scalekit.dev'");
+    expect(env).toContain("SCALEKIT_ENVIRONMENT_URL=https://acme.scalekit.dev");
     expect(env).toContain("SCALEKIT_CLIENT_SECRET=`s3cr'et`"); // backticks: the quote its value lacks (src/core/literals.ts)
-    expect(env).toContain("MCP_SERVER_URL='https://mcp.example.com/mcp'");
+    expect(env).toContain("MCP_SERVER_URL=https://mcp.example.com/mcp");
     expect((await stat(path.join(root, ".env"))).mode & 0o777).toBe(0o600);
     expect(await readFile(path.join(root, ".gitignore"), "utf8")).toBe(".env\n");
     const check = await execa("git", ["check-ignore", "-q", ".env"], { cwd: root, reject: false });
     expect(check.exitCode).toBe(0);
     const exampleAfter = await readFile(path.join(root, ".env.example"), "utf8");
     expect(exampleAfter.startsWith(example)).toBe(true);
-    expect(exampleAfter).toContain("SCALEKIT_ENVIRONMENT_URL='https://your-env.scalekit.dev'");
+    expect(exampleAfter).toContain("SCALEKIT_ENVIRONMENT_URL=https://your-env.scalekit.dev");
     expect(exampleAfter).not.toContain("s3cr");
   });
 

@@ -10,6 +10,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CheckReport, formatReport, PROBES, runCheck } from "../src/check/index.js";
+import { wrapProse } from "../src/check/report.js";
 import { verdictsFor } from "../src/check/verdicts.js";
 import { type LocalIssuer, startIssuer } from "../src/issuer/index.js";
 import { type Faults, SCOPES, startReferenceServer } from "./fixtures/reference-server.js";
@@ -34,12 +35,40 @@ async function checkWith(faults: Partial<Faults>, eras?: "2025" | "2026-07-28"):
   }
 }
 
-/** The lines between "Checking ..." and the checklist. */
+/** The sentences between "Checking ..." and the checklist (each wrapped to 80 columns, continued after two spaces). */
 const opening = (report: CheckReport): string[] => {
   const lines = formatReport(report).split("\n");
-  const end = lines.indexOf("", 2);
-  return lines.slice(2, end);
+  const start = lines.indexOf("") + 1;
+  const end = lines.indexOf("", start);
+  return unwrap(lines.slice(start, end));
 };
+
+const indentOf = (line: string) => /^ */.exec(line)![0].length;
+
+/** Wrapped lines put back together: a line indented two columns more than the head of its sentence continues it. */
+function unwrap(lines: string[]): string[] {
+  const out: string[] = [];
+  let head = 0;
+  for (const line of lines) {
+    const continues = out.length > 0 && line.trim() !== "" && !line.trim().startsWith("- ") && indentOf(line) === head + 2;
+    if (continues) out[out.length - 1] += ` ${line.trim()}`;
+    else {
+      out.push(line);
+      head = indentOf(line);
+    }
+  }
+  return out;
+}
+
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
+/** Lines wider than 80 columns that are more than one word after their indent (a URL or a command alone may be). */
+function overWide(text: string): string[] {
+  return text
+    .replace(ANSI, "")
+    .split("\n")
+    .filter((line) => [...line].length > 80 && /\S\s+\S/.test(line.trim().replace(/^[✔✖▲-] /, "")));
+}
 
 describe("the verdicts the report opens with", () => {
   it("a correct server: none, and the checklist starts right after the title", async () => {
@@ -168,7 +197,7 @@ describe("eras: the report never contradicts itself", () => {
       });
       expect(status(report, "era.2025").status).toBe("pass");
       expect(report.eras).toEqual({ "2025": "accepted", "2026-07-28": "failing" });
-      const text = formatReport(report);
+      const text = unwrap(formatReport(report).split("\n")).join("\n");
       // Neither the era's line nor the eras say "refused" (other probes may fail through the proxy: not the point here).
       expect(text.split("\n").filter((l) => /2026-07-28/.test(l) && /refused/.test(l))).toEqual([]);
       expect(text).toContain("Protocol eras: 2025 accepted, 2026-07-28 served, but the official client fails (see era.2026)");
@@ -192,7 +221,7 @@ describe("eras: the report never contradicts itself", () => {
         reason: "the server does not serve 2026-07-28 requests (see era.2026)",
       });
     }
-    const text = formatReport(report);
+    const text = unwrap(formatReport(report).split("\n")).join("\n");
     expect(text).toContain("Protocol eras: 2025 accepted, 2026-07-28 refused");
     expect(text).toMatch(
       /\n {2}- the server does not serve 2026-07-28 requests \(see era\.2026\): scope\.insufficient\.2026, scope\.granted\.2026, scope\.header-mismatch/,
@@ -256,6 +285,63 @@ describe("check --junit", () => {
       });
       expect(r.exitCode).toBe(0);
       expect(String(r.stdout)).toMatch(/^\{\n[\s\S]*\n\}\n$/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("the report within 80 columns", () => {
+  it("wraps prose at spaces with a hanging indent; a URL or a command in backquotes is never broken", () => {
+    const url = `https://example.com/${"very-long-segment/".repeat(6)}mcp`;
+    const lines = wrapProse(
+      `the server answered ${url} with HTTP 500; run \`npx -y create-mcp-auth@0.1.0 check --project .\` to see why, then fix it`,
+      80,
+      "✖ ",
+      "  ",
+    );
+    expect(lines.length).toBeGreaterThan(2);
+    expect(lines[0]).toMatch(/^✖ the server answered$/);
+    expect(lines).toContain(`  ${url}`);
+    expect(lines.some((l) => l.includes("`npx -y create-mcp-auth@0.1.0 check --project .`"))).toBe(true);
+    for (const line of lines.slice(1)) expect(line).toMatch(/^ {2}\S/);
+    for (const line of lines) if (!line.includes(url)) expect([...line].length).toBeLessThanOrEqual(80);
+  });
+
+  it("a real run with many failures and long URLs: every line fits, every URL whole, the sentences unchanged", async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { "Content-Type": "application/json" }).end("{}");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/a/rather/long/path/to/the/mcp/endpoint/of/this/server/mcp`;
+    try {
+      const report = await runCheck({ url, timeoutMs: 1000 });
+      const text = formatReport(report, { color: true });
+      expect(overWide(text)).toEqual([]);
+      expect(text.replace(ANSI, "")).toContain(url);
+      expect(opening(report)).toEqual(report.verdicts);
+      // Each probe's reason reads as it did, once the wrapped lines are joined.
+      const plain = unwrap(text.replace(ANSI, "").split("\n")).join("\n");
+      for (const r of report.results.filter((r) => r.status !== "skip")) expect(plain).toContain(`${r.title}: ${r.reason}`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it("the built CLI against a server with faults, with --issuer: stdout within 80 columns", async () => {
+    const server = await startReferenceServer({
+      issuerUrl: issuer.url,
+      resourceId: issuer.resourceId,
+      faults: { acceptAnyAudience: true, scopesNotEnforced: true, ignoreExp: true },
+    });
+    try {
+      const r = await runCli(["check", server.url, "--issuer", issuer.url], { timeout: 120_000 });
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stdout.split("\n").filter((l) => [...l].length > 80).length, r.stdout).toBeGreaterThanOrEqual(0);
+      expect(overWide(r.stdout), r.stdout).toEqual([]);
+      expect(r.stdout).toMatch(/^Wrong audience accepted: /m);
     } finally {
       await server.close();
     }

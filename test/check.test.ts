@@ -122,7 +122,7 @@ describe("runCheck against the correct reference server", () => {
       });
       expect(probe(report, "token.expired")).toMatchObject({ status: "skip", reason: expect.stringContaining("--issuer <url>") });
       expect(report.eras).toEqual({ "2025": "unknown", "2026-07-28": "unknown" });
-      const text = formatReport(report);
+      const text = formatReport(report, { width: Number.POSITIVE_INFINITY }); // one line per reason (wrapping: check-report.test.ts)
       expect(text).toMatch(
         /Not run \(\d+ probes\):\n {2}- needs --issuer <url> \(a local issuer that mints test tokens\): issuer\.reachable, token\.valid, /,
       );
@@ -259,7 +259,7 @@ describe("clear failures", () => {
       });
       expect(probe(report, "prm.discovery").status).toBe("fail");
       expect(report).toMatchObject({ ok: false, exitCode: 1 });
-      expect(formatReport(report).split("\n").slice(0, 3)).toEqual([
+      expect(formatReport(report, { width: Number.POSITIVE_INFINITY }).split("\n").slice(0, 3)).toEqual([
         `Checking ${url} with the local issuer ${issuer.url}`,
         "",
         report.headline,

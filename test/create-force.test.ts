@@ -135,7 +135,7 @@ describe("--force on a terminal", () => {
     );
     expect(readme).toMatch(/^# /);
     expect(env).toBe("SCALEKIT_ENVIRONMENT_URL=https://mine.scalekit.dev\n");
-    expect(envNew).toMatch(/SCALEKIT_ENVIRONMENT_URL='http:\/\/127\.0\.0\.1:4444'/);
+    expect(envNew).toMatch(/SCALEKIT_ENVIRONMENT_URL=http:\/\/127\.0\.0\.1:4444/);
   });
 
   it("keeping them writes nothing over them", async () => {

@@ -80,8 +80,8 @@ describe("create (no install)", () => {
     const gitignore = await readFile(path.join(root, ".gitignore"), "utf8");
     expect(gitignore.split("\n")).toContain(".env");
     const env = await readFile(path.join(root, ".env"), "utf8");
-    expect(env).toContain("SCALEKIT_ENVIRONMENT_URL='http://127.0.0.1:4444'");
-    expect(env).toContain("SCALEKIT_RESOURCE_ID='res_local'");
+    expect(env).toContain("SCALEKIT_ENVIRONMENT_URL=http://127.0.0.1:4444");
+    expect(env).toContain("SCALEKIT_RESOURCE_ID=res_local");
     expect(existsSync(path.join(root, ".env.example"))).toBe(true);
     expect(existsSync(path.join(root, "_gitignore"))).toBe(false);
     // nothing left over from the atomic write
@@ -206,9 +206,9 @@ describe("create (no install)", () => {
     expect(result.stdout + result.stderr).not.toContain(secret);
     expect(JSON.parse(result.stdout).mode).toBe("scalekit");
     const env = await readFile(path.join(work.dir, "sk-mode", ".env"), "utf8");
-    expect(env).toContain("SCALEKIT_ENVIRONMENT_URL='https://acme.scalekit.dev'");
+    expect(env).toContain("SCALEKIT_ENVIRONMENT_URL=https://acme.scalekit.dev");
     expect(env).toContain(`SCALEKIT_CLIENT_SECRET='${secret}'`);
-    expect(env).toContain("MCP_SERVER_URL='https://mcp.example.com/mcp'");
+    expect(env).toContain("MCP_SERVER_URL=https://mcp.example.com/mcp");
     expect(await readFile(path.join(work.dir, "sk-mode", ".env.example"), "utf8")).not.toContain(secret);
   });
 

@@ -4,7 +4,7 @@ import { parseEnv } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canWriteEnvValue, envValue, jsonValue, mdCode, tsJson, tsKey, tsString } from "../src/core/literals.js";
-import { createHandlebars } from "../src/create/template-engine.js";
+import { createHandlebars } from "../src/core/template-engine.js";
 import { repoRoot } from "./helpers/cli.js";
 
 /** Evaluates a rendered module's `export const value = ...;` line as JavaScript. */

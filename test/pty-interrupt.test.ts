@@ -45,18 +45,28 @@ echo "$!" > "$CMA_TEST_PIDS/git-child"
 wait
 `;
 
-/** Slows every file write of the CLI, so Ctrl-C lands while the project is being written. */
+/** Slows every file write of the CLI (a new project's are synchronous), so Ctrl-C lands while the project is being written. */
 const SLOW_WRITES = `
 import fs from 'node:fs/promises';
+import fsSync from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 const writeFile = fs.writeFile;
+const writeFileSync = fsSync.writeFileSync;
 let announced = false;
+const announce = () => { if (!announced) { announced = true; process.stderr.write('SLOW-WRITES-STARTED\\n'); } };
 fs.writeFile = async (...args) => {
   if (String(args[0]).includes('create-mcp-auth')) {
-    if (!announced) { announced = true; process.stderr.write('SLOW-WRITES-STARTED\\n'); }
+    announce();
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
   return writeFile(...args);
+};
+fsSync.writeFileSync = (...args) => {
+  if (String(args[0]).includes('create-mcp-auth')) {
+    announce();
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
+  }
+  return writeFileSync(...args);
 };
 syncBuiltinESMExports();
 `;

@@ -84,9 +84,9 @@ describe("Scalekit answers on a terminal", () => {
     );
     expect(exitCode, screen).toBe(0);
     expect(screen).not.toContain(secret);
-    expect(env).toContain(`SCALEKIT_CLIENT_SECRET='${secret}'`);
-    expect(env).toContain("SCALEKIT_RESOURCE_ID='res_123'");
-    expect(env).toContain("MCP_SERVER_URL='https://mcp.example.com/mcp'");
+    expect(env).toContain(`SCALEKIT_CLIENT_SECRET=${secret}`);
+    expect(env).toContain("SCALEKIT_RESOURCE_ID=res_123");
+    expect(env).toContain("MCP_SERVER_URL=https://mcp.example.com/mcp");
   });
 });
 

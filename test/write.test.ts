@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isEmptyDir, writeProject } from "../src/core/write.js";
 import { targetProblem } from "../src/create/target.js";
-import { isEmptyDir, writeProject } from "../src/create/write.js";
 import { tempDir } from "./helpers/cli.js";
 
 let work: { dir: string; cleanup: () => Promise<void> };

@@ -8,7 +8,6 @@ import { whileAlive } from "../core/keep-alive.js";
 import { oneLine, printableJson } from "../core/printable.js";
 import { createUi } from "../core/ui.js";
 import { validateUrl } from "../core/validate.js";
-import { isPythonProject } from "../languages/python/project.js";
 
 export interface CheckCommandOptions {
   token?: string;
@@ -50,6 +49,8 @@ export async function runCheckCommand(url: string | undefined, opts: CheckComman
   if (opts.project !== undefined) {
     if (url) throw usageError("give either a URL or --project, not both");
     const root = path.resolve(opts.project);
+    // Loaded here, not at start-up: it brings in execa, a sixth of the CLI's start.
+    const { isPythonProject } = await import("../languages/python/project.js");
     const python = isPythonProject(root);
     if (python && !existsSync(path.join(root, ".venv")))
       throw usageError(`install the project's dependencies first: cd ${opts.project} && uv sync`);

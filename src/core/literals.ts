@@ -78,12 +78,16 @@ export function mdCode(value: string): string {
  * - `"..."`: up to the first `"`, and a backslash-n sequence becomes a newline;
  * - bare: trimmed, and `#` starts a comment; a leading quote with a closing one
  *   later makes it a quoted value.
- * So: single quotes when the value has no `'`, else backticks when it has no
+ * So: bare when it is made only of characters no reader treats specially
+ * (URLs, ids: `docker run --env-file` takes everything after `=` literally,
+ * quotes included, so a quoted URL would reach a container as `'https://...'`),
+ * else single quotes when the value has no `'`, else backticks when it has no
  * `` ` ``, else double quotes when it has neither `"` nor a backslash-n
  * sequence, else bare when that is plainly safe. No line breaks.
  */
 function envWriting(value: string): string | undefined {
   if (/[\r\n]/.test(value)) return undefined;
+  if (/^[\w@%+=:,./-]+$/.test(value)) return value;
   if (!value.includes("'")) return `'${value}'`;
   if (!value.includes("`")) return `\`${value}\``;
   if (!value.includes('"') && !value.includes("\\n")) return `"${value}"`;

@@ -92,6 +92,11 @@ export function exampleToolsFor(scopes: string[]): ExampleTool[] {
   });
 }
 
+/** The example tools' scope map, as `add --scopes tool=scope,...` would give it. */
+export function toolScopesFor(scopes: string[]): Record<string, string[]> {
+  return Object.fromEntries(exampleToolsFor(scopes).map((tool) => [tool.name, [tool.scope]]));
+}
+
 export function renderContext(options: CreateOptions): RenderContext {
   const tools = exampleToolsFor(options.scopes);
   return {

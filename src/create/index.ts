@@ -3,13 +3,13 @@ import { findOnPath } from "../core/find-on-path.js";
 import { plural } from "../core/plural.js";
 import { selfCommand } from "../core/self-command.js";
 import { createUi, isInteractive, type Ui } from "../core/ui.js";
+import { ENV_NEW, keepConflicts, planWrite, WriteJournal, type WritePlan, writeProject } from "../core/write.js";
 import { VERSION } from "../version.js";
 import { nextSteps, whereFrom, wroteLine } from "./finish.js";
 import type { GitOutcome } from "./install.js";
 import { type CreateFlags, type CreateOptions, dirProblem, openQuestions, QUESTIONS, resolveOptions } from "./options.js";
 import { CreateRun } from "./run.js";
 import { targetProblem } from "./target.js";
-import { ENV_NEW, keepConflicts, planWrite, WriteJournal, type WritePlan, writeProject } from "./write.js";
 
 export interface CreateResult {
   ok: boolean;

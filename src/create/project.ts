@@ -1,17 +1,18 @@
 /**
  * What `create` writes: the plain server of the chosen framework plus exactly
- * what `add` writes into it (the same detection and plan, run in memory on
- * the plain tree), so a generated project is secured the one way `add`
- * secures any project.
+ * what `add` writes into it, so a generated project is secured the one way
+ * `add` secures any project. add's part comes from the form the build made
+ * by running add on the plain tree (src/create/precomputed-auth.ts) when it
+ * covers the options, else from add's detection and plan run now, in memory
+ * (src/create/with-auth.ts, which loads add's JavaScript parser).
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { detect, readPackageJson } from "../add/detect.js";
-import { makePlan } from "../add/plan.js";
-import { exampleToolsFor } from "./context.js";
+import { toolScopesFor } from "./context.js";
 import type { CreateOptions } from "./options.js";
+import { fromPrecomputed } from "./precomputed-auth.js";
+import { precomputedAuth } from "./precomputed-data.js";
 import { type ProjectFile, renderPlain, templatesRoot } from "./render.js";
+
+export { toolScopesFor };
 
 /** The project `create` writes, in memory: sorted, deterministic, nothing written to the target. */
 export async function renderCreatedProject(options: CreateOptions, root = templatesRoot()): Promise<ProjectFile[]> {
@@ -19,61 +20,11 @@ export async function renderCreatedProject(options: CreateOptions, root = templa
     const { renderPythonProject } = await import("../languages/python/render.js");
     return renderPythonProject(options, { root });
   }
-  return withAuth(await renderPlain(options, root), options);
-}
-
-/** The example tools' scope map, as `add --scopes tool=scope,...` would give it. */
-export function toolScopesFor(scopes: string[]): Record<string, string[]> {
-  return Object.fromEntries(exampleToolsFor(scopes).map((tool) => [tool.name, [tool.scope]]));
-}
-
-/**
- * `plain` plus what `add` plans for it. add reads a project from disk, so the
- * plain tree is laid out in a private temporary folder first; nothing else
- * of add runs (no install, no self-check, no output).
- */
-export async function withAuth(plain: ProjectFile[], options: CreateOptions): Promise<ProjectFile[]> {
-  const dir = await mkdtemp(path.join(tmpdir(), "cma-plain-"));
-  try {
-    for (const file of plain) {
-      await mkdir(path.dirname(path.join(dir, file.path)), { recursive: true });
-      await writeFile(path.join(dir, file.path), file.content);
-    }
-    const pkg = await readPackageJson(dir);
-    const d = await detect(dir, pkg!, {});
-    if (!d.framework || !d.app || !d.endpoint) {
-      throw new Error(`create-mcp-auth: add does not recognise the plain ${options.framework.name} template (a defect of this version)`);
-    }
-    const plan = await makePlan({
-      detection: d,
-      app: d.app,
-      endpoint: d.endpoint.path,
-      provider: options.provider,
-      values: options.settings,
-      serverUrl: options.serverUrl,
-      writeEnv: true,
-      toolScopes: toolScopesFor(options.scopes),
-      serverName: options.packageName,
-      envIgnored: ignoresEnv(plain),
-    });
-    if (!plan.wired || plan.kept.length > 0 || plan.manual.length > 0) {
-      throw new Error(`create-mcp-auth: add cannot wire the plain ${options.framework.name} template by itself (a defect of this version)`);
-    }
-    const files = new Map(plain.map((file) => [file.path, file]));
-    for (const change of plan.changes) files.set(change.path, { path: change.path, content: Buffer.from(change.after), mode: change.mode });
-    return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** Whether the plain tree's .gitignore ignores .env already (then add leaves it alone). */
-function ignoresEnv(plain: ProjectFile[]): boolean {
-  const ignore = plain.find((file) => file.path === ".gitignore");
-  return Boolean(
-    ignore?.content
-      .toString("utf8")
-      .split(/\r?\n/)
-      .some((line) => [".env", "/.env"].includes(line.trim())),
-  );
+  const plain = await renderPlain(options, root);
+  // The form was made from this package's own templates.
+  const data = root === templatesRoot() ? precomputedAuth() : undefined;
+  const precomputed = data && fromPrecomputed(data, options, plain);
+  if (precomputed) return precomputed;
+  const { withAuth } = await import("./with-auth.js");
+  return withAuth(plain, options);
 }

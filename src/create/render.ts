@@ -1,19 +1,13 @@
-import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createRenderer } from "../core/template-engine.js";
+import type { ProjectFile } from "../core/write.js";
 import type { EnvVariable } from "../providers.js";
 import { type RenderContext, renderContext } from "./context.js";
 import type { CreateOptions } from "./options.js";
-import { createRenderer } from "./template-engine.js";
 
-export interface ProjectFile {
-  /** Path relative to the project root, `/`-separated. */
-  path: string;
-  content: Buffer;
-  /** File mode; `.env` is 0600 because it may hold a secret. */
-  mode: number;
-}
+export type { ProjectFile };
 
 /** The package's `templates/` folder, found from this module whether it runs from src/ or a dist/ chunk. */
 export function templatesRoot(): string {
@@ -27,13 +21,14 @@ export function templatesRoot(): string {
   }
 }
 
-async function listFiles(dir: string, prefix = ""): Promise<string[]> {
+// Synchronous reads: a template folder is a few small files, and each asynchronous read waits for a thread of the pool.
+function listFiles(dir: string, prefix = ""): string[] {
   if (!existsSync(dir)) return [];
-  const entries = await readdir(dir, { withFileTypes: true });
+  const entries = readdirSync(dir, { withFileTypes: true });
   const files: string[] = [];
   for (const entry of entries) {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) files.push(...(await listFiles(path.join(dir, entry.name), rel)));
+    if (entry.isDirectory()) files.push(...listFiles(path.join(dir, entry.name), rel));
     else if (entry.isFile()) files.push(rel);
   }
   return files;
@@ -58,10 +53,10 @@ interface DepsFile {
   scripts?: Record<string, string>;
 }
 
-async function readDeps(dir: string): Promise<DepsFile> {
+function readDeps(dir: string): DepsFile {
   const file = path.join(dir, "deps.json");
   if (!existsSync(file)) return {};
-  return JSON.parse(await readFile(file, "utf8")) as DepsFile;
+  return JSON.parse(readFileSync(file, "utf8")) as DepsFile;
 }
 
 function sortedRecord(record: Record<string, string>): Record<string, string> {
@@ -146,15 +141,17 @@ export async function renderPlain(options: CreateOptions, root = templatesRoot()
   const files = new Map<string, ProjectFile>();
   for (const layer of layerNames) {
     const dir = path.join(root, layer);
-    for (const rel of (await listFiles(dir)).filter((r) => !META_FILES.has(r)).sort()) {
+    for (const rel of listFiles(dir)
+      .filter((r) => !META_FILES.has(r))
+      .sort()) {
       const out = outputPath(rel);
       if (out === CI_WORKFLOW && !options.ci) continue;
-      const raw = await readFile(path.join(dir, rel));
+      const raw = readFileSync(path.join(dir, rel));
       const content = rel.endsWith(".hbs") ? Buffer.from(render(`${layer}/${rel}`, raw.toString("utf8"), context)) : raw;
       files.set(out, { path: out, content, mode: 0o644 });
     }
   }
-  const deps = await Promise.all(layerNames.map((layer) => readDeps(path.join(root, layer))));
+  const deps = layerNames.map((layer) => readDeps(path.join(root, layer)));
   files.set("package.json", { path: "package.json", content: Buffer.from(packageJson(options.packageName, deps, {})), mode: 0o644 });
   files.set(".env.example", { path: ".env.example", content: Buffer.from(plainEnvExample(options)), mode: 0o644 });
   return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

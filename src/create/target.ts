@@ -3,14 +3,10 @@
  * it is named, before any other question) and the tools the run will need.
  * Synchronous, so a prompt can use them as its validator.
  */
-import { accessSync, constants, readdirSync, statSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import path from "node:path";
 import { type CliError, environmentError, usageError } from "../core/errors.js";
-
-/** A directory counts as empty when it holds nothing, or only `.git`. */
-export function isEmptyDirSync(dir: string): boolean {
-  return readdirSync(dir).every((entry) => entry === ".git");
-}
+import { isEmptyDirSync } from "../core/write.js";
 
 function code(error: unknown): string {
   return (error as NodeJS.ErrnoException)?.code ?? "unknown error";

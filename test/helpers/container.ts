@@ -13,7 +13,7 @@ import { freePort } from "../../src/selfcheck.js";
  * container state is used or changed. runc, no per-container rlimits and no
  * cgroup manager, so it also runs inside an unprivileged sandbox.
  */
-async function podman() {
+export async function podman() {
   const found = await execa("podman", ["--version"], { reject: false });
   if (found.exitCode !== 0) return undefined;
   const dir = mkdtempSync(path.join(tmpdir(), "cma-podman-"));
@@ -22,6 +22,9 @@ async function podman() {
   const base = ["--root", path.join(dir, "storage"), "--runroot", path.join(dir, "run")];
   const env = { ...process.env, CONTAINERS_CONF: conf };
   return {
+    /** The podman command line with this storage, and the environment it needs: what a `docker` stand-in runs. */
+    command: ["podman", ...base],
+    env: { CONTAINERS_CONF: conf },
     run: (args: string[]) => execa("podman", [...base, ...args], { env, all: true, reject: false }),
     /** Unmounts and removes what this storage holds, then the directory. */
     cleanup: async () => {
@@ -60,6 +63,29 @@ function baseRootfs(): string {
   return root;
 }
 
+/** The node base image as a tar for `podman import` (or `docker import`); cleanup removes it. */
+export async function nodeBaseTar(): Promise<{ tar: string; cleanup: () => void }> {
+  const rootfs = baseRootfs();
+  await copyLibraries(process.execPath, rootfs);
+  const tar = `${rootfs}.tar`;
+  await execa("tar", ["-C", rootfs, "-cf", tar, "."]);
+  return {
+    tar,
+    cleanup: () => {
+      rmSync(rootfs, { recursive: true, force: true });
+      rmSync(tar, { force: true });
+    },
+  };
+}
+
+/** The image settings the base needs, as `import --change` arguments. */
+export const BASE_IMAGE_CHANGES = [
+  "--change",
+  "ENV PATH=/usr/local/bin:/usr/bin:/bin",
+  "--change",
+  "ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt",
+];
+
 /** The shared libraries `binary` loads (ldd), copied to the same paths under `root`. */
 async function copyLibraries(binary: string, root: string): Promise<void> {
   const { stdout } = await execa("ldd", [binary]);
@@ -83,20 +109,9 @@ export function containerSuite(root: () => string): void {
     async () => {
       const pod = await podman();
       expect(pod, "podman must be installed (.ci/run installs it)").toBeDefined();
-      const rootfs = baseRootfs();
+      const base = await nodeBaseTar();
       try {
-        await copyLibraries(process.execPath, rootfs);
-        const tar = `${rootfs}.tar`;
-        await execa("tar", ["-C", rootfs, "-cf", tar, "."]);
-        const imported = await pod!.run([
-          "import",
-          "--change",
-          "ENV PATH=/usr/local/bin:/usr/bin:/bin",
-          "--change",
-          "ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt",
-          tar,
-          "localhost/cma-node:test",
-        ]);
+        const imported = await pod!.run(["import", ...BASE_IMAGE_CHANGES, base.tar, "localhost/cma-node:test"]);
         expect(imported.exitCode, imported.all).toBe(0);
         const built = await pod!.run([
           "build",
@@ -162,8 +177,7 @@ export function containerSuite(root: () => string): void {
           await issuer.close();
         }
       } finally {
-        rmSync(rootfs, { recursive: true, force: true });
-        rmSync(`${rootfs}.tar`, { force: true });
+        base.cleanup();
         await pod?.cleanup();
       }
     },

@@ -11,10 +11,10 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { createRenderer } from "../../core/template-engine.js";
 import { renderContext } from "../../create/context.js";
 import type { CreateOptions } from "../../create/options.js";
 import { envVariables, type ProjectFile, templatesRoot } from "../../create/render.js";
-import { createRenderer } from "../../create/template-engine.js";
 import { VERSION } from "../../version.js";
 import { pythonCommandLines } from "./commands.js";
 import { pythonEnvValue, pythonModuleName, pythonProjectName, tomlString } from "./literals.js";

@@ -1,11 +1,23 @@
-import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { usageError } from "../core/errors.js";
-import type { ProjectFile } from "./render.js";
-import { isEmptyDirSync } from "./target.js";
+import { usageError } from "./errors.js";
+
+/** A file of a rendered project, in memory. */
+export interface ProjectFile {
+  /** Path relative to the project root, `/`-separated. */
+  path: string;
+  content: Buffer;
+  /** File mode; `.env` is 0600 because it may hold a secret. */
+  mode: number;
+}
 
 /** A directory counts as empty when it holds nothing, or only `.git`. */
+export function isEmptyDirSync(dir: string): boolean {
+  return readdirSync(dir).every((entry) => entry === ".git");
+}
+
+/** The same, asynchronously. */
 export async function isEmptyDir(dir: string): Promise<boolean> {
   return isEmptyDirSync(dir);
 }
@@ -210,18 +222,29 @@ export async function writeProject(
   }
 }
 
+/**
+ * A new project, with synchronous calls: a few dozen small files take a
+ * millisecond or two this way, where each asynchronous call waits for a
+ * thread of the pool (on a busy machine, most of create's time). Between
+ * files it yields to the event loop, so an interruption is seen at once: no
+ * file is written after it, and nothing is renamed into place.
+ */
 async function writeStaged(root: string, files: ProjectFile[], journal: WriteJournal, signal: AbortSignal | undefined): Promise<void> {
   const staging = path.join(path.dirname(root), `.${path.basename(root)}.create-mcp-auth-${process.pid}-${Date.now().toString(36)}`);
   journal.stagingAt(staging);
-  await mkdir(staging, { recursive: true });
+  throwIfAborted(signal);
+  mkdirSync(staging, { recursive: true });
   const dirs = [...new Set(files.map((file) => path.dirname(path.join(staging, file.path))))].sort();
-  for (const dir of dirs) await mkdir(dir, { recursive: true });
+  for (const dir of dirs) mkdirSync(dir, { recursive: true });
   for (const file of files) {
+    await new Promise((resolve) => setImmediate(resolve));
     throwIfAborted(signal);
-    await writeExact(path.join(staging, file.path), file);
+    const dest = path.join(staging, file.path);
+    writeFileSync(dest, file.content, { mode: file.mode });
+    chmodSync(dest, file.mode); // writeFileSync's mode is masked by umask
   }
   throwIfAborted(signal);
-  await rename(staging, root);
+  renameSync(staging, root);
 }
 
 async function writeInPlace(root: string, files: ProjectFile[], journal: WriteJournal, signal: AbortSignal | undefined): Promise<void> {

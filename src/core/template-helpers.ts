@@ -1,4 +1,4 @@
-import { jsonValue, mdCode, shWord, tsJson, tsKey, tsString } from "../core/literals.js";
+import { jsonValue, mdCode, shWord, tsJson, tsKey, tsString } from "./literals.js";
 
 /** The only helpers templates may use to print a user value (see test/templates.test.ts). */
 export function registerHelpers(hbs: { registerHelper(name: string, fn: (value: unknown) => string): void }): void {

@@ -1,0 +1,218 @@
+/**
+ * add's output on create's plain tree, made at build time (scripts/build.mjs)
+ * so `create` does not load add's JavaScript parser to write a project.
+ *
+ * It is a pure function of the templates and the options. The build runs the
+ * real plain + add (src/create/with-auth.ts) once per framework and provider
+ * in local mode, with marker values for what varies: the package name, the
+ * server URL, the port, the scopes (two, so a line per tool and a joined list
+ * can be told apart) and this CLI's own command. At run time the markers are
+ * replaced by the real values, a line per tool is repeated for each tool, and
+ * anything the form does not cover exactly (another mode, a value some
+ * encoder would quote or escape, a line it cannot place, a plain file that is
+ * not what it was made from) returns undefined: create then runs plain + add
+ * itself. test/create-precomputed.test.ts holds both ways equal.
+ */
+import { envValue, jsonValue, mdCode, shWord, tsKey, tsString } from "../core/literals.js";
+import { selfCommand } from "../core/self-command.js";
+import { exampleToolsFor } from "./context.js";
+import type { CreateOptions } from "./options.js";
+import type { ProjectFile } from "./render.js";
+
+/** A file add writes into the plain tree: new (no `before`) or changed (`before`: the plain file it was made from). */
+export interface PrecomputedFile {
+  path: string;
+  mode: number;
+  before?: string;
+  after: string;
+}
+
+export interface PrecomputedAuth {
+  /** This CLI's command (selfCommand) where the form was made. */
+  cli: string;
+  /** By `<framework>/<provider>`, local mode. */
+  projects: Record<string, PrecomputedFile[]>;
+}
+
+/** The marker values: each one found nowhere in the templates, and left as it is by every literal encoder. */
+export const MARKS = {
+  dir: "cmamarkname",
+  serverUrl: "https://cmamarkurl.invalid/mcp",
+  port: 48151,
+  scopes: ["cmamark1:s", "cmamark2:s"],
+} as const;
+const RESIDUE = "cmamark";
+const ITEM = ["cmamark1", "cmamark2"] as const;
+
+export function precomputedKey(options: CreateOptions): string | undefined {
+  if (options.language !== "typescript" || !options.local) return undefined;
+  return `${options.framework.name}/${options.provider.name}`;
+}
+
+/** The form for one framework and provider: plain + add with the marker values, minus the plain files add left alone. */
+export async function precompute(framework: string, provider: string): Promise<PrecomputedFile[]> {
+  const { resolveOptions } = await import("./options.js");
+  const { renderPlain } = await import("./render.js");
+  const { withAuth } = await import("./with-auth.js");
+  const options = resolveOptions(
+    {
+      dir: MARKS.dir,
+      framework,
+      provider,
+      scopes: MARKS.scopes.join(","),
+      port: String(MARKS.port),
+      serverUrl: MARKS.serverUrl,
+      yes: true,
+    },
+    {},
+    "/",
+  );
+  const plain = await renderPlain(options);
+  const before = new Map(plain.map((file) => [file.path, file.content.toString("utf8")]));
+  const secured = await withAuth(plain, options);
+  const files: PrecomputedFile[] = [];
+  for (const file of secured) {
+    const after = file.content.toString("utf8");
+    const was = before.get(file.path);
+    if (was === after) continue;
+    files.push(was === undefined ? { path: file.path, mode: file.mode, after } : { path: file.path, mode: file.mode, before: was, after });
+  }
+  return files;
+}
+
+/** Every TypeScript framework x provider, as the build stores it. */
+export async function precomputeAll(): Promise<PrecomputedAuth> {
+  const { FRAMEWORKS } = await import("../frameworks.js");
+  const { PROVIDERS } = await import("../providers.js");
+  const projects: PrecomputedAuth["projects"] = {};
+  for (const framework of FRAMEWORKS.filter((f) => f.language === "typescript"))
+    for (const provider of PROVIDERS) projects[`${framework.name}/${provider.name}`] = await precompute(framework.name, provider.name);
+  return { cli: selfCommand(), projects };
+}
+
+type Encoder = (value: string) => string;
+const ENCODERS: Encoder[] = [tsString, jsonValue, mdCode, shWord, envValue];
+
+/** Whether writing `value` where the form has `mark` gives what each encoder gives for `value` itself. */
+function commutes(mark: string, value: string, encoders: Encoder[] = ENCODERS): boolean {
+  if (value.includes(RESIDUE) || /[\r\n]/.test(value)) return false;
+  return encoders.every((encode) => {
+    try {
+      return encode(value) === encode(mark).split(mark).join(value);
+    } catch {
+      return false;
+    }
+  });
+}
+
+interface Values {
+  scalars: [mark: string, value: string][];
+  /** Per tool: [scope, name]. */
+  items: [scope: string, tool: string][];
+  markItems: [scope: string, tool: string][];
+}
+
+/** The lines of `text` with a line per tool repeated and joined lists rejoined; undefined where a line does not fit. */
+function expandItems(text: string, v: Values): string | undefined {
+  const lines = text.split("\n");
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const first = line.includes(ITEM[0]);
+    const second = line.includes(ITEM[1]);
+    if (!first && !second) {
+      out.push(line);
+      continue;
+    }
+    if (first && second) {
+      // A joined list: `<first><separator><second>`, for the scopes or the tool names.
+      let joined = line;
+      for (const k of [0, 1] as const) {
+        const [a, b] = [v.markItems[0]![k], v.markItems[1]![k]];
+        joined = joined.replace(new RegExp(`${regexpOf(a)}(.{0,3}?)${regexpOf(b)}`, "g"), (_m, sep: string) =>
+          v.items.map((item) => item[k]).join(sep),
+        );
+      }
+      if (joined.includes(ITEM[0]) || joined.includes(ITEM[1])) return undefined;
+      out.push(joined);
+      continue;
+    }
+    // A line per tool: the first tool's line, then the same line for the second.
+    const next = lines[i + 1];
+    if (!first || next === undefined || substitute(line, v.markItems[0]!, v.markItems[1]!) !== next) return undefined;
+    for (const item of v.items) out.push(substitute(line, v.markItems[0]!, item));
+    i++;
+  }
+  return out.join("\n");
+}
+
+function substitute(line: string, from: [string, string], to: [string, string]): string {
+  return line.split(from[0]).join(to[0]).split(from[1]).join(to[1]);
+}
+
+function regexpOf(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** The form's text with the real values: the single values in one pass (a value is never read as a marker), then the tools. */
+function fill(text: string, v: Values): string | undefined {
+  const byMark = new Map(v.scalars);
+  const marks = new RegExp(
+    [...byMark.keys()]
+      .sort((a, b) => b.length - a.length)
+      .map(regexpOf)
+      .join("|"),
+    "g",
+  );
+  const out = expandItems(
+    text.replace(marks, (mark) => byMark.get(mark)!),
+    v,
+  );
+  return out === undefined || out.includes(RESIDUE) ? undefined : out;
+}
+
+/**
+ * The project `create` writes (plain + what add writes), from the form made
+ * at build time and the plain tree rendered now; undefined when the form
+ * does not cover these options exactly.
+ */
+export function fromPrecomputed(data: PrecomputedAuth, options: CreateOptions, plain: ProjectFile[]): ProjectFile[] | undefined {
+  const key = precomputedKey(options);
+  const form = key ? data.projects[key] : undefined;
+  if (!form) return undefined;
+  const tools = exampleToolsFor(options.scopes);
+  const markTools = exampleToolsFor([...MARKS.scopes]);
+  const cli = selfCommand();
+  const scalars: Values["scalars"] = [
+    [MARKS.serverUrl, options.serverUrl],
+    [MARKS.dir, options.packageName],
+    [data.cli, cli],
+    [String(MARKS.port), String(options.port)],
+  ];
+  const values: Values = {
+    scalars,
+    items: tools.map((tool) => [tool.scope, tool.name]),
+    markItems: markTools.map((tool) => [tool.scope, tool.name]),
+  };
+  const safe =
+    commutes(MARKS.serverUrl, options.serverUrl) &&
+    commutes(MARKS.dir, options.packageName) &&
+    commutes(data.cli, cli, [jsonValue, mdCode]) &&
+    tools.every((tool, i) => {
+      const mark = markTools[i % markTools.length]!;
+      return commutes(mark.scope, tool.scope) && commutes(mark.name, tool.name, [...ENCODERS, tsKey]);
+    });
+  if (!safe) return undefined;
+
+  const files = new Map(plain.map((file) => [file.path, file]));
+  for (const file of form) {
+    const current = files.get(file.path)?.content.toString("utf8");
+    // A changed file is add's edit of a plain file: that plain file must be the one the form was made from.
+    if (file.before === undefined ? current !== undefined : current === undefined || fill(file.before, values) !== current)
+      return undefined;
+    const after = fill(file.after, values);
+    if (after === undefined) return undefined;
+    files.set(file.path, { path: file.path, content: Buffer.from(after), mode: file.mode });
+  }
+  return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
