@@ -33,6 +33,7 @@ interface Run {
   outcome: Record<string, unknown> & { exitCode: number; check?: unknown };
   stderr: string;
   addSeconds: number;
+  addCpuSeconds: number;
   fullSeconds: number;
   written: string[];
 }
@@ -59,7 +60,7 @@ describe("add on real third-party MCP servers (test/fixtures/real)", () => {
       const o = r.value.outcome;
       const check = o.exitCode === 2 ? "-" : o.check === "pass" ? "check pass" : `check ${JSON.stringify(o.check)}`;
       const steps = o.steps ? JSON.stringify(o.steps) : "";
-      return `${p.name.padEnd(28)} ${meetsBar(r.value) ? "meets bar" : "below bar"}  exit ${o.exitCode}  ${o.exitCode === 2 ? String(o.error) : `${check} ${steps}`}  (add ${r.value.addSeconds.toFixed(2)} s, full ${r.value.fullSeconds.toFixed(0)} s)`;
+      return `${p.name.padEnd(28)} ${meetsBar(r.value) ? "meets bar" : "below bar"}  exit ${o.exitCode}  ${o.exitCode === 2 ? String(o.error) : `${check} ${steps}`}  (add ${r.value.addSeconds.toFixed(2)} s wall, ${r.value.addCpuSeconds.toFixed(2)} s CPU; full ${r.value.fullSeconds.toFixed(0)} s)`;
     });
     console.log(`add on real projects:\n${table.join("\n")}`);
     if (work) await rm(work, { recursive: true, force: true });

@@ -207,6 +207,7 @@ export async function runProject(project, workDir) {
     bareDoc.ok === false ? { exitCode: bare.exitCode, error: firstLine(bareDoc.error ?? "") } : { exitCode: bare.exitCode };
   // Time of add without install or self-check (the 1 s target), on a dry run with the flags it needs.
   const timed = await cli([...addArgs(project, dir), "--dry-run"], { env: projectEnv(project), timeout: 120_000 });
+  const cpuSeconds = await cpuTime([cliBin, ...addArgs(project, dir), "--dry-run"], projectEnv(project));
   let installSeconds = null;
   // A project add refuses (or asks about) on a dry run is refused the same way for real: no install needed for that.
   if (timed.exitCode !== 2) installSeconds = await install(project, dir);
@@ -223,11 +224,27 @@ export async function runProject(project, workDir) {
     doc,
     stderr: result.stderr,
     addSeconds: timed.seconds,
+    addCpuSeconds: cpuSeconds,
     fullSeconds: result.seconds,
     installSeconds,
     written,
     untouchedBeforeInstall: before,
   };
+}
+
+/**
+ * CPU seconds (user + system) of one run of node with `args`: on a machine
+ * shared with other jobs the wall time mostly measures the wait for a core.
+ * Read with the shell's `times` (its children's totals), which needs no tool.
+ */
+async function cpuTime(args, env) {
+  const script = 'node "$@" >/dev/null 2>&1; times';
+  const { stdout } = await run("bash", ["-c", script, "bash", ...args], { env, timeout: 120_000 });
+  const [user, system] = (stdout.trim().split("\n")[1] ?? "").split(/\s+/).map((t) => {
+    const m = /^(\d+)m([\d.]+)s$/.exec(t);
+    return m ? Number(m[1]) * 60 + Number(m[2]) : Number.NaN;
+  });
+  return (user ?? Number.NaN) + (system ?? Number.NaN);
 }
 
 /** Runs `work` over `items`, at most `limit` at a time, in order of the items in the results. */
