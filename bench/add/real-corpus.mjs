@@ -180,6 +180,8 @@ export function outcomeOf(result, doc) {
       : typeof doc.check?.error === "string"
         ? `not run: ${doc.check.error}`
         : "not run",
+    // Which protocol eras the server served with a valid token (the 2025 era and 2026-07-28), when the self-check ran.
+    ...(doc.check?.eras ? { eras: doc.check.eras } : {}),
     ...(typeof doc.error === "string" ? { error: firstLine(doc.error) } : {}),
     ...(doc.manual?.length ? { manual: true } : {}),
   };
