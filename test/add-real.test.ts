@@ -20,7 +20,10 @@ import { cli, loadManifest, meetsBar, pool, projectEnv, runProject } from "../be
 interface Project {
   name: string;
   npm: string;
+  integrity: string;
+  license: string;
   kind: "secure" | "refuse";
+  refusal?: string;
   shape: string;
   flags?: string[];
   expect: Record<string, unknown>;
@@ -39,6 +42,23 @@ interface Run {
 }
 
 const { projects } = (await loadManifest()) as { projects: Project[] };
+
+describe("the real-project corpus (test/fixtures/real/manifest.json)", () => {
+  it("the corpus: at least 20 projects, each pinned, under a licence that permits it, with a recorded outcome", () => {
+    expect(projects.length).toBeGreaterThanOrEqual(20);
+    expect(new Set(projects.map((p) => p.name)).size).toBe(projects.length);
+    for (const p of projects) {
+      expect(p.npm, p.name).toMatch(/^(@[\w.-]+\/)?[\w.-]+@\d+\.\d+\.\d+$/);
+      expect(p.integrity, p.name).toMatch(/^sha512-[A-Za-z0-9+/]+=*$/);
+      expect(["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC"], p.name).toContain(p.license);
+      expect(["secure", "refuse"], p.name).toContain(p.kind);
+      // A project add should refuse names what a precise refusal says.
+      if (p.kind === "refuse") expect(p.refusal, p.name).toEqual(expect.any(String));
+      expect(typeof p.expect.exitCode, p.name).toBe("number");
+      expect(typeof p.bare.exitCode, p.name).toBe("number");
+    }
+  });
+});
 
 describe("add on real third-party MCP servers (test/fixtures/real)", () => {
   let work: string;
