@@ -60,6 +60,8 @@ export interface AddResult {
   diff: string;
   installed: boolean;
   check: unknown;
+  /** Auth the project already had on its MCP route: kept or replaced (--existing-auth); null when it had none. */
+  existingAuth: "keep" | "replace" | null;
   /** --steps: the project's own steps before and after add; null when not run. */
   steps: StepReport[] | null;
 }
@@ -75,6 +77,8 @@ interface Answers {
   /** .env is written only with values given: the provider's, or the server URL. */
   writeEnv: boolean;
   toolScopes: Record<string, string[]>;
+  /** Auth the project already has on its MCP route: kept or replaced; undefined when it has none. */
+  existingAuth: "keep" | "replace" | undefined;
 }
 
 export async function runAdd(flags: AddFlags & { diff?: boolean; steps?: boolean }, cwd = process.cwd()): Promise<number> {
@@ -116,8 +120,10 @@ async function addCommand(flags: AddFlags & { diff?: boolean; steps?: boolean },
     toolScopes: answers.toolScopes,
     serverName: d.pkg.data.name ?? path.basename(root),
     envIgnored: await envIgnored(root, git.repository),
+    ...(answers.existingAuth ? { existingAuth: answers.existingAuth } : {}),
   });
   const result = resultOf(plan, d, root, warnings, Boolean(flags.dryRun));
+  result.existingAuth = answers.existingAuth ?? null;
   const done: Finish = { plan, d, shown, provider: answers.provider, envWritten: answers.writeEnv, run };
 
   // --steps: the project's own build, typecheck, lint and test, before add writes and after it installs.
@@ -201,7 +207,7 @@ async function detectProject(
   // --yes takes the defaults; a dry run without a terminal shows the changes for the defaults.
   const defaults = flags.yes || (flags.dryRun && !interactive);
   const blocking = open.filter(
-    (q) => !(defaults && (q === "provider" || q === "scopes")) && !((flags.yes || flags.dryRun) && q === "confirm"),
+    (q) => !(defaults && (q === "provider" || q === "scopes" || q === "existingAuth")) && !((flags.yes || flags.dryRun) && q === "confirm"),
   );
   const unanswerable = blocking.filter((q) => !(defaults && q === "entry"));
   if (!isResolved(d) || !d.app || (unanswerable.length > 0 && !interactive)) showFound();
@@ -267,7 +273,13 @@ async function gatherAnswers(
     if (!known.has(tool)) ui.warn(`--scopes names ${printable(tool)}, which add found no registration of; it is in the scope map anyway`);
   }
   const serverUrl = normalizeServerUrl(flags.serverUrl ?? localUrl(d));
-  return { provider, values, serverUrl, writeEnv: Boolean(values || flags.serverUrl), toolScopes };
+  let existingAuth: Answers["existingAuth"];
+  if (d.existingAuth.length > 0) {
+    existingAuth = flags.existingAuth === "replace" ? "replace" : "keep";
+    if (flags.existingAuth === undefined && prompts && blocking.includes("existingAuth"))
+      existingAuth = await prompts.askExistingAuth(d.existingAuth, ui.output);
+  }
+  return { provider, values, serverUrl, writeEnv: Boolean(values || flags.serverUrl), toolScopes, existingAuth };
 }
 
 /** The server's URL on this machine: its port, its endpoint. */
@@ -292,6 +304,7 @@ function resultOf(plan: Plan, d: ResolvedDetection, root: string, warnings: stri
     diff: plan.changes.map((c) => unifiedDiff(c.path, c.before, c.after)).join(""),
     installed: false,
     check: null,
+    existingAuth: null,
     steps: null,
   };
 }
@@ -451,6 +464,7 @@ function exampleCommand(d: Detection, shown: string, open: AddQuestion[]): strin
     parts.push(`--endpoint ${shell(route?.path ?? "/mcp")}`);
   }
   const tool = d.tools[0]?.name;
+  if (open.includes("existingAuth")) parts.push("--existing-auth keep");
   if (open.includes("scopes") || open.includes("provider") || open.includes("confirm"))
     parts.push(...(tool ? [`--scopes ${shell(`${tool}=mcp:tools`)}`] : []), "--yes");
   return parts.join(" ");
@@ -464,6 +478,7 @@ function openQuestions(d: Detection, flags: AddFlags): AddQuestion[] {
   const provider = resolveProvider(flags);
   if (!givenValues(provider, flags, process.env)) open.push("provider");
   if (flags.scopes === undefined && d.tools.length > 0) open.push("scopes");
+  if (flags.existingAuth === undefined && d.existingAuth.length > 0) open.push("existingAuth");
   if (!flags.yes) open.push("confirm");
   return open;
 }
@@ -487,6 +502,16 @@ export function describeDetection(d: Detection) {
       handlerLine: r.handlerLine,
       fixed: Boolean(r.fix),
       reason: r.reason ?? null,
+    })),
+    tokenlessTests: d.tokenlessTests,
+    middleware: d.infra.map((m) => ({ file: m.file.rel, line: m.line, name: m.name, onRoute: !m.statement })),
+    existingAuth: d.existingAuth.map((a) => ({
+      file: a.file.rel,
+      line: a.line,
+      name: a.name,
+      switch: a.switch ?? null,
+      replaceable: Boolean(a.removal),
+      reason: a.reason ?? null,
     })),
   };
 }
@@ -536,6 +561,33 @@ function report(ui: Ui, d: Detection, shown: string): void {
           : `Not fixed automatically (${reused.reason}): build it inside the request handler.`),
     ]);
   }
+  const before = d.infra.filter((m) => m.statement);
+  if (before.length > 0)
+    rows.push([
+      "middleware",
+      `${before.map((m) => `${m.name} (line ${m.line})`).join(", ")}: the auth step goes after it, before the MCP route`,
+    ]);
+  for (const late of d.infra.filter((m) => !m.statement)) {
+    rows.push([
+      "middleware",
+      `${late.file.rel}:${late.line}: ${late.name} on the MCP route itself runs after the auth step (bad tokens are not counted by it): register it with ${d.app?.name ?? "app"}.use() before the routes to change that`,
+    ]);
+  }
+  for (const auth of d.existingAuth) {
+    rows.push([
+      "existing auth",
+      `${auth.file.rel}:${auth.line}: ${auth.name} on the MCP route${auth.switch ? `, on when ${auth.switch} is set` : ""}. ` +
+        (auth.removal
+          ? "Kept by default (it stays where it is, and a request must pass it and the OAuth check); --existing-auth replace removes it."
+          : `Kept: it cannot be removed safely (${auth.reason}); remove it by hand if OAuth replaces it.`),
+    ]);
+  }
+  if (d.tokenlessTests.length > 0)
+    rows.push([
+      "your tests",
+      `${d.tokenlessTests.map((x) => `${x.file}:${x.line}`).join(", ")} call ${d.endpoint?.path ?? "the MCP endpoint"} without a token: after add they get 401. ` +
+        'Give them one with startTestAuth() from the auth folder (AUTH.md, "Your own tests").',
+    ]);
   const width = Math.max(...rows.map(([k]) => k.length));
   ui.note(printableLines(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n")), `Detected in ${shown}`);
 }
@@ -629,6 +681,10 @@ function finish(result: AddResult, flags: AddFlags, ui: Ui, { plan, d, shown, pr
       d.framework?.name === "hono"
         ? ['Tools see the caller when the route passes it on: transport.handleRequest(c.req.raw, { authInfo: c.get("auth") }).']
         : [];
+    if (d.tokenlessTests.length > 0)
+      extra.push(
+        `Your tests that call ${d.endpoint.path} (${d.tokenlessTests.map((x) => x.file).join(", ")}) need a token now: startTestAuth() in ${plan.authDir}/testing${d.extension} (AUTH.md, "Your own tests").`,
+      );
     const steps = nextSteps({
       start: (d.start?.display ?? "npm start").split(" && "),
       variables,

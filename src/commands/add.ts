@@ -19,6 +19,12 @@ export function registerAdd(program: Command, setExit: (code: number) => void): 
   return add
     .option("-s, --scopes <list>", "scopes per tool: tool=scope,tool=scope (tools not listed need only a valid token)")
     .addOption(new Option("--server-url <url>", "public URL of the MCP endpoint (written to .env)").env("MCP_SERVER_URL"))
+    .addOption(
+      new Option("--existing-auth <choice>", "auth already on the MCP route (a bearer check, passport...): keep it or replace it").choices([
+        "keep",
+        "replace",
+      ]),
+    )
     .option("-y, --yes", "never prompt: write without asking; tools without --scopes need only a valid token")
     .option("--dry-run", "print the diff of every change and write nothing")
     .option("--diff", "print the full diff before writing (by default: a summary, with the lines changed in your own files)")
@@ -61,6 +67,7 @@ Examples:
           provider: str("provider"),
           scopes: str("scopes"),
           serverUrl: str("serverUrl"),
+          existingAuth: str("existingAuth"),
           settings: providerFlags(opts),
           pm: str("pm"),
           yes: Boolean(opts.yes),

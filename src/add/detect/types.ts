@@ -103,6 +103,30 @@ export interface BodylessCall {
   line: number;
 }
 
+/** The project's own security or infrastructure middleware on the MCP route (helmet, CORS, a rate limit...). */
+export interface InfraSite {
+  file: SourceFile;
+  line: number;
+  /** What it is, for messages: "helmet", "rate limit (express-rate-limit)". */
+  name: string;
+  /** Its app-level registration (`app.use(helmet())`): the auth step goes after the last one. Absent: on the route itself. */
+  statement?: t.Statement;
+}
+
+/** Auth the project already has on its MCP route: named, then kept or replaced (`--existing-auth`). */
+export interface ExistingAuthSite {
+  file: SourceFile;
+  line: number;
+  /** What it is, for messages: "passport", "requireApiKey (a bearer check of this project)". */
+  name: string;
+  /** The environment variable that switches it on, when it has one (AUTH_ENABLED). */
+  switch?: string;
+  /** Source ranges of `file` that `--existing-auth replace` removes; absent when that cannot be done safely. */
+  removal?: [number, number][];
+  /** Why it cannot be removed safely. */
+  reason?: string;
+}
+
 export interface StartCommand {
   /** As shown to the user: `npm start`, `npm run build && npm start`, `node server.js`. */
   display: string;
@@ -142,6 +166,12 @@ export interface Detection {
   tools: ToolSite[];
   reused: ReusedServer[];
   bodyless: BodylessCall[];
+  /** Security and infrastructure middleware on the MCP route: the auth step goes after it. */
+  infra: InfraSite[];
+  /** Auth the project already has on its MCP route. */
+  existingAuth: ExistingAuthSite[];
+  /** The project's own tests that call the MCP endpoint without a token (they get 401 after add). */
+  tokenlessTests: { file: string; line: number }[];
   stdio: { file: string; line: number } | undefined;
   /** A node:http (or https) server the project creates itself: `http.createServer(...)`, `createServer(...)`. */
   nodeHttp: { file: string; line: number; text: string } | undefined;

@@ -25,6 +25,16 @@ export function mcpAuth(app: FastifyInstance, options: McpAuthOptions): void {
   const auth = createMcpAuth(options);
   const verified = new WeakMap<object, Verified>();
 
+  // A missing or wrong variable stops the server when it starts to listen; an app only
+  // built (tests with inject()) is not stopped: its MCP requests are answered 500 instead.
+  try {
+    app.addHook("onListen", async () => {
+      if (auth.configProblem()) process.exit(1);
+    });
+  } catch {
+    // A Fastify without the onListen hook: said on the first request.
+  }
+
   app.addHook("onRequest", async (request, reply) => {
     if (auth.isMetadataPath(request.url)) return send(reply, auth.metadataAnswer(request.method));
     if (!auth.isEndpoint(request.url)) return;
