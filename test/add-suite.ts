@@ -13,6 +13,8 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changedLines } from "../src/add/diff.js";
+import { startIssuer } from "../src/issuer/index.js";
+import { startProjectServer } from "../src/selfcheck.js";
 import { cleanEnv, repoRoot, runCli, tempDir } from "./helpers/cli.js";
 import { EXPECTED_PROBES, installEnv, type ProbeRow } from "./helpers/project.js";
 
@@ -206,6 +208,48 @@ export function addFixtureSuite(options: FixtureOptions): void {
       expect(await snapshot(fixtureRoot)).toEqual(afterFirst);
     }, 300_000);
   });
+}
+
+/**
+ * For a fixture with helmet and a 100/min rate limit on /mcp: the auth step runs
+ * after both, so 120 bad-token requests get 429 once the limit is hit, and the
+ * 401s carry helmet's headers (with the auth step first: 120 x 401, no helmet headers).
+ */
+export function limitBeforeAuthSuite(root: () => string): void {
+  it("the auth step runs after helmet and the rate limit: 120 bad-token requests get 429 once the limit is hit, the 401s carry helmet's headers", async () => {
+    const issuer = await startIssuer({ port: 0, quiet: true });
+    const server = await startProjectServer(root(), issuer, { start: { command: { file: "npm", args: ["start"] }, mcpPath: "/mcp" } });
+    try {
+      await server.ready();
+      const statuses: number[] = [];
+      let challenge: Response | undefined;
+      for (let i = 0; i < 120; i++) {
+        const response = await fetch(server.url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            authorization: "Bearer not-a-token",
+          },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+        });
+        await response.arrayBuffer();
+        statuses.push(response.status);
+        if (response.status === 401) challenge ??= response;
+      }
+      // The server's readiness probe may have used a request or two of the window.
+      expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(100);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(20);
+      expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+      expect(statuses.indexOf(429)).toBeGreaterThan(statuses.lastIndexOf(401));
+      expect(challenge!.headers.get("www-authenticate")).toMatch(/^Bearer /);
+      expect(challenge!.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(challenge!.headers.get("content-security-policy")).toBeTruthy();
+    } finally {
+      await server.stop();
+      await issuer.close();
+    }
+  }, 120_000);
 }
 
 export { repoRoot };

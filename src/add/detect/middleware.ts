@@ -14,7 +14,7 @@ export interface RouteMiddleware {
   existingAuth: ExistingAuthSite[];
 }
 
-type Kind = { kind: "infra"; name: string } | { kind: "auth"; name: string; switch?: string; declaration?: t.Statement };
+type Kind = { kind: "infra"; name: string } | { kind: "auth"; name: string; switch?: string; declaration?: t.Statement; imported?: string };
 
 /** The statement list holding `statement` (a Program's or a block's body). */
 function containingBody(file: SourceFile, statement: t.Statement): t.Statement[] | undefined {
@@ -81,7 +81,10 @@ function classify(file: SourceFile, node: t.Node): Kind | undefined {
   const n = unwrap(node);
   const source = packageOf(file, n);
   if (source && INFRA_MIDDLEWARE[source]) return { kind: "infra", name: nameFor(INFRA_MIDDLEWARE[source], source) };
-  if (source && AUTH_MIDDLEWARE[source]) return { kind: "auth", name: AUTH_MIDDLEWARE[source] };
+  if (source && AUTH_MIDDLEWARE[source]) {
+    const local = memberPath(n.type === "CallExpression" ? n.callee : n)?.split(".")[0];
+    return { kind: "auth", name: AUTH_MIDDLEWARE[source], ...(local ? { imported: local } : {}) };
+  }
   if (n.type === "Identifier" && !source) {
     const init = constInit(file, n.name, n);
     if (init && !isFunctionNode(unwrap(init))) return classify(file, init);
@@ -155,6 +158,8 @@ export function findRouteMiddleware(app: AppSite, pattern: AddPattern, endpoint:
   const body = containingBody(file, app.statement) ?? [];
   const after = body.slice(body.indexOf(app.statement) + 1);
   const declarations = new Set<t.Statement>();
+  /** Local names of auth packages' imports, with the sites using them. */
+  const imports = new Map<string, ExistingAuthSite[]>();
 
   const onStatement = (statement: t.Statement, guard?: { node: t.IfStatement; switch: string | undefined }) => {
     const call = registration(statement, app.name);
@@ -182,7 +187,8 @@ export function findRouteMiddleware(app: AppSite, pattern: AddPattern, endpoint:
       if (on) site.switch = on;
       if (removal && !(i + 1 === middleware.length && !only)) site.removal = removal;
       else site.reason = "it shares its registration with other middleware";
-      if (kind.kind === "auth" && kind.declaration) declarations.add(kind.declaration);
+      if (kind.declaration) declarations.add(kind.declaration);
+      if (kind.imported) imports.set(kind.imported, [...(imports.get(kind.imported) ?? []), site]);
       existingAuth.push(site);
     }
   };
@@ -220,6 +226,7 @@ export function findRouteMiddleware(app: AppSite, pattern: AddPattern, endpoint:
       const site: ExistingAuthSite = { file, line, name: kind.name, removal: [[start(m), start(next)]] };
       if (kind.switch) site.switch = kind.switch;
       if (kind.declaration) declarations.add(kind.declaration);
+      if (kind.imported) imports.set(kind.imported, [...(imports.get(kind.imported) ?? []), site]);
       existingAuth.push(site);
     }
   });
@@ -229,6 +236,15 @@ export function findRouteMiddleware(app: AppSite, pattern: AddPattern, endpoint:
     const name = declaredName(declaration);
     const sites = existingAuth.filter((s) => s.name.startsWith(`${name} `));
     if (!name || sites.some((s) => !s.removal) || references(file, name) !== sites.length + 1) continue;
+    sites[0]!.removal!.push(statementRange(code, declaration));
+  }
+  // An auth package's import goes too when its only specifier is used there alone (strict projects refuse unused imports).
+  for (const [local, sites] of imports) {
+    const declaration = file.ast.program.body.find(
+      (st): st is t.ImportDeclaration => st.type === "ImportDeclaration" && st.specifiers.some((sp) => sp.local.name === local),
+    );
+    if (declaration?.specifiers.length !== 1 || sites.some((site) => !site.removal)) continue;
+    if (references(file, local, declaration) !== sites.length) continue;
     sites[0]!.removal!.push(statementRange(code, declaration));
   }
   return { infra, existingAuth };
@@ -263,9 +279,11 @@ function declaredName(statement: t.Statement): string | undefined {
   return undefined;
 }
 
-function references(file: SourceFile, name: string): number {
+/** Identifiers named `name` in the file, outside `skip`. */
+function references(file: SourceFile, name: string, skip?: t.Node): number {
   let count = 0;
   walk(file.ast.program, (node) => {
+    if (node === skip) return false;
     if (node.type === "Identifier" && node.name === name) count++;
   });
   return count;
