@@ -15,6 +15,7 @@ import { createUi, isInteractive, type Ui } from "../core/ui.js";
 import { type Problem, validateUrl } from "../core/validate.js";
 import type { Provider, ProviderValues } from "../providers.js";
 import { AddJournal, applyChanges } from "./apply.js";
+import { lineOf } from "./ast.js";
 import {
   type AppSite,
   type DetectFlags,
@@ -502,6 +503,7 @@ export function describeDetection(d: Detection) {
       handlerLine: r.handlerLine,
       fixed: Boolean(r.fix),
       reason: r.reason ?? null,
+      transport: r.transport ? { name: r.transport.name, line: lineOf(r.transport.statement) } : null,
     })),
     tokenlessTests: d.tokenlessTests,
     middleware: d.infra.map((m) => ({ file: m.file.rel, line: m.line, name: m.name, onRoute: !m.statement })),
@@ -555,10 +557,13 @@ function report(ui: Ui, d: Detection, shown: string): void {
   for (const reused of d.reused) {
     rows.push([
       "found",
-      `${reused.file.rel}:${reused.line}: one McpServer (${reused.name}) reused across requests, each with a new transport: the second request fails with HTTP 500 "Already connected to a transport" (SDK 1.32). ` +
+      (reused.transport
+        ? `${reused.file.rel}:${reused.line}: one McpServer (${reused.name}) and one stateless transport (${reused.transport.name}, line ${lineOf(reused.transport.statement)}) connected once and reused by every request: ` +
+          'the SDK refuses the second request (HTTP 500, "Stateless transport cannot be reused across requests"). This is a bug of the project, there before add, not caused by it. '
+        : `${reused.file.rel}:${reused.line}: one McpServer (${reused.name}) reused across requests, each with a new transport: the second request fails with HTTP 500 "Already connected to a transport" (SDK 1.32). This is a bug of the project, there before add, not caused by it. `) +
         (reused.fix
-          ? "The changes below build one per request."
-          : `Not fixed automatically (${reused.reason}): build it inside the request handler.`),
+          ? "The changes below build them per request."
+          : `Not fixed automatically (${reused.reason}): build ${reused.transport ? "both" : "it"} inside the request handler.`),
     ]);
   }
   const before = d.infra.filter((m) => m.statement);

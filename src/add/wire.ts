@@ -279,7 +279,11 @@ export function wire(d: Detection, options: WireOptions): Wiring {
       manual.push({
         file: reused.file.rel,
         where: `line ${reused.line} and the request handler of line ${reused.handlerLine}`,
-        lines: [`build the McpServer (${reused.name}) inside the request handler, a new one per request`],
+        lines: [
+          reused.transport
+            ? `build the McpServer (${reused.name}) and its transport (${reused.transport.name}) inside the request handler, new ones per request`
+            : `build the McpServer (${reused.name}) inside the request handler, a new one per request`,
+        ],
       });
     } else {
       notes.push(fixReusedServer(editor(reused.file), reused));
@@ -342,12 +346,34 @@ function fixReusedServer(s: MagicString, reused: ReusedServer): string {
     [comment, `${indent}function ${factory}() {`, moved, `${indent}${style.indent}return ${name}${semi}`, `${indent}}`].join(style.eol) +
     style.eol;
   s.overwrite(from, to, text);
+  const { transport } = reused;
+  if (transport) {
+    // The shared stateless transport and its connect go; each request makes its own.
+    const ranges = [transport.statement, transport.connect]
+      .map((statement) => [lineStartOf(file.code, start(statement)), afterLine(file.code, end(statement)) ?? end(statement)] as const)
+      .sort((x, y) => x[0] - y[0]);
+    // Two statements on consecutive lines go as one block.
+    const blocks = ranges[0]![1] === ranges[1]![0] ? [[ranges[0]![0], ranges[1]![1]] as const] : ranges;
+    for (const [from, to] of blocks) {
+      // A blank line on both sides once the lines are gone: one of them goes too.
+      const blankAfter = /^[ \t]*\r?\n/.exec(file.code.slice(to));
+      const blankBefore = /\n[ \t]*\r?\n$/.test(file.code.slice(0, from));
+      s.remove(from, blankAfter && blankBefore ? to + blankAfter[0].length : to);
+    }
+  }
   for (const handler of handlers) {
     const body = handler.body as t.BlockStatement;
     const first = body.body[0];
     const bodyIndent = first ? indentAt(file.code, start(first)) : `${indentAt(file.code, start(handler))}${style.indent}`;
-    s.appendLeft(start(body) + 1, `${style.eol}${bodyIndent}const ${name} = ${factory}()${semi}`);
+    const lines = [`const ${name} = ${factory}()${semi}`];
+    if (transport) {
+      lines.push(`const ${transport.name} = ${transport.creation}${semi}`, `await ${name}.connect(${transport.name})${semi}`);
+      if (!handler.async) s.appendLeft(start(handler), "async ");
+    }
+    s.appendLeft(start(body) + 1, lines.map((line) => `${style.eol}${bodyIndent}${line}`).join(""));
   }
+  if (transport)
+    return `${file.rel}: the McpServer of line ${reused.line} and its stateless transport (${transport.name}) are now made per request (${factory}() and a new transport, in the handler of line ${reused.handlerLine})`;
   return `${file.rel}: the McpServer of line ${reused.line} is now built per request (${factory}(), called in the handler of line ${reused.handlerLine})`;
 }
 

@@ -91,6 +91,20 @@ export interface ReusedServer {
   handlerLine: number;
   /** Set when the fix (a server per request) can be made safely. */
   fix?: { run: t.Statement[]; handlers: t.Function[] };
+  /**
+   * Set when it is a stateless transport that is reused, not only the server:
+   * created and connected once at the top level, every request handled by it
+   * (the SDK refuses the second request: HTTP 500). The fix builds both per request.
+   */
+  transport?: {
+    name: string;
+    /** `const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined })` */
+    statement: t.Statement;
+    /** `await server.connect(transport)` */
+    connect: t.Statement;
+    /** The source text of the `new ...(...)` expression, repeated in the handler. */
+    creation: string;
+  };
   /** Why it cannot be fixed automatically. */
   reason?: string;
 }
