@@ -128,7 +128,7 @@ export function addFixtureSuite(options: FixtureOptions): void {
     });
 
     it("add --yes installs, starts the project with its own start command, and the full self-check passes", async () => {
-      const run = await runCli(["add", root, "--yes", "--json", ...provider, "--scopes", options.scopes], { env: installEnv() });
+      const run = await runCli(["add", root, "--yes", "--json", "--no-steps", ...provider, "--scopes", options.scopes], { env: installEnv() });
       const doc = parseDocument(run.stdout, run.stderr);
       const failures = (doc.check?.results ?? []).filter((r) => r.status === "fail").map((r) => `${r.id}: ${r.reason}`);
       expect(failures, run.stderr).toEqual([]);
@@ -197,7 +197,7 @@ export function addFixtureSuite(options: FixtureOptions): void {
     options.more?.(() => root);
 
     it("a second add changes nothing, and says so", async () => {
-      const run = await runCli(["add", root, "--yes", "--json", "--no-check", ...provider, "--scopes", options.scopes], {
+      const run = await runCli(["add", root, "--yes", "--json", "--no-check", "--no-steps", ...provider, "--scopes", options.scopes], {
         env: installEnv(),
       });
       const doc = parseDocument(run.stdout, run.stderr);

@@ -63,8 +63,10 @@ export interface AddResult {
   check: unknown;
   /** Auth the project already had on its MCP route: kept or replaced (--existing-auth); null when it had none. */
   existingAuth: "keep" | "replace" | null;
-  /** --steps: the project's own steps before and after add; null when not run. */
+  /** The project's own steps before and after add; null when not run (--no-steps, a dry run, or stepsSkipped). */
   steps: StepReport[] | null;
+  /** Why the project's own steps were not run, when it has some and --no-steps was not given. */
+  stepsSkipped: string | null;
 }
 
 type Prompts = typeof import("./prompts.js");
@@ -127,8 +129,14 @@ async function addCommand(flags: AddFlags & { diff?: boolean; steps?: boolean },
   result.existingAuth = answers.existingAuth ?? null;
   const done: Finish = { plan, d, shown, provider: answers.provider, envWritten: answers.writeEnv, run };
 
-  // --steps: the project's own build, typecheck, lint and test, before add writes and after it installs.
-  const steps = flags.steps && !flags.dryRun ? projectSteps(d.pkg) : [];
+  // The project's own build, typecheck, lint and test, before add writes and after it installs (--no-steps: not run).
+  let steps = flags.steps !== false && !flags.dryRun ? projectSteps(d.pkg) : [];
+  const skipped = steps.length > 0 ? stepsSkipped(d, flags) : undefined;
+  if (skipped) {
+    result.stepsSkipped = skipped;
+    ui.info(`The project's own steps (${steps.map((s) => s.script).join(", ")}) are not run before and after add: ${skipped}.`);
+    steps = [];
+  }
   let before: Map<string, StepRun> | undefined;
   const beforeWrite = async () => {
     if (steps.length === 0) return;
@@ -153,6 +161,18 @@ async function addCommand(flags: AddFlags & { diff?: boolean; steps?: boolean },
   await verify(result, plan, d, answers, flags, ui, root, run);
   if (result.steps?.some((r) => r.verdict === "broken by add")) result.ok = false;
   return finish(result, flags, ui, done);
+}
+
+/**
+ * Why the before/after table cannot say anything, if so: without the project's
+ * dependencies every step that needs them is red before, and without add's
+ * install its code cannot build after.
+ */
+function stepsSkipped(d: ResolvedDetection, flags: AddFlags): string | undefined {
+  const installed = [d.root, d.workspaceRoot].some((dir) => dir !== undefined && existsSync(path.join(dir, "node_modules")));
+  if (!installed) return `its dependencies are not installed (run ${d.pm} install first to get the before/after table)`;
+  if (flags.install === false) return "--no-install leaves add's dependencies uninstalled, so the steps after add would fail for that alone";
+  return undefined;
 }
 
 /** Flags checked before the project is read. */
@@ -307,6 +327,7 @@ function resultOf(plan: Plan, d: ResolvedDetection, root: string, warnings: stri
     check: null,
     existingAuth: null,
     steps: null,
+    stepsSkipped: null,
   };
 }
 

@@ -29,8 +29,8 @@ export function registerAdd(program: Command, setExit: (code: number) => void): 
     .option("--dry-run", "print the diff of every change and write nothing")
     .option("--diff", "print the full diff before writing (by default: a summary, with the lines changed in your own files)")
     .option(
-      "--steps",
-      "run the project's own build, typecheck, lint and test scripts before writing and after install; show a before/after table",
+      "--no-steps",
+      "do not run the project's own build, typecheck, lint and test scripts before writing and after install (the before/after table)",
     )
     .option("--no-install", "skip installing dependencies")
     .option("--no-check", "skip the self-check after install")
@@ -73,7 +73,7 @@ Examples:
           yes: Boolean(opts.yes),
           dryRun: Boolean(opts.dryRun),
           diff: Boolean(opts.diff),
-          steps: Boolean(opts.steps),
+          steps: opts.steps !== false,
           install: opts.install !== false,
           check: opts.check !== false,
           json: Boolean(opts.json),

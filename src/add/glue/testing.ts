@@ -13,6 +13,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseEnv } from "node:util";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { testEnvironment } from "./provider.js";
 import { toolScopes } from "./tool-scopes.js";
 
 export interface TestAuth {
@@ -51,14 +52,7 @@ export async function startTestAuth(options: { serverUrl?: string } = {}): Promi
   await once(server, "listening");
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  // Both providers' variables: the auth core reads those of its own provider.
-  Object.assign(process.env, {
-    MCP_SERVER_URL: resource,
-    SCALEKIT_ENVIRONMENT_URL: issuer,
-    SCALEKIT_RESOURCE_ID: "res_test",
-    OIDC_ISSUER_URL: issuer,
-    OIDC_AUDIENCE: resource,
-  });
+  Object.assign(process.env, { MCP_SERVER_URL: resource, ...testEnvironment(issuer) });
   const allScopes = [...new Set(Object.values(toolScopes).flat())];
 
   return {
