@@ -1,10 +1,6 @@
-import { readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
-import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { addFixtureSuite, copyFixture, limitBeforeAuthSuite, parseDocument } from "./add-suite.js";
+import { addFixtureSuite, copyFixture, limitBeforeAuthSuite, ownTestsSuite } from "./add-suite.js";
 import { runCli, tempDir } from "./helpers/cli.js";
-import { installEnv } from "./helpers/project.js";
 
 const SCOPES = "open_ticket=tickets:write,list_tickets=tickets:read";
 
@@ -18,35 +14,7 @@ addFixtureSuite({
   more(root) {
     limitBeforeAuthSuite(root);
 
-    it("the project's own tests create the app without the auth variables; the one calling /mcp without a token passes after the documented step (startTestAuth)", async () => {
-      const before = await execa("npm", ["test"], { cwd: root(), reject: false, all: true, env: installEnv() });
-      // The app is created and /health answers: only the MCP call lacks a token.
-      expect(String(before.all)).toMatch(/ok \d+ - health answers/);
-      expect(String(before.all)).toMatch(/not ok \d+ - lists the tools over MCP/);
-      const doc = parseDocument((await runCli(["add", root(), "--dry-run", "--json", "--scopes", SCOPES])).stdout, "") as unknown as {
-        detected: { tokenlessTests: { file: string }[] };
-      };
-      expect(doc.detected.tokenlessTests.map((t) => t.file)).toEqual(["test/app.test.js"]);
-      const authMd = await readFile(path.join(root(), "AUTH.md"), "utf8");
-      expect(authMd).toMatch(/## Your own tests/);
-      expect(authMd).toMatch(/startTestAuth/);
-      // The step AUTH.md describes: a token from startTestAuth() on the MCP request.
-      const file = path.join(root(), "test/app.test.js");
-      const test = await readFile(file, "utf8");
-      await writeFile(
-        file,
-        test
-          .replace(
-            'import { createApp } from "../src/app.js";',
-            'import { createApp } from "../src/app.js";\nimport { startTestAuth } from "../src/auth/testing.js";\n\nconst auth = await startTestAuth();',
-          )
-          .replace("after(() => server.close());", "after(async () => {\n  server.close();\n  await auth.stop();\n});")
-          .replace("    headers,\n", `    headers: { ...headers, Authorization: \`Bearer \${await auth.token()}\` },\n`),
-      );
-      const after = await execa("npm", ["test"], { cwd: root(), reject: false, all: true, env: installEnv() });
-      await writeFile(file, test);
-      expect(after.exitCode, String(after.all)).toBe(0);
-    }, 300_000);
+    ownTestsSuite(root);
   },
 });
 

@@ -8,7 +8,7 @@
 
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { cp, readdir, readFile } from "node:fs/promises";
+import { cp, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -128,7 +128,9 @@ export function addFixtureSuite(options: FixtureOptions): void {
     });
 
     it("add --yes installs, starts the project with its own start command, and the full self-check passes", async () => {
-      const run = await runCli(["add", root, "--yes", "--json", "--no-steps", ...provider, "--scopes", options.scopes], { env: installEnv() });
+      const run = await runCli(["add", root, "--yes", "--json", "--no-steps", ...provider, "--scopes", options.scopes], {
+        env: installEnv(),
+      });
       const doc = parseDocument(run.stdout, run.stderr);
       const failures = (doc.check?.results ?? []).filter((r) => r.status === "fail").map((r) => `${r.id}: ${r.reason}`);
       expect(failures, run.stderr).toEqual([]);
@@ -250,6 +252,43 @@ export function limitBeforeAuthSuite(root: () => string): void {
       await issuer.close();
     }
   }, 120_000);
+}
+
+/**
+ * The fixture's own node:test tests create the app without the auth variables (so they load);
+ * the one calling /mcp without a token is listed by add and passes after the step AUTH.md
+ * describes (a token from startTestAuth), whatever the provider.
+ */
+export function ownTestsSuite(root: () => string): void {
+  it("the project's own tests create the app without the auth variables; the one calling /mcp without a token passes after the documented step (startTestAuth)", async () => {
+    const before = await execa("npm", ["test"], { cwd: root(), reject: false, all: true, env: installEnv() });
+    // The app is created and /health answers: only the MCP call lacks a token.
+    expect(String(before.all)).toMatch(/ok \d+ - health answers/);
+    expect(String(before.all)).toMatch(/not ok \d+ - lists the tools over MCP/);
+    const doc = parseDocument((await runCli(["add", root(), "--dry-run", "--json"])).stdout, "") as unknown as {
+      detected: { tokenlessTests: { file: string }[] };
+    };
+    expect(doc.detected.tokenlessTests.map((t) => t.file)).toEqual(["test/app.test.js"]);
+    const authMd = await readFile(path.join(root(), "AUTH.md"), "utf8");
+    expect(authMd).toMatch(/## Your own tests/);
+    expect(authMd).toMatch(/startTestAuth/);
+    // The step AUTH.md describes: a token from startTestAuth() on the MCP request.
+    const file = path.join(root(), "test/app.test.js");
+    const test = await readFile(file, "utf8");
+    await writeFile(
+      file,
+      test
+        .replace(
+          'import { createApp } from "../src/app.js";',
+          'import { createApp } from "../src/app.js";\nimport { startTestAuth } from "../src/auth/testing.js";\n\nconst auth = await startTestAuth();',
+        )
+        .replace("after(() => server.close());", "after(async () => {\n  server.close();\n  await auth.stop();\n});")
+        .replace("    headers,\n", `    headers: { ...headers, Authorization: \`Bearer \${await auth.token()}\` },\n`),
+    );
+    const after = await execa("npm", ["test"], { cwd: root(), reject: false, all: true, env: installEnv() });
+    await writeFile(file, test);
+    expect(after.exitCode, String(after.all)).toBe(0);
+  }, 300_000);
 }
 
 export { repoRoot };
