@@ -171,7 +171,8 @@ async function addCommand(flags: AddFlags & { diff?: boolean; steps?: boolean },
 function stepsSkipped(d: ResolvedDetection, flags: AddFlags): string | undefined {
   const installed = [d.root, d.workspaceRoot].some((dir) => dir !== undefined && existsSync(path.join(dir, "node_modules")));
   if (!installed) return `its dependencies are not installed (run ${d.pm} install first to get the before/after table)`;
-  if (flags.install === false) return "--no-install leaves add's dependencies uninstalled, so the steps after add would fail for that alone";
+  if (flags.install === false)
+    return "--no-install leaves add's dependencies uninstalled, so the steps after add would fail for that alone";
   return undefined;
 }
 
