@@ -126,8 +126,9 @@ interface Served {
   output: () => string;
 }
 
-async function serve(framework: Framework, issuer: LocalIssuer): Promise<Served> {
-  const dir = path.join(work, "apps", framework);
+/** `without`: a variable left unset (a server without its configuration), in a folder of its own. */
+async function serve(framework: Framework, issuer: LocalIssuer, without?: string): Promise<Served> {
+  const dir = path.join(work, "apps", without ? `${framework}-without` : framework);
   await writeCore(path.join(dir, "auth"), framework, "scalekit");
   await writeFile(path.join(dir, "server.ts"), SERVERS[framework]);
   const port = await freePort();
@@ -138,6 +139,7 @@ async function serve(framework: Framework, issuer: LocalIssuer): Promise<Served>
     MCP_SERVER_URL: `http://127.0.0.1:${port}/mcp`,
     PORT: String(port),
   };
+  if (without) delete env[without];
   const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (chunk) => {
@@ -324,6 +326,53 @@ const TSCONFIGS: Record<string, object> = {
   },
   dom: { target: "ESNext", module: "ESNext", moduleResolution: "Bundler", strict: true, skipLibCheck: true, types: ["node"], noEmit: true },
 };
+
+describe("a missing variable: the app is created; said when the server listens (Fastify) or on the first MCP request", () => {
+  let issuer: LocalIssuer;
+  beforeAll(async () => {
+    await installFrameworks();
+    issuer = await startIssuer({ port: 0, quiet: true });
+  }, 600_000);
+  afterAll(() => issuer?.close());
+
+  it("Fastify stops when it starts to listen, naming the variable", async () => {
+    // serve() fails when the process exits before it prints "listening"; else it must exit soon after.
+    const served = await serve("fastify", issuer, "SCALEKIT_RESOURCE_ID").catch((error: Error) => error);
+    if (!(served instanceof Error)) {
+      const deadline = Date.now() + 20_000;
+      while (served.child.exitCode === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      served.child.kill("SIGTERM");
+      expect(served.child.exitCode).toBe(1);
+    }
+    expect(served instanceof Error ? served.message : served.output()).toMatch(
+      /MCP auth configuration error: SCALEKIT_RESOURCE_ID is not set/,
+    );
+  }, 120_000);
+
+  for (const framework of ["express", "hono"] as const) {
+    it(`${framework}: the app starts and serves its other routes; an MCP request is answered 500 naming the variable, and never reaches the route`, async () => {
+      const served = await serve(framework, issuer, "SCALEKIT_RESOURCE_ID");
+      try {
+        const other = await fetch(`http://127.0.0.1:${served.port}/echo-json`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ a: 1 }),
+        });
+        expect(other.status).toBe(200);
+        const mcp = await fetch(`http://127.0.0.1:${served.port}/mcp`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: "Bearer x" },
+          body: rpc("tools/list"),
+        });
+        expect(mcp.status).toBe(500);
+        expect(JSON.stringify(await mcp.json())).toMatch(/SCALEKIT_RESOURCE_ID is not set/);
+        expect(served.output()).toMatch(/MCP auth configuration error: SCALEKIT_RESOURCE_ID is not set/);
+      } finally {
+        served.child.kill("SIGTERM");
+      }
+    }, 120_000);
+  }
+});
 
 describe("the rendered core and glue fit strict projects", () => {
   it.each(Object.keys(TSCONFIGS))(

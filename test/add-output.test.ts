@@ -6,6 +6,7 @@ import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { nextSteps, wrapCommand } from "../src/add/next-steps.js";
 import { runCli, tempDir } from "./helpers/cli.js";
+import { installEnv } from "./helpers/project.js";
 
 async function gitProject(files: Record<string, string>) {
   const work = await tempDir("cma-add-out-");
@@ -157,32 +158,38 @@ describe("refusals say exactly what is unsupported, and what to do", () => {
   });
 });
 
-describe("--steps: the project's own steps before and after add", () => {
+/** A project whose steps need no dependencies; `node_modules` says they are installed. */
+function stepsProject(installed: boolean): Record<string, string> {
+  return {
+    "package.json": JSON.stringify({
+      name: "st",
+      type: "module",
+      scripts: {
+        build: "node -e 0",
+        // Red before add, red after: the project's own.
+        lint: 'node -e "process.exit(3)"',
+        // Green before; red once an auth folder exists: what add breaking a step looks like.
+        test: "node -e \"process.exit(require('node:fs').existsSync('src/auth') ? 1 : 0)\"",
+      },
+      dependencies: { express: "^5.0.0", "@modelcontextprotocol/sdk": "^1.32.0" },
+    }),
+    "src/index.js": [
+      'import express from "express";',
+      'import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";',
+      "const app = express();",
+      'app.post("/mcp", async (req, res) => { const t = new StreamableHTTPServerTransport({}); await t.handleRequest(req, res, req.body); });',
+      "app.listen(3000);",
+      "",
+    ].join("\n"),
+    ...(installed ? { ".gitignore": "node_modules\n", "node_modules/.package-lock.json": "{}" } : {}),
+  };
+}
+
+describe("the project's own steps before and after add (by default)", () => {
   it("a step red before is the project's own; a step add breaks is add's defect (exit 1); both in the table and in --json", async () => {
-    const p = await gitProject({
-      "package.json": JSON.stringify({
-        name: "st",
-        type: "module",
-        scripts: {
-          build: "node -e 0",
-          // Red before add, red after: the project's own.
-          lint: 'node -e "process.exit(3)"',
-          // Green before; red once an auth folder exists: what add breaking a step looks like.
-          test: "node -e \"process.exit(require('node:fs').existsSync('src/auth') ? 1 : 0)\"",
-        },
-        dependencies: { express: "^5.0.0", "@modelcontextprotocol/sdk": "^1.32.0" },
-      }),
-      "src/index.js": [
-        'import express from "express";',
-        'import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";',
-        "const app = express();",
-        'app.post("/mcp", async (req, res) => { const t = new StreamableHTTPServerTransport({}); await t.handleRequest(req, res, req.body); });',
-        "app.listen(3000);",
-        "",
-      ].join("\n"),
-    });
+    const p = await gitProject(stepsProject(true));
     try {
-      const run = await runCli(["add", p.dir, "--yes", "--steps", "--json", "--no-install", "--no-check"]);
+      const run = await runCli(["add", p.dir, "--yes", "--json", "--no-check"], { env: installEnv() });
       expect(run.exitCode, run.stderr).toBe(1);
       const doc = JSON.parse(run.stdout) as { ok: boolean; steps: { name: string; before: string; after: string; verdict: string }[] };
       expect(doc.ok).toBe(false);
@@ -198,5 +205,27 @@ describe("--steps: the project's own steps before and after add", () => {
     } finally {
       await p.cleanup();
     }
-  });
+  }, 300_000);
+
+  it("--no-steps runs none of them; without the project's dependencies installed (or with --no-install) they are not run, and add says why", async () => {
+    for (const [installed, args, why] of [
+      [true, ["--no-steps"], undefined],
+      [false, [], /its dependencies are not installed \(run npm install first/],
+      [true, ["--no-install"], /--no-install leaves add's dependencies uninstalled/],
+    ] as const) {
+      const p = await gitProject(stepsProject(installed));
+      try {
+        const run = await runCli(["add", p.dir, "--yes", "--json", "--no-check", "--no-install", ...args]);
+        const doc = JSON.parse(run.stdout) as { steps: unknown; stepsSkipped: string | null };
+        expect(doc.steps).toBeNull();
+        expect(run.stderr).not.toMatch(/Running the project's own steps/);
+        if (why) {
+          expect(doc.stepsSkipped).toMatch(why);
+          expect(run.stderr).toMatch(/The project's own steps \(build, lint, test\) are not run before and after add/);
+        } else expect(doc.stepsSkipped).toBeNull();
+      } finally {
+        await p.cleanup();
+      }
+    }
+  }, 120_000);
 });

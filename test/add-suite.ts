@@ -8,11 +8,13 @@
 
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { cp, readdir, readFile } from "node:fs/promises";
+import { cp, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changedLines } from "../src/add/diff.js";
+import { startIssuer } from "../src/issuer/index.js";
+import { startProjectServer } from "../src/selfcheck.js";
 import { cleanEnv, repoRoot, runCli, tempDir } from "./helpers/cli.js";
 import { EXPECTED_PROBES, installEnv, type ProbeRow } from "./helpers/project.js";
 
@@ -126,7 +128,9 @@ export function addFixtureSuite(options: FixtureOptions): void {
     });
 
     it("add --yes installs, starts the project with its own start command, and the full self-check passes", async () => {
-      const run = await runCli(["add", root, "--yes", "--json", ...provider, "--scopes", options.scopes], { env: installEnv() });
+      const run = await runCli(["add", root, "--yes", "--json", "--no-steps", ...provider, "--scopes", options.scopes], {
+        env: installEnv(),
+      });
       const doc = parseDocument(run.stdout, run.stderr);
       const failures = (doc.check?.results ?? []).filter((r) => r.status === "fail").map((r) => `${r.id}: ${r.reason}`);
       expect(failures, run.stderr).toEqual([]);
@@ -195,7 +199,7 @@ export function addFixtureSuite(options: FixtureOptions): void {
     options.more?.(() => root);
 
     it("a second add changes nothing, and says so", async () => {
-      const run = await runCli(["add", root, "--yes", "--json", "--no-check", ...provider, "--scopes", options.scopes], {
+      const run = await runCli(["add", root, "--yes", "--json", "--no-check", "--no-steps", ...provider, "--scopes", options.scopes], {
         env: installEnv(),
       });
       const doc = parseDocument(run.stdout, run.stderr);
@@ -206,6 +210,85 @@ export function addFixtureSuite(options: FixtureOptions): void {
       expect(await snapshot(fixtureRoot)).toEqual(afterFirst);
     }, 300_000);
   });
+}
+
+/**
+ * For a fixture with helmet and a 100/min rate limit on /mcp: the auth step runs
+ * after both, so 120 bad-token requests get 429 once the limit is hit, and the
+ * 401s carry helmet's headers (with the auth step first: 120 x 401, no helmet headers).
+ */
+export function limitBeforeAuthSuite(root: () => string): void {
+  it("the auth step runs after helmet and the rate limit: 120 bad-token requests get 429 once the limit is hit, the 401s carry helmet's headers", async () => {
+    const issuer = await startIssuer({ port: 0, quiet: true });
+    const server = await startProjectServer(root(), issuer, { start: { command: { file: "npm", args: ["start"] }, mcpPath: "/mcp" } });
+    try {
+      await server.ready();
+      const statuses: number[] = [];
+      let challenge: Response | undefined;
+      for (let i = 0; i < 120; i++) {
+        const response = await fetch(server.url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            authorization: "Bearer not-a-token",
+          },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+        });
+        await response.arrayBuffer();
+        statuses.push(response.status);
+        if (response.status === 401) challenge ??= response;
+      }
+      // The server's readiness probe may have used a request or two of the window.
+      expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(100);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(20);
+      expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+      expect(statuses.indexOf(429)).toBeGreaterThan(statuses.lastIndexOf(401));
+      expect(challenge!.headers.get("www-authenticate")).toMatch(/^Bearer /);
+      expect(challenge!.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(challenge!.headers.get("content-security-policy")).toBeTruthy();
+    } finally {
+      await server.stop();
+      await issuer.close();
+    }
+  }, 120_000);
+}
+
+/**
+ * The fixture's own node:test tests create the app without the auth variables (so they load);
+ * the one calling /mcp without a token is listed by add and passes after the step AUTH.md
+ * describes (a token from startTestAuth), whatever the provider.
+ */
+export function ownTestsSuite(root: () => string): void {
+  it("the project's own tests create the app without the auth variables; the one calling /mcp without a token passes after the documented step (startTestAuth)", async () => {
+    const before = await execa("npm", ["test"], { cwd: root(), reject: false, all: true, env: installEnv() });
+    // The app is created and /health answers: only the MCP call lacks a token.
+    expect(String(before.all)).toMatch(/ok \d+ - health answers/);
+    expect(String(before.all)).toMatch(/not ok \d+ - lists the tools over MCP/);
+    const doc = parseDocument((await runCli(["add", root(), "--dry-run", "--json"])).stdout, "") as unknown as {
+      detected: { tokenlessTests: { file: string }[] };
+    };
+    expect(doc.detected.tokenlessTests.map((t) => t.file)).toEqual(["test/app.test.js"]);
+    const authMd = await readFile(path.join(root(), "AUTH.md"), "utf8");
+    expect(authMd).toMatch(/## Your own tests/);
+    expect(authMd).toMatch(/startTestAuth/);
+    // The step AUTH.md describes: a token from startTestAuth() on the MCP request.
+    const file = path.join(root(), "test/app.test.js");
+    const test = await readFile(file, "utf8");
+    await writeFile(
+      file,
+      test
+        .replace(
+          'import { createApp } from "../src/app.js";',
+          'import { createApp } from "../src/app.js";\nimport { startTestAuth } from "../src/auth/testing.js";\n\nconst auth = await startTestAuth();',
+        )
+        .replace("after(() => server.close());", "after(async () => {\n  server.close();\n  await auth.stop();\n});")
+        .replace("    headers,\n", `    headers: { ...headers, Authorization: \`Bearer \${await auth.token()}\` },\n`),
+    );
+    const after = await execa("npm", ["test"], { cwd: root(), reject: false, all: true, env: installEnv() });
+    await writeFile(file, test);
+    expect(after.exitCode, String(after.all)).toBe(0);
+  }, 300_000);
 }
 
 export { repoRoot };

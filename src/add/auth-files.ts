@@ -15,7 +15,7 @@ import { createRenderer } from "../core/template-engine.js";
 import { commandsFor } from "../create/context.js";
 import type { Provider } from "../providers.js";
 import { parseModule } from "./ast.js";
-import { AUTH_TEMPLATE, authLayers, SCOPES_MODULE } from "./core.js";
+import { AUTH_TEMPLATE, authLayers, SCOPES_MODULE, TEST_HELPER } from "./core.js";
 
 export const AUTH_DOC = "AUTH.md";
 /** The auth tests go to this folder of the project. */
@@ -48,6 +48,7 @@ export async function renderAuthDoc(templates: string, input: DocInput): Promise
     provider: { name: input.provider.name, display: input.provider.display, readme: "" },
     authDir: `${input.authDir}/`,
     scopesFile: `${input.authDir}/${SCOPES_MODULE}${input.extension}`,
+    testHelper: `${input.authDir}/${TEST_HELPER}${input.extension}`,
     toolScopes: Object.entries(input.toolScopes).map(([tool, scopes]) => ({ tool, scopes })),
   };
   const section = path.join(providerDir!, "AUTH.section.md.hbs");

@@ -65,6 +65,7 @@ export interface RenderedCore {
 const TOOL_EXPORTS = new Set(["toolScopes", "scopeHierarchy", "serverName"]);
 export const SCOPES_MODULE = "tool-scopes";
 export const SHARED_GLUE = "mcp-auth";
+export const TEST_HELPER = "testing";
 
 interface SourceFile {
   /** Name without extension, e.g. "config". */
@@ -105,7 +106,8 @@ export async function renderCore(
   }
   if (sources.size === 0) throw new Error(`create-mcp-auth: no auth core in ${layers.join(", ")}`);
 
-  const glueFiles = [SHARED_GLUE, target.framework];
+  // testing: tokens for the project's own tests (startTestAuth), against an authorization server of its own.
+  const glueFiles = [SHARED_GLUE, target.framework, TEST_HELPER];
   for (const base of glueFiles) {
     if (sources.has(base)) throw new Error(`create-mcp-auth: the auth core has a file ${base}.ts, which add's glue also writes`);
     sources.set(base, { base, code: await readFile(path.join(roots.glue, `${base}.ts`), "utf8"), role: "glue" });

@@ -12,10 +12,12 @@ import { end, type Language, lineOf, start, type t, walk } from "./ast.js";
 import { findApps, outerApps } from "./detect/apps.js";
 import { findBodyless, findFirst, findReusedServers } from "./detect/hazards.js";
 import { extensionsFor, moduleSystem, usesV2 } from "./detect/language.js";
+import { findRouteMiddleware } from "./detect/middleware.js";
 import { detectPort } from "./detect/port.js";
 import { allDependencies, findWorkspace, startCommand } from "./detect/project.js";
 import { findFastmcpStart, findRoutes } from "./detect/routes.js";
 import { readSources } from "./detect/sources.js";
+import { findTokenlessTests } from "./detect/tests.js";
 import { findTools } from "./detect/tools.js";
 import type { AppSite, DetectFlags, Detection, FastmcpStart, ResolvedDetection, RouteSite, SourceFile } from "./detect/types.js";
 import { constInit } from "./detect/values.js";
@@ -44,6 +46,7 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
   const routes = app && pattern ? findRoutes(app, pattern, files) : [];
   const fastmcpStart = app && pattern?.framework === "fastmcp" ? findFastmcpStart(app, files) : undefined;
   const endpoint = chooseEndpoint(flags, routes, fastmcpStart, app);
+  const middleware = app && pattern ? findRouteMiddleware(app, pattern, endpoint?.path) : { infra: [], existingAuth: [] };
 
   const v2 = SDK_V2.filter((name) => name in deps);
   const sdk = {
@@ -95,6 +98,9 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     tools: files.flatMap((file) => findTools(file, files)),
     reused: files.flatMap(findReusedServers),
     bodyless: framework?.name === "express" ? routes.filter((r) => r.mcp).flatMap((r) => findBodyless(r)) : [],
+    infra: middleware.infra,
+    existingAuth: middleware.existingAuth,
+    tokenlessTests: findTokenlessTests(root, endpoint?.path),
     stdio: stdio && { file: stdio.file.rel, line: lineOf(stdio.node) },
     nodeHttp: nodeHttp && {
       file: nodeHttp.file.rel,

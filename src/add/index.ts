@@ -15,6 +15,7 @@ import { createUi, isInteractive, type Ui } from "../core/ui.js";
 import { type Problem, validateUrl } from "../core/validate.js";
 import type { Provider, ProviderValues } from "../providers.js";
 import { AddJournal, applyChanges } from "./apply.js";
+import { lineOf } from "./ast.js";
 import {
   type AppSite,
   type DetectFlags,
@@ -61,8 +62,12 @@ export interface AddResult {
   diff: string;
   installed: boolean;
   check: unknown;
-  /** --steps: the project's own steps before and after add; null when not run. */
+  /** Auth the project already had on its MCP route: kept or replaced (--existing-auth); null when it had none. */
+  existingAuth: "keep" | "replace" | null;
+  /** The project's own steps before and after add; null when not run (--no-steps, a dry run, or stepsSkipped). */
   steps: StepReport[] | null;
+  /** Why the project's own steps were not run, when it has some and --no-steps was not given. */
+  stepsSkipped: string | null;
 }
 
 type Prompts = typeof import("./prompts.js");
@@ -76,6 +81,8 @@ interface Answers {
   /** .env is written only with values given: the provider's, or the server URL. */
   writeEnv: boolean;
   toolScopes: Record<string, string[]>;
+  /** Auth the project already has on its MCP route: kept or replaced; undefined when it has none. */
+  existingAuth: "keep" | "replace" | undefined;
 }
 
 export async function runAdd(flags: AddFlags & { diff?: boolean; steps?: boolean }, cwd = process.cwd()): Promise<number> {
@@ -122,12 +129,20 @@ async function addCommand(flags: AddFlags & { diff?: boolean; steps?: boolean },
     toolScopes: answers.toolScopes,
     serverName: d.pkg.data.name ?? path.basename(root),
     envIgnored: await envIgnored(root, git.repository),
+    ...(answers.existingAuth ? { existingAuth: answers.existingAuth } : {}),
   });
   const result = resultOf(plan, d, root, warnings, Boolean(flags.dryRun));
+  result.existingAuth = answers.existingAuth ?? null;
   const done: Finish = { plan, d, shown, provider: answers.provider, envWritten: answers.writeEnv, run };
 
-  // --steps: the project's own build, typecheck, lint and test, before add writes and after it installs.
-  const steps = flags.steps && !flags.dryRun ? projectSteps(d.pkg) : [];
+  // The project's own build, typecheck, lint and test, before add writes and after it installs (--no-steps: not run).
+  let steps = flags.steps !== false && !flags.dryRun ? projectSteps(d.pkg) : [];
+  const skipped = steps.length > 0 ? stepsSkipped(d, flags) : undefined;
+  if (skipped) {
+    result.stepsSkipped = skipped;
+    ui.info(`The project's own steps (${steps.map((s) => s.script).join(", ")}) are not run before and after add: ${skipped}.`);
+    steps = [];
+  }
   let before: Map<string, StepRun> | undefined;
   const beforeWrite = async () => {
     if (steps.length === 0) return;
@@ -152,6 +167,19 @@ async function addCommand(flags: AddFlags & { diff?: boolean; steps?: boolean },
   await verify(result, plan, d, answers, flags, ui, root, run);
   if (result.steps?.some((r) => r.verdict === "broken by add")) result.ok = false;
   return finish(result, flags, ui, done);
+}
+
+/**
+ * Why the before/after table cannot say anything, if so: without the project's
+ * dependencies every step that needs them is red before, and without add's
+ * install its code cannot build after.
+ */
+function stepsSkipped(d: ResolvedDetection, flags: AddFlags): string | undefined {
+  const installed = [d.root, d.workspaceRoot].some((dir) => dir !== undefined && existsSync(path.join(dir, "node_modules")));
+  if (!installed) return `its dependencies are not installed (run ${d.pm} install first to get the before/after table)`;
+  if (flags.install === false)
+    return "--no-install leaves add's dependencies uninstalled, so the steps after add would fail for that alone";
+  return undefined;
 }
 
 /** Flags checked before the project is read. */
@@ -207,7 +235,7 @@ async function detectProject(
   // --yes takes the defaults; a dry run without a terminal shows the changes for the defaults.
   const defaults = flags.yes || (flags.dryRun && !interactive);
   const blocking = open.filter(
-    (q) => !(defaults && (q === "provider" || q === "scopes")) && !((flags.yes || flags.dryRun) && q === "confirm"),
+    (q) => !(defaults && (q === "provider" || q === "scopes" || q === "existingAuth")) && !((flags.yes || flags.dryRun) && q === "confirm"),
   );
   const unanswerable = blocking.filter((q) => !(defaults && q === "entry"));
   if (!isResolved(d) || !d.app || (unanswerable.length > 0 && !interactive)) showFound();
@@ -273,7 +301,13 @@ async function gatherAnswers(
     if (!known.has(tool)) ui.warn(`--scopes names ${printable(tool)}, which add found no registration of; it is in the scope map anyway`);
   }
   const serverUrl = normalizeServerUrl(flags.serverUrl ?? localUrl(d));
-  return { provider, values, serverUrl, writeEnv: Boolean(values || flags.serverUrl), toolScopes };
+  let existingAuth: Answers["existingAuth"];
+  if (d.existingAuth.length > 0) {
+    existingAuth = flags.existingAuth === "replace" ? "replace" : "keep";
+    if (flags.existingAuth === undefined && prompts && blocking.includes("existingAuth"))
+      existingAuth = await prompts.askExistingAuth(d.existingAuth, ui.output);
+  }
+  return { provider, values, serverUrl, writeEnv: Boolean(values || flags.serverUrl), toolScopes, existingAuth };
 }
 
 /** The server's URL on this machine: its port, its endpoint. */
@@ -298,7 +332,9 @@ function resultOf(plan: Plan, d: ResolvedDetection, root: string, warnings: stri
     diff: plan.changes.map((c) => unifiedDiff(c.path, c.before, c.after)).join(""),
     installed: false,
     check: null,
+    existingAuth: null,
     steps: null,
+    stepsSkipped: null,
   };
 }
 
@@ -457,6 +493,7 @@ function exampleCommand(d: Detection, shown: string, open: AddQuestion[]): strin
     parts.push(`--endpoint ${shell(route?.path ?? "/mcp")}`);
   }
   const tool = d.tools[0]?.name;
+  if (open.includes("existingAuth")) parts.push("--existing-auth keep");
   if (open.includes("scopes") || open.includes("provider") || open.includes("confirm"))
     parts.push(...(tool ? [`--scopes ${shell(`${tool}=mcp:tools`)}`] : []), "--yes");
   return parts.join(" ");
@@ -470,6 +507,7 @@ function openQuestions(d: Detection, flags: AddFlags): AddQuestion[] {
   const provider = resolveProvider(flags);
   if (!givenValues(provider, flags, process.env)) open.push("provider");
   if (flags.scopes === undefined && d.tools.length > 0) open.push("scopes");
+  if (flags.existingAuth === undefined && d.existingAuth.length > 0) open.push("existingAuth");
   if (!flags.yes) open.push("confirm");
   return open;
 }
@@ -493,6 +531,17 @@ export function describeDetection(d: Detection) {
       handlerLine: r.handlerLine,
       fixed: Boolean(r.fix),
       reason: r.reason ?? null,
+      transport: r.transport ? { name: r.transport.name, line: lineOf(r.transport.statement) } : null,
+    })),
+    tokenlessTests: d.tokenlessTests,
+    middleware: d.infra.map((m) => ({ file: m.file.rel, line: m.line, name: m.name, onRoute: !m.statement })),
+    existingAuth: d.existingAuth.map((a) => ({
+      file: a.file.rel,
+      line: a.line,
+      name: a.name,
+      switch: a.switch ?? null,
+      replaceable: Boolean(a.removal),
+      reason: a.reason ?? null,
     })),
   };
 }
@@ -536,12 +585,42 @@ function report(ui: Ui, d: Detection, shown: string): void {
   for (const reused of d.reused) {
     rows.push([
       "found",
-      `${reused.file.rel}:${reused.line}: one McpServer (${reused.name}) reused across requests, each with a new transport: the second request fails with HTTP 500 "Already connected to a transport" (SDK 1.32). ` +
+      (reused.transport
+        ? `${reused.file.rel}:${reused.line}: one McpServer (${reused.name}) and one stateless transport (${reused.transport.name}, line ${lineOf(reused.transport.statement)}) connected once and reused by every request: ` +
+          'the SDK refuses the second request (HTTP 500, "Stateless transport cannot be reused across requests"). This is a bug of the project, there before add, not caused by it. '
+        : `${reused.file.rel}:${reused.line}: one McpServer (${reused.name}) reused across requests, each with a new transport: the second request fails with HTTP 500 "Already connected to a transport" (SDK 1.32). This is a bug of the project, there before add, not caused by it. `) +
         (reused.fix
-          ? "The changes below build one per request."
-          : `Not fixed automatically (${reused.reason}): build it inside the request handler.`),
+          ? "The changes below build them per request."
+          : `Not fixed automatically (${reused.reason}): build ${reused.transport ? "both" : "it"} inside the request handler.`),
     ]);
   }
+  const before = d.infra.filter((m) => m.statement);
+  if (before.length > 0)
+    rows.push([
+      "middleware",
+      `${before.map((m) => `${m.name} (line ${m.line})`).join(", ")}: the auth step goes after it, before the MCP route`,
+    ]);
+  for (const late of d.infra.filter((m) => !m.statement)) {
+    rows.push([
+      "middleware",
+      `${late.file.rel}:${late.line}: ${late.name} on the MCP route itself runs after the auth step (bad tokens are not counted by it): register it with ${d.app?.name ?? "app"}.use() before the routes to change that`,
+    ]);
+  }
+  for (const auth of d.existingAuth) {
+    rows.push([
+      "existing auth",
+      `${auth.file.rel}:${auth.line}: ${auth.name} on the MCP route${auth.switch ? `, on when ${auth.switch} is set` : ""}. ` +
+        (auth.removal
+          ? "Kept by default (it stays where it is, and a request must pass it and the OAuth check); --existing-auth replace removes it."
+          : `Kept: it cannot be removed safely (${auth.reason}); remove it by hand if OAuth replaces it.`),
+    ]);
+  }
+  if (d.tokenlessTests.length > 0)
+    rows.push([
+      "your tests",
+      `${d.tokenlessTests.map((x) => `${x.file}:${x.line}`).join(", ")} call ${d.endpoint?.path ?? "the MCP endpoint"} without a token: after add they get 401. ` +
+        'Give them one with startTestAuth() from the auth folder (AUTH.md, "Your own tests").',
+    ]);
   const width = Math.max(...rows.map(([k]) => k.length));
   ui.note(printableLines(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n")), `Detected in ${shown}`);
 }
@@ -635,6 +714,10 @@ function finish(result: AddResult, flags: AddFlags, ui: Ui, { plan, d, shown, pr
       d.framework?.name === "hono"
         ? ['Tools see the caller when the route passes it on: transport.handleRequest(c.req.raw, { authInfo: c.get("auth") }).']
         : [];
+    if (d.tokenlessTests.length > 0)
+      extra.push(
+        `Your tests that call ${d.endpoint.path} (${d.tokenlessTests.map((x) => x.file).join(", ")}) need a token now: startTestAuth() in ${plan.authDir}/testing${d.extension} (AUTH.md, "Your own tests").`,
+      );
     const steps = nextSteps({
       start: (d.start?.display ?? "npm start").split(" && "),
       variables,

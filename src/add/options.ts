@@ -26,6 +26,8 @@ export interface AddFlags {
   install?: boolean;
   check?: boolean;
   json?: boolean;
+  /** Auth the project already has on its MCP route: keep it (the default with --yes) or replace it. */
+  existingAuth?: string;
 }
 
 export const ADD_QUESTIONS = {
@@ -35,6 +37,7 @@ export const ADD_QUESTIONS = {
   provider:
     "--provider scalekit with --env-url, --client-id, --resource-id (or --provider oidc --issuer-url <url>); or --yes to leave the values to .env.example",
   scopes: "--scopes tool=scope,... (tools not listed need only a valid token); or --yes",
+  existingAuth: "--existing-auth <keep|replace> (the auth already on the MCP route); or --yes to keep it",
   confirm: "--yes to write the changes (review them first with --dry-run)",
 } as const;
 export type AddQuestion = keyof typeof ADD_QUESTIONS;

@@ -99,3 +99,44 @@ export const SDK_V2 = [
   "@modelcontextprotocol/hono",
   "@modelcontextprotocol/fastify",
 ];
+
+/**
+ * The project's own security and infrastructure middleware, by package: the
+ * auth step goes after it on the MCP route (so a rate limit counts bad tokens
+ * and a 401 carries the security headers), before the MCP handler.
+ */
+export const INFRA_MIDDLEWARE: Record<string, string> = {
+  helmet: "helmet",
+  cors: "CORS",
+  "express-rate-limit": "rate limit",
+  "express-slow-down": "slow down",
+  "express-request-id": "request ids",
+  morgan: "request log",
+  "pino-http": "request log",
+  "hono/secure-headers": "secure headers",
+  "hono/cors": "CORS",
+  "hono/body-limit": "body size limit",
+  "hono/request-id": "request ids",
+  "hono/logger": "request log",
+  "hono-rate-limiter": "rate limit",
+  "@hono-rate-limiter/redis": "rate limit",
+  "@fastify/helmet": "helmet",
+  "@fastify/cors": "CORS",
+  "@fastify/rate-limit": "rate limit",
+  "@fastify/request-context": "request context",
+};
+
+/** Auth a project may already have on its MCP route, by package: named, then kept or replaced. */
+export const AUTH_MIDDLEWARE: Record<string, string> = {
+  passport: "passport",
+  "express-jwt": "express-jwt",
+  "express-oauth2-jwt-bearer": "express-oauth2-jwt-bearer",
+  "express-openid-connect": "express-openid-connect",
+  "express-basic-auth": "express-basic-auth",
+  "hono/bearer-auth": "hono bearerAuth",
+  "hono/jwt": "hono jwt",
+  "hono/basic-auth": "hono basicAuth",
+  "@fastify/jwt": "@fastify/jwt",
+  "@fastify/auth": "@fastify/auth",
+  "@fastify/bearer-auth": "@fastify/bearer-auth",
+};

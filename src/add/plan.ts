@@ -33,6 +33,8 @@ export interface PlanInput {
   serverName: string;
   /** Whether git (or .gitignore) already ignores .env. */
   envIgnored: boolean;
+  /** Auth the project already has on its MCP route: kept (the default) or removed. */
+  existingAuth?: "keep" | "replace";
 }
 
 export interface Plan {
@@ -83,7 +85,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     }
   }
 
-  const wiring = wire(d, { authDir, endpoint: input.endpoint, app: input.app });
+  const wiring = wire(d, { authDir, endpoint: input.endpoint, app: input.app, existingAuth: input.existingAuth ?? "keep" });
   for (const [rel, after] of wiring.files) {
     const before = await read(rel);
     if (before !== after) changes.push({ path: rel, before, after, mode: 0o644 });

@@ -4,7 +4,7 @@ import { askProviderChoice, askProviderSettings, orCancel } from "../core/prompt
 import { FRAMEWORKS } from "../frameworks.js";
 import { SCOPE_TOKEN } from "../oauth-syntax.js";
 import { PROVIDERS, type Provider, type ProviderValues } from "../providers.js";
-import type { AppSite, ToolSite } from "./detect.js";
+import type { AppSite, ExistingAuthSite, ToolSite } from "./detect.js";
 import { validateEndpoint } from "./options.js";
 
 export async function askFramework(output: Writable): Promise<string> {
@@ -115,6 +115,23 @@ export async function chooseWrite(count: number, output: Writable): Promise<"wri
         { value: "cancel" as const, label: "No, write nothing" },
       ],
       initialValue: "write" as const,
+    }),
+    output,
+  );
+}
+
+/** Auth the project already has on its MCP route: keep it next to the auth step, or let the auth step replace it. */
+export async function askExistingAuth(sites: ExistingAuthSite[], output: Writable): Promise<"keep" | "replace"> {
+  const names = sites.map((s) => `${s.name} (${s.file.rel}:${s.line}${s.switch ? `, on when ${s.switch} is set` : ""})`).join(", ");
+  return orCancel(
+    await p.select({
+      output,
+      message: `The MCP route already has auth: ${names}. What should happen to it?`,
+      options: [
+        { value: "keep" as const, label: "Keep it where it is (a request must pass it and the OAuth check)" },
+        { value: "replace" as const, label: "Replace it with OAuth (remove it from the route)" },
+      ],
+      initialValue: "keep" as const,
     }),
     output,
   );

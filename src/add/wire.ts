@@ -10,7 +10,7 @@ import path from "node:path";
 import MagicString from "magic-string";
 import { tsString } from "../core/literals.js";
 import { end, freeName, lineOf, start, type t, usedNames } from "./ast.js";
-import type { AppSite, BodylessCall, Detection, ReusedServer, SourceFile } from "./detect.js";
+import type { AppSite, BodylessCall, Detection, InfraSite, ReusedServer, SourceFile } from "./detect.js";
 import { requireSource } from "./detect.js";
 
 export interface Style {
@@ -168,6 +168,8 @@ export interface WireOptions {
   endpoint: string;
   /** The app site to wire (may be undefined: then the lines are given by hand). */
   app: AppSite | undefined;
+  /** Auth the project already has on its MCP route: kept, or removed (replaced by the auth step). */
+  existingAuth?: "keep" | "replace";
 }
 
 export function wire(d: Detection, options: WireOptions): Wiring {
@@ -206,7 +208,13 @@ export function wire(d: Detection, options: WireOptions): Wiring {
     const importLine = esm
       ? `import { ${fn === "mcpAuth" ? "mcpAuth" : `mcpAuth as ${fn}`} } from ${specifier}${semi}`
       : `const { mcpAuth${fn === "mcpAuth" ? "" : `: ${fn}`} } = require(${specifier})${semi}`;
-    const comment = "// OAuth for the MCP endpoint, before any route (create-mcp-auth add)";
+    // After the project's own security and infrastructure middleware (the last app-level one before the routes), so a
+    // rate limit counts bad tokens and a 401 carries the security headers; before the MCP handler.
+    const infra = app ? lastInfra(d, app) : undefined;
+    const anchor = infra?.statement ?? app?.statement;
+    const comment = infra
+      ? `// OAuth for the MCP endpoint, after ${infraNames(d, infra)} and before the routes (create-mcp-auth add)`
+      : "// OAuth for the MCP endpoint, before any route (create-mcp-auth add)";
     // The project's own constant or env expression for the path, where the wiring can use it (detect.ts checks that).
     const endpoint = d.endpoint?.code && d.endpoint.path === options.endpoint ? d.endpoint.code : literal(options.endpoint, style);
     const appName = app?.name ?? (framework === "fastmcp" ? "server" : "app");
@@ -235,14 +243,18 @@ export function wire(d: Detection, options: WireOptions): Wiring {
         );
       }
     } else {
-      const position = app && file ? afterLine(file.code, end(app.statement)) : undefined;
+      const position = app && file && anchor ? afterLine(file.code, end(anchor)) : undefined;
       if (app && file && position !== undefined) {
         const s = editor(file);
         const indent = indentAt(file.code, start(app.statement));
         const eolBefore = position === file.code.length && !file.code.endsWith("\n") ? style.eol : "";
         s.appendLeft(importPosition(file, start(app.statement), specifierValue), `${importLine}${style.eol}`);
         s.appendLeft(position, `${eolBefore}${indent}${comment}${style.eol}${indent}${registration}${style.eol}`);
-        notes.push(`${file.rel}: ${registration.replace(/;$/, "")} right after ${app.text} (line ${app.line})`);
+        notes.push(
+          infra
+            ? `${file.rel}: ${registration.replace(/;$/, "")} after ${infraNames(d, infra)} (line ${infra.line}), before the routes`
+            : `${file.rel}: ${registration.replace(/;$/, "")} right after ${app.text} (line ${app.line})`,
+        );
         wired = wiredNow = true;
       } else {
         manual.push(
@@ -267,17 +279,43 @@ export function wire(d: Detection, options: WireOptions): Wiring {
       manual.push({
         file: reused.file.rel,
         where: `line ${reused.line} and the request handler of line ${reused.handlerLine}`,
-        lines: [`build the McpServer (${reused.name}) inside the request handler, a new one per request`],
+        lines: [
+          reused.transport
+            ? `build the McpServer (${reused.name}) and its transport (${reused.transport.name}) inside the request handler, new ones per request`
+            : `build the McpServer (${reused.name}) inside the request handler, a new one per request`,
+        ],
       });
     } else {
       notes.push(fixReusedServer(editor(reused.file), reused));
     }
   }
   if (wiredNow) for (const call of d.bodyless) notes.push(passBody(editor(call.file), call));
+  if (wiredNow && options.existingAuth === "replace") {
+    for (const site of d.existingAuth) {
+      if (!site.removal) continue;
+      const s = editor(site.file);
+      for (const [from, to] of site.removal) s.remove(from, to);
+      notes.push(
+        `${site.file.rel}:${site.line}: ${site.name} removed from the MCP route (--existing-auth replace): the auth step checks its tokens`,
+      );
+    }
+  }
 
   const files = new Map<string, string>();
   for (const [rel, s] of editors) files.set(rel, s.toString());
   return { files, manual, notes, wired };
+}
+
+/** The last app-level security or infrastructure registration in the app's own block, before the MCP route. */
+function lastInfra(d: Detection, app: AppSite): InfraSite | undefined {
+  const sites = d.infra.filter((site) => site.statement && site.file === app.file && start(site.statement) > start(app.statement));
+  return sites.sort((a, b) => start(a.statement!) - start(b.statement!))[sites.length - 1];
+}
+
+/** "helmet, rate limit (express-rate-limit)": the app-level middleware up to `last`. */
+function infraNames(d: Detection, last: InfraSite): string {
+  const names = d.infra.filter((site) => site.statement && start(site.statement) <= start(last.statement!)).map((site) => site.name);
+  return [...new Set(names)].join(", ");
 }
 
 /**
@@ -308,12 +346,34 @@ function fixReusedServer(s: MagicString, reused: ReusedServer): string {
     [comment, `${indent}function ${factory}() {`, moved, `${indent}${style.indent}return ${name}${semi}`, `${indent}}`].join(style.eol) +
     style.eol;
   s.overwrite(from, to, text);
+  const { transport } = reused;
+  if (transport) {
+    // The shared stateless transport and its connect go; each request makes its own.
+    const ranges = [transport.statement, transport.connect]
+      .map((statement) => [lineStartOf(file.code, start(statement)), afterLine(file.code, end(statement)) ?? end(statement)] as const)
+      .sort((x, y) => x[0] - y[0]);
+    // Two statements on consecutive lines go as one block.
+    const blocks = ranges[0]![1] === ranges[1]![0] ? [[ranges[0]![0], ranges[1]![1]] as const] : ranges;
+    for (const [from, to] of blocks) {
+      // A blank line on both sides once the lines are gone: one of them goes too.
+      const blankAfter = /^[ \t]*\r?\n/.exec(file.code.slice(to));
+      const blankBefore = /\n[ \t]*\r?\n$/.test(file.code.slice(0, from));
+      s.remove(from, blankAfter && blankBefore ? to + blankAfter[0].length : to);
+    }
+  }
   for (const handler of handlers) {
     const body = handler.body as t.BlockStatement;
     const first = body.body[0];
     const bodyIndent = first ? indentAt(file.code, start(first)) : `${indentAt(file.code, start(handler))}${style.indent}`;
-    s.appendLeft(start(body) + 1, `${style.eol}${bodyIndent}const ${name} = ${factory}()${semi}`);
+    const lines = [`const ${name} = ${factory}()${semi}`];
+    if (transport) {
+      lines.push(`const ${transport.name} = ${transport.creation}${semi}`, `await ${name}.connect(${transport.name})${semi}`);
+      if (!handler.async) s.appendLeft(start(handler), "async ");
+    }
+    s.appendLeft(start(body) + 1, lines.map((line) => `${style.eol}${bodyIndent}${line}`).join(""));
   }
+  if (transport)
+    return `${file.rel}: the McpServer of line ${reused.line} and its stateless transport (${transport.name}) are now made per request (${factory}() and a new transport, in the handler of line ${reused.handlerLine})`;
   return `${file.rel}: the McpServer of line ${reused.line} is now built per request (${factory}(), called in the handler of line ${reused.handlerLine})`;
 }
 

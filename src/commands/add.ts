@@ -19,12 +19,18 @@ export function registerAdd(program: Command, setExit: (code: number) => void): 
   return add
     .option("-s, --scopes <list>", "scopes per tool: tool=scope,tool=scope (tools not listed need only a valid token)")
     .addOption(new Option("--server-url <url>", "public URL of the MCP endpoint (written to .env)").env("MCP_SERVER_URL"))
+    .addOption(
+      new Option("--existing-auth <choice>", "auth already on the MCP route (a bearer check, passport...): keep it or replace it").choices([
+        "keep",
+        "replace",
+      ]),
+    )
     .option("-y, --yes", "never prompt: write without asking; tools without --scopes need only a valid token")
     .option("--dry-run", "print the diff of every change and write nothing")
     .option("--diff", "print the full diff before writing (by default: a summary, with the lines changed in your own files)")
     .option(
-      "--steps",
-      "run the project's own build, typecheck, lint and test scripts before writing and after install; show a before/after table",
+      "--no-steps",
+      "do not run the project's own build, typecheck, lint and test scripts before writing and after install (the before/after table)",
     )
     .option("--no-install", "skip installing dependencies")
     .option("--no-check", "skip the self-check after install")
@@ -61,12 +67,13 @@ Examples:
           provider: str("provider"),
           scopes: str("scopes"),
           serverUrl: str("serverUrl"),
+          existingAuth: str("existingAuth"),
           settings: providerFlags(opts),
           pm: str("pm"),
           yes: Boolean(opts.yes),
           dryRun: Boolean(opts.dryRun),
           diff: Boolean(opts.diff),
-          steps: Boolean(opts.steps),
+          steps: opts.steps !== false,
           install: opts.install !== false,
           check: opts.check !== false,
           json: Boolean(opts.json),

@@ -70,22 +70,26 @@ export function findReusedServers(file: SourceFile): ReusedServer[] {
       });
       if (transport && connects) handlers.push(node);
     });
+    const shared = handlers.length === 0 ? sharedTransport(file, name) : undefined;
+    if (shared) handlers.push(...shared.handlers);
     const [handler] = handlers;
     if (!handler) return;
 
     const site: ReusedServer = { file, name, line: lineOf(statement), handlerLine: lineOf(handler) };
+    if (shared) site.transport = shared.transport;
     // The fix moves the creation and the statements right after it that set the server up into a factory.
     const run: t.Statement[] = [statement];
     for (const next of body.slice(index + 1)) {
       if (
         next.type !== "ExpressionStatement" ||
+        next === shared?.transport.connect ||
         !references(next, name) ||
         handlers.some((h) => start(h) >= start(next) && end(h) <= end(next))
       )
         break;
       run.push(next);
     }
-    const inRun = new Set<t.Node>(run);
+    const inRun = new Set<t.Node>(shared ? [...run, shared.transport.connect] : run);
     const elsewhere = body.some((s) => !inRun.has(s) && referencesOutside(s, handlers, name));
     const awaits = run.some((s) => hasTopLevelAwait(s));
     const multiline = run.some((s) => hasMultilineTemplate(s));
@@ -95,10 +99,72 @@ export function findReusedServers(file: SourceFile): ReusedServer[] {
     else if (awaits) site.reason = `the setup of ${name} awaits at the top level`;
     else if (multiline) site.reason = `the setup of ${name} has a multi-line template literal`;
     else if (handlers.some((h) => h.body.type !== "BlockStatement")) site.reason = "the request handler has no block body";
+    else if (shared?.reason) site.reason = shared.reason;
     else site.fix = { run, handlers };
     found.push(site);
   });
   return found;
+}
+
+/**
+ * A stateless transport made and connected to `server` once, at the top level,
+ * and used by request handlers: `const transport = new
+ * StreamableHTTPServerTransport({ sessionIdGenerator: undefined })`, `await
+ * server.connect(transport)`, `transport.handleRequest(...)` in a route.
+ */
+function sharedTransport(
+  file: SourceFile,
+  server: string,
+): { transport: NonNullable<ReusedServer["transport"]>; handlers: t.Function[]; reason?: string } | undefined {
+  const body = file.ast.program.body;
+  for (const statement of body) {
+    if (statement.type !== "VariableDeclaration" || statement.declarations.length !== 1) continue;
+    const [declarator] = statement.declarations;
+    const init = declarator?.init && unwrap(declarator.init);
+    if (declarator?.id.type !== "Identifier" || init?.type !== "NewExpression" || init.callee.type !== "Identifier") continue;
+    if (!MCP_TRANSPORTS.has(init.callee.name)) continue;
+    const options = init.arguments[0];
+    const stateless =
+      options?.type === "ObjectExpression" &&
+      options.properties.some(
+        (p) =>
+          p.type === "ObjectProperty" &&
+          p.key.type === "Identifier" &&
+          p.key.name === "sessionIdGenerator" &&
+          p.value.type === "Identifier" &&
+          p.value.name === "undefined",
+      );
+    if (!stateless) continue;
+    const name = declarator.id.name;
+    const connect = body.find((s) => {
+      if (s.type !== "ExpressionStatement") return false;
+      const call = unwrap(s.expression);
+      return (
+        call.type === "CallExpression" &&
+        memberPath(call.callee) === `${server}.connect` &&
+        call.arguments[0]?.type === "Identifier" &&
+        call.arguments[0].name === name
+      );
+    });
+    if (!connect) continue;
+    const handlers: t.Function[] = [];
+    walk(file.ast.program, (node) => {
+      if (!isFunction(node) || declaresName(node, name)) return;
+      let handles = false;
+      walk(node.body, (inner) => {
+        if (inner !== node && isFunction(inner)) return false;
+        if (inner.type === "CallExpression" && memberPath(inner.callee) === `${name}.handleRequest`) handles = true;
+      });
+      if (handles) handlers.push(node);
+    });
+    if (handlers.length === 0) continue;
+    const transport = { name, statement, connect, creation: file.code.slice(start(init), end(init)) };
+    const elsewhere = body.some((s) => s !== statement && s !== connect && referencesOutside(s, handlers, name));
+    const reason =
+      statement.kind !== "const" ? `${name} is not a const` : elsewhere ? `${name} is used outside the request handler` : undefined;
+    return { transport, handlers, ...(reason ? { reason } : {}) };
+  }
+  return undefined;
 }
 
 /** Whether `statement` references `name` outside the given functions. */

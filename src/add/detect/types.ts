@@ -91,6 +91,20 @@ export interface ReusedServer {
   handlerLine: number;
   /** Set when the fix (a server per request) can be made safely. */
   fix?: { run: t.Statement[]; handlers: t.Function[] };
+  /**
+   * Set when it is a stateless transport that is reused, not only the server:
+   * created and connected once at the top level, every request handled by it
+   * (the SDK refuses the second request: HTTP 500). The fix builds both per request.
+   */
+  transport?: {
+    name: string;
+    /** `const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined })` */
+    statement: t.Statement;
+    /** `await server.connect(transport)` */
+    connect: t.Statement;
+    /** The source text of the `new ...(...)` expression, repeated in the handler. */
+    creation: string;
+  };
   /** Why it cannot be fixed automatically. */
   reason?: string;
 }
@@ -101,6 +115,30 @@ export interface BodylessCall {
   call: t.CallExpression;
   request: string;
   line: number;
+}
+
+/** The project's own security or infrastructure middleware on the MCP route (helmet, CORS, a rate limit...). */
+export interface InfraSite {
+  file: SourceFile;
+  line: number;
+  /** What it is, for messages: "helmet", "rate limit (express-rate-limit)". */
+  name: string;
+  /** Its app-level registration (`app.use(helmet())`): the auth step goes after the last one. Absent: on the route itself. */
+  statement?: t.Statement;
+}
+
+/** Auth the project already has on its MCP route: named, then kept or replaced (`--existing-auth`). */
+export interface ExistingAuthSite {
+  file: SourceFile;
+  line: number;
+  /** What it is, for messages: "passport", "requireApiKey (a bearer check of this project)". */
+  name: string;
+  /** The environment variable that switches it on, when it has one (AUTH_ENABLED). */
+  switch?: string;
+  /** Source ranges of `file` that `--existing-auth replace` removes; absent when that cannot be done safely. */
+  removal?: [number, number][];
+  /** Why it cannot be removed safely. */
+  reason?: string;
 }
 
 export interface StartCommand {
@@ -142,6 +180,12 @@ export interface Detection {
   tools: ToolSite[];
   reused: ReusedServer[];
   bodyless: BodylessCall[];
+  /** Security and infrastructure middleware on the MCP route: the auth step goes after it. */
+  infra: InfraSite[];
+  /** Auth the project already has on its MCP route. */
+  existingAuth: ExistingAuthSite[];
+  /** The project's own tests that call the MCP endpoint without a token (they get 401 after add). */
+  tokenlessTests: { file: string; line: number }[];
   stdio: { file: string; line: number } | undefined;
   /** A node:http (or https) server the project creates itself: `http.createServer(...)`, `createServer(...)`. */
   nodeHttp: { file: string; line: number; text: string } | undefined;

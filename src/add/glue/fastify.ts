@@ -2,8 +2,9 @@
 // Fastify app (`mcpAuth(app, { endpoint: "/mcp" })`), as hooks on the root
 // instance, so they run for the MCP route wherever it is registered:
 // - onRequest serves the protected resource metadata, checks Origin and Host,
-//   answers the CORS preflight and verifies the token before any body is read;
-//   the body of an MCP request then has 20 s to arrive (408 after);
+//   answers the CORS preflight and verifies the token before any body is read
+//   (for the MCP routes: as their last onRequest hook, after a rate limit of
+//   theirs); the body of an MCP request then has 20 s to arrive (408 after);
 // - Fastify's own parser reads the body (its bodyLimit, 1 MB by default,
 //   answers 413; a bad body 400; a type without a parser 415);
 // - preHandler takes JSON bodies only (415), checks the scopes of the called
@@ -12,7 +13,7 @@
 // Other requests pass every hook untouched. Fastify sets no time limit on a
 // whole request by default: `Fastify({ requestTimeout: 60_000 })` bounds it
 // for every route (mcp-auth.ts says which limits to set).
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type Answer, createMcpAuth, isJsonContentType, type McpAuthOptions, serialize, type VerifiedToken } from "./mcp-auth.js";
 
 interface Verified {
@@ -24,10 +25,21 @@ interface Verified {
 export function mcpAuth(app: FastifyInstance, options: McpAuthOptions): void {
   const auth = createMcpAuth(options);
   const verified = new WeakMap<object, Verified>();
+  /** "METHOD url" of the routes whose own onRequest hooks check the token. */
+  const checkedOnRoute = new Set<string>();
 
-  app.addHook("onRequest", async (request, reply) => {
-    if (auth.isMetadataPath(request.url)) return send(reply, auth.metadataAnswer(request.method));
-    if (!auth.isEndpoint(request.url)) return;
+  // A missing or wrong variable stops the server when it starts to listen; an app only
+  // built (tests with inject()) is not stopped: its MCP requests are answered 500 instead.
+  try {
+    app.addHook("onListen", async () => {
+      if (auth.configProblem()) process.exit(1);
+    });
+  } catch {
+    // A Fastify without the onListen hook: said on the first request.
+  }
+
+  // The token check, before any body is read.
+  async function check(request: FastifyRequest, reply: FastifyReply) {
     const before = await auth.beforeBody(request.method, request.headers);
     if ("answer" in before) return send(reply, before.answer);
     if (Number(request.headers["content-length"]) > auth.limits.maxBytes) return send(reply, auth.bodyAnswer("too_large", before.cors));
@@ -41,6 +53,25 @@ export function mcpAuth(app: FastifyInstance, options: McpAuthOptions): void {
         : undefined;
     deadline?.unref();
     verified.set(request.raw, { ...before, deadline });
+  }
+
+  // On the MCP routes themselves, after their own onRequest hooks: @fastify/rate-limit adds its
+  // hook to each route from an onRoute hook, which runs first when the plugin was registered
+  // (awaited) before this call. So a rate limit counts bad tokens.
+  app.addHook("onRoute", (route) => {
+    if (!auth.isEndpoint(route.url)) return;
+    const own = route.onRequest;
+    route.onRequest = [...(Array.isArray(own) ? own : own ? [own] : []), check];
+    for (const method of [route.method].flat()) checkedOnRoute.add(`${method} ${route.url}`);
+  });
+
+  app.addHook("onRequest", async (request, reply) => {
+    if (auth.isMetadataPath(request.url)) return send(reply, auth.metadataAnswer(request.method));
+    if (!auth.isEndpoint(request.url)) return;
+    // A route of the endpoint the hook above reached checks the token itself; any other
+    // request to the endpoint (a route added before this call, a spelling no route has) here.
+    if (checkedOnRoute.has(`${request.method} ${request.routeOptions.url}`)) return;
+    return check(request, reply);
   });
 
   // A body Fastify refused (413, 415, 400) needs no deadline any more.

@@ -129,47 +129,79 @@ export type NextChunk = () => Promise<{ done?: boolean | undefined; value?: Uint
 export type McpAuth = ReturnType<typeof createMcpAuth>;
 
 /**
- * Reads the configuration (environment first, then `.env`), and stops the
- * process with one line naming the variable when it is missing or wrong: a
- * server that cannot check tokens must not start.
+ * The auth layer for one endpoint. The configuration (environment first, then
+ * `.env`) is read on first use, not here: an app can be created (by the
+ * project's own tests too) before its variables are set. A missing or wrong
+ * variable is said once, naming it, when the server starts to listen
+ * (adapters that see the listen call it: Fastify) or on the first request
+ * (answered 500, as every MCP request after it): a server that cannot check
+ * tokens never lets one through.
  */
 export function createMcpAuth(options: McpAuthOptions | string) {
   const { endpoint, maxBodyBytes, bodyTimeoutMs } = typeof options === "string" ? { endpoint: options } : options;
   const limits: BodyLimits = { maxBytes: maxBodyBytes ?? MAX_BODY_BYTES, timeoutMs: bodyTimeoutMs ?? BODY_TIMEOUT_MS };
-  const config = loadConfigOrExit();
-  if (normalizePath(config.mcpPath) !== normalizePath(endpoint)) {
-    exit(`MCP_SERVER_URL is ${config.resourceUrl}, but this server's MCP endpoint is ${endpoint}: the URL must end with that path`);
-  }
-  const authorizer = createAuthorizer(config, createVerifier(config));
-  const metadata = protectedResourceMetadata(config);
-  const { pathSuffixed, root } = prmPaths(config);
-  const metadataPaths = new Set([normalizePath(pathSuffixed), normalizePath(root)]);
   const endpointPath = normalizePath(endpoint);
+  let loaded: ReturnType<typeof setUp> | { problem: string } | undefined;
+  const load = () => {
+    if (loaded) return loaded;
+    try {
+      loaded = setUp(loadConfigFromEnv(), endpoint);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      loaded = { problem: `${error.message} (set it in the environment or in .env; .env.example lists every variable)` };
+      console.error(`MCP auth configuration error: ${loaded.problem}`);
+    }
+    return loaded;
+  };
+  const configAnswer = (problem: string): Answer => ({
+    status: 500,
+    headers: {},
+    body: rpcError(-32603, `Server misconfigured: ${problem}`),
+  });
 
   return {
-    config,
+    /** The configuration problem, if any (read now, once): what a server says when it starts to listen. */
+    configProblem(): string | undefined {
+      const state = load();
+      return "problem" in state ? state.problem : undefined;
+    },
+    /** The configuration; throws when it is missing or wrong. */
+    get config(): Config {
+      const state = load();
+      if ("problem" in state) throw new Error(state.problem);
+      return state.config;
+    },
     limits,
-    isMetadataPath: (url: string | undefined) => metadataPaths.has(normalizePath(url)),
+    isMetadataPath: (url: string | undefined) => {
+      const state = load();
+      return !("problem" in state) && state.metadataPaths.has(normalizePath(url));
+    },
     isEndpoint: (url: string | undefined) => normalizePath(url) === endpointPath,
 
     /** The protected resource metadata (RFC 9728): public, for any origin. */
     metadataAnswer(method: string | undefined): Answer {
+      const state = load();
+      if ("problem" in state) return configAnswer(state.problem);
       if (method === "OPTIONS") return { status: 204, headers: { ...metadataHeaders } };
       if (method !== "GET" && method !== "HEAD") {
         return { status: 405, headers: { ...metadataHeaders, Allow: "GET, HEAD, OPTIONS" }, body: { error: "method_not_allowed" } };
       }
-      return { status: 200, headers: { ...metadataHeaders }, body: metadata };
+      return { status: 200, headers: { ...metadataHeaders }, body: state.metadata };
     },
 
     /**
-     * Before any body is read: Origin (and Host, on loopback) 403, the CORS
-     * preflight, the token from the Authorization header 401. On success, the
-     * CORS headers every later answer to this request carries.
+     * Before any body is read: the configuration (500 when it is wrong),
+     * Origin (and Host, on loopback) 403, the CORS preflight, the token from
+     * the Authorization header 401. On success, the CORS headers every later
+     * answer to this request carries.
      */
     async beforeBody(
       method: string | undefined,
       headers: IncomingHttpHeaders | HeaderReader,
     ): Promise<{ answer: Answer } | { token: VerifiedToken; cors: Record<string, string> }> {
+      const state = load();
+      if ("problem" in state) return { answer: configAnswer(state.problem) };
+      const { config, authorizer } = state;
       const get = typeof headers === "function" ? headers : (name: string) => headers[name];
       const origin = first(get("origin"));
       const refused = checkOrigin(config, origin, first(get("host")));
@@ -200,6 +232,9 @@ export function createMcpAuth(options: McpAuthOptions | string) {
 
     /** With the parsed JSON-RPC body: the scopes the called tools need (403 insufficient_scope). */
     withBody(token: VerifiedToken, body: unknown, cors: Record<string, string>): { answer: Answer } | { authInfo: AuthInfo } {
+      const state = load();
+      if ("problem" in state) return { answer: configAnswer(state.problem) };
+      const { authorizer } = state;
       // A body some parser of the app left as text or bytes cannot be checked, so it does not run.
       if (typeof body === "string" || body instanceof Uint8Array) return { answer: bodyAnswer("wrong_type", cors, limits) };
       const authorized = authorizer.authorize(token, body);
@@ -300,18 +335,26 @@ export async function readJsonBody(
   return "problem" in read ? read : parseJson(read.bytes);
 }
 
-function loadConfigOrExit(): Config {
-  // Real environment variables win over .env; .env is read, never copied into process.env.
-  const fromFile = existsSync(".env") ? parseEnv(readFileSync(".env", "utf8")) : {};
-  try {
-    return loadConfig({ ...fromFile, ...process.env });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return exit(`${error.message} (set it in the environment or in .env; .env.example lists every variable)`);
+/** Everything the auth layer derives from the configuration, once it is read. */
+function setUp(config: Config, endpoint: string) {
+  if (normalizePath(config.mcpPath) !== normalizePath(endpoint)) {
+    throw new ConfigError(
+      "MCP_SERVER_URL",
+      `is ${config.resourceUrl}, but this server's MCP endpoint is ${endpoint}: the URL must end with that path`,
+      `http://localhost:3000${endpoint}`,
+    );
   }
+  const { pathSuffixed, root } = prmPaths(config);
+  return {
+    config,
+    authorizer: createAuthorizer(config, createVerifier(config)),
+    metadata: protectedResourceMetadata(config),
+    metadataPaths: new Set([normalizePath(pathSuffixed), normalizePath(root)]),
+  };
 }
 
-function exit(message: string): never {
-  console.error(`MCP auth configuration error: ${message}`);
-  process.exit(1);
+function loadConfigFromEnv(): Config {
+  // Real environment variables win over .env; .env is read, never copied into process.env.
+  const fromFile = existsSync(".env") ? parseEnv(readFileSync(".env", "utf8")) : {};
+  return loadConfig({ ...fromFile, ...process.env });
 }

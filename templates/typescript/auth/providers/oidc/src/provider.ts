@@ -47,3 +47,9 @@ export function createVerifier(config: { provider: ProviderConfig }, options: Ve
   discovery.start();
   return new JwtVerifier({ ...options, keys: new RemoteKeySet(() => discovery.jwksUri(), options.keySet), issuers, audiences });
 }
+
+/** The variables that point this provider at a test authorization server (startTestAuth, in the project's own tests). */
+export function testEnvironment(issuer: string): Record<string, string> {
+  // No audience of its own (a value in .env included): tokens name this server's URL.
+  return { OIDC_ISSUER_URL: issuer, OIDC_AUDIENCE: "" };
+}

@@ -57,3 +57,8 @@ export function createVerifier(config: { provider: ProviderConfig }, options: Ve
   const { issuers, audiences, jwksUri } = config.provider;
   return new JwtVerifier({ ...options, keys: new RemoteKeySet(jwksUri, options.keySet), issuers, audiences });
 }
+
+/** The variables that point this provider at a test authorization server (startTestAuth, in the project's own tests). */
+export function testEnvironment(issuer: string): Record<string, string> {
+  return { SCALEKIT_ENVIRONMENT_URL: issuer, SCALEKIT_RESOURCE_ID: "res_test" };
+}
