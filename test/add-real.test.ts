@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain JavaScript, shared with bench/add/real.mjs
-import { cli, loadManifest, meetsBar, pool, projectEnv, runProject } from "../bench/add/real-corpus.mjs";
+import { cli, loadManifest, meetsBar, pool, projectEnv, runProject } from "../lib/real-corpus.mjs";
 
 interface Project {
   name: string;

@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const MANIFEST = path.join(repo, "test/fixtures/real/manifest.json");
 const cliBin = path.join(repo, "bin/create-mcp-auth.js");
 const npmCache = process.env.CMA_NPM_CACHE ?? path.join(repo, ".cache/npm");
