@@ -27,7 +27,13 @@ export const UNIT_TESTS = [
  */
 const NOT_ON_SECOND_PASS =
   process.env.CMA_NODE24_PASS === "1"
-    ? ["test/e2e/python-*.test.ts", "test/add-python.test.ts", "test/add-python-real.test.ts", "test/add-real.test.ts", "test/container-docs.test.ts"]
+    ? [
+        "test/e2e/python-*.test.ts",
+        "test/add-python.test.ts",
+        "test/add-python-real.test.ts",
+        "test/add-real.test.ts",
+        "test/container-docs.test.ts",
+      ]
     : [];
 
 /**
@@ -59,7 +65,10 @@ export default defineConfig({
     reporters: ["default", ["json", { outputFile: ".cache/vitest-report.json" }]],
     projects: [
       { extends: true, test: { name: "unit", include: UNIT_TESTS } },
-      { extends: true, test: { name: "e2e", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...UNIT_TESTS, ...NOT_ON_SECOND_PASS] } },
+      {
+        extends: true,
+        test: { name: "e2e", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...UNIT_TESTS, ...NOT_ON_SECOND_PASS] },
+      },
     ],
   },
 });
