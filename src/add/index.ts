@@ -105,7 +105,11 @@ async function addCommand(flags: AddFlags & { diff?: boolean; steps?: boolean },
   // A Python project (no package.json): the Python flow, same stages (src/add/python/index.ts).
   if (!existsSync(path.join(root, "package.json")) && looksLikePython(root)) {
     const { runAddPython } = await import("./python/index.js");
-    return runAddPython(flags, { root, shown, ui, run, journal, interactive: isInteractive() && !flags.json });
+    // Python add runs the project's ruff, mypy / pyright and pytest only when --steps asks for them.
+    return runAddPython(
+      { ...flags, steps: flags.steps === true },
+      { root, shown, ui, run, journal, interactive: isInteractive() && !flags.json },
+    );
   }
   const pkg = await readProject(root, shown);
   const interactive = isInteractive() && !flags.json;

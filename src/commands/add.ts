@@ -28,6 +28,7 @@ export function registerAdd(program: Command, setExit: (code: number) => void): 
     .option("-y, --yes", "never prompt: write without asking; tools without --scopes need only a valid token")
     .option("--dry-run", "print the diff of every change and write nothing")
     .option("--diff", "print the full diff before writing (by default: a summary, with the lines changed in your own files)")
+    .option("--steps", "run the project's own steps before and after (the default for TypeScript; Python: only when given)")
     .option(
       "--no-steps",
       "do not run the project's own build, typecheck, lint and test scripts before writing and after install (the before/after table)",
@@ -73,7 +74,8 @@ Examples:
           yes: Boolean(opts.yes),
           dryRun: Boolean(opts.dryRun),
           diff: Boolean(opts.diff),
-          steps: opts.steps !== false,
+          // undefined when neither --steps nor --no-steps is given: each language has its default.
+          steps: typeof opts.steps === "boolean" ? opts.steps : undefined,
           install: opts.install !== false,
           check: opts.check !== false,
           json: Boolean(opts.json),
