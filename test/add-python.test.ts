@@ -5,6 +5,9 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanEnv, repoRoot, runCli, tempDir } from "./helpers/cli.js";
 
+/** A report wrapped at 80 columns, its continuation lines joined back. */
+const unwrapped = (text: string): string => text.replace(/\n[ \t]+/g, " ");
+
 // add on Python MCP server projects (test/fixtures/add-python, modelled on real shapes): detection reported before
 // anything is written, refusals with their reason, and a FastMCP server secured through FastMCP(auth=...), installed
 // with uv from PyPI and proven by the self-check (the local issuer and every probe of check, both eras).
@@ -112,7 +115,8 @@ describe("add on Python projects", () => {
     const doc = JSON.parse(run.stdout) as AddDoc;
     expect(doc.ok, run.stderr.slice(-4000)).toBe(true);
     expect(doc.check?.summary.failed).toBe(0);
-    expect(run.stderr).toMatch(/403 insufficient_scope, scope="weather:write"/);
+    // The report wraps at 80 columns: read it with its lines rejoined.
+    expect(unwrapped(run.stderr)).toMatch(/403 insufficient_scope, scope="weather:write"/);
     expect(run.stderr).toMatch(/Protocol eras: 2025 accepted, 2026-07-28 accepted/);
 
     // Every byte of the user's module outside the two insertions is kept (quotes, comments, the em dash).
@@ -181,7 +185,7 @@ describe("add on Python projects", () => {
     expect(run.stderr).toMatch(/starts with\s+\.venv\/bin\/python -m uvicorn app\.main:app/);
     expect(run.stderr).toMatch(/Self-check passed: \d+ passed, 0 failed/);
     // mcp 1.x answers only 2025-era requests: the check says so, and checks the scopes in that era.
-    expect(run.stderr).toMatch(/tools\/call stock without scopes: 403 insufficient_scope, scope="inventory:read"/);
+    expect(unwrapped(run.stderr)).toMatch(/tools\/call stock without scopes: 403 insufficient_scope, scope="inventory:read"/);
     const main = await readFile(path.join(root, "app/main.py"), "utf8");
     expect(main).toContain('app.mount("/inventory", mcp.streamable_http_app())\nsecure_app(app)\n');
     expect(main).toContain('mcp = FastMCP("Inventory", stateless_http=True, **sdk_auth())');
