@@ -207,6 +207,25 @@ describe("the project's own steps before and after add (by default)", () => {
     }
   }, 300_000);
 
+  it("a build red before add: the self-check says so and blames nothing on add (no 'Built' before it)", async () => {
+    const files = stepsProject(true);
+    const pkg = JSON.parse(files["package.json"]!) as { scripts: Record<string, string> };
+    pkg.scripts = { build: 'node -e "process.exit(2)"', start: "node src/index.js" };
+    const p = await gitProject({ ...files, "package.json": JSON.stringify(pkg) });
+    try {
+      const run = await runCli(["add", p.dir, "--yes", "--json"], { env: installEnv() });
+      expect(run.exitCode, run.stderr).toBe(1);
+      const doc = JSON.parse(run.stdout) as { steps: { name: string; verdict: string }[]; check: { error?: string } };
+      expect(doc.steps).toEqual([expect.objectContaining({ name: "build", verdict: "red before add (the project's own)" })]);
+      expect(doc.check.error).toBe("build failed before add");
+      expect(run.stderr).not.toMatch(/✔ Built/);
+      expect(run.stderr).not.toMatch(/does not build after add/);
+      expect(run.stderr).toMatch(/npm run build failed before add too/);
+    } finally {
+      await p.cleanup();
+    }
+  }, 300_000);
+
   it("--no-steps runs none of them; without the project's dependencies installed (or with --no-install) they are not run, and add says why", async () => {
     for (const [installed, args, why] of [
       [true, ["--no-steps"], undefined],

@@ -440,7 +440,8 @@ async function verify(
   } else if (!installed) {
     ui.info("Self-check skipped: it needs installed dependencies (run without --no-install).");
   } else {
-    const outcome = await selfCheck(d, answers.toolScopes, ui, run);
+    const buildRedBefore = result.steps?.some((step) => step.name === "build" && step.before === "fail") ?? false;
+    const outcome = await selfCheck(d, answers.toolScopes, ui, run, buildRedBefore);
     result.check = outcome.report;
     result.ok = outcome.passed;
   }
@@ -659,21 +660,52 @@ function showManual(ui: Ui, plan: Plan): void {
   );
 }
 
-async function selfCheck(d: ResolvedDetection, toolScopes: Record<string, string[]>, ui: Ui, run: InterruptibleRun) {
+/** The project's build, run for the self-check, exited non-zero (its output). */
+class BuildFailed extends Error {
+  constructor(readonly output: string) {
+    super("the build failed");
+  }
+}
+
+/**
+ * The project's build, then the self-check on its start command. A build that
+ * was red before add (the before/after steps saw it) is the project's own: the
+ * self-check cannot run, and nothing is blamed on add.
+ */
+async function selfCheck(
+  d: ResolvedDetection,
+  toolScopes: Record<string, string[]>,
+  ui: Ui,
+  run: InterruptibleRun,
+  buildRedBefore: boolean,
+) {
   const start = d.start;
   if (!start)
     throw environmentError('the self-check needs a way to start the server: add a "start" script to package.json, or pass --no-check');
   const { build: buildCommand } = start;
   if (buildCommand) {
     const { runGroup } = await import("../core/subprocess.js");
-    const build = await ui.step(`Building (${start.display.split(" && ")[0]})`, "Built", () =>
-      run.stage((signal) =>
-        runGroup(buildCommand.file, buildCommand.args, { cwd: d.root, reject: false, all: true, stdin: "ignore", signal }),
-      ),
-    );
-    if (build.exitCode !== 0) {
-      ui.error(`The project does not build after add:\n${String(build.all).split("\n").slice(-30).join("\n")}`);
-      return { passed: false, report: { error: "build failed", output: String(build.all).slice(-4000) } };
+    const shownBuild = start.display.split(" && ")[0];
+    try {
+      await ui.step(`Building (${shownBuild})`, "Built", async () => {
+        const build = await run.stage((signal) =>
+          runGroup(buildCommand.file, buildCommand.args, { cwd: d.root, reject: false, all: true, stdin: "ignore", signal }),
+        );
+        if (build.exitCode !== 0) throw new BuildFailed(String(build.all));
+        return build;
+      });
+    } catch (error) {
+      if (!(error instanceof BuildFailed)) throw error;
+      const tail = error.output.split("\n").slice(-30).join("\n");
+      if (buildRedBefore) {
+        ui.warn(
+          `Self-check not run: ${shownBuild} failed before add too (the project's own, not caused by add), and the server needs it. ` +
+            "Fix the build, then run add again: it finds its changes in place and runs the self-check.",
+        );
+        return { passed: false, report: { error: "build failed before add", output: error.output.slice(-4000) } };
+      }
+      ui.error(`The project does not build after add:\n${tail}`);
+      return { passed: false, report: { error: "build failed", output: error.output.slice(-4000) } };
     }
   }
   const scopes = [...new Set(Object.values(toolScopes).flat())];
