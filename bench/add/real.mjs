@@ -8,8 +8,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
-import { writeSection } from "../results-file.mjs";
 import { loadManifest, MANIFEST, meetsBar, pool, runProject } from "../../lib/real-corpus.mjs";
+import { writeSection } from "../results-file.mjs";
 
 const args = process.argv.slice(2);
 const record = args.includes("--record");
