@@ -35,7 +35,7 @@ async function waitForServer(url: string, child: ResultPromise, log: () => strin
   );
   while (Date.now() < deadline) {
     if (signal?.aborted) throw new Interrupted();
-    if (exited) throw environmentError("the generated server exited before it was ready", log());
+    if (exited) throw environmentError("the server exited before it was ready", log());
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
       await response.body?.cancel();
@@ -45,7 +45,7 @@ async function waitForServer(url: string, child: ResultPromise, log: () => strin
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw environmentError(`the generated server did not answer ${url} within ${READY_TIMEOUT_MS / 1000} s`, log());
+  throw environmentError(`the server did not answer ${url} within ${READY_TIMEOUT_MS / 1000} s`, log());
 }
 
 export interface SelfCheckOutcome {
