@@ -37,7 +37,8 @@ export async function main(argv: string[]): Promise<void> {
     // --json promises one document on stdout, failures included.
     if (argv.includes("--json") && exitCode !== EXIT.ok) {
       const message = error instanceof Error ? error.message : String(error);
-      process.stdout.write(`${JSON.stringify({ ok: false, exitCode, error: message.replace(/^error: /, "") }, null, 2)}\n`);
+      const extra = error instanceof CliError ? error.json : undefined;
+      process.stdout.write(`${JSON.stringify({ ok: false, exitCode, error: message.replace(/^error: /, ""), ...extra }, null, 2)}\n`);
     }
   }
   process.exitCode = exitCode;

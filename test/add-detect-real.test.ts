@@ -327,6 +327,14 @@ describe("add --dry-run shows what it detected, also when it must ask", () => {
       // The example answers with a route the project has, and runs this CLI as a fresh shell reaches it.
       expect(out).toMatch(/e\.g\. \S.* add \S+ --endpoint \/a\/mcp /);
       expect(out).toContain(`e.g. ${selfCommand()} add `);
+      // --json: the one document carries what was detected too, beside the error.
+      const json = await runCli(["add", p.dir, "--dry-run", "--json"]);
+      expect(json.exitCode).toBe(2);
+      const doc = JSON.parse(json.stdout) as { ok: boolean; error: string; detected?: { framework?: unknown; routes?: unknown } | null };
+      expect(doc.ok).toBe(false);
+      expect(doc.error).toMatch(/--endpoint <path>/);
+      expect(JSON.stringify(doc.detected)).toMatch(/\/a\/mcp/);
+      expect(JSON.stringify(doc.detected)).toMatch(/express/i);
       expect(await readFile(path.join(p.dir, "src/index.js"), "utf8")).toBe(before);
     } finally {
       await p.cleanup();

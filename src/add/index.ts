@@ -244,9 +244,13 @@ async function detectProject(
   const unanswerable = blocking.filter((q) => !(defaults && q === "entry"));
   if (!isResolved(d) || !d.app || (unanswerable.length > 0 && !interactive)) showFound();
   if (unanswerable.length > 0 && !interactive) {
-    throw usageError(
+    throw new CliError(
       `no terminal to ask questions on; answer them with flags: ${unanswerable.map((q) => ADD_QUESTIONS[q]).join("; ")}.\n` +
         `  e.g. ${exampleCommand(d, shown, unanswerable)}   (see the changes first with --dry-run)`,
+      EXIT.usage,
+      undefined,
+      // --json: what was found, as the human output shows it before this error.
+      { detected: describeDetection(d) },
     );
   }
   const prompts = interactive && blocking.length > 0 ? await import("./prompts.js") : undefined;
@@ -526,6 +530,8 @@ export function describeDetection(d: Detection) {
     sourceDir: d.sourceDir,
     entry: d.app ? { file: d.app.file.rel, line: d.app.line, app: d.app.name, code: d.app.text } : null,
     endpoint: d.endpoint ?? null,
+    // The routes that serve MCP (what --endpoint chooses from when there is more than one).
+    routes: [...new Set(d.routes.filter((r) => r.path !== undefined).map((r) => `${r.method.toUpperCase()} ${r.path}`))],
     start: d.start?.display ?? null,
     tools: d.tools,
     workspaceRoot: d.workspaceRoot ? path.relative(d.root, d.workspaceRoot) || "." : null,

@@ -16,6 +16,8 @@ export class CliError extends Error {
     readonly exitCode: ExitCode,
     /** Extra text shown after the message (e.g. an install log tail). */
     readonly details?: string,
+    /** Extra fields for the --json document (e.g. what add detected before it stopped). */
+    readonly json?: Record<string, unknown>,
   ) {
     super(message);
     this.name = "CliError";
