@@ -56,23 +56,38 @@ export function stepCommand(pm: PackageManager, step: ProjectStep): { file: stri
   return { file: pm, args, display: `${pm} ${args.join(" ")}` };
 }
 
-/** Runs each step once, in order, without a terminal (CI=1: test runners run once, never watch). */
-export async function runSteps(root: string, pm: PackageManager, steps: ProjectStep[], timeoutMs = 300_000): Promise<Map<string, StepRun>> {
+/** A step's command line, by the step's name. */
+export interface StepCommand {
+  name: string;
+  file: string;
+  args: string[];
+  display: string;
+}
+
+/**
+ * Runs each command once, in order, without a terminal (CI=1: test runners
+ * run once, never watch), each within `timeoutMs`; what each did, by name.
+ */
+export async function runStepCommands(
+  cwd: string,
+  commands: StepCommand[],
+  env: Record<string, string>,
+  timeoutMs = 300_000,
+): Promise<Map<string, StepRun>> {
   const { execa } = await import("execa");
   const runs = new Map<string, StepRun>();
-  for (const step of steps) {
-    const command = stepCommand(pm, step);
+  for (const command of commands) {
     const started = Date.now();
     const result = await execa(command.file, command.args, {
-      cwd: root,
+      cwd,
       reject: false,
       all: true,
       stdin: "ignore",
       timeout: timeoutMs,
-      env: { CI: "1", FORCE_COLOR: "0" },
+      env: { CI: "1", ...env },
     });
     const output = String(result.all ?? "");
-    runs.set(step.name, {
+    runs.set(command.name, {
       ok: result.exitCode === 0 && !result.timedOut,
       tail: result.timedOut ? `timed out after ${Math.round(timeoutMs / 1000)} s` : output.split("\n").slice(-20).join("\n"),
       seconds: Math.round((Date.now() - started) / 100) / 10,
@@ -81,21 +96,17 @@ export async function runSteps(root: string, pm: PackageManager, steps: ProjectS
   return runs;
 }
 
-export function compareSteps(
-  pm: PackageManager,
-  steps: ProjectStep[],
-  before: Map<string, StepRun>,
-  after: Map<string, StepRun>,
-): StepReport[] {
-  return steps.flatMap((step) => {
-    const b = before.get(step.name);
-    const a = after.get(step.name);
+/** Each step's verdict from its runs before and after add: red before is the project's own, green to red is add's. */
+export function compareStepRuns(commands: StepCommand[], before: Map<string, StepRun>, after: Map<string, StepRun>): StepReport[] {
+  return commands.flatMap((command) => {
+    const b = before.get(command.name);
+    const a = after.get(command.name);
     if (!b || !a) return [];
     const verdict: StepReport["verdict"] = !b.ok ? "red before add (the project's own)" : a.ok ? "green" : "broken by add";
     return [
       {
-        name: step.name,
-        command: stepCommand(pm, step).display,
+        name: command.name,
+        command: command.display,
         before: b.ok ? "pass" : "fail",
         after: a.ok ? "pass" : "fail",
         verdict,
@@ -103,6 +114,23 @@ export function compareSteps(
       },
     ];
   });
+}
+
+const commandsOf = (pm: PackageManager, steps: ProjectStep[]): StepCommand[] =>
+  steps.map((step) => ({ name: step.name, ...stepCommand(pm, step) }));
+
+/** The project's package.json steps, run with its package manager. */
+export function runSteps(root: string, pm: PackageManager, steps: ProjectStep[], timeoutMs = 300_000): Promise<Map<string, StepRun>> {
+  return runStepCommands(root, commandsOf(pm, steps), { FORCE_COLOR: "0" }, timeoutMs);
+}
+
+export function compareSteps(
+  pm: PackageManager,
+  steps: ProjectStep[],
+  before: Map<string, StepRun>,
+  after: Map<string, StepRun>,
+): StepReport[] {
+  return compareStepRuns(commandsOf(pm, steps), before, after);
 }
 
 /** The before/after table, within 72 columns. */

@@ -18,28 +18,7 @@ import { expect, it } from "vitest";
 import { runCheck } from "../../src/check/index.js";
 import { startIssuer } from "../../src/issuer/index.js";
 import { freePort, projectProvider } from "../../src/selfcheck.js";
-
-/**
- * Podman with its own storage and settings under a temporary directory (as test/helpers/container.ts runs it
- * for the TypeScript Dockerfile): nothing of the machine's container state is used or changed; runc, no
- * per-container rlimits, no cgroup manager, so it also runs inside an unprivileged sandbox.
- */
-async function podman() {
-  const found = await execa("podman", ["--version"], { reject: false });
-  if (found.exitCode !== 0) return undefined;
-  const dir = mkdtempSync(path.join(tmpdir(), "cma-podman-py-"));
-  const conf = path.join(dir, "containers.conf");
-  writeFileSync(conf, '[containers]\ndefault_ulimits = []\n[engine]\ncgroup_manager = "cgroupfs"\nruntime = "runc"\n');
-  const base = ["--root", path.join(dir, "storage"), "--runroot", path.join(dir, "run")];
-  const env = { ...process.env, CONTAINERS_CONF: conf };
-  return {
-    run: (args: string[]) => execa("podman", [...base, ...args], { env, all: true, reject: false }),
-    cleanup: async () => {
-      await execa("podman", [...base, "system", "reset", "--force"], { env, reject: false });
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+import { podman } from "./container.js";
 
 /** The shared libraries `binary` loads (ldd), copied to the same paths under `root`. */
 function copyLibraries(binary: string, root: string): void {

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { readText } from "../guard.js";
-import type { StepReport, StepRun } from "../steps.js";
+import { compareStepRuns, runStepCommands, type StepCommand, type StepReport, type StepRun } from "../steps.js";
 import type { PythonDetection } from "./detect.js";
 
 export interface PythonStep {
@@ -51,28 +51,12 @@ export function pythonStepCommand(d: PythonDetection, step: PythonStep): { file:
   return { file, args, display: command.join(" ") };
 }
 
-export async function runPythonSteps(d: PythonDetection, steps: PythonStep[], timeoutMs = 300_000): Promise<Map<string, StepRun>> {
-  const { execa } = await import("execa");
-  const runs = new Map<string, StepRun>();
-  for (const step of steps) {
-    const command = pythonStepCommand(d, step);
-    const started = Date.now();
-    const result = await execa(command.file, command.args, {
-      cwd: d.root,
-      reject: false,
-      all: true,
-      stdin: "ignore",
-      timeout: timeoutMs,
-      env: { CI: "1", NO_COLOR: "1", UV_NO_PROGRESS: "1" },
-    });
-    const output = String(result.all ?? "");
-    runs.set(step.name, {
-      ok: result.exitCode === 0 && !result.timedOut,
-      tail: result.timedOut ? `timed out after ${Math.round(timeoutMs / 1000)} s` : output.split("\n").slice(-20).join("\n"),
-      seconds: Math.round((Date.now() - started) / 100) / 10,
-    });
-  }
-  return runs;
+const commandsOf = (d: PythonDetection, steps: PythonStep[]): StepCommand[] =>
+  steps.map((step) => ({ name: step.name, ...pythonStepCommand(d, step) }));
+
+/** The project's ruff, mypy / pyright and pytest, through its own runner. */
+export function runPythonSteps(d: PythonDetection, steps: PythonStep[], timeoutMs = 300_000): Promise<Map<string, StepRun>> {
+  return runStepCommands(d.root, commandsOf(d, steps), { NO_COLOR: "1", UV_NO_PROGRESS: "1" }, timeoutMs);
 }
 
 export function comparePythonSteps(
@@ -81,20 +65,5 @@ export function comparePythonSteps(
   before: Map<string, StepRun>,
   after: Map<string, StepRun>,
 ): StepReport[] {
-  return steps.flatMap((step) => {
-    const b = before.get(step.name);
-    const a = after.get(step.name);
-    if (!b || !a) return [];
-    const verdict: StepReport["verdict"] = !b.ok ? "red before add (the project's own)" : a.ok ? "green" : "broken by add";
-    return [
-      {
-        name: step.name,
-        command: pythonStepCommand(d, step).display,
-        before: b.ok ? "pass" : "fail",
-        after: a.ok ? "pass" : "fail",
-        verdict,
-        ...(verdict === "broken by add" ? { tail: a.tail } : {}),
-      },
-    ];
-  });
+  return compareStepRuns(commandsOf(d, steps), before, after);
 }
