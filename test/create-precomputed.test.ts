@@ -7,6 +7,7 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { brotliDecompressSync } from "node:zlib";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CreateFlags, resolveOptions } from "../src/create/options.js";
@@ -80,6 +81,14 @@ describe("the built CLI", () => {
     work = await tempDir("cma-precomputed-");
   });
   afterAll(() => work.cleanup());
+
+  it("ships a form that holds no path of the machine that built it (the CLI's command is a marker there)", async () => {
+    const repo = path.resolve(import.meta.dirname, "..");
+    const form = brotliDecompressSync(await readFile(path.join(repo, "dist", "create-auth.json.br"))).toString("utf8");
+    expect(form.length).toBeGreaterThan(10_000);
+    expect(form).not.toContain(repo);
+    expect((JSON.parse(form) as PrecomputedAuth).cli).toMatch(/^cmamark/);
+  });
 
   it("creates a project from the form: add's parser is never loaded", async () => {
     // A module hook that lists every module the CLI loads.

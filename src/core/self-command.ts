@@ -84,6 +84,15 @@ export function selfCommand(): string {
   return cached;
 }
 
+/**
+ * What selfCommand() answers from now on in this process. For the build only
+ * (src/create/precomputed-auth.ts's precomputeAll, run by scripts/build.mjs):
+ * the form it ships holds a marker there, never a path of the build machine.
+ */
+export function answerSelfCommandWith(command: string): void {
+  cached = command;
+}
+
 /** `selfCommand()` followed by arguments, each one shell word: `selfCommandLine("issuer", "token")`. */
 export function selfCommandLine(...args: string[]): string {
   return [selfCommand(), ...args.map(shWord)].join(" ");

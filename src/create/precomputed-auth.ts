@@ -14,7 +14,7 @@
  * itself. test/create-precomputed.test.ts holds both ways equal.
  */
 import { envValue, jsonValue, mdCode, shWord, tsKey, tsString } from "../core/literals.js";
-import { selfCommand } from "../core/self-command.js";
+import { answerSelfCommandWith, selfCommand } from "../core/self-command.js";
 import { exampleToolsFor } from "./context.js";
 import type { CreateOptions } from "./options.js";
 import type { ProjectFile } from "./render.js";
@@ -42,6 +42,8 @@ export const MARKS = {
   scopes: ["cmamark1:s", "cmamark2:s"],
 } as const;
 const RESIDUE = "cmamark";
+/** Where the form has this CLI's own command (a marker the residue check also catches). */
+const CLI_MARK = "cmamarkcli";
 const ITEM = ["cmamark1", "cmamark2"] as const;
 
 export function precomputedKey(options: CreateOptions): string | undefined {
@@ -82,12 +84,14 @@ export async function precompute(framework: string, provider: string): Promise<P
 
 /** Every TypeScript framework x provider, as the build stores it. */
 export async function precomputeAll(): Promise<PrecomputedAuth> {
+  // The CLI's command is a marker in the form too: no path of the build machine ships in dist/.
+  answerSelfCommandWith(CLI_MARK);
   const { FRAMEWORKS } = await import("../frameworks.js");
   const { PROVIDERS } = await import("../providers.js");
   const projects: PrecomputedAuth["projects"] = {};
   for (const framework of FRAMEWORKS.filter((f) => f.language === "typescript"))
     for (const provider of PROVIDERS) projects[`${framework.name}/${provider.name}`] = await precompute(framework.name, provider.name);
-  return { cli: selfCommand(), projects };
+  return { cli: CLI_MARK, projects };
 }
 
 type Encoder = (value: string) => string;
