@@ -1,51 +1,16 @@
-import { createHash } from "node:crypto";
-import { cp, readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanEnv, repoRoot, runCli, tempDir } from "./helpers/cli.js";
+import { copyFixture as copyFixtureOf, snapshot as snapshotOf } from "./add-suite.js";
+import { runCli, tempDir } from "./helpers/cli.js";
+
+/** A Python project's files: its virtual environment and bytecode caches are not among them. */
+const snapshot = (root: string) => snapshotOf(root, [".git", ".venv", "__pycache__"]);
+const copyRealPython = (name: string, into: string) => copyFixtureOf(name, into, "real-python");
 
 // add on real third-party Python MCP servers (test/fixtures/real-python, each with its LICENSE and SOURCE.md):
 // the one add can secure is secured with no flag beyond scopes and passes the self-check; the others are refused
 // with their precise reason and nothing written.
-
-async function copyReal(name: string, into: string): Promise<string> {
-  const dest = path.join(into, name);
-  await cp(path.join(repoRoot, "test/fixtures/real-python", name), dest, { recursive: true });
-  const env = cleanEnv({
-    GIT_AUTHOR_NAME: "t",
-    GIT_AUTHOR_EMAIL: "t@example.com",
-    GIT_COMMITTER_NAME: "t",
-    GIT_COMMITTER_EMAIL: "t@example.com",
-  });
-  for (const args of [
-    ["init", "-q"],
-    ["add", "-A"],
-    ["commit", "-qm", "upstream"],
-  ])
-    await execa("git", args, { cwd: dest, env });
-  return dest;
-}
-
-async function snapshot(root: string): Promise<Map<string, string>> {
-  const files = new Map<string, string>();
-  const visit = async (dir: string, prefix: string) => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      if ([".git", ".venv", "__pycache__"].includes(entry.name)) continue;
-      const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) await visit(path.join(dir, entry.name), rel);
-      else if (entry.isFile())
-        files.set(
-          rel,
-          createHash("sha256")
-            .update(await readFile(path.join(dir, entry.name)))
-            .digest("hex"),
-        );
-    }
-  };
-  await visit(root, "");
-  return files;
-}
 
 describe("add on real Python MCP servers", () => {
   let work: { dir: string; cleanup: () => Promise<void> };
@@ -55,7 +20,7 @@ describe("add on real Python MCP servers", () => {
   afterAll(() => work.cleanup());
 
   it("everything-server (the SDK's conformance server, FastMCP 1.x, click --port 3001): secured with scopes only, self-check passes", async () => {
-    const root = await copyReal("everything-server", work.dir);
+    const root = await copyRealPython("everything-server", work.dir);
     const dry = await runCli(["add", root, "--dry-run", "--json"]);
     expect(dry.exitCode, dry.stderr).toBe(0);
     const detected = (JSON.parse(dry.stdout) as { detected: { tools: { name: string }[]; port: { fallback: number }; start: string } })
@@ -79,7 +44,7 @@ describe("add on real Python MCP servers", () => {
   }, 600_000);
 
   it("simple-auth (a resource server with its own introspection verifier): refused, its auth named, nothing written", async () => {
-    const root = await copyReal("simple-auth", work.dir);
+    const root = await copyRealPython("simple-auth", work.dir);
     const before = await snapshot(root);
     const run = await runCli(["add", root, "--yes"]);
     expect(run.exitCode).toBe(2);
@@ -89,7 +54,7 @@ describe("add on real Python MCP servers", () => {
   });
 
   it("simple-streamablehttp-stateless (the SDK's low-level Server): refused with that reason, nothing written", async () => {
-    const root = await copyReal("simple-streamablehttp-stateless", work.dir);
+    const root = await copyRealPython("simple-streamablehttp-stateless", work.dir);
     const before = await snapshot(root);
     const run = await runCli(["add", root, "--yes"]);
     expect(run.exitCode).toBe(2);
@@ -103,7 +68,7 @@ describe("add on real Python MCP servers", () => {
       ["fastmcp-qr_server", /serves MCP over stdio only \(qr_server\.py:34: mcp\.run\(\) without a transport: stdio\)/],
     ];
     for (const [name, reason] of cases) {
-      const root = await copyReal(name, work.dir);
+      const root = await copyRealPython(name, work.dir);
       const before = await snapshot(root);
       const run = await runCli(["add", root, "--yes"]);
       expect(run.exitCode, name).toBe(2);

@@ -1,9 +1,12 @@
-import { createHash } from "node:crypto";
-import { cp, readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanEnv, repoRoot, runCli, tempDir } from "./helpers/cli.js";
+import { copyFixture as copyFixtureOf, snapshot as snapshotOf } from "./add-suite.js";
+import { runCli, tempDir } from "./helpers/cli.js";
+
+/** A Python project's files: its virtual environment and bytecode caches are not among them. */
+const snapshot = (root: string) => snapshotOf(root, [".git", ".venv", "__pycache__"]);
+const copyFixture = (name: string, into: string) => copyFixtureOf(name, into, "add-python");
 
 /** A report wrapped at 80 columns, its continuation lines joined back. */
 const unwrapped = (text: string): string => text.replace(/\n[ \t]+/g, " ");
@@ -11,46 +14,6 @@ const unwrapped = (text: string): string => text.replace(/\n[ \t]+/g, " ");
 // add on Python MCP server projects (test/fixtures/add-python, modelled on real shapes): detection reported before
 // anything is written, refusals with their reason, and a FastMCP server secured through FastMCP(auth=...), installed
 // with uv from PyPI and proven by the self-check (the local issuer and every probe of check, both eras).
-
-async function copyPythonFixture(name: string, into: string): Promise<string> {
-  const dest = path.join(into, name);
-  await cp(path.join(repoRoot, "test/fixtures/add-python", name), dest, { recursive: true });
-  const git = (...args: string[]) =>
-    execa("git", args, {
-      cwd: dest,
-      env: cleanEnv({
-        GIT_AUTHOR_NAME: "t",
-        GIT_AUTHOR_EMAIL: "t@example.com",
-        GIT_COMMITTER_NAME: "t",
-        GIT_COMMITTER_EMAIL: "t@example.com",
-      }),
-    });
-  await git("init", "-q");
-  await git("add", "-A");
-  await git("commit", "-qm", "fixture");
-  return dest;
-}
-
-/** Every regular file's hash, the virtual environment, caches and .git left out. */
-async function snapshot(root: string): Promise<Map<string, string>> {
-  const files = new Map<string, string>();
-  const visit = async (dir: string, prefix: string) => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      if ([".git", ".venv", "__pycache__"].includes(entry.name)) continue;
-      const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) await visit(path.join(dir, entry.name), rel);
-      else if (entry.isFile())
-        files.set(
-          rel,
-          createHash("sha256")
-            .update(await readFile(path.join(dir, entry.name)))
-            .digest("hex"),
-        );
-    }
-  };
-  await visit(root, "");
-  return files;
-}
 
 /** Human text goes to stdout without --json, to stderr with it: both, as one text. */
 function both(run: { exitCode: number | undefined; stdout: string; stderr: string }) {
@@ -77,7 +40,7 @@ describe("add on Python projects", () => {
   afterAll(() => work.cleanup());
 
   it("FastMCP over HTTP: --dry-run reports what it found first, then the diff, and writes nothing", async () => {
-    const root = await copyPythonFixture("fastmcp-http", path.join(work.dir, "dry"));
+    const root = await copyFixture("fastmcp-http", path.join(work.dir, "dry"));
     const before = await snapshot(root);
     const run = both(await runCli(["add", root, "--dry-run", "--scopes", "set_alert=weather:write"]));
     expect(run.exitCode, run.stderr).toBe(0);
@@ -109,7 +72,7 @@ describe("add on Python projects", () => {
   });
 
   it("FastMCP over HTTP: --yes splices one import and auth=, installs with uv, passes the self-check; a second run changes nothing", async () => {
-    const root = await copyPythonFixture("fastmcp-http", path.join(work.dir, "yes"));
+    const root = await copyFixture("fastmcp-http", path.join(work.dir, "yes"));
     const original = await readFile(path.join(root, "server.py"), "utf8");
     const run = await runCli(["add", root, "--yes", "--json", "--scopes", "set_alert=weather:write"]);
     const doc = JSON.parse(run.stdout) as AddDoc;
@@ -139,7 +102,7 @@ describe("add on Python projects", () => {
   }, 300_000);
 
   it("a stdio-only server is refused with the reason, after the report, and nothing is written", async () => {
-    const root = await copyPythonFixture("stdio-only", path.join(work.dir, "stdio"));
+    const root = await copyFixture("stdio-only", path.join(work.dir, "stdio"));
     const before = await snapshot(root);
     const run = both(await runCli(["add", root, "--yes"]));
     expect(run.exitCode).toBe(2);
@@ -150,7 +113,7 @@ describe("add on Python projects", () => {
   });
 
   it("the official SDK 2.x, transport from an environment variable: **sdk_auth() and run_secured, self-check with MCP_TRANSPORT set; idempotent", async () => {
-    const root = await copyPythonFixture("sdk-env", path.join(work.dir, "sdk"));
+    const root = await copyFixture("sdk-env", path.join(work.dir, "sdk"));
     const original = await readFile(path.join(root, "src/notes_server/server.py"), "utf8");
     const run = both(await runCli(["add", root, "--yes", "--scopes", "add_note=notes:write"]));
     expect(run.exitCode, run.stderr.slice(-4000)).toBe(0);
@@ -177,7 +140,7 @@ describe("add on Python projects", () => {
   }, 300_000);
 
   it("the official SDK 1.x mounted in FastAPI: the endpoint is the prefix plus the SDK's path; secure_app(app) after the mount, uvicorn start, self-check", async () => {
-    const root = await copyPythonFixture("fastapi-mount", path.join(work.dir, "mount"));
+    const root = await copyFixture("fastapi-mount", path.join(work.dir, "mount"));
     const run = both(await runCli(["add", root, "--yes", "--scopes", "stock=inventory:read"]));
     expect(run.exitCode, run.stderr.slice(-4000)).toBe(0);
     expect(run.stderr).toMatch(/endpoint\s+\/inventory\/mcp \(mounted at "\/inventory" \(app\/main\.py:21\)/);
@@ -192,7 +155,7 @@ describe("add on Python projects", () => {
   }, 300_000);
 
   it("FastMCP with the transport from argparse and a requirements.txt: the start command passes --transport http; requirements get the packages", async () => {
-    const root = await copyPythonFixture("requirements-argv", path.join(work.dir, "argv"));
+    const root = await copyFixture("requirements-argv", path.join(work.dir, "argv"));
     const run = await runCli(["add", root, "--dry-run", "--json"]);
     expect(run.exitCode, run.stderr).toBe(0);
     const doc = JSON.parse(run.stdout) as AddDoc;
@@ -208,7 +171,7 @@ describe("add on Python projects", () => {
   });
 
   it("--steps: the project's own ruff, mypy --strict and pytest stay green (its 100-column ruff config included); [project.scripts] start; self-check", async () => {
-    const root = await copyPythonFixture("fastmcp-tested", path.join(work.dir, "steps"));
+    const root = await copyFixture("fastmcp-tested", path.join(work.dir, "steps"));
     const run = await runCli(["add", root, "--yes", "--steps", "--json", "--scopes", "add_todo=todo:write"]);
     const doc = JSON.parse(run.stdout) as AddDoc & { steps: { command: string; before: string; after: string; verdict: string }[] };
     expect(doc.ok, run.stderr.slice(-4000)).toBe(true);
@@ -227,7 +190,7 @@ describe("add on Python projects", () => {
   }, 600_000);
 
   it("a server with an auth add did not write: refused with that auth named, exit 2, nothing written", async () => {
-    const root = await copyPythonFixture("fastmcp-own-auth", path.join(work.dir, "own"));
+    const root = await copyFixture("fastmcp-own-auth", path.join(work.dir, "own"));
     const before = await snapshot(root);
     const run = await runCli(["add", root, "--yes", "--json"]);
     expect(run.exitCode).toBe(2);
@@ -239,7 +202,7 @@ describe("add on Python projects", () => {
   });
 
   it("the SDK 2.x server in one module, mounted by the FastAPI app of another: both files edited, imports in sorted place, self-check", async () => {
-    const root = await copyPythonFixture("fastapi-split", path.join(work.dir, "split"));
+    const root = await copyFixture("fastapi-split", path.join(work.dir, "split"));
     const run = both(await runCli(["add", root, "--yes", "--scopes", "price=shop:read"]));
     expect(run.exitCode, run.stderr.slice(-4000)).toBe(0);
     expect(run.stderr).toMatch(/starts with\s+uv run python -m uvicorn shop\.app:app/);

@@ -52,12 +52,12 @@ export interface AddDocument {
   manual: unknown[];
 }
 
-/** Every file of a tree (without node_modules and .git) with its content hash. */
-export async function snapshot(root: string): Promise<Map<string, string>> {
+/** Every file of a tree with its content hash, without the folders named in `skip` (by default node_modules and .git). */
+export async function snapshot(root: string, skip: readonly string[] = ["node_modules", ".git"]): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   const visit = async (dir: string, prefix: string) => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
-      if (entry.name === "node_modules" || entry.name === ".git") continue;
+      if (skip.includes(entry.name)) continue;
       const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
       if (entry.isDirectory()) await visit(path.join(dir, entry.name), rel);
       else
@@ -73,9 +73,10 @@ export async function snapshot(root: string): Promise<Map<string, string>> {
   return files;
 }
 
-export async function copyFixture(fixture: string, into: string): Promise<string> {
+/** `fixture`, a folder of test/fixtures/<fixtures>, copied into `into` and committed to a new git repository. */
+export async function copyFixture(fixture: string, into: string, fixtures = "add"): Promise<string> {
   const dest = path.join(into, fixture);
-  await cp(path.join(repoRoot, "test/fixtures/add", fixture), dest, { recursive: true });
+  await cp(path.join(repoRoot, "test/fixtures", fixtures, fixture), dest, { recursive: true });
   const git = (...args: string[]) =>
     execa("git", args, {
       cwd: dest,
