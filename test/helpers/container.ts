@@ -185,19 +185,20 @@ export function containerSuite(root: () => string): void {
   );
 }
 
-/** Polls the container's /healthz until it answers 200, the container exits, or 30 s pass. */
-async function untilHealthy(
+/** Polls container `name`'s /healthz until it answers 200, the container exits, or `timeoutMs` pass. */
+export async function untilHealthy(
   pod: NonNullable<Awaited<ReturnType<typeof podman>>>,
   port: number,
+  { name = "cma-test", timeoutMs = 30_000 }: { name?: string; timeoutMs?: number } = {},
 ): Promise<"healthy" | "exited" | "timed out"> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const status = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(
       (r) => r.status,
       () => 0,
     );
     if (status === 200) return "healthy";
-    const running = await pod.run(["inspect", "--format", "{{.State.Running}}", "cma-test"]);
+    const running = await pod.run(["inspect", "--format", "{{.State.Running}}", name]);
     if (running.all?.trim() === "false") return "exited";
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

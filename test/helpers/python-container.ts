@@ -18,7 +18,7 @@ import { expect, it } from "vitest";
 import { runCheck } from "../../src/check/index.js";
 import { startIssuer } from "../../src/issuer/index.js";
 import { freePort, projectProvider } from "../../src/selfcheck.js";
-import { podman } from "./container.js";
+import { podman, untilHealthy } from "./container.js";
 
 /** The shared libraries `binary` loads (ldd), copied to the same paths under `root`. */
 function copyLibraries(binary: string, root: string): void {
@@ -113,22 +113,6 @@ async function importRootfs(pod: Pod, root: string, tag: string, changes: string
   }
 }
 
-/** Polls the container's /healthz until it answers 200, the container exits, or 60 s pass. */
-async function untilHealthy(pod: Pod, name: string, port: number): Promise<"healthy" | "exited" | "timed out"> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const status = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200) return "healthy";
-    const running = await pod.run(["inspect", "--format", "{{.State.Running}}", name]);
-    if (running.all?.trim() === "false") return "exited";
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return "timed out";
-}
-
 /**
  * The generated Python Dockerfile, for real: the image builds (uv sync from the project's lock file, the
  * project installed into the venv, no dev dependencies, no uv in the final image), its server runs as a
@@ -205,7 +189,7 @@ export function pythonContainerSuite(root: () => string): void {
               "localhost/cma-py-project:test",
             ]);
             expect(started.exitCode, started.all).toBe(0);
-            const outcome = await untilHealthy(pod!, name, port);
+            const outcome = await untilHealthy(pod!, port, { name, timeoutMs: 60_000 });
             if (outcome === "healthy") break;
             const logs = (await pod!.run(["logs", name])).all ?? "";
             await pod!.run(["rm", "-f", name]);

@@ -8,7 +8,7 @@
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { MAX_SOURCE_BYTES, MAX_SOURCE_TOTAL } from "../guard.js";
-import { type PythonProjectFiles, readPythonProject } from "./project.js";
+import { type PythonProjectFiles, pythonRunner, readPythonProject } from "./project.js";
 import { type PyCall, type PyFile, type PyValue, scanPython } from "./scan.js";
 
 export type PythonFramework = "fastmcp" | "mcp-sdk";
@@ -482,27 +482,13 @@ function startCommand(
   if (mount && !mount.f.mainGuard && !Object.keys(project.scripts).length) {
     const module = moduleOf(mount.f.rel, mount.root).module ?? mount.f.rel.replace(/\.py$/, "").replace(/\//g, ".");
     const app = mount.c.func.replace(/\.mount$/, "");
-    const runner =
-      project.manager === "uv" || project.manager === "hatch"
-        ? ["uv", "run"]
-        : project.manager === "poetry"
-          ? ["poetry", "run"]
-          : project.manager === "pipenv"
-            ? ["pipenv", "run"]
-            : [];
+    const runner = pythonRunner(project.manager);
     const command = [...(runner.length ? [...runner, "python"] : [".venv/bin/python"]), "-m", "uvicorn", `${module}:${app}`];
     const [file, ...args] = command as [string, ...string[]];
     return { file, args, display: command.join(" ") };
   }
   const argv = transport?.how === "argv" && transport.select?.option ? [transport.select.option, transport.select.http] : [];
-  const runner =
-    project.manager === "uv" || project.manager === "hatch"
-      ? ["uv", "run"]
-      : project.manager === "poetry"
-        ? ["poetry", "run"]
-        : project.manager === "pipenv"
-          ? ["pipenv", "run"]
-          : [];
+  const runner = pythonRunner(project.manager);
   const script =
     Object.entries(project.scripts).find(([, target]) => server.module !== null && target.split(":")[0] === server.module) ??
     Object.entries(project.scripts)[0];

@@ -10,6 +10,14 @@ import { readText } from "../guard.js";
 
 export type PythonManager = "uv" | "poetry" | "hatch" | "pipenv" | "pip" | "setuptools";
 
+/** The command that runs a program in the project's environment: the manager's `run`, or nothing (requirements.txt: the .venv's own). */
+export function pythonRunner(manager: PythonManager): string[] {
+  if (manager === "uv" || manager === "hatch") return ["uv", "run"];
+  if (manager === "poetry") return ["poetry", "run"];
+  if (manager === "pipenv") return ["pipenv", "run"];
+  return [];
+}
+
 export interface PythonProjectFiles {
   manager: PythonManager;
   /** The files that declare dependencies, relative to the root, the one add edits first. */

@@ -9,6 +9,7 @@ import path from "node:path";
 import { readText } from "../guard.js";
 import { compareStepRuns, runStepCommands, type StepCommand, type StepReport, type StepRun } from "../steps.js";
 import type { PythonDetection } from "./detect.js";
+import { pythonRunner } from "./project.js";
 
 export interface PythonStep {
   name: "lint" | "typecheck" | "test";
@@ -38,15 +39,8 @@ export function pythonSteps(d: PythonDetection): PythonStep[] {
 
 /** The step's command through the project's manager: uv run, poetry run, pipenv run, or the .venv's Python. */
 export function pythonStepCommand(d: PythonDetection, step: PythonStep): { file: string; args: string[]; display: string } {
-  const m = d.project.manager;
-  const command =
-    m === "uv" || m === "hatch"
-      ? ["uv", "run", ...step.tool]
-      : m === "poetry"
-        ? ["poetry", "run", ...step.tool]
-        : m === "pipenv"
-          ? ["pipenv", "run", ...step.tool]
-          : [".venv/bin/python", "-m", ...step.tool];
+  const runner = pythonRunner(d.project.manager);
+  const command = runner.length > 0 ? [...runner, ...step.tool] : [".venv/bin/python", "-m", ...step.tool];
   const [file, ...args] = command as [string, ...string[]];
   return { file, args, display: command.join(" ") };
 }
