@@ -220,7 +220,12 @@ export function createMcpAuth(options: McpAuthOptions | string) {
       return readBody(contentType, contentLength, next, limits);
     },
 
-    /** A Node request's JSON body, read by readBody and parsed. */
+    /** A Node request's body, bounded like readBody's (see readNodeBody). */
+    readNodeBody(req: IncomingMessage) {
+      return readNodeBody(req, limits);
+    },
+
+    /** A Node request's JSON body, read by readNodeBody and parsed. */
     readJsonBody(req: IncomingMessage) {
       return readJsonBody(req, limits);
     },
@@ -292,27 +297,70 @@ export async function readBody(
   if (!isJsonContentType(contentType)) return { problem: "wrong_type" };
   if (Number(contentLength) > limits.maxBytes) return { problem: "too_large" };
   if (!next) return { bytes: new Uint8Array(0) };
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  let stopped = false;
+  const whole = (async (): Promise<{ bytes: Uint8Array } | { problem: BodyProblem }> => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      // Checked after each chunk: a body past its deadline is not read further.
+      while (!stopped) {
+        const chunk = await next();
+        if (chunk.done || !chunk.value) break;
+        size += chunk.value.byteLength;
+        if (size > limits.maxBytes) return { problem: "too_large" };
+        chunks.push(chunk.value);
+      }
+    } catch {
+      return { problem: "not_json" };
+    }
+    return { bytes: chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks) };
+  })();
+  // One deadline over the whole body, raced once (not once per chunk).
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(resolve, limits.timeoutMs, "timeout");
+  const expired = new Promise<{ problem: BodyProblem }>((resolve) => {
+    timer = setTimeout(resolve, limits.timeoutMs, { problem: "timeout" });
   });
   try {
-    for (;;) {
-      const chunk = await Promise.race([next(), expired]);
-      if (chunk === "timeout") return { problem: "timeout" };
-      if (chunk.done || !chunk.value) break;
-      size += chunk.value.byteLength;
-      if (size > limits.maxBytes) return { problem: "too_large" };
-      chunks.push(chunk.value);
-    }
-  } catch {
-    return { problem: "not_json" };
+    return await Promise.race([whole, expired]);
   } finally {
+    stopped = true;
     clearTimeout(timer);
   }
-  return { bytes: chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks) };
+}
+
+/**
+ * A Node request's body, as readBody reads a stream, with the stream's own
+ * events: what express.json does, and cheaper per request than an async
+ * iterator. A body that is too large, too slow or broken is left unread
+ * (paused), and its answer closes the connection.
+ */
+export function readNodeBody(
+  req: IncomingMessage,
+  limits: BodyLimits = DEFAULT_LIMITS,
+): Promise<{ bytes: Uint8Array } | { problem: BodyProblem }> {
+  if (!isJsonContentType(first(req.headers["content-type"]))) return Promise.resolve({ problem: "wrong_type" });
+  if (Number(first(req.headers["content-length"])) > limits.maxBytes) return Promise.resolve({ problem: "too_large" });
+  if (req.readableEnded) return Promise.resolve({ bytes: new Uint8Array(0) });
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (result: { bytes: Uint8Array } | { problem: BodyProblem }) => {
+      clearTimeout(timer);
+      req.off("data", onData).off("end", onEnd).off("error", onBroken).off("close", onBroken);
+      if ("problem" in result) req.pause();
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limits.maxBytes) done({ problem: "too_large" });
+      else chunks.push(chunk);
+    };
+    const onEnd = () => done({ bytes: chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, size) });
+    // An error, or the client gone before the end: the body is not JSON that can be checked.
+    const onBroken = () => done({ problem: "not_json" });
+    const timer = setTimeout(done, limits.timeoutMs, { problem: "timeout" });
+    req.on("data", onData).on("end", onEnd).on("error", onBroken).on("close", onBroken);
+  });
 }
 
 /** The body as JSON (400 when it is not), and as the text that was parsed. */
@@ -325,13 +373,12 @@ export function parseJson(bytes: Uint8Array): { value: unknown; text: string } |
   }
 }
 
-/** A Node request's JSON body (Express, node:http), read by readBody and parsed. */
+/** A Node request's JSON body (Express, node:http), read by readNodeBody and parsed. */
 export async function readJsonBody(
   req: IncomingMessage,
   limits: BodyLimits = DEFAULT_LIMITS,
 ): Promise<{ value: unknown } | { problem: BodyProblem }> {
-  const chunks = req[Symbol.asyncIterator]();
-  const read = await readBody(first(req.headers["content-type"]), first(req.headers["content-length"]), () => chunks.next(), limits);
+  const read = await readNodeBody(req, limits);
   return "problem" in read ? read : parseJson(read.bytes);
 }
 
