@@ -9,6 +9,8 @@
 // `transport.handleRequest(c.req.raw, { authInfo: c.get("auth") })`.
 // It also serves the protected resource metadata; every other request goes
 // on untouched. The server's own time limits: see mcp-auth.ts.
+import type { IncomingMessage } from "node:http";
+import { Readable } from "node:stream";
 import type { MiddlewareHandler } from "hono";
 import { type Answer, createMcpAuth, type McpAuthOptions, parseJson, serialize } from "./mcp-auth.js";
 
@@ -25,12 +27,20 @@ export function mcpAuth(options: McpAuthOptions): MiddlewareHandler {
 
     let body: unknown;
     if (request.method === "POST") {
-      const reader = request.body?.getReader();
-      const read = await auth.readBody(
-        request.headers.get("content-type") ?? undefined,
-        request.headers.get("content-length") ?? undefined,
-        reader && (() => reader.read()),
-      );
+      const incoming = untouchedNodeRequest(c.env);
+      let read: Awaited<ReturnType<typeof auth.readBody>>;
+      if (incoming) {
+        // Served by @hono/node-server, body not touched yet: read from the Node request itself, which spares
+        // building a web Request just to read it (the route gets one below either way).
+        read = await auth.readNodeBody(incoming);
+      } else {
+        const reader = request.body?.getReader();
+        read = await auth.readBody(
+          request.headers.get("content-type") ?? undefined,
+          request.headers.get("content-length") ?? undefined,
+          reader && (() => reader.read()),
+        );
+      }
       const parsed = "bytes" in read ? parseJson(read.bytes) : read;
       if ("problem" in parsed) return respond(auth.bodyAnswer(parsed.problem, before.cors));
       body = parsed.value;
@@ -52,6 +62,18 @@ export function mcpAuth(options: McpAuthOptions): MiddlewareHandler {
       }
     }
   };
+}
+
+/**
+ * The Node request under the app (@hono/node-server's `c.env.incoming`) when
+ * nothing has started reading it: no listener, no pipe, not ended. Anything
+ * else (another runtime, a middleware that read the body) goes through the
+ * web request.
+ */
+function untouchedNodeRequest(env: unknown): IncomingMessage | undefined {
+  const incoming = (env as { incoming?: unknown } | undefined)?.incoming;
+  if (!(incoming instanceof Readable) || !("headers" in incoming)) return undefined;
+  return incoming.readableFlowing === null && !incoming.readableEnded ? (incoming as IncomingMessage) : undefined;
 }
 
 function respond(answer: Answer): Response {
