@@ -19,7 +19,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { startLocalIssuer, stopAll, stopProcess } from "../harness.mjs";
+import { startLocalIssuer, stopAll, stopProcess } from "../../lib/harness.mjs";
 import { machineInfo, machineLine } from "../results-file.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
