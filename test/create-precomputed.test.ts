@@ -20,11 +20,12 @@ import { cleanEnv, cliBin, tempDir } from "./helpers/cli.js";
 
 const PLAIN = FRAMEWORKS.filter((f) => f.language === "typescript").map((f) => f.name);
 
-/** Options unlike the markers: one scope, three, odd but valid names, another port, an https URL, pnpm, no CI. */
+/** Options unlike the markers: one scope, three, odd but valid names, another port, an https URL, pnpm and no CI, npm and CI. */
 const COVERED: Partial<CreateFlags>[] = [
   { dir: "my-server", scopes: "todo:read,todo:write" },
   { dir: "@acme/notes.server", scopes: "files:read", port: "8080" },
   { dir: "svc_2", scopes: "a:read b.write c/admin", serverUrl: "https://mcp.example.com/tools/mcp", pm: "pnpm", ci: false },
+  { dir: "svc_3", scopes: "a:read b.write c/admin", serverUrl: "https://mcp.example.com/tools/mcp" },
 ];
 
 const shown = (files: ProjectFile[]) => files.map((f) => ({ path: f.path, mode: f.mode, content: f.content.toString("utf8") }));
@@ -34,7 +35,7 @@ describe.each(PLAIN.flatMap((framework) => PROVIDERS.map((provider) => [framewor
   (framework, provider) => {
     let data: PrecomputedAuth;
     beforeAll(async () => {
-      data = { cli: "node /the/build/bin/create-mcp-auth.js", projects: {} };
+      data = { cli: "node /the/build/bin/create-mcp-auth.js", projects: {}, plain: { pm: "npm", ci: true } };
       // Made where this test runs: its command is this clone's, replaced like any other.
       const { selfCommand } = await import("../src/core/self-command.js");
       data.cli = selfCommand();
@@ -53,9 +54,25 @@ describe.each(PLAIN.flatMap((framework) => PROVIDERS.map((provider) => [framewor
       120_000,
     );
 
+    it.each(COVERED)(
+      "gives the whole project from the form alone (no plain tree rendered) for %j, when made with its package manager and CI choice",
+      async (flags) => {
+        const options = resolveOptions({ framework, provider, yes: true, ...flags }, {}, "/tmp");
+        const whole = fromPrecomputed(data, options);
+        if (options.pm !== "npm" || !options.ci) {
+          expect(whole, "the form's plain files were made for npm with CI").toBeUndefined();
+          return;
+        }
+        expect(whole, "the form covers these options").toBeDefined();
+        expect(shown(whole!)).toEqual(shown(await withAuth(await renderPlain(options), options)));
+      },
+      120_000,
+    );
+
     it("declines what it does not cover: a value an encoder would quote, a configured provider, a changed plain file", async () => {
       const quoted = resolveOptions({ framework, provider, yes: true, scopes: "it's:read" }, {}, "/tmp");
       expect(fromPrecomputed(data, quoted, await renderPlain(quoted))).toBeUndefined();
+      expect(fromPrecomputed(data, quoted)).toBeUndefined();
 
       const settings = Object.fromEntries(
         PROVIDERS.find((p) => p.name === provider)!
@@ -65,6 +82,7 @@ describe.each(PLAIN.flatMap((framework) => PROVIDERS.map((provider) => [framewor
       const configured = resolveOptions({ framework, provider, yes: true, settings }, {}, "/tmp");
       expect(configured.local).toBe(false);
       expect(fromPrecomputed(data, configured, await renderPlain(configured))).toBeUndefined();
+      expect(fromPrecomputed(data, configured)).toBeUndefined();
 
       const options = resolveOptions({ framework, provider, yes: true }, {}, "/tmp");
       const plain = await renderPlain(options);

@@ -14,17 +14,23 @@
  * itself. test/create-precomputed.test.ts holds both ways equal.
  */
 import { envValue, jsonValue, mdCode, shWord, tsKey, tsString } from "../core/literals.js";
+import type { PackageManager } from "../core/package-managers.js";
 import { answerSelfCommandWith, selfCommand } from "../core/self-command.js";
 import { exampleToolsFor } from "./context.js";
 import type { CreateOptions } from "./options.js";
 import type { ProjectFile } from "./render.js";
 
-/** A file add writes into the plain tree: new (no `before`) or changed (`before`: the plain file it was made from). */
+/**
+ * A file of the project: one add writes into the plain tree, new (no
+ * `before`) or changed (`before`: the plain file it was made from), or a
+ * plain file add left as it is (`plain`).
+ */
 export interface PrecomputedFile {
   path: string;
   mode: number;
   before?: string;
   after: string;
+  plain?: true;
 }
 
 export interface PrecomputedAuth {
@@ -32,6 +38,8 @@ export interface PrecomputedAuth {
   cli: string;
   /** By `<framework>/<provider>`, local mode. */
   projects: Record<string, PrecomputedFile[]>;
+  /** The options besides the markers the plain files were rendered with: create with others renders the plain tree itself. */
+  plain: { pm: PackageManager; ci: boolean };
 }
 
 /** The marker values: each one found nowhere in the templates, and left as it is by every literal encoder. */
@@ -51,12 +59,10 @@ export function precomputedKey(options: CreateOptions): string | undefined {
   return `${options.framework.name}/${options.provider.name}`;
 }
 
-/** The form for one framework and provider: plain + add with the marker values, minus the plain files add left alone. */
-export async function precompute(framework: string, provider: string): Promise<PrecomputedFile[]> {
+/** The options of the form's plain files (the defaults of `create --yes` run by npm), made with the marker values. */
+async function markerOptions(framework: string, provider: string) {
   const { resolveOptions } = await import("./options.js");
-  const { renderPlain } = await import("./render.js");
-  const { withAuth } = await import("./with-auth.js");
-  const options = resolveOptions(
+  return resolveOptions(
     {
       dir: MARKS.dir,
       framework,
@@ -65,10 +71,18 @@ export async function precompute(framework: string, provider: string): Promise<P
       port: String(MARKS.port),
       serverUrl: MARKS.serverUrl,
       yes: true,
+      pm: "npm",
     },
     {},
     "/",
   );
+}
+
+/** The form for one framework and provider: plain + add with the marker values, the plain files add left alone marked so. */
+export async function precompute(framework: string, provider: string): Promise<PrecomputedFile[]> {
+  const { renderPlain } = await import("./render.js");
+  const { withAuth } = await import("./with-auth.js");
+  const options = await markerOptions(framework, provider);
   const plain = await renderPlain(options);
   const before = new Map(plain.map((file) => [file.path, file.content.toString("utf8")]));
   const secured = await withAuth(plain, options);
@@ -76,7 +90,10 @@ export async function precompute(framework: string, provider: string): Promise<P
   for (const file of secured) {
     const after = file.content.toString("utf8");
     const was = before.get(file.path);
-    if (was === after) continue;
+    if (was === after) {
+      files.push({ path: file.path, mode: file.mode, after, plain: true });
+      continue;
+    }
     files.push(was === undefined ? { path: file.path, mode: file.mode, after } : { path: file.path, mode: file.mode, before: was, after });
   }
   return files;
@@ -91,7 +108,8 @@ export async function precomputeAll(): Promise<PrecomputedAuth> {
   const projects: PrecomputedAuth["projects"] = {};
   for (const framework of FRAMEWORKS.filter((f) => f.language === "typescript"))
     for (const provider of PROVIDERS) projects[`${framework.name}/${provider.name}`] = await precompute(framework.name, provider.name);
-  return { cli: CLI_MARK, projects };
+  const { pm, ci } = await markerOptions("express", "scalekit");
+  return { cli: CLI_MARK, projects, plain: { pm, ci } };
 }
 
 type Encoder = (value: string) => string;
@@ -114,12 +132,25 @@ interface Values {
   /** Per tool: [scope, name]. */
   items: [scope: string, tool: string][];
   markItems: [scope: string, tool: string][];
+  /** Made on first use: the scalars by marker, and a pattern of every marker. */
+  byMark?: Map<string, string>;
+  marks?: RegExp;
 }
 
-/** The lines of `text` with a line per tool repeated and joined lists rejoined; undefined where a line does not fit. */
+/** The longest block of lines per tool the form looks for (a tool's registration in src/mcp.ts is about ten). */
+const MAX_BLOCK = 40;
+
+/**
+ * The lines of `text` with the lines of each tool repeated per tool and
+ * joined lists rejoined; undefined where a line does not fit. A tool's lines
+ * are a block (one line, or several: a registration) that the form holds
+ * twice, for the first marker tool and then, the same, for the second.
+ */
 function expandItems(text: string, v: Values): string | undefined {
   const lines = text.split("\n");
   const out: string[] = [];
+  /** Lines before this one are settled (a block may not reach back past an expanded one). */
+  let settled = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const first = line.includes(ITEM[0]);
@@ -133,21 +164,40 @@ function expandItems(text: string, v: Values): string | undefined {
       let joined = line;
       for (const k of [0, 1] as const) {
         const [a, b] = [v.markItems[0]![k], v.markItems[1]![k]];
-        joined = joined.replace(new RegExp(`${regexpOf(a)}(.{0,3}?)${regexpOf(b)}`, "g"), (_m, sep: string) =>
+        joined = joined.replace(new RegExp(`${regexpOf(a)}(.{0,6}?)${regexpOf(b)}`, "g"), (_m, sep: string) =>
           v.items.map((item) => item[k]).join(sep),
         );
       }
       if (joined.includes(ITEM[0]) || joined.includes(ITEM[1])) return undefined;
       out.push(joined);
+      settled = i + 1;
       continue;
     }
-    // A line per tool: the first tool's line, then the same line for the second.
-    const next = lines[i + 1];
-    if (!first || next === undefined || substitute(line, v.markItems[0]!, v.markItems[1]!) !== next) return undefined;
-    for (const item of v.items) out.push(substitute(line, v.markItems[0]!, item));
-    i++;
+    if (!first) return undefined;
+    const block = toolBlock(lines, i, settled, v);
+    if (!block) return undefined;
+    // The block's lines before this one went out as they were: they are the first tool's too.
+    out.length -= i - block.start;
+    for (const item of v.items) for (const blockLine of block.lines) out.push(substitute(blockLine, v.markItems[0]!, item));
+    i = block.start + 2 * block.lines.length - 1;
+    settled = i + 1;
   }
   return out.join("\n");
+}
+
+/** The first tool's block around line `at`: the shortest run of lines that the second tool's lines repeat right after it. */
+function toolBlock(lines: string[], at: number, settled: number, v: Values): { start: number; lines: string[] } | undefined {
+  for (let size = 1; size <= MAX_BLOCK; size++) {
+    for (let start = at; start > at - size && start >= settled; start--) {
+      if (start + 2 * size > lines.length) continue;
+      const block = lines.slice(start, start + size);
+      const repeated = block.every((line, k) => substitute(line, v.markItems[0]!, v.markItems[1]!) === lines[start + size + k]);
+      // The repeat must name the second tool: a block of lines that name no tool repeats trivially.
+      if (repeated && block.some((line) => line.includes(ITEM[0])) && !block.some((line) => line.includes(ITEM[1])))
+        return { start, lines: block };
+    }
+  }
+  return undefined;
 }
 
 function substitute(line: string, from: [string, string], to: [string, string]): string {
@@ -160,27 +210,28 @@ function regexpOf(text: string): string {
 
 /** The form's text with the real values: the single values in one pass (a value is never read as a marker), then the tools. */
 function fill(text: string, v: Values): string | undefined {
-  const byMark = new Map(v.scalars);
-  const marks = new RegExp(
+  v.byMark ??= new Map(v.scalars);
+  const byMark = v.byMark;
+  v.marks ??= new RegExp(
     [...byMark.keys()]
       .sort((a, b) => b.length - a.length)
       .map(regexpOf)
       .join("|"),
     "g",
   );
-  const out = expandItems(
-    text.replace(marks, (mark) => byMark.get(mark)!),
-    v,
-  );
+  const scalarsDone = text.replace(v.marks, (mark) => byMark.get(mark)!);
+  const out = scalarsDone.includes(ITEM[0]) || scalarsDone.includes(ITEM[1]) ? expandItems(scalarsDone, v) : scalarsDone;
   return out === undefined || out.includes(RESIDUE) ? undefined : out;
 }
 
 /**
  * The project `create` writes (plain + what add writes), from the form made
- * at build time and the plain tree rendered now; undefined when the form
- * does not cover these options exactly.
+ * at build time; undefined when the form does not cover these options
+ * exactly. Without `plain` (the plain tree rendered now) the form's own plain
+ * files are used, when they were made with these options' package manager
+ * and CI choice.
  */
-export function fromPrecomputed(data: PrecomputedAuth, options: CreateOptions, plain: ProjectFile[]): ProjectFile[] | undefined {
+export function fromPrecomputed(data: PrecomputedAuth, options: CreateOptions, plain?: ProjectFile[]): ProjectFile[] | undefined {
   const key = precomputedKey(options);
   const form = key ? data.projects[key] : undefined;
   if (!form) return undefined;
@@ -208,8 +259,20 @@ export function fromPrecomputed(data: PrecomputedAuth, options: CreateOptions, p
     });
   if (!safe) return undefined;
 
+  if (!plain) {
+    if (data.plain.pm !== options.pm || data.plain.ci !== options.ci) return undefined;
+    const files: ProjectFile[] = [];
+    for (const file of form) {
+      const content = fill(file.after, values);
+      if (content === undefined) return undefined;
+      files.push({ path: file.path, content: Buffer.from(content), mode: file.mode });
+    }
+    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
   const files = new Map(plain.map((file) => [file.path, file]));
   for (const file of form) {
+    if (file.plain) continue;
     const current = files.get(file.path)?.content.toString("utf8");
     // A changed file is add's edit of a plain file: that plain file must be the one the form was made from.
     if (file.before === undefined ? current !== undefined : current === undefined || fill(file.before, values) !== current)
