@@ -11,14 +11,27 @@ import { registerIssuerToken } from "./commands/issuer-token.js";
 import { CliError, EXIT } from "./core/errors.js";
 import { VERSION } from "./version.js";
 
-export function buildProgram(setExit: (code: number) => void): Command {
+/** The names the program's first argument may have besides a directory for create. */
+const SUBCOMMANDS = new Set(["create", "add", "check", "issuer", "help"]);
+
+/**
+ * The program. Given the arguments, and when they start with a directory (the
+ * default command, create, as `npx create-mcp-auth my-server` runs it) and
+ * ask for no help, only create is registered: the other commands' flags are
+ * not built for nothing.
+ */
+export function buildProgram(setExit: (code: number) => void, argv?: string[]): Command {
+  const first = argv?.[2];
+  const createOnly =
+    first !== undefined && !first.startsWith("-") && !SUBCOMMANDS.has(first) && !argv!.some((arg) => arg === "--help" || arg === "-h");
   const program = new Command("create-mcp-auth")
     .description("Give an MCP server OAuth 2.1 authorization (Scalekit, or any OpenID Connect provider), and prove it works.")
     .version(VERSION, "-v, --version")
     .enablePositionalOptions()
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  registerCreate(program, setExit);
+  registerCreate(program, setExit, !createOnly);
+  if (createOnly) return program;
   registerAdd(program, setExit);
   registerCheck(program, setExit);
   registerIssuerToken(registerIssuer(program), setExit);
@@ -29,7 +42,7 @@ export async function main(argv: string[]): Promise<void> {
   let exitCode: number = EXIT.ok;
   const program = buildProgram((code) => {
     exitCode = code;
-  });
+  }, argv);
   try {
     await program.parseAsync(argv);
   } catch (error) {

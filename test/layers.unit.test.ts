@@ -66,6 +66,21 @@ describe("the command layer", () => {
     expect(program.commands.find((c) => c.name() === "issuer")?.commands.map((c) => c.name())).toEqual(["token"]);
     expect(program.registeredArguments.map((a) => a.name())).toEqual(["dir"]);
   });
+
+  it("given a directory first (npx create-mcp-auth my-server ...), builds create alone, with all of its flags; a command name or a flag first builds them all", () => {
+    const alone = buildProgram(() => {}, ["node", "create-mcp-auth", "my-server", "--yes"]);
+    expect(alone.commands).toEqual([]);
+    const all = buildProgram(() => {}, ["node", "create-mcp-auth", "--help"]);
+    expect(alone.options.map((o) => o.long)).toEqual(all.options.map((o) => o.long));
+    expect(alone.options.map((o) => o.long)).toContain("--framework");
+    for (const args of [["add"], ["check"], ["issuer"], ["create"], ["help"], ["--version"], ["my-server", "--help"]])
+      expect(buildProgram(() => {}, ["node", "create-mcp-auth", ...args]).commands.map((c) => c.name())).toEqual([
+        "create",
+        "add",
+        "check",
+        "issuer",
+      ]);
+  });
 });
 
 describe("tests and benchmarks", () => {

@@ -80,12 +80,13 @@ function createFlags(dir: string | undefined, opts: Record<string, unknown>): Cr
   };
 }
 
-/** create on the program itself (the default command) and as `create`. */
-export function registerCreate(program: Command, setExit: (code: number) => void): void {
+/** create on the program itself (the default command) and, unless `subcommand` is false, as `create`. */
+export function registerCreate(program: Command, setExit: (code: number) => void, subcommand = true): void {
   const action = async (dir: string | undefined, opts: Record<string, unknown>) => {
     setExit(await runCreate(createFlags(dir, opts)));
   };
   createOptions(program).action(action);
+  if (!subcommand) return;
   createOptions(program.command("create").description("scaffold a new MCP server with auth (the default command)"))
     .exitOverride()
     .action(action);
