@@ -76,4 +76,70 @@ describe("add on real Python MCP servers", () => {
       expect(await snapshot(root)).toEqual(before);
     }
   });
+
+  // Secured with no flag beyond --scopes (a read-only tool gets a scope, so the 403 probes run), the project's own
+  // steps before and after (--steps), the self-check against its own start command in both eras; idempotent.
+  const secured: [name: string, scopes: string, start: string, edited: string, expected: string][] = [
+    // FastMCP, MCP_TRANSPORT read into a config dict and dispatched by if/elif to one literal run per transport.
+    [
+      "office-word-mcp-server",
+      "get_document_text=word:read",
+      "uv run word_mcp_server",
+      "word_document_server/main.py",
+      'mcp = FastMCP("Word Document Server", auth=fastmcp_auth())',
+    ],
+    // FastMCP in a src/ package, its http_app(transport=args.transport) served by the project's own uvicorn.run.
+    [
+      "fsext-mcp-server",
+      "fs_list_directory=fs:read",
+      "uv run fsext-mcp-server-py --transport http",
+      "src/fsext/_instance.py",
+      "auth=fastmcp_auth()",
+    ],
+  ];
+  for (const [name, scopes, start, edited, expected] of secured) {
+    it(`${name}: secured with --scopes only, its own steps stay as they were, self-check passes; a second run changes nothing`, async () => {
+      const root = await copyRealPython(name, work.dir);
+      const dry = await runCli(["add", root, "--dry-run", "--json"]);
+      expect(dry.exitCode, dry.stderr).toBe(0);
+      expect((JSON.parse(dry.stdout) as { detected: { start: string } }).detected.start).toBe(start);
+      const run = await runCli(["add", root, "--yes", "--steps", "--json", "--scopes", scopes]);
+      const doc = JSON.parse(run.stdout) as {
+        ok: boolean;
+        check: { summary: { failed: number; passed: number } } | null;
+        steps: { command: string; verdict: string }[] | null;
+      };
+      expect(doc.ok, run.stderr.slice(-4000)).toBe(true);
+      expect(doc.check?.summary.failed).toBe(0);
+      expect(doc.check?.summary.passed).toBeGreaterThan(30);
+      expect(doc.steps?.filter((st) => st.verdict === "broken by add")).toEqual([]);
+      expect(await readFile(path.join(root, edited), "utf8")).toContain(expected);
+      const files = await snapshot(root);
+      const again = await runCli(["add", root, "--yes", "--no-check", "--json", "--scopes", scopes]);
+      expect((JSON.parse(again.stdout) as { changed: boolean }).changed).toBe(false);
+      expect(await snapshot(root)).toEqual(files);
+    }, 600_000);
+  }
+
+  it("five more refused with their precise reason, nothing written: stdio, the low-level Server (2), their own auth, a merged ASGI app", async () => {
+    const cases: [string, RegExp][] = [
+      [
+        "mcp-server-calculator",
+        /serves MCP over stdio only \(src\/mcp_server_calculator\/calculator\.py:52: mcp\.run\(\) without a transport: stdio\)/,
+      ],
+      ["mcp-weather-server", /low-level Server \(src\/mcp_weather_server\/server\.py:47\)/],
+      ["mysql-mcp-server", /low-level Server \(src\/mysql_mcp_server\/server\.py:188\)/],
+      ["wikipedia-mcp", /already has its own auth \(wikipedia_mcp\/server\.py:148: auth=auth_provider\)/],
+      ["duckduckgo-mcp-server", /serves its MCP server as an ASGI app \(mcp\.sse_app\(\) at src\/duckduckgo_mcp_server\/server\.py:1691/],
+    ];
+    for (const [name, reason] of cases) {
+      const root = await copyRealPython(name, work.dir);
+      const before = await snapshot(root);
+      const run = await runCli(["add", root, "--yes"]);
+      expect(run.exitCode, name).toBe(2);
+      expect(run.stderr.replace(/\n\s*/g, " ")).toMatch(reason);
+      expect(run.stderr).toMatch(/Nothing was written/);
+      expect(await snapshot(root)).toEqual(before);
+    }
+  });
 });
