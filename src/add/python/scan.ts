@@ -94,6 +94,9 @@ def dotted(node):
         return dotted(node.func)
     return None
 
+# Nodes that hold no call, import or definition: not visited (a Name's Load, a Constant, an operator).
+LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.alias)
+
 def scan(rel, data):
     out = {"rel": rel, "imports": [], "calls": [], "functions": [], "importsEnd": 0, "docEnd": 0, "mainGuard": False,
            "newline": "\r\n" if b"\r\n" in data else "\n"}
@@ -104,9 +107,10 @@ def scan(rel, data):
         out["error"] = str(error)
         return out
     starts = [0]
-    for i, b in enumerate(data):
-        if b == 10:
-            starts.append(i + 1)
+    i = data.find(b"\n")
+    while i != -1:
+        starts.append(i + 1)
+        i = data.find(b"\n", i + 1)
     def off(line, col):
         return starts[line - 1] + col
     def line_end(line):
@@ -142,6 +146,8 @@ def scan(rel, data):
                 out["mainGuard"] = True
     def visit(node, top, parent_call):
         for child in ast.iter_child_nodes(node):
+            if isinstance(child, LEAVES):
+                continue
             child_top = top and not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
             if isinstance(child, (ast.Import, ast.ImportFrom)):
                 s, e = span(child)
