@@ -60,8 +60,6 @@ export interface PythonPlanInput {
   serverUrl: string;
   toolScopes: Record<string, string[]>;
   serverName: string;
-  /** Write .env (as TypeScript add: values were given, the provider's or the server URL); default true. */
-  writeEnv?: boolean;
 }
 
 export interface PythonPlan {
@@ -472,13 +470,11 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
     changes.push(appendedChange(rel, raw, `${current}${added}`, rel === ".env" ? 0o600 : 0o644));
   };
   appendEnvFile(".env.example", true);
-  if (input.writeEnv !== false) {
-    appendEnvFile(".env", false);
-    const ignore = readText(d.root, ".gitignore");
-    if (!(ignore ?? "").split(/\r?\n/).some((l) => [".env", "/.env", ".env*", "*.env"].includes(l.trim()))) {
-      const sep = ignore === undefined || ignore === "" || ignore.endsWith("\n") ? "" : "\n";
-      changes.push({ path: ".gitignore", before: ignore, after: `${ignore ?? ""}${sep}.env\n`, mode: 0o644 });
-    }
+  appendEnvFile(".env", false);
+  const ignore = readText(d.root, ".gitignore");
+  if (!(ignore ?? "").split(/\r?\n/).some((l) => [".env", "/.env", ".env*", "*.env"].includes(l.trim()))) {
+    const sep = ignore === undefined || ignore === "" || ignore.endsWith("\n") ? "" : "\n";
+    changes.push({ path: ".gitignore", before: ignore, after: `${ignore ?? ""}${sep}.env\n`, mode: 0o644 });
   }
   if (d.transport?.how === "env" || d.transport?.how === "argv")
     notes.push(`The auth applies when the server serves HTTP (${d.transport.detail}); over stdio nothing changes.`);
