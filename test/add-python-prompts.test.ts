@@ -7,8 +7,9 @@ import { drive } from "./helpers/pty.js";
 
 // Python add's questions and .env, as TypeScript add's (src/add/prompts.ts, src/add/index.ts): on a terminal it asks
 // the provider, the scopes per tool and whether to write; --yes takes the defaults; without a terminal and without
-// --yes it stops (exit 2) naming the flags, nothing written. .env is written only with values given, and a value the
-// user already has in it is never replaced. No install, no self-check: the built CLI and the project's Python only.
+// --yes it stops (exit 2) naming the flags, nothing written. .env gets the values given, else the local issuer's (unlike
+// TypeScript add: the server's module builds its auth when imported, so the project's own tests need them), and a
+// variable the user already has in it is never replaced. No install, no self-check: the built CLI and the project's Python only.
 
 const snapshot = (root: string) => snapshotOf(root, [".git", ".venv", "__pycache__"]);
 const copyFixture = (name: string, into: string) => copyFixtureOf(name, into, "add-python");
@@ -53,17 +54,18 @@ describe("Python add: questions and .env", () => {
     expect(await snapshot(root)).toEqual(before);
   });
 
-  it("--yes without provider values: .env.example only, no .env and no .gitignore change; the next steps set the variables", async () => {
+  it("--yes without provider values: .env gets the local issuer's values (the server's module reads them when imported), git ignores it", async () => {
     const root = await fresh("requirements-argv", work.dir);
     const run = await runCli(["add", root, "--yes", "--no-install", "--no-check"]);
     expect(run.exitCode, run.stderr).toBe(0);
-    const after = await snapshot(root);
-    expect(after.has(".env.example")).toBe(true);
-    expect(after.has(".env")).toBe(false);
-    expect(after.has(".gitignore")).toBe(false);
-    const out = run.stdout.replace(/\s*\\\n\s*/g, " ");
-    expect(out).toMatch(/In one terminal, a local authorization server:\s+[^\n]* issuer\n/);
-    expect(out).toMatch(/SCALEKIT_ENVIRONMENT_URL=\S+ SCALEKIT_RESOURCE_ID=res_local MCP_SERVER_URL=http:\/\/localhost:\d+\/mcp/);
+    const env = await readFile(path.join(root, ".env"), "utf8");
+    expect(env).toMatch(/^SCALEKIT_ENVIRONMENT_URL='http:\/\/127\.0\.0\.1:4444'$/m);
+    expect(env).toMatch(/^SCALEKIT_RESOURCE_ID='res_local'$/m);
+    expect(env).toMatch(/^MCP_SERVER_URL='http:\/\/localhost:\d+\/mcp'$/m);
+    expect(await readFile(path.join(root, ".gitignore"), "utf8")).toBe(".env\n");
+    expect(run.stdout.replace(/\s+/g, " ")).toMatch(
+      /\.env points at the local authorization server: run .* issuer in another terminal first/,
+    );
   });
 
   it("values given: .env gets the missing variables only; the user's own values and lines stay byte for byte", async () => {
@@ -116,7 +118,7 @@ describe("Python add: questions and .env", () => {
     expect(policy).toMatch(/"forecast": \["weather:read"\]/);
     expect(policy).toMatch(/"set_alert": \["weather:write", "weather:read"\]/);
     expect(files).toContain(".env.example");
-    expect(files).not.toContain(".env");
+    expect(files).toContain(".env");
   });
 
   it("on a terminal: 'show the full diff first', then no: exit 130, nothing written", async () => {

@@ -121,7 +121,7 @@ describe("add on real Python MCP servers", () => {
     }, 600_000);
   }
 
-  it("five more refused with their precise reason, nothing written: stdio, the low-level Server (2), their own auth, a merged ASGI app", async () => {
+  it("six more refused with their precise reason, nothing written: stdio, the low-level Server (2), their own auth, two constructors, a merged ASGI app", async () => {
     const cases: [string, RegExp][] = [
       [
         "mcp-server-calculator",
@@ -130,6 +130,10 @@ describe("add on real Python MCP servers", () => {
       ["mcp-weather-server", /low-level Server \(src\/mcp_weather_server\/server\.py:47\)/],
       ["mysql-mcp-server", /low-level Server \(src\/mysql_mcp_server\/server\.py:188\)/],
       ["wikipedia-mcp", /already has its own auth \(wikipedia_mcp\/server\.py:148: auth=auth_provider\)/],
+      [
+        "centerfield-visitor-mcp",
+        /creates its MCP server at 2 places \(centerfield_visitor_mcp\/_compat\.py:97, centerfield_visitor_mcp\/_compat\.py:99: server = FastMCP\(\.\.\.\) in each branch\)/,
+      ],
       ["duckduckgo-mcp-server", /serves its MCP server as an ASGI app \(mcp\.sse_app\(\) at src\/duckduckgo_mcp_server\/server\.py:1691/],
     ];
     for (const [name, reason] of cases) {

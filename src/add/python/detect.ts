@@ -56,6 +56,8 @@ export interface PythonDetection {
   skipped: string[];
   /** The SDK's low-level Server (mcp.server.lowlevel), when that is what the project builds on. */
   lowlevel: { file: string; line: number } | null;
+  /** Other constructions of the server's class assigned to the same name in the same file (`if ...: mcp = FastMCP(a) else: mcp = FastMCP(b)`). */
+  alternatives: { file: string; line: number }[];
 }
 
 const SKIP_DIRS = new Set([
@@ -260,6 +262,7 @@ export async function detectPython(root: string, entry?: string): Promise<Python
   // The server: FastMCP(...) / MCPServer(...) assigned to a name; the --entry file's first, else the first found.
   let server: PythonServerSite | null = null;
   let bindingModule = "";
+  let alternatives: PythonDetection["alternatives"] = [];
   // The module a [project.scripts] entry runs first (its server is the one the project starts), then the rest.
   const scriptModules = Object.values(project.scripts).map((target) => target.split(":")[0]);
   const ordered = [...files].sort((a, b) => rank(a) - rank(b));
@@ -276,6 +279,10 @@ export async function detectPython(root: string, entry?: string): Promise<Python
       if (!binding || !call.target || call.target.includes(".")) continue;
       server = { file: file.rel, line: call.line, name: call.target, kind: binding.kind, call, ...moduleOf(file.rel, root) };
       bindingModule = binding.module;
+      const first = call;
+      alternatives = file.calls
+        .filter((c) => c !== first && bindings.has(c.func) && c.target === first.target)
+        .map((c) => ({ file: file.rel, line: c.line }));
       break;
     }
     if (server) break;
@@ -526,6 +533,7 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     parseErrors,
     skipped: listing.skipped,
     lowlevel: lowlevelServer(files),
+    alternatives,
   };
 }
 

@@ -91,6 +91,12 @@ function refuse(d: PythonDetection, shown: string): void {
         "from fastmcp, mcp.server.fastmcp or mcp.server.mcpserver). Pass --entry <file> if it is created elsewhere. Nothing was written.",
     );
   const where = `${d.server.file}:${d.server.line}`;
+  if (d.alternatives.length > 0)
+    throw usageError(
+      `${subject} creates its MCP server at ${d.alternatives.length + 1} places (${[where, ...d.alternatives.map((a) => `${a.file}:${a.line}`)].join(", ")}: ` +
+        `${d.server.name} = ${d.server.kind}(...) in each branch), and which one runs is decided when it starts. add wires one constructor; it would leave the others without auth. ` +
+        `Create the server in one place (the branches can pass different arguments to it) and run add again. Nothing was written.`,
+    );
   const own = d.server.call.keywords.find(
     (k) => ["auth", "token_verifier", "auth_server_provider"].includes(k.name ?? "") && !/^(fastmcp_auth|sdk_auth)\(\)$/.test(k.text),
   );
@@ -177,8 +183,6 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: b
     serverUrl,
     toolScopes,
     serverName: serverNameOf(d, root),
-    // As TypeScript add: .env only with values given (the provider's, or the server URL); else they go to .env.example.
-    writeEnv: given || flags.serverUrl !== undefined,
   });
   const diff = plan.changes.map((c) => unifiedDiff(c.path, c.before, c.after)).join("");
   const result = {
@@ -264,21 +268,20 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: b
   if (result.ok && result.changed) {
     const created = plan.changes.filter((c) => c.before === undefined).map((c) => c.path);
     const modified = plan.changes.filter((c) => c.before !== undefined).map((c) => c.path);
-    // Without values given, .env is not written: the local issuer's values go on the start command, as TypeScript add shows them.
-    const local = !given && flags.serverUrl === undefined;
+    // .env is written in local mode too (unlike TypeScript add): the server's module builds its auth when it is
+    // imported (FastMCP(auth=fastmcp_auth()), **sdk_auth()), so the project's own tests that import it need the values.
     const steps = nextSteps({
       start: [startDisplay(d)],
-      variables: local
-        ? [
-            ...provider.env(provider.local, true).flatMap((v) => (v.value ? [`${v.name}=${shell(v.value)}`] : [])),
-            `MCP_SERVER_URL=${shell(serverUrl)}`,
-          ]
-        : [],
-      issuer: local ? `${selfCommand()} issuer${provider.issuerArgs.map((a) => ` ${shell(a)}`).join("")}` : undefined,
+      variables: [],
+      issuer: undefined,
       modified: modified.map(shell),
       created: created.map(shell),
       createdDir: shell(plan.authDir),
-      extra: local ? [`Get a token for it with ${selfCommand()} issuer token.`] : [],
+      extra: given
+        ? []
+        : [
+            `.env points at the local authorization server: run ${selfCommand()} issuer${provider.issuerArgs.map((a) => ` ${shell(a)}`).join("")} in another terminal first, and get a token with ${selfCommand()} issuer token.`,
+          ],
     });
     ui.note(printableLines([...(shown === "." ? [] : [`cd ${shell(shown)}`]), ...steps].join("\n")), "Next steps");
   }
