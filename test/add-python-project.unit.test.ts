@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { splice } from "../src/add/python/plan.js";
 import { addPythonDependencies, readPythonProject, requirementName } from "../src/add/python/project.js";
+import { pathPython, projectPython } from "../src/add/python/scan.js";
 
 // Python add's project files: the manager, the declared packages, and dependencies added in the project's own
 // format with every other byte kept.
@@ -82,5 +83,35 @@ describe("Python project files", () => {
       { at, remove: "mcp.run(".length, text: "run_secured(mcp" },
     ]);
     expect(out.toString()).toBe("a = 'é—x'!\nrun_secured(mcp)\n");
+  });
+
+  it("the scan's Python: the project's .venv first; a pyenv shim on PATH resolved as pyenv chooses, without running it", () => {
+    // A pyenv layout: shims/python3 (the slow shell script) and versions/<v>/bin/python3; a system python3 after it on PATH.
+    const pyenv = project({});
+    const system = project({});
+    const touch = (file: string) => {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, "", { mode: 0o755 });
+    };
+    touch(path.join(pyenv, "shims/python3"));
+    touch(path.join(pyenv, "versions/3.12.1/bin/python3"));
+    touch(path.join(pyenv, "versions/3.11.7/bin/python3"));
+    touch(path.join(system, "python3"));
+    writeFileSync(path.join(pyenv, "version"), "3.11.7\n");
+    const PATH = [path.join(pyenv, "shims"), system].join(path.delimiter);
+    const app = project({ "server.py": "" });
+    // The global version, then the project's .python-version (comments and several versions: the first installed), then PYENV_VERSION.
+    expect(pathPython(app, { PATH })).toBe(path.join(pyenv, "versions/3.11.7/bin/python3"));
+    writeFileSync(path.join(app, ".python-version"), "# pinned\n3.9.99 3.12.1\n");
+    expect(pathPython(app, { PATH })).toBe(path.join(pyenv, "versions/3.12.1/bin/python3"));
+    expect(pathPython(app, { PATH, PYENV_VERSION: "3.11.7" })).toBe(path.join(pyenv, "versions/3.11.7/bin/python3"));
+    // "system": the next python3 on PATH; a version it cannot resolve (a prefix): the shim itself, still right.
+    expect(pathPython(app, { PATH, PYENV_VERSION: "system" })).toBe(path.join(system, "python3"));
+    expect(pathPython(app, { PATH, PYENV_VERSION: "3.12" })).toBe(path.join(pyenv, "shims/python3"));
+    // No pyenv: the first python3 on PATH; none at all: python3 (the spawn then says there is none).
+    expect(pathPython(app, { PATH: system })).toBe(path.join(system, "python3"));
+    expect(pathPython(app, { PATH: "" })).toBe("python3");
+    touch(path.join(app, ".venv/bin/python"));
+    expect(projectPython(app, { PATH })).toBe(path.join(app, ".venv/bin/python"));
   });
 });

@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyFixture as copyFixtureOf, snapshot as snapshotOf } from "./add-suite.js";
@@ -11,6 +12,36 @@ const copyRealPython = (name: string, into: string) => copyFixtureOf(name, into,
 // add on real third-party Python MCP servers (test/fixtures/real-python, each with its LICENSE and SOURCE.md):
 // the one add can secure is secured with no flag beyond scopes and passes the self-check; the others are refused
 // with their precise reason and nothing written.
+
+/**
+ * Servers that listen on their library's fixed port 8000 (no port variable the self-check could set) take turns
+ * across the test files that vitest runs side by side (add-python and add-python-real): an exclusive lock file,
+ * taken over when the process holding it is gone.
+ */
+async function onPort8000<T>(fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(tmpdir(), "cma-add-python-port-8000.lock");
+  for (;;) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: "wx" });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const holder = Number(await readFile(lock, "utf8").catch(() => "0"));
+      try {
+        if (holder > 0) process.kill(holder, 0);
+      } catch {
+        await rm(lock, { force: true });
+        continue;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
 
 describe("add on real Python MCP servers", () => {
   let work: { dir: string; cleanup: () => Promise<void> };
@@ -73,6 +104,76 @@ describe("add on real Python MCP servers", () => {
       const run = await runCli(["add", root, "--yes"]);
       expect(run.exitCode, name).toBe(2);
       expect(run.stderr).toMatch(reason);
+      expect(await snapshot(root)).toEqual(before);
+    }
+  });
+
+  // Secured with no flag beyond --scopes (a read-only tool gets a scope, so the 403 probes run), the project's own
+  // steps before and after (--steps), the self-check against its own start command in both eras; idempotent.
+  const secured: [name: string, scopes: string, start: string, edited: string, expected: string][] = [
+    // FastMCP, MCP_TRANSPORT read into a config dict and dispatched by if/elif to one literal run per transport.
+    [
+      "office-word-mcp-server",
+      "get_document_text=word:read",
+      "uv run word_mcp_server",
+      "word_document_server/main.py",
+      'mcp = FastMCP("Word Document Server", auth=fastmcp_auth())',
+    ],
+    // FastMCP in a src/ package, its http_app(transport=args.transport) served by the project's own uvicorn.run.
+    [
+      "fsext-mcp-server",
+      "fs_list_directory=fs:read",
+      "uv run fsext-mcp-server-py --transport http",
+      "src/fsext/_instance.py",
+      "auth=fastmcp_auth()",
+    ],
+  ];
+  for (const [name, scopes, start, edited, expected] of secured) {
+    it(`${name}: secured with --scopes only, its own steps stay as they were, self-check passes; a second run changes nothing`, async () => {
+      const root = await copyRealPython(name, work.dir);
+      const dry = await runCli(["add", root, "--dry-run", "--json"]);
+      expect(dry.exitCode, dry.stderr).toBe(0);
+      expect((JSON.parse(dry.stdout) as { detected: { start: string } }).detected.start).toBe(start);
+      const run = await onPort8000(() => runCli(["add", root, "--yes", "--steps", "--json", "--scopes", scopes]));
+      const doc = JSON.parse(run.stdout) as {
+        ok: boolean;
+        check: { summary: { failed: number; passed: number } } | null;
+        steps: { command: string; verdict: string }[] | null;
+      };
+      expect(doc.ok, run.stderr.slice(-4000)).toBe(true);
+      expect(doc.check?.summary.failed).toBe(0);
+      expect(doc.check?.summary.passed).toBeGreaterThan(30);
+      expect(doc.steps?.filter((st) => st.verdict === "broken by add")).toEqual([]);
+      expect(await readFile(path.join(root, edited), "utf8")).toContain(expected);
+      const files = await snapshot(root);
+      const again = await runCli(["add", root, "--yes", "--no-check", "--json", "--scopes", scopes]);
+      expect((JSON.parse(again.stdout) as { changed: boolean }).changed).toBe(false);
+      expect(await snapshot(root)).toEqual(files);
+    }, 600_000);
+  }
+
+  it("six more refused with their precise reason, nothing written: stdio, the low-level Server (2), their own auth, two constructors, a merged ASGI app", async () => {
+    const cases: [string, RegExp][] = [
+      [
+        "mcp-server-calculator",
+        /serves MCP over stdio only \(src\/mcp_server_calculator\/calculator\.py:52: mcp\.run\(\) without a transport: stdio\)/,
+      ],
+      ["mcp-weather-server", /low-level Server \(src\/mcp_weather_server\/server\.py:47\)/],
+      ["mysql-mcp-server", /low-level Server \(src\/mysql_mcp_server\/server\.py:188\)/],
+      ["wikipedia-mcp", /already has its own auth \(wikipedia_mcp\/server\.py:148: auth=auth_provider\)/],
+      [
+        "centerfield-visitor-mcp",
+        /creates its MCP server at 2 places \(centerfield_visitor_mcp\/_compat\.py:97, centerfield_visitor_mcp\/_compat\.py:99: server = FastMCP\(\.\.\.\) in each branch\)/,
+      ],
+      ["duckduckgo-mcp-server", /serves its MCP server as an ASGI app \(mcp\.sse_app\(\) at src\/duckduckgo_mcp_server\/server\.py:1691/],
+    ];
+    for (const [name, reason] of cases) {
+      const root = await copyRealPython(name, work.dir);
+      const before = await snapshot(root);
+      const run = await runCli(["add", root, "--yes"]);
+      expect(run.exitCode, name).toBe(2);
+      expect(run.stderr.replace(/\n\s*/g, " ")).toMatch(reason);
+      expect(run.stderr).toMatch(/Nothing was written/);
       expect(await snapshot(root)).toEqual(before);
     }
   });

@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyFixture as copyFixtureOf, snapshot as snapshotOf } from "./add-suite.js";
@@ -30,6 +31,36 @@ interface AddDoc {
   diff: string;
   check: { summary: { failed: number; passed: number } } | null;
   error?: string;
+}
+
+/**
+ * Servers that listen on their library's fixed port 8000 (no port variable the self-check could set) take turns
+ * across the test files that vitest runs side by side (add-python and add-python-real): an exclusive lock file,
+ * taken over when the process holding it is gone.
+ */
+async function onPort8000<T>(fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(tmpdir(), "cma-add-python-port-8000.lock");
+  for (;;) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: "wx" });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const holder = Number(await readFile(lock, "utf8").catch(() => "0"));
+      try {
+        if (holder > 0) process.kill(holder, 0);
+      } catch {
+        await rm(lock, { force: true });
+        continue;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { force: true });
+  }
 }
 
 describe("add on Python projects", () => {
@@ -115,7 +146,7 @@ describe("add on Python projects", () => {
   it("the official SDK 2.x, transport from an environment variable: **sdk_auth() and run_secured, self-check with MCP_TRANSPORT set; idempotent", async () => {
     const root = await copyFixture("sdk-env", path.join(work.dir, "sdk"));
     const original = await readFile(path.join(root, "src/notes_server/server.py"), "utf8");
-    const run = both(await runCli(["add", root, "--yes", "--scopes", "add_note=notes:write"]));
+    const run = both(await onPort8000(() => runCli(["add", root, "--yes", "--scopes", "add_note=notes:write"])));
     expect(run.exitCode, run.stderr.slice(-4000)).toBe(0);
     expect(run.stderr).toMatch(/framework\s+the official MCP SDK's MCPServer 2\.x/);
     expect(run.stderr).toMatch(/server\s+src\/notes_server\/server\.py:9 {2}mcp = MCPServer\(\.\.\.\)/);
@@ -141,7 +172,7 @@ describe("add on Python projects", () => {
 
   it("the official SDK 1.x mounted in FastAPI: the endpoint is the prefix plus the SDK's path; secure_app(app) after the mount, uvicorn start, self-check", async () => {
     const root = await copyFixture("fastapi-mount", path.join(work.dir, "mount"));
-    const run = both(await runCli(["add", root, "--yes", "--scopes", "stock=inventory:read"]));
+    const run = both(await onPort8000(() => runCli(["add", root, "--yes", "--scopes", "stock=inventory:read"])));
     expect(run.exitCode, run.stderr.slice(-4000)).toBe(0);
     expect(run.stderr).toMatch(/endpoint\s+\/inventory\/mcp \(mounted at "\/inventory" \(app\/main\.py:21\)/);
     expect(run.stderr).toMatch(/manager\s+pip \(requirements\.txt\)/);
@@ -203,7 +234,7 @@ describe("add on Python projects", () => {
 
   it("the SDK 2.x server in one module, mounted by the FastAPI app of another: both files edited, imports in sorted place, self-check", async () => {
     const root = await copyFixture("fastapi-split", path.join(work.dir, "split"));
-    const run = both(await runCli(["add", root, "--yes", "--scopes", "price=shop:read"]));
+    const run = both(await onPort8000(() => runCli(["add", root, "--yes", "--scopes", "price=shop:read"])));
     expect(run.exitCode, run.stderr.slice(-4000)).toBe(0);
     expect(run.stderr).toMatch(/starts with\s+uv run python -m uvicorn shop\.app:app/);
     expect(run.stderr).toMatch(/Self-check passed: \d+ passed, 0 failed/);

@@ -67,7 +67,7 @@ export async function askProvider(
   return { provider: chosen, values: await askProviderSettings(chosen, output, { back: "set it later" }) };
 }
 
-export async function askScopes(tools: ToolSite[], output: Writable): Promise<Record<string, string[]>> {
+export async function askScopes(tools: Pick<ToolSite, "name">[], output: Writable): Promise<Record<string, string[]>> {
   const map: Record<string, string[]> = {};
   p.note(
     "A tool with scopes is refused (403 insufficient_scope) to a token without them.\nEnter for none: the tool then needs only a valid token.",

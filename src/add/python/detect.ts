@@ -56,6 +56,8 @@ export interface PythonDetection {
   skipped: string[];
   /** The SDK's low-level Server (mcp.server.lowlevel), when that is what the project builds on. */
   lowlevel: { file: string; line: number } | null;
+  /** Other constructions of the server's class assigned to the same name in the same file (`if ...: mcp = FastMCP(a) else: mcp = FastMCP(b)`). */
+  alternatives: { file: string; line: number }[];
 }
 
 const SKIP_DIRS = new Set([
@@ -207,6 +209,39 @@ function traceChoice(
   return { how: "literal", detail: `the expression ${value.text}` };
 }
 
+/** The environment variable (its name says TRANSPORT) or the --transport option that picks among literal run calls. */
+function transportSelector(
+  all: PyFile[],
+): (Pick<PythonTransport, "how" | "detail"> & { select: { env?: string; option?: string } }) | undefined {
+  const envCall = (c: PyCall) => ["os.getenv", "os.environ.get", "getenv", "environ.get"].includes(c.func);
+  for (const f of all) {
+    const env = f.calls.find((c) => envCall(c) && /transport/i.test(literalString(c.args[0]) ?? ""));
+    if (env) {
+      const variable = literalString(env.args[0]) as string;
+      const fallback = literalString(env.args[1]) ?? literalString(keyword(env, "default"));
+      return {
+        how: "env",
+        detail: `environment variable ${variable}${fallback !== undefined ? ` (default ${fallback})` : " (no default)"}, read at ${f.rel}:${env.line}`,
+        select: { env: variable },
+      };
+    }
+  }
+  for (const f of all) {
+    const option = f.calls.find(
+      (c) => (c.func.endsWith("add_argument") || /(^|\.)option$/.test(c.func)) && c.args.some((a) => literalString(a) === "--transport"),
+    );
+    if (option) {
+      const fallback = literalString(keyword(option, "default"));
+      return {
+        how: "argv",
+        detail: `command-line option --transport${fallback !== undefined ? ` (default ${fallback})` : ""}, at ${f.rel}:${option.line}`,
+        select: { option: "--transport" },
+      };
+    }
+  }
+  return undefined;
+}
+
 const HTTP_NAMES = ["http", "streamable-http", "streamable_http"];
 
 function kindOf(value: string | undefined): PythonTransport["kind"] | undefined {
@@ -227,6 +262,7 @@ export async function detectPython(root: string, entry?: string): Promise<Python
   // The server: FastMCP(...) / MCPServer(...) assigned to a name; the --entry file's first, else the first found.
   let server: PythonServerSite | null = null;
   let bindingModule = "";
+  let alternatives: PythonDetection["alternatives"] = [];
   // The module a [project.scripts] entry runs first (its server is the one the project starts), then the rest.
   const scriptModules = Object.values(project.scripts).map((target) => target.split(":")[0]);
   const ordered = [...files].sort((a, b) => rank(a) - rank(b));
@@ -243,6 +279,10 @@ export async function detectPython(root: string, entry?: string): Promise<Python
       if (!binding || !call.target || call.target.includes(".")) continue;
       server = { file: file.rel, line: call.line, name: call.target, kind: binding.kind, call, ...moduleOf(file.rel, root) };
       bindingModule = binding.module;
+      const first = call;
+      alternatives = file.calls
+        .filter((c) => c !== first && bindings.has(c.func) && c.target === first.target)
+        .map((c) => ({ file: file.rel, line: c.line }));
       break;
     }
     if (server) break;
@@ -312,7 +352,20 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     }) ??
     runCalls.find((c) => kindOf(literalString(transportArg(c))) === "sse") ??
     runCalls.at(-1);
-  if (run && serverFile) {
+  // if/elif on the transport with one literal run per value (`if t == "stdio": mcp.run(transport="stdio") elif ...`):
+  // the choice is made before, by an environment variable or a command-line option named for the transport.
+  const literalKinds = new Set(runCalls.map((c) => kindOf(literalString(transportArg(c)))).filter((k) => k !== undefined));
+  const dispatch = run && literalKinds.size > 1 && literalKinds.has("http") ? transportSelector(files) : undefined;
+  if (run && serverFile && dispatch) {
+    const value = literalString(transportArg(run)) as string;
+    transport = {
+      kind: "http",
+      how: dispatch.how,
+      detail: `${dispatch.detail}; ${server?.name}.run(transport=${transportArg(run)?.text}) at ${serverFile.rel}:${run.line} when it is ${value}`,
+      select: { ...dispatch.select, http: value },
+      run,
+    };
+  } else if (run && serverFile) {
     const arg = keyword(run, "transport") ?? run.args[0];
     if (!arg) transport = { kind: "stdio", how: "default", detail: `${server?.name}.run() without a transport: stdio`, run };
     else if (literalString(arg) !== undefined) {
@@ -330,6 +383,34 @@ export async function detectPython(root: string, entry?: string): Promise<Python
       };
       // Chosen at start: HTTP is one of the choices, which is what add secures.
       if (traced.how !== "literal") transport.kind = "http";
+    }
+  }
+  // FastMCP's own app, served by the project (`uvicorn.run(mcp.http_app(transport=...))`, not mounted): FastMCP puts
+  // the server's auth= on that app itself, so it is wired as a run is; its transport argument (default http) as run's.
+  const servedApp =
+    framework?.name === "fastmcp" && !mountCall && serverFile && (!transport || transport.kind === "stdio")
+      ? appCalls.find(({ c }) => c.func === `${server?.name}.http_app`)
+      : undefined;
+  if (servedApp) {
+    const arg = keyword(servedApp.c, "transport");
+    const value = literalString(arg);
+    if (!arg || value !== undefined) {
+      if (kindOf(value ?? "http") === "http")
+        transport = {
+          kind: "http",
+          how: "literal",
+          detail: `${servedApp.c.func}(${arg ? `transport=${arg.text}` : ""}) at ${servedApp.f.rel}:${servedApp.c.line}, served by the project`,
+          run: servedApp.c,
+        };
+    } else {
+      const traced = traceChoice(arg, servedApp.f, files);
+      transport = {
+        kind: "http",
+        how: traced.how,
+        detail: `${traced.detail}; ${servedApp.c.func}(transport=${arg.text}) at ${servedApp.f.rel}:${servedApp.c.line}, served by the project`,
+        ...(traced.select ? { select: { ...traced.select, http: "http" } } : {}),
+        run: servedApp.c,
+      };
     }
   }
   if (appCalls.length > 0 && (!transport || transport.kind === "stdio")) {
@@ -452,6 +533,7 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     parseErrors,
     skipped: listing.skipped,
     lowlevel: lowlevelServer(files),
+    alternatives,
   };
 }
 

@@ -20,7 +20,7 @@ import { type AddJournal, applyChanges } from "../apply.js";
 import { unifiedDiff } from "../diff.js";
 import { printableLines } from "../guard.js";
 import { nextSteps } from "../next-steps.js";
-import { type AddFlags, normalizeServerUrl, parseToolScopes, resolveProvider } from "../options.js";
+import { ADD_QUESTIONS, type AddFlags, normalizeServerUrl, parseToolScopes, resolveProvider } from "../options.js";
 import { type StepReport, type StepRun, stepsTable } from "../steps.js";
 import { summaryLines } from "../summary.js";
 import { detectPython, type PythonDetection } from "./detect.js";
@@ -91,6 +91,12 @@ function refuse(d: PythonDetection, shown: string): void {
         "from fastmcp, mcp.server.fastmcp or mcp.server.mcpserver). Pass --entry <file> if it is created elsewhere. Nothing was written.",
     );
   const where = `${d.server.file}:${d.server.line}`;
+  if (d.alternatives.length > 0)
+    throw usageError(
+      `${subject} creates its MCP server at ${d.alternatives.length + 1} places (${[where, ...d.alternatives.map((a) => `${a.file}:${a.line}`)].join(", ")}: ` +
+        `${d.server.name} = ${d.server.kind}(...) in each branch), and which one runs is decided when it starts. add wires one constructor; it would leave the others without auth. ` +
+        `Create the server in one place (the branches can pass different arguments to it) and run add again. Nothing was written.`,
+    );
   const own = d.server.call.keywords.find(
     (k) => ["auth", "token_verifier", "auth_server_provider"].includes(k.name ?? "") && !/^(fastmcp_auth|sdk_auth)\(\)$/.test(k.text),
   );
@@ -131,13 +137,25 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: b
   for (const error of d.parseErrors) ui.warn(printableLines(`could not parse ${error} (skipped)`));
   report(ui, d, shown);
   refuse(d, shown);
-  if (!flags.yes && !flags.dryRun)
-    throw usageError(
-      `answer with flags (Python add asks no questions yet): --yes to write the changes, --scopes tool=scope,... for the tools' scopes` +
-        `${d.tools[0] ? ` (e.g. --scopes ${d.tools[0].name}=mcp:tools)` : ""}; see the changes first with --dry-run`,
-    );
 
-  const { provider, values, given } = providerAnswers(flags);
+  // The questions TypeScript add asks (src/add/prompts.ts): the provider, the scopes per tool, then write or not.
+  // --yes takes the defaults; a dry run without a terminal shows the changes for the defaults.
+  const open = openQuestions(d, flags);
+  const defaults = flags.yes || (flags.dryRun && !ctx.interactive);
+  const blocking = open.filter(
+    (q) => !(defaults && (q === "provider" || q === "scopes")) && !((flags.yes || flags.dryRun) && q === "confirm"),
+  );
+  if (blocking.length > 0 && !ctx.interactive)
+    throw new CliError(
+      `no terminal to ask questions on; answer them with flags: ${blocking.map((q) => ADD_QUESTIONS[q]).join("; ")}.\n` +
+        `  e.g. ${exampleCommand(d, shown)}   (see the changes first with --dry-run)`,
+      EXIT.usage,
+      undefined,
+      { detected: describePythonDetection(d) },
+    );
+  const prompts = ctx.interactive && blocking.length > 0 ? await import("../prompts.js") : undefined;
+
+  const { provider, values, given } = await providerAnswers(flags, prompts && blocking.includes("provider") ? prompts : undefined, ui);
   const problems: Problem[] = [];
   if (flags.serverUrl !== undefined) {
     const error = validateUrl(flags.serverUrl, { what: "the server URL", httpsUnlessLoopback: true });
@@ -148,6 +166,8 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: b
     const parsed = parseToolScopes(flags.scopes);
     if (parsed.error) problems.push({ flag: "--scopes", message: parsed.error });
     toolScopes = parsed.map;
+  } else if (prompts && blocking.includes("scopes")) {
+    toolScopes = await prompts.askScopes(d.tools, ui.output);
   }
   if (problems.length > 0) throw usageError(problemLines(problems));
   const known = new Set(d.tools.map((t) => t.name));
@@ -211,6 +231,7 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: b
       result.ok = false;
       return finish(result, flags, ui, run);
     }
+    if (ctx.interactive && !flags.yes) await confirm(plan, diff, flags, ui);
     // --steps: the project's own lint, typecheck and tests, before add writes and after it installs.
     if (steps.length > 0)
       before = await ui.step(`Running the project's own steps before add (${steps.map((st) => st.tool[0]).join(", ")})`, "Recorded", () =>
@@ -247,6 +268,8 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: b
   if (result.ok && result.changed) {
     const created = plan.changes.filter((c) => c.before === undefined).map((c) => c.path);
     const modified = plan.changes.filter((c) => c.before !== undefined).map((c) => c.path);
+    // .env is written in local mode too (unlike TypeScript add): the server's module builds its auth when it is
+    // imported (FastMCP(auth=fastmcp_auth()), **sdk_auth()), so the project's own tests that import it need the values.
     const steps = nextSteps({
       start: [startDisplay(d)],
       variables: [],
@@ -265,13 +288,54 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: b
   return finish(result, flags, ui, run);
 }
 
-function providerAnswers(flags: AddFlags): { provider: Provider; values: ProviderValues; given: boolean } {
-  const provider = resolveProvider(flags);
-  const values = givenValues(provider, flags, process.env);
+type Prompts = typeof import("../prompts.js");
+type PythonQuestion = "provider" | "scopes" | "confirm";
+
+/** What add would ask: the provider's values when none are given, the scopes when tools were found, write or not. */
+function openQuestions(d: PythonDetection, flags: AddFlags): PythonQuestion[] {
+  const open: PythonQuestion[] = [];
+  if (!givenValues(resolveProvider(flags), flags, process.env)) open.push("provider");
+  if (flags.scopes === undefined && d.tools.length > 0) open.push("scopes");
+  if (!flags.yes) open.push("confirm");
+  return open;
+}
+
+function exampleCommand(d: PythonDetection, shown: string): string {
+  const tool = d.tools[0]?.name;
+  return [`${selfCommand()} add`, shell(shown), ...(tool ? [`--scopes ${shell(`${tool}=mcp:tools`)}`] : []), "--yes"].join(" ");
+}
+
+/** The provider and its values: from flags or the environment, else asked (a terminal), else the local issuer's. */
+async function providerAnswers(
+  flags: AddFlags,
+  prompts: Prompts | undefined,
+  ui: Ui,
+): Promise<{ provider: Provider; values: ProviderValues; given: boolean }> {
+  let provider = resolveProvider(flags);
+  let values = givenValues(provider, flags, process.env);
+  if (prompts) ({ provider, values } = await prompts.askProvider(provider, ui.output));
   if (!values) return { provider, values: provider.local, given: false };
   const resolved = resolveValues(provider, values);
   if (resolved.problems.length > 0) throw usageError(problemLines(resolved.problems));
   return { provider, values: resolved.values, given: true };
+}
+
+/** The question after the summary, as TypeScript add asks it: write, see the full diff first, or stop (exit 130). */
+async function confirm(plan: PythonPlan, diff: string, flags: AddFlags & { diff?: boolean }, ui: Ui): Promise<void> {
+  const { chooseWrite, confirmWrite } = await import("../prompts.js");
+  let choice = flags.diff
+    ? (await confirmWrite(plan.changes.length, ui.output))
+      ? "write"
+      : "cancel"
+    : await chooseWrite(plan.changes.length, ui.output);
+  if (choice === "diff") {
+    ui.output.write(`\n${printableLines(diff)}\n`);
+    choice = (await confirmWrite(plan.changes.length, ui.output)) ? "write" : "cancel";
+  }
+  if (choice !== "write") {
+    ui.info("Nothing was written.");
+    throw new CliError("cancelled", EXIT.cancelled);
+  }
 }
 
 /** The server's own name: FastMCP("name") or FastMCP(name="name"), else the folder's. */

@@ -7,7 +7,7 @@
  * offsets, so every byte outside an insertion stays as it was.
  * Why `ast` and not a bundled parser: bench/add/python-parsers.mjs, bench/RESULTS.md.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { environmentError } from "../../core/errors.js";
 import { runGroup } from "../../core/subprocess.js";
@@ -94,6 +94,9 @@ def dotted(node):
         return dotted(node.func)
     return None
 
+# Nodes that hold no call, import or definition: not visited (a Name's Load, a Constant, an operator).
+LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.alias)
+
 def scan(rel, data):
     out = {"rel": rel, "imports": [], "calls": [], "functions": [], "importsEnd": 0, "docEnd": 0, "mainGuard": False,
            "newline": "\r\n" if b"\r\n" in data else "\n"}
@@ -104,9 +107,10 @@ def scan(rel, data):
         out["error"] = str(error)
         return out
     starts = [0]
-    for i, b in enumerate(data):
-        if b == 10:
-            starts.append(i + 1)
+    i = data.find(b"\n")
+    while i != -1:
+        starts.append(i + 1)
+        i = data.find(b"\n", i + 1)
     def off(line, col):
         return starts[line - 1] + col
     def line_end(line):
@@ -142,6 +146,8 @@ def scan(rel, data):
                 out["mainGuard"] = True
     def visit(node, top, parent_call):
         for child in ast.iter_child_nodes(node):
+            if isinstance(child, LEAVES):
+                continue
             child_top = top and not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
             if isinstance(child, (ast.Import, ast.ImportFrom)):
                 s, e = span(child)
@@ -195,13 +201,60 @@ def main():
 main()
 `;
 
-/** The project's own Python: its virtual environment's, else python3 / python on PATH. */
-export function projectPython(root: string): string {
+/** The project's own Python: its virtual environment's, else python3 on PATH (a pyenv shim resolved, see pathPython). */
+export function projectPython(root: string, env: NodeJS.ProcessEnv = process.env): string {
   for (const venv of [".venv", "venv", "env"]) {
     const bin = path.join(root, venv, process.platform === "win32" ? "Scripts/python.exe" : "bin/python");
     if (existsSync(bin)) return bin;
   }
+  return process.platform === "win32" ? "python" : pathPython(root, env);
+}
+
+/**
+ * python3 on PATH. A pyenv shim is a shell script that runs `pyenv` to choose the version, which costs 0.3-0.7 s
+ * per start on a loaded machine (more than add's whole scan); it is resolved here the way pyenv chooses:
+ * PYENV_VERSION, else the nearest .python-version from the project up, else $PYENV_ROOT/version; the first of
+ * those versions that is installed, "system" meaning the next python3 on PATH. A version this cannot resolve
+ * (a prefix such as "3.12", a virtualenv name) leaves the shim itself, which is right, only slower.
+ */
+export function pathPython(root: string, env: NodeJS.ProcessEnv = process.env): string {
+  const dirs = (env.PATH ?? "").split(path.delimiter).filter(Boolean);
+  let skipShims = false;
+  for (const dir of dirs) {
+    const bin = path.join(dir, "python3");
+    if (!existsSync(bin)) continue;
+    const pyenvRoot = path.dirname(dir);
+    const isShim = path.basename(dir) === "shims" && existsSync(path.join(pyenvRoot, "versions"));
+    if (!isShim) return bin;
+    if (skipShims) continue;
+    for (const version of pyenvVersions(root, pyenvRoot, env)) {
+      if (version === "system") {
+        skipShims = true;
+        break;
+      }
+      const resolved = path.join(pyenvRoot, "versions", version, "bin", "python3");
+      if (!version.includes("/") && existsSync(resolved)) return resolved;
+    }
+    if (!skipShims) return bin;
+  }
   return "python3";
+}
+
+function pyenvVersions(root: string, pyenvRoot: string, env: NodeJS.ProcessEnv): string[] {
+  if (env.PYENV_VERSION) return env.PYENV_VERSION.split(":").filter(Boolean);
+  const words = (file: string) =>
+    readFileSync(file, "utf8")
+      .split(/\r?\n/)
+      .map((line) => line.replace(/#.*/, "").trim())
+      .flatMap((line) => line.split(/\s+/))
+      .filter(Boolean);
+  for (let dir = path.resolve(root); ; dir = path.dirname(dir)) {
+    const file = path.join(dir, ".python-version");
+    if (existsSync(file)) return words(file);
+    if (path.dirname(dir) === dir) break;
+  }
+  const global = path.join(pyenvRoot, "version");
+  return existsSync(global) ? words(global) : ["system"];
 }
 
 /** Parses `files` (relative to root) with the project's Python; one PyFile per file, in order. */
@@ -209,7 +262,8 @@ export async function scanPython(root: string, files: string[], python = project
   if (files.length === 0) return [];
   let result: { stdout: unknown; exitCode?: number; stderr?: unknown };
   try {
-    result = await runGroup(python, ["-I", "-c", SCAN_SCRIPT, root], {
+    // -I: no user site or PYTHON* variables; -S: no site module at all (the scan needs the standard library only).
+    result = await runGroup(python, ["-I", "-S", "-c", SCAN_SCRIPT, root], {
       input: JSON.stringify(files),
       reject: false,
       timeout: 30_000,
