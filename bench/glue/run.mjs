@@ -20,7 +20,15 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { ensureBuilt, npmEnv, startLocalIssuer, startProjectServer, stopAll, stopChildrenOnSignal, stopProcess } from "../../lib/harness.mjs";
+import {
+  ensureBuilt,
+  npmEnv,
+  startLocalIssuer,
+  startProjectServer,
+  stopAll,
+  stopChildrenOnSignal,
+  stopProcess,
+} from "../../lib/harness.mjs";
 import { machineInfo, machineLine, median } from "../results-file.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
