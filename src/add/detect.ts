@@ -21,7 +21,17 @@ import { findTokenlessTests } from "./detect/tests.js";
 import { findTools } from "./detect/tools.js";
 import type { AppSite, DetectFlags, Detection, FastmcpStart, ResolvedDetection, RouteSite, SourceFile } from "./detect/types.js";
 import { constInit } from "./detect/values.js";
-import { ADD_PATTERNS, MCP_HANDLER_FACTORIES, MCP_TRANSPORTS, patternFor, SDK_V1, SDK_V2, STDIO_TRANSPORTS } from "./patterns.js";
+import {
+  ADD_PATTERNS,
+  MCP_HANDLER_FACTORIES,
+  MCP_TRANSPORTS,
+  patternFor,
+  ROUTE_HANDLER_PACKAGES,
+  SDK_V1,
+  SDK_V2,
+  SSE_TRANSPORTS,
+  STDIO_TRANSPORTS,
+} from "./patterns.js";
 
 export { allDependencies, globMatches, readPackageJson } from "./detect/project.js";
 export { importBindings, requireSource } from "./detect/sources.js";
@@ -32,7 +42,13 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
   const { workspaceRoot, pm } = await findWorkspace(root);
   const parseErrors: string[] = [];
   const skipped: string[] = [];
-  const files = await readSources(root, parseErrors, skipped, flags.entry === undefined ? undefined : toRel(root, flags.entry));
+  const { files, compiled } = await readSources(
+    root,
+    parseErrors,
+    skipped,
+    flags.entry === undefined ? undefined : toRel(root, flags.entry),
+    pkg,
+  );
 
   const frameworkCandidates = ADD_PATTERNS.filter((p) => p.packages.some((name) => name in deps)).map((p) => p.framework);
   const appCandidates = files.flatMap((file) => findApps(file));
@@ -64,6 +80,10 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     (node) => node.type === "NewExpression" && node.callee.type === "Identifier" && STDIO_TRANSPORTS.has(node.callee.name),
   );
 
+  const sseTransport = findFirst(
+    files,
+    (node) => node.type === "NewExpression" && node.callee.type === "Identifier" && SSE_TRANSPORTS.has(node.callee.name),
+  );
   const nodeHttp = findNodeHttp(files);
   const streamableHttp = findFirst(
     files,
@@ -94,7 +114,8 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     endpoint,
     routes,
     fastmcpStart,
-    start: startCommand(pkg, entryFile, language, pm, deps),
+    compiled,
+    start: startCommand(pkg, entryFile, language, pm, deps, compiled.length > 0),
     tools: files.flatMap((file) => findTools(file, files)),
     reused: files.flatMap(findReusedServers),
     bodyless: framework?.name === "express" ? routes.filter((r) => r.mcp).flatMap((r) => findBodyless(r)) : [],
@@ -109,6 +130,8 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     },
     streamableHttp: streamableHttp && { file: streamableHttp.file.rel, line: lineOf(streamableHttp.node) },
     nextRoutes,
+    routeHandlerPackage: ROUTE_HANDLER_PACKAGES.find((name) => name in deps),
+    sseTransport: sseTransport && { file: sseTransport.file.rel, line: lineOf(sseTransport.node) },
     sseRoutes: routes.filter((r) => r.sse),
     port: detectPort(files, fastmcpStart),
     extension,

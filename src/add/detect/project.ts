@@ -95,6 +95,8 @@ export function startCommand(
   language: Language,
   pm: PackageManager,
   deps: Record<string, string>,
+  /** The project ships only its build output (dist/, build/): it runs as published, with nothing to build first. */
+  compiled = false,
 ): StartCommand | undefined {
   const scripts = pkg.data.scripts ?? {};
   const run = (script: string) => ({ file: pm, args: pm === "npm" && script === "start" ? ["start"] : ["run", script] });
@@ -103,7 +105,7 @@ export function startCommand(
     const command = scripts[script];
     if (!command) continue;
     const runsSource = /\b(tsx|ts-node|ts-node-dev|nodemon|bun|deno|fastmcp|--experimental-strip-types|--watch)\b/.test(command);
-    const build = scripts.build && !runsSource ? run("build") : undefined;
+    const build = scripts.build && !runsSource && !compiled ? run("build") : undefined;
     return { display: build ? `${display("build")} && ${display(script)}` : display(script), ...(build ? { build } : {}), ...run(script) };
   }
   if (!entry) return undefined;
