@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { detect, readPackageJson } from "../src/add/detect.js";
 import { wire } from "../src/add/wire.js";
 import { selfCommand } from "../src/core/self-command.js";
+import { copyFixture } from "./add-suite.js";
 import { runCli, tempDir } from "./helpers/cli.js";
 
 const express = JSON.stringify({ name: "p", type: "module", dependencies: { express: "^5.0.0", "@modelcontextprotocol/sdk": "^1.32.0" } });
@@ -338,6 +339,21 @@ describe("add --dry-run shows what it detected, also when it must ask", () => {
       expect(await readFile(path.join(p.dir, "src/index.js"), "utf8")).toBe(before);
     } finally {
       await p.cleanup();
+    }
+  });
+
+  it("one app per transport module (sse.js, streamableHttp.js): the one that builds a Streamable HTTP transport is the app, with no --entry", async () => {
+    const work = await tempDir("cma-add-transport-modules-");
+    try {
+      const root = await copyFixture("transport-modules", work.dir);
+      const run = await runCli(["add", root, "--dry-run", "--json"]);
+      expect(run.exitCode, run.stderr).toBe(0);
+      const doc = JSON.parse(run.stdout) as { detected: { entry: { file: string }; endpoint: { path: string }; start: string } };
+      expect(doc.detected.entry.file).toBe("src/streamableHttp.js");
+      expect(doc.detected.endpoint.path).toBe("/mcp");
+      expect(doc.detected.start).toBe("node src/streamableHttp.js");
+    } finally {
+      await work.cleanup();
     }
   });
 });

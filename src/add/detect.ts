@@ -57,7 +57,7 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
 
   const apps = pattern ? outerApps(appCandidates.filter((a) => a.framework === pattern.framework)) : [];
   const entryRel = flags.entry === undefined ? undefined : toRel(root, flags.entry);
-  const app = entryRel !== undefined ? apps.find((a) => a.file.rel === entryRel) : apps.length === 1 ? apps[0] : undefined;
+  const app = entryRel !== undefined ? apps.find((a) => a.file.rel === entryRel) : apps.length === 1 ? apps[0] : streamableApp(apps);
   const entryFile = app?.file ?? (entryRel !== undefined ? files.find((f) => f.rel === entryRel) : undefined);
   const routes = app && pattern ? findRoutes(app, pattern, files) : [];
   const fastmcpStart = app && pattern?.framework === "fastmcp" ? findFastmcpStart(app, files) : undefined;
@@ -139,6 +139,22 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     parseErrors,
     skipped,
   };
+}
+
+/**
+ * Of several apps, the one whose file builds a Streamable HTTP transport, when
+ * it is the only one: the others serve the deprecated SSE transport, a
+ * websocket or nothing of MCP (a project that offers each transport from its
+ * own module, e.g. sse.js and streamableHttp.js).
+ */
+function streamableApp(apps: AppSite[]): AppSite | undefined {
+  const serving = apps.filter((app) =>
+    findFirst(
+      [app.file],
+      (node) => node.type === "NewExpression" && node.callee.type === "Identifier" && MCP_TRANSPORTS.has(node.callee.name),
+    ),
+  );
+  return serving.length === 1 ? serving[0] : undefined;
 }
 
 /** The first `http.createServer(...)` / `createServer(...)` from node:http, node:https or node:http2. */
