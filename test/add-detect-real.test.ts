@@ -342,7 +342,7 @@ describe("add --dry-run shows what it detected, also when it must ask", () => {
     }
   });
 
-  it("one app per transport module (sse.js, streamableHttp.js): the one that builds a Streamable HTTP transport is the app, with no --entry", async () => {
+  it("one app per transport module (stdio.js, sse.js, streamableHttp.js): the one that builds a Streamable HTTP transport is the app, with no --entry, started by the script that runs it (start serves stdio)", async () => {
     const work = await tempDir("cma-add-transport-modules-");
     try {
       const root = await copyFixture("transport-modules", work.dir);
@@ -351,7 +351,7 @@ describe("add --dry-run shows what it detected, also when it must ask", () => {
       const doc = JSON.parse(run.stdout) as { detected: { entry: { file: string }; endpoint: { path: string }; start: string } };
       expect(doc.detected.entry.file).toBe("src/streamableHttp.js");
       expect(doc.detected.endpoint.path).toBe("/mcp");
-      expect(doc.detected.start).toBe("node src/streamableHttp.js");
+      expect(doc.detected.start).toBe("npm run start:streamableHttp");
     } finally {
       await work.cleanup();
     }
