@@ -356,4 +356,24 @@ describe("add --dry-run shows what it detected, also when it must ask", () => {
       await work.cleanup();
     }
   });
+
+  it("TypeScript compiled to CommonJS, published without sources: (0, express_1.default)() is the app, its endpoint constant and transport are found", async () => {
+    const work = await tempDir("cma-add-published-cjs-");
+    try {
+      const root = await copyFixture("published-cjs", work.dir);
+      const run = await runCli(["add", root, "--dry-run", "--json"]);
+      expect(run.exitCode, run.stderr).toBe(0);
+      const doc = JSON.parse(run.stdout) as {
+        detected: { entry: { file: string; code: string }; endpoint: { path: string }; module: string; start: string };
+        diff: string;
+      };
+      expect(doc.detected.entry).toMatchObject({ file: "dist/index.js", code: "const app = (0, express_1.default)()" });
+      expect(doc.detected.endpoint.path).toBe("/mcp");
+      expect(doc.detected.module).toBe("cjs");
+      expect(doc.detected.start).toBe("node dist/index.js");
+      expect(doc.diff).toMatch(/^\+const \{ mcpAuth \} = require\("\.\/auth\/express\.js"\);$/m);
+    } finally {
+      await work.cleanup();
+    }
+  });
 });

@@ -16,7 +16,7 @@ import { findRouteMiddleware } from "./detect/middleware.js";
 import { detectPort } from "./detect/port.js";
 import { allDependencies, findWorkspace, startCommand } from "./detect/project.js";
 import { findFastmcpStart, findRoutes } from "./detect/routes.js";
-import { readSources } from "./detect/sources.js";
+import { calleeName, readSources } from "./detect/sources.js";
 import { findTokenlessTests } from "./detect/tests.js";
 import { findTools } from "./detect/tools.js";
 import type { AppSite, DetectFlags, Detection, FastmcpStart, ResolvedDetection, RouteSite, SourceFile } from "./detect/types.js";
@@ -75,21 +75,15 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
   const entryExt = entryFile ? path.extname(entryFile.rel) : typescript ? ".ts" : ".js";
   const language: Language = [".ts", ".mts", ".cts"].includes(entryExt) ? "ts" : "js";
   const { extension, specifierExtension } = extensionsFor(entryExt, entryFile);
-  const stdio = findFirst(
-    files,
-    (node) => node.type === "NewExpression" && node.callee.type === "Identifier" && STDIO_TRANSPORTS.has(node.callee.name),
-  );
+  const stdio = findFirst(files, (node) => node.type === "NewExpression" && STDIO_TRANSPORTS.has(calleeName(node.callee) ?? ""));
 
-  const sseTransport = findFirst(
-    files,
-    (node) => node.type === "NewExpression" && node.callee.type === "Identifier" && SSE_TRANSPORTS.has(node.callee.name),
-  );
+  const sseTransport = findFirst(files, (node) => node.type === "NewExpression" && SSE_TRANSPORTS.has(calleeName(node.callee) ?? ""));
   const nodeHttp = findNodeHttp(files);
   const streamableHttp = findFirst(
     files,
     (node) =>
-      (node.type === "NewExpression" && node.callee.type === "Identifier" && MCP_TRANSPORTS.has(node.callee.name)) ||
-      (node.type === "CallExpression" && node.callee.type === "Identifier" && MCP_HANDLER_FACTORIES.has(node.callee.name)),
+      (node.type === "NewExpression" && MCP_TRANSPORTS.has(calleeName(node.callee) ?? "")) ||
+      (node.type === "CallExpression" && MCP_HANDLER_FACTORIES.has(calleeName(node.callee) ?? "")),
   );
   const nextRoutes =
     "next" in deps
@@ -149,10 +143,7 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
  */
 function streamableApp(apps: AppSite[]): AppSite | undefined {
   const serving = apps.filter((app) =>
-    findFirst(
-      [app.file],
-      (node) => node.type === "NewExpression" && node.callee.type === "Identifier" && MCP_TRANSPORTS.has(node.callee.name),
-    ),
+    findFirst([app.file], (node) => node.type === "NewExpression" && MCP_TRANSPORTS.has(calleeName(node.callee) ?? "")),
   );
   return serving.length === 1 ? serving[0] : undefined;
 }

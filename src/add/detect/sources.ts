@@ -127,8 +127,39 @@ export function importBindings(ast: t.File): Map<string, Binding> {
   return bindings;
 }
 
-/** `require("x")` -> "x". */
+/** Helpers compilers wrap a require in (tsc's esModuleInterop, Babel): `__importDefault(require("x"))`. */
+const INTEROP_HELPERS = new Set(["__importDefault", "__importStar", "_interopRequireDefault", "_interopRequireWildcard"]);
+
+/** `require("x")` -> "x" (also wrapped in a compiler's interop helper). */
 export function requireSource(node: t.Node | null | undefined): string | undefined {
+  if (node?.type === "CallExpression" && node.callee.type === "Identifier" && INTEROP_HELPERS.has(node.callee.name))
+    return node.arguments.length >= 1 ? requireSource(node.arguments[0]) : undefined;
   if (node?.type !== "CallExpression" || node.callee.type !== "Identifier" || node.callee.name !== "require") return undefined;
   return stringValue(node.arguments[0]);
+}
+
+/**
+ * What a called or constructed name is bound to: `express()`, and the forms
+ * compiled CommonJS uses for the same call, `(0, express_1.default)()` and
+ * `new streamableHttp_js_1.StreamableHTTPServerTransport()` (a member of a
+ * required module).
+ */
+export function calleeBinding(file: SourceFile, callee: t.Node): Binding | undefined {
+  let node = callee;
+  if (node.type === "SequenceExpression") node = node.expressions[node.expressions.length - 1] ?? node;
+  if (node.type === "Identifier") return file.imports.get(node.name);
+  if (node.type === "MemberExpression" && !node.computed && node.object.type === "Identifier" && node.property.type === "Identifier") {
+    const module = file.imports.get(node.object.name);
+    if (module?.imported === "*") return { source: module.source, imported: node.property.name };
+  }
+  return undefined;
+}
+
+/** The class or function name a call or `new` names: `X` in `new X()`, `new m.X()` and `(0, m.X)()`. */
+export function calleeName(callee: t.Node): string | undefined {
+  let node = callee;
+  if (node.type === "SequenceExpression") node = node.expressions[node.expressions.length - 1] ?? node;
+  if (node.type === "Identifier") return node.name;
+  if (node.type === "MemberExpression" && !node.computed && node.property.type === "Identifier") return node.property.name;
+  return undefined;
 }
