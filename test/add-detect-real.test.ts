@@ -376,4 +376,20 @@ describe("add --dry-run shows what it detected, also when it must ask", () => {
       await work.cleanup();
     }
   });
+
+  it("a port from a command-line option (listen(port) in a function) is its default constant, DEFAULT_PORT: where the self-check finds the server", async () => {
+    const code = [
+      ...head,
+      'import { Command } from "commander";',
+      "const DEFAULT_PORT = 3000;",
+      'const options = new Command().option("--port <number>", "port", DEFAULT_PORT.toString()).parse().opts();',
+      "const app = express();",
+      `app.post("/mcp", ${handler});`,
+      "const start = (port) => app.listen(port);",
+      "start(Number(options.port));",
+      "",
+    ].join("\n");
+    const { d } = await detected({ "package.json": express, "src/index.js": code });
+    expect(d.port).toEqual({ fromEnv: false, fallback: 3000, literal: 3000 });
+  });
 });

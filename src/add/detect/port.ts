@@ -63,5 +63,20 @@ export function detectPort(files: SourceFile[], fastmcpStart: FastmcpStart | und
       });
     }
   }
+  // A port taken from a command-line option or a function argument: its default, held in a constant
+  // named for it (`const DEFAULT_PORT = 3000`), is where the server listens when started as it is.
+  if (!fromEnv && literal === undefined) {
+    for (const file of files) {
+      for (const statement of file.ast.program.body) {
+        const declaration = statement.type === "ExportNamedDeclaration" ? statement.declaration : statement;
+        if (declaration?.type !== "VariableDeclaration" || declaration.kind !== "const") continue;
+        for (const d of declaration.declarations) {
+          if (d.id.type !== "Identifier" || !/^(DEFAULT_)?(HTTP_|SERVER_)?PORT$/i.test(d.id.name)) continue;
+          const value = d.init?.type === "NumericLiteral" ? d.init.value : undefined;
+          if (value !== undefined && value > 0 && value < 65536) literal ??= value;
+        }
+      }
+    }
+  }
   return { fromEnv, fallback: fallback ?? literal ?? 3000, literal };
 }
