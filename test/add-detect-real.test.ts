@@ -392,4 +392,29 @@ describe("add --dry-run shows what it detected, also when it must ask", () => {
     const { d } = await detected({ "package.json": express, "src/index.js": code });
     expect(d.port).toEqual({ fromEnv: false, fallback: 3000, literal: 3000 });
   });
+
+  it("CORS options that list headers get Authorization, MCP-Protocol-Version (allowed) and WWW-Authenticate (exposed): browsers can send a token and read the challenge", async () => {
+    const code = [
+      ...head,
+      'import cors from "cors";',
+      "const app = express();",
+      "app.use(express.json());",
+      "app.use(cors({ origin: false, exposedHeaders: ['Mcp-Session-Id'], allowedHeaders: ['Content-Type', 'mcp-session-id'] }));",
+      `app.post("/mcp", ${handler});`,
+      "app.listen(3000);",
+      "",
+    ].join("\n");
+    const pkg = JSON.stringify({
+      name: "p",
+      type: "module",
+      dependencies: { express: "^5.0.0", cors: "^2.8.5", "@modelcontextprotocol/sdk": "^1.32.0" },
+    });
+    const { wiring } = await detected({ "package.json": pkg, "src/index.js": code });
+    expect(wiring?.files.get("src/index.js")).toContain(
+      "app.use(cors({ origin: false, exposedHeaders: ['Mcp-Session-Id', 'WWW-Authenticate'], allowedHeaders: ['Content-Type', 'mcp-session-id', 'Authorization', 'MCP-Protocol-Version'] }));",
+    );
+    expect(wiring?.notes.join("\n")).toMatch(
+      /CORS adds Authorization, MCP-Protocol-Version to allowedHeaders and WWW-Authenticate to exposedHeaders/,
+    );
+  });
 });
