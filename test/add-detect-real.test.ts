@@ -417,4 +417,18 @@ describe("add --dry-run shows what it detected, also when it must ask", () => {
       /CORS adds Authorization, MCP-Protocol-Version to allowedHeaders and WWW-Authenticate to exposedHeaders/,
     );
   });
+
+  it("listen(0) in another module (a test helper on a port the system picks) is not the server's port: the default constant is", async () => {
+    const code = [
+      ...head,
+      "const DEFAULT_PORT = 3000;",
+      "const app = express();",
+      `app.post("/mcp", ${handler});`,
+      "export const start = (port) => app.listen(port);",
+      "",
+    ].join("\n");
+    const helper = 'import http from "node:http";\nexport const server = http.createServer().listen(0);\n';
+    const { d } = await detected({ "package.json": express, "src/index.js": code, "src/testing.js": helper });
+    expect(d.port).toEqual({ fromEnv: false, fallback: 3000, literal: 3000 });
+  });
 });

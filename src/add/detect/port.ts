@@ -58,8 +58,9 @@ export function detectPort(files: SourceFile[], fastmcpStart: FastmcpStart | und
         if (literal !== undefined || node.type !== "CallExpression" || node.callee.type !== "MemberExpression") return;
         if (node.callee.property.type !== "Identifier" || node.callee.property.name !== "listen") return;
         const arg = node.arguments[0] ? unwrap(node.arguments[0]) : undefined;
-        if (arg?.type === "ObjectExpression") literal = portValue(file, objectProperty(arg, "port"));
-        else literal = portValue(file, arg);
+        const value = arg?.type === "ObjectExpression" ? portValue(file, objectProperty(arg, "port")) : portValue(file, arg);
+        // listen(0) is a port the system picks (a test server's), never where the server is found.
+        if (value !== 0) literal = value;
       });
     }
   }
