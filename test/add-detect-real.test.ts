@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { detect, readPackageJson } from "../src/add/detect.js";
 import { wire } from "../src/add/wire.js";
 import { selfCommand } from "../src/core/self-command.js";
+import { copyFixture } from "./add-suite.js";
 import { runCli, tempDir } from "./helpers/cli.js";
 
 const express = JSON.stringify({ name: "p", type: "module", dependencies: { express: "^5.0.0", "@modelcontextprotocol/sdk": "^1.32.0" } });
@@ -339,5 +340,95 @@ describe("add --dry-run shows what it detected, also when it must ask", () => {
     } finally {
       await p.cleanup();
     }
+  });
+
+  it("one app per transport module (stdio.js, sse.js, streamableHttp.js): the one that builds a Streamable HTTP transport is the app, with no --entry, started by the script that runs it (start serves stdio)", async () => {
+    const work = await tempDir("cma-add-transport-modules-");
+    try {
+      const root = await copyFixture("transport-modules", work.dir);
+      const run = await runCli(["add", root, "--dry-run", "--json"]);
+      expect(run.exitCode, run.stderr).toBe(0);
+      const doc = JSON.parse(run.stdout) as { detected: { entry: { file: string }; endpoint: { path: string }; start: string } };
+      expect(doc.detected.entry.file).toBe("src/streamableHttp.js");
+      expect(doc.detected.endpoint.path).toBe("/mcp");
+      expect(doc.detected.start).toBe("npm run start:streamableHttp");
+    } finally {
+      await work.cleanup();
+    }
+  });
+
+  it("TypeScript compiled to CommonJS, published without sources: (0, express_1.default)() is the app, its endpoint constant and transport are found", async () => {
+    const work = await tempDir("cma-add-published-cjs-");
+    try {
+      const root = await copyFixture("published-cjs", work.dir);
+      const run = await runCli(["add", root, "--dry-run", "--json"]);
+      expect(run.exitCode, run.stderr).toBe(0);
+      const doc = JSON.parse(run.stdout) as {
+        detected: { entry: { file: string; code: string }; endpoint: { path: string }; module: string; start: string };
+        diff: string;
+      };
+      expect(doc.detected.entry).toMatchObject({ file: "dist/index.js", code: "const app = (0, express_1.default)()" });
+      expect(doc.detected.endpoint.path).toBe("/mcp");
+      expect(doc.detected.module).toBe("cjs");
+      expect(doc.detected.start).toBe("node dist/index.js");
+      expect(doc.diff).toMatch(/^\+const \{ mcpAuth \} = require\("\.\/auth\/express\.js"\);$/m);
+    } finally {
+      await work.cleanup();
+    }
+  });
+
+  it("a port from a command-line option (listen(port) in a function) is its default constant, DEFAULT_PORT: where the self-check finds the server", async () => {
+    const code = [
+      ...head,
+      'import { Command } from "commander";',
+      "const DEFAULT_PORT = 3000;",
+      'const options = new Command().option("--port <number>", "port", DEFAULT_PORT.toString()).parse().opts();',
+      "const app = express();",
+      `app.post("/mcp", ${handler});`,
+      "const start = (port) => app.listen(port);",
+      "start(Number(options.port));",
+      "",
+    ].join("\n");
+    const { d } = await detected({ "package.json": express, "src/index.js": code });
+    expect(d.port).toEqual({ fromEnv: false, fallback: 3000, literal: 3000 });
+  });
+
+  it("CORS options that list headers get Authorization, MCP-Protocol-Version (allowed) and WWW-Authenticate (exposed): browsers can send a token and read the challenge", async () => {
+    const code = [
+      ...head,
+      'import cors from "cors";',
+      "const app = express();",
+      "app.use(express.json());",
+      "app.use(cors({ origin: false, exposedHeaders: ['Mcp-Session-Id'], allowedHeaders: ['Content-Type', 'mcp-session-id'] }));",
+      `app.post("/mcp", ${handler});`,
+      "app.listen(3000);",
+      "",
+    ].join("\n");
+    const pkg = JSON.stringify({
+      name: "p",
+      type: "module",
+      dependencies: { express: "^5.0.0", cors: "^2.8.5", "@modelcontextprotocol/sdk": "^1.32.0" },
+    });
+    const { wiring } = await detected({ "package.json": pkg, "src/index.js": code });
+    expect(wiring?.files.get("src/index.js")).toContain(
+      "app.use(cors({ origin: false, exposedHeaders: ['Mcp-Session-Id', 'WWW-Authenticate'], allowedHeaders: ['Content-Type', 'mcp-session-id', 'Authorization', 'MCP-Protocol-Version'] }));",
+    );
+    expect(wiring?.notes.join("\n")).toMatch(
+      /CORS adds Authorization, MCP-Protocol-Version to allowedHeaders and WWW-Authenticate to exposedHeaders/,
+    );
+  });
+
+  it("listen(0) in another module (a test helper on a port the system picks) is not the server's port: the default constant is", async () => {
+    const code = [
+      ...head,
+      "const DEFAULT_PORT = 3000;",
+      "const app = express();",
+      `app.post("/mcp", ${handler});`,
+      "export const start = (port) => app.listen(port);",
+      "",
+    ].join("\n");
+    const helper = 'import http from "node:http";\nexport const server = http.createServer().listen(0);\n';
+    const { d } = await detected({ "package.json": express, "src/index.js": code, "src/testing.js": helper });
+    expect(d.port).toEqual({ fromEnv: false, fallback: 3000, literal: 3000 });
   });
 });

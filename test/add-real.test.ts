@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain JavaScript, shared with bench/add/real.mjs
-import { cli, loadManifest, meetsBar, pool, projectEnv, runProject } from "../lib/real-corpus.mjs";
+import { addArgs, cli, loadManifest, meetsBar, parseJson, pool, projectEnv, runProject } from "../lib/real-corpus.mjs";
 
 interface Project {
   name: string;
@@ -98,10 +98,15 @@ describe("add on real third-party MCP servers (test/fixtures/real)", () => {
       // A refusal writes nothing; a run that writes breaks no step that was green before.
       if (run.outcome.exitCode === 2) expect(run.written).toEqual([]);
       else expect(Object.values(run.outcome.steps as Record<string, string>)).not.toContain("broken by add");
-      // A secured project passes check again, started afresh from its folder (check --project: its start command, the local issuer).
+      // A secured project passes the self-check again, started afresh from its folder on its own start command:
+      // a second add finds its changes in place, writes nothing and runs the self-check (check --project takes
+      // only projects create generated: src/index.ts).
       if (run.outcome.exitCode === 0) {
-        const check = await cli(["check", "--project", run.dir, "--json"], { env: projectEnv(project), timeout: 300_000 });
-        expect(check.exitCode, check.stderr).toBe(0);
+        const again = await cli([...addArgs(project, run.dir), "--yes", "--no-steps"], { env: projectEnv(project), timeout: 300_000 });
+        const doc = parseJson(again);
+        expect(again.exitCode, again.stderr.slice(-3000)).toBe(0);
+        expect(doc.changed).toBe(false);
+        expect((doc.check?.results ?? []).filter((r: { status: string }) => r.status === "fail")).toEqual([]);
       }
     }, 400_000);
   }

@@ -41,4 +41,15 @@ describe("add on a stdio-only MCP server", () => {
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/has no package\.json/);
   });
+
+  it("a stdio server published as compiled JavaScript only (dist/, no sources) is refused by name too, from the code in dist/", async () => {
+    const published = await copyFixture("stdio-dist", work.dir);
+    const untouched = await snapshot(published);
+    const run = await runCli(["add", published, "--yes", "--json"]);
+    expect(run.exitCode).toBe(2);
+    const doc = parseDocument(run.stdout, run.stderr) as unknown as { error: string };
+    expect(doc.error).toMatch(/serves MCP over stdio only \(dist\/index\.js:12: StdioServerTransport\)/);
+    expect(doc.error).toMatch(/Nothing was written/);
+    expect(await snapshot(published)).toEqual(untouched);
+  });
 });

@@ -168,7 +168,8 @@ export function addFixtureSuite(options: FixtureOptions): void {
 
     it(`configures the ${options.provider ?? "scalekit"} provider: its variables in .env.example, its verifier in the auth folder`, async () => {
       const example = await readFile(path.join(root, ".env.example"), "utf8");
-      const authDir = path.join(root, existsSync(path.join(root, "src/auth")) ? "src/auth" : "auth");
+      // Next to the app's file: src/auth, auth, or dist/auth for a package that ships only its build output.
+      const authDir = path.join(root, ["src/auth", "dist/auth"].find((dir) => existsSync(path.join(root, dir))) ?? "auth");
       const files = await readdir(authDir);
       if (options.provider === "oidc") {
         expect(example).toMatch(/^OIDC_ISSUER_URL=/m);

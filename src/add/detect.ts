@@ -16,12 +16,22 @@ import { findRouteMiddleware } from "./detect/middleware.js";
 import { detectPort } from "./detect/port.js";
 import { allDependencies, findWorkspace, startCommand } from "./detect/project.js";
 import { findFastmcpStart, findRoutes } from "./detect/routes.js";
-import { readSources } from "./detect/sources.js";
+import { calleeName, readSources } from "./detect/sources.js";
 import { findTokenlessTests } from "./detect/tests.js";
 import { findTools } from "./detect/tools.js";
 import type { AppSite, DetectFlags, Detection, FastmcpStart, ResolvedDetection, RouteSite, SourceFile } from "./detect/types.js";
 import { constInit } from "./detect/values.js";
-import { ADD_PATTERNS, MCP_HANDLER_FACTORIES, MCP_TRANSPORTS, patternFor, SDK_V1, SDK_V2, STDIO_TRANSPORTS } from "./patterns.js";
+import {
+  ADD_PATTERNS,
+  MCP_HANDLER_FACTORIES,
+  MCP_TRANSPORTS,
+  patternFor,
+  ROUTE_HANDLER_PACKAGES,
+  SDK_V1,
+  SDK_V2,
+  SSE_TRANSPORTS,
+  STDIO_TRANSPORTS,
+} from "./patterns.js";
 
 export { allDependencies, globMatches, readPackageJson } from "./detect/project.js";
 export { importBindings, requireSource } from "./detect/sources.js";
@@ -32,7 +42,13 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
   const { workspaceRoot, pm } = await findWorkspace(root);
   const parseErrors: string[] = [];
   const skipped: string[] = [];
-  const files = await readSources(root, parseErrors, skipped, flags.entry === undefined ? undefined : toRel(root, flags.entry));
+  const { files, compiled } = await readSources(
+    root,
+    parseErrors,
+    skipped,
+    flags.entry === undefined ? undefined : toRel(root, flags.entry),
+    pkg,
+  );
 
   const frameworkCandidates = ADD_PATTERNS.filter((p) => p.packages.some((name) => name in deps)).map((p) => p.framework);
   const appCandidates = files.flatMap((file) => findApps(file));
@@ -41,7 +57,7 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
 
   const apps = pattern ? outerApps(appCandidates.filter((a) => a.framework === pattern.framework)) : [];
   const entryRel = flags.entry === undefined ? undefined : toRel(root, flags.entry);
-  const app = entryRel !== undefined ? apps.find((a) => a.file.rel === entryRel) : apps.length === 1 ? apps[0] : undefined;
+  const app = entryRel !== undefined ? apps.find((a) => a.file.rel === entryRel) : apps.length === 1 ? apps[0] : streamableApp(apps);
   const entryFile = app?.file ?? (entryRel !== undefined ? files.find((f) => f.rel === entryRel) : undefined);
   const routes = app && pattern ? findRoutes(app, pattern, files) : [];
   const fastmcpStart = app && pattern?.framework === "fastmcp" ? findFastmcpStart(app, files) : undefined;
@@ -59,17 +75,15 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
   const entryExt = entryFile ? path.extname(entryFile.rel) : typescript ? ".ts" : ".js";
   const language: Language = [".ts", ".mts", ".cts"].includes(entryExt) ? "ts" : "js";
   const { extension, specifierExtension } = extensionsFor(entryExt, entryFile);
-  const stdio = findFirst(
-    files,
-    (node) => node.type === "NewExpression" && node.callee.type === "Identifier" && STDIO_TRANSPORTS.has(node.callee.name),
-  );
+  const stdio = findFirst(files, (node) => node.type === "NewExpression" && STDIO_TRANSPORTS.has(calleeName(node.callee) ?? ""));
 
+  const sseTransport = findFirst(files, (node) => node.type === "NewExpression" && SSE_TRANSPORTS.has(calleeName(node.callee) ?? ""));
   const nodeHttp = findNodeHttp(files);
   const streamableHttp = findFirst(
     files,
     (node) =>
-      (node.type === "NewExpression" && node.callee.type === "Identifier" && MCP_TRANSPORTS.has(node.callee.name)) ||
-      (node.type === "CallExpression" && node.callee.type === "Identifier" && MCP_HANDLER_FACTORIES.has(node.callee.name)),
+      (node.type === "NewExpression" && MCP_TRANSPORTS.has(calleeName(node.callee) ?? "")) ||
+      (node.type === "CallExpression" && MCP_HANDLER_FACTORIES.has(calleeName(node.callee) ?? "")),
   );
   const nextRoutes =
     "next" in deps
@@ -94,7 +108,8 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     endpoint,
     routes,
     fastmcpStart,
-    start: startCommand(pkg, entryFile, language, pm, deps),
+    compiled,
+    start: startCommand(pkg, entryFile, language, pm, deps, compiled.length > 0),
     tools: files.flatMap((file) => findTools(file, files)),
     reused: files.flatMap(findReusedServers),
     bodyless: framework?.name === "express" ? routes.filter((r) => r.mcp).flatMap((r) => findBodyless(r)) : [],
@@ -109,6 +124,8 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     },
     streamableHttp: streamableHttp && { file: streamableHttp.file.rel, line: lineOf(streamableHttp.node) },
     nextRoutes,
+    routeHandlerPackage: ROUTE_HANDLER_PACKAGES.find((name) => name in deps),
+    sseTransport: sseTransport && { file: sseTransport.file.rel, line: lineOf(sseTransport.node) },
     sseRoutes: routes.filter((r) => r.sse),
     port: detectPort(files, fastmcpStart),
     extension,
@@ -116,6 +133,19 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     parseErrors,
     skipped,
   };
+}
+
+/**
+ * Of several apps, the one whose file builds a Streamable HTTP transport, when
+ * it is the only one: the others serve the deprecated SSE transport, a
+ * websocket or nothing of MCP (a project that offers each transport from its
+ * own module, e.g. sse.js and streamableHttp.js).
+ */
+function streamableApp(apps: AppSite[]): AppSite | undefined {
+  const serving = apps.filter((app) =>
+    findFirst([app.file], (node) => node.type === "NewExpression" && MCP_TRANSPORTS.has(calleeName(node.callee) ?? "")),
+  );
+  return serving.length === 1 ? serving[0] : undefined;
 }
 
 /** The first `http.createServer(...)` / `createServer(...)` from node:http, node:https or node:http2. */

@@ -147,6 +147,15 @@ async function addCommand(flags: AddFlags & { diff?: boolean; steps?: boolean },
     ui.info(`The project's own steps (${steps.map((s) => s.script).join(", ")}) are not run before and after add: ${skipped}.`);
     steps = [];
   }
+  // A project that ships only its build output has no sources to build: its build would fail, or
+  // (rm -rf dist && ...) delete the code that runs, with add's files in it. It runs as published.
+  if (d.compiled.length > 0 && steps.some((s) => s.name === "build")) {
+    const build = steps.find((s) => s.name === "build")!;
+    ui.info(
+      `The project's ${build.script} script is not run before and after add: the project ships only its build output (${d.compiled.map((dir) => `${dir}/`).join(", ")}), which add reads and wires, and has no sources to build.`,
+    );
+    steps = steps.filter((s) => s !== build);
+  }
   let before: Map<string, StepRun> | undefined;
   const beforeWrite = async () => {
     if (steps.length === 0) return;
@@ -457,12 +466,25 @@ function refuseUnsupported(d: Detection, shown: string): void {
   const subject = shown === "." ? "This project" : shown;
   const { stdio } = d;
   const noApp = !d.app && d.appCandidates.length === 0;
-  if (d.nextRoutes.length > 0 && noApp) {
+  if ((d.nextRoutes.length > 0 || d.routeHandlerPackage) && noApp) {
+    const where =
+      d.nextRoutes.length > 0
+        ? `its MCP endpoint is a route handler (${d.nextRoutes.slice(0, 3).join(", ")})`
+        : `it serves MCP through ${d.routeHandlerPackage} (route handlers for Next.js and Vercel functions)`;
     throw usageError(
-      `${subject} is a Next.js app: its MCP endpoint is a route handler (${d.nextRoutes.slice(0, 3).join(", ")}). ` +
+      `${subject} is ${d.nextRoutes.length > 0 ? "a Next.js app" : "built on a route-handler adapter"}: ${where}. ` +
         "add wires Express, Fastify, Hono and fastmcp apps; it does not edit Next.js route handlers. To secure it: wrap the " +
         "route handler in your MCP library's auth wrapper (mcp-handler: withMcpAuth) with a token verifier for this server, " +
         "or serve MCP from one of those frameworks and run add again. Nothing was written.",
+    );
+  }
+  if (d.sseTransport && !d.streamableHttp && !d.fastmcpStart) {
+    throw usageError(
+      `${subject} serves only the deprecated HTTP+SSE transport (${d.sseTransport.file}:${d.sseTransport.line}: SSEServerTransport` +
+        `${d.sseRoutes.length > 0 ? `; ${d.sseRoutes.map((r) => `${r.method.toUpperCase()} ${r.path ?? ""}`.trim()).join(", ")}` : ""}). ` +
+        "MCP authorization protects the Streamable HTTP transport, which replaced HTTP+SSE in the 2025-03-26 protocol; add does not " +
+        "secure the SSE pair (GET stream, POST messages). Serve it over Streamable HTTP (StreamableHTTPServerTransport on one " +
+        "endpoint, e.g. /mcp) and run add again. Nothing was written.",
     );
   }
   if (d.nodeHttp && d.streamableHttp && noApp) {
@@ -475,10 +497,15 @@ function refuseUnsupported(d: Detection, shown: string): void {
         "http.createServer(app)), then run add again. Nothing was written.",
     );
   }
-  const stdioOnly = stdio && (!d.framework || (!d.app && d.appCandidates.length === 0) || d.fastmcpStart?.transport === "stdio");
+  const fastmcpStdio =
+    d.fastmcpStart?.transport === "stdio"
+      ? { file: d.fastmcpStart.file.rel, line: d.fastmcpStart.line, what: 'start({ transportType: "stdio" })' }
+      : undefined;
+  const stdioSite = fastmcpStdio ?? (stdio && { ...stdio, what: "StdioServerTransport" });
+  const stdioOnly = stdioSite && (fastmcpStdio || !d.framework || (!d.app && d.appCandidates.length === 0));
   if (stdioOnly) {
     throw usageError(
-      `${subject} serves MCP over stdio only (${stdio.file}:${stdio.line}: StdioServerTransport). OAuth protects MCP servers over HTTP; ` +
+      `${subject} serves MCP over stdio only (${stdioSite.file}:${stdioSite.line}: ${stdioSite.what}). OAuth protects MCP servers over HTTP; ` +
         "a stdio server runs as a process of its client and gets no HTTP requests to authorize. Serve it over Streamable HTTP " +
         '(Express, Fastify, Hono, or fastmcp with transportType "httpStream") and run add again. Nothing was written.',
     );

@@ -86,6 +86,9 @@ export const MCP_TRANSPORTS = new Set([
 /** v2 handler factories: a value made by one of these serves MCP. */
 export const MCP_HANDLER_FACTORIES = new Set(["createMcpHandler", "toNodeHandler"]);
 
+/** Adapters that serve MCP from route handlers (Next.js, Vercel functions), which add does not edit. */
+export const ROUTE_HANDLER_PACKAGES = ["mcp-handler", "@vercel/mcp-adapter"];
+
 export const SSE_TRANSPORTS = new Set(["SSEServerTransport"]);
 export const STDIO_TRANSPORTS = new Set(["StdioServerTransport"]);
 export const MCP_SERVER_CLASSES = new Set(["McpServer", "Server"]);

@@ -9,7 +9,8 @@
 import path from "node:path";
 import MagicString from "magic-string";
 import { tsString } from "../core/literals.js";
-import { end, freeName, lineOf, start, type t, usedNames } from "./ast.js";
+import { end, freeName, lineOf, start, stringValue, type t, usedNames, walk } from "./ast.js";
+import { objectProperty } from "./detect/values.js";
 import type { AppSite, BodylessCall, Detection, InfraSite, ReusedServer, SourceFile } from "./detect.js";
 import { requireSource } from "./detect.js";
 
@@ -290,6 +291,11 @@ export function wire(d: Detection, options: WireOptions): Wiring {
     }
   }
   if (wiredNow) for (const call of d.bodyless) notes.push(passBody(editor(call.file), call));
+  if (wiredNow)
+    for (const site of d.infra) {
+      const note = site.name.startsWith("CORS") && site.statement ? corsHeaders(site, () => editor(site.file)) : undefined;
+      if (note) notes.push(note);
+    }
   if (wiredNow && options.existingAuth === "replace") {
     for (const site of d.existingAuth) {
       if (!site.removal) continue;
@@ -375,6 +381,41 @@ function fixReusedServer(s: MagicString, reused: ReusedServer): string {
   if (transport)
     return `${file.rel}: the McpServer of line ${reused.line} and its stateless transport (${transport.name}) are now made per request (${factory}() and a new transport, in the handler of line ${reused.handlerLine})`;
   return `${file.rel}: the McpServer of line ${reused.line} is now built per request (${factory}(), called in the handler of line ${reused.handlerLine})`;
+}
+
+/**
+ * The project's CORS options on the MCP route, where they list headers
+ * (`allowedHeaders: [...]`, `exposedHeaders: [...]`): a browser client must
+ * be let to send Authorization and MCP-Protocol-Version and to read
+ * WWW-Authenticate, or no browser can start authorization. The missing names
+ * are appended to those lists; options that list nothing are left alone.
+ */
+function corsHeaders(site: InfraSite, edit: () => MagicString): string | undefined {
+  let options: t.ObjectExpression | undefined;
+  walk(site.statement!, (node) => {
+    if (options) return false;
+    if (node.type === "CallExpression" && node.arguments[0]?.type === "ObjectExpression") options = node.arguments[0];
+  });
+  if (!options) return undefined;
+  const added: string[] = [];
+  const extend = (key: string, names: string[]) => {
+    const list = objectProperty(options!, key);
+    if (list?.type !== "ArrayExpression" || list.elements.length === 0) return;
+    const present = list.elements.map((e) => (e ? stringValue(e)?.toLowerCase() : undefined));
+    if (present.some((v) => v === undefined || v === "*")) return;
+    const missing = names.filter((name) => !present.includes(name.toLowerCase()));
+    const last = list.elements[list.elements.length - 1]!;
+    const quote = site.file.code[start(last)] === "'" ? "'" : '"';
+    if (missing.length === 0) return;
+    edit().appendLeft(end(last), missing.map((name) => `, ${quote}${name}${quote}`).join(""));
+    added.push(`${missing.join(", ")} to ${key}`);
+  };
+  // cors and @fastify/cors name them allowedHeaders / exposedHeaders, hono/cors allowHeaders / exposeHeaders.
+  for (const key of ["allowedHeaders", "allowHeaders"]) extend(key, ["Authorization", "MCP-Protocol-Version"]);
+  for (const key of ["exposedHeaders", "exposeHeaders"]) extend(key, ["WWW-Authenticate"]);
+  return added.length > 0
+    ? `${site.file.rel}:${site.line}: CORS adds ${added.join(" and ")}, so browser clients can send a token and read the challenge`
+    : undefined;
 }
 
 /** `handleRequest(req, res)` -> `handleRequest(req, res, req.body)`: the auth step has read the body already. */

@@ -1,7 +1,7 @@
 /** Where the app is created (`const app = express()`), per framework of the pattern table. */
 import { end, lineOf, start, type t, unwrap, walk } from "../ast.js";
 import { ADD_PATTERNS, type AddPattern } from "../patterns.js";
-import { requireSource } from "./sources.js";
+import { calleeBinding, requireSource } from "./sources.js";
 import type { AppSite, SourceFile } from "./types.js";
 
 function matchesCreator(file: SourceFile, pattern: AddPattern, expression: t.Node): boolean {
@@ -11,8 +11,7 @@ function matchesCreator(file: SourceFile, pattern: AddPattern, expression: t.Nod
   const direct = requireSource(node.callee);
   if (direct && node.type === "CallExpression")
     return pattern.creators.some((c) => c.source === direct && c.kind === "call" && c.imported === "default");
-  if (node.callee.type !== "Identifier") return false;
-  const binding = file.imports.get(node.callee.name);
+  const binding = calleeBinding(file, node.callee);
   if (!binding) return false;
   return pattern.creators.some(
     (c) =>

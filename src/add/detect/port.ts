@@ -58,9 +58,25 @@ export function detectPort(files: SourceFile[], fastmcpStart: FastmcpStart | und
         if (literal !== undefined || node.type !== "CallExpression" || node.callee.type !== "MemberExpression") return;
         if (node.callee.property.type !== "Identifier" || node.callee.property.name !== "listen") return;
         const arg = node.arguments[0] ? unwrap(node.arguments[0]) : undefined;
-        if (arg?.type === "ObjectExpression") literal = portValue(file, objectProperty(arg, "port"));
-        else literal = portValue(file, arg);
+        const value = arg?.type === "ObjectExpression" ? portValue(file, objectProperty(arg, "port")) : portValue(file, arg);
+        // listen(0) is a port the system picks (a test server's), never where the server is found.
+        if (value !== 0) literal = value;
       });
+    }
+  }
+  // A port taken from a command-line option or a function argument: its default, held in a constant
+  // named for it (`const DEFAULT_PORT = 3000`), is where the server listens when started as it is.
+  if (!fromEnv && literal === undefined) {
+    for (const file of files) {
+      for (const statement of file.ast.program.body) {
+        const declaration = statement.type === "ExportNamedDeclaration" ? statement.declaration : statement;
+        if (declaration?.type !== "VariableDeclaration" || declaration.kind !== "const") continue;
+        for (const d of declaration.declarations) {
+          if (d.id.type !== "Identifier" || !/^(DEFAULT_)?(HTTP_|SERVER_)?PORT$/i.test(d.id.name)) continue;
+          const value = d.init?.type === "NumericLiteral" ? d.init.value : undefined;
+          if (value !== undefined && value > 0 && value < 65536) literal ??= value;
+        }
+      }
     }
   }
   return { fromEnv, fallback: fallback ?? literal ?? 3000, literal };

@@ -89,21 +89,37 @@ export function globMatches(glob: string, rel: string): boolean {
   return new RegExp(`^${pattern}$`).test(rel);
 }
 
+/**
+ * Scripts that run the app's own file (`"start:http": "node dist/http.js"`):
+ * a project whose `start` serves stdio often starts its HTTP server from a
+ * script of its own, and that is the server add secures.
+ */
+function scriptsRunning(scripts: Record<string, string>, entry: SourceFile | undefined): string[] {
+  if (!entry) return [];
+  const file = entry.rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const runs = new RegExp(`(^|[\\s"'=])(\\./)?${file}(\\s|$|["'])`);
+  return Object.keys(scripts).filter(
+    (name) => /^(start|dev|serve)\b/.test(name) && !/\b(watch|debug|inspect)\b/.test(name) && runs.test(scripts[name] ?? ""),
+  );
+}
+
 export function startCommand(
   pkg: PackageJson,
   entry: SourceFile | undefined,
   language: Language,
   pm: PackageManager,
   deps: Record<string, string>,
+  /** The project ships only its build output (dist/, build/): it runs as published, with nothing to build first. */
+  compiled = false,
 ): StartCommand | undefined {
   const scripts = pkg.data.scripts ?? {};
   const run = (script: string) => ({ file: pm, args: pm === "npm" && script === "start" ? ["start"] : ["run", script] });
   const display = (script: string) => (pm === "npm" && script === "start" ? "npm start" : `${pm} run ${script}`);
-  for (const script of ["start", "dev"]) {
+  for (const script of [...scriptsRunning(scripts, entry), "start", "dev"]) {
     const command = scripts[script];
     if (!command) continue;
     const runsSource = /\b(tsx|ts-node|ts-node-dev|nodemon|bun|deno|fastmcp|--experimental-strip-types|--watch)\b/.test(command);
-    const build = scripts.build && !runsSource ? run("build") : undefined;
+    const build = scripts.build && !runsSource && !compiled ? run("build") : undefined;
     return { display: build ? `${display("build")} && ${display(script)}` : display(script), ...(build ? { build } : {}), ...run(script) };
   }
   if (!entry) return undefined;

@@ -1,9 +1,10 @@
 /** The project's source files, read and parsed (never matched with regular expressions), with what each imports. */
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { usageError } from "../../core/errors.js";
 import { type Language, parseModule, stringValue, type t } from "../ast.js";
 import { readSourceTexts } from "../guard.js";
-import type { Binding, SourceFile } from "./types.js";
+import type { Binding, PackageJson, SourceFile } from "./types.js";
 
 const SKIP_DIRS = new Set([
   "node_modules",
@@ -19,11 +20,30 @@ const SKIP_DIRS = new Set([
   "examples",
   "docs",
 ]);
+/** Where a build writes its output: read only when the project ships nothing else (see compiledDirs). */
+const COMPILED_DIRS = ["dist", "build"];
 const SOURCE_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
 const MAX_FILES = 400;
 
-export async function readSources(root: string, parseErrors: string[], skipped: string[], entry?: string): Promise<SourceFile[]> {
-  const listing = readSourceTexts(root, { skipDirs: SKIP_DIRS, isSourceName, maxFiles: MAX_FILES, entry });
+export async function readSources(
+  root: string,
+  parseErrors: string[],
+  skipped: string[],
+  entry?: string,
+  pkg?: PackageJson,
+): Promise<{ files: SourceFile[]; compiled: string[] }> {
+  let listing = readSourceTexts(root, { skipDirs: SKIP_DIRS, isSourceName, maxFiles: MAX_FILES, entry });
+  const compiled = pkg
+    ? compiledDirs(
+        root,
+        pkg,
+        listing.texts.map((t) => t.rel).filter((rel) => rel !== entry),
+      )
+    : [];
+  if (compiled.length > 0) {
+    const skipDirs = new Set([...SKIP_DIRS].filter((name) => !compiled.includes(name)));
+    listing = readSourceTexts(root, { skipDirs, isSourceName: isCompiledOrSourceName, maxFiles: MAX_FILES, entry });
+  }
   skipped.push(...listing.skipped);
   const files: SourceFile[] = [];
   for (const { rel, code } of listing.texts) {
@@ -36,7 +56,36 @@ export async function readSources(root: string, parseErrors: string[], skipped: 
       parseErrors.push((error as Error).message);
     }
   }
-  return files;
+  return { files, compiled };
+}
+
+/**
+ * The build output folders (dist/, build/) to read as the project's code: a
+ * package as published ships only its compiled JavaScript, and that is the
+ * code that runs. Read when the project has no sources of its own outside
+ * them (no TypeScript, nothing under src/) and its package.json runs a file
+ * there (bin, main, or the start/dev script), or when nothing else is there.
+ */
+export function compiledDirs(root: string, pkg: PackageJson, found: string[]): string[] {
+  const present = COMPILED_DIRS.filter((dir) => {
+    try {
+      return statSync(path.join(root, dir)).isDirectory();
+    } catch {
+      return false;
+    }
+  });
+  if (present.length === 0) return [];
+  if (found.some((rel) => /\.[mc]?ts$/.test(rel) || rel.startsWith("src/")) || existsSync(path.join(root, "src"))) return [];
+  if (found.length === 0) return present;
+  const data = pkg.data as PackageJson["data"] & { bin?: string | Record<string, string> };
+  const bin = typeof data.bin === "string" ? [data.bin] : Object.values(data.bin ?? {});
+  const named = [...bin, data.main ?? "", data.scripts?.start ?? "", data.scripts?.dev ?? ""].join(" ");
+  return present.filter((dir) => new RegExp(`(^|[\\s"'=]|\\./)${dir}/`).test(named));
+}
+
+/** In build output: JavaScript only, without source maps, declarations, tests or vendored chunks of dependencies. */
+function isCompiledOrSourceName(name: string): boolean {
+  return isSourceName(name) && !/^vendor[-.]|\.min\.[mc]?js$/.test(name);
 }
 
 function isSourceName(name: string): boolean {
@@ -78,8 +127,39 @@ export function importBindings(ast: t.File): Map<string, Binding> {
   return bindings;
 }
 
-/** `require("x")` -> "x". */
+/** Helpers compilers wrap a require in (tsc's esModuleInterop, Babel): `__importDefault(require("x"))`. */
+const INTEROP_HELPERS = new Set(["__importDefault", "__importStar", "_interopRequireDefault", "_interopRequireWildcard"]);
+
+/** `require("x")` -> "x" (also wrapped in a compiler's interop helper). */
 export function requireSource(node: t.Node | null | undefined): string | undefined {
+  if (node?.type === "CallExpression" && node.callee.type === "Identifier" && INTEROP_HELPERS.has(node.callee.name))
+    return node.arguments.length >= 1 ? requireSource(node.arguments[0]) : undefined;
   if (node?.type !== "CallExpression" || node.callee.type !== "Identifier" || node.callee.name !== "require") return undefined;
   return stringValue(node.arguments[0]);
+}
+
+/**
+ * What a called or constructed name is bound to: `express()`, and the forms
+ * compiled CommonJS uses for the same call, `(0, express_1.default)()` and
+ * `new streamableHttp_js_1.StreamableHTTPServerTransport()` (a member of a
+ * required module).
+ */
+export function calleeBinding(file: SourceFile, callee: t.Node): Binding | undefined {
+  let node = callee;
+  if (node.type === "SequenceExpression") node = node.expressions[node.expressions.length - 1] ?? node;
+  if (node.type === "Identifier") return file.imports.get(node.name);
+  if (node.type === "MemberExpression" && !node.computed && node.object.type === "Identifier" && node.property.type === "Identifier") {
+    const module = file.imports.get(node.object.name);
+    if (module?.imported === "*") return { source: module.source, imported: node.property.name };
+  }
+  return undefined;
+}
+
+/** The class or function name a call or `new` names: `X` in `new X()`, `new m.X()` and `(0, m.X)()`. */
+export function calleeName(callee: t.Node): string | undefined {
+  let node = callee;
+  if (node.type === "SequenceExpression") node = node.expressions[node.expressions.length - 1] ?? node;
+  if (node.type === "Identifier") return node.name;
+  if (node.type === "MemberExpression" && !node.computed && node.property.type === "Identifier") return node.property.name;
+  return undefined;
 }

@@ -165,6 +165,12 @@ export interface Detection {
   typescript: boolean;
   /** Folder of the entry, relative to the root ("." for the root). */
   sourceDir: string;
+  /**
+   * The build output folders read as the project's code (dist/, build/): the
+   * project ships no sources of its own, only what its build wrote (a package
+   * as published). Empty for a project with sources.
+   */
+  compiled: string[];
   files: SourceFile[];
   app: AppSite | undefined;
   appCandidates: AppSite[];
@@ -193,6 +199,10 @@ export interface Detection {
   streamableHttp: { file: string; line: number } | undefined;
   /** Next.js route handlers (`app/.../route.ts`) in a project that depends on next. */
   nextRoutes: string[];
+  /** A route-handler adapter the project depends on (mcp-handler: MCP served from Next.js / Vercel route handlers). */
+  routeHandlerPackage: string | undefined;
+  /** The deprecated HTTP+SSE transport built anywhere in the code (`new SSEServerTransport(...)`). */
+  sseTransport: { file: string; line: number } | undefined;
   sseRoutes: RouteSite[];
   port: { fromEnv: boolean; fallback: number; literal: number | undefined };
   /** Extension of the files add writes, and in the imports that name them. */
