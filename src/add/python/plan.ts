@@ -20,7 +20,10 @@ import type { PyFile } from "./scan.js";
 
 export const AUTH_PACKAGE = "mcp_auth";
 
-/** Per framework: the glue module add writes, what the server's constructor gets, the seam file, and whether run() is replaced. */
+/**
+ * Per framework: the glue module add writes (a template file, the same one create's projects get), what the
+ * server's constructor gets, the seam file, and whether run() is replaced.
+ */
 const GLUES = {
   fastmcp: {
     module: "fastmcp_auth",
@@ -28,6 +31,7 @@ const GLUES = {
     mounted: ["fastmcp_auth", "secure_app"],
     kwarg: "auth=fastmcp_auth()",
     seam: "python/auth/fastmcp/src/__pkg__/auth/seam.py",
+    glue: "python/auth/fastmcp/src/__pkg__/auth/fastmcp_auth.py",
     runner: null,
   },
   "mcp-sdk": {
@@ -36,6 +40,7 @@ const GLUES = {
     mounted: ["sdk_auth", "secure_app"],
     kwarg: "**sdk_auth()",
     seam: "python/auth/fastapi/src/__pkg__/auth/seam.py",
+    glue: "python/auth/fastapi/src/__pkg__/auth/sdk_auth.py",
     runner: "run_secured",
   },
 } as const;
@@ -74,143 +79,6 @@ export interface PythonPlan {
 
 /** The packages the auth package imports that a FastMCP project may not declare (starlette comes with FastMCP). */
 export const PYTHON_AUTH_DEPENDENCIES = ["pyjwt[crypto]>=2.10,<3", "httpx>=0.28,<1", "python-dotenv>=1.1,<2"];
-
-export const FASTMCP_GLUE = `"""FastMCP's auth seam for this server, written by create-mcp-auth add: \`FastMCP(..., auth=fastmcp_auth())\`.
-
-A FastMCP \`TokenVerifier\` backed by the auth core beside it, plus what FastMCP lacks, installed by FastMCP
-itself through the provider's middleware, in front of the endpoint: Origin/Host (403), the 401 challenge with
-resource_metadata and scope, 403 insufficient_scope per tool before the tool runs, the audience always checked.
-Configured from the environment (.env read when present; the environment wins): MCP_SERVER_URL and the
-provider's variables, see .env.example. Which tool needs which scope: policy.py.
-"""
-
-from __future__ import annotations
-
-import os
-
-from dotenv import load_dotenv
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
-
-from .config import create_verifier, load_auth_config
-from .metadata import metadata_routes
-from .middleware import McpAuthMiddleware
-from .seam import JwtTokenVerifier
-from .settings import load_settings
-
-
-class SecuredTokenVerifier(JwtTokenVerifier):
-    def get_middleware(self) -> list[Middleware]:
-        # Outermost: decides on each request to the endpoint before FastMCP's own auth and transport see it.
-        return [Middleware(McpAuthMiddleware, config=self.config, verifier=self.verifier), *super().get_middleware()]
-
-
-_provider: SecuredTokenVerifier | None = None
-
-
-def fastmcp_auth() -> SecuredTokenVerifier:
-    """The auth provider for \`FastMCP(auth=...)\`; a missing or malformed variable stops the server, naming it."""
-    global _provider
-    if _provider is None:
-        load_dotenv(".env", override=False)
-        config = load_auth_config(os.environ, load_settings(os.environ))
-        _provider = SecuredTokenVerifier(config, create_verifier(config))
-    return _provider
-
-
-def secure_app(app: Starlette) -> None:
-    """For a FastMCP app mounted in a FastAPI / Starlette app: both metadata URLs at the app's root (the middleware
-    comes with FastMCP's app, through the provider)."""
-    app.router.routes[0:0] = metadata_routes(fastmcp_auth().config)
-`;
-
-export const SDK_GLUE = `"""The official MCP SDK's auth seam for this server, written by create-mcp-auth add.
-
-\`MCPServer(..., **sdk_auth())\` (FastMCP in mcp 1.x): the SDK's token verifier and AuthSettings, backed by the auth
-core beside it, so tools see the caller through the SDK's get_access_token(). \`run_secured(mcp, ...)\` in place of
-\`mcp.run(...)\`: over Streamable HTTP it serves the SDK's app behind what the SDK lacks: both protected resource
-metadata URLs with the endpoint's path in \`resource\`, a 401 without \`error=\` and with \`scope=\`, the audience always
-checked, 403 insufficient_scope per tool before the tool runs, Origin/Host (403). Any other transport runs as before.
-Configured from the environment (.env read when present; the environment wins): MCP_SERVER_URL and the provider's
-variables, see .env.example. Which tool needs which scope: policy.py.
-"""
-
-from __future__ import annotations
-
-import os
-from typing import Any
-
-import uvicorn
-from dotenv import load_dotenv
-from starlette.applications import Starlette
-from starlette.routing import Router
-from starlette.types import ASGIApp, Receive, Scope, Send
-
-from .config import AuthConfig, create_verifier, load_auth_config
-from .metadata import metadata_routes, prm_paths
-from .middleware import McpAuthMiddleware
-from .seam import JwtTokenVerifier, auth_settings
-from .settings import load_settings
-from .verifier import JwtVerifier
-
-_loaded: tuple[AuthConfig, JwtVerifier] | None = None
-
-
-def _auth() -> tuple[AuthConfig, JwtVerifier]:
-    """The settings and the verifier, read once; a missing or malformed variable stops the server, naming it."""
-    global _loaded
-    if _loaded is None:
-        load_dotenv(".env", override=False)
-        config = load_auth_config(os.environ, load_settings(os.environ))
-        _loaded = (config, create_verifier(config))
-    return _loaded
-
-
-def sdk_auth() -> dict[str, Any]:
-    """The keyword arguments of \`MCPServer(...)\`: token_verifier and auth (AuthSettings)."""
-    config, verifier = _auth()
-    return {"token_verifier": JwtTokenVerifier(config, verifier), "auth": auth_settings(config)}
-
-
-class _WithMetadata:
-    """Both metadata URLs answered here, ahead of the SDK's own (which omits the endpoint's path); the rest to the SDK."""
-
-    def __init__(self, app: ASGIApp, config: AuthConfig) -> None:
-        self.app = app
-        self.paths = set(prm_paths(config))
-        self.router = Router(routes=metadata_routes(config))
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] in self.paths:
-            await self.router(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
-def secure_app(app: Starlette) -> None:
-    """For the SDK's app mounted in a FastAPI / Starlette app: both metadata URLs at the app's root, and the auth
-    in front of every request (it acts on the MCP endpoint's path only). Call it before the app serves."""
-    config, verifier = _auth()
-    app.router.routes[0:0] = metadata_routes(config)
-    app.add_middleware(McpAuthMiddleware, config=config, verifier=verifier)
-
-
-def run_secured(server: Any, transport: str = "stdio", **options: Any) -> None:
-    """\`server.run(transport, **options)\`, with Streamable HTTP served behind the auth."""
-    if transport != "streamable-http":
-        server.run(transport, **options)
-        return
-    config, verifier = _auth()
-    settings = getattr(server, "settings", None)
-    host = options.pop("host", None) or getattr(settings, "host", "127.0.0.1")
-    port = options.pop("port", None) or getattr(settings, "port", 8000)
-    try:
-        app = server.streamable_http_app(host=host, **options)  # mcp 2.x: the transport's options are run()'s
-    except TypeError:
-        app = server.streamable_http_app()  # mcp 1.x: they are the server's settings
-    secured = McpAuthMiddleware(_WithMetadata(app, config), config=config, verifier=verifier)
-    uvicorn.run(secured, host=host, port=port, h11_max_incomplete_event_size=128 * 1024)
-`;
 
 function policySource(serverName: string, toolScopes: Record<string, string[]>, tools: string[]): string {
   const names = [...new Set([...tools, ...Object.keys(toolScopes)])];
@@ -302,7 +170,7 @@ async function authFiles(input: PythonPlanInput, dir: string): Promise<Map<strin
   );
   const ruff = ruffConfig(input.detection, dir);
   if (ruff) files.set(`${dir}/ruff.toml`, ruff);
-  files.set(`${dir}/${glue.module}.py`, glue.module === "fastmcp_auth" ? FASTMCP_GLUE : SDK_GLUE);
+  files.set(`${dir}/${glue.module}.py`, localImports(await template(glue.glue)));
   return files;
 }
 
