@@ -17,8 +17,9 @@ export { toolScopesFor };
 /** The project `create` writes, in memory: sorted, deterministic, nothing written to the target. */
 export async function renderCreatedProject(options: CreateOptions, root = templatesRoot()): Promise<ProjectFile[]> {
   if (options.language === "python") {
-    const { renderPythonProject } = await import("../languages/python/render.js");
-    return renderPythonProject(options, { root });
+    const { renderPythonPlain } = await import("../languages/python/render.js");
+    const { withPythonAuth } = await import("../languages/python/with-auth.js");
+    return withPythonAuth(await renderPythonPlain(options, { root }), options);
   }
   const plain = await renderPlain(options, root);
   // The form was made from this package's own templates.

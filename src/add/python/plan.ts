@@ -7,7 +7,7 @@
  * (`FastMCP(..., auth=fastmcp_auth())`), spliced at the byte offsets the
  * project's own Python parser gave. A second run plans nothing.
  */
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { templatesRoot } from "../../create/render.js";
 import { pythonEnvValue } from "../../languages/python/literals.js";
@@ -168,9 +168,37 @@ async function authFiles(input: PythonPlanInput, dir: string): Promise<Map<strin
       input.detection.tools.map((t) => t.name),
     ),
   );
+  for (const [rel, text] of await authTests(input, dir)) files.set(rel, text);
   const ruff = ruffConfig(input.detection, dir);
   if (ruff) files.set(`${dir}/ruff.toml`, ruff);
   files.set(`${dir}/${glue.module}.py`, localImports(await template(glue.glue)));
+  return files;
+}
+
+const TESTS = "python/auth/tests";
+
+/**
+ * The auth's tests, in a project tested with pytest whose tests/ is a package: they start the server with the
+ * project's own command (MCP_SERVER_URL, PORT and the provider's variables set to a test issuer they serve) and
+ * import the auth package by its module path. Written once, then the project's own.
+ */
+async function authTests(input: PythonPlanInput, dir: string): Promise<Map<string, string>> {
+  const d = input.detection;
+  const files = new Map<string, string>();
+  const pytest = /\bpytest\b/.test(d.project.pyproject ?? "") || d.project.files.some((f) => /\bpytest\b/.test(readText(d.root, f) ?? ""));
+  if (!pytest || !d.start || readText(d.root, "tests/__init__.py") === undefined) return files;
+  const module = dir
+    .replace(/^src\//, "")
+    .split("/")
+    .join(".");
+  const fill = (text: string) =>
+    text
+      .replaceAll("__auth__", module)
+      .replaceAll("__start__", `[${[d.start!.file, ...d.start!.args].map((word) => JSON.stringify(word)).join(", ")}]`)
+      .replaceAll("__mcp_path__", JSON.stringify(d.endpoint?.path ?? "/mcp"));
+  const root = path.join(templatesRoot(), TESTS);
+  for (const name of (await readdir(root)).sort()) files.set(`tests/${name}`, fill(await template(`${TESTS}/${name}`)));
+  files.set("tests/mcp_auth_provider.py", fill(await template(`python/auth/providers/${input.provider.name}/tests/mcp_auth_provider.py`)));
   return files;
 }
 
@@ -246,6 +274,15 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
       const bytes = bytesOf(f.rel);
       const lineStart = bytes.lastIndexOf(10, lastImport.start - 1) + 1;
       edit(f.rel, before ? { at: lineStart, text: `${line}${nl}` } : { at: f.importsEnd, text: `${line}${nl}` });
+      return;
+    }
+    // A relative import beside relative imports of the same level (one isort section): in sorted place among them.
+    const level = /^\.*/.exec(module)?.[0].length ?? 0;
+    const siblings = f.imports.filter((i) => i.topLevel && i.from && level > 0 && i.level === level);
+    if (siblings.length > 0 && lastImport?.level === level) {
+      const next = siblings.find((i) => module.slice(level) < i.module);
+      const bytes = bytesOf(f.rel);
+      edit(f.rel, { at: next ? bytes.lastIndexOf(10, next.start - 1) + 1 : f.importsEnd, text: `${line}${nl}` });
       return;
     }
     const at = f.importsEnd || f.docEnd;

@@ -33,12 +33,6 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
 
 def create_app(settings: Settings) -> FastAPI:
     mcp = create_mcp()
-    # Stateless: every request stands alone, so any replica can answer it.
-    mcp_app = mcp.streamable_http_app(
-        streamable_http_path=settings.mcp_path,
-        stateless_http=True,
-        transport_security=transport_security(settings),
-    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -53,6 +47,14 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok"}
 
     # Mounted at the root, with the endpoint at its own path: no /mcp -> /mcp/ redirect.
-    app.mount("/", mcp_app)
+    # Stateless: every request stands alone, so any replica can answer it.
+    app.mount(
+        "/",
+        mcp.streamable_http_app(
+            streamable_http_path=settings.mcp_path,
+            stateless_http=True,
+            transport_security=transport_security(settings),
+        ),
+    )
     app.add_middleware(RequestLog)
     return app

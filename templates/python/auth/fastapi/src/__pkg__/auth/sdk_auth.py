@@ -47,7 +47,8 @@ def sdk_auth() -> dict[str, Any]:
 
 
 class _WithMetadata:
-    """Both metadata URLs answered here, ahead of the SDK's own (which omits the endpoint's path); the rest to the SDK."""
+    """Both metadata URLs answered here, ahead of the SDK's own (which omits the endpoint's path); the rest to
+    the SDK."""
 
     def __init__(self, app: ASGIApp, config: AuthConfig) -> None:
         self.app = app

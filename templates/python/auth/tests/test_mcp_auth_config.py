@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from __pkg__.auth.config import load_auth_config
-from __pkg__.settings import ConfigError, load_settings
+from __auth__.config import load_auth_config
+from __auth__.settings import ConfigError, load_settings
 
-from .provider_env import provider_env
+from .mcp_auth_provider import provider_env
 
 SERVER = {"MCP_SERVER_URL": "http://127.0.0.1:3000/mcp"}
 
