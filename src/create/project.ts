@@ -18,8 +18,13 @@ export { toolScopesFor };
 export async function renderCreatedProject(options: CreateOptions, root = templatesRoot()): Promise<ProjectFile[]> {
   if (options.language === "python") {
     const { renderPythonPlain } = await import("../languages/python/render.js");
+    const plain = await renderPythonPlain(options, { root });
+    const data = root === templatesRoot() ? precomputedAuth() : undefined;
+    const precomputed = data && fromPrecomputed(data, options, plain);
+    if (precomputed) return precomputed;
+    // No form (a build without python3, or options it does not cover): add's Python detection and plan, now.
     const { withPythonAuth } = await import("../languages/python/with-auth.js");
-    return withPythonAuth(await renderPythonPlain(options, { root }), options);
+    return withPythonAuth(plain, options);
   }
   const plain = await renderPlain(options, root);
   // The form was made from this package's own templates.
