@@ -44,6 +44,7 @@ describe("python: the rendered project", () => {
       ".env.example",
       ".gitignore",
       "README.md",
+      "AUTH.md",
       "Dockerfile",
       ".dockerignore",
       ".github/workflows/ci.yml",

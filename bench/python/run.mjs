@@ -227,7 +227,7 @@ const table = rows.map((r) => {
   const byCalls = c.off.calls / c.on.calls;
   const verdict = (ok) => (ok && r.bad === 0 ? "met" : "NOT met");
   const met = `${verdict(r.onOff >= 0.9 && r.onPeer >= 1)}; ${verdict(byCalls >= 0.9 && c.on.calls <= c.peer.calls)}`;
-  return `| ${r.label} | ${r.on.toFixed(0)} | ${r.off.toFixed(0)} | ${r.peer.toFixed(0)} | ${pct(r.onOff, 1)} (${pct(r.onOffRange[0], 1)}-${pct(r.onOffRange[1], 1)}) | ${pct(r.onPeer, 1)} | ${r.cpu.on?.toFixed(0)} / ${r.cpu.off?.toFixed(0)} / ${r.cpu.peer?.toFixed(0)} | ${c.on.calls.toFixed(0)} / ${c.off.calls.toFixed(0)} / ${c.peer.calls.toFixed(0)} (${c.on.auth_core_calls.toFixed(0)} in auth/) | ${pct(byCalls, 1)} | ${pct(c.peer.calls, c.on.calls)} | ${r.bad} | ${met} |`;
+  return `| ${r.label} | ${r.on.toFixed(0)} | ${r.off.toFixed(0)} | ${r.peer.toFixed(0)} | ${pct(r.onOff, 1)} (${pct(r.onOffRange[0], 1)}-${pct(r.onOffRange[1], 1)}) | ${pct(r.onPeer, 1)} | ${r.cpu.on?.toFixed(0)} / ${r.cpu.off?.toFixed(0)} / ${r.cpu.peer?.toFixed(0)} | ${c.on.calls.toFixed(0)} / ${c.off.calls.toFixed(0)} / ${c.peer.calls.toFixed(0)} (${c.on.auth_core_calls.toFixed(0)} in mcp_auth/) | ${pct(byCalls, 1)} | ${pct(c.peer.calls, c.on.calls)} | ${r.bad} | ${met} |`;
 });
 const load1 = readFileSync("/proc/loadavg", "utf8").split(" ")[0];
 writeSection(

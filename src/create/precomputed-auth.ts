@@ -131,8 +131,8 @@ export async function precomputeAll(): Promise<PrecomputedAuth> {
 
 type Encoder = (value: string) => string;
 const ENCODERS: Encoder[] = [tsString, jsonValue, mdCode, shWord, envValue];
-/** Where a Python form has values: policy.py and tests (JSON is a Python string literal), .env, pyproject.toml. */
-const PY_ENCODERS: Encoder[] = [jsonValue, pythonEnvValue, tomlString];
+/** Where a Python form has values: policy.py and tests (JSON is a Python string literal), .env, pyproject.toml, AUTH.md. */
+const PY_ENCODERS: Encoder[] = [jsonValue, pythonEnvValue, tomlString, mdCode, shWord];
 
 /** Whether writing `value` where the form has `mark` gives what each encoder gives for `value` itself. */
 function commutes(mark: string, value: string, encoders: Encoder[] = ENCODERS): boolean {

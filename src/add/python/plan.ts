@@ -9,9 +9,12 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { createRenderer } from "../../core/template-engine.js";
 import { templatesRoot } from "../../create/render.js";
+import { pythonCommandLines } from "../../languages/python/commands.js";
 import { pythonEnvValue } from "../../languages/python/literals.js";
 import type { Provider, ProviderValues } from "../../providers.js";
+import { VERSION } from "../../version.js";
 import type { FileChange } from "../apply.js";
 import { appendedChange, readRaw, readText } from "../guard.js";
 import type { PythonDetection } from "./detect.js";
@@ -169,10 +172,27 @@ async function authFiles(input: PythonPlanInput, dir: string): Promise<Map<strin
     ),
   );
   for (const [rel, text] of await authTests(input, dir)) files.set(rel, text);
+  files.set("AUTH.md", await authDoc(input, dir));
   const ruff = ruffConfig(input.detection, dir);
   if (ruff) files.set(`${dir}/ruff.toml`, ruff);
   files.set(`${dir}/${glue.module}.py`, localImports(await template(glue.glue)));
   return files;
+}
+
+/** AUTH.md: what the auth does, where its settings and scopes are, how to try it locally (commands pinned). */
+async function authDoc(input: PythonPlanInput, dir: string): Promise<string> {
+  const scopes = [...new Set(Object.values(input.toolScopes).flat())];
+  const commands = pythonCommandLines({ provider: input.provider, scopes });
+  return createRenderer()("python/auth/AUTH.md.hbs", await template("python/auth/AUTH.md.hbs"), {
+    version: VERSION,
+    authDir: `${dir}/`,
+    policy: `${dir}/policy.py`,
+    provider: input.provider.display,
+    issuer: commands.issuerLine,
+    token: commands.tokenLine,
+    check: commands.checkLine,
+    start: input.detection.start?.display ?? "the command that starts this server",
+  });
 }
 
 const TESTS = "python/auth/tests";
