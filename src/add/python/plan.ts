@@ -187,7 +187,7 @@ async function authDoc(input: PythonPlanInput, dir: string): Promise<string> {
     version: VERSION,
     authDir: `${dir}/`,
     policy: `${dir}/policy.py`,
-    provider: input.provider.display,
+    provider: { display: input.provider.display },
     issuer: commands.issuerLine,
     token: commands.tokenLine,
     check: commands.checkLine,
