@@ -93,7 +93,7 @@ addopts = "-p no:cacheprovider"
 
 /** The plain server's variables: where it listens. `add` appends the auth's. */
 function plainVariables(options: CreateOptions) {
-  return envVariables(options).filter((v) => ["MCP_SERVER_URL", "PORT", "HOST"].includes(v.name));
+  return envVariables(options).filter((v) => ["MCP_SERVER_URL", "PORT", "HOST", "MCP_ALLOWED_ORIGINS"].includes(v.name));
 }
 
 /** `.env.example`: every variable of the plain server with its comment. */

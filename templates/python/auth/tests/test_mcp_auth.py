@@ -25,6 +25,8 @@ START = __start__
 MCP_PATH = __mcp_path__
 SCOPED_TOOL = next((name for name, scopes in TOOL_SCOPES.items() if scopes), None)
 ALL_SCOPES = " ".join(sorted({s for scopes in TOOL_SCOPES.values() for s in scopes}))
+ALLOWED_ORIGIN = "https://app.example.com"
+"""A browser origin the server is told to allow (MCP_ALLOWED_ORIGINS)."""
 
 
 @dataclass
@@ -48,7 +50,13 @@ def stack() -> Iterator[Stack]:
         issuer.url = issuer_url
         port = free_port()
         url = f"http://127.0.0.1:{port}{MCP_PATH}"
-        env = {"MCP_SERVER_URL": url, "PORT": str(port), "HOST": "127.0.0.1", **provider_env(issuer.url)}
+        env = {
+            "MCP_SERVER_URL": url,
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "MCP_ALLOWED_ORIGINS": ALLOWED_ORIGIN,
+            **provider_env(issuer.url),
+        }
         output: list[str] = []
         with serving(START, env, port, output) as base:
             yield Stack(issuer, base, url, output)
@@ -213,6 +221,10 @@ def test_a_foreign_origin_is_403(stack: Stack) -> None:
     assert allowed.status_code == 200
     assert allowed.headers["access-control-allow-origin"] == "http://localhost:6274"
     assert "WWW-Authenticate" in allowed.headers["access-control-expose-headers"]
+    # An origin MCP_ALLOWED_ORIGINS names passes this layer and the framework's own Origin check behind it.
+    configured = post(stack, call("whoami"), stack.token(), {"Origin": ALLOWED_ORIGIN})
+    assert configured.status_code == 200
+    assert configured.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
 
 
 def test_a_foreign_host_is_403(stack: Stack) -> None:

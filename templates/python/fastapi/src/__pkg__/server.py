@@ -26,7 +26,7 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=[host, "127.0.0.1:*", "localhost:*", "[::1]:*"] if settings.local else [host],
-        allowed_origins=[f"{settings.server_url.split('/')[0]}//{host}"]
+        allowed_origins=[*settings.allowed_origins]
         + (["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"] if settings.local else []),
     )
 

@@ -33,5 +33,6 @@ def create_app(settings: Settings) -> ASGIApp:
         stateless_http=True,
         host_origin_protection="auto",
         allowed_hosts=[settings.host, urlsplit(settings.server_url).netloc],
+        allowed_origins=list(settings.allowed_origins),
     )
     return RequestLog(app)
