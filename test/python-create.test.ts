@@ -44,23 +44,25 @@ describe("python: the rendered project", () => {
       ".env.example",
       ".gitignore",
       "README.md",
+      "AUTH.md",
       "Dockerfile",
       ".dockerignore",
       ".github/workflows/ci.yml",
       "src/py_server/server.py",
-      "src/py_server/auth/middleware.py",
-      "src/py_server/auth/keyset.py",
-      "src/py_server/auth/seam.py",
-      "src/py_server/auth/provider.py",
-      "tests/test_auth.py",
-      "tests/test_keyset.py",
+      "src/py_server/mcp_auth/middleware.py",
+      "src/py_server/mcp_auth/keyset.py",
+      "src/py_server/mcp_auth/seam.py",
+      "src/py_server/mcp_auth/provider.py",
+      `src/py_server/mcp_auth/${framework === "fastmcp" ? "fastmcp_auth" : "sdk_auth"}.py`,
+      "tests/test_mcp_auth.py",
+      "tests/test_mcp_auth_keyset.py",
     ])
       expect(paths).toContain(file);
     expect(paths.some((p) => p.includes("__pkg__") || p.endsWith(".hbs") || p === "package.json")).toBe(false);
     const text = (name: string) => files.find((f) => f.path === name)!.content.toString();
     expect(text("pyproject.toml")).toContain('serve = "py_server.main:serve"');
     expect(text("pyproject.toml")).toMatch(framework === "fastmcp" ? /"fastmcp>=4\.2,<5"/ : /"mcp>=2\.3,<3"/);
-    expect(text("src/py_server/auth/policy.py")).toContain('"todo_read": ["todo:read"]');
+    expect(text("src/py_server/mcp_auth/policy.py")).toContain('"todo_read": ["todo:read"]');
     const names = text(".env.example")
       .split("\n")
       .filter((l) => /^[A-Z_]+=/.test(l))

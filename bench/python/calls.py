@@ -127,10 +127,32 @@ async def main() -> None:
         await request()
     profile.disable()
     stats = pstats.Stats(profile)
-    mine = sum(v[1] for (file, _, _), v in stats.stats.items() if f"/{module}/auth/" in file)  # type: ignore[attr-defined]
+    # Where the calls go: the auth package add writes (mcp_auth/), the project's own code, each installed
+    # package (site-packages/<name>/), the standard library, builtins.
+    by: dict[str, float] = {}
+    for (file, _, _), v in stats.stats.items():  # type: ignore[attr-defined]
+        if f"/{module}/mcp_auth/" in file:
+            where = "mcp_auth"
+        elif f"/{module}/" in file:
+            where = module
+        elif "site-packages/" in file:
+            where = file.split("site-packages/")[1].split("/")[0].removesuffix(".py")
+        elif file == "~":
+            where = "builtins"
+        else:
+            where = "stdlib"
+        by[where] = by.get(where, 0) + v[1] / requests
     total = stats.total_calls  # type: ignore[attr-defined]
     result.write(
-        json.dumps({"variant": variant, "era": era, "calls": total / requests, "auth_core_calls": mine / requests})
+        json.dumps(
+            {
+                "variant": variant,
+                "era": era,
+                "calls": total / requests,
+                "auth_core_calls": by.get("mcp_auth", 0),
+                "by_package": dict(sorted(by.items(), key=lambda kv: -kv[1])),
+            }
+        )
         + "\n"
     )
     shutdown.set()

@@ -17,13 +17,13 @@ from typing import Any
 
 module = sys.argv[1]
 requests = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
-config_module = importlib.import_module(f"{module}.auth.config")
-middleware_module = importlib.import_module(f"{module}.auth.middleware")
+config_module = importlib.import_module(f"{module}.mcp_auth.config")
+middleware_module = importlib.import_module(f"{module}.mcp_auth.middleware")
 settings_module = importlib.import_module(f"{module}.settings")
 sys.path.insert(0, ".")
-issuer_module = importlib.import_module("tests.issuer")
-running = importlib.import_module("tests.running").running
-provider_env = importlib.import_module("tests.provider_env")
+issuer_module = importlib.import_module("tests.mcp_auth_issuer")
+running = importlib.import_module("tests.mcp_auth_running").running
+provider_env = importlib.import_module("tests.mcp_auth_provider")
 
 
 async def inner(scope: Any, receive: Any, send: Any) -> None:

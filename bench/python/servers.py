@@ -3,8 +3,10 @@
 usage: python servers.py <on|off|peer> <fastmcp|fastapi> <module>
 Environment: the project's (MCP_SERVER_URL, PORT, SCALEKIT_ENVIRONMENT_URL, SCALEKIT_RESOURCE_ID).
 
-on:   the generated server as generated (create_app).
-off:  the same tools and HTTP stack without auth (the plain template's server).
+on:   the generated server as generated (create_app): the plain template's server plus what add writes.
+off:  the plain template's server: the same tools and HTTP stack, with the plain server's own Host/Origin
+      protection (FastMCP's host_origin_protection; the SDK's transport security, from the project's own
+      transport_security()), without auth.
 peer: the framework's own auth: fastmcp's JWTVerifier; for the SDK, a TokenVerifier with PyJWT's PyJWKClient
       (the SDK documents a TokenVerifier and ships none), both behind the SDK's own 401/403 middleware.
 Every variant logs one JSON line per request (RequestLog), as the generated server does.
@@ -33,15 +35,27 @@ issuers = [env_url, f"{env_url}/resources/{resource_id}"]
 audiences = [settings.server_url, resource_id]
 
 
-def fastmcp_app(auth: Any) -> Any:
+def fastmcp_app(auth: Any, protected: bool = False) -> Any:
+    from urllib.parse import urlsplit
+
     from fastmcp import FastMCP
 
     mcp = FastMCP(tools.SERVER_NAME, auth=auth)
     tools.register_tools(mcp)
-    return RequestLog(mcp.http_app(path=settings.mcp_path, stateless_http=True))
+    if not protected:
+        return RequestLog(mcp.http_app(path=settings.mcp_path, stateless_http=True))
+    # As templates/python/fastmcp/src/__pkg__/server.py serves it.
+    return RequestLog(
+        mcp.http_app(
+            path=settings.mcp_path,
+            stateless_http=True,
+            host_origin_protection="auto",
+            allowed_hosts=[settings.host, urlsplit(settings.server_url).netloc],
+        )
+    )
 
 
-def sdk_app(token_verifier: Any) -> Any:
+def sdk_app(token_verifier: Any, protected: bool = False) -> Any:
     from fastapi import FastAPI
     from mcp.server.auth.settings import AuthSettings
     from mcp.server.mcpserver import MCPServer
@@ -57,7 +71,12 @@ def sdk_app(token_verifier: Any) -> Any:
         )
     mcp: Any = MCPServer(tools.SERVER_NAME, token_verifier=token_verifier, auth=auth)
     tools.register_tools(mcp)
-    security = TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    # off: the plain template's own transport security (server.transport_security is not touched by add).
+    security = (
+        server.transport_security(settings)
+        if protected
+        else TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    )
     inner = mcp.streamable_http_app(
         streamable_http_path=settings.mcp_path, stateless_http=True, transport_security=security
     )
@@ -97,12 +116,12 @@ if variant == "on":
     app = server.create_app(settings)
 elif framework == "fastmcp":
     if variant == "off":
-        app = fastmcp_app(None)
+        app = fastmcp_app(None, protected=True)
     else:
         from fastmcp.server.auth.providers.jwt import JWTVerifier
 
         app = fastmcp_app(JWTVerifier(jwks_uri=f"{env_url}/keys", issuer=issuers, audience=audiences))
 else:
-    app = sdk_app(None if variant == "off" else PyJwtVerifier())
+    app = sdk_app(None, protected=True) if variant == "off" else sdk_app(PyJwtVerifier())
 
 uvicorn.run(app, host="127.0.0.1", port=settings.port, log_level="warning", access_log=False)

@@ -12,10 +12,19 @@
  * encoder would quote or escape, a line it cannot place, a plain file that is
  * not what it was made from) returns undefined: create then runs plain + add
  * itself. test/create-precomputed.test.ts holds both ways equal.
+ *
+ * Python projects too (`python/<framework>/<provider>`): Python add reads
+ * the plain tree with python3 (ast), so the build makes their form when
+ * python3 is on its PATH and leaves it out otherwise (create then runs
+ * plain + add at run time). Their package name has two markers, the module
+ * (`cmamark_pyname`) and the folder (`cmamark-pyname`, which add names the
+ * server after). test/create-python-precomputed.test.ts holds both ways equal.
  */
+import path from "node:path";
 import { envValue, jsonValue, mdCode, shWord, tsKey, tsString } from "../core/literals.js";
 import type { PackageManager } from "../core/package-managers.js";
 import { answerSelfCommandWith, selfCommand } from "../core/self-command.js";
+import { pythonEnvValue, pythonModuleName, tomlString } from "../languages/python/literals.js";
 import { exampleToolsFor } from "./context.js";
 import type { CreateOptions } from "./options.js";
 import type { ProjectFile } from "./render.js";
@@ -49,22 +58,28 @@ export const MARKS = {
   port: 48151,
   scopes: ["cmamark1:s", "cmamark2:s"],
 } as const;
+/** A Python project's folder (add names the server after it) and its module (pythonModuleName of the folder). */
+const PY_MARKS = { dir: "cmamark-pyname", module: "cmamark_pyname" } as const;
 const RESIDUE = "cmamark";
 /** Where the form has this CLI's own command (a marker the residue check also catches). */
 const CLI_MARK = "cmamarkcli";
 const ITEM = ["cmamark1", "cmamark2"] as const;
 
 export function precomputedKey(options: CreateOptions): string | undefined {
-  if (options.language !== "typescript" || !options.local) return undefined;
-  return `${options.framework.name}/${options.provider.name}`;
+  if (!options.local) return undefined;
+  return options.language === "python"
+    ? `python/${options.framework.name}/${options.provider.name}`
+    : `${options.framework.name}/${options.provider.name}`;
 }
 
 /** The options of the form's plain files (the defaults of `create --yes` run by npm), made with the marker values. */
-async function markerOptions(framework: string, provider: string) {
+async function markerOptions(framework: string, provider: string, language = "typescript") {
   const { resolveOptions } = await import("./options.js");
+  const python = language === "python";
   return resolveOptions(
     {
-      dir: MARKS.dir,
+      dir: python ? PY_MARKS.dir : MARKS.dir,
+      ...(python ? { language } : {}),
       framework,
       provider,
       scopes: MARKS.scopes.join(","),
@@ -78,20 +93,35 @@ async function markerOptions(framework: string, provider: string) {
   );
 }
 
-/** The form for one framework and provider: plain + add with the marker values, the plain files add left alone marked so. */
-export async function precompute(framework: string, provider: string): Promise<PrecomputedFile[]> {
-  const { renderPlain } = await import("./render.js");
-  const { withAuth } = await import("./with-auth.js");
-  const options = await markerOptions(framework, provider);
-  const plain = await renderPlain(options);
+/**
+ * The form for one framework and provider: plain + add with the marker
+ * values. A TypeScript form also holds the plain files add left alone,
+ * marked so (create writes the whole project from it); a Python one only
+ * what add writes (create renders its plain tree).
+ */
+export async function precompute(framework: string, provider: string, language = "typescript"): Promise<PrecomputedFile[]> {
+  const python = language === "python";
+  const options = await markerOptions(framework, provider, language);
+  let plain: ProjectFile[];
+  let secured: ProjectFile[];
+  if (python) {
+    const { renderPythonPlain } = await import("../languages/python/render.js");
+    const { withPythonAuth } = await import("../languages/python/with-auth.js");
+    plain = await renderPythonPlain(options);
+    secured = await withPythonAuth(plain, options);
+  } else {
+    const { renderPlain } = await import("./render.js");
+    const { withAuth } = await import("./with-auth.js");
+    plain = await renderPlain(options);
+    secured = await withAuth(plain, options);
+  }
   const before = new Map(plain.map((file) => [file.path, file.content.toString("utf8")]));
-  const secured = await withAuth(plain, options);
   const files: PrecomputedFile[] = [];
   for (const file of secured) {
     const after = file.content.toString("utf8");
     const was = before.get(file.path);
     if (was === after) {
-      files.push({ path: file.path, mode: file.mode, after, plain: true });
+      if (!python) files.push({ path: file.path, mode: file.mode, after, plain: true });
       continue;
     }
     files.push(was === undefined ? { path: file.path, mode: file.mode, after } : { path: file.path, mode: file.mode, before: was, after });
@@ -99,7 +129,7 @@ export async function precompute(framework: string, provider: string): Promise<P
   return files;
 }
 
-/** Every TypeScript framework x provider, as the build stores it. */
+/** Every framework x provider, as the build stores it (Python ones when python3 is there to read them). */
 export async function precomputeAll(): Promise<PrecomputedAuth> {
   // The CLI's command is a marker in the form too: no path of the build machine ships in dist/.
   answerSelfCommandWith(CLI_MARK);
@@ -109,11 +139,25 @@ export async function precomputeAll(): Promise<PrecomputedAuth> {
   for (const framework of FRAMEWORKS.filter((f) => f.language === "typescript"))
     for (const provider of PROVIDERS) projects[`${framework.name}/${provider.name}`] = await precompute(framework.name, provider.name);
   const { pm, ci } = await markerOptions("express", "scalekit");
-  return { cli: CLI_MARK, projects, plain: { pm, ci } };
+  const plain = { pm, ci };
+  for (const framework of FRAMEWORKS.filter((f) => f.language === "python")) {
+    for (const provider of PROVIDERS) {
+      try {
+        projects[`python/${framework.name}/${provider.name}`] = await precompute(framework.name, provider.name, "python");
+      } catch (error) {
+        // No python3 where the build runs: no form for Python, create runs plain + add at run time.
+        process.stderr.write(`precomputed-auth: no Python form (${(error as Error).message.split("\n")[0]})\n`);
+        return { cli: CLI_MARK, projects, plain };
+      }
+    }
+  }
+  return { cli: CLI_MARK, projects, plain };
 }
 
 type Encoder = (value: string) => string;
 const ENCODERS: Encoder[] = [tsString, jsonValue, mdCode, shWord, envValue];
+/** Where a Python form has values: policy.py and tests (JSON is a Python string literal), .env, pyproject.toml, AUTH.md. */
+const PY_ENCODERS: Encoder[] = [jsonValue, pythonEnvValue, tomlString, mdCode, shWord];
 
 /** Whether writing `value` where the form has `mark` gives what each encoder gives for `value` itself. */
 function commutes(mark: string, value: string, encoders: Encoder[] = ENCODERS): boolean {
@@ -238,9 +282,16 @@ export function fromPrecomputed(data: PrecomputedAuth, options: CreateOptions, p
   const tools = exampleToolsFor(options.scopes);
   const markTools = exampleToolsFor([...MARKS.scopes]);
   const cli = selfCommand();
+  const python = options.language === "python";
+  const folder = path.basename(options.root);
   const scalars: Values["scalars"] = [
     [MARKS.serverUrl, options.serverUrl],
-    [MARKS.dir, options.packageName],
+    ...(python
+      ? ([
+          [PY_MARKS.dir, folder],
+          [PY_MARKS.module, pythonModuleName(options.packageName)],
+        ] as [string, string][])
+      : ([[MARKS.dir, options.packageName]] as [string, string][])),
     [data.cli, cli],
     [String(MARKS.port), String(options.port)],
   ];
@@ -249,18 +300,25 @@ export function fromPrecomputed(data: PrecomputedAuth, options: CreateOptions, p
     items: tools.map((tool) => [tool.scope, tool.name]),
     markItems: markTools.map((tool) => [tool.scope, tool.name]),
   };
-  const safe =
-    commutes(MARKS.serverUrl, options.serverUrl) &&
-    commutes(MARKS.dir, options.packageName) &&
-    commutes(data.cli, cli, [jsonValue, mdCode]) &&
-    tools.every((tool, i) => {
-      const mark = markTools[i % markTools.length]!;
-      return commutes(mark.scope, tool.scope) && commutes(mark.name, tool.name, [...ENCODERS, tsKey]);
-    });
+  const safe = python
+    ? commutes(MARKS.serverUrl, options.serverUrl, PY_ENCODERS) &&
+      commutes(PY_MARKS.dir, folder, PY_ENCODERS) &&
+      tools.every((tool, i) => {
+        const mark = markTools[i % markTools.length]!;
+        return commutes(mark.scope, tool.scope, PY_ENCODERS) && commutes(mark.name, tool.name, PY_ENCODERS);
+      })
+    : commutes(MARKS.serverUrl, options.serverUrl) &&
+      commutes(MARKS.dir, options.packageName) &&
+      commutes(data.cli, cli, [jsonValue, mdCode]) &&
+      tools.every((tool, i) => {
+        const mark = markTools[i % markTools.length]!;
+        return commutes(mark.scope, tool.scope) && commutes(mark.name, tool.name, [...ENCODERS, tsKey]);
+      });
   if (!safe) return undefined;
 
   if (!plain) {
-    if (data.plain.pm !== options.pm || data.plain.ci !== options.ci) return undefined;
+    // Only a TypeScript form holds the plain files.
+    if (python || data.plain.pm !== options.pm || data.plain.ci !== options.ci) return undefined;
     const files: ProjectFile[] = [];
     for (const file of form) {
       const content = fill(file.after, values);
@@ -273,13 +331,16 @@ export function fromPrecomputed(data: PrecomputedAuth, options: CreateOptions, p
   const files = new Map(plain.map((file) => [file.path, file]));
   for (const file of form) {
     if (file.plain) continue;
-    const current = files.get(file.path)?.content.toString("utf8");
+    // A Python project's paths hold its module's name (src/<module>/mcp_auth/...).
+    const where = fill(file.path, values);
+    if (where === undefined) return undefined;
+    const current = files.get(where)?.content.toString("utf8");
     // A changed file is add's edit of a plain file: that plain file must be the one the form was made from.
     if (file.before === undefined ? current !== undefined : current === undefined || fill(file.before, values) !== current)
       return undefined;
     const after = fill(file.after, values);
     if (after === undefined) return undefined;
-    files.set(file.path, { path: file.path, content: Buffer.from(after), mode: file.mode });
+    files.set(where, { path: where, content: Buffer.from(after), mode: file.mode });
   }
   return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

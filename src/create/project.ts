@@ -23,11 +23,15 @@ export { toolScopesFor };
  */
 export async function renderCreatedProject(options: CreateOptions, root?: string): Promise<ProjectFile[]> {
   if (options.language === "python") {
-    const [{ renderPythonProject }, { templatesRoot }] = await Promise.all([
-      import("../languages/python/render.js"),
-      import("./render.js"),
-    ]);
-    return renderPythonProject(options, { root: root ?? templatesRoot() });
+    const [{ renderPythonPlain }, { templatesRoot }] = await Promise.all([import("../languages/python/render.js"), import("./render.js")]);
+    const own = templatesRoot();
+    const plain = await renderPythonPlain(options, { root: root ?? own });
+    const data = root === undefined || root === own ? precomputedAuth() : undefined;
+    const precomputed = data && fromPrecomputed(data, options, plain);
+    if (precomputed) return precomputed;
+    // No form (a build without python3, or options it does not cover): add's Python detection and plan, now.
+    const { withPythonAuth } = await import("../languages/python/with-auth.js");
+    return withPythonAuth(plain, options);
   }
   // The form was made from this package's own templates: the whole project when it covers these options,
   // else add's part of it over the plain tree rendered now.

@@ -28,10 +28,10 @@ function recordingFetch(statuses: number[]): typeof fetch {
   };
 }
 
-/** The official Python client (the project's own tests/mcp_client.py), in its venv, against `url`: a JSON summary. */
+/** The official Python client (the project's own tests/mcp_auth_client.py), in its venv, against `url`: a JSON summary. */
 const PYTHON_CLIENT = `
 import asyncio, json, sys
-from tests.mcp_client import connect
+from tests.mcp_auth_client import connect
 
 async def main(url: str, era: str, token: str, narrow: str) -> None:
     out = {}

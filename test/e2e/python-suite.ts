@@ -11,7 +11,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WriteJournal, writeProject } from "../../src/core/write.js";
 import { resolveOptions } from "../../src/create/options.js";
-import { renderPythonProject } from "../../src/languages/python/render.js";
+import { renderPythonPlain } from "../../src/languages/python/render.js";
 import { cleanEnv, runCli, tempDir } from "../helpers/cli.js";
 import { openIdSuite } from "../helpers/openid.js";
 import { conformanceSuite, EXPECTED_PROBES, type ProbeRow } from "../helpers/project.js";
@@ -135,7 +135,7 @@ export function pythonFrameworkSuite(framework: string, { deploy = false }: { de
 /** The plain server of `framework` (the template without auth), installed and started on a free port. */
 async function startPlainPythonServer(framework: string, dir: string) {
   const options = resolveOptions({ dir: "plain", framework, language: "python", yes: true }, {}, dir);
-  const files = await renderPythonProject(options, { secure: false });
+  const files = await renderPythonPlain(options);
   await writeProject(options.root, files, new WriteJournal(options.root));
   const sync = await execa("uv", ["sync", "--quiet"], { cwd: options.root, reject: false, all: true, env: cleanEnv() });
   expect(sync.exitCode, String(sync.all)).toBe(0);

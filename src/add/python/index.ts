@@ -122,7 +122,8 @@ function refuse(d: PythonDetection, shown: string): void {
       `${subject} serves MCP over the deprecated SSE transport only (${where}: ${d.transport.detail}), which add does not protect. ` +
         'Serve it over Streamable HTTP (transport="http") and run add again. Nothing was written.',
     );
-  if (!d.mount && d.transport.kind === "asgi")
+  // FastMCP's own http_app() serves what the server's auth provider adds (its middleware and routes): the keyword is enough.
+  if (!d.mount && d.transport.kind === "asgi" && d.framework?.name !== "fastmcp")
     throw usageError(
       `${subject} serves its MCP server as an ASGI app (${d.transport.detail}); add wires a server that runs itself ` +
         `(${d.server.name}.run(transport=...)) or one mounted in a FastAPI / Starlette app (app.mount("/mcp", ...)), not a bare ASGI app. To secure it: ` +

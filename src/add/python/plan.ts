@@ -7,11 +7,14 @@
  * (`FastMCP(..., auth=fastmcp_auth())`), spliced at the byte offsets the
  * project's own Python parser gave. A second run plans nothing.
  */
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { createRenderer } from "../../core/template-engine.js";
 import { templatesRoot } from "../../create/render.js";
+import { pythonCommandLines } from "../../languages/python/commands.js";
 import { pythonEnvValue } from "../../languages/python/literals.js";
 import type { Provider, ProviderValues } from "../../providers.js";
+import { VERSION } from "../../version.js";
 import type { FileChange } from "../apply.js";
 import { appendedChange, readRaw, readText } from "../guard.js";
 import type { PythonDetection } from "./detect.js";
@@ -20,7 +23,10 @@ import type { PyFile } from "./scan.js";
 
 export const AUTH_PACKAGE = "mcp_auth";
 
-/** Per framework: the glue module add writes, what the server's constructor gets, the seam file, and whether run() is replaced. */
+/**
+ * Per framework: the glue module add writes (a template file, the same one create's projects get), what the
+ * server's constructor gets, the seam file, and whether run() is replaced.
+ */
 const GLUES = {
   fastmcp: {
     module: "fastmcp_auth",
@@ -28,6 +34,7 @@ const GLUES = {
     mounted: ["fastmcp_auth", "secure_app"],
     kwarg: "auth=fastmcp_auth()",
     seam: "python/auth/fastmcp/src/__pkg__/auth/seam.py",
+    glue: "python/auth/fastmcp/src/__pkg__/auth/fastmcp_auth.py",
     runner: null,
   },
   "mcp-sdk": {
@@ -36,6 +43,7 @@ const GLUES = {
     mounted: ["sdk_auth", "secure_app"],
     kwarg: "**sdk_auth()",
     seam: "python/auth/fastapi/src/__pkg__/auth/seam.py",
+    glue: "python/auth/fastapi/src/__pkg__/auth/sdk_auth.py",
     runner: "run_secured",
   },
 } as const;
@@ -74,143 +82,6 @@ export interface PythonPlan {
 
 /** The packages the auth package imports that a FastMCP project may not declare (starlette comes with FastMCP). */
 export const PYTHON_AUTH_DEPENDENCIES = ["pyjwt[crypto]>=2.10,<3", "httpx>=0.28,<1", "python-dotenv>=1.1,<2"];
-
-export const FASTMCP_GLUE = `"""FastMCP's auth seam for this server, written by create-mcp-auth add: \`FastMCP(..., auth=fastmcp_auth())\`.
-
-A FastMCP \`TokenVerifier\` backed by the auth core beside it, plus what FastMCP lacks, installed by FastMCP
-itself through the provider's middleware, in front of the endpoint: Origin/Host (403), the 401 challenge with
-resource_metadata and scope, 403 insufficient_scope per tool before the tool runs, the audience always checked.
-Configured from the environment (.env read when present; the environment wins): MCP_SERVER_URL and the
-provider's variables, see .env.example. Which tool needs which scope: policy.py.
-"""
-
-from __future__ import annotations
-
-import os
-
-from dotenv import load_dotenv
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
-
-from .config import create_verifier, load_auth_config
-from .metadata import metadata_routes
-from .middleware import McpAuthMiddleware
-from .seam import JwtTokenVerifier
-from .settings import load_settings
-
-
-class SecuredTokenVerifier(JwtTokenVerifier):
-    def get_middleware(self) -> list[Middleware]:
-        # Outermost: decides on each request to the endpoint before FastMCP's own auth and transport see it.
-        return [Middleware(McpAuthMiddleware, config=self.config, verifier=self.verifier), *super().get_middleware()]
-
-
-_provider: SecuredTokenVerifier | None = None
-
-
-def fastmcp_auth() -> SecuredTokenVerifier:
-    """The auth provider for \`FastMCP(auth=...)\`; a missing or malformed variable stops the server, naming it."""
-    global _provider
-    if _provider is None:
-        load_dotenv(".env", override=False)
-        config = load_auth_config(os.environ, load_settings(os.environ))
-        _provider = SecuredTokenVerifier(config, create_verifier(config))
-    return _provider
-
-
-def secure_app(app: Starlette) -> None:
-    """For a FastMCP app mounted in a FastAPI / Starlette app: both metadata URLs at the app's root (the middleware
-    comes with FastMCP's app, through the provider)."""
-    app.router.routes[0:0] = metadata_routes(fastmcp_auth().config)
-`;
-
-export const SDK_GLUE = `"""The official MCP SDK's auth seam for this server, written by create-mcp-auth add.
-
-\`MCPServer(..., **sdk_auth())\` (FastMCP in mcp 1.x): the SDK's token verifier and AuthSettings, backed by the auth
-core beside it, so tools see the caller through the SDK's get_access_token(). \`run_secured(mcp, ...)\` in place of
-\`mcp.run(...)\`: over Streamable HTTP it serves the SDK's app behind what the SDK lacks: both protected resource
-metadata URLs with the endpoint's path in \`resource\`, a 401 without \`error=\` and with \`scope=\`, the audience always
-checked, 403 insufficient_scope per tool before the tool runs, Origin/Host (403). Any other transport runs as before.
-Configured from the environment (.env read when present; the environment wins): MCP_SERVER_URL and the provider's
-variables, see .env.example. Which tool needs which scope: policy.py.
-"""
-
-from __future__ import annotations
-
-import os
-from typing import Any
-
-import uvicorn
-from dotenv import load_dotenv
-from starlette.applications import Starlette
-from starlette.routing import Router
-from starlette.types import ASGIApp, Receive, Scope, Send
-
-from .config import AuthConfig, create_verifier, load_auth_config
-from .metadata import metadata_routes, prm_paths
-from .middleware import McpAuthMiddleware
-from .seam import JwtTokenVerifier, auth_settings
-from .settings import load_settings
-from .verifier import JwtVerifier
-
-_loaded: tuple[AuthConfig, JwtVerifier] | None = None
-
-
-def _auth() -> tuple[AuthConfig, JwtVerifier]:
-    """The settings and the verifier, read once; a missing or malformed variable stops the server, naming it."""
-    global _loaded
-    if _loaded is None:
-        load_dotenv(".env", override=False)
-        config = load_auth_config(os.environ, load_settings(os.environ))
-        _loaded = (config, create_verifier(config))
-    return _loaded
-
-
-def sdk_auth() -> dict[str, Any]:
-    """The keyword arguments of \`MCPServer(...)\`: token_verifier and auth (AuthSettings)."""
-    config, verifier = _auth()
-    return {"token_verifier": JwtTokenVerifier(config, verifier), "auth": auth_settings(config)}
-
-
-class _WithMetadata:
-    """Both metadata URLs answered here, ahead of the SDK's own (which omits the endpoint's path); the rest to the SDK."""
-
-    def __init__(self, app: ASGIApp, config: AuthConfig) -> None:
-        self.app = app
-        self.paths = set(prm_paths(config))
-        self.router = Router(routes=metadata_routes(config))
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] in self.paths:
-            await self.router(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
-def secure_app(app: Starlette) -> None:
-    """For the SDK's app mounted in a FastAPI / Starlette app: both metadata URLs at the app's root, and the auth
-    in front of every request (it acts on the MCP endpoint's path only). Call it before the app serves."""
-    config, verifier = _auth()
-    app.router.routes[0:0] = metadata_routes(config)
-    app.add_middleware(McpAuthMiddleware, config=config, verifier=verifier)
-
-
-def run_secured(server: Any, transport: str = "stdio", **options: Any) -> None:
-    """\`server.run(transport, **options)\`, with Streamable HTTP served behind the auth."""
-    if transport != "streamable-http":
-        server.run(transport, **options)
-        return
-    config, verifier = _auth()
-    settings = getattr(server, "settings", None)
-    host = options.pop("host", None) or getattr(settings, "host", "127.0.0.1")
-    port = options.pop("port", None) or getattr(settings, "port", 8000)
-    try:
-        app = server.streamable_http_app(host=host, **options)  # mcp 2.x: the transport's options are run()'s
-    except TypeError:
-        app = server.streamable_http_app()  # mcp 1.x: they are the server's settings
-    secured = McpAuthMiddleware(_WithMetadata(app, config), config=config, verifier=verifier)
-    uvicorn.run(secured, host=host, port=port, h11_max_incomplete_event_size=128 * 1024)
-`;
 
 function policySource(serverName: string, toolScopes: Record<string, string[]>, tools: string[]): string {
   const names = [...new Set([...tools, ...Object.keys(toolScopes)])];
@@ -300,9 +171,54 @@ async function authFiles(input: PythonPlanInput, dir: string): Promise<Map<strin
       input.detection.tools.map((t) => t.name),
     ),
   );
+  for (const [rel, text] of await authTests(input, dir)) files.set(rel, text);
+  files.set("AUTH.md", await authDoc(input, dir));
   const ruff = ruffConfig(input.detection, dir);
   if (ruff) files.set(`${dir}/ruff.toml`, ruff);
-  files.set(`${dir}/${glue.module}.py`, glue.module === "fastmcp_auth" ? FASTMCP_GLUE : SDK_GLUE);
+  files.set(`${dir}/${glue.module}.py`, localImports(await template(glue.glue)));
+  return files;
+}
+
+/** AUTH.md: what the auth does, where its settings and scopes are, how to try it locally (commands pinned). */
+async function authDoc(input: PythonPlanInput, dir: string): Promise<string> {
+  const scopes = [...new Set(Object.values(input.toolScopes).flat())];
+  const commands = pythonCommandLines({ provider: input.provider, scopes });
+  return createRenderer()("python/auth/AUTH.md.hbs", await template("python/auth/AUTH.md.hbs"), {
+    version: VERSION,
+    authDir: `${dir}/`,
+    policy: `${dir}/policy.py`,
+    provider: { display: input.provider.display },
+    issuer: commands.issuerLine,
+    token: commands.tokenLine,
+    check: commands.checkLine,
+    start: input.detection.start?.display ?? "the command that starts this server",
+  });
+}
+
+const TESTS = "python/auth/tests";
+
+/**
+ * The auth's tests, in a project tested with pytest whose tests/ is a package: they start the server with the
+ * project's own command (MCP_SERVER_URL, PORT and the provider's variables set to a test issuer they serve) and
+ * import the auth package by its module path. Written once, then the project's own.
+ */
+async function authTests(input: PythonPlanInput, dir: string): Promise<Map<string, string>> {
+  const d = input.detection;
+  const files = new Map<string, string>();
+  const pytest = /\bpytest\b/.test(d.project.pyproject ?? "") || d.project.files.some((f) => /\bpytest\b/.test(readText(d.root, f) ?? ""));
+  if (!pytest || !d.start || readText(d.root, "tests/__init__.py") === undefined) return files;
+  const module = dir
+    .replace(/^src\//, "")
+    .split("/")
+    .join(".");
+  const fill = (text: string) =>
+    text
+      .replaceAll("__auth__", module)
+      .replaceAll("__start__", `[${[d.start!.file, ...d.start!.args].map((word) => JSON.stringify(word)).join(", ")}]`)
+      .replaceAll("__mcp_path__", JSON.stringify(d.endpoint?.path ?? "/mcp"));
+  const root = path.join(templatesRoot(), TESTS);
+  for (const name of (await readdir(root)).sort()) files.set(`tests/${name}`, fill(await template(`${TESTS}/${name}`)));
+  files.set("tests/mcp_auth_provider.py", fill(await template(`python/auth/providers/${input.provider.name}/tests/mcp_auth_provider.py`)));
   return files;
 }
 
@@ -378,6 +294,15 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
       const bytes = bytesOf(f.rel);
       const lineStart = bytes.lastIndexOf(10, lastImport.start - 1) + 1;
       edit(f.rel, before ? { at: lineStart, text: `${line}${nl}` } : { at: f.importsEnd, text: `${line}${nl}` });
+      return;
+    }
+    // A relative import beside relative imports of the same level (one isort section): in sorted place among them.
+    const level = /^\.*/.exec(module)?.[0].length ?? 0;
+    const siblings = f.imports.filter((i) => i.topLevel && i.from && level > 0 && i.level === level);
+    if (siblings.length > 0 && lastImport?.level === level) {
+      const next = siblings.find((i) => module.slice(level) < i.module);
+      const bytes = bytesOf(f.rel);
+      edit(f.rel, { at: next ? bytes.lastIndexOf(10, next.start - 1) + 1 : f.importsEnd, text: `${line}${nl}` });
       return;
     }
     const at = f.importsEnd || f.docEnd;

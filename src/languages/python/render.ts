@@ -1,12 +1,12 @@
 /**
- * Renders a Python project: the plain server of `templates/python/<framework>/`
- * over `templates/python/common/`, plus (secured) what `add` writes for
- * Python: `templates/python/auth/common/`, the provider's verifier settings
- * (`templates/python/auth/providers/<provider>/`) and the framework's glue
- * (`templates/python/auth/<framework>/`). `pyproject.toml`, `.env` and
- * `.env.example` are produced here; `.hbs` files go through the same
- * Handlebars engine and helpers as TypeScript templates (`{{json x}}` is a
- * valid Python and TOML string literal for a string).
+ * Renders a Python project's plain server: `templates/python/<framework>/`
+ * over `templates/python/common/`, runnable and testable without auth.
+ * `create` then adds exactly what Python `add` writes into it
+ * (src/languages/python/with-auth.ts): the auth core, the provider, the
+ * framework's seam and glue from `templates/python/auth/`. `pyproject.toml`,
+ * `.env` and `.env.example` are produced here; `.hbs` files go through the
+ * same Handlebars engine and helpers as TypeScript templates (`{{json x}}`
+ * is a valid Python and TOML string literal for a string).
  */
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
@@ -30,12 +30,9 @@ interface PythonDeps {
   dev?: string[];
 }
 
-/** The template folders of a project, in overlay order (later ones replace files of earlier ones). */
-export function pythonLayers(options: Pick<CreateOptions, "framework" | "provider">, secure = true): string[] {
-  const framework = options.framework.name;
-  const plain = ["python/common", `python/${framework}`];
-  if (!secure) return plain;
-  return [...plain, "python/auth/common", `python/auth/providers/${options.provider.name}`, `python/auth/${framework}`];
+/** The template folders of the plain server, in overlay order (later ones replace files of earlier ones). */
+export function pythonLayers(options: Pick<CreateOptions, "framework">): string[] {
+  return ["python/common", `python/${options.framework.name}`];
 }
 
 async function listFiles(dir: string, prefix = ""): Promise<string[]> {
@@ -94,33 +91,36 @@ addopts = "-p no:cacheprovider"
 `;
 }
 
-/** `.env.example`: every variable with its comment (the same variables as a TypeScript project). */
+/** The plain server's variables: where it listens. `add` appends the auth's. */
+function plainVariables(options: CreateOptions) {
+  return envVariables(options).filter((v) => ["MCP_SERVER_URL", "PORT", "HOST", "MCP_ALLOWED_ORIGINS"].includes(v.name));
+}
+
+/** `.env.example`: every variable of the plain server with its comment. */
 export function pythonEnvExample(options: CreateOptions): string {
   const lines = ["# Copy to .env and fill in. Real environment variables win over .env.", ""];
-  for (const variable of envVariables(options)) {
+  for (const variable of plainVariables(options)) {
     lines.push(`# ${variable.comment}`, `${variable.name}=${variable.example ? pythonEnvValue(variable.example) : ""}`, "");
   }
   return lines.join("\n");
 }
 
-/** `.env`: the variables that have values, in a quoting python-dotenv reads back exactly. */
-export function pythonEnvFile(options: CreateOptions): string | undefined {
-  const given = envVariables(options).filter((v) => v.value !== undefined && v.value !== "");
-  if (given.length === 0) return undefined;
-  const header = options.provider.envHeader(options.local).replaceAll("npx create-mcp-auth", `npx -y create-mcp-auth@${VERSION}`);
-  return header + given.map((v) => `${v.name}=${pythonEnvValue(v.value as string)}\n`).join("");
+/** `.env`: the plain server's variables that have values, in a quoting python-dotenv reads back exactly. */
+export function pythonEnvFile(options: CreateOptions): string {
+  const given = plainVariables(options).filter((v) => v.value !== undefined && v.value !== "");
+  return given.map((v) => `${v.name}=${pythonEnvValue(v.value as string)}\n`).join("");
 }
 
-/** Renders the whole Python project in memory: sorted, deterministic, nothing written. */
-export async function renderPythonProject(
+/** Renders the plain Python server in memory: sorted, deterministic, nothing written. */
+export async function renderPythonPlain(
   options: CreateOptions,
-  { root = templatesRoot(), secure = true }: { root?: string; secure?: boolean } = {},
+  { root = templatesRoot() }: { root?: string } = {},
 ): Promise<ProjectFile[]> {
   const render = createRenderer();
   const module = pythonModuleName(options.packageName);
   const commands = pythonCommandLines(options);
-  const context = { ...renderContext(options), module, secure, commands };
-  const layers = pythonLayers(options, secure);
+  const context = { ...renderContext(options), module, commands };
+  const layers = pythonLayers(options);
   const files = new Map<string, ProjectFile>();
   const deps: PythonDeps[] = [];
   for (const layer of layers) {
@@ -139,7 +139,6 @@ export async function renderPythonProject(
   const add = (file: string, text: string, mode = 0o644) => files.set(file, { path: file, content: Buffer.from(text), mode });
   add("pyproject.toml", pyprojectToml(options, module, deps));
   add(".env.example", pythonEnvExample(options));
-  const env = pythonEnvFile(options);
-  if (env !== undefined) add(".env", env, 0o600);
+  add(".env", pythonEnvFile(options), 0o600);
   return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -69,6 +69,8 @@ class Settings:
     host: str
     local: bool
     """The public URL is on loopback: a server for this machine only."""
+    allowed_origins: tuple[str, ...] = ()
+    """Origins whose pages may call the endpoint: the public URL's own plus MCP_ALLOWED_ORIGINS."""
 
 
 def load_settings(env: Env) -> Settings:
@@ -85,7 +87,30 @@ def load_settings(env: Env) -> Settings:
         port=_port(env),
         host=optional(env, "HOST") or (_loopback_address(url.hostname or "") if local else "0.0.0.0"),  # noqa: S104
         local=local,
+        allowed_origins=_allowed_origins(env, f"{url.scheme}://{url.netloc}"),
     )
+
+
+def _allowed_origins(env: Env, own: str) -> tuple[str, ...]:
+    example = "https://app.example.com,http://localhost:6274"
+    origins = [own]
+    for entry in (item.strip() for item in (optional(env, "MCP_ALLOWED_ORIGINS") or "").split(",")):
+        if not entry:
+            continue
+        if entry in ("*", "null"):
+            raise ConfigError(
+                "MCP_ALLOWED_ORIGINS",
+                f'cannot contain "{entry}": list the origins allowed to call this server',
+                example,
+            )
+        url = https_url("MCP_ALLOWED_ORIGINS", entry, example)
+        parts = urlsplit(url)
+        if url != f"{parts.scheme}://{parts.netloc}" or entry.rstrip("/") != url:
+            raise ConfigError(
+                "MCP_ALLOWED_ORIGINS", f'must hold origins only (scheme://host[:port]), got "{entry}"', example
+            )
+        origins.append(url)
+    return tuple(dict.fromkeys(origins))
 
 
 def _port(env: Env) -> int:

@@ -26,19 +26,13 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=[host, "127.0.0.1:*", "localhost:*", "[::1]:*"] if settings.local else [host],
-        allowed_origins=[f"{settings.server_url.split('/')[0]}//{host}"]
+        allowed_origins=[*settings.allowed_origins]
         + (["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"] if settings.local else []),
     )
 
 
 def create_app(settings: Settings) -> FastAPI:
     mcp = create_mcp()
-    # Stateless: every request stands alone, so any replica can answer it.
-    mcp_app = mcp.streamable_http_app(
-        streamable_http_path=settings.mcp_path,
-        stateless_http=True,
-        transport_security=transport_security(settings),
-    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -53,6 +47,14 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok"}
 
     # Mounted at the root, with the endpoint at its own path: no /mcp -> /mcp/ redirect.
-    app.mount("/", mcp_app)
+    # Stateless: every request stands alone, so any replica can answer it.
+    app.mount(
+        "/",
+        mcp.streamable_http_app(
+            streamable_http_path=settings.mcp_path,
+            stateless_http=True,
+            transport_security=transport_security(settings),
+        ),
+    )
     app.add_middleware(RequestLog)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from fastmcp import FastMCP
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -30,6 +32,7 @@ def create_app(settings: Settings) -> ASGIApp:
         path=settings.mcp_path,
         stateless_http=True,
         host_origin_protection="auto",
-        allowed_hosts=[settings.host],
+        allowed_hosts=[settings.host, urlsplit(settings.server_url).netloc],
+        allowed_origins=list(settings.allowed_origins),
     )
     return RequestLog(app)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..settings import ConfigError, Env, Settings, https_url, optional
+from ..settings import Env, Settings
 from .provider import ProviderConfig, create_key_set, load_provider_config
 from .verifier import JwtVerifier
 
@@ -31,7 +31,7 @@ def load_auth_config(env: Env, settings: Settings) -> AuthConfig:
         mcp_path=settings.mcp_path,
         local=settings.local,
         host=settings.host,
-        allowed_origins=_allowed_origins(env, origin_of(settings.server_url)),
+        allowed_origins=settings.allowed_origins,
         provider=load_provider_config(env, settings.server_url),
     )
 
@@ -39,27 +39,6 @@ def load_auth_config(env: Env, settings: Settings) -> AuthConfig:
 def origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def _allowed_origins(env: Env, own: str) -> tuple[str, ...]:
-    example = "https://app.example.com,http://localhost:6274"
-    origins = [own]
-    for entry in (item.strip() for item in (optional(env, "MCP_ALLOWED_ORIGINS") or "").split(",")):
-        if not entry:
-            continue
-        if entry in ("*", "null"):
-            raise ConfigError(
-                "MCP_ALLOWED_ORIGINS",
-                f'cannot contain "{entry}": list the origins allowed to call this server',
-                example,
-            )
-        url = https_url("MCP_ALLOWED_ORIGINS", entry, example)
-        if url != origin_of(url) or entry.rstrip("/") != url:
-            raise ConfigError(
-                "MCP_ALLOWED_ORIGINS", f'must hold origins only (scheme://host[:port]), got "{entry}"', example
-            )
-        origins.append(url)
-    return tuple(dict.fromkeys(origins))
 
 
 def create_verifier(config: AuthConfig, **key_set_options: Any) -> JwtVerifier:

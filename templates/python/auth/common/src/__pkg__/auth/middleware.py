@@ -12,7 +12,6 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .challenge import build_challenge
@@ -46,15 +45,16 @@ class McpAuthMiddleware:
         self.config = config
         self.verifier = verifier
         self.scopes = all_scopes(TOOL_SCOPES, SCOPE_HIERARCHY)
+        self.path = config.mcp_path.rstrip("/")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].rstrip("/") != self.config.mcp_path.rstrip("/"):
+        if scope["type"] != "http" or scope["path"].rstrip("/") != self.path:
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        origin = headers.get("origin")
+        headers = _request_headers(scope)
+        origin = headers.get(b"origin")
         cors = {**CORS_HEADERS, "Access-Control-Allow-Origin": origin} if origin else {}
-        refusal = check_origin(self.config, origin, headers.get("host"))
+        refusal = check_origin(self.config, origin, headers.get(b"host"))
         if refusal is not None:
             error = {"jsonrpc": "2.0", "id": None, "error": {"code": -32000, "message": refusal}}
             await _discard_body(receive, MAX_BODY_BYTES)
@@ -64,7 +64,7 @@ class McpAuthMiddleware:
             await _answer(send, 204, {**cors, **PREFLIGHT_HEADERS}, b"")
             return
         try:
-            caller = await self._authenticate(headers.get("authorization"))
+            caller = await self._authenticate(headers.get(b"authorization"))
         except (MissingToken, InvalidToken) as error:
             await _discard_body(receive, MAX_BODY_BYTES)
             await self._refuse(send, error, cors)
@@ -162,8 +162,23 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+_READ = frozenset((b"origin", b"host", b"authorization"))
+
+
+def _request_headers(scope: Scope) -> dict[bytes, str]:
+    """The headers this layer reads, the first of each as Starlette's Headers.get gives it, in one pass over the
+    raw list (ASGI header names are lower case): a third of the calls per request of three Headers.get lookups
+    (bench/python, Python calls per request)."""
+    found: dict[bytes, str] = {}
+    for key, value in scope["headers"]:
+        if key in _READ and key not in found:
+            found[key] = value.decode("latin-1")
+    return found
+
+
 def _with_body_length(scope: Scope, length: int) -> Scope:
-    headers = [(k, v) for k, v in scope["headers"] if k.lower() not in (b"content-length", b"transfer-encoding")]
+    # ASGI header names are lower case.
+    headers = [(k, v) for k, v in scope["headers"] if k not in (b"content-length", b"transfer-encoding")]
     return {**scope, "headers": [*headers, (b"content-length", str(length).encode())]}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from __pkg__.auth.scopes import (
+from __auth__.scopes import (
     all_scopes,
     challenge_scopes,
     missing_scopes,

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from __pkg__.auth.keyset import KeysUnavailable, RemoteKeySet, UnknownKey
+from __auth__.keyset import KeysUnavailable, RemoteKeySet, UnknownKey
 
-from .issuer import Issuer
-from .running import running
+from .mcp_auth_issuer import Issuer
+from .mcp_auth_running import running
 
 
 @pytest.fixture

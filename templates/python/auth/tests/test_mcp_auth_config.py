@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from __pkg__.auth.config import load_auth_config
-from __pkg__.settings import ConfigError, load_settings
+from __auth__.config import load_auth_config
+from __auth__.settings import ConfigError, load_settings
 
-from .provider_env import provider_env
+from .mcp_auth_provider import provider_env
 
 SERVER = {"MCP_SERVER_URL": "http://127.0.0.1:3000/mcp"}
 
@@ -27,10 +27,9 @@ def test_the_provider_settings_are_required() -> None:
 
 
 def test_allowed_origins_are_exact_origins() -> None:
-    env = {**SERVER, **provider_env("http://127.0.0.1:4444")}
-    settings = load_settings(env)
-    config = load_auth_config({**env, "MCP_ALLOWED_ORIGINS": "https://app.example.com"}, settings)
+    env = {**SERVER, **provider_env("http://127.0.0.1:4444"), "MCP_ALLOWED_ORIGINS": "https://app.example.com"}
+    config = load_auth_config(env, load_settings(env))
     assert config.allowed_origins == ("http://127.0.0.1:3000", "https://app.example.com")
     for bad in ("*", "https://app.example.com/path", "null"):
         with pytest.raises(ConfigError, match="MCP_ALLOWED_ORIGINS"):
-            load_auth_config({**env, "MCP_ALLOWED_ORIGINS": bad}, settings)
+            load_settings({**env, "MCP_ALLOWED_ORIGINS": bad})
