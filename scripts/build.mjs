@@ -71,8 +71,10 @@ async function precomputedAuth() {
  * a split, not JSON.parse of a megabyte of escaped strings.
  */
 const PRECOMPUTED_FILE = "create-auth.br";
+/** Python's forms in a file of their own, read only when a Python project is created. */
+const PRECOMPUTED_PYTHON_FILE = "create-auth-python.br";
 const TEXT_REF = "\u0000text";
-async function writePrecomputedAuth(data) {
+function pack(data) {
   const texts = new Map();
   const head = JSON.stringify(data, (_key, value) => {
     if (typeof value !== "string" || !value.includes("\n")) return value;
@@ -80,17 +82,29 @@ async function writePrecomputedAuth(data) {
     if (!texts.has(value)) texts.set(value, texts.size);
     return { [TEXT_REF]: texts.get(value) };
   });
-  const packed = [head, ...texts.keys()].join("\0");
-  await writeFile(
-    path.join(repo, "dist", PRECOMPUTED_FILE),
-    brotliCompressSync(Buffer.from(packed), { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }),
-  );
+  return brotliCompressSync(Buffer.from([head, ...texts.keys()].join("\0")), { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } });
+}
+async function writePrecomputedAuth(data) {
+  const python = Object.fromEntries(Object.entries(data.projects).filter(([key]) => key.startsWith("python/")));
+  const projects = Object.fromEntries(Object.entries(data.projects).filter(([key]) => !key.startsWith("python/")));
+  await writeFile(path.join(repo, "dist", PRECOMPUTED_FILE), pack({ ...data, projects, python: Object.keys(python) }));
+  await writeFile(path.join(repo, "dist", PRECOMPUTED_PYTHON_FILE), pack(python));
 }
 const precomputedAuthModule = `import { readFileSync } from "node:fs";
 import { brotliDecompressSync } from "node:zlib";
-export function load() {
-  const [head, ...texts] = brotliDecompressSync(readFileSync(new URL("../${PRECOMPUTED_FILE}", import.meta.url))).toString("utf8").split("\\0");
+function unpack(file) {
+  const [head, ...texts] = brotliDecompressSync(readFileSync(new URL(\`../\${file}\`, import.meta.url))).toString("utf8").split("\\0");
   return JSON.parse(head, (_key, value) => (value !== null && typeof value === "object" && ${JSON.stringify(TEXT_REF)} in value ? texts[value[${JSON.stringify(TEXT_REF)}]] : value));
+}
+export function load() {
+  const { python, ...data } = unpack(${JSON.stringify(PRECOMPUTED_FILE)});
+  let pythonProjects;
+  for (const key of python)
+    Object.defineProperty(data.projects, key, {
+      enumerable: true,
+      get: () => (pythonProjects ??= unpack(${JSON.stringify(PRECOMPUTED_PYTHON_FILE)}))[key],
+    });
+  return data;
 }
 `;
 

@@ -5,6 +5,7 @@
  * tree (src/create/with-auth.ts); it declines what it does not cover; and the
  * built CLI's create uses it without loading add's JavaScript parser.
  */
+import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { brotliDecompressSync } from "node:zlib";
@@ -107,6 +108,9 @@ describe("the built CLI", () => {
     expect(form).not.toContain(repo);
     // The JSON before the first NUL; the texts it refers to follow (scripts/build.mjs).
     expect((JSON.parse(form.split("\0")[0] ?? "") as PrecomputedAuth).cli).toMatch(/^cmamark/);
+    // Python's forms, in their own file (read only for a Python project), when the build had python3.
+    const python = path.join(repo, "dist", "create-auth-python.br");
+    if (existsSync(python)) expect(brotliDecompressSync(await readFile(python)).toString("utf8")).not.toContain(repo);
   });
 
   it("creates a project from the form: add's parser is never loaded", async () => {
