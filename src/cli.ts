@@ -3,11 +3,7 @@
  * help and exit codes) and maps what a command throws to an exit code.
  */
 import { Command, CommanderError } from "commander";
-import { registerAdd } from "./commands/add.js";
-import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
-import { registerIssuer } from "./commands/issuer.js";
-import { registerIssuerToken } from "./commands/issuer-token.js";
 import { CliError, EXIT } from "./core/errors.js";
 import { VERSION } from "./version.js";
 
@@ -17,10 +13,10 @@ const SUBCOMMANDS = new Set(["create", "add", "check", "issuer", "help"]);
 /**
  * The program. Given the arguments, and when they start with a directory (the
  * default command, create, as `npx create-mcp-auth my-server` runs it) and
- * ask for no help, only create is registered: the other commands' flags are
- * not built for nothing.
+ * ask for no help, only create is registered: the other commands' modules
+ * are not even loaded.
  */
-export function buildProgram(setExit: (code: number) => void, argv?: string[]): Command {
+export async function buildProgram(setExit: (code: number) => void, argv?: string[]): Promise<Command> {
   const first = argv?.[2];
   const createOnly =
     first !== undefined && !first.startsWith("-") && !SUBCOMMANDS.has(first) && !argv!.some((arg) => arg === "--help" || arg === "-h");
@@ -32,6 +28,12 @@ export function buildProgram(setExit: (code: number) => void, argv?: string[]): 
     .exitOverride();
   registerCreate(program, setExit, !createOnly);
   if (createOnly) return program;
+  const [{ registerAdd }, { registerCheck }, { registerIssuer }, { registerIssuerToken }] = await Promise.all([
+    import("./commands/add.js"),
+    import("./commands/check.js"),
+    import("./commands/issuer.js"),
+    import("./commands/issuer-token.js"),
+  ]);
   registerAdd(program, setExit);
   registerCheck(program, setExit);
   registerIssuerToken(registerIssuer(program), setExit);
@@ -40,7 +42,7 @@ export function buildProgram(setExit: (code: number) => void, argv?: string[]): 
 
 export async function main(argv: string[]): Promise<void> {
   let exitCode: number = EXIT.ok;
-  const program = buildProgram((code) => {
+  const program = await buildProgram((code) => {
     exitCode = code;
   }, argv);
   try {

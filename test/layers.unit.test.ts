@@ -24,7 +24,7 @@ async function helpOf(args: string[]): Promise<string> {
     out += String(chunk);
     return true;
   });
-  const program = buildProgram(() => {});
+  const program = await buildProgram(() => {});
   await program.parseAsync(["node", "create-mcp-auth", ...args, "--help"]).catch(() => {});
   write.mockRestore();
   return out;
@@ -60,21 +60,21 @@ describe("the command layer", () => {
     },
   );
 
-  it("registers create (also as the default), add, check, issuer and issuer token", () => {
-    const program = buildProgram(() => {});
+  it("registers create (also as the default), add, check, issuer and issuer token", async () => {
+    const program = await buildProgram(() => {});
     expect(program.commands.map((c) => c.name())).toEqual(["create", "add", "check", "issuer"]);
     expect(program.commands.find((c) => c.name() === "issuer")?.commands.map((c) => c.name())).toEqual(["token"]);
     expect(program.registeredArguments.map((a) => a.name())).toEqual(["dir"]);
   });
 
-  it("given a directory first (npx create-mcp-auth my-server ...), builds create alone, with all of its flags; a command name or a flag first builds them all", () => {
-    const alone = buildProgram(() => {}, ["node", "create-mcp-auth", "my-server", "--yes"]);
+  it("given a directory first (npx create-mcp-auth my-server ...), builds create alone, with all of its flags; a command name or a flag first builds them all", async () => {
+    const alone = await buildProgram(() => {}, ["node", "create-mcp-auth", "my-server", "--yes"]);
     expect(alone.commands).toEqual([]);
-    const all = buildProgram(() => {}, ["node", "create-mcp-auth", "--help"]);
+    const all = await buildProgram(() => {}, ["node", "create-mcp-auth", "--help"]);
     expect(alone.options.map((o) => o.long)).toEqual(all.options.map((o) => o.long));
     expect(alone.options.map((o) => o.long)).toContain("--framework");
     for (const args of [["add"], ["check"], ["issuer"], ["create"], ["help"], ["--version"], ["my-server", "--help"]])
-      expect(buildProgram(() => {}, ["node", "create-mcp-auth", ...args]).commands.map((c) => c.name())).toEqual([
+      expect((await buildProgram(() => {}, ["node", "create-mcp-auth", ...args])).commands.map((c) => c.name())).toEqual([
         "create",
         "add",
         "check",
