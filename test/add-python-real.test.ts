@@ -1,8 +1,7 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyFixture as copyFixtureOf, snapshot as snapshotOf } from "./add-suite.js";
+import { copyFixture as copyFixtureOf, onPort8000, snapshot as snapshotOf } from "./add-suite.js";
 import { runCli, tempDir } from "./helpers/cli.js";
 
 /** A Python project's files: its virtual environment and bytecode caches are not among them. */
@@ -12,36 +11,6 @@ const copyRealPython = (name: string, into: string) => copyFixtureOf(name, into,
 // add on real third-party Python MCP servers (test/fixtures/real-python, each with its LICENSE and SOURCE.md):
 // the one add can secure is secured with no flag beyond scopes and passes the self-check; the others are refused
 // with their precise reason and nothing written.
-
-/**
- * Servers that listen on their library's fixed port 8000 (no port variable the self-check could set) take turns
- * across the test files that vitest runs side by side (add-python and add-python-real): an exclusive lock file,
- * taken over when the process holding it is gone.
- */
-async function onPort8000<T>(fn: () => Promise<T>): Promise<T> {
-  const lock = path.join(tmpdir(), "cma-add-python-port-8000.lock");
-  for (;;) {
-    try {
-      await writeFile(lock, String(process.pid), { flag: "wx" });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const holder = Number(await readFile(lock, "utf8").catch(() => "0"));
-      try {
-        if (holder > 0) process.kill(holder, 0);
-      } catch {
-        await rm(lock, { force: true });
-        continue;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(lock, { force: true });
-  }
-}
 
 describe("add on real Python MCP servers", () => {
   let work: { dir: string; cleanup: () => Promise<void> };

@@ -8,7 +8,8 @@
 
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { cp, readdir, readFile, writeFile } from "node:fs/promises";
+import { cp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -294,3 +295,33 @@ export function ownTestsSuite(root: () => string): void {
 }
 
 export { repoRoot };
+
+/**
+ * Servers that listen on their library's fixed port 8000 (no port variable the self-check could set) take turns
+ * across the test files that vitest runs side by side (add-python and add-python-real): an exclusive lock file,
+ * taken over when the process holding it is gone.
+ */
+export async function onPort8000<T>(fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(tmpdir(), "cma-add-python-port-8000.lock");
+  for (;;) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: "wx" });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const holder = Number(await readFile(lock, "utf8").catch(() => "0"));
+      try {
+        if (holder > 0) process.kill(holder, 0);
+      } catch {
+        await rm(lock, { force: true });
+        continue;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}

@@ -390,17 +390,8 @@ async function writeChanges(
     return;
   }
   if (interactive && !flags.yes) {
-    const { chooseWrite, confirmWrite } = await import("./prompts.js");
-    let choice = flags.diff
-      ? (await confirmWrite(plan.changes.length, ui.output))
-        ? "write"
-        : "cancel"
-      : await chooseWrite(plan.changes.length, ui.output);
-    if (choice === "diff") {
-      ui.output.write(`\n${printableLines(diff)}\n`);
-      choice = (await confirmWrite(plan.changes.length, ui.output)) ? "write" : "cancel";
-    }
-    if (choice !== "write") {
+    const { decideWrite } = await import("./prompts.js");
+    if (!(await decideWrite(plan.changes.length, diff, Boolean(flags.diff), ui.output))) {
       ui.info("Nothing was written.");
       throw new CliError("cancelled", EXIT.cancelled);
     }

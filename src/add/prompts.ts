@@ -5,6 +5,7 @@ import { FRAMEWORKS } from "../frameworks.js";
 import { SCOPE_TOKEN } from "../oauth-syntax.js";
 import { PROVIDERS, type Provider, type ProviderValues } from "../providers.js";
 import type { AppSite, ExistingAuthSite, ToolSite } from "./detect.js";
+import { printableLines } from "./guard.js";
 import { validateEndpoint } from "./options.js";
 
 export async function askFramework(output: Writable): Promise<string> {
@@ -118,6 +119,20 @@ export async function chooseWrite(count: number, output: Writable): Promise<"wri
     }),
     output,
   );
+}
+
+/**
+ * The question after the summary, for TypeScript and Python add alike: write,
+ * see the full diff first (then yes or no), or stop. With `diffFirst` (--diff:
+ * the diff is on screen already) only yes or no. True: write.
+ */
+export async function decideWrite(count: number, diff: string, diffFirst: boolean, output: Writable): Promise<boolean> {
+  let choice = diffFirst ? ((await confirmWrite(count, output)) ? "write" : "cancel") : await chooseWrite(count, output);
+  if (choice === "diff") {
+    output.write(`\n${printableLines(diff)}\n`);
+    choice = (await confirmWrite(count, output)) ? "write" : "cancel";
+  }
+  return choice === "write";
 }
 
 /** Auth the project already has on its MCP route: keep it next to the auth step, or let the auth step replace it. */

@@ -232,7 +232,13 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: b
       result.ok = false;
       return finish(result, flags, ui, run);
     }
-    if (ctx.interactive && !flags.yes) await confirm(plan, diff, flags, ui);
+    if (ctx.interactive && !flags.yes) {
+      const { decideWrite } = await import("../prompts.js");
+      if (!(await decideWrite(plan.changes.length, diff, Boolean(flags.diff), ui.output))) {
+        ui.info("Nothing was written.");
+        throw new CliError("cancelled", EXIT.cancelled);
+      }
+    }
     // --steps: the project's own lint, typecheck and tests, before add writes and after it installs.
     if (steps.length > 0)
       before = await ui.step(`Running the project's own steps before add (${steps.map((st) => st.tool[0]).join(", ")})`, "Recorded", () =>
@@ -319,24 +325,6 @@ async function providerAnswers(
   const resolved = resolveValues(provider, values);
   if (resolved.problems.length > 0) throw usageError(problemLines(resolved.problems));
   return { provider, values: resolved.values, given: true };
-}
-
-/** The question after the summary, as TypeScript add asks it: write, see the full diff first, or stop (exit 130). */
-async function confirm(plan: PythonPlan, diff: string, flags: AddFlags & { diff?: boolean }, ui: Ui): Promise<void> {
-  const { chooseWrite, confirmWrite } = await import("../prompts.js");
-  let choice = flags.diff
-    ? (await confirmWrite(plan.changes.length, ui.output))
-      ? "write"
-      : "cancel"
-    : await chooseWrite(plan.changes.length, ui.output);
-  if (choice === "diff") {
-    ui.output.write(`\n${printableLines(diff)}\n`);
-    choice = (await confirmWrite(plan.changes.length, ui.output)) ? "write" : "cancel";
-  }
-  if (choice !== "write") {
-    ui.info("Nothing was written.");
-    throw new CliError("cancelled", EXIT.cancelled);
-  }
 }
 
 /** The server's own name: FastMCP("name") or FastMCP(name="name"), else the folder's. */
