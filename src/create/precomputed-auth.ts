@@ -138,7 +138,8 @@ export async function precomputeAll(): Promise<PrecomputedAuth> {
   const projects: PrecomputedAuth["projects"] = {};
   for (const framework of FRAMEWORKS.filter((f) => f.language === "typescript"))
     for (const provider of PROVIDERS) projects[`${framework.name}/${provider.name}`] = await precompute(framework.name, provider.name);
-  const { pm, ci } = await markerOptions("express", "scalekit");
+  // The same for every framework and provider: the defaults the markers were rendered with.
+  const { pm, ci } = await markerOptions(FRAMEWORKS[0]!.name, PROVIDERS[0]!.name);
   const plain = { pm, ci };
   for (const framework of FRAMEWORKS.filter((f) => f.language === "python")) {
     for (const provider of PROVIDERS) {
