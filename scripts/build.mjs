@@ -207,9 +207,9 @@ function oneStartupChunk(modules) {
           loaded.push(`import * as __cmaStartup${loaded.length} from ${JSON.stringify(`${spec}.js`)};`);
           return `Promise.resolve(__cmaStartup${loaded.length - 1})`;
         });
-        const anchor = startup.has(args.path) ? "" : 'import "virtual:startup-modules";\n';
-        if (!loaded.length && !anchor) return undefined;
-        return { contents: `${loaded.join("\n")}\n${source}\n${anchor}`, loader: "ts" };
+        const anchored = startup.has(args.path) ? "" : 'import "virtual:startup-modules";\n';
+        if (!loaded.length && !anchored) return undefined;
+        return { contents: `${loaded.join("\n")}\n${source}\n${anchored}`, loader: "ts" };
       });
     },
   };

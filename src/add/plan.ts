@@ -9,6 +9,7 @@ import path from "node:path";
 import { usageError } from "../core/errors.js";
 import { shWord } from "../core/literals.js";
 import { selfCommand } from "../core/self-command.js";
+import { byPath } from "../core/write.js";
 import { templatesRoot } from "../create/render.js";
 import type { EnvVariable, Provider, ProviderValues } from "../providers.js";
 import type { FileChange } from "./apply.js";
@@ -161,7 +162,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     }
   }
 
-  changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  changes.sort(byPath);
   return { authDir, changes, kept, manual: wiring.manual, notes: wiring.notes, wired: wiring.wired, dependencies };
 }
 

@@ -4,6 +4,11 @@ import path from "node:path";
 import { usageError } from "./errors.js";
 
 /** A file of a rendered project, in memory. */
+/** Orders files (or changes) by path, as every rendered tree is ordered: `files.sort(byPath)`. */
+export function byPath(a: { path: string }, b: { path: string }): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
 export interface ProjectFile {
   /** Path relative to the project root, `/`-separated. */
   path: string;

@@ -24,6 +24,7 @@ import path from "node:path";
 import { envValue, jsonValue, mdCode, shWord, tsKey, tsString } from "../core/literals.js";
 import type { PackageManager } from "../core/package-managers.js";
 import { answerSelfCommandWith, selfCommand } from "../core/self-command.js";
+import { byPath } from "../core/write.js";
 import { pythonEnvValue, pythonModuleName, tomlString } from "../languages/python/literals.js";
 import { exampleToolsFor } from "./context.js";
 import type { CreateOptions } from "./options.js";
@@ -303,20 +304,17 @@ export function fromPrecomputed(data: PrecomputedAuth, options: CreateOptions, p
     items: tools.map((tool) => [tool.scope, tool.name]),
     markItems: markTools.map((tool) => [tool.scope, tool.name]),
   };
-  const safe = python
-    ? commutes(MARKS.serverUrl, options.serverUrl, PY_ENCODERS) &&
-      commutes(PY_MARKS.dir, folder, PY_ENCODERS) &&
-      tools.every((tool, i) => {
-        const mark = markTools[i % markTools.length]!;
-        return commutes(mark.scope, tool.scope, PY_ENCODERS) && commutes(mark.name, tool.name, PY_ENCODERS);
-      })
-    : commutes(MARKS.serverUrl, options.serverUrl) &&
-      commutes(MARKS.dir, options.packageName) &&
-      commutes(data.cli, cli, [jsonValue, mdCode]) &&
-      tools.every((tool, i) => {
-        const mark = markTools[i % markTools.length]!;
-        return commutes(mark.scope, tool.scope) && commutes(mark.name, tool.name, [...ENCODERS, tsKey]);
-      });
+  // Each value must come out of every encoder the form has it under as the marker did (a Python form has no TS encoders).
+  const encoders = python ? PY_ENCODERS : ENCODERS;
+  const [dirMark, dir] = python ? [PY_MARKS.dir, folder] : [MARKS.dir, options.packageName];
+  const safe =
+    commutes(MARKS.serverUrl, options.serverUrl, encoders) &&
+    commutes(dirMark, dir, encoders) &&
+    (python || commutes(data.cli, cli, [jsonValue, mdCode])) &&
+    tools.every((tool, i) => {
+      const mark = markTools[i % markTools.length]!;
+      return commutes(mark.scope, tool.scope, encoders) && commutes(mark.name, tool.name, python ? encoders : [...encoders, tsKey]);
+    });
   if (!safe) return undefined;
 
   if (!plain) {
@@ -328,7 +326,7 @@ export function fromPrecomputed(data: PrecomputedAuth, options: CreateOptions, p
       if (content === undefined) return undefined;
       files.push({ path: file.path, content: Buffer.from(content), mode: file.mode });
     }
-    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return files.sort(byPath);
   }
 
   const files = new Map(plain.map((file) => [file.path, file]));
@@ -345,5 +343,5 @@ export function fromPrecomputed(data: PrecomputedAuth, options: CreateOptions, p
     if (after === undefined) return undefined;
     files.set(where, { path: where, content: Buffer.from(after), mode: file.mode });
   }
-  return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return [...files.values()].sort(byPath);
 }

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRenderer } from "../core/template-engine.js";
-import type { ProjectFile } from "../core/write.js";
+import { byPath, type ProjectFile } from "../core/write.js";
 import type { EnvVariable } from "../providers.js";
 import { type RenderContext, renderContext } from "./context.js";
 import type { CreateOptions } from "./options.js";
@@ -154,5 +154,5 @@ export async function renderPlain(options: CreateOptions, root = templatesRoot()
   const deps = layerNames.map((layer) => readDeps(path.join(root, layer)));
   files.set("package.json", { path: "package.json", content: Buffer.from(packageJson(options.packageName, deps, {})), mode: 0o644 });
   files.set(".env.example", { path: ".env.example", content: Buffer.from(plainEnvExample(options)), mode: 0o644 });
-  return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return [...files.values()].sort(byPath);
 }

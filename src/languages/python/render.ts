@@ -12,6 +12,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { createRenderer } from "../../core/template-engine.js";
+import { byPath } from "../../core/write.js";
 import { renderContext } from "../../create/context.js";
 import type { CreateOptions } from "../../create/options.js";
 import { envVariables, type ProjectFile, templatesRoot } from "../../create/render.js";
@@ -140,5 +141,5 @@ export async function renderPythonPlain(
   add("pyproject.toml", pyprojectToml(options, module, deps));
   add(".env.example", pythonEnvExample(options));
   add(".env", pythonEnvFile(options), 0o600);
-  return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return [...files.values()].sort(byPath);
 }
