@@ -97,11 +97,11 @@ console.log("listening");
 import { Hono } from "hono";
 import { mcpAuth } from "./auth/hono.js";
 
-const app = new Hono<{ Variables: { auth: unknown } }>();
+const app = new Hono<{ Variables: { auth: unknown; parsedBody: unknown } }>();
 app.use(mcpAuth({ endpoint: "/mcp" }));
 app.post("/echo-json", async (c) => c.json({ body: await c.req.json() }));
 app.post("/echo-form", async (c) => c.json({ body: await c.req.parseBody() }));
-app.all("/mcp", async (c) => c.json({ body: c.req.method === "POST" ? await c.req.raw.json() : null, auth: c.get("auth") ?? null }));
+app.all("/mcp", async (c) => c.json({ body: c.req.method === "POST" ? await c.req.raw.json() : null, parsed: c.get("parsedBody") ?? null, auth: c.get("auth") ?? null }));
 serve({ fetch: app.fetch, port: Number(process.env.PORT), hostname: "127.0.0.1" }, () => console.log("listening"));
 `,
 };
@@ -236,6 +236,8 @@ describe("the add glue in a real app per framework", () => {
         expect(ok.status).toBe(200);
         const seen = (await ok.json()) as { body: unknown; auth: { clientId: string; scopes: string[]; extra: { sub: string } } };
         expect(seen.body).toEqual(JSON.parse(body));
+        // Hono: the checked body is also handed on the MCP SDK's way (`parsedBody`), so the handler parses nothing again.
+        if (framework === "hono") expect((seen as { parsed?: unknown }).parsed).toEqual(JSON.parse(body));
         expect(seen.auth).toMatchObject({ clientId: "client-1", scopes: ["r:1"], extra: { sub: "user-1" } });
 
         const refused = await fetch(url(framework, "/mcp"), { method: "POST", headers, body: rpc("tools/call", { name: "write_it" }) });

@@ -772,7 +772,9 @@ function finish(result: AddResult, flags: AddFlags, ui: Ui, { plan, d, shown, pr
         ];
     const extra =
       d.framework?.name === "hono"
-        ? ['Tools see the caller when the route passes it on: transport.handleRequest(c.req.raw, { authInfo: c.get("auth") }).']
+        ? [
+            'Tools see the caller when the route passes it on: handler.fetch(c.req.raw, { authInfo: c.get("auth"), parsedBody: c.get("parsedBody") }) (or transport.handleRequest with the same options).',
+          ]
         : [];
     if (d.tokenlessTests.length > 0)
       extra.push(

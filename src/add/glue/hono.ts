@@ -4,9 +4,10 @@
 // Origin and Host, answers the CORS preflight, verifies the token from the
 // Authorization header before any body is read, reads the JSON body (at most
 // 1 MB, within 20 s) and checks the scopes of the called tools on it; the
-// route gets the same request with the same body (`c.req.raw`, `c.req.json()`)
-// and the caller as `c.get("auth")`: pass it on as
-// `transport.handleRequest(c.req.raw, { authInfo: c.get("auth") })`.
+// route gets the same request with the same body (`c.req.raw`, `c.req.json()`),
+// the checked body as `c.get("parsedBody")` (the MCP SDK's Hono convention) and
+// the caller as `c.get("auth")`: pass both on, as in
+// `handler.fetch(c.req.raw, { authInfo: c.get("auth"), parsedBody: c.get("parsedBody") })`.
 // It also serves the protected resource metadata; every other request goes
 // on untouched. The server's own time limits: see mcp-auth.ts.
 import type { IncomingMessage } from "node:http";
@@ -44,7 +45,9 @@ export function mcpAuth(options: McpAuthOptions): MiddlewareHandler {
       const parsed = "bytes" in read ? parseJson(read.bytes) : read;
       if ("problem" in parsed) return respond(auth.bodyAnswer(parsed.problem, before.cors));
       body = parsed.value;
-      // The body is read: the route gets a request with the text that was checked.
+      // The body is read: the handler gets the value that was checked (the SDK then parses nothing again),
+      // and a route that reads the request itself gets a request with the text that was checked.
+      c.set("parsedBody", body);
       c.req.raw = new Request(request.url, { method: "POST", headers: request.headers, body: parsed.text });
     }
     // A tool handler cannot answer 403: the scopes are checked here.

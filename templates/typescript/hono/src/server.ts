@@ -8,8 +8,12 @@ import { createMcpServer } from "./mcp.js";
 // clients (initialize) served statelessly. It builds a server per request.
 const mcp = createMcpHandler(createMcpServer, { legacy: "stateless" });
 
-/** `auth`: the verified caller, set by an auth middleware in front of the MCP route, passed on to the tools. */
-type Env = { Variables: { auth?: AuthInfo } };
+/**
+ * Set by middleware in front of the MCP route and passed on to the handler, as the SDK's Hono guide does:
+ * `auth`, the verified caller (the tools see it); `parsedBody`, the JSON body when a middleware already
+ * read it (the handler then reads nothing again).
+ */
+type Env = { Variables: { auth?: AuthInfo; parsedBody?: unknown } };
 
 /** One log line per request (./log.ts), once the app has its answer. */
 const requestLog = createMiddleware(async (c, next) => {
@@ -25,7 +29,7 @@ export function createApp(): Hono<Env> {
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
-  app.all("/mcp", (c) => mcp.fetch(c.req.raw, { authInfo: c.get("auth") }));
+  app.all("/mcp", (c) => mcp.fetch(c.req.raw, { authInfo: c.get("auth"), parsedBody: c.get("parsedBody") }));
 
   return app;
 }
