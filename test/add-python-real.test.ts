@@ -77,6 +77,19 @@ describe("add on real Python MCP servers", () => {
     }
   });
 
+  const WIKIPEDIA_TOOLS = [
+    "search_wikipedia",
+    "test_wikipedia_connectivity",
+    "get_article",
+    "get_summary",
+    "summarize_article_for_query",
+    "summarize_article_section",
+    "extract_key_facts",
+    "get_related_topics",
+    "get_sections",
+    "get_links",
+    "get_coordinates",
+  ];
   // Secured with no flag beyond --scopes (a read-only tool gets a scope, so the 403 probes run), the project's own
   // steps before and after (--steps), the self-check against its own start command in both eras; idempotent.
   const secured: [name: string, scopes: string, start: string, edited: string, expected: string][] = [
@@ -95,6 +108,17 @@ describe("add on real Python MCP servers", () => {
       "uv run fsext-mcp-server-py --transport http",
       "src/fsext/_instance.py",
       "auth=fastmcp_auth()",
+    ],
+    // FastMCP made by create_server() in server.py, run from __main__.py (--transport); its own auth= is a provider
+    // that is None unless --auth-mode jwt is chosen (-> Optional[Any]): kept when chosen, add's when it is off.
+    // Its tools (registered twice each by a decorator of its own, x and wikipedia_x) call Wikipedia, which is not
+    // reachable here: each gets a scope, so the check's calls without it are answered 403 before the tool runs.
+    [
+      "wikipedia-mcp",
+      WIKIPEDIA_TOOLS.flatMap((t) => [`${t}=wiki:read`, `wikipedia_${t}=wiki:read`]).join(","),
+      "uv run wikipedia-mcp --transport http",
+      "wikipedia_mcp/server.py",
+      '        name="Wikipedia",\n        auth=auth_provider or fastmcp_auth(),\n    )',
     ],
   ];
   for (const [name, scopes, start, edited, expected] of secured) {
@@ -129,7 +153,6 @@ describe("add on real Python MCP servers", () => {
       ],
       ["mcp-weather-server", /low-level Server \(src\/mcp_weather_server\/server\.py:47\)/],
       ["mysql-mcp-server", /low-level Server \(src\/mysql_mcp_server\/server\.py:188\)/],
-      ["wikipedia-mcp", /already has its own auth \(wikipedia_mcp\/server\.py:148: auth=auth_provider\)/],
       [
         "centerfield-visitor-mcp",
         /creates its MCP server at 2 places \(centerfield_visitor_mcp\/_compat\.py:97, centerfield_visitor_mcp\/_compat\.py:99: server = FastMCP\(\.\.\.\) in each branch\)/,

@@ -58,6 +58,12 @@ export interface PythonDetection {
   lowlevel: { file: string; line: number } | null;
   /** Other constructions of the server's class assigned to the same name in the same file (`if ...: mcp = FastMCP(a) else: mcp = FastMCP(b)`). */
   alternatives: { file: string; line: number }[];
+  /**
+   * FastMCP's `auth=` given a name the project sets from a function of its own declared to return None at times
+   * (`auth_provider = build_provider(...)` with `-> Optional[...]`): an auth of its own that is off unless chosen.
+   * add keeps it when chosen and puts its own in when it is not (`auth=auth_provider or fastmcp_auth()`).
+   */
+  optionalAuth: { value: string; detail: string } | null;
 }
 
 const SKIP_DIRS = new Set([
@@ -307,6 +313,7 @@ export async function detectPython(root: string, entry?: string): Promise<Python
   }
 
   const serverFile = server ? (files.find((f) => f.rel === server.file) as PyFile) : undefined;
+  const optionalAuth = server && serverFile && framework?.name === "fastmcp" ? optionalAuthOf(server, serverFile) : null;
   const on = (suffix: string) => (c: PyCall) => server !== null && c.func === `${server.name}.${suffix}`;
   // A server made by a factory function of the same file (`mcp_server = create_server(...)`; `mcp_server.run(...)`).
   const factoryNames = new Set(
@@ -317,7 +324,7 @@ export async function detectPython(root: string, entry?: string): Promise<Python
       : [],
   );
   // mcp.run(...), or run_secured(mcp, ...) as add writes it for the official SDK (its arguments after the server).
-  const runCalls = serverFile
+  let runCalls: PyCall[] = serverFile
     ? [
         ...serverFile.calls.filter(on("run")),
         ...(serverFile.calls.some(on("run"))
@@ -328,6 +335,27 @@ export async function detectPython(root: string, entry?: string): Promise<Python
           .map((c) => ({ ...c, args: c.args.slice(1) })),
       ]
     : [];
+  // FastMCP made by a factory of the server's module and run from another module (`server = create_server(...)`
+  // then `server.run(...)` in __main__.py): auth= on the constructor covers every run, so that run is the one read.
+  let runFile = serverFile;
+  if (runCalls.length === 0 && serverFile && server && framework?.name === "fastmcp") {
+    const factories = new Set(serverFile.functions.map((f) => f.name));
+    for (const f of files) {
+      if (f === serverFile) continue;
+      const imported = new Set(
+        f.imports
+          .filter((i) => i.from && (i.module === server.module || (i.level > 0 && server.module?.endsWith(`.${i.module}`))))
+          .flatMap((i) => i.names.filter((n) => factories.has(n.name)).map((n) => n.as ?? n.name)),
+      );
+      const made = new Set(f.calls.filter((c) => c.target && !c.target.includes(".") && imported.has(c.func)).map((c) => c.target as string));
+      const runs = f.calls.filter((c) => c.func.endsWith(".run") && made.has(c.func.slice(0, -".run".length)));
+      if (runs.length > 0) {
+        runCalls = runs;
+        runFile = f;
+        break;
+      }
+    }
+  }
   const appCalls = files.flatMap((f) =>
     f.calls
       .filter((c) => server && /\.(http_app|streamable_http_app|sse_app)$/.test(c.func) && c.func.startsWith(`${server.name}.`))
@@ -356,23 +384,23 @@ export async function detectPython(root: string, entry?: string): Promise<Python
   // the choice is made before, by an environment variable or a command-line option named for the transport.
   const literalKinds = new Set(runCalls.map((c) => kindOf(literalString(transportArg(c)))).filter((k) => k !== undefined));
   const dispatch = run && literalKinds.size > 1 && literalKinds.has("http") ? transportSelector(files) : undefined;
-  if (run && serverFile && dispatch) {
+  if (run && runFile && dispatch) {
     const value = literalString(transportArg(run)) as string;
     transport = {
       kind: "http",
       how: dispatch.how,
-      detail: `${dispatch.detail}; ${server?.name}.run(transport=${transportArg(run)?.text}) at ${serverFile.rel}:${run.line} when it is ${value}`,
+      detail: `${dispatch.detail}; ${run.func}(transport=${transportArg(run)?.text}) at ${runFile.rel}:${run.line} when it is ${value}`,
       select: { ...dispatch.select, http: value },
       run,
     };
-  } else if (run && serverFile) {
+  } else if (run && runFile) {
     const arg = keyword(run, "transport") ?? run.args[0];
     if (!arg) transport = { kind: "stdio", how: "default", detail: `${server?.name}.run() without a transport: stdio`, run };
     else if (literalString(arg) !== undefined) {
       const value = literalString(arg) as string;
       transport = { kind: kindOf(value) ?? "stdio", how: "literal", detail: `${server?.name}.run(transport=${arg.text})`, run };
     } else {
-      const traced = traceChoice(arg, serverFile, files);
+      const traced = traceChoice(arg, runFile, files);
       const httpValue = server?.kind === "MCPServer" || framework?.name === "mcp-sdk" ? "streamable-http" : "http";
       transport = {
         kind: traced.how === "literal" ? "http" : (kindOf(traced.fallback) ?? "http"),
@@ -452,16 +480,16 @@ export async function detectPython(root: string, entry?: string): Promise<Python
   // The port: port= on run (a literal or an environment variable), else the library's default 8000.
   const port: PythonDetection["port"] = { fallback: 8000 };
   const portCall = run && keyword(run, "port") ? run : server && keyword(server.call, "port") ? server.call : run;
-  if (portCall && serverFile) {
+  if (portCall && runFile) {
     const p = keyword(portCall, "port");
     if (typeof p?.literal === "number") {
       port.literal = p.literal;
       port.fallback = p.literal;
     } else if (p) {
-      const env = serverFile.calls.find(
+      const env = runFile.calls.find(
         (c) => (c.func === "os.getenv" || c.func === "os.environ.get") && c.start >= p.start && c.end <= p.end,
       );
-      const assigned = serverFile.calls.find((c) => c.target === p.name && (c.func === "os.getenv" || c.func === "os.environ.get"));
+      const assigned = runFile.calls.find((c) => c.target === p.name && (c.func === "os.getenv" || c.func === "os.environ.get"));
       const read = env ?? assigned;
       const attr = p.name?.split(".").pop();
       const option = attr
@@ -479,7 +507,7 @@ export async function detectPython(root: string, entry?: string): Promise<Python
 
   // No port= given: a --port option of the server's module (argparse or click, `mcp.settings.port = port`) sets it.
   if (port.literal === undefined && port.env === undefined) {
-    const option = serverFile?.calls.find(
+    const option = runFile?.calls.find(
       (c) => (c.func.endsWith("add_argument") || /(^|\.)option$/.test(c.func)) && c.args.some((a) => literalString(a) === "--port"),
     );
     const fallback = option ? keyword(option, "default")?.literal : undefined;
@@ -534,6 +562,22 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     skipped: listing.skipped,
     lowlevel: lowlevelServer(files),
     alternatives,
+    optionalAuth,
+  };
+}
+
+/** The server's `auth=` when it is a name set from the project's own function declared to return None at times. */
+function optionalAuthOf(server: PythonServerSite, file: PyFile): PythonDetection["optionalAuth"] {
+  // A keyword's `name` is the keyword's own (auth); its value's text is the name it is given.
+  const value = keyword(server.call, "auth")?.text.replace(/ or fastmcp_auth\(\)$/, "");
+  if (!value || !/^[A-Za-z_]\w*$/.test(value)) return null;
+  const assigned = file.calls.filter((c) => c.target === value && c.start < server.call.start).at(-1);
+  const fn = assigned && file.functions.find((f) => f.name === assigned.func);
+  const optional = /^Optional\[|\|\s*None\b|\bNone\s*\|/;
+  if (!assigned || !fn?.returns || !optional.test(fn.returns)) return null;
+  return {
+    value,
+    detail: `${file.rel}:${assigned.line}: ${value} = ${assigned.func}(...), which returns ${fn.returns}`,
   };
 }
 

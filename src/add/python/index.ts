@@ -98,7 +98,11 @@ function refuse(d: PythonDetection, shown: string): void {
         `Create the server in one place (the branches can pass different arguments to it) and run add again. Nothing was written.`,
     );
   const own = d.server.call.keywords.find(
-    (k) => ["auth", "token_verifier", "auth_server_provider"].includes(k.name ?? "") && !/^(fastmcp_auth|sdk_auth)\(\)$/.test(k.text),
+    (k) =>
+      ["auth", "token_verifier", "auth_server_provider"].includes(k.name ?? "") &&
+      !/^(fastmcp_auth|sdk_auth)\(\)$/.test(k.text) &&
+      // Its own auth, off unless chosen (auth=auth_provider, None by default): add's goes in when it is off.
+      !(d.optionalAuth && k.name === "auth" && [d.optionalAuth.value, `${d.optionalAuth.value} or fastmcp_auth()`].includes(k.text)),
   );
   if (own)
     throw usageError(

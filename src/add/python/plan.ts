@@ -276,7 +276,12 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
   const importsGlue = (f: PyFile) => f.imports.some((i) => i.module.endsWith(`${AUTH_PACKAGE}.${glue.module}`));
   const serverNames = mount ? (mount.file === server.file ? [kwFunction, "secure_app"] : [kwFunction]) : [...glue.names];
   const [kwName, kwValue] = glue.kwarg.startsWith("**") ? [null, glue.kwarg.slice(2)] : glue.kwarg.split("=");
-  const ours = server.call.keywords.some((k) => k.name === kwName && k.text === kwValue);
+  // An auth of the project's own that is off unless chosen (auth=auth_provider, None by default): kept when chosen,
+  // add's in its place when not (`auth=auth_provider or fastmcp_auth()`).
+  const optional = d.optionalAuth ? server.call.keywords.find((k) => k.name === "auth" && k.name === kwName) : undefined;
+  const ours = optional
+    ? optional.text === `${d.optionalAuth?.value} or ${kwValue}`
+    : server.call.keywords.some((k) => k.name === kwName && k.text === kwValue);
   const runs = glue.runner && !mount ? file.calls.filter((c) => c.func === `${server.name}.run`) : [];
   const secured = mountFile ? mountFile.calls.some((c) => c.func === "secure_app" && c.args[0]?.name === mount?.app) : true;
   const edits = new Map<string, Edit[]>();
@@ -310,7 +315,12 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
     edit(f.rel, { at, text: at === 0 ? `${line}${nl}${nl}` : `${thirdParty ? nl : ""}${line}${nl}` });
   };
   addImport(file, serverNames);
-  if (!ours) {
+  if (optional && d.optionalAuth) {
+    notes.push(
+      `Its own auth stays as it was when chosen (${d.optionalAuth.detail}); when it is off, which is its default, add's is the server's auth.`,
+    );
+    if (!ours) edit(server.file, { at: optional.end, text: ` or ${kwValue}` });
+  } else if (!ours) {
     const bytes = bytesOf(server.file);
     const call = server.call;
     const last = [...call.args, ...call.keywords].sort((x, y) => x.end - y.end).at(-1);
