@@ -8,18 +8,19 @@
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { MAX_SOURCE_BYTES, MAX_SOURCE_TOTAL } from "../guard.js";
+import { type LowlevelServing, lowlevelPort, lowlevelSelector, lowlevelServers, lowlevelServing, lowlevelTools } from "./lowlevel.js";
 import { type PythonProjectFiles, pythonRunner, readPythonProject } from "./project.js";
 import { type PyCall, type PyFile, type PyValue, scanPython } from "./scan.js";
 
-export type PythonFramework = "fastmcp" | "mcp-sdk";
+export type PythonFramework = "fastmcp" | "mcp-sdk" | "mcp-lowlevel";
 
 export interface PythonServerSite {
   file: string;
   line: number;
   /** The variable holding the server (`mcp`). */
   name: string;
-  /** `FastMCP` or `MCPServer`, as imported. */
-  kind: "FastMCP" | "MCPServer";
+  /** `FastMCP` or `MCPServer`, as imported; `Server`: the SDK's low-level server (lowlevel.ts). */
+  kind: "FastMCP" | "MCPServer" | "Server";
   call: PyCall;
   /** The dotted module of the file (`pkg.server`), when it is inside a package. */
   module: string | null;
@@ -64,6 +65,8 @@ export interface PythonDetection {
    * add keeps it when chosen and puts its own in when it is not (`auth=auth_provider or fastmcp_auth()`).
    */
   optionalAuth: { value: string; detail: string } | null;
+  /** The low-level Server's Streamable HTTP app and where uvicorn serves it (what add wraps), when it is read. */
+  lowlevelServing: LowlevelServing | null;
 }
 
 const SKIP_DIRS = new Set([
@@ -347,7 +350,9 @@ export async function detectPython(root: string, entry?: string): Promise<Python
           .filter((i) => i.from && (i.module === server.module || (i.level > 0 && server.module?.endsWith(`.${i.module}`))))
           .flatMap((i) => i.names.filter((n) => factories.has(n.name)).map((n) => n.as ?? n.name)),
       );
-      const made = new Set(f.calls.filter((c) => c.target && !c.target.includes(".") && imported.has(c.func)).map((c) => c.target as string));
+      const made = new Set(
+        f.calls.filter((c) => c.target && !c.target.includes(".") && imported.has(c.func)).map((c) => c.target as string),
+      );
       const runs = f.calls.filter((c) => c.func.endsWith(".run") && made.has(c.func.slice(0, -".run".length)));
       if (runs.length > 0) {
         runCalls = runs;
@@ -536,6 +541,8 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     }
   }
 
+  const lowlevel = lowlevelServer(files);
+  if (!server && lowlevel) return { ...detectLowlevel(root, project, files, entry), parseErrors, skipped: listing.skipped, lowlevel };
   return {
     root,
     project,
@@ -560,9 +567,80 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     files,
     parseErrors,
     skipped: listing.skipped,
-    lowlevel: lowlevelServer(files),
+    lowlevel,
     alternatives,
     optionalAuth,
+    lowlevelServing: null,
+  };
+}
+
+/**
+ * A project on the SDK's low-level Server: read as a server whose Streamable HTTP app uvicorn serves (lowlevel.ts);
+ * when that app is not found, the server stays unset and add refuses, naming what it found instead.
+ */
+function detectLowlevel(
+  root: string,
+  project: PythonProjectFiles,
+  files: PyFile[],
+  entry: string | undefined,
+): Omit<PythonDetection, "parseErrors" | "skipped" | "lowlevel"> {
+  const serving = lowlevelServing(entry ? [...files.filter((f) => f.rel === entry), ...files.filter((f) => f.rel !== entry)] : files);
+  const servers = lowlevelServers(files);
+  const site = servers.find((s) => s.file === serving?.file) ?? servers[0];
+  const none = {
+    root,
+    project,
+    framework: null,
+    server: null,
+    transport: null,
+    mount: null,
+    endpoint: null,
+    port: { fallback: 8000 },
+    tools: [],
+    start: null,
+    files,
+    alternatives: [],
+    optionalAuth: null,
+    lowlevelServing: null,
+  };
+  if (!serving || !site) return none;
+  const server: PythonServerSite = {
+    file: site.file,
+    line: site.line,
+    name: site.name,
+    kind: "Server",
+    call: site.call,
+    ...moduleOf(site.file, root),
+  };
+  const selector = lowlevelSelector(files);
+  const transport: PythonTransport = selector
+    ? {
+        kind: "http",
+        how: "argv",
+        detail: `${selector.detail}; its Streamable HTTP app served at ${serving.file}:${serving.call.line} (${serving.traced})`,
+        select: { option: selector.option, http: selector.http },
+      }
+    : {
+        kind: "http",
+        how: "literal",
+        detail: `${serving.call.func}(${serving.app.text}, ...) at ${serving.file}:${serving.call.line} (${serving.traced})`,
+      };
+  const serverFile = files.find((f) => f.rel === site.file);
+  return {
+    ...none,
+    framework: {
+      name: "mcp-lowlevel",
+      display: "the official MCP SDK's low-level Server",
+      major: majorOf(project.declared.get("mcp")) ?? 1,
+      from: "from mcp.server.lowlevel import Server",
+    },
+    server,
+    transport,
+    endpoint: serving.path,
+    port: lowlevelPort(files, serving),
+    tools: lowlevelTools(files),
+    start: startCommand(project, server, serverFile, transport),
+    lowlevelServing: serving,
   };
 }
 

@@ -46,6 +46,16 @@ const GLUES = {
     glue: "python/auth/fastapi/src/__pkg__/auth/sdk_auth.py",
     runner: "run_secured",
   },
+  // The low-level Server has no seam: the app serving its Streamable HTTP transport is served as secure_asgi(app).
+  "mcp-lowlevel": {
+    module: "lowlevel_auth",
+    names: ["secure_asgi"],
+    mounted: ["secure_asgi"],
+    kwarg: "",
+    seam: null,
+    glue: "python/auth/lowlevel/src/__pkg__/auth/lowlevel_auth.py",
+    runner: null,
+  },
 } as const;
 
 const CORE_FILES = [
@@ -161,7 +171,7 @@ async function authFiles(input: PythonPlanInput, dir: string): Promise<Map<strin
     localImports(await template(`python/auth/providers/${input.provider.name}/src/__pkg__/auth/provider.py`)),
   );
   const glue = GLUES[input.detection.framework!.name];
-  files.set(`${dir}/seam.py`, localImports(await template(glue.seam)));
+  if (glue.seam) files.set(`${dir}/seam.py`, localImports(await template(glue.seam)));
   files.set(`${dir}/settings.py`, await template("python/common/src/__pkg__/settings.py"));
   files.set(
     `${dir}/policy.py`,
@@ -314,8 +324,18 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
     const thirdParty = lastImport !== undefined && lastImport.level === 0;
     edit(f.rel, { at, text: at === 0 ? `${line}${nl}${nl}` : `${thirdParty ? nl : ""}${line}${nl}` });
   };
-  addImport(file, serverNames);
-  if (optional && d.optionalAuth) {
+  const serving = d.lowlevelServing;
+  if (serving) {
+    // The low-level Server: uvicorn serves secure_asgi(app) in place of app; nothing else of the user's changes.
+    addImport(d.files.find((f) => f.rel === serving.file)!, ["secure_asgi"]);
+    if (!serving.wrapped) {
+      edit(serving.file, { at: serving.app.start, text: "secure_asgi(" });
+      edit(serving.file, { at: serving.app.end, text: serving.mounted ? ", mounted=True)" : ")" });
+    }
+  } else addImport(file, serverNames);
+  if (serving) {
+    // Wired above: no constructor keyword, no run() to replace.
+  } else if (optional && d.optionalAuth) {
     notes.push(
       `Its own auth stays as it was when chosen (${d.optionalAuth.detail}); when it is off, which is its default, add's is the server's auth.`,
     );
