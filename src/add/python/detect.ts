@@ -456,6 +456,21 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     };
   }
 
+  // The SDK's apps merged into a Starlette app of the project's own (`app = Starlette(routes=[*sse_app.routes,
+  // *http_app.routes])`, then `uvicorn.run(app)`): wired as a mount at the root is, secure_app(app) after it. FastMCP's
+  // http_app carries its auth as app middleware, which its merged routes would leave behind: the SDK's only.
+  const merged =
+    !mountCall && framework?.name === "mcp-sdk" && appCalls.length > 0 && transport?.kind === "asgi" ? mergedApp(appCalls) : undefined;
+  const mergedSelect = merged ? transportSelector(files) : undefined;
+  if (merged) {
+    transport = {
+      kind: "http",
+      how: mergedSelect?.how ?? "literal",
+      detail: `${mergedSelect ? `${mergedSelect.detail}; ` : ""}the SDK's apps (${appCalls.map((a) => `${a.c.func}()`).join(", ")}) merged into ${merged.c.target} = Starlette(...) at ${merged.f.rel}:${merged.c.line}, served by uvicorn.run(${merged.c.target}) at ${merged.f.rel}:${merged.run.line}`,
+      ...(mergedSelect ? { select: { ...mergedSelect.select, http: "streamable-http" } } : {}),
+    };
+  }
+
   // The HTTP path: path= on run / http_app, the SDK's streamable_http_path, else the library default /mcp; under a mount prefix.
   let endpoint: PythonDetection["endpoint"] = null;
   if (server && transport && transport.kind !== "stdio") {
@@ -549,17 +564,27 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     framework,
     server,
     transport,
-    mount: mountCall
+    mount: merged
       ? {
-          file: mountCall.f.rel,
-          line: mountCall.c.line,
-          prefix: literalString(mountCall.c.args[0]) ?? "",
-          text: mountCall.c.func,
-          app: mountCall.c.func.replace(/\.mount$/, ""),
-          call: mountCall.c,
-          module: moduleOf(mountCall.f.rel, root).module ?? mountCall.f.rel.replace(/\.py$/, "").replace(/\//g, "."),
+          file: merged.f.rel,
+          line: merged.c.line,
+          prefix: "",
+          text: merged.c.func,
+          app: merged.c.target as string,
+          call: merged.c,
+          module: moduleOf(merged.f.rel, root).module ?? merged.f.rel.replace(/\.py$/, "").replace(/\//g, "."),
         }
-      : null,
+      : mountCall
+        ? {
+            file: mountCall.f.rel,
+            line: mountCall.c.line,
+            prefix: literalString(mountCall.c.args[0]) ?? "",
+            text: mountCall.c.func,
+            app: mountCall.c.func.replace(/\.mount$/, ""),
+            call: mountCall.c,
+            module: moduleOf(mountCall.f.rel, root).module ?? mountCall.f.rel.replace(/\.py$/, "").replace(/\//g, "."),
+          }
+        : null,
     endpoint,
     port,
     tools,
@@ -657,6 +682,21 @@ function optionalAuthOf(server: PythonServerSite, file: PyFile): PythonDetection
     value,
     detail: `${file.rel}:${assigned.line}: ${value} = ${assigned.func}(...), which returns ${fn.returns}`,
   };
+}
+
+/** The project's own Starlette app, made after the SDK's apps in their file and served there by uvicorn.run. */
+function mergedApp(appCalls: { f: PyFile; c: PyCall }[]): { f: PyFile; c: PyCall; run: PyCall } | undefined {
+  const { f, c: first } = appCalls[0] as { f: PyFile; c: PyCall };
+  if (appCalls.some((a) => a.f !== f)) return undefined;
+  for (const c of f.calls) {
+    if (!/(^|\.)Starlette$/.test(c.func) || !c.target || c.target.includes(".") || c.start < first.end) continue;
+    const run = f.calls.find(
+      (u) =>
+        u.func === "uvicorn.run" && u.start > c.end && (u.args[0]?.text ?? u.keywords.find((k) => k.name === "app")?.text) === c.target,
+    );
+    if (run) return { f, c, run };
+  }
+  return undefined;
 }
 
 /** `Server(...)` imported from mcp.server.lowlevel (or mcp.server): the SDK's low-level server. */

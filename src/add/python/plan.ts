@@ -58,6 +58,23 @@ const GLUES = {
   },
 } as const;
 
+/**
+ * The official SDK's apps merged into a Starlette app of the project's own (`app = Starlette(routes=[*sse_app.routes,
+ * *http_app.routes])`): the SDK's glue (sdk_auth.py, written beside it) plus the app middleware the copied routes
+ * left behind, in front of the app: `secure_merged_app(app)` in place of `secure_app(app)`.
+ */
+const MERGED_GLUE = {
+  ...GLUES["mcp-sdk"],
+  module: "merged_auth",
+  names: ["sdk_auth", "secure_merged_app"],
+  mounted: ["sdk_auth", "secure_merged_app"],
+  glue: "python/auth/merged/src/__pkg__/auth/merged_auth.py",
+} as const;
+
+/** The merged app's detection: a "mount" at the root that is the project's own Starlette(...) call. */
+const isMerged = (d: PythonDetection) => d.framework?.name === "mcp-sdk" && d.mount !== null && /(^|\.)Starlette$/.test(d.mount.text);
+const glueOf = (d: PythonDetection) => (isMerged(d) ? MERGED_GLUE : GLUES[d.framework!.name]);
+
 const CORE_FILES = [
   "__init__.py",
   "challenge.py",
@@ -170,7 +187,8 @@ async function authFiles(input: PythonPlanInput, dir: string): Promise<Map<strin
     `${dir}/provider.py`,
     localImports(await template(`python/auth/providers/${input.provider.name}/src/__pkg__/auth/provider.py`)),
   );
-  const glue = GLUES[input.detection.framework!.name];
+  const glue = glueOf(input.detection);
+  if (isMerged(input.detection)) files.set(`${dir}/sdk_auth.py`, localImports(await template(GLUES["mcp-sdk"].glue)));
   if (glue.seam) files.set(`${dir}/seam.py`, localImports(await template(glue.seam)));
   files.set(`${dir}/settings.py`, await template("python/common/src/__pkg__/settings.py"));
   files.set(
@@ -271,7 +289,8 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
 
   // The wiring: one import, the auth on the server's constructor, and (official SDK) run() through run_secured;
   // mounted in an app: secure_app(app) on the line after app.mount(...), in whichever file mounts it.
-  const glue = GLUES[d.framework!.name];
+  const glue = glueOf(d);
+  const securer = isMerged(d) ? "secure_merged_app" : "secure_app";
   const mount = d.mount;
   const kwFunction = glue.kwarg.replace(/^\*\*|^\w+=/g, "").replace(/\(\)$/, "");
   const file = d.files.find((f) => f.rel === server.file)!;
@@ -284,7 +303,7 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
         ? `${server.module.split(".").slice(0, -1).join(".")}.${AUTH_PACKAGE}.${glue.module}`
         : `${AUTH_PACKAGE}.${glue.module}`;
   const importsGlue = (f: PyFile) => f.imports.some((i) => i.module.endsWith(`${AUTH_PACKAGE}.${glue.module}`));
-  const serverNames = mount ? (mount.file === server.file ? [kwFunction, "secure_app"] : [kwFunction]) : [...glue.names];
+  const serverNames = mount ? (mount.file === server.file ? [kwFunction, securer] : [kwFunction]) : [...glue.names];
   const [kwName, kwValue] = glue.kwarg.startsWith("**") ? [null, glue.kwarg.slice(2)] : glue.kwarg.split("=");
   // An auth of the project's own that is off unless chosen (auth=auth_provider, None by default): kept when chosen,
   // add's in its place when not (`auth=auth_provider or fastmcp_auth()`).
@@ -293,7 +312,7 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
     ? optional.text === `${d.optionalAuth?.value} or ${kwValue}`
     : server.call.keywords.some((k) => k.name === kwName && k.text === kwValue);
   const runs = glue.runner && !mount ? file.calls.filter((c) => c.func === `${server.name}.run`) : [];
-  const secured = mountFile ? mountFile.calls.some((c) => c.func === "secure_app" && c.args[0]?.name === mount?.app) : true;
+  const secured = mountFile ? mountFile.calls.some((c) => c.func === securer && c.args[0]?.name === mount?.app) : true;
   const edits = new Map<string, Edit[]>();
   const edit = (rel: string, e: Edit) => edits.set(rel, [...(edits.get(rel) ?? []), e]);
   const bytesOf = (rel: string) => readRaw(d.root, rel)!.bytes;
@@ -362,13 +381,24 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
     edit(server.file, { at: run.start, remove: run.open - run.start, text: `${glue.runner}(${server.name}${empty ? "" : ", "}` });
   }
   if (mount && mountFile && !secured) {
-    if (mountFile !== file) addImport(mountFile, ["secure_app"]);
+    if (mountFile !== file) addImport(mountFile, [securer]);
     const bytes = bytesOf(mount.file);
     const lineStart = bytes.lastIndexOf(10, mount.call.start - 1) + 1;
     const indent = /^[ \t]*/.exec(bytes.subarray(lineStart, mount.call.start).toString("utf8"))?.[0] ?? "";
-    const end = bytes.indexOf(10, mount.call.end);
+    // The project's own app (merged): after the middleware it adds next in the same block (CORS), so the auth is
+    // outermost and its CORS headers (WWW-Authenticate exposed) are the ones browsers get on the endpoint.
+    const indentOf = (at: number) => {
+      const start = bytes.lastIndexOf(10, at - 1) + 1;
+      return bytes.subarray(start, at).toString("utf8");
+    };
+    const after = isMerged(d)
+      ? mountFile.calls.filter(
+          (c) => c.func === `${mount.app}.add_middleware` && c.start > mount.call.end && !c.nested && indentOf(c.start) === indent,
+        )
+      : [];
+    const end = bytes.indexOf(10, (after.at(-1) ?? mount.call).end);
     const nl = mountFile.newline;
-    edit(mount.file, { at: end === -1 ? bytes.length : end + 1, text: `${end === -1 ? nl : ""}${indent}secure_app(${mount.app})${nl}` });
+    edit(mount.file, { at: end === -1 ? bytes.length : end + 1, text: `${end === -1 ? nl : ""}${indent}${securer}(${mount.app})${nl}` });
   }
   for (const [rel, list] of edits) {
     const bytes = bytesOf(rel);
