@@ -151,6 +151,17 @@ describe("add on real Python MCP servers", () => {
       '            expose_headers=["Mcp-Session-Id"],\n        )\n        secure_merged_app(app)\n',
       (root) => writeFile(path.join(root, ".python-version"), "3.11\n"),
     ],
+    // The SDK's server class chosen by major (MCPServer, else FastMCP as _ServerClass) and made by create_server() in
+    // one of two branches; run by run_server() from server.py; the transport from pydantic-settings (CF_TRANSPORT,
+    // env_prefix "CF_"). Both constructors get **sdk_auth(), every run goes through run_secured. mcp 2.x here; the
+    // mcp 1.x branch below.
+    [
+      "centerfield-visitor-mcp",
+      "validate_configuration=visitor:read",
+      "uv run centerfield-visitor-mcp",
+      "centerfield_visitor_mcp/_compat.py",
+      "        server = _ServerClass(name, **_http_kwargs(settings), **extra, **sdk_auth())\n    else:\n        server = _ServerClass(name, **extra, **sdk_auth())\n",
+    ],
   ];
   for (const [name, scopes, start, edited, expected, prepare] of secured) {
     it(`${name}: secured with --scopes only, its own steps stay as they were, self-check passes; a second run changes nothing`, async () => {
@@ -179,7 +190,18 @@ describe("add on real Python MCP servers", () => {
     }, 600_000);
   }
 
-  it("three more refused with their precise reason, nothing written: stdio, the low-level Server over SSE, two constructors", async () => {
+  it("centerfield-visitor-mcp on mcp 1.x (its other branch: FastMCP with the HTTP settings on the constructor): secured, self-check passes", async () => {
+    const root = await copyRealPython("centerfield-visitor-mcp", work.dir);
+    await appendFile(path.join(root, "pyproject.toml"), '\n[tool.uv]\nconstraint-dependencies = ["mcp<2"]\n');
+    const run = await onPort8000(() => runCli(["add", root, "--yes", "--json", "--scopes", "validate_configuration=visitor:read"]));
+    const doc = JSON.parse(run.stdout) as { ok: boolean; check: { summary: { failed: number; passed: number } } | null };
+    expect(doc.ok, run.stderr.slice(-4000)).toBe(true);
+    expect(doc.check?.summary.failed).toBe(0);
+    expect(doc.check?.summary.passed).toBeGreaterThan(30);
+    expect(await readFile(path.join(root, "uv.lock"), "utf8")).toMatch(/name = "mcp"\nversion = "1\./);
+  }, 600_000);
+
+  it("two more refused with their precise reason, nothing written: stdio, the low-level Server over SSE", async () => {
     const cases: [string, RegExp][] = [
       [
         "mcp-server-calculator",
@@ -188,10 +210,6 @@ describe("add on real Python MCP servers", () => {
       [
         "mysql-mcp-server",
         /low-level Server \(src\/mysql_mcp_server\/server\.py:188\) and serves it over SSE or stdio only, not Streamable HTTP/,
-      ],
-      [
-        "centerfield-visitor-mcp",
-        /creates its MCP server at 2 places \(centerfield_visitor_mcp\/_compat\.py:97, centerfield_visitor_mcp\/_compat\.py:99: server = FastMCP\(\.\.\.\) in each branch\)/,
       ],
     ];
     for (const [name, reason] of cases) {

@@ -7,7 +7,7 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { MAX_SOURCE_BYTES, MAX_SOURCE_TOTAL } from "../guard.js";
+import { MAX_SOURCE_BYTES, MAX_SOURCE_TOTAL, readText } from "../guard.js";
 import { type LowlevelServing, lowlevelPort, lowlevelSelector, lowlevelServers, lowlevelServing, lowlevelTools } from "./lowlevel.js";
 import { type PythonProjectFiles, pythonRunner, readPythonProject } from "./project.js";
 import { type PyCall, type PyFile, type PyValue, scanPython } from "./scan.js";
@@ -58,7 +58,7 @@ export interface PythonDetection {
   /** The SDK's low-level Server (mcp.server.lowlevel), when that is what the project builds on. */
   lowlevel: { file: string; line: number } | null;
   /** Other constructions of the server's class assigned to the same name in the same file (`if ...: mcp = FastMCP(a) else: mcp = FastMCP(b)`). */
-  alternatives: { file: string; line: number }[];
+  alternatives: { file: string; line: number; call: PyCall }[];
   /**
    * FastMCP's `auth=` given a name the project sets from a function of its own declared to return None at times
    * (`auth_provider = build_provider(...)` with `-> Optional[...]`): an auth of its own that is off unless chosen.
@@ -221,6 +221,7 @@ function traceChoice(
 /** The environment variable (its name says TRANSPORT) or the --transport option that picks among literal run calls. */
 function transportSelector(
   all: PyFile[],
+  root?: string,
 ): (Pick<PythonTransport, "how" | "detail"> & { select: { env?: string; option?: string } }) | undefined {
   const envCall = (c: PyCall) => ["os.getenv", "os.environ.get", "getenv", "environ.get"].includes(c.func);
   for (const f of all) {
@@ -247,6 +248,21 @@ function transportSelector(
         select: { option: "--transport" },
       };
     }
+  }
+  // pydantic-settings: a `transport` field of a settings class with an env_prefix (`SettingsConfigDict(env_prefix="CF_")`)
+  // is read from <prefix>TRANSPORT (pydantic-settings matches names without regard to case).
+  for (const f of root === undefined ? [] : all) {
+    const config = f.calls.find((c) => /(^|\.)SettingsConfigDict$/.test(c.func) && literalString(keyword(c, "env_prefix")) !== undefined);
+    if (!config) continue;
+    const text = readText(root as string, f.rel) ?? "";
+    const field = /^[ \t]+transport[ \t]*:[^=\n]*=[ \t]*["']([\w-]+)["']/m.exec(text);
+    if (!field) continue;
+    const variable = `${(literalString(keyword(config, "env_prefix")) as string).toUpperCase()}TRANSPORT`;
+    return {
+      how: "env",
+      detail: `environment variable ${variable} (default ${field[1]}): the transport field of the settings at ${f.rel}:${config.line}, env_prefix ${JSON.stringify(literalString(keyword(config, "env_prefix")))}`,
+      select: { env: variable },
+    };
   }
   return undefined;
 }
@@ -291,7 +307,7 @@ export async function detectPython(root: string, entry?: string): Promise<Python
       const first = call;
       alternatives = file.calls
         .filter((c) => c !== first && bindings.has(c.func) && c.target === first.target)
-        .map((c) => ({ file: file.rel, line: c.line }));
+        .map((c) => ({ file: file.rel, line: c.line, call: c }));
       break;
     }
     if (server) break;
@@ -388,7 +404,7 @@ export async function detectPython(root: string, entry?: string): Promise<Python
   // if/elif on the transport with one literal run per value (`if t == "stdio": mcp.run(transport="stdio") elif ...`):
   // the choice is made before, by an environment variable or a command-line option named for the transport.
   const literalKinds = new Set(runCalls.map((c) => kindOf(literalString(transportArg(c)))).filter((k) => k !== undefined));
-  const dispatch = run && literalKinds.size > 1 && literalKinds.has("http") ? transportSelector(files) : undefined;
+  const dispatch = run && literalKinds.size > 1 && literalKinds.has("http") ? transportSelector(files, root) : undefined;
   if (run && runFile && dispatch) {
     const value = literalString(transportArg(run)) as string;
     transport = {
@@ -534,13 +550,38 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     if (typeof fallback === "number") port.fallback = fallback;
   }
 
-  // Tools: @mcp.tool / @mcp.tool() / @mcp.tool(name="x") and mcp.add_tool(fn).
+  // Tools: @mcp.tool / @mcp.tool() / @mcp.tool(name="x"), mcp.add_tool(fn) and mcp.tool(...)(fn); `mcp` the server's
+  // name, or the name another module gives what a factory of the server's module returns (`mcp = create_server()`).
   const tools: PythonDetection["tools"] = [];
   if (server) {
+    const made = (f: PyFile) => {
+      const names = new Set([server.name]);
+      if (f === serverFile || !serverFile) return names;
+      const factories = new Set(serverFile.functions.map((fn) => fn.name));
+      const imported = new Set(
+        f.imports
+          .filter((i) => i.from && (i.module === server.module || (i.level > 0 && server.module?.endsWith(`.${i.module}`))))
+          .flatMap((i) => i.names.filter((n) => factories.has(n.name)).map((n) => n.as ?? n.name)),
+      );
+      for (const c of f.calls) if (c.target && !c.target.includes(".") && imported.has(c.func)) names.add(c.target);
+      return names;
+    };
     for (const file of files) {
+      const names = made(file);
+      for (const call of file.calls) {
+        // mcp.tool(description=...)(fn): the outer call's callee is the inner call, read as mcp.tool, its argument the function.
+        const named = keyword(call, "name");
+        if (
+          names.has(call.func.replace(/\.tool$/, "")) &&
+          call.func.endsWith(".tool") &&
+          call.args[0]?.name &&
+          (!named || literalString(named))
+        )
+          tools.push({ name: literalString(named) ?? (call.args[0].name.split(".").pop() as string), file: file.rel, line: call.line });
+      }
       for (const fn of file.functions) {
         for (const dec of fn.decorators) {
-          if (dec.func !== `${server.name}.tool`) continue;
+          if (!dec.func.endsWith(".tool") || !names.has(dec.func.slice(0, -".tool".length))) continue;
           const name = literalString(dec.keywords.find((k) => k.name === "name")) ?? literalString(dec.args[0]) ?? fn.name;
           tools.push({ name, file: file.rel, line: fn.line });
         }

@@ -100,19 +100,15 @@ function refuse(d: PythonDetection, shown: string): void {
         "from fastmcp, mcp.server.fastmcp or mcp.server.mcpserver). Pass --entry <file> if it is created elsewhere. Nothing was written.",
     );
   const where = `${d.server.file}:${d.server.line}`;
-  if (d.alternatives.length > 0)
-    throw usageError(
-      `${subject} creates its MCP server at ${d.alternatives.length + 1} places (${[where, ...d.alternatives.map((a) => `${a.file}:${a.line}`)].join(", ")}: ` +
-        `${d.server.name} = ${d.server.kind}(...) in each branch), and which one runs is decided when it starts. add wires one constructor; it would leave the others without auth. ` +
-        `Create the server in one place (the branches can pass different arguments to it) and run add again. Nothing was written.`,
+  const own = [d.server.call, ...d.alternatives.map((a) => a.call)]
+    .flatMap((c) => c.keywords)
+    .find(
+      (k) =>
+        ["auth", "token_verifier", "auth_server_provider"].includes(k.name ?? "") &&
+        !/^(fastmcp_auth|sdk_auth)\(\)$/.test(k.text) &&
+        // Its own auth, off unless chosen (auth=auth_provider, None by default): add's goes in when it is off.
+        !(d.optionalAuth && k.name === "auth" && [d.optionalAuth.value, `${d.optionalAuth.value} or fastmcp_auth()`].includes(k.text)),
     );
-  const own = d.server.call.keywords.find(
-    (k) =>
-      ["auth", "token_verifier", "auth_server_provider"].includes(k.name ?? "") &&
-      !/^(fastmcp_auth|sdk_auth)\(\)$/.test(k.text) &&
-      // Its own auth, off unless chosen (auth=auth_provider, None by default): add's goes in when it is off.
-      !(d.optionalAuth && k.name === "auth" && [d.optionalAuth.value, `${d.optionalAuth.value} or fastmcp_auth()`].includes(k.text)),
-  );
   if (own)
     throw usageError(
       `${subject}'s MCP server already has its own auth (${where}: ${own.name}=${own.text}). add does not replace an auth it did not write. ` +

@@ -359,21 +359,28 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
       `Its own auth stays as it was when chosen (${d.optionalAuth.detail}); when it is off, which is its default, add's is the server's auth.`,
     );
     if (!ours) edit(server.file, { at: optional.end, text: ` or ${kwValue}` });
-  } else if (!ours) {
-    const bytes = bytesOf(server.file);
-    const call = server.call;
-    const last = [...call.args, ...call.keywords].sort((x, y) => x.end - y.end).at(-1);
-    const lineEnd = last ? bytes.indexOf(10, last.end) : -1;
-    if (last && lineEnd !== -1 && lineEnd < call.end) {
-      // One argument a line: the keyword on a line of its own after the last one, in its indentation,
-      // a comma added after the last argument when it has none (before its comment).
-      const lineStart = bytes.lastIndexOf(10, last.start - 1) + 1;
-      const indent = /^[ \t]*/.exec(bytes.subarray(lineStart, last.start).toString("utf8"))?.[0] ?? "    ";
-      let at = last.end;
-      while (bytes[at] === 0x20 || bytes[at] === 0x09) at++;
-      if (bytes[at] !== 0x2c) edit(server.file, { at: last.end, text: "," });
-      edit(server.file, { at: lineEnd + 1, text: `${indent}${glue.kwarg},${file.newline}` });
-    } else edit(server.file, last ? { at: last.end, text: `, ${glue.kwarg}` } : { at: call.open, text: glue.kwarg });
+  } else {
+    // Every constructor of the server (one per branch when the branches build it differently) gets the keyword.
+    if (d.alternatives.length > 0)
+      notes.push(
+        `${server.name} = ${server.kind}(...) is made at ${d.alternatives.length + 1} places (${[server, ...d.alternatives].map((a) => `${a.file}:${a.line}`).join(", ")}), one per branch: each gets ${glue.kwarg}.`,
+      );
+    for (const call of [server.call, ...d.alternatives.map((a) => a.call)]) {
+      if (call.keywords.some((k) => k.name === kwName && k.text === kwValue)) continue;
+      const bytes = bytesOf(server.file);
+      const last = [...call.args, ...call.keywords].sort((x, y) => x.end - y.end).at(-1);
+      const lineEnd = last ? bytes.indexOf(10, last.end) : -1;
+      if (last && lineEnd !== -1 && lineEnd < call.end) {
+        // One argument a line: the keyword on a line of its own after the last one, in its indentation,
+        // a comma added after the last argument when it has none (before its comment).
+        const lineStart = bytes.lastIndexOf(10, last.start - 1) + 1;
+        const indent = /^[ \t]*/.exec(bytes.subarray(lineStart, last.start).toString("utf8"))?.[0] ?? "    ";
+        let at = last.end;
+        while (bytes[at] === 0x20 || bytes[at] === 0x09) at++;
+        if (bytes[at] !== 0x2c) edit(server.file, { at: last.end, text: "," });
+        edit(server.file, { at: lineEnd + 1, text: `${indent}${glue.kwarg},${file.newline}` });
+      } else edit(server.file, last ? { at: last.end, text: `, ${glue.kwarg}` } : { at: call.open, text: glue.kwarg });
+    }
   }
   // mcp.run(transport=...) -> run_secured(mcp, transport=...): the same arguments, served behind the auth over HTTP.
   for (const run of runs) {
