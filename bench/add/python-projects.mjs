@@ -113,7 +113,5 @@ ${rows.map((r) => `| ${r.name} | ${r.kind} | ${r.framework} | ${r.outcome.replac
 - Command: \`npm run build && node bench/add/python-projects.mjs ${runs}\`
 - Real projects: ${real.length} (from PyPI source distributions and the mcp / fastmcp sdists' examples, each with its LICENSE
   and SOURCE.md); secured with no flag beyond --scopes: ${realSecured.length} (${realSecured.map((r) => r.name).join(", ")}), the
-  others refused with their reason and nothing written.${
-    process.env.BENCH_NOTE ? `\n\n${process.env.BENCH_NOTE}` : ""
-  }
+  others refused with their reason and nothing written.${process.env.BENCH_NOTE ? `\n\n${process.env.BENCH_NOTE}` : ""}
 `);
