@@ -94,9 +94,11 @@ for (const [dir, kind] of sets) {
 const real = rows.filter((r) => r.kind === "real");
 const realSecured = real.filter((r) => r.outcome.startsWith("secured"));
 const over = rows.filter((r) => r.ms > 1000);
-writeSection(`## add (Python): projects, add without install (bench/add/python-projects.mjs)
+// A dated section appended at the end of bench/RESULTS.md (the earlier runs' sections are kept as they were).
+const day = new Date().toISOString().slice(0, 10);
+writeSection(`## add (Python): projects, add without install (bench/add/python-projects.mjs), ${process.env.BENCH_BY ?? "run"} (${day})
 
-Run ${new Date().toISOString().slice(0, 10)} on a loaded machine (2 cores shared by three helpers and the lead; load average ${load} at the start):
+Run ${day} on a loaded machine (2 cores shared by three helpers and the lead; load average ${load} at the start):
 median of ${runs} runs (after one left out) of \`add <copy> --dry-run --json\` per project, wall time (ms) and CPU time (user + system of add and its Python) (detection with the project's own Python, the plan,
 the diff; no install, no self-check). In the same run the CLI's \`--version\` took ${Math.round(cliStart)} ms; python3 on PATH
 (a pyenv shim here) took ${Math.round(pythonShim)} ms to start, the interpreter it resolves to, as add now runs it
@@ -111,5 +113,5 @@ ${rows.map((r) => `| ${r.name} | ${r.kind} | ${r.framework} | ${r.outcome.replac
 - Command: \`npm run build && node bench/add/python-projects.mjs ${runs}\`
 - Real projects: ${real.length} (from PyPI source distributions and the mcp / fastmcp sdists' examples, each with its LICENSE
   and SOURCE.md); secured with no flag beyond --scopes: ${realSecured.length} (${realSecured.map((r) => r.name).join(", ")}), the
-  others refused with their reason and nothing written.
+  others refused with their reason and nothing written.${process.env.BENCH_NOTE ? `\n\n${process.env.BENCH_NOTE}` : ""}
 `);

@@ -7,19 +7,20 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { MAX_SOURCE_BYTES, MAX_SOURCE_TOTAL } from "../guard.js";
+import { MAX_SOURCE_BYTES, MAX_SOURCE_TOTAL, readText } from "../guard.js";
+import { type LowlevelServing, lowlevelPort, lowlevelSelector, lowlevelServers, lowlevelServing, lowlevelTools } from "./lowlevel.js";
 import { type PythonProjectFiles, pythonRunner, readPythonProject } from "./project.js";
 import { type PyCall, type PyFile, type PyValue, scanPython } from "./scan.js";
 
-export type PythonFramework = "fastmcp" | "mcp-sdk";
+export type PythonFramework = "fastmcp" | "mcp-sdk" | "mcp-lowlevel";
 
 export interface PythonServerSite {
   file: string;
   line: number;
   /** The variable holding the server (`mcp`). */
   name: string;
-  /** `FastMCP` or `MCPServer`, as imported. */
-  kind: "FastMCP" | "MCPServer";
+  /** `FastMCP` or `MCPServer`, as imported; `Server`: the SDK's low-level server (lowlevel.ts). */
+  kind: "FastMCP" | "MCPServer" | "Server";
   call: PyCall;
   /** The dotted module of the file (`pkg.server`), when it is inside a package. */
   module: string | null;
@@ -57,7 +58,15 @@ export interface PythonDetection {
   /** The SDK's low-level Server (mcp.server.lowlevel), when that is what the project builds on. */
   lowlevel: { file: string; line: number } | null;
   /** Other constructions of the server's class assigned to the same name in the same file (`if ...: mcp = FastMCP(a) else: mcp = FastMCP(b)`). */
-  alternatives: { file: string; line: number }[];
+  alternatives: { file: string; line: number; call: PyCall }[];
+  /**
+   * FastMCP's `auth=` given a name the project sets from a function of its own declared to return None at times
+   * (`auth_provider = build_provider(...)` with `-> Optional[...]`): an auth of its own that is off unless chosen.
+   * add keeps it when chosen and puts its own in when it is not (`auth=auth_provider or fastmcp_auth()`).
+   */
+  optionalAuth: { value: string; detail: string } | null;
+  /** The low-level Server's Streamable HTTP app and where uvicorn serves it (what add wraps), when it is read. */
+  lowlevelServing: LowlevelServing | null;
 }
 
 const SKIP_DIRS = new Set([
@@ -212,6 +221,7 @@ function traceChoice(
 /** The environment variable (its name says TRANSPORT) or the --transport option that picks among literal run calls. */
 function transportSelector(
   all: PyFile[],
+  root?: string,
 ): (Pick<PythonTransport, "how" | "detail"> & { select: { env?: string; option?: string } }) | undefined {
   const envCall = (c: PyCall) => ["os.getenv", "os.environ.get", "getenv", "environ.get"].includes(c.func);
   for (const f of all) {
@@ -238,6 +248,21 @@ function transportSelector(
         select: { option: "--transport" },
       };
     }
+  }
+  // pydantic-settings: a `transport` field of a settings class with an env_prefix (`SettingsConfigDict(env_prefix="CF_")`)
+  // is read from <prefix>TRANSPORT (pydantic-settings matches names without regard to case).
+  for (const f of root === undefined ? [] : all) {
+    const config = f.calls.find((c) => /(^|\.)SettingsConfigDict$/.test(c.func) && literalString(keyword(c, "env_prefix")) !== undefined);
+    if (!config) continue;
+    const text = readText(root as string, f.rel) ?? "";
+    const field = /^[ \t]+transport[ \t]*:[^=\n]*=[ \t]*["']([\w-]+)["']/m.exec(text);
+    if (!field) continue;
+    const variable = `${(literalString(keyword(config, "env_prefix")) as string).toUpperCase()}TRANSPORT`;
+    return {
+      how: "env",
+      detail: `environment variable ${variable} (default ${field[1]}): the transport field of the settings at ${f.rel}:${config.line}, env_prefix ${JSON.stringify(literalString(keyword(config, "env_prefix")))}`,
+      select: { env: variable },
+    };
   }
   return undefined;
 }
@@ -282,7 +307,7 @@ export async function detectPython(root: string, entry?: string): Promise<Python
       const first = call;
       alternatives = file.calls
         .filter((c) => c !== first && bindings.has(c.func) && c.target === first.target)
-        .map((c) => ({ file: file.rel, line: c.line }));
+        .map((c) => ({ file: file.rel, line: c.line, call: c }));
       break;
     }
     if (server) break;
@@ -307,6 +332,7 @@ export async function detectPython(root: string, entry?: string): Promise<Python
   }
 
   const serverFile = server ? (files.find((f) => f.rel === server.file) as PyFile) : undefined;
+  const optionalAuth = server && serverFile && framework?.name === "fastmcp" ? optionalAuthOf(server, serverFile) : null;
   const on = (suffix: string) => (c: PyCall) => server !== null && c.func === `${server.name}.${suffix}`;
   // A server made by a factory function of the same file (`mcp_server = create_server(...)`; `mcp_server.run(...)`).
   const factoryNames = new Set(
@@ -317,7 +343,7 @@ export async function detectPython(root: string, entry?: string): Promise<Python
       : [],
   );
   // mcp.run(...), or run_secured(mcp, ...) as add writes it for the official SDK (its arguments after the server).
-  const runCalls = serverFile
+  let runCalls: PyCall[] = serverFile
     ? [
         ...serverFile.calls.filter(on("run")),
         ...(serverFile.calls.some(on("run"))
@@ -328,6 +354,29 @@ export async function detectPython(root: string, entry?: string): Promise<Python
           .map((c) => ({ ...c, args: c.args.slice(1) })),
       ]
     : [];
+  // FastMCP made by a factory of the server's module and run from another module (`server = create_server(...)`
+  // then `server.run(...)` in __main__.py): auth= on the constructor covers every run, so that run is the one read.
+  let runFile = serverFile;
+  if (runCalls.length === 0 && serverFile && server && framework?.name === "fastmcp") {
+    const factories = new Set(serverFile.functions.map((f) => f.name));
+    for (const f of files) {
+      if (f === serverFile) continue;
+      const imported = new Set(
+        f.imports
+          .filter((i) => i.from && (i.module === server.module || (i.level > 0 && server.module?.endsWith(`.${i.module}`))))
+          .flatMap((i) => i.names.filter((n) => factories.has(n.name)).map((n) => n.as ?? n.name)),
+      );
+      const made = new Set(
+        f.calls.filter((c) => c.target && !c.target.includes(".") && imported.has(c.func)).map((c) => c.target as string),
+      );
+      const runs = f.calls.filter((c) => c.func.endsWith(".run") && made.has(c.func.slice(0, -".run".length)));
+      if (runs.length > 0) {
+        runCalls = runs;
+        runFile = f;
+        break;
+      }
+    }
+  }
   const appCalls = files.flatMap((f) =>
     f.calls
       .filter((c) => server && /\.(http_app|streamable_http_app|sse_app)$/.test(c.func) && c.func.startsWith(`${server.name}.`))
@@ -355,24 +404,24 @@ export async function detectPython(root: string, entry?: string): Promise<Python
   // if/elif on the transport with one literal run per value (`if t == "stdio": mcp.run(transport="stdio") elif ...`):
   // the choice is made before, by an environment variable or a command-line option named for the transport.
   const literalKinds = new Set(runCalls.map((c) => kindOf(literalString(transportArg(c)))).filter((k) => k !== undefined));
-  const dispatch = run && literalKinds.size > 1 && literalKinds.has("http") ? transportSelector(files) : undefined;
-  if (run && serverFile && dispatch) {
+  const dispatch = run && literalKinds.size > 1 && literalKinds.has("http") ? transportSelector(files, root) : undefined;
+  if (run && runFile && dispatch) {
     const value = literalString(transportArg(run)) as string;
     transport = {
       kind: "http",
       how: dispatch.how,
-      detail: `${dispatch.detail}; ${server?.name}.run(transport=${transportArg(run)?.text}) at ${serverFile.rel}:${run.line} when it is ${value}`,
+      detail: `${dispatch.detail}; ${run.func}(transport=${transportArg(run)?.text}) at ${runFile.rel}:${run.line} when it is ${value}`,
       select: { ...dispatch.select, http: value },
       run,
     };
-  } else if (run && serverFile) {
+  } else if (run && runFile) {
     const arg = keyword(run, "transport") ?? run.args[0];
     if (!arg) transport = { kind: "stdio", how: "default", detail: `${server?.name}.run() without a transport: stdio`, run };
     else if (literalString(arg) !== undefined) {
       const value = literalString(arg) as string;
       transport = { kind: kindOf(value) ?? "stdio", how: "literal", detail: `${server?.name}.run(transport=${arg.text})`, run };
     } else {
-      const traced = traceChoice(arg, serverFile, files);
+      const traced = traceChoice(arg, runFile, files);
       const httpValue = server?.kind === "MCPServer" || framework?.name === "mcp-sdk" ? "streamable-http" : "http";
       transport = {
         kind: traced.how === "literal" ? "http" : (kindOf(traced.fallback) ?? "http"),
@@ -423,6 +472,21 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     };
   }
 
+  // The SDK's apps merged into a Starlette app of the project's own (`app = Starlette(routes=[*sse_app.routes,
+  // *http_app.routes])`, then `uvicorn.run(app)`): wired as a mount at the root is, secure_app(app) after it. FastMCP's
+  // http_app carries its auth as app middleware, which its merged routes would leave behind: the SDK's only.
+  const merged =
+    !mountCall && framework?.name === "mcp-sdk" && appCalls.length > 0 && transport?.kind === "asgi" ? mergedApp(appCalls) : undefined;
+  const mergedSelect = merged ? transportSelector(files) : undefined;
+  if (merged) {
+    transport = {
+      kind: "http",
+      how: mergedSelect?.how ?? "literal",
+      detail: `${mergedSelect ? `${mergedSelect.detail}; ` : ""}the SDK's apps (${appCalls.map((a) => `${a.c.func}()`).join(", ")}) merged into ${merged.c.target} = Starlette(...) at ${merged.f.rel}:${merged.c.line}, served by uvicorn.run(${merged.c.target}) at ${merged.f.rel}:${merged.run.line}`,
+      ...(mergedSelect ? { select: { ...mergedSelect.select, http: "streamable-http" } } : {}),
+    };
+  }
+
   // The HTTP path: path= on run / http_app, the SDK's streamable_http_path, else the library default /mcp; under a mount prefix.
   let endpoint: PythonDetection["endpoint"] = null;
   if (server && transport && transport.kind !== "stdio") {
@@ -452,16 +516,16 @@ export async function detectPython(root: string, entry?: string): Promise<Python
   // The port: port= on run (a literal or an environment variable), else the library's default 8000.
   const port: PythonDetection["port"] = { fallback: 8000 };
   const portCall = run && keyword(run, "port") ? run : server && keyword(server.call, "port") ? server.call : run;
-  if (portCall && serverFile) {
+  if (portCall && runFile) {
     const p = keyword(portCall, "port");
     if (typeof p?.literal === "number") {
       port.literal = p.literal;
       port.fallback = p.literal;
     } else if (p) {
-      const env = serverFile.calls.find(
+      const env = runFile.calls.find(
         (c) => (c.func === "os.getenv" || c.func === "os.environ.get") && c.start >= p.start && c.end <= p.end,
       );
-      const assigned = serverFile.calls.find((c) => c.target === p.name && (c.func === "os.getenv" || c.func === "os.environ.get"));
+      const assigned = runFile.calls.find((c) => c.target === p.name && (c.func === "os.getenv" || c.func === "os.environ.get"));
       const read = env ?? assigned;
       const attr = p.name?.split(".").pop();
       const option = attr
@@ -479,20 +543,45 @@ export async function detectPython(root: string, entry?: string): Promise<Python
 
   // No port= given: a --port option of the server's module (argparse or click, `mcp.settings.port = port`) sets it.
   if (port.literal === undefined && port.env === undefined) {
-    const option = serverFile?.calls.find(
+    const option = runFile?.calls.find(
       (c) => (c.func.endsWith("add_argument") || /(^|\.)option$/.test(c.func)) && c.args.some((a) => literalString(a) === "--port"),
     );
     const fallback = option ? keyword(option, "default")?.literal : undefined;
     if (typeof fallback === "number") port.fallback = fallback;
   }
 
-  // Tools: @mcp.tool / @mcp.tool() / @mcp.tool(name="x") and mcp.add_tool(fn).
+  // Tools: @mcp.tool / @mcp.tool() / @mcp.tool(name="x"), mcp.add_tool(fn) and mcp.tool(...)(fn); `mcp` the server's
+  // name, or the name another module gives what a factory of the server's module returns (`mcp = create_server()`).
   const tools: PythonDetection["tools"] = [];
   if (server) {
+    const made = (f: PyFile) => {
+      const names = new Set([server.name]);
+      if (f === serverFile || !serverFile) return names;
+      const factories = new Set(serverFile.functions.map((fn) => fn.name));
+      const imported = new Set(
+        f.imports
+          .filter((i) => i.from && (i.module === server.module || (i.level > 0 && server.module?.endsWith(`.${i.module}`))))
+          .flatMap((i) => i.names.filter((n) => factories.has(n.name)).map((n) => n.as ?? n.name)),
+      );
+      for (const c of f.calls) if (c.target && !c.target.includes(".") && imported.has(c.func)) names.add(c.target);
+      return names;
+    };
     for (const file of files) {
+      const names = made(file);
+      for (const call of file.calls) {
+        // mcp.tool(description=...)(fn): the outer call's callee is the inner call, read as mcp.tool, its argument the function.
+        const named = keyword(call, "name");
+        if (
+          names.has(call.func.replace(/\.tool$/, "")) &&
+          call.func.endsWith(".tool") &&
+          call.args[0]?.name &&
+          (!named || literalString(named))
+        )
+          tools.push({ name: literalString(named) ?? (call.args[0].name.split(".").pop() as string), file: file.rel, line: call.line });
+      }
       for (const fn of file.functions) {
         for (const dec of fn.decorators) {
-          if (dec.func !== `${server.name}.tool`) continue;
+          if (!dec.func.endsWith(".tool") || !names.has(dec.func.slice(0, -".tool".length))) continue;
           const name = literalString(dec.keywords.find((k) => k.name === "name")) ?? literalString(dec.args[0]) ?? fn.name;
           tools.push({ name, file: file.rel, line: fn.line });
         }
@@ -508,23 +597,35 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     }
   }
 
+  const lowlevel = lowlevelServer(files);
+  if (!server && lowlevel) return { ...detectLowlevel(root, project, files, entry), parseErrors, skipped: listing.skipped, lowlevel };
   return {
     root,
     project,
     framework,
     server,
     transport,
-    mount: mountCall
+    mount: merged
       ? {
-          file: mountCall.f.rel,
-          line: mountCall.c.line,
-          prefix: literalString(mountCall.c.args[0]) ?? "",
-          text: mountCall.c.func,
-          app: mountCall.c.func.replace(/\.mount$/, ""),
-          call: mountCall.c,
-          module: moduleOf(mountCall.f.rel, root).module ?? mountCall.f.rel.replace(/\.py$/, "").replace(/\//g, "."),
+          file: merged.f.rel,
+          line: merged.c.line,
+          prefix: "",
+          text: merged.c.func,
+          app: merged.c.target as string,
+          call: merged.c,
+          module: moduleOf(merged.f.rel, root).module ?? merged.f.rel.replace(/\.py$/, "").replace(/\//g, "."),
         }
-      : null,
+      : mountCall
+        ? {
+            file: mountCall.f.rel,
+            line: mountCall.c.line,
+            prefix: literalString(mountCall.c.args[0]) ?? "",
+            text: mountCall.c.func,
+            app: mountCall.c.func.replace(/\.mount$/, ""),
+            call: mountCall.c,
+            module: moduleOf(mountCall.f.rel, root).module ?? mountCall.f.rel.replace(/\.py$/, "").replace(/\//g, "."),
+          }
+        : null,
     endpoint,
     port,
     tools,
@@ -532,9 +633,111 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     files,
     parseErrors,
     skipped: listing.skipped,
-    lowlevel: lowlevelServer(files),
+    lowlevel,
     alternatives,
+    optionalAuth,
+    lowlevelServing: null,
   };
+}
+
+/**
+ * A project on the SDK's low-level Server: read as a server whose Streamable HTTP app uvicorn serves (lowlevel.ts);
+ * when that app is not found, the server stays unset and add refuses, naming what it found instead.
+ */
+function detectLowlevel(
+  root: string,
+  project: PythonProjectFiles,
+  files: PyFile[],
+  entry: string | undefined,
+): Omit<PythonDetection, "parseErrors" | "skipped" | "lowlevel"> {
+  const serving = lowlevelServing(entry ? [...files.filter((f) => f.rel === entry), ...files.filter((f) => f.rel !== entry)] : files);
+  const servers = lowlevelServers(files);
+  const site = servers.find((s) => s.file === serving?.file) ?? servers[0];
+  const none = {
+    root,
+    project,
+    framework: null,
+    server: null,
+    transport: null,
+    mount: null,
+    endpoint: null,
+    port: { fallback: 8000 },
+    tools: [],
+    start: null,
+    files,
+    alternatives: [],
+    optionalAuth: null,
+    lowlevelServing: null,
+  };
+  if (!serving || !site) return none;
+  const server: PythonServerSite = {
+    file: site.file,
+    line: site.line,
+    name: site.name,
+    kind: "Server",
+    call: site.call,
+    ...moduleOf(site.file, root),
+  };
+  const selector = lowlevelSelector(files);
+  const transport: PythonTransport = selector
+    ? {
+        kind: "http",
+        how: "argv",
+        detail: `${selector.detail}; its Streamable HTTP app served at ${serving.file}:${serving.call.line} (${serving.traced})`,
+        select: { option: selector.option, http: selector.http },
+      }
+    : {
+        kind: "http",
+        how: "literal",
+        detail: `${serving.call.func}(${serving.app.text}, ...) at ${serving.file}:${serving.call.line} (${serving.traced})`,
+      };
+  const serverFile = files.find((f) => f.rel === site.file);
+  return {
+    ...none,
+    framework: {
+      name: "mcp-lowlevel",
+      display: "the official MCP SDK's low-level Server",
+      major: majorOf(project.declared.get("mcp")) ?? 1,
+      from: "from mcp.server.lowlevel import Server",
+    },
+    server,
+    transport,
+    endpoint: serving.path,
+    port: lowlevelPort(files, serving),
+    tools: lowlevelTools(files),
+    start: startCommand(project, server, serverFile, transport),
+    lowlevelServing: serving,
+  };
+}
+
+/** The server's `auth=` when it is a name set from the project's own function declared to return None at times. */
+function optionalAuthOf(server: PythonServerSite, file: PyFile): PythonDetection["optionalAuth"] {
+  // A keyword's `name` is the keyword's own (auth); its value's text is the name it is given.
+  const value = keyword(server.call, "auth")?.text.replace(/ or fastmcp_auth\(\)$/, "");
+  if (!value || !/^[A-Za-z_]\w*$/.test(value)) return null;
+  const assigned = file.calls.filter((c) => c.target === value && c.start < server.call.start).at(-1);
+  const fn = assigned && file.functions.find((f) => f.name === assigned.func);
+  const optional = /^Optional\[|\|\s*None\b|\bNone\s*\|/;
+  if (!assigned || !fn?.returns || !optional.test(fn.returns)) return null;
+  return {
+    value,
+    detail: `${file.rel}:${assigned.line}: ${value} = ${assigned.func}(...), which returns ${fn.returns}`,
+  };
+}
+
+/** The project's own Starlette app, made after the SDK's apps in their file and served there by uvicorn.run. */
+function mergedApp(appCalls: { f: PyFile; c: PyCall }[]): { f: PyFile; c: PyCall; run: PyCall } | undefined {
+  const { f, c: first } = appCalls[0] as { f: PyFile; c: PyCall };
+  if (appCalls.some((a) => a.f !== f)) return undefined;
+  for (const c of f.calls) {
+    if (!/(^|\.)Starlette$/.test(c.func) || !c.target || c.target.includes(".") || c.start < first.end) continue;
+    const run = f.calls.find(
+      (u) =>
+        u.func === "uvicorn.run" && u.start > c.end && (u.args[0]?.text ?? u.keywords.find((k) => k.name === "app")?.text) === c.target,
+    );
+    if (run) return { f, c, run };
+  }
+  return undefined;
 }
 
 /** `Server(...)` imported from mcp.server.lowlevel (or mcp.server): the SDK's low-level server. */

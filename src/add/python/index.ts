@@ -79,27 +79,36 @@ function report(ui: Ui, d: PythonDetection, shown: string): void {
 /** What add will not attempt on a Python project, with the reason (exit 2, nothing written). */
 function refuse(d: PythonDetection, shown: string): void {
   const subject = shown === "." ? "This project" : shown;
-  if (!d.server && d.lowlevel)
+  if (!d.server && d.lowlevel) {
+    const calls = d.files.flatMap((f) => f.calls);
+    const streamable = calls.some((c) => /(^|\.)StreamableHTTPSessionManager$/.test(c.func));
+    const sse = calls.some((c) => /(^|\.)SseServerTransport$/.test(c.func));
     throw usageError(
-      `${subject} builds its MCP server on the SDK's low-level Server (${d.lowlevel.file}:${d.lowlevel.line}), with its own transport and routes. ` +
-        "add wires FastMCP and the SDK's MCPServer / FastMCP, whose auth seams it plugs into; it does not edit a low-level server's handlers. " +
-        "To secure it: serve it from MCPServer, or put the auth in front of its Starlette app by hand (create-mcp-auth create --language python -f fastapi shows how). Nothing was written.",
+      streamable
+        ? `${subject} builds its MCP server on the SDK's low-level Server (${d.lowlevel.file}:${d.lowlevel.line}) and uses StreamableHTTPSessionManager, ` +
+            "but add could not follow the app that serves it: it secures a Starlette app routing a literal path to the session manager " +
+            '(Mount("/mcp", app=handle_streamable_http)), served by uvicorn.run(app) or uvicorn.Config(app) in the same module. ' +
+            "Serve that app as secure_asgi(app) by hand (create-mcp-auth create --language python -f fastapi shows the auth in front), or pass --entry <file>. Nothing was written."
+        : `${subject} builds its MCP server on the SDK's low-level Server (${d.lowlevel.file}:${d.lowlevel.line}) and serves it over ${sse ? "SSE or stdio" : "stdio"} only, ` +
+            `not Streamable HTTP (no StreamableHTTPSessionManager). OAuth protects MCP servers over Streamable HTTP${sse ? "; add does not protect the deprecated SSE transport" : ""}. ` +
+            "Serve it with StreamableHTTPSessionManager in a Starlette app (the SDK's simple-streamablehttp example) and run add again. Nothing was written.",
     );
+  }
   if (!d.server)
     throw usageError(
       `${subject} is a Python project, but add found no MCP server in it (FastMCP(...) or MCPServer(...) assigned to a name, ` +
         "from fastmcp, mcp.server.fastmcp or mcp.server.mcpserver). Pass --entry <file> if it is created elsewhere. Nothing was written.",
     );
   const where = `${d.server.file}:${d.server.line}`;
-  if (d.alternatives.length > 0)
-    throw usageError(
-      `${subject} creates its MCP server at ${d.alternatives.length + 1} places (${[where, ...d.alternatives.map((a) => `${a.file}:${a.line}`)].join(", ")}: ` +
-        `${d.server.name} = ${d.server.kind}(...) in each branch), and which one runs is decided when it starts. add wires one constructor; it would leave the others without auth. ` +
-        `Create the server in one place (the branches can pass different arguments to it) and run add again. Nothing was written.`,
+  const own = [d.server.call, ...d.alternatives.map((a) => a.call)]
+    .flatMap((c) => c.keywords)
+    .find(
+      (k) =>
+        ["auth", "token_verifier", "auth_server_provider"].includes(k.name ?? "") &&
+        !/^(fastmcp_auth|sdk_auth)\(\)$/.test(k.text) &&
+        // Its own auth, off unless chosen (auth=auth_provider, None by default): add's goes in when it is off.
+        !(d.optionalAuth && k.name === "auth" && [d.optionalAuth.value, `${d.optionalAuth.value} or fastmcp_auth()`].includes(k.text)),
     );
-  const own = d.server.call.keywords.find(
-    (k) => ["auth", "token_verifier", "auth_server_provider"].includes(k.name ?? "") && !/^(fastmcp_auth|sdk_auth)\(\)$/.test(k.text),
-  );
   if (own)
     throw usageError(
       `${subject}'s MCP server already has its own auth (${where}: ${own.name}=${own.text}). add does not replace an auth it did not write. ` +

@@ -46,7 +46,34 @@ const GLUES = {
     glue: "python/auth/fastapi/src/__pkg__/auth/sdk_auth.py",
     runner: "run_secured",
   },
+  // The low-level Server has no seam: the app serving its Streamable HTTP transport is served as secure_asgi(app).
+  "mcp-lowlevel": {
+    module: "lowlevel_auth",
+    names: ["secure_asgi"],
+    mounted: ["secure_asgi"],
+    kwarg: "",
+    seam: null,
+    glue: "python/auth/lowlevel/src/__pkg__/auth/lowlevel_auth.py",
+    runner: null,
+  },
 } as const;
+
+/**
+ * The official SDK's apps merged into a Starlette app of the project's own (`app = Starlette(routes=[*sse_app.routes,
+ * *http_app.routes])`): the SDK's glue (sdk_auth.py, written beside it) plus the app middleware the copied routes
+ * left behind, in front of the app: `secure_merged_app(app)` in place of `secure_app(app)`.
+ */
+const MERGED_GLUE = {
+  ...GLUES["mcp-sdk"],
+  module: "merged_auth",
+  names: ["sdk_auth", "secure_merged_app"],
+  mounted: ["sdk_auth", "secure_merged_app"],
+  glue: "python/auth/merged/src/__pkg__/auth/merged_auth.py",
+} as const;
+
+/** The merged app's detection: a "mount" at the root that is the project's own Starlette(...) call. */
+const isMerged = (d: PythonDetection) => d.framework?.name === "mcp-sdk" && d.mount !== null && /(^|\.)Starlette$/.test(d.mount.text);
+const glueOf = (d: PythonDetection) => (isMerged(d) ? MERGED_GLUE : GLUES[d.framework!.name]);
 
 const CORE_FILES = [
   "__init__.py",
@@ -160,8 +187,9 @@ async function authFiles(input: PythonPlanInput, dir: string): Promise<Map<strin
     `${dir}/provider.py`,
     localImports(await template(`python/auth/providers/${input.provider.name}/src/__pkg__/auth/provider.py`)),
   );
-  const glue = GLUES[input.detection.framework!.name];
-  files.set(`${dir}/seam.py`, localImports(await template(glue.seam)));
+  const glue = glueOf(input.detection);
+  if (isMerged(input.detection)) files.set(`${dir}/sdk_auth.py`, localImports(await template(GLUES["mcp-sdk"].glue)));
+  if (glue.seam) files.set(`${dir}/seam.py`, localImports(await template(glue.seam)));
   files.set(`${dir}/settings.py`, await template("python/common/src/__pkg__/settings.py"));
   files.set(
     `${dir}/policy.py`,
@@ -261,7 +289,8 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
 
   // The wiring: one import, the auth on the server's constructor, and (official SDK) run() through run_secured;
   // mounted in an app: secure_app(app) on the line after app.mount(...), in whichever file mounts it.
-  const glue = GLUES[d.framework!.name];
+  const glue = glueOf(d);
+  const securer = isMerged(d) ? "secure_merged_app" : "secure_app";
   const mount = d.mount;
   const kwFunction = glue.kwarg.replace(/^\*\*|^\w+=/g, "").replace(/\(\)$/, "");
   const file = d.files.find((f) => f.rel === server.file)!;
@@ -274,11 +303,16 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
         ? `${server.module.split(".").slice(0, -1).join(".")}.${AUTH_PACKAGE}.${glue.module}`
         : `${AUTH_PACKAGE}.${glue.module}`;
   const importsGlue = (f: PyFile) => f.imports.some((i) => i.module.endsWith(`${AUTH_PACKAGE}.${glue.module}`));
-  const serverNames = mount ? (mount.file === server.file ? [kwFunction, "secure_app"] : [kwFunction]) : [...glue.names];
+  const serverNames = mount ? (mount.file === server.file ? [kwFunction, securer] : [kwFunction]) : [...glue.names];
   const [kwName, kwValue] = glue.kwarg.startsWith("**") ? [null, glue.kwarg.slice(2)] : glue.kwarg.split("=");
-  const ours = server.call.keywords.some((k) => k.name === kwName && k.text === kwValue);
+  // An auth of the project's own that is off unless chosen (auth=auth_provider, None by default): kept when chosen,
+  // add's in its place when not (`auth=auth_provider or fastmcp_auth()`).
+  const optional = d.optionalAuth ? server.call.keywords.find((k) => k.name === "auth" && k.name === kwName) : undefined;
+  const ours = optional
+    ? optional.text === `${d.optionalAuth?.value} or ${kwValue}`
+    : server.call.keywords.some((k) => k.name === kwName && k.text === kwValue);
   const runs = glue.runner && !mount ? file.calls.filter((c) => c.func === `${server.name}.run`) : [];
-  const secured = mountFile ? mountFile.calls.some((c) => c.func === "secure_app" && c.args[0]?.name === mount?.app) : true;
+  const secured = mountFile ? mountFile.calls.some((c) => c.func === securer && c.args[0]?.name === mount?.app) : true;
   const edits = new Map<string, Edit[]>();
   const edit = (rel: string, e: Edit) => edits.set(rel, [...(edits.get(rel) ?? []), e]);
   const bytesOf = (rel: string) => readRaw(d.root, rel)!.bytes;
@@ -309,22 +343,44 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
     const thirdParty = lastImport !== undefined && lastImport.level === 0;
     edit(f.rel, { at, text: at === 0 ? `${line}${nl}${nl}` : `${thirdParty ? nl : ""}${line}${nl}` });
   };
-  addImport(file, serverNames);
-  if (!ours) {
-    const bytes = bytesOf(server.file);
-    const call = server.call;
-    const last = [...call.args, ...call.keywords].sort((x, y) => x.end - y.end).at(-1);
-    const lineEnd = last ? bytes.indexOf(10, last.end) : -1;
-    if (last && lineEnd !== -1 && lineEnd < call.end) {
-      // One argument a line: the keyword on a line of its own after the last one, in its indentation,
-      // a comma added after the last argument when it has none (before its comment).
-      const lineStart = bytes.lastIndexOf(10, last.start - 1) + 1;
-      const indent = /^[ \t]*/.exec(bytes.subarray(lineStart, last.start).toString("utf8"))?.[0] ?? "    ";
-      let at = last.end;
-      while (bytes[at] === 0x20 || bytes[at] === 0x09) at++;
-      if (bytes[at] !== 0x2c) edit(server.file, { at: last.end, text: "," });
-      edit(server.file, { at: lineEnd + 1, text: `${indent}${glue.kwarg},${file.newline}` });
-    } else edit(server.file, last ? { at: last.end, text: `, ${glue.kwarg}` } : { at: call.open, text: glue.kwarg });
+  const serving = d.lowlevelServing;
+  if (serving) {
+    // The low-level Server: uvicorn serves secure_asgi(app) in place of app; nothing else of the user's changes.
+    addImport(d.files.find((f) => f.rel === serving.file)!, ["secure_asgi"]);
+    if (!serving.wrapped) {
+      edit(serving.file, { at: serving.app.start, text: "secure_asgi(" });
+      edit(serving.file, { at: serving.app.end, text: serving.mounted ? ", mounted=True)" : ")" });
+    }
+  } else addImport(file, serverNames);
+  if (serving) {
+    // Wired above: no constructor keyword, no run() to replace.
+  } else if (optional && d.optionalAuth) {
+    notes.push(
+      `Its own auth stays as it was when chosen (${d.optionalAuth.detail}); when it is off, which is its default, add's is the server's auth.`,
+    );
+    if (!ours) edit(server.file, { at: optional.end, text: ` or ${kwValue}` });
+  } else {
+    // Every constructor of the server (one per branch when the branches build it differently) gets the keyword.
+    if (d.alternatives.length > 0)
+      notes.push(
+        `${server.name} = ${server.kind}(...) is made at ${d.alternatives.length + 1} places (${[server, ...d.alternatives].map((a) => `${a.file}:${a.line}`).join(", ")}), one per branch: each gets ${glue.kwarg}.`,
+      );
+    for (const call of [server.call, ...d.alternatives.map((a) => a.call)]) {
+      if (call.keywords.some((k) => k.name === kwName && k.text === kwValue)) continue;
+      const bytes = bytesOf(server.file);
+      const last = [...call.args, ...call.keywords].sort((x, y) => x.end - y.end).at(-1);
+      const lineEnd = last ? bytes.indexOf(10, last.end) : -1;
+      if (last && lineEnd !== -1 && lineEnd < call.end) {
+        // One argument a line: the keyword on a line of its own after the last one, in its indentation,
+        // a comma added after the last argument when it has none (before its comment).
+        const lineStart = bytes.lastIndexOf(10, last.start - 1) + 1;
+        const indent = /^[ \t]*/.exec(bytes.subarray(lineStart, last.start).toString("utf8"))?.[0] ?? "    ";
+        let at = last.end;
+        while (bytes[at] === 0x20 || bytes[at] === 0x09) at++;
+        if (bytes[at] !== 0x2c) edit(server.file, { at: last.end, text: "," });
+        edit(server.file, { at: lineEnd + 1, text: `${indent}${glue.kwarg},${file.newline}` });
+      } else edit(server.file, last ? { at: last.end, text: `, ${glue.kwarg}` } : { at: call.open, text: glue.kwarg });
+    }
   }
   // mcp.run(transport=...) -> run_secured(mcp, transport=...): the same arguments, served behind the auth over HTTP.
   for (const run of runs) {
@@ -332,13 +388,24 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
     edit(server.file, { at: run.start, remove: run.open - run.start, text: `${glue.runner}(${server.name}${empty ? "" : ", "}` });
   }
   if (mount && mountFile && !secured) {
-    if (mountFile !== file) addImport(mountFile, ["secure_app"]);
+    if (mountFile !== file) addImport(mountFile, [securer]);
     const bytes = bytesOf(mount.file);
     const lineStart = bytes.lastIndexOf(10, mount.call.start - 1) + 1;
     const indent = /^[ \t]*/.exec(bytes.subarray(lineStart, mount.call.start).toString("utf8"))?.[0] ?? "";
-    const end = bytes.indexOf(10, mount.call.end);
+    // The project's own app (merged): after the middleware it adds next in the same block (CORS), so the auth is
+    // outermost and its CORS headers (WWW-Authenticate exposed) are the ones browsers get on the endpoint.
+    const indentOf = (at: number) => {
+      const start = bytes.lastIndexOf(10, at - 1) + 1;
+      return bytes.subarray(start, at).toString("utf8");
+    };
+    const after = isMerged(d)
+      ? mountFile.calls.filter(
+          (c) => c.func === `${mount.app}.add_middleware` && c.start > mount.call.end && !c.nested && indentOf(c.start) === indent,
+        )
+      : [];
+    const end = bytes.indexOf(10, (after.at(-1) ?? mount.call).end);
     const nl = mountFile.newline;
-    edit(mount.file, { at: end === -1 ? bytes.length : end + 1, text: `${end === -1 ? nl : ""}${indent}secure_app(${mount.app})${nl}` });
+    edit(mount.file, { at: end === -1 ? bytes.length : end + 1, text: `${end === -1 ? nl : ""}${indent}${securer}(${mount.app})${nl}` });
   }
   for (const [rel, list] of edits) {
     const bytes = bytesOf(rel);

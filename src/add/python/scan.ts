@@ -61,6 +61,8 @@ export interface PyFunction {
   decorators: { func: string; call: boolean; args: PyValue[]; keywords: ({ name: string | null } & PyValue)[] }[];
   /** Set for `@x.tool` and the like: the first line of the docstring. */
   doc?: string;
+  /** The return annotation's source text (`Optional[Any]`), when it has one. */
+  returns?: string;
 }
 
 export interface PyFile {
@@ -164,6 +166,8 @@ def scan(rel, data):
                     else:
                         decs.append({"func": dotted(d) or "", "call": False, "args": [], "keywords": []})
                 fn = {"name": child.name, "line": child.lineno, "decorators": decs}
+                if child.returns is not None:
+                    fn["returns"] = value(child.returns)["text"]
                 doc = ast.get_docstring(child)
                 if doc:
                     fn["doc"] = doc.strip().split("\n")[0][:200]
