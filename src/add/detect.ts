@@ -111,7 +111,7 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     compiled,
     start: shippedStart(root, pkg, startCommand(pkg, entryFile, language, pm, deps, compiled.length > 0), entryFile),
     tools: files.flatMap((file) => findTools(file, files)),
-    reused: files.flatMap(findReusedServers),
+    reused: files.flatMap((file) => findReusedServers(file, files)),
     bodyless: framework?.name === "express" ? routes.filter((r) => r.mcp).flatMap((r) => findBodyless(r)) : [],
     infra: middleware.infra,
     existingAuth: middleware.existingAuth,
