@@ -16,6 +16,7 @@ import { type Problem, validateUrl } from "../core/validate.js";
 import type { Provider, ProviderValues } from "../providers.js";
 import { AddJournal, applyChanges } from "./apply.js";
 import { lineOf } from "./ast.js";
+import { findHttpFromDependency } from "./detect/hazards.js";
 import {
   type AppSite,
   type DetectFlags,
@@ -499,6 +500,18 @@ function refuseUnsupported(d: Detection, shown: string): void {
       `${subject} serves MCP over stdio only (${stdioSite.file}:${stdioSite.line}: ${stdioSite.what}). OAuth protects MCP servers over HTTP; ` +
         "a stdio server runs as a process of its client and gets no HTTP requests to authorize. Serve it over Streamable HTTP " +
         '(Express, Fastify, Hono, or fastmcp with transportType "httpStream") and run add again. Nothing was written.',
+    );
+  }
+  const fromDependency = !d.framework && d.frameworkCandidates.length === 0 ? findHttpFromDependency(d.files) : undefined;
+  if (fromDependency) {
+    const script = d.pkg.data.scripts?.start;
+    throw usageError(
+      `${subject} serves MCP over HTTP from a dependency: its HTTP server is the code of ${fromDependency.source} ` +
+        `(${fromDependency.file}:${fromDependency.line}: ${fromDependency.names.join(", ")} from ${fromDependency.source})` +
+        `${script ? `; its start script: ${script}` : ""}. There is no app in this project's own code to wire. add wires the project's own ` +
+        `Express, Fastify, Hono or fastmcp app; it does not edit a dependency in node_modules. To secure it: use the authorization ` +
+        `${fromDependency.source} offers, if it has any (see its documentation), or serve MCP from an app of the project's own ` +
+        "and run add again. Nothing was written.",
     );
   }
   if (!d.framework && d.frameworkCandidates.length === 0) {
