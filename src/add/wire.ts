@@ -276,7 +276,7 @@ export function wire(d: Detection, options: WireOptions): Wiring {
   const untouchable = !wired && app ? app.file.rel : undefined;
   for (const reused of d.reused) {
     if (!reused.fix) continue;
-    if (reused.file.rel === untouchable || reused.across?.file.rel === untouchable) {
+    if (reused.file.rel === untouchable || (reused.across && reused.across.file.rel === untouchable)) {
       manual.push({
         file: reused.file.rel,
         where: `line ${reused.line} and the request handler of line ${reused.handlerLine}`,
