@@ -111,4 +111,12 @@ describe("endpoints held in an enum and HTTP servers that live in a dependency",
     expect(error).toMatch(/Nothing was written\.$/);
     expect(error).not.toMatch(/none of the frameworks/);
   }, 60_000);
+
+  it("an MCP route that reads the Authorization header as the project's own credential is named (after add it carries the MCP token)", async () => {
+    const { run, doc, unchanged } = await dryRun("bearer-passthrough", "search_docs=docs:read");
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(unchanged).toBe(true);
+    expect((doc.detected as { authorizationReaders: unknown }).authorizationReaders).toEqual([{ file: "server.js", line: 7 }]);
+    expect(run.stderr).toMatch(/own bearer\s+server\.js:7: the MCP route reads the Authorization header itself/);
+  }, 60_000);
 });

@@ -2,7 +2,7 @@
  * What add must fix or refuse: one McpServer reused across requests, a
  * handleRequest that would lose the body the auth step read, a stdio-only server.
  */
-import { end, lineOf, memberPath, start, type t, unwrap, walk } from "../ast.js";
+import { end, lineOf, memberPath, start, stringValue, type t, unwrap, walk } from "../ast.js";
 import { MCP_SERVER_CLASSES, MCP_TRANSPORTS, SDK_V1, SDK_V2 } from "../patterns.js";
 import { mcpValues } from "./routes.js";
 import type { BodylessCall, ReusedServer, RouteSite, SourceFile } from "./types.js";
@@ -403,4 +403,60 @@ export function findHttpFromDependency(files: SourceFile[]): { file: string; lin
     }
   }
   return undefined;
+}
+
+/** `req.headers.authorization`, `req.headers["authorization"]`, `req.get("authorization")`, `req.header("Authorization")`. */
+function readsAuthorization(node: t.Node): boolean {
+  if (node.type === "MemberExpression" || node.type === "OptionalMemberExpression") {
+    const key = node.computed ? stringValue(node.property) : node.property.type === "Identifier" ? node.property.name : undefined;
+    const object = unwrap(node.object);
+    const onHeaders =
+      (object.type === "MemberExpression" || object.type === "OptionalMemberExpression") &&
+      !object.computed &&
+      object.property.type === "Identifier" &&
+      object.property.name === "headers";
+    return onHeaders && key?.toLowerCase() === "authorization";
+  }
+  if (node.type === "CallExpression" && node.callee.type === "MemberExpression" && node.callee.property.type === "Identifier") {
+    return (
+      ["get", "header"].includes(node.callee.property.name) && stringValue(node.arguments[0] as t.Node)?.toLowerCase() === "authorization"
+    );
+  }
+  return false;
+}
+
+/**
+ * Where an MCP route's handler reads the Authorization header itself (in the
+ * handler, or in a function of the same file it calls): the project takes the
+ * bearer token as a credential of its own (an upstream API key or OAuth token).
+ * Once add puts OAuth in front, that header carries the MCP access token.
+ */
+export function findAuthorizationReaders(routes: RouteSite[], endpoint?: string): { file: string; line: number }[] {
+  const found = new Map<string, { file: string; line: number }>();
+  for (const route of routes) {
+    if (!route.mcp && (endpoint === undefined || route.path !== endpoint)) continue;
+    const local = new Map<string, t.Function>();
+    walk(route.file.ast.program, (node) => {
+      if (node.type === "FunctionDeclaration" && node.id) local.set(node.id.name, node);
+      if (node.type === "VariableDeclarator" && node.id.type === "Identifier" && node.init && isFunction(unwrap(node.init)))
+        local.set(node.id.name, unwrap(node.init) as t.Function);
+    });
+    const seen = new Set<t.Node>();
+    const visit = (root: t.Node, depth: number) => {
+      if (seen.has(root) || depth > 2) return;
+      seen.add(root);
+      walk(root, (node) => {
+        if (readsAuthorization(node)) {
+          const line = lineOf(node);
+          found.set(`${route.file.rel}:${line}`, { file: route.file.rel, line });
+        }
+        if (node.type === "CallExpression" && node.callee.type === "Identifier") {
+          const fn = local.get(node.callee.name);
+          if (fn) visit(fn, depth + 1);
+        }
+      });
+    };
+    for (const handler of route.handlers) visit(handler, 0);
+  }
+  return [...found.values()];
 }
