@@ -88,6 +88,25 @@ addFixtureSuite({
   },
 });
 
+// The app built in a class (`this.app = express()` in the constructor, routes on `this.app` in a method): add
+// finds it and its route with no flag, wires `this.app.use(mcpAuth(...))` in place, its auth code next to it (src/auth).
+addFixtureSuite({
+  fixture: "express-class-app",
+  scopes: "add_task=tasks:write,list_tasks=tasks:read",
+  modifies: ["package.json", "src/http-server.js"],
+  more(root) {
+    it("with no flag beyond --scopes: the class's app and its route, wired in the constructor", async () => {
+      const run = await runCli(["add", root(), "--dry-run", "--json", "--scopes", "add_task=tasks:write"]);
+      const doc = parseDocument(run.stdout, run.stderr) as unknown as {
+        detected: { entry: { file: string; app: string }; endpoint: { path: string } };
+      };
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(doc.detected.entry).toMatchObject({ file: "src/http-server.js", app: "this.app" });
+      expect(doc.detected.endpoint.path).toBe("/mcp");
+    }, 60_000);
+  },
+});
+
 describe("endpoints held in an enum and HTTP servers that live in a dependency", () => {
   it('a TypeScript enum imported from another file (Routes.MCP, Routes["MCP"]) is the endpoint; a start script whose file exists is kept', async () => {
     const { run, doc, unchanged } = await dryRun("enum-route-ts", "list_todos=todos:read");
