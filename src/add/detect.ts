@@ -16,7 +16,7 @@ import { findRouteMiddleware } from "./detect/middleware.js";
 import { detectPort } from "./detect/port.js";
 import { allDependencies, findWorkspace, startCommand } from "./detect/project.js";
 import { findFastmcpStart, findRoutes } from "./detect/routes.js";
-import { calleeName, readSources } from "./detect/sources.js";
+import { calleeName, readSources, shippedStart } from "./detect/sources.js";
 import { findTokenlessTests } from "./detect/tests.js";
 import { findTools } from "./detect/tools.js";
 import type { AppSite, DetectFlags, Detection, FastmcpStart, ResolvedDetection, RouteSite, SourceFile } from "./detect/types.js";
@@ -109,9 +109,9 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     routes,
     fastmcpStart,
     compiled,
-    start: startCommand(pkg, entryFile, language, pm, deps, compiled.length > 0),
+    start: shippedStart(root, pkg, startCommand(pkg, entryFile, language, pm, deps, compiled.length > 0), entryFile),
     tools: files.flatMap((file) => findTools(file, files)),
-    reused: files.flatMap(findReusedServers),
+    reused: files.flatMap((file) => findReusedServers(file, files)),
     bodyless: framework?.name === "express" ? routes.filter((r) => r.mcp).flatMap((r) => findBodyless(r)) : [],
     infra: middleware.infra,
     existingAuth: middleware.existingAuth,

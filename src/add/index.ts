@@ -16,6 +16,7 @@ import { type Problem, validateUrl } from "../core/validate.js";
 import type { Provider, ProviderValues } from "../providers.js";
 import { AddJournal, applyChanges } from "./apply.js";
 import { lineOf } from "./ast.js";
+import { findAuthorizationReaders, findHttpFromDependency } from "./detect/hazards.js";
 import {
   type AppSite,
   type DetectFlags,
@@ -501,6 +502,18 @@ function refuseUnsupported(d: Detection, shown: string): void {
         '(Express, Fastify, Hono, or fastmcp with transportType "httpStream") and run add again. Nothing was written.',
     );
   }
+  const fromDependency = !d.framework && d.frameworkCandidates.length === 0 ? findHttpFromDependency(d.files) : undefined;
+  if (fromDependency) {
+    const script = d.pkg.data.scripts?.start;
+    throw usageError(
+      `${subject} serves MCP over HTTP from a dependency: its HTTP server is the code of ${fromDependency.source} ` +
+        `(${fromDependency.file}:${fromDependency.line}: ${fromDependency.names.join(", ")} from ${fromDependency.source})` +
+        `${script ? `; its start script: ${script}` : ""}. There is no app in this project's own code to wire. add wires the project's own ` +
+        `Express, Fastify, Hono or fastmcp app; it does not edit a dependency in node_modules. To secure it: use the authorization ` +
+        `${fromDependency.source} offers, if it has any (see its documentation), or serve MCP from an app of the project's own ` +
+        "and run add again. Nothing was written.",
+    );
+  }
   if (!d.framework && d.frameworkCandidates.length === 0) {
     const members = d.pkg.data.workspaces ? " If the server is one of this workspace's packages, run add in its folder." : "";
     throw usageError(
@@ -563,6 +576,7 @@ export function describeDetection(d: Detection) {
       transport: r.transport ? { name: r.transport.name, line: lineOf(r.transport.statement) } : null,
     })),
     tokenlessTests: d.tokenlessTests,
+    authorizationReaders: findAuthorizationReaders(d.routes, d.endpoint?.path),
     middleware: d.infra.map((m) => ({ file: m.file.rel, line: m.line, name: m.name, onRoute: !m.statement })),
     existingAuth: d.existingAuth.map((a) => ({
       file: a.file.rel,
@@ -642,6 +656,14 @@ function report(ui: Ui, d: Detection, shown: string): void {
         (auth.removal
           ? "Kept by default (it stays where it is, and a request must pass it and the OAuth check); --existing-auth replace removes it."
           : `Kept: it cannot be removed safely (${auth.reason}); remove it by hand if OAuth replaces it.`),
+    ]);
+  }
+  for (const reader of findAuthorizationReaders(d.routes, d.endpoint?.path)) {
+    rows.push([
+      "own bearer",
+      `${reader.file}:${reader.line}: the MCP route reads the Authorization header itself, as a credential of the project's own ` +
+        "(an upstream API key or token). After add, that header carries the MCP access token of each request instead: " +
+        "give the project its own credential another way (its environment, or another header).",
     ]);
   }
   if (d.tokenlessTests.length > 0)

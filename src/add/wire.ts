@@ -276,7 +276,7 @@ export function wire(d: Detection, options: WireOptions): Wiring {
   const untouchable = !wired && app ? app.file.rel : undefined;
   for (const reused of d.reused) {
     if (!reused.fix) continue;
-    if (reused.file.rel === untouchable) {
+    if (reused.file.rel === untouchable || (reused.across && reused.across.file.rel === untouchable)) {
       manual.push({
         file: reused.file.rel,
         where: `line ${reused.line} and the request handler of line ${reused.handlerLine}`,
@@ -286,6 +286,8 @@ export function wire(d: Detection, options: WireOptions): Wiring {
             : `build the McpServer (${reused.name}) inside the request handler, a new one per request`,
         ],
       });
+    } else if (reused.across) {
+      notes.push(fixAcrossModules(editor(reused.file), editor(reused.across.file), reused));
     } else {
       notes.push(fixReusedServer(editor(reused.file), reused));
     }
@@ -322,6 +324,76 @@ function lastInfra(d: Detection, app: AppSite): InfraSite | undefined {
 function infraNames(d: Detection, last: InfraSite): string {
   const names = d.infra.filter((site) => site.statement && start(site.statement) <= start(last.statement!)).map((site) => site.name);
   return [...new Set(names)].join(", ");
+}
+
+/**
+ * The server's creation and setup, `run`, into a factory function: the text
+ * that replaces them, with the factory's name.
+ */
+function serverFactory(
+  file: SourceFile,
+  reused: ReusedServer,
+  taken: Set<string>,
+): { from: number; to: number; text: string; factory: string } {
+  const { name } = reused;
+  const { run } = reused.fix!;
+  const style = styleOf(file);
+  const semi = style.semicolons ? ";" : "";
+  const factory = freeName("createMcpServer", taken);
+  const from = lineStartOf(file.code, start(run[0]!));
+  const lastEnd = end(run[run.length - 1]!);
+  const to = afterLine(file.code, lastEnd) ?? lastEnd;
+  const indent = indentAt(file.code, start(run[0]!));
+  const original = file.code.slice(from, to).replace(/\r?\n$/, "");
+  const moved = original
+    .split("\n")
+    .map((line) => (line.trim() === "" ? line.replace(/[ \t]+/, "") : `${style.indent}${line}`))
+    .join("\n");
+  const comment = [
+    `${indent}// A new McpServer for every request: an McpServer connects to one transport`,
+    `${indent}// for life, so one shared by all requests fails from the second request on.`,
+  ].join(style.eol);
+  const text =
+    [comment, `${indent}function ${factory}() {`, moved, `${indent}${style.indent}return ${name}${semi}`, `${indent}}`].join(style.eol) +
+    style.eol;
+  return { from, to, text, factory };
+}
+
+/**
+ * A server handed to another module's request handler (`startHttp(server)`):
+ * its creation and setup become a factory, the top-level name stays (made by
+ * the factory, for the project's other uses of it), the factory is passed on
+ * as a new last argument, and the request handler builds its own server from it.
+ */
+function fixAcrossModules(s: MagicString, other: MagicString, reused: ReusedServer): string {
+  const { file, name } = reused;
+  const across = reused.across!;
+  const style = styleOf(file);
+  const semi = style.semicolons ? ";" : "";
+  const taken = new Set([...usedNames(file.ast), ...usedNames(across.file.ast)]);
+  const { from, to, text, factory } = serverFactory(file, reused, taken);
+  const indent = indentAt(file.code, start(reused.fix!.run[0]!));
+  s.overwrite(from, to, `${text}${indent}const ${name} = ${factory}()${semi}${style.eol}`);
+  const lastArgument = across.call.arguments[across.call.arguments.length - 1]!;
+  s.appendLeft(end(lastArgument), `, ${factory}`);
+  const lastParam = across.fn.params[across.fn.params.length - 1]!;
+  other.appendLeft(end(lastParam), `, ${factory}`);
+  const param = across.fn.params[across.argument] as t.Identifier;
+  const body = across.handler.body as t.BlockStatement;
+  const otherStyle = styleOf(across.file);
+  const first = body.body[0];
+  const bodyIndent = first
+    ? indentAt(across.file.code, start(first))
+    : `${indentAt(across.file.code, start(across.handler))}${otherStyle.indent}`;
+  other.appendLeft(
+    start(body) + 1,
+    `${otherStyle.eol}${bodyIndent}// A new server per request (create-mcp-auth add): one shared server accepts one transport at a time.` +
+      `${otherStyle.eol}${bodyIndent}const ${param.name} = ${factory}()${otherStyle.semicolons ? ";" : ""}`,
+  );
+  return (
+    `${file.rel}: the server of line ${reused.line} is now built by ${factory}(), passed to ${across.fn.type === "FunctionDeclaration" && across.fn.id ? across.fn.id.name : "the function"}() ` +
+    `(line ${lineOf(across.call)}), and ${across.file.rel}'s request handler (line ${reused.handlerLine}) builds one per request`
+  );
 }
 
 /**

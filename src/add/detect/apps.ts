@@ -1,5 +1,5 @@
 /** Where the app is created (`const app = express()`), per framework of the pattern table. */
-import { end, lineOf, start, type t, unwrap, walk } from "../ast.js";
+import { end, lineOf, memberPath, start, type t, unwrap, walk } from "../ast.js";
 import { ADD_PATTERNS, type AddPattern } from "../patterns.js";
 import { calleeBinding, requireSource } from "./sources.js";
 import type { AppSite, SourceFile } from "./types.js";
@@ -21,10 +21,29 @@ function matchesCreator(file: SourceFile, pattern: AddPattern, expression: t.Nod
   );
 }
 
-/** `const app = express()` (also `express().use(...)`, exported, or inside a function), per framework. */
+/** `const app = express()` (also `express().use(...)`, exported, or inside a function; `this.app = express()` in a class), per framework. */
 export function findApps(file: SourceFile): AppSite[] {
   const found: AppSite[] = [];
   walk(file.ast.program, (node, ancestors) => {
+    // `this.app = express()` in a class's constructor or method: the app is `this.app`.
+    if (node.type === "ExpressionStatement" && node.expression.type === "AssignmentExpression" && node.expression.operator === "=") {
+      const { left, right } = node.expression;
+      const name = left.type === "MemberExpression" && left.object.type === "ThisExpression" ? memberPath(left) : undefined;
+      const container = ancestors[ancestors.length - 1];
+      if (!name || container?.type !== "BlockStatement") return;
+      for (const pattern of ADD_PATTERNS) {
+        if (!matchesCreator(file, pattern, right)) continue;
+        found.push({
+          framework: pattern.framework,
+          file,
+          name,
+          line: lineOf(node),
+          statement: node,
+          text: file.code.slice(start(node), end(node)).split("\n", 1)[0]?.replace(/;$/, "") ?? "",
+        });
+      }
+      return;
+    }
     if (node.type !== "VariableDeclaration") return;
     for (const declarator of node.declarations) {
       if (declarator.id.type !== "Identifier" || !declarator.init) continue;

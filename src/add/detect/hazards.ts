@@ -2,10 +2,11 @@
  * What add must fix or refuse: one McpServer reused across requests, a
  * handleRequest that would lose the body the auth step read, a stdio-only server.
  */
-import { end, lineOf, memberPath, start, type t, unwrap, walk } from "../ast.js";
+import { end, lineOf, memberPath, start, stringValue, type t, unwrap, walk } from "../ast.js";
 import { MCP_SERVER_CLASSES, MCP_TRANSPORTS, SDK_V1, SDK_V2 } from "../patterns.js";
 import { mcpValues } from "./routes.js";
 import type { BodylessCall, ReusedServer, RouteSite, SourceFile } from "./types.js";
+import { resolveModule } from "./values.js";
 
 function isFunction(node: t.Node): node is t.Function {
   return (
@@ -37,7 +38,7 @@ function declaresName(fn: t.Function, name: string): boolean {
   return found;
 }
 
-export function findReusedServers(file: SourceFile): ReusedServer[] {
+export function findReusedServers(file: SourceFile, files: SourceFile[] = [file]): ReusedServer[] {
   const found: ReusedServer[] = [];
   const body = file.ast.program.body;
   body.forEach((statement, index) => {
@@ -73,7 +74,12 @@ export function findReusedServers(file: SourceFile): ReusedServer[] {
     const shared = handlers.length === 0 ? sharedTransport(file, name) : undefined;
     if (shared) handlers.push(...shared.handlers);
     const [handler] = handlers;
-    if (!handler) return;
+    if (!handler) {
+      // Passed to a function of another module whose request handler connects it to a new transport per request.
+      const passed = passedToHandler(file, name, files);
+      if (passed) found.push(acrossModules(file, statement, declaration.kind, index, name, passed, files));
+      return;
+    }
 
     const site: ReusedServer = { file, name, line: lineOf(statement), handlerLine: lineOf(handler) };
     if (shared) site.transport = shared.transport;
@@ -104,6 +110,144 @@ export function findReusedServers(file: SourceFile): ReusedServer[] {
     found.push(site);
   });
   return found;
+}
+
+/**
+ * The fix of a server handed to another module's request handler: the
+ * server's creation and every statement after it up to the statement that
+ * hands it over move into a factory (the top-level name stays, made by the
+ * factory, for its other uses: stdio, signals); the factory is passed along
+ * as a new last argument, and the request handler builds its server from it.
+ * Safe only when the statements moved are setup (they reference the server or
+ * declare names only they use), the function is called from that one place,
+ * and the call passes every parameter it declares.
+ */
+function acrossModules(
+  file: SourceFile,
+  statement: t.Statement,
+  kind: string,
+  index: number,
+  name: string,
+  passed: NonNullable<ReturnType<typeof passedToHandler>>,
+  files: SourceFile[],
+): ReusedServer {
+  const site: ReusedServer = {
+    file,
+    name,
+    line: lineOf(statement),
+    handlerLine: passed.handlerLine,
+    across: { call: passed.call, argument: passed.argument, file: passed.file, fn: passed.fn, handler: passed.handler },
+  };
+  const body = file.ast.program.body;
+  const until = body.findIndex((s, i) => i > index && start(s) <= start(passed.call) && end(passed.call) <= end(s));
+  const run = until > index ? body.slice(index, until) : [];
+  const declared = new Set<string>();
+  for (const s of run.slice(1))
+    if (s.type === "VariableDeclaration") for (const d of s.declarations) if (d.id.type === "Identifier") declared.add(d.id.name);
+  const setup = run
+    .slice(1)
+    .every(
+      (s) =>
+        (s.type === "ExpressionStatement" && (references(s, name) || [...declared].some((d) => references(s, d)))) ||
+        (s.type === "VariableDeclaration" && s.kind === "const" && s.declarations.every((d) => d.id.type === "Identifier")),
+    );
+  const usedAfter = [...declared].some((d) => body.slice(until).some((s) => references(s, d)));
+  const calls = files.reduce((n, f) => n + countCalls(f, passed.file, passed.callee), 0);
+  const where = `${name} is passed to ${passed.callee}() (${file.rel}:${lineOf(passed.call)}), whose request handler at ${passed.file.rel}:${passed.handlerLine} connects it to a new transport per request`;
+  const reason =
+    kind !== "const"
+      ? `${name} is not a const`
+      : run.length === 0
+        ? `${where}, and the call is not at the top level of ${file.rel}`
+        : !setup
+          ? `${where}, and statements between its creation and that call are not only its setup`
+          : usedAfter
+            ? `${where}, and names its setup declares are used after that call`
+            : run.some((s) => hasTopLevelAwait(s))
+              ? `the setup of ${name} awaits at the top level`
+              : run.some((s) => hasMultilineTemplate(s))
+                ? `the setup of ${name} has a multi-line template literal`
+                : calls !== 1
+                  ? `${where}, and ${passed.callee}() is called from ${calls} places`
+                  : passed.fn.params.length !== passed.call.arguments.length || passed.fn.params.some((p) => p.type !== "Identifier")
+                    ? `${where}, and the call does not pass every parameter ${passed.callee}() declares`
+                    : passed.handler.body.type !== "BlockStatement"
+                      ? "the request handler has no block body"
+                      : undefined;
+  if (reason) site.reason = reason;
+  else site.fix = { run, handlers: [passed.handler] };
+  return site;
+}
+
+/** Calls of `callee` (imported from `target`) in `file`. */
+function countCalls(file: SourceFile, target: SourceFile, callee: string): number {
+  let n = 0;
+  walk(file.ast.program, (node) => {
+    if (node.type !== "CallExpression" || node.callee.type !== "Identifier") return;
+    const binding = file.imports.get(node.callee.name);
+    if (binding?.imported === callee && resolveModule(file, binding.source, [target]) === target) n++;
+    else if (file === target && node.callee.name === callee) n++;
+  });
+  return n;
+}
+
+/**
+ * `startHttp(server)` where `startHttp` is a function of another of the
+ * project's modules (`export function startHttp(server) { app.post("/mcp",
+ * async (req, res) => { const transport = new StreamableHTTPServerTransport(...);
+ * await server.connect(transport); ... }) }`): one server, a new transport per request.
+ */
+function passedToHandler(
+  file: SourceFile,
+  name: string,
+  files: SourceFile[],
+):
+  | { callee: string; call: t.CallExpression; argument: number; file: SourceFile; fn: t.Function; handler: t.Function; handlerLine: number }
+  | undefined {
+  let result: ReturnType<typeof passedToHandler>;
+  walk(file.ast.program, (node) => {
+    if (result) return false;
+    if (node.type !== "CallExpression" || node.callee.type !== "Identifier") return;
+    const index = node.arguments.findIndex((a) => a.type === "Identifier" && a.name === name);
+    if (index < 0) return;
+    const callee = node.callee.name;
+    const binding = file.imports.get(callee);
+    const target =
+      binding && binding.imported !== "*" && binding.imported !== "default" ? resolveModule(file, binding.source, files) : undefined;
+    const fn = target && exportedFunction(target, binding?.imported ?? "");
+    const param = fn?.params[index];
+    if (!target || !fn || param?.type !== "Identifier") return;
+    const handler = connectsPerRequest(fn, param.name);
+    if (handler && binding)
+      result = { callee: binding.imported, call: node, argument: index, file: target, fn, handler, handlerLine: lineOf(handler) };
+  });
+  return result;
+}
+
+function exportedFunction(file: SourceFile, name: string): t.Function | undefined {
+  for (const statement of file.ast.program.body) {
+    const declaration = statement.type === "ExportNamedDeclaration" ? statement.declaration : undefined;
+    if (declaration?.type === "FunctionDeclaration" && declaration.id?.name === name) return declaration;
+  }
+  return undefined;
+}
+
+/** The function inside `fn` that makes a new MCP transport and connects `server` (not shadowed) to it. */
+function connectsPerRequest(fn: t.Function, server: string): t.Function | undefined {
+  let handler: t.Function | undefined;
+  walk(fn.body, (node) => {
+    if (handler) return false;
+    if (!isFunction(node) || declaresName(node, server)) return;
+    let transport = false;
+    let connects = false;
+    walk(node.body, (inner) => {
+      if (inner !== node && isFunction(inner)) return false;
+      if (inner.type === "NewExpression" && inner.callee.type === "Identifier" && MCP_TRANSPORTS.has(inner.callee.name)) transport = true;
+      if (inner.type === "CallExpression" && memberPath(inner.callee) === `${server}.connect`) connects = true;
+    });
+    if (transport && connects) handler = node;
+  });
+  return handler;
 }
 
 /**
@@ -230,4 +374,89 @@ export function findFirst(files: SourceFile[], test: (node: t.Node) => boolean):
     if (hit) return { file, node: hit };
   }
   return undefined;
+}
+
+/** Names of an HTTP server or runner for MCP that a package exports (`StreamableHttpRunner`, `MCPHttpServer`). */
+const HTTP_RUNNER_NAME = /^(?:[A-Z]\w*)?(?:StreamableHttp|Http)\w*(?:Runner|Server)$|^StreamableHttp\w*$/i;
+
+/**
+ * An MCP server over HTTP that lives in one of the project's dependencies
+ * rather than in its own code: the project imports or re-exports an HTTP
+ * runner or server from a package (`export { StreamableHttpRunner } from
+ * "@mongodb-js/mcp-http-runners"`). add edits the project's code, not what is
+ * in node_modules, so it can only name the package.
+ */
+export function findHttpFromDependency(files: SourceFile[]): { file: string; line: number; source: string; names: string[] } | undefined {
+  for (const file of files) {
+    for (const statement of file.ast.program.body) {
+      if (statement.type !== "ImportDeclaration" && statement.type !== "ExportNamedDeclaration") continue;
+      const source = statement.source?.value;
+      if (!source || source.startsWith(".") || source.startsWith(SDK_V1) || SDK_V2.some((v2) => source.startsWith(v2))) continue;
+      const names: string[] = [];
+      for (const sp of statement.specifiers) {
+        // What the package exports under that name: `imported` of an import, `local` of a re-export.
+        const exported = sp.type === "ImportSpecifier" ? sp.imported : sp.type === "ExportSpecifier" ? sp.local : undefined;
+        const name = exported ? (exported.type === "Identifier" ? exported.name : exported.value) : undefined;
+        if (name && HTTP_RUNNER_NAME.test(name) && !MCP_TRANSPORTS.has(name)) names.push(name);
+      }
+      if (names.length > 0) return { file: file.rel, line: lineOf(statement), source, names };
+    }
+  }
+  return undefined;
+}
+
+/** `req.headers.authorization`, `req.headers["authorization"]`, `req.get("authorization")`, `req.header("Authorization")`. */
+function readsAuthorization(node: t.Node): boolean {
+  if (node.type === "MemberExpression" || node.type === "OptionalMemberExpression") {
+    const key = node.computed ? stringValue(node.property) : node.property.type === "Identifier" ? node.property.name : undefined;
+    const object = unwrap(node.object);
+    const onHeaders =
+      (object.type === "MemberExpression" || object.type === "OptionalMemberExpression") &&
+      !object.computed &&
+      object.property.type === "Identifier" &&
+      object.property.name === "headers";
+    return onHeaders && key?.toLowerCase() === "authorization";
+  }
+  if (node.type === "CallExpression" && node.callee.type === "MemberExpression" && node.callee.property.type === "Identifier") {
+    return (
+      ["get", "header"].includes(node.callee.property.name) && stringValue(node.arguments[0] as t.Node)?.toLowerCase() === "authorization"
+    );
+  }
+  return false;
+}
+
+/**
+ * Where an MCP route's handler reads the Authorization header itself (in the
+ * handler, or in a function of the same file it calls): the project takes the
+ * bearer token as a credential of its own (an upstream API key or OAuth token).
+ * Once add puts OAuth in front, that header carries the MCP access token.
+ */
+export function findAuthorizationReaders(routes: RouteSite[], endpoint?: string): { file: string; line: number }[] {
+  const found = new Map<string, { file: string; line: number }>();
+  for (const route of routes) {
+    if (!route.mcp && (endpoint === undefined || route.path !== endpoint)) continue;
+    const local = new Map<string, t.Function>();
+    walk(route.file.ast.program, (node) => {
+      if (node.type === "FunctionDeclaration" && node.id) local.set(node.id.name, node);
+      if (node.type === "VariableDeclarator" && node.id.type === "Identifier" && node.init && isFunction(unwrap(node.init)))
+        local.set(node.id.name, unwrap(node.init) as t.Function);
+    });
+    const seen = new Set<t.Node>();
+    const visit = (root: t.Node, depth: number) => {
+      if (seen.has(root) || depth > 2) return;
+      seen.add(root);
+      walk(root, (node) => {
+        if (readsAuthorization(node)) {
+          const line = lineOf(node);
+          found.set(`${route.file.rel}:${line}`, { file: route.file.rel, line });
+        }
+        if (node.type === "CallExpression" && node.callee.type === "Identifier") {
+          const fn = local.get(node.callee.name);
+          if (fn) visit(fn, depth + 1);
+        }
+      });
+    };
+    for (const handler of route.handlers) visit(handler, 0);
+  }
+  return [...found.values()];
 }

@@ -91,8 +91,7 @@ function collectRoutes(
     if (
       object.type === "CallExpression" &&
       object.callee.type === "MemberExpression" &&
-      object.callee.object.type === "Identifier" &&
-      names.has(object.callee.object.name) &&
+      names.has(memberPath(object.callee.object) ?? "") &&
       memberPath(object.callee)?.endsWith(".route")
     ) {
       routePath = object.arguments[0];
@@ -100,7 +99,9 @@ function collectRoutes(
     } else if (!pattern.routeMethods.includes(method) && !MOUNTS.has(method)) {
       return;
     }
-    if (object.type !== "Identifier" || !names.has(object.name)) return;
+    // `app.post(...)`, or `this.app.post(...)` for an app built in a class.
+    const objectName = memberPath(object);
+    if (!objectName || !names.has(objectName) || (object.type !== "Identifier" && !objectName.startsWith("this."))) return;
     const line = lineOf(node);
     if (method === "register") {
       routes.push(...registered(file, node, prefix, pattern, files, depth, line));

@@ -4,7 +4,7 @@ import path from "node:path";
 import { usageError } from "../../core/errors.js";
 import { type Language, parseModule, stringValue, type t } from "../ast.js";
 import { readSourceTexts } from "../guard.js";
-import type { Binding, PackageJson, SourceFile } from "./types.js";
+import type { Binding, PackageJson, SourceFile, StartCommand } from "./types.js";
 
 const SKIP_DIRS = new Set([
   "node_modules",
@@ -162,4 +162,26 @@ export function calleeName(callee: t.Node): string | undefined {
   if (node.type === "Identifier") return node.name;
   if (node.type === "MemberExpression" && !node.computed && node.property.type === "Identifier") return node.property.name;
   return undefined;
+}
+
+/**
+ * A start script that runs a source file the package does not ship
+ * (`"start": "tsx src/dev_server.ts"` in a package that publishes only
+ * dist/): the shipped compiled file of the app is what runs, started with
+ * node. Otherwise the start command as found.
+ */
+export function shippedStart(
+  root: string,
+  pkg: PackageJson,
+  found: StartCommand | undefined,
+  entry: SourceFile | undefined,
+): StartCommand | undefined {
+  if (!found || found.file === process.execPath || !entry || !/\.[mc]?js$/.test(entry.rel)) return found;
+  const script = found.args[0] === "run" ? found.args[1] : found.args[0];
+  const command = script ? pkg.data.scripts?.[script] : undefined;
+  if (!command) return found;
+  // The file the script's runner is given: `tsx src/x.ts`, `ts-node src/x.ts`, `node dist/x.js`.
+  const target = /\b(?:tsx|ts-node|ts-node-dev|node)\s+(?:--?[\w-]+(?:=\S+)?\s+)*(\.{0,2}\/?[\w./-]+\.[mc]?[jt]s)\b/.exec(command)?.[1];
+  if (!target || existsSync(path.join(root, target))) return found;
+  return { display: `node ${entry.rel}`, file: process.execPath, args: [entry.rel] };
 }

@@ -105,6 +105,11 @@ export interface ReusedServer {
     /** The source text of the `new ...(...)` expression, repeated in the handler. */
     creation: string;
   };
+  /**
+   * Set when the server is handed to a function of another module whose request
+   * handler connects it per request (`startHttp(server)`): the fix spans both files.
+   */
+  across?: { call: t.CallExpression; argument: number; file: SourceFile; fn: t.Function; handler: t.Function };
   /** Why it cannot be fixed automatically. */
   reason?: string;
 }

@@ -3,7 +3,7 @@
  * `const` holding one (in this file or imported from another of the
  * project's files), an env value with a default (`process.env.MCP_PATH ||
  * "/mcp"`, `envs.HTTP_PATH ?? "/mcp"`: the default), a property of a const
- * object. Used for endpoints and tool names.
+ * object, a member of a string enum (TypeScript or compiled). Used for endpoints and tool names.
  */
 import path from "node:path";
 import { end, memberPath, start, stringValue, type t, unwrap, walk } from "../ast.js";
@@ -41,20 +41,88 @@ export function resolveString(
     if (imported) return resolveString(imported.file, imported.node, files, depth + 1);
     return undefined;
   }
-  // `CONFIG.mcpPath`, where `const CONFIG = { mcpPath: "/mcp" }`
-  if ((n.type === "MemberExpression" || n.type === "OptionalMemberExpression") && !n.computed && n.property.type === "Identifier") {
+  // `CONFIG.mcpPath`, where `const CONFIG = { mcpPath: "/mcp" }`; `Routes.MCP` / `Routes["MCP"]` of an enum
+  if ((n.type === "MemberExpression" || n.type === "OptionalMemberExpression") && memberName(n) !== undefined) {
     const object = unwrap(n.object);
     if (object.type !== "Identifier") return undefined;
+    const key = memberName(n) as string;
+    const member = enumMember(file, object.name, key);
+    if (member) return resolveString(file, member, files, depth + 1);
+    const importedEnum = importedEnumMember(file, object.name, key, files);
+    if (importedEnum) return resolveString(importedEnum.file, importedEnum.node, files, depth + 1);
+    if (n.computed) return undefined;
     const local = constInit(file, object.name, object);
     const imported = local ? undefined : importedConst(file, object.name, files);
     const init = local ?? imported?.node;
     const owner = imported?.file ?? file;
     const value = init ? unwrap(init) : undefined;
     if (value?.type !== "ObjectExpression") return undefined;
-    const property = objectProperty(value, n.property.name);
+    const property = objectProperty(value, key);
     return property ? resolveString(owner, property, files, depth + 1) : undefined;
   }
   return undefined;
+}
+
+/** `a.b` or `a["b"]`: the member's name, when written plainly. */
+function memberName(n: t.MemberExpression | t.OptionalMemberExpression): string | undefined {
+  if (!n.computed) return n.property.type === "Identifier" ? n.property.name : undefined;
+  return stringValue(n.property);
+}
+
+/**
+ * A member of a string enum declared at the top of `file`: in TypeScript
+ * (`enum Routes { MCP = "/mcp" }`, also `export`/`const enum`) or as tsc
+ * compiles one (`var Routes; (function (Routes) { Routes["MCP"] = "/mcp"; })(Routes || (Routes = {}));`).
+ */
+export function enumMember(file: SourceFile, name: string, key: string): t.Node | undefined {
+  for (const statement of file.ast.program.body) {
+    const declaration = statement.type === "ExportNamedDeclaration" ? statement.declaration : statement;
+    if (declaration?.type === "TSEnumDeclaration" && declaration.id.name === name) {
+      for (const member of declaration.members) {
+        const id = member.id.type === "Identifier" ? member.id.name : member.id.value;
+        if (id === key) return member.initializer ?? undefined;
+      }
+      return undefined;
+    }
+    const compiled = compiledEnumBody(statement, name);
+    if (!compiled) continue;
+    for (const inner of compiled.body) {
+      if (inner.type !== "ExpressionStatement" || inner.expression.type !== "AssignmentExpression") continue;
+      const { left, right } = inner.expression;
+      if (left.type !== "MemberExpression" || left.object.type !== "Identifier" || left.object.name !== compiled.param) continue;
+      if (memberName(left) === key) return right;
+    }
+  }
+  return undefined;
+}
+
+/** `(function (Routes) { ... })(Routes || (Routes = {}))`: the function's body and its parameter's name. */
+function compiledEnumBody(statement: t.Statement, name: string): { body: t.Statement[]; param: string } | undefined {
+  if (statement.type !== "ExpressionStatement") return undefined;
+  const call = unwrap(statement.expression);
+  if (call.type !== "CallExpression" || call.arguments.length !== 1) return undefined;
+  const fn = unwrap(call.callee);
+  if ((fn.type !== "FunctionExpression" && fn.type !== "ArrowFunctionExpression") || fn.body.type !== "BlockStatement") return undefined;
+  const param = fn.params[0];
+  const argument = call.arguments[0] ? unwrap(call.arguments[0] as t.Node) : undefined;
+  if (param?.type !== "Identifier" || argument?.type !== "LogicalExpression" || argument.operator !== "||") return undefined;
+  const target = unwrap(argument.left);
+  if (target.type !== "Identifier" || target.name !== name) return undefined;
+  return { body: fn.body.body, param: param.name };
+}
+
+/** `import { Routes } from "./const.js"` and `Routes.MCP`: the member's initializer in that file. */
+function importedEnumMember(
+  file: SourceFile,
+  name: string,
+  key: string,
+  files: SourceFile[],
+): { file: SourceFile; node: t.Node } | undefined {
+  const binding = file.imports.get(name);
+  if (!binding || binding.imported === "*" || binding.imported === "default") return undefined;
+  const target = resolveModule(file, binding.source, files);
+  const node = target ? enumMember(target, binding.imported, key) : undefined;
+  return target && node ? { file: target, node } : undefined;
 }
 
 /** The value of `key` in an object literal (`key: value`), if written plainly. */
