@@ -47,6 +47,15 @@ interface Case {
 const CASES: Case[] = [
   { name: "correct (both eras)", withIssuer: {}, without: {} },
   {
+    // Not an authorization fault: the call passed authorization and the tool failed on its own (kubernetes
+    // without a cluster). A warning that says so, not a failure; every authorization probe still passes.
+    name: "correct auth, a tool that fails on its own (JSON-RPC error at HTTP 200)",
+    faults: { toolCallsFail: true },
+    withIssuer: { "flow.tools-call": "warn" },
+    without: {},
+    because: ["flow.tools-call", "passed authorization"],
+  },
+  {
     name: "accepts any signature",
     faults: { skipSignature: true },
     withIssuer: { ...all(FORGED, "fail"), "token.unknown-key": "fail" },

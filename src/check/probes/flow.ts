@@ -23,7 +23,7 @@ import { plural } from "../../core/plural.js";
 import { type CheckContext, callableTools, type ToolInfo } from "../context.js";
 import { describeError, oneLine, timeoutSignal } from "../http.js";
 import { type ModernConnection, newModernConnection, type SeenResponse, timedFetch } from "../mcp-client.js";
-import { fail, type Outcome, type Probe, pass, Skip } from "../probe.js";
+import { fail, type Outcome, type Probe, pass, Skip, warn } from "../probe.js";
 import type { Citation } from "../rules.js";
 import { RULES } from "../rules.js";
 import { bearerChallenge } from "../www-authenticate.js";
@@ -309,19 +309,38 @@ function allowedTool(ctx: CheckContext, run: FlowRun): ToolInfo | undefined {
   );
 }
 
+/**
+ * The code of a JSON-RPC error the server sent (the client's ProtocolError: a negative integer), as opposed to
+ * the client's own errors (a timeout, a transport or HTTP failure: string codes or HTTP statuses).
+ */
+function jsonRpcErrorCode(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Error && typeof code === "number" && Number.isInteger(code) && code < 0 ? code : undefined;
+}
+
 export const flowToolsCall = step(
   "flow.tools-call",
   "OAuth flow: tools/call of a tool the token's scope allows",
   RULES.accessTokenUsage(),
   async (ctx, run) => {
     const c = run.connection!;
+    let tried: string | undefined;
     try {
       const tool = allowedTool(ctx, run);
       if (!tool) throw new Skip("the server lists no tool to call (none, or all marked destructive)");
+      tried = tool.name;
       const result = await c.client.callTool({ name: tool.name, arguments: toolArguments(ctx, tool) }, { timeout: ctx.timeoutMs });
       return pass(`tools/call ${tool.name}: ${result.isError ? "a tool error result (the call passed authorization)" : "ok"}`);
     } catch (err) {
       if (err instanceof Skip) throw err;
+      const code = jsonRpcErrorCode(err);
+      if (tried && code !== undefined) {
+        // The server answered the call itself (HTTP 200, a JSON-RPC error): the token was accepted and the tool
+        // failed on its own (a backend it cannot reach, arguments it rejects). Not an authorization verdict.
+        return warn(
+          `tools/call ${tried} passed authorization, then the server answered JSON-RPC error ${code} (${describeError(err)}): the tool failed on its own; try it with arguments it accepts (--tool)`,
+        );
+      }
       return fail(describeError(err));
     } finally {
       await c.close();
@@ -375,8 +394,16 @@ export const flowStepUp = step("flow.step-up", "OAuth flow: 403 insufficient_sco
     if (!scoped.scopes.every((s) => asked.split(" ").includes(s)))
       return fail(`the re-authorization asked for "${oneLine(asked, 120)}", not "${oneLine(scoped.scopes.join(" "), 120)}"`);
     await c.transport.finishAuth(provider.callback!);
-    await call();
-    return pass(`"${narrow}" → 403 insufficient_scope → re-authorized with "${oneLine(asked, 120)}" → tools/call ${tool.name} succeeded`);
+    const steps = `"${narrow}" → 403 insufficient_scope → re-authorized with "${oneLine(asked, 120)}" → tools/call ${tool.name}`;
+    try {
+      await call();
+    } catch (err) {
+      const code = jsonRpcErrorCode(err);
+      if (code === undefined) throw err;
+      // Authorized this time: the server ran the call and the tool failed on its own (see flow.tools-call).
+      return pass(`${steps} passed authorization (the tool itself answered JSON-RPC error ${code})`);
+    }
+    return pass(`${steps} succeeded`);
   } finally {
     await c.close();
   }
