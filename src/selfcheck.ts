@@ -89,6 +89,10 @@ export interface StartOptions {
   port?: number;
   /** Variables the start command needs besides the auth's (a transport chosen by an environment variable). */
   env?: Record<string, string>;
+  /** The server reads its port from this variable instead of PORT (`MCP_HTTP_PORT`): set to the port the check picks. */
+  portEnv?: string;
+  /** The server reads its port from this option (`--port`): passed with the port the check picks. */
+  portArg?: string;
 }
 
 export async function startProjectServer(
@@ -103,7 +107,7 @@ export async function startProjectServer(
   let output = "";
   // In its own process group: a start command (npm start) runs the server as a grandchild, stopped with it.
   const [file, args] = start.command
-    ? [start.command.file, start.command.args]
+    ? [start.command.file, [...start.command.args, ...(start.portArg ? portArgs(start.command, start.portArg, port) : [])]]
     : isPythonProject(root)
       ? [PYTHON_START.file, [...PYTHON_START.args]]
       : [process.execPath, ["--import", "tsx", "src/index.ts"]];
@@ -111,6 +115,7 @@ export async function startProjectServer(
     cwd: root,
     env: {
       ...start.env,
+      ...(start.portEnv ? { [start.portEnv]: String(port) } : {}),
       ...projectProvider(root).selfCheckEnv(issuer, serverUrl),
       MCP_SERVER_URL: serverUrl,
       PORT: String(port),
@@ -140,6 +145,12 @@ export async function startProjectServer(
     logTail,
     stop: () => stopGroup(server, 2000),
   };
+}
+
+/** `--port N` after the start command's arguments; through npm's `--` when npm runs a script and none is there yet. */
+function portArgs(command: { file: string; args: string[] }, option: string, port: number): string[] {
+  const viaNpm = /(^|[\\/])npm(\.cmd)?$/.test(command.file) && !command.args.includes("--");
+  return [...(viaNpm ? ["--"] : []), option, String(port)];
 }
 
 /** Rejects with Interrupted as soon as `signal` aborts. */

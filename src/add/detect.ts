@@ -14,6 +14,7 @@ import { findBodyless, findFirst, findReusedServers } from "./detect/hazards.js"
 import { extensionsFor, moduleSystem, usesV2 } from "./detect/language.js";
 import { findRouteMiddleware } from "./detect/middleware.js";
 import { detectPort } from "./detect/port.js";
+import { detectServeSwitch, withServeSwitch } from "./detect/start.js";
 import { allDependencies, findWorkspace, startCommand } from "./detect/project.js";
 import { findFastmcpStart, findRoutes } from "./detect/routes.js";
 import { calleeName, readSources } from "./detect/sources.js";
@@ -109,7 +110,7 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     routes,
     fastmcpStart,
     compiled,
-    start: startCommand(pkg, entryFile, language, pm, deps, compiled.length > 0),
+    start: withServeSwitch(startCommand(pkg, entryFile, language, pm, deps, compiled.length > 0), detectServeSwitch(files), pkg.data.scripts ?? {}),
     tools: files.flatMap((file) => findTools(file, files)),
     reused: files.flatMap(findReusedServers),
     bodyless: framework?.name === "express" ? routes.filter((r) => r.mcp).flatMap((r) => findBodyless(r)) : [],

@@ -743,7 +743,9 @@ async function selfCheck(
       start: {
         command: { file: start.file, args: start.args },
         mcpPath: d.endpoint.path,
-        ...(!d.port.fromEnv && d.port.literal !== undefined ? { port: d.port.literal } : {}),
+        ...(start.env ? { env: start.env } : {}),
+        ...(d.port.env ? { portEnv: d.port.env } : d.port.arg ? { portArg: d.port.arg } : {}),
+        ...(!d.port.fromEnv && !d.port.env && !d.port.arg && d.port.literal !== undefined ? { port: d.port.literal } : {}),
       },
     }),
   );

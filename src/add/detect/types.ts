@@ -148,6 +148,8 @@ export interface StartCommand {
   build?: { file: string; args: string[] };
   file: string;
   args: string[];
+  /** Variables the start command needs to serve Streamable HTTP (`MCP_TRANSPORT_TYPE=http`), shown before it. */
+  env?: Record<string, string>;
 }
 
 export interface Detection {
@@ -204,7 +206,14 @@ export interface Detection {
   /** The deprecated HTTP+SSE transport built anywhere in the code (`new SSEServerTransport(...)`). */
   sseTransport: { file: string; line: number } | undefined;
   sseRoutes: RouteSite[];
-  port: { fromEnv: boolean; fallback: number; literal: number | undefined };
+  port: {
+    fromEnv: boolean;
+    fallback: number;
+    literal: number | undefined;
+    /** The server reads its port from this variable instead of PORT (`MCP_HTTP_PORT`), or from this option (`--port`). */
+    env?: string;
+    arg?: string;
+  };
   /** Extension of the files add writes, and in the imports that name them. */
   extension: string;
   specifierExtension: string;
