@@ -488,6 +488,15 @@ function refuseUnsupported(d: Detection, shown: string): void {
         "http.createServer(app)), then run add again. Nothing was written.",
     );
   }
+  if (d.bundledHttp && !d.framework && noApp) {
+    throw usageError(
+      `${subject} serves Streamable HTTP from a FastMCP-style server bundled into its build (${d.bundledHttp.file}:${d.bundledHttp.line}: ` +
+        `${d.bundledHttp.what})${stdio ? `, and stdio (${stdio.file}:${stdio.line})` : ""}. add wires the fastmcp package (mcpAuth(server).start) ` +
+        "and Express, Fastify and Hono apps; it cannot put an auth step in front of an HTTP server started inside bundled code. " +
+        "To secure it: run add on the project's sources where they depend on fastmcp (or serve MCP from Express, Fastify or Hono), " +
+        "or use its library's own authenticate option. Nothing was written.",
+    );
+  }
   const fastmcpStdio =
     d.fastmcpStart?.transport === "stdio"
       ? { file: d.fastmcpStart.file.rel, line: d.fastmcpStart.line, what: 'start({ transportType: "stdio" })' }
@@ -641,7 +650,10 @@ function report(ui: Ui, d: Detection, shown: string): void {
       `${auth.file.rel}:${auth.line}: ${auth.name} on the MCP route${auth.switch ? `, on when ${auth.switch} is set` : ""}. ` +
         (auth.removal
           ? "Kept by default (it stays where it is, and a request must pass it and the OAuth check); --existing-auth replace removes it."
-          : `Kept: it cannot be removed safely (${auth.reason}); remove it by hand if OAuth replaces it.`),
+          : `Kept: it cannot be removed safely (${auth.reason}); remove it by hand if OAuth replaces it.`) +
+        (auth.switch
+          ? ""
+          : " It is on whenever the server runs and reads the same Authorization header: OAuth access tokens are refused by it until it is removed or turned off."),
     ]);
   }
   if (d.tokenlessTests.length > 0)

@@ -15,7 +15,7 @@ import { constInit } from "./values.js";
 /** Values a transport switch takes for Streamable HTTP, in the order add prefers them. */
 const HTTP_VALUES = ["http", "streamable-http", "streamableHttp", "streamable_http", "httpStream", "shttp", "streamable"];
 /** Option names of a transport switch (camelCase or kebab-case in the code). */
-const TRANSPORT_OPTION = /^(transport|transport-?type|mcp-?transport(-?type)?|server-?type)$/i;
+const TRANSPORT_OPTION = /^(output-?)?(transport|transport-?type|mcp-?transport(-?type)?|server-?type)$/i;
 /** Boolean options that switch HTTP on. */
 const HTTP_FLAGS = ["--http", "--streamable-http", "--streamableHttp", "--http-stream", "--httpStream"];
 
@@ -40,10 +40,18 @@ export interface PortSwitch {
 const normalize = (name: string) => name.replace(/[^a-z0-9]/gi, "").toLowerCase();
 
 /** The names of the command-line options the code defines or reads: `--transport`, `-t`, `--port`. */
-function argvOptions(files: SourceFile[]): Map<string, { file: SourceFile; node: t.Node; short?: string }> {
-  const options = new Map<string, { file: SourceFile; node: t.Node; short?: string }>();
-  const add = (file: SourceFile, node: t.Node, long: string, short?: string) => {
-    if (!options.has(long)) options.set(long, { file, node, ...(short ? { short } : {}) });
+interface ArgvOption {
+  file: SourceFile;
+  node: t.Node;
+  short?: string;
+  /** The option takes a value (`--url <url>`, yargs `type: "string"`): not a boolean switch. */
+  value?: boolean;
+}
+
+function argvOptions(files: SourceFile[]): Map<string, ArgvOption> {
+  const options = new Map<string, ArgvOption>();
+  const add = (file: SourceFile, node: t.Node, long: string, short?: string, value?: boolean) => {
+    if (!options.has(long)) options.set(long, { file, node, ...(short ? { short } : {}), ...(value ? { value } : {}) });
   };
   for (const file of files) {
     walk(file.ast.program, (node, ancestors) => {
@@ -61,8 +69,11 @@ function argvOptions(files: SourceFile[]): Map<string, { file: SourceFile; node:
           const long = /--([\w-]+)/.exec(first)?.[1];
           const short = /(^|[\s,])-(\w)\b/.exec(first)?.[2];
           // yargs: .option("transport", { ... })
-          if (long) add(file, node, long, short);
-          else if (/^[\w-]+$/.test(first)) add(file, node, first);
+          const settings = node.arguments[1] ? unwrap(node.arguments[1] as t.Node) : undefined;
+          const type = settings?.type === "ObjectExpression" ? settings.properties.find((p) => p.type === "ObjectProperty" && p.key.type === "Identifier" && p.key.name === "type") : undefined;
+          const typed = type?.type === "ObjectProperty" ? stringValue(type.value) : undefined;
+          if (long) add(file, node, long, short, /[<[]/.test(first));
+          else if (/^[\w-]+$/.test(first)) add(file, node, first, undefined, typed !== undefined && typed !== "boolean");
         }
       }
       // parseArgs({ options: { transport: { type: "string" } } })
@@ -214,7 +225,7 @@ export function detectServeSwitch(files: SourceFile[]): ServeSwitch | undefined 
   // A boolean option: --http, --streamable-http.
   for (const flag of HTTP_FLAGS) {
     const hit = options.get(flag.slice(2));
-    if (hit) return { args: [flag], env: {}, from: where(hit.file, hit.node) };
+    if (hit && !hit.value) return { args: [flag], env: {}, from: where(hit.file, hit.node) };
   }
   return undefined;
 }
@@ -266,4 +277,27 @@ export function withServeSwitch(
     args: [...command.args, ...extra],
     ...(Object.keys(envToSet).length > 0 ? { env: { ...command.env, ...envToSet } } : {}),
   };
+}
+
+/** HTTP servers of MCP libraries add has no glue for, called from code bundled into the build (`startHTTPServer` of mcp-proxy). */
+const BUNDLED_HTTP: Record<string, string[]> = { "mcp-proxy": ["startHTTPServer", "startHTTPStreamServer"] };
+
+/**
+ * A Streamable HTTP server started through a library add cannot wire: a
+ * FastMCP-style class bundled into the project's build serves HTTP with
+ * mcp-proxy's `startHTTPServer`, which takes no middleware add can put in front.
+ */
+export function findBundledHttp(files: SourceFile[]): { file: string; line: number; what: string } | undefined {
+  for (const file of files) {
+    let hit: { file: string; line: number; what: string } | undefined;
+    walk(file.ast.program, (node) => {
+      if (hit) return false;
+      if (node.type !== "CallExpression" || node.callee.type !== "Identifier") return;
+      const binding = file.imports.get(node.callee.name);
+      if (binding && BUNDLED_HTTP[binding.source]?.includes(binding.imported))
+        hit = { file: file.rel, line: node.loc?.start.line ?? 0, what: `${binding.imported} from ${binding.source}` };
+    });
+    if (hit) return hit;
+  }
+  return undefined;
 }

@@ -197,6 +197,8 @@ export interface Detection {
   stdio: { file: string; line: number } | undefined;
   /** A node:http (or https) server the project creates itself: `http.createServer(...)`, `createServer(...)`. */
   nodeHttp: { file: string; line: number; text: string } | undefined;
+  /** Streamable HTTP served through a library add has no glue for (mcp-proxy's startHTTPServer in a bundled FastMCP). */
+  bundledHttp?: { file: string; line: number; what: string } | undefined;
   /** A Streamable HTTP transport built anywhere in the code (the server serves MCP over HTTP somehow). */
   streamableHttp: { file: string; line: number } | undefined;
   /** Next.js route handlers (`app/.../route.ts`) in a project that depends on next. */
