@@ -14,7 +14,7 @@ import { findBodyless, findFirst, findReusedServers } from "./detect/hazards.js"
 import { extensionsFor, moduleSystem, usesV2 } from "./detect/language.js";
 import { findRouteMiddleware } from "./detect/middleware.js";
 import { detectPort } from "./detect/port.js";
-import { detectServeSwitch, findBundledHttp, withServeSwitch } from "./detect/start.js";
+import { detectServeSwitch, findBundledHttp, withPortShown, withServeSwitch } from "./detect/start.js";
 import { allDependencies, findWorkspace, startCommand } from "./detect/project.js";
 import { findFastmcpStart, findRoutes } from "./detect/routes.js";
 import { calleeName, readSources } from "./detect/sources.js";
@@ -91,6 +91,7 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
       ? files.filter((f) => /(^|\/)app\/(.+\/)?route\.[mc]?[jt]sx?$/.test(f.rel) || /(^|\/)pages\/api\//.test(f.rel)).map((f) => f.rel)
       : [];
 
+  const port = detectPort(files, fastmcpStart);
   return {
     root,
     pkg,
@@ -110,7 +111,10 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     routes,
     fastmcpStart,
     compiled,
-    start: withServeSwitch(startCommand(pkg, entryFile, language, pm, deps, compiled.length > 0), detectServeSwitch(files), pkg.data.scripts ?? {}),
+    start: withPortShown(
+      withServeSwitch(startCommand(pkg, entryFile, language, pm, deps, compiled.length > 0), detectServeSwitch(files), pkg.data.scripts ?? {}),
+      port,
+    ),
     tools: files.flatMap((file) => findTools(file, files)),
     reused: files.flatMap(findReusedServers),
     bodyless: framework?.name === "express" ? routes.filter((r) => r.mcp).flatMap((r) => findBodyless(r)) : [],
@@ -129,7 +133,7 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     routeHandlerPackage: ROUTE_HANDLER_PACKAGES.find((name) => name in deps),
     sseTransport: sseTransport && { file: sseTransport.file.rel, line: lineOf(sseTransport.node) },
     sseRoutes: routes.filter((r) => r.sse),
-    port: detectPort(files, fastmcpStart),
+    port,
     extension,
     specifierExtension,
     parseErrors,

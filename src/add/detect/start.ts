@@ -46,13 +46,29 @@ interface ArgvOption {
   short?: string;
   /** The option takes a value (`--url <url>`, yargs `type: "string"`): not a boolean switch. */
   value?: boolean;
+  /** Its default, when written as a literal (commander's third argument, yargs' and parseArgs' `default`). */
+  fallback?: string;
 }
 
 function argvOptions(files: SourceFile[]): Map<string, ArgvOption> {
   const options = new Map<string, ArgvOption>();
-  const add = (file: SourceFile, node: t.Node, long: string, short?: string, value?: boolean) => {
-    if (!options.has(long)) options.set(long, { file, node, ...(short ? { short } : {}), ...(value ? { value } : {}) });
+  const add = (file: SourceFile, node: t.Node, long: string, short?: string, value?: boolean, fallback?: string) => {
+    if (!options.has(long))
+      options.set(long, { file, node, ...(short ? { short } : {}), ...(value ? { value } : {}), ...(fallback ? { fallback } : {}) });
   };
+  const literalOf = (node: t.Node | undefined) => {
+    if (!node) return undefined;
+    const n = unwrap(node);
+    return n.type === "NumericLiteral" ? String(n.value) : stringValue(n);
+  };
+  const defaultOf = (settings: t.Node | undefined) =>
+    settings?.type === "ObjectExpression"
+      ? literalOf(
+          settings.properties.find(
+            (p): p is t.ObjectProperty => p.type === "ObjectProperty" && p.key.type === "Identifier" && p.key.name === "default",
+          )?.value,
+        )
+      : undefined;
   for (const file of files) {
     walk(file.ast.program, (node, ancestors) => {
       // commander: .option("-t, --transport <transport>", ...), .requiredOption(...), new Option("--transport <t>")
@@ -72,8 +88,8 @@ function argvOptions(files: SourceFile[]): Map<string, ArgvOption> {
           const settings = node.arguments[1] ? unwrap(node.arguments[1] as t.Node) : undefined;
           const type = settings?.type === "ObjectExpression" ? settings.properties.find((p) => p.type === "ObjectProperty" && p.key.type === "Identifier" && p.key.name === "type") : undefined;
           const typed = type?.type === "ObjectProperty" ? stringValue(type.value) : undefined;
-          if (long) add(file, node, long, short, /[<[]/.test(first));
-          else if (/^[\w-]+$/.test(first)) add(file, node, first, undefined, typed !== undefined && typed !== "boolean");
+          if (long) add(file, node, long, short, /[<[]/.test(first), literalOf(node.arguments[2] as t.Node | undefined));
+          else if (/^[\w-]+$/.test(first)) add(file, node, first, undefined, typed !== undefined && typed !== "boolean", defaultOf(settings));
         }
       }
       // parseArgs({ options: { transport: { type: "string" } } })
@@ -90,7 +106,7 @@ function argvOptions(files: SourceFile[]): Map<string, ArgvOption> {
           for (const p of value.properties)
             if (p.type === "ObjectProperty") {
               const name = p.key.type === "Identifier" ? p.key.name : stringValue(p.key);
-              if (name) add(file, p, name);
+              if (name) add(file, p, name, undefined, undefined, defaultOf(unwrap(p.value)));
             }
       }
       // Hand-written parsing: args[i] === "--transport", argv.includes("--http"), case "--port":
@@ -246,8 +262,11 @@ export function detectPortSwitch(files: SourceFile[]): PortSwitch {
     const value = fallback ? Number(fallback[1]) : undefined;
     return { env: env[0]!, ...(value && value < 65536 ? { fallback: value } : {}) };
   }
-  const options = argvOptions(files);
-  if (options.has("port")) return { arg: "--port" };
+  const option = argvOptions(files).get("port");
+  if (option) {
+    const value = Number(option.fallback);
+    return { arg: "--port", ...(Number.isInteger(value) && value > 0 && value < 65536 ? { fallback: value } : {}) };
+  }
   return {};
 }
 
@@ -300,4 +319,16 @@ export function findBundledHttp(files: SourceFile[]): { file: string; line: numb
     if (hit) return hit;
   }
   return undefined;
+}
+
+/**
+ * The start command as shown, with `--port <port>` when the server takes its
+ * port from that option: the next steps then start it on the port they name
+ * (MCP_SERVER_URL), whatever the option's own default. The self-check passes
+ * its own port the same way (src/selfcheck.ts), so only the display changes.
+ */
+export function withPortShown(command: StartCommand | undefined, port: { fromEnv: boolean; fallback: number; arg?: string; env?: string }) {
+  if (!command || port.fromEnv || port.env || !port.arg) return command;
+  const npm = command.file === "npm" && !command.args.includes("--");
+  return { ...command, display: `${command.display}${npm ? " --" : ""} ${port.arg} ${port.fallback}` };
 }
