@@ -175,7 +175,8 @@ function logFileLines(root: string, since: number): string[] {
         } catch {
           // a plain text line
         }
-        lines.push(`${path.relative(root, file)}: ${text.slice(0, 400)}`);
+        // The same error in several logs (error.log, combined.log) is quoted once.
+        if (!lines.some((line) => line.endsWith(`: ${text.slice(0, 400)}`))) lines.push(`${path.relative(root, file)}: ${text.slice(0, 400)}`);
       } catch {
         // unreadable: says nothing
       }
