@@ -69,3 +69,23 @@ it("a start script that already selects HTTP gets nothing added (context7-mcp's 
     await work.cleanup();
   }
 });
+
+it("supergateway's shape: a stdio-to-HTTP gateway (--stdio <command>, two apps chosen by --stateful) is refused as a gateway, also with --entry, nothing written", async () => {
+  const work = await tempDir("cma-add-gateway-");
+  try {
+    const root = await copyFixture("stdio-gateway", work.dir);
+    const before = await snapshot(root);
+    for (const extra of [[], ["--entry", "dist/gateways/stateless.js", "--endpoint", "/mcp"]]) {
+      const run = await runCli(["add", root, "--yes", "--json", ...extra]);
+      const doc = parseDocument(run.stdout, run.stderr) as unknown as { ok: boolean; error: string };
+      expect(run.exitCode, run.stderr).toBe(2);
+      expect(doc.error).toMatch(
+        /is a stdio-to-HTTP gateway: the MCP server it serves is whatever command it is started with \(--stdio "<command>", dist\/index\.js:7\), run as a child process, and its arguments choose which of its 2 apps serves \(dist\/gateways\/stateful\.js, dist\/gateways\/stateless\.js\)/,
+      );
+      expect(doc.error).toMatch(/Nothing was written\.$/);
+    }
+    expect(await snapshot(root)).toEqual(before);
+  } finally {
+    await work.cleanup();
+  }
+});

@@ -14,7 +14,7 @@ import { findBodyless, findFirst, findReusedServers } from "./detect/hazards.js"
 import { extensionsFor, moduleSystem, usesV2 } from "./detect/language.js";
 import { findRouteMiddleware } from "./detect/middleware.js";
 import { detectPort } from "./detect/port.js";
-import { detectServeSwitch, findBundledHttp, withPortShown, withServeSwitch } from "./detect/start.js";
+import { detectServeSwitch, findBundledHttp, findGateway, withPortShown, withServeSwitch } from "./detect/start.js";
 import { allDependencies, findWorkspace, startCommand } from "./detect/project.js";
 import { findFastmcpStart, findRoutes } from "./detect/routes.js";
 import { calleeName, readSources } from "./detect/sources.js";
@@ -128,6 +128,7 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
       text: nodeHttp.file.code.slice(start(nodeHttp.node), end(nodeHttp.node)).split("\n", 1)[0] ?? "",
     },
     bundledHttp: findBundledHttp(files),
+    gateway: findGateway(files),
     streamableHttp: streamableHttp && { file: streamableHttp.file.rel, line: lineOf(streamableHttp.node) },
     nextRoutes,
     routeHandlerPackage: ROUTE_HANDLER_PACKAGES.find((name) => name in deps),

@@ -488,6 +488,17 @@ function refuseUnsupported(d: Detection, shown: string): void {
         "http.createServer(app)), then run add again. Nothing was written.",
     );
   }
+  if (d.gateway && d.appCandidates.length > 0) {
+    const apps = [...new Set(d.appCandidates.map((a) => a.file.rel))].sort();
+    throw usageError(
+      `${subject} is a stdio-to-HTTP gateway: the MCP server it serves is whatever command it is started with ` +
+        `(${d.gateway.option} "<command>", ${d.gateway.file}:${d.gateway.line}), run as a child process, and its arguments choose which of its ` +
+        `${apps.length === 1 ? "app" : `${apps.length} apps`} serves (${apps.join(", ")}). add secures a server's own app, the one its start ` +
+        "command always runs: wiring one of a gateway's apps leaves the others open, and it has no tools or start command of its own to " +
+        "check. To secure it: put a reverse proxy that checks OAuth tokens in front of the gateway, or run add on an Express, Fastify, " +
+        "Hono or fastmcp MCP server. Nothing was written.",
+    );
+  }
   if (d.bundledHttp && !d.framework && noApp) {
     throw usageError(
       `${subject} serves Streamable HTTP from a FastMCP-style server bundled into its build (${d.bundledHttp.file}:${d.bundledHttp.line}: ` +

@@ -332,3 +332,26 @@ export function withPortShown(command: StartCommand | undefined, port: { fromEnv
   const npm = command.file === "npm" && !command.args.includes("--");
   return { ...command, display: `${command.display}${npm ? " --" : ""} ${port.arg} ${port.fallback}` };
 }
+
+/**
+ * A stdio-to-HTTP gateway (supergateway's shape): the command line names an
+ * MCP server to run as a child process (`--stdio "<command>"`, a value
+ * option) and the code spawns it. It has no MCP server of its own, and
+ * which of its apps serves depends on its arguments.
+ */
+export function findGateway(files: SourceFile[]): { file: string; line: number; option: string } | undefined {
+  const option = argvOptions(files).get("stdio");
+  if (!option?.value) return undefined;
+  const spawns = files.some((file) => {
+    let found = false;
+    walk(file.ast.program, (node) => {
+      if (found) return false;
+      if (node.type !== "CallExpression" || node.callee.type !== "Identifier") return;
+      const binding = file.imports.get(node.callee.name);
+      if (binding && ["child_process", "node:child_process"].includes(binding.source) && /^(spawn|exec|execFile|fork)$/.test(binding.imported))
+        found = true;
+    });
+    return found;
+  });
+  return spawns ? { file: option.file.rel, line: option.node.loc?.start.line ?? 0, option: "--stdio" } : undefined;
+}

@@ -197,6 +197,8 @@ export interface Detection {
   stdio: { file: string; line: number } | undefined;
   /** A node:http (or https) server the project creates itself: `http.createServer(...)`, `createServer(...)`. */
   nodeHttp: { file: string; line: number; text: string } | undefined;
+  /** A stdio-to-HTTP gateway: the MCP server it serves is a command given on its command line (`--stdio "<command>"`). */
+  gateway?: { file: string; line: number; option: string } | undefined;
   /** Streamable HTTP served through a library add has no glue for (mcp-proxy's startHTTPServer in a bundled FastMCP). */
   bundledHttp?: { file: string; line: number; what: string } | undefined;
   /** A Streamable HTTP transport built anywhere in the code (the server serves MCP over HTTP somehow). */
