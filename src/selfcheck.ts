@@ -166,17 +166,23 @@ function logFileLines(root: string, since: number): string[] {
       const file = path.join(dir, name);
       try {
         if (statSync(file).mtimeMs < since - 1000) continue;
-        const last = readFileSync(file, "utf8").split("\n").filter((line) => /error|fatal|critical/i.test(line)).pop();
+        const last = readFileSync(file, "utf8")
+          .split("\n")
+          .filter((line) => /error|fatal|critical/i.test(line))
+          .pop();
         if (!last) continue;
         let text = last;
         try {
           const entry = JSON.parse(last) as { message?: unknown; error?: unknown };
-          text = [entry.message, typeof entry.error === "string" ? entry.error : undefined].filter((x) => typeof x === "string").join(": ") || last;
+          text =
+            [entry.message, typeof entry.error === "string" ? entry.error : undefined].filter((x) => typeof x === "string").join(": ") ||
+            last;
         } catch {
           // a plain text line
         }
         // The same error in several logs (error.log, combined.log) is quoted once.
-        if (!lines.some((line) => line.endsWith(`: ${text.slice(0, 400)}`))) lines.push(`${path.relative(root, file)}: ${text.slice(0, 400)}`);
+        if (!lines.some((line) => line.endsWith(`: ${text.slice(0, 400)}`)))
+          lines.push(`${path.relative(root, file)}: ${text.slice(0, 400)}`);
       } catch {
         // unreadable: says nothing
       }

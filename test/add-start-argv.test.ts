@@ -51,7 +51,9 @@ addFixtureSuite({
             if (!answer) await new Promise((resolve) => setTimeout(resolve, 100));
           }
           expect(answer?.status).toBe(401);
-          expect(answer?.headers.get("www-authenticate")).toMatch(/^Bearer .*resource_metadata="http:\/\/localhost:3077\/\.well-known\/oauth-protected-resource\/mcp"/);
+          expect(answer?.headers.get("www-authenticate")).toMatch(
+            /^Bearer .*resource_metadata="http:\/\/localhost:3077\/\.well-known\/oauth-protected-resource\/mcp"/,
+          );
         } finally {
           if (server.pid) process.kill(-server.pid, "SIGTERM");
         }

@@ -11,7 +11,10 @@ it("notion-mcp-server's shape: its own bearer check, a const in the start functi
     const root = await copyFixture("start-own-auth", work.dir);
     const run = await runCli(["add", root, "--dry-run", "--json", "--scopes", "get_page=pages:read"]);
     const doc = parseDocument(run.stdout, run.stderr) as unknown as {
-      detected: { start: string; existingAuth: { file: string; line: number; name: string; replaceable: boolean; reason: string | null }[] };
+      detected: {
+        start: string;
+        existingAuth: { file: string; line: number; name: string; replaceable: boolean; reason: string | null }[];
+      };
     };
     expect(run.exitCode, run.stderr).toBe(0);
     expect(doc.detected.start).toBe("npm start -- --transport http --port 3000");
@@ -28,7 +31,9 @@ it("notion-mcp-server's shape: its own bearer check, a const in the start functi
     // The detection note says it stays, and that it refuses OAuth tokens while it does.
     const text = await runCli(["add", root, "--dry-run", "--scopes", "get_page=pages:read"]);
     expect(text.stderr + text.stdout).toMatch(/existing auth\s+dist\/start-server\.js:49: authenticateToken/);
-    expect((text.stderr + text.stdout).replace(/\s+/g, " ")).toMatch(/OAuth access tokens are refused by it until it is removed or turned off/);
+    expect((text.stderr + text.stdout).replace(/\s+/g, " ")).toMatch(
+      /OAuth access tokens are refused by it until it is removed or turned off/,
+    );
   } finally {
     await work.cleanup();
   }
@@ -43,7 +48,9 @@ it("firecrawl-mcp's shape: a bundled FastMCP serving HTTP through mcp-proxy is r
     const doc = parseDocument(run.stdout, run.stderr) as unknown as { ok: boolean; error: string };
     expect(run.exitCode).toBe(2);
     expect(doc.ok).toBe(false);
-    expect(doc.error).toMatch(/serves Streamable HTTP from a FastMCP-style server bundled into its build \(dist\/index\.js:18: startHTTPServer from mcp-proxy\), and stdio \(dist\/index\.js:16\)/);
+    expect(doc.error).toMatch(
+      /serves Streamable HTTP from a FastMCP-style server bundled into its build \(dist\/index\.js:18: startHTTPServer from mcp-proxy\), and stdio \(dist\/index\.js:16\)/,
+    );
     expect(doc.error).not.toMatch(/stdio only/);
     expect(doc.error).toMatch(/Nothing was written\.$/);
     expect(await snapshot(root)).toEqual(before);

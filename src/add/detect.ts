@@ -14,10 +14,10 @@ import { findBodyless, findFirst, findReusedServers } from "./detect/hazards.js"
 import { extensionsFor, moduleSystem, usesV2 } from "./detect/language.js";
 import { findRouteMiddleware } from "./detect/middleware.js";
 import { detectPort } from "./detect/port.js";
-import { detectServeSwitch, findBundledHttp, findGateway, withPortShown, withServeSwitch } from "./detect/start.js";
 import { allDependencies, findWorkspace, startCommand } from "./detect/project.js";
 import { findFastmcpStart, findRoutes } from "./detect/routes.js";
 import { calleeName, readSources } from "./detect/sources.js";
+import { detectServeSwitch, findBundledHttp, findGateway, withPortShown, withServeSwitch } from "./detect/start.js";
 import { findTokenlessTests } from "./detect/tests.js";
 import { findTools } from "./detect/tools.js";
 import type { AppSite, DetectFlags, Detection, FastmcpStart, ResolvedDetection, RouteSite, SourceFile } from "./detect/types.js";
@@ -112,7 +112,11 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     fastmcpStart,
     compiled,
     start: withPortShown(
-      withServeSwitch(startCommand(pkg, entryFile, language, pm, deps, compiled.length > 0), detectServeSwitch(files), pkg.data.scripts ?? {}),
+      withServeSwitch(
+        startCommand(pkg, entryFile, language, pm, deps, compiled.length > 0),
+        detectServeSwitch(files),
+        pkg.data.scripts ?? {},
+      ),
       port,
     ),
     tools: files.flatMap((file) => findTools(file, files)),

@@ -82,7 +82,8 @@ function localFunction(file: SourceFile, fn: t.Node): { statement: t.Statement; 
   let found: { statement: t.Statement; fn: t.Function } | undefined;
   walk(file.ast.program, (node) => {
     if (found) return false;
-    if (node.type === "VariableDeclaration" && node.declarations.length === 1 && node.declarations[0]?.init === fn) found = { statement: node, fn };
+    if (node.type === "VariableDeclaration" && node.declarations.length === 1 && node.declarations[0]?.init === fn)
+      found = { statement: node, fn };
   });
   return found;
 }

@@ -82,5 +82,11 @@ export function detectPort(files: SourceFile[], fastmcpStart: FastmcpStart | und
   }
   // Read from another variable (MCP_HTTP_PORT) or a --port option: the self-check sets it to the port it picks.
   const own = fromEnv ? {} : detectPortSwitch(files);
-  return { fromEnv, fallback: fallback ?? own.fallback ?? literal ?? 3000, literal, ...(own.env ? { env: own.env } : {}), ...(own.arg ? { arg: own.arg } : {}) };
+  return {
+    fromEnv,
+    fallback: fallback ?? own.fallback ?? literal ?? 3000,
+    literal,
+    ...(own.env ? { env: own.env } : {}),
+    ...(own.arg ? { arg: own.arg } : {}),
+  };
 }

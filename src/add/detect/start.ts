@@ -86,10 +86,14 @@ function argvOptions(files: SourceFile[]): Map<string, ArgvOption> {
           const short = /(^|[\s,])-(\w)\b/.exec(first)?.[2];
           // yargs: .option("transport", { ... })
           const settings = node.arguments[1] ? unwrap(node.arguments[1] as t.Node) : undefined;
-          const type = settings?.type === "ObjectExpression" ? settings.properties.find((p) => p.type === "ObjectProperty" && p.key.type === "Identifier" && p.key.name === "type") : undefined;
+          const type =
+            settings?.type === "ObjectExpression"
+              ? settings.properties.find((p) => p.type === "ObjectProperty" && p.key.type === "Identifier" && p.key.name === "type")
+              : undefined;
           const typed = type?.type === "ObjectProperty" ? stringValue(type.value) : undefined;
           if (long) add(file, node, long, short, /[<[]/.test(first), literalOf(node.arguments[2] as t.Node | undefined));
-          else if (/^[\w-]+$/.test(first)) add(file, node, first, undefined, typed !== undefined && typed !== "boolean", defaultOf(settings));
+          else if (/^[\w-]+$/.test(first))
+            add(file, node, first, undefined, typed !== undefined && typed !== "boolean", defaultOf(settings));
         }
       }
       // parseArgs({ options: { transport: { type: "string" } } })
@@ -221,7 +225,8 @@ export function detectServeSwitch(files: SourceFile[]): ServeSwitch | undefined 
     const subject = subjectOf(c.file, c.subject);
     if (!subject) continue;
     if ("env" in subject) {
-      if (/TRANSPORT|MODE|SERVER_TYPE/i.test(subject.env)) return { args: [], env: { [subject.env]: c.value }, from: where(c.file, c.node) };
+      if (/TRANSPORT|MODE|SERVER_TYPE/i.test(subject.env))
+        return { args: [], env: { [subject.env]: c.value }, from: where(c.file, c.node) };
       continue;
     }
     const key = normalize(subject.name);
@@ -280,7 +285,8 @@ export function withServeSwitch(
   scripts: Record<string, string>,
 ): StartCommand | undefined {
   if (!command || !serve) return command;
-  const script = command.file === "node" || command.file === process.execPath ? "" : (scripts[command.args[command.args.length - 1] ?? ""] ?? "");
+  const script =
+    command.file === "node" || command.file === process.execPath ? "" : (scripts[command.args[command.args.length - 1] ?? ""] ?? "");
   const envToSet = Object.fromEntries(Object.entries(serve.env).filter(([name]) => !new RegExp(`\\b${name}=`).test(script)));
   const args = serve.args.length > 0 && !script.includes(serve.args[0]!) ? serve.args : [];
   if (args.length === 0 && Object.keys(envToSet).length === 0) return command;
@@ -348,7 +354,11 @@ export function findGateway(files: SourceFile[]): { file: string; line: number; 
       if (found) return false;
       if (node.type !== "CallExpression" || node.callee.type !== "Identifier") return;
       const binding = file.imports.get(node.callee.name);
-      if (binding && ["child_process", "node:child_process"].includes(binding.source) && /^(spawn|exec|execFile|fork)$/.test(binding.imported))
+      if (
+        binding &&
+        ["child_process", "node:child_process"].includes(binding.source) &&
+        /^(spawn|exec|execFile|fork)$/.test(binding.imported)
+      )
         found = true;
     });
     return found;
