@@ -96,3 +96,50 @@ it("supergateway's shape: a stdio-to-HTTP gateway (--stdio <command>, two apps c
     await work.cleanup();
   }
 });
+
+it("mcp-server-kubernetes' shape: Streamable HTTP behind a variable tested for truth (if (process.env.ENABLE_STREAMABLE_HTTP_TRANSPORT)) is started with it set", async () => {
+  const work = await tempDir("cma-add-toggle-");
+  try {
+    const { mkdir, writeFile } = await import("node:fs/promises");
+    const root = `${work.dir}/toggle`;
+    await mkdir(`${root}/src`, { recursive: true });
+    await writeFile(
+      `${root}/package.json`,
+      JSON.stringify({
+        name: "toggle",
+        type: "module",
+        scripts: { start: "node src/index.js" },
+        dependencies: { express: "^5.1.0", "@modelcontextprotocol/sdk": "^1.32.0" },
+      }),
+    );
+    await writeFile(
+      `${root}/src/index.js`,
+      [
+        'import express from "express";',
+        'import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";',
+        'import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";',
+        'import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";',
+        'const server = () => new McpServer({ name: "t", version: "1" });',
+        "if (process.env.ENABLE_STREAMABLE_HTTP_TRANSPORT) {",
+        "  const app = express();",
+        "  app.use(express.json());",
+        '  app.post("/mcp", async (req, res) => {',
+        "    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });",
+        "    await server().connect(transport);",
+        "    await transport.handleRequest(req, res, req.body);",
+        "  });",
+        "  app.listen(Number(process.env.PORT ?? 3000));",
+        "} else {",
+        "  await server().connect(new StdioServerTransport());",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    const run = await runCli(["add", root, "--dry-run", "--json"]);
+    const doc = parseDocument(run.stdout, run.stderr) as unknown as { detected: { start: string } };
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(doc.detected.start).toBe("ENABLE_STREAMABLE_HTTP_TRANSPORT=true npm start");
+  } finally {
+    await work.cleanup();
+  }
+});

@@ -243,6 +243,9 @@ export function detectServeSwitch(files: SourceFile[]): ServeSwitch | undefined 
       if (variables.length === 1) return { args: [], env: { [variables[0]!]: c.value }, from: where(c.file, c.node) };
     }
   }
+  // A boolean variable: `if (process.env.ENABLE_STREAMABLE_HTTP_TRANSPORT)`, `process.env.HTTP_STREAMABLE_SERVER === "true"`.
+  const toggle = envToggle(files);
+  if (toggle) return toggle;
   // A boolean option: --http, --streamable-http.
   for (const flag of HTTP_FLAGS) {
     const hit = options.get(flag.slice(2));
@@ -364,4 +367,28 @@ export function findGateway(files: SourceFile[]): { file: string; line: number; 
     return found;
   });
   return spawns ? { file: option.file.rel, line: option.node.loc?.start.line ?? 0, option: "--stdio" } : undefined;
+}
+
+/** A variable named for Streamable HTTP that switches it on: tested for truth, or compared with "true" / "1". */
+function envToggle(files: SourceFile[]): ServeSwitch | undefined {
+  for (const file of files) {
+    let found: ServeSwitch | undefined;
+    walk(file.ast.program, (node, ancestors) => {
+      if (found) return false;
+      if ((node.type !== "MemberExpression" && node.type !== "OptionalMemberExpression") || memberPath(node.object) !== "process.env")
+        return;
+      const name = node.computed ? stringValue(node.property) : node.property.type === "Identifier" ? node.property.name : undefined;
+      if (!name || !/STREAMABLE|HTTP_?STREAM/i.test(name)) return;
+      const parent = ancestors[ancestors.length - 1];
+      const compared =
+        parent?.type === "BinaryExpression" && ["===", "=="].includes(parent.operator)
+          ? stringValue(parent.left === node ? parent.right : parent.left)
+          : undefined;
+      const tested = (parent?.type === "IfStatement" || parent?.type === "ConditionalExpression") && parent.test === node;
+      if (compared !== undefined ? ["true", "1"].includes(compared) : tested)
+        found = { args: [], env: { [name]: compared ?? "true" }, from: where(file, node) };
+    });
+    if (found) return found;
+  }
+  return undefined;
 }
