@@ -13,11 +13,13 @@ describe("withServeSwitch / withPortShown", () => {
       display: "npm start -- --transport http",
       file: "npm",
       args: ["start", "--", "--transport", "http"],
+      selects: "dist/cli.js:3",
     });
     expect(withServeSwitch({ display: "pnpm run dev", file: "pnpm", args: ["run", "dev"] }, http, { dev: "tsx cli.ts" })).toEqual({
       display: "pnpm run dev --transport http",
       file: "pnpm",
       args: ["run", "dev", "--transport", "http"],
+      selects: "dist/cli.js:3",
     });
     expect(withServeSwitch({ display: "node dist/cli.js", file: process.execPath, args: ["dist/cli.js"] }, http, {})?.args).toEqual([
       "dist/cli.js",
@@ -35,6 +37,7 @@ describe("withServeSwitch / withPortShown", () => {
       ...built,
       display: "npm run build && MCP_TRANSPORT_TYPE=http npm start",
       env: { MCP_TRANSPORT_TYPE: "http" },
+      selects: "dist/config.js:4",
     });
     const own = { display: "npm run start:http", file: "npm", args: ["run", "start:http"] };
     expect(withServeSwitch(own, envSwitch, { "start:http": "MCP_TRANSPORT_TYPE=http node dist/index.js" })).toBe(own);

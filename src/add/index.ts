@@ -627,7 +627,12 @@ function report(ui: Ui, d: Detection, shown: string): void {
         ? `${d.endpoint.path} (${d.endpoint.from})`
         : `not determined${routes.length ? `; routes found: ${[...new Set(routes)].slice(0, 6).join(", ")}` : ""}: pass --endpoint <path>`,
     ],
-    ["starts with", d.start?.display ?? "no start or dev script, and no entry to run"],
+    [
+      "starts with",
+      d.start
+        ? `${d.start.display}${d.start.selects ? ` (Streamable HTTP as ${d.start.selects} selects it)` : ""}`
+        : "no start or dev script, and no entry to run",
+    ],
     ["tools", d.tools.length ? [...new Set(d.tools.map((t) => t.name))].join(", ") : "none found in the code"],
   ];
   if (d.workspaceRoot) rows.push(["workspace", `${path.relative(d.root, d.workspaceRoot) || "."} (${d.pm})`]);

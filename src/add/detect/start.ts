@@ -39,7 +39,7 @@ export interface PortSwitch {
 
 const normalize = (name: string) => name.replace(/[^a-z0-9]/gi, "").toLowerCase();
 
-/** The names of the command-line options the code defines or reads: `--transport`, `-t`, `--port`. */
+/** A command-line option the code defines or reads. */
 interface ArgvOption {
   file: SourceFile;
   node: t.Node;
@@ -50,6 +50,7 @@ interface ArgvOption {
   fallback?: string;
 }
 
+/** The command-line options the code defines or reads, by long name: `transport`, `port`, `stdio`. */
 function argvOptions(files: SourceFile[]): Map<string, ArgvOption> {
   const options = new Map<string, ArgvOption>();
   const add = (file: SourceFile, node: t.Node, long: string, short?: string, value?: boolean, fallback?: string) => {
@@ -304,6 +305,7 @@ export function withServeSwitch(
     display: parts.join(" && "),
     args: [...command.args, ...extra],
     ...(Object.keys(envToSet).length > 0 ? { env: { ...command.env, ...envToSet } } : {}),
+    selects: serve.from,
   };
 }
 

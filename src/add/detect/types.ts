@@ -150,6 +150,8 @@ export interface StartCommand {
   args: string[];
   /** Variables the start command needs to serve Streamable HTTP (`MCP_TRANSPORT_TYPE=http`), shown before it. */
   env?: Record<string, string>;
+  /** Where the code reads the switch add added to the command (`dist/cli.js:11`), for the detection note. */
+  selects?: string;
 }
 
 export interface Detection {
