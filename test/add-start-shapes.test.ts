@@ -31,6 +31,9 @@ it("notion-mcp-server's shape: its own bearer check, a const in the start functi
     // The detection note says it stays, and that it refuses OAuth tokens while it does.
     const text = await runCli(["add", root, "--dry-run", "--scopes", "get_page=pages:read"]);
     expect(text.stderr + text.stdout).toMatch(/existing auth\s+dist\/start-server\.js:49: authenticateToken/);
+    expect(text.stderr + text.stdout).toMatch(
+      /starts with\s+npm start -- --transport http --port 3000 \(Streamable HTTP as dist\/start-server\.js:35 selects it\)/,
+    );
     expect((text.stderr + text.stdout).replace(/\s+/g, " ")).toMatch(
       /OAuth access tokens are refused by it until it is removed or turned off/,
     );
