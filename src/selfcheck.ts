@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import type { ResultPromise } from "execa";
@@ -89,6 +89,10 @@ export interface StartOptions {
   port?: number;
   /** Variables the start command needs besides the auth's (a transport chosen by an environment variable). */
   env?: Record<string, string>;
+  /** The server reads its port from this variable instead of PORT (`MCP_HTTP_PORT`): set to the port the check picks. */
+  portEnv?: string;
+  /** The server reads its port from this option (`--port`): passed with the port the check picks. */
+  portArg?: string;
 }
 
 export async function startProjectServer(
@@ -103,7 +107,7 @@ export async function startProjectServer(
   let output = "";
   // In its own process group: a start command (npm start) runs the server as a grandchild, stopped with it.
   const [file, args] = start.command
-    ? [start.command.file, start.command.args]
+    ? [start.command.file, [...start.command.args, ...(start.portArg ? portArgs(start.command, start.portArg, port) : [])]]
     : isPythonProject(root)
       ? [PYTHON_START.file, [...PYTHON_START.args]]
       : [process.execPath, ["--import", "tsx", "src/index.ts"]];
@@ -111,6 +115,7 @@ export async function startProjectServer(
     cwd: root,
     env: {
       ...start.env,
+      ...(start.portEnv ? { [start.portEnv]: String(port) } : {}),
       ...projectProvider(root).selfCheckEnv(issuer, serverUrl),
       MCP_SERVER_URL: serverUrl,
       PORT: String(port),
@@ -126,7 +131,8 @@ export async function startProjectServer(
     output += chunk.toString();
     if (output.length > 64_000) output = output.slice(-32_000);
   });
-  const logTail = () => output.split("\n").slice(-30).join("\n");
+  const startedAt = Date.now();
+  const logTail = () => [output.split("\n").slice(-30).join("\n"), ...logFileLines(root, startedAt)].join("\n");
   return {
     url: serverUrl,
     ready: () =>
@@ -140,6 +146,56 @@ export async function startProjectServer(
     logTail,
     stop: () => stopGroup(server, 2000),
   };
+}
+
+/**
+ * The last error line of each log file the server wrote while it ran (in the
+ * project's root or logs/): a server that logs to files says on stdout
+ * nothing of why it exited (obsidian-mcp-server: its backend not reachable).
+ */
+function logFileLines(root: string, since: number): string[] {
+  const lines: string[] = [];
+  for (const dir of [root, path.join(root, "logs")]) {
+    let names: string[];
+    try {
+      names = readdirSync(dir).filter((name) => name.endsWith(".log"));
+    } catch {
+      continue;
+    }
+    for (const name of names.sort((a, b) => Number(b.includes("error")) - Number(a.includes("error")))) {
+      const file = path.join(dir, name);
+      try {
+        if (statSync(file).mtimeMs < since - 1000) continue;
+        const last = readFileSync(file, "utf8")
+          .split("\n")
+          .filter((line) => /error|fatal|critical/i.test(line))
+          .pop();
+        if (!last) continue;
+        let text = last;
+        try {
+          const entry = JSON.parse(last) as { message?: unknown; error?: unknown };
+          text =
+            [entry.message, typeof entry.error === "string" ? entry.error : undefined].filter((x) => typeof x === "string").join(": ") ||
+            last;
+        } catch {
+          // a plain text line
+        }
+        // The same error in several logs (error.log, combined.log) is quoted once.
+        if (!lines.some((line) => line.endsWith(`: ${text.slice(0, 400)}`)))
+          lines.push(`${path.relative(root, file)}: ${text.slice(0, 400)}`);
+      } catch {
+        // unreadable: says nothing
+      }
+      if (lines.length >= 3) return lines;
+    }
+  }
+  return lines;
+}
+
+/** `--port N` after the start command's arguments; through npm's `--` when npm runs a script and none is there yet. */
+function portArgs(command: { file: string; args: string[] }, option: string, port: number): string[] {
+  const viaNpm = /(^|[\\/])npm(\.cmd)?$/.test(command.file) && !command.args.includes("--");
+  return [...(viaNpm ? ["--"] : []), option, String(port)];
 }
 
 /** Rejects with Interrupted as soon as `signal` aborts. */

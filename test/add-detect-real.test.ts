@@ -390,7 +390,8 @@ describe("add --dry-run shows what it detected, also when it must ask", () => {
       "",
     ].join("\n");
     const { d } = await detected({ "package.json": express, "src/index.js": code });
-    expect(d.port).toEqual({ fromEnv: false, fallback: 3000, literal: 3000 });
+    // The option too (brief h22): the self-check passes --port with a free port, the next steps --port 3000.
+    expect(d.port).toEqual({ fromEnv: false, fallback: 3000, literal: 3000, arg: "--port" });
   });
 
   it("CORS options that list headers get Authorization, MCP-Protocol-Version (allowed) and WWW-Authenticate (exposed): browsers can send a token and read the challenge", async () => {

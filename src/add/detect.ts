@@ -17,6 +17,7 @@ import { detectPort } from "./detect/port.js";
 import { allDependencies, findWorkspace, startCommand } from "./detect/project.js";
 import { findFastmcpStart, findRoutes } from "./detect/routes.js";
 import { calleeName, readSources, shippedStart } from "./detect/sources.js";
+import { detectServeSwitch, findBundledHttp, findGateway, withPortShown, withServeSwitch } from "./detect/start.js";
 import { findTokenlessTests } from "./detect/tests.js";
 import { findTools } from "./detect/tools.js";
 import type { AppSite, DetectFlags, Detection, FastmcpStart, ResolvedDetection, RouteSite, SourceFile } from "./detect/types.js";
@@ -90,6 +91,7 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
       ? files.filter((f) => /(^|\/)app\/(.+\/)?route\.[mc]?[jt]sx?$/.test(f.rel) || /(^|\/)pages\/api\//.test(f.rel)).map((f) => f.rel)
       : [];
 
+  const port = detectPort(files, fastmcpStart);
   return {
     root,
     pkg,
@@ -109,7 +111,14 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     routes,
     fastmcpStart,
     compiled,
-    start: shippedStart(root, pkg, startCommand(pkg, entryFile, language, pm, deps, compiled.length > 0), entryFile),
+    start: withPortShown(
+      withServeSwitch(
+        shippedStart(root, pkg, startCommand(pkg, entryFile, language, pm, deps, compiled.length > 0), entryFile),
+        detectServeSwitch(files),
+        pkg.data.scripts ?? {},
+      ),
+      port,
+    ),
     tools: files.flatMap((file) => findTools(file, files)),
     reused: files.flatMap((file) => findReusedServers(file, files)),
     bodyless: framework?.name === "express" ? routes.filter((r) => r.mcp).flatMap((r) => findBodyless(r)) : [],
@@ -122,12 +131,14 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
       line: lineOf(nodeHttp.node),
       text: nodeHttp.file.code.slice(start(nodeHttp.node), end(nodeHttp.node)).split("\n", 1)[0] ?? "",
     },
+    bundledHttp: findBundledHttp(files),
+    gateway: findGateway(files),
     streamableHttp: streamableHttp && { file: streamableHttp.file.rel, line: lineOf(streamableHttp.node) },
     nextRoutes,
     routeHandlerPackage: ROUTE_HANDLER_PACKAGES.find((name) => name in deps),
     sseTransport: sseTransport && { file: sseTransport.file.rel, line: lineOf(sseTransport.node) },
     sseRoutes: routes.filter((r) => r.sse),
-    port: detectPort(files, fastmcpStart),
+    port,
     extension,
     specifierExtension,
     parseErrors,

@@ -489,6 +489,26 @@ function refuseUnsupported(d: Detection, shown: string): void {
         "http.createServer(app)), then run add again. Nothing was written.",
     );
   }
+  if (d.gateway && d.appCandidates.length > 0) {
+    const apps = [...new Set(d.appCandidates.map((a) => a.file.rel))].sort();
+    throw usageError(
+      `${subject} is a stdio-to-HTTP gateway: the MCP server it serves is whatever command it is started with ` +
+        `(${d.gateway.option} "<command>", ${d.gateway.file}:${d.gateway.line}), run as a child process, and its arguments choose which of its ` +
+        `${apps.length === 1 ? "app" : `${apps.length} apps`} serves (${apps.join(", ")}). add secures a server's own app, the one its start ` +
+        "command always runs: wiring one of a gateway's apps leaves the others open, and it has no tools or start command of its own to " +
+        "check. To secure it: put a reverse proxy that checks OAuth tokens in front of the gateway, or run add on an Express, Fastify, " +
+        "Hono or fastmcp MCP server. Nothing was written.",
+    );
+  }
+  if (d.bundledHttp && !d.framework && noApp) {
+    throw usageError(
+      `${subject} serves Streamable HTTP from a FastMCP-style server bundled into its build (${d.bundledHttp.file}:${d.bundledHttp.line}: ` +
+        `${d.bundledHttp.what})${stdio ? `, and stdio (${stdio.file}:${stdio.line})` : ""}. add wires the fastmcp package (mcpAuth(server).start) ` +
+        "and Express, Fastify and Hono apps; it cannot put an auth step in front of an HTTP server started inside bundled code. " +
+        "To secure it: run add on the project's sources where they depend on fastmcp (or serve MCP from Express, Fastify or Hono), " +
+        "or use its library's own authenticate option. Nothing was written.",
+    );
+  }
   const fastmcpStdio =
     d.fastmcpStart?.transport === "stdio"
       ? { file: d.fastmcpStart.file.rel, line: d.fastmcpStart.line, what: 'start({ transportType: "stdio" })' }
@@ -621,7 +641,12 @@ function report(ui: Ui, d: Detection, shown: string): void {
         ? `${d.endpoint.path} (${d.endpoint.from})`
         : `not determined${routes.length ? `; routes found: ${[...new Set(routes)].slice(0, 6).join(", ")}` : ""}: pass --endpoint <path>`,
     ],
-    ["starts with", d.start?.display ?? "no start or dev script, and no entry to run"],
+    [
+      "starts with",
+      d.start
+        ? `${d.start.display}${d.start.selects ? ` (Streamable HTTP as ${d.start.selects} selects it)` : ""}`
+        : "no start or dev script, and no entry to run",
+    ],
     ["tools", d.tools.length ? [...new Set(d.tools.map((t) => t.name))].join(", ") : "none found in the code"],
   ];
   if (d.workspaceRoot) rows.push(["workspace", `${path.relative(d.root, d.workspaceRoot) || "."} (${d.pm})`]);
@@ -655,7 +680,10 @@ function report(ui: Ui, d: Detection, shown: string): void {
       `${auth.file.rel}:${auth.line}: ${auth.name} on the MCP route${auth.switch ? `, on when ${auth.switch} is set` : ""}. ` +
         (auth.removal
           ? "Kept by default (it stays where it is, and a request must pass it and the OAuth check); --existing-auth replace removes it."
-          : `Kept: it cannot be removed safely (${auth.reason}); remove it by hand if OAuth replaces it.`),
+          : `Kept: it cannot be removed safely (${auth.reason}); remove it by hand if OAuth replaces it.`) +
+        (auth.switch
+          ? ""
+          : " It is on whenever the server runs and reads the same Authorization header: OAuth access tokens are refused by it until it is removed or turned off."),
     ]);
   }
   for (const reader of findAuthorizationReaders(d.routes, d.endpoint?.path)) {
@@ -765,7 +793,9 @@ async function selfCheck(
       start: {
         command: { file: start.file, args: start.args },
         mcpPath: d.endpoint.path,
-        ...(!d.port.fromEnv && d.port.literal !== undefined ? { port: d.port.literal } : {}),
+        ...(start.env ? { env: start.env } : {}),
+        ...(d.port.env ? { portEnv: d.port.env } : d.port.arg ? { portArg: d.port.arg } : {}),
+        ...(!d.port.fromEnv && !d.port.env && !d.port.arg && d.port.literal !== undefined ? { port: d.port.literal } : {}),
       },
     }),
   );

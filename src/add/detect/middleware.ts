@@ -76,6 +76,18 @@ function functionDeclaration(file: SourceFile, name: string): { statement: t.Sta
   return undefined;
 }
 
+/** The `const name = <fn>` statement whose initializer is `fn`, in any block of the file. */
+function localFunction(file: SourceFile, fn: t.Node): { statement: t.Statement; fn: t.Function } | undefined {
+  if (!isFunctionNode(fn)) return undefined;
+  let found: { statement: t.Statement; fn: t.Function } | undefined;
+  walk(file.ast.program, (node) => {
+    if (found) return false;
+    if (node.type === "VariableDeclaration" && node.declarations.length === 1 && node.declarations[0]?.init === fn)
+      found = { statement: node, fn };
+  });
+  return found;
+}
+
 /** What a middleware expression is, when add knows: infrastructure, auth, or neither. */
 function classify(file: SourceFile, node: t.Node): Kind | undefined {
   const n = unwrap(node);
@@ -88,7 +100,8 @@ function classify(file: SourceFile, node: t.Node): Kind | undefined {
   if (n.type === "Identifier" && !source) {
     const init = constInit(file, n.name, n);
     if (init && !isFunctionNode(unwrap(init))) return classify(file, init);
-    const declared = functionDeclaration(file, n.name);
+    // A function const of the enclosing block (`const authenticateToken = (req, res, next) => {...}` inside a start function).
+    const declared = functionDeclaration(file, n.name) ?? (init ? localFunction(file, unwrap(init)) : undefined);
     if (declared && readsAuthorization(declared.fn.body)) {
       const on = authSwitch(file, declared.fn.body);
       return {
@@ -201,6 +214,17 @@ export function findRouteMiddleware(app: AppSite, pattern: AddPattern, endpoint:
       const on = authSwitch(file, statement.test);
       if (inner.length === 1) onStatement(inner[0]!, { node: statement, switch: on });
       else for (const s of inner) onStatement(s);
+      continue;
+    }
+    // `if (!options.disableAuth) app.use("/mcp", check); else console.warn(...)`: named, not removed (the else stays meaningful).
+    if (statement.type === "IfStatement") {
+      const inner = statement.consequent.type === "BlockStatement" ? statement.consequent.body : [statement.consequent];
+      const count = existingAuth.length;
+      for (const s of inner) onStatement(s);
+      for (const site of existingAuth.slice(count)) {
+        delete site.removal;
+        site.reason = `it is registered in an if with an else branch (line ${lineOf(statement)})`;
+      }
       continue;
     }
     onStatement(statement);

@@ -1,5 +1,6 @@
 /** The port the server listens on: from PORT (and its fallback), or a literal. */
 import { memberPath, stringValue, type t, unwrap, walk } from "../ast.js";
+import { detectPortSwitch } from "./start.js";
 import type { Detection, FastmcpStart, SourceFile } from "./types.js";
 import { constInit, objectProperty } from "./values.js";
 
@@ -79,5 +80,13 @@ export function detectPort(files: SourceFile[], fastmcpStart: FastmcpStart | und
       }
     }
   }
-  return { fromEnv, fallback: fallback ?? literal ?? 3000, literal };
+  // Read from another variable (MCP_HTTP_PORT) or a --port option: the self-check sets it to the port it picks.
+  const own = fromEnv ? {} : detectPortSwitch(files);
+  return {
+    fromEnv,
+    fallback: fallback ?? own.fallback ?? literal ?? 3000,
+    literal,
+    ...(own.env ? { env: own.env } : {}),
+    ...(own.arg ? { arg: own.arg } : {}),
+  };
 }

@@ -153,6 +153,10 @@ export interface StartCommand {
   build?: { file: string; args: string[] };
   file: string;
   args: string[];
+  /** Variables the start command needs to serve Streamable HTTP (`MCP_TRANSPORT_TYPE=http`), shown before it. */
+  env?: Record<string, string>;
+  /** Where the code reads the switch add added to the command (`dist/cli.js:11`), for the detection note. */
+  selects?: string;
 }
 
 export interface Detection {
@@ -200,6 +204,10 @@ export interface Detection {
   stdio: { file: string; line: number } | undefined;
   /** A node:http (or https) server the project creates itself: `http.createServer(...)`, `createServer(...)`. */
   nodeHttp: { file: string; line: number; text: string } | undefined;
+  /** A stdio-to-HTTP gateway: the MCP server it serves is a command given on its command line (`--stdio "<command>"`). */
+  gateway?: { file: string; line: number; option: string } | undefined;
+  /** Streamable HTTP served through a library add has no glue for (mcp-proxy's startHTTPServer in a bundled FastMCP). */
+  bundledHttp?: { file: string; line: number; what: string } | undefined;
   /** A Streamable HTTP transport built anywhere in the code (the server serves MCP over HTTP somehow). */
   streamableHttp: { file: string; line: number } | undefined;
   /** Next.js route handlers (`app/.../route.ts`) in a project that depends on next. */
@@ -209,7 +217,14 @@ export interface Detection {
   /** The deprecated HTTP+SSE transport built anywhere in the code (`new SSEServerTransport(...)`). */
   sseTransport: { file: string; line: number } | undefined;
   sseRoutes: RouteSite[];
-  port: { fromEnv: boolean; fallback: number; literal: number | undefined };
+  port: {
+    fromEnv: boolean;
+    fallback: number;
+    literal: number | undefined;
+    /** The server reads its port from this variable instead of PORT (`MCP_HTTP_PORT`), or from this option (`--port`). */
+    env?: string;
+    arg?: string;
+  };
   /** Extension of the files add writes, and in the imports that name them. */
   extension: string;
   specifierExtension: string;
