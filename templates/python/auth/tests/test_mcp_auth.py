@@ -244,6 +244,12 @@ def test_protected_resource_metadata_at_both_urls(stack: Stack, suffix: bool) ->
     assert document["bearer_methods_supported"] == ["header"]
     assert "offline_access" not in document["scopes_supported"]
     assert response.headers["access-control-allow-origin"] == "*"
+    # A browser's preflight, from any origin, and no token needed for either.
+    preflight = httpx.options(
+        stack.base + path, headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"}
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
 
 
 def test_a_body_over_1_mb_is_413(stack: Stack) -> None:
