@@ -252,6 +252,17 @@ def test_protected_resource_metadata_at_both_urls(stack: Stack, suffix: bool) ->
     assert preflight.headers["access-control-allow-origin"] == "*"
 
 
+@pytest.mark.parametrize("value", ['"\\ud800"', "1e999"])
+def test_a_body_this_layer_cannot_pass_on_as_json_is_400_not_500(stack: Stack, value: str) -> None:
+    # A lone surrogate has no UTF-8 form; 1e999 is past a float's range (it would be passed on as Infinity).
+    body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{"x":VALUE}}}'
+    sent = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+    headers = {**sent, "Authorization": f"Bearer {stack.token()}"}
+    response = httpx.post(stack.url, content=body.replace("VALUE", value), headers=headers)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == -32700
+
+
 def test_a_body_over_1_mb_is_413(stack: Stack) -> None:
     response = post(stack, {"jsonrpc": "2.0", "id": 1, "method": "ping", "pad": "x" * 1_100_000}, stack.token())
     assert response.status_code == 413

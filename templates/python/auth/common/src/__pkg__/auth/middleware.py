@@ -95,6 +95,9 @@ class McpAuthMiddleware:
             return
         try:
             message = _DECODER.decode(body.decode("utf-8"))
+            # What the SDK will read. A lone surrogate (\ud800) has no UTF-8 form and a number past a float's range
+            # (1e999) would come out as Infinity: neither is JSON to pass on.
+            exact = _exact(message)
         except ValueError:
             await _answer(send, 400, {**cors, "Content-Type": "application/json"}, _rpc_error(-32700, "Parse error"))
             return
@@ -104,9 +107,7 @@ class McpAuthMiddleware:
         if missing:
             await self._refuse(send, InsufficientScope(missing, caller.scopes), cors)
             return
-        await self.app(
-            _with_body_length(scope, len(exact := _exact(message))), _replay(exact, receive), _with_headers(send, cors)
-        )
+        await self.app(_with_body_length(scope, len(exact)), _replay(exact, receive), _with_headers(send, cors))
 
     async def _authenticate(self, authorization: str | None) -> VerifiedToken:
         if not authorization:
@@ -139,8 +140,8 @@ def _refuse_constant(name: str) -> Any:
 
 _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 """json.loads(text, parse_constant=_refuse_constant), made once: NaN and Infinity are not JSON."""
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-"""json.dumps(message, ensure_ascii=False, separators=(",", ":")), made once."""
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+"""json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False), made once."""
 
 
 def _exact(message: Any) -> bytes:
