@@ -9,8 +9,8 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain JavaScript, shared with the benchmarks
-import { freePort, startLocalIssuer } from "../lib/harness.mjs";
-import { cleanEnv, repoRoot, runCli, tempDir } from "./helpers/cli.js";
+import { freePort, startLocalIssuer } from "../../lib/harness.mjs";
+import { cleanEnv, repoRoot, runCli, tempDir } from "../helpers/cli.js";
 
 interface Issuer {
   url: string;
