@@ -3,7 +3,8 @@ other load on a shared machine cannot move (CPU time and req/s on a loaded machi
 
 usage (in a generated project): TOKEN=<bearer> .venv/bin/python <repo>/bench/python/calls.py <variant> <framework>
     <module> <2025|2026> [requests]
-Environment: as servers.py (MCP_SERVER_URL, PORT, SCALEKIT_ENVIRONMENT_URL, SCALEKIT_RESOURCE_ID) plus TOKEN.
+Environment: as servers.py (MCP_SERVER_URL, PORT, SCALEKIT_ENVIRONMENT_URL, SCALEKIT_RESOURCE_ID) plus TOKEN;
+CALLS_PROFILE=<file> also writes the raw profile there (pstats), to see which functions make the calls.
 The app servers.py would hand to uvicorn is driven directly over ASGI (its lifespan started first): an
 authenticated tools/list of the given era, each answer checked; after a warm-up (keys fetched, caches filled),
 cProfile counts every Python-level and builtin call of `requests` requests. Prints JSON.
@@ -127,6 +128,8 @@ async def main() -> None:
         await request()
     profile.disable()
     stats = pstats.Stats(profile)
+    if os.environ.get("CALLS_PROFILE"):  # the raw profile, for pstats (which function makes the calls)
+        stats.dump_stats(os.environ["CALLS_PROFILE"])
     # Where the calls go: the auth package add writes (mcp_auth/), the project's own code, each installed
     # package (site-packages/<name>/), the standard library, builtins.
     by: dict[str, float] = {}

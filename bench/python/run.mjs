@@ -7,7 +7,12 @@
 // loads (rows of 78-120% on the same code). Medians of the rounds' ratios. Writes bench/python/results.json and
 // a dated "## Python auth overhead" section of bench/RESULTS.md.
 //
+// --calls: Python calls per request only (bench/python/calls.py, in process, no server, no load), the measure a
+// loaded machine cannot move; writes bench/python/results-calls.json and its own dated section. Exits 1 when a
+// target (on/off >= 90%, on/peer >= 100%, by calls) is missed.
+//
 //   npm run build && node bench/python/run.mjs [--rounds 7] [--duration 3]
+//   npm run build && node bench/python/run.mjs --calls [--requests 200]
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -18,7 +23,14 @@ import { ensureBuilt, freePort, repo, startLocalIssuer, stopAll, stopChildrenOnS
 import { machineInfo, machineLine, median, writeSection } from "../results-file.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { rounds: { type: "string", default: "7" }, duration: { type: "string", default: "3" } } });
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "7" },
+    duration: { type: "string", default: "3" },
+    calls: { type: "boolean", default: false },
+    requests: { type: "string", default: "200" },
+  },
+});
 const rounds = Number(values.rounds);
 const seconds = Number(values.duration);
 const work = path.join(repo, ".cache", "bench-python");
@@ -159,6 +171,10 @@ async function load(autocannon, server, era, duration) {
 const pct = (a, b) => `${((a / b) * 100).toFixed(1)}%`;
 
 ensureBuilt(log);
+if (values.calls) {
+  await callsOnly(Number(values.requests));
+  process.exit(process.exitCode ?? 0);
+}
 const autocannon = autocannonModule();
 rmSync(path.join(work, "projects"), { recursive: true, force: true });
 mkdirSync(path.join(work, "projects"), { recursive: true });
@@ -247,3 +263,85 @@ writeSection(
   ].join("\n"),
 );
 log("wrote bench/python/results.json and bench/RESULTS.md");
+
+/** Python calls per request of on, off and peer, for each framework and era: calls.py in each created project. */
+async function callsOnly(requests) {
+  rmSync(path.join(work, "projects"), { recursive: true, force: true });
+  mkdirSync(path.join(work, "projects"), { recursive: true });
+  const issuer = await startLocalIssuer(work);
+  const rows = [];
+  try {
+    for (const framework of ["fastmcp", "fastapi"]) {
+      const name = `bench-${framework}`;
+      const root = path.join(work, "projects", name);
+      log(`create --language python -f ${framework}`);
+      execFileSync(
+        process.execPath,
+        [path.join(repo, "bin", "create-mcp-auth.js"), root, "--language", "python", "-f", framework, "--yes", "--no-git", "--no-check"],
+        { stdio: "ignore" },
+      );
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}/mcp`;
+      const env = {
+        ...process.env,
+        MCP_SERVER_URL: url,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        SCALEKIT_ENVIRONMENT_URL: issuer.url,
+        SCALEKIT_RESOURCE_ID: issuer.resourceId,
+        TOKEN: await issuer.mint([url, issuer.resourceId]),
+      };
+      const module = name.replace(/-/g, "_");
+      for (const era of ["2025", "2026"]) {
+        const calls = {};
+        for (const variant of ["on", "off", "peer"]) {
+          calls[variant] = JSON.parse(
+            execFileSync(
+              path.join(root, ".venv", "bin", "python"),
+              [path.join(here, "calls.py"), variant, framework, module, era, String(requests)],
+              {
+                cwd: root,
+                env,
+                encoding: "utf8",
+                stdio: ["ignore", "pipe", "ignore"],
+              },
+            ),
+          );
+        }
+        const row = { label: `${framework} (${era === "2026" ? "2026-07-28" : "2025"})`, calls };
+        rows.push(row);
+        log(
+          `${row.label}: on ${calls.on.calls.toFixed(0)}, off ${calls.off.calls.toFixed(0)}, peer ${calls.peer.calls.toFixed(0)} calls per request`,
+        );
+      }
+    }
+  } finally {
+    await issuer.close();
+    await stopAll();
+  }
+  const report = { date: new Date().toISOString(), machine: machineInfo(), requests, rows };
+  writeFileSync(path.join(here, "results-calls.json"), `${JSON.stringify(report, null, 2)}\n`);
+  let missed = 0;
+  const table = rows.map((r) => {
+    const c = r.calls;
+    const met = c.off.calls / c.on.calls >= 0.9 && c.on.calls <= c.peer.calls;
+    if (!met) missed++;
+    return `| ${r.label} | ${c.on.calls.toFixed(0)} | ${c.off.calls.toFixed(0)} | ${c.peer.calls.toFixed(0)} | ${c.on.auth_core_calls.toFixed(0)} | ${pct(c.off.calls, c.on.calls)} | ${pct(c.peer.calls, c.on.calls)} | ${met ? "met" : "NOT met"} |`;
+  });
+  writeSection(
+    [
+      `## Python auth overhead by calls per request (bench/python/run.mjs --calls), ${report.date.slice(0, 10)}`,
+      "",
+      `Python calls per request of an authenticated MCP \`tools/list\` (stateless), each generated Python server as created (**on**), the plain template's server (**off**) and the framework's own auth (**peer**), as bench/python/servers.py builds them: bench/python/calls.py drives each app in process over ASGI (lifespan started, 50 requests of warm-up) and counts every Python and builtin call of ${requests} requests with cProfile. No server, no load generator: machine load cannot move these numbers (between runs the 2026-07-28 rows repeat to the call, the 2025 rows move by up to 0.5%). Targets: on/off >= 90%, on/peer >= 100%. bench/python/results-calls.json has them per package.`,
+      "",
+      machineLine(report),
+      `- Command: \`npm run build && node bench/python/run.mjs --calls --requests ${requests}\``,
+      "",
+      "| server | on | off | peer | of on, in mcp_auth/ functions | on/off | on/peer | targets |",
+      "|---|---:|---:|---:|---:|---:|---:|---|",
+      ...table,
+    ].join("\n"),
+  );
+  log(`wrote bench/python/results-calls.json and bench/RESULTS.md${missed ? `; ${missed} row(s) miss a target` : ""}`);
+  if (missed) process.exitCode = 1;
+}

@@ -244,6 +244,23 @@ def test_protected_resource_metadata_at_both_urls(stack: Stack, suffix: bool) ->
     assert document["bearer_methods_supported"] == ["header"]
     assert "offline_access" not in document["scopes_supported"]
     assert response.headers["access-control-allow-origin"] == "*"
+    # A browser's preflight, from any origin, and no token needed for either.
+    preflight = httpx.options(
+        stack.base + path, headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"}
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
+
+
+@pytest.mark.parametrize("value", ['"\\ud800"', "1e999"])
+def test_a_body_this_layer_cannot_pass_on_as_json_is_400_not_500(stack: Stack, value: str) -> None:
+    # A lone surrogate has no UTF-8 form; 1e999 is past a float's range (it would be passed on as Infinity).
+    body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{"x":VALUE}}}'
+    sent = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+    headers = {**sent, "Authorization": f"Bearer {stack.token()}"}
+    response = httpx.post(stack.url, content=body.replace("VALUE", value), headers=headers)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == -32700
 
 
 def test_a_body_over_1_mb_is_413(stack: Stack) -> None:

@@ -4,6 +4,8 @@ Origin/Host (403) -> preflight (204) -> authenticate from the header, before the
 a bounded JSON body (413, 400) -> the scopes of every tool called in that body (403) -> the MCP SDK.
 The SDK is handed the very JSON this layer decided on, re-serialized, so the two cannot read the body
 differently (no parse differential); `Mcp-Name` and other headers play no part in the decision.
+
+It runs on every request, so it is kept lean: bench/python/calls.py counts its Python calls per request.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .challenge import build_challenge
 from .config import AuthConfig
 from .errors import InsufficientScope, InvalidToken, MissingToken
+from .metadata import metadata_routes, prm_paths
 from .origin import check_origin
 from .policy import SCOPE_HIERARCHY, TOOL_SCOPES
 from .scopes import all_scopes, missing_scopes, required_scopes_for
@@ -38,23 +42,34 @@ PREFLIGHT_HEADERS = {
 
 
 class McpAuthMiddleware:
-    """Authorizes every request to `config.mcp_path`; other paths pass through untouched."""
+    """Authorizes every request to `config.mcp_path`; other paths pass through untouched.
 
-    def __init__(self, app: ASGIApp, *, config: AuthConfig, verifier: JwtVerifier) -> None:
+    With `serve_metadata`, it also answers both protected resource metadata URLs itself (metadata.py), ahead of
+    the app: for an app whose own routes cannot be put first, and cheaper than routes at the head of the app's
+    router, which every request to the endpoint would be matched against first.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, config: AuthConfig, verifier: JwtVerifier, serve_metadata: bool = False
+    ) -> None:
         self.app = app
         self.config = config
         self.verifier = verifier
         self.scopes = all_scopes(TOOL_SCOPES, SCOPE_HIERARCHY)
         self.path = config.mcp_path.rstrip("/")
+        self.metadata_paths = frozenset(prm_paths(config)) if serve_metadata else frozenset()
+        self.metadata = Router(routes=metadata_routes(config))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].rstrip("/") != self.path:
+            if scope["type"] == "http" and scope["path"] in self.metadata_paths:
+                await self.metadata(scope, receive, send)
+                return
             await self.app(scope, receive, send)
             return
-        headers = _request_headers(scope)
-        origin = headers.get(b"origin")
+        origin, host, authorization = _request_headers(scope)
         cors = {**CORS_HEADERS, "Access-Control-Allow-Origin": origin} if origin else {}
-        refusal = check_origin(self.config, origin, headers.get(b"host"))
+        refusal = check_origin(self.config, origin, host)
         if refusal is not None:
             error = {"jsonrpc": "2.0", "id": None, "error": {"code": -32000, "message": refusal}}
             await _discard_body(receive, MAX_BODY_BYTES)
@@ -64,7 +79,7 @@ class McpAuthMiddleware:
             await _answer(send, 204, {**cors, **PREFLIGHT_HEADERS}, b"")
             return
         try:
-            caller = await self._authenticate(headers.get(b"authorization"))
+            caller = await self._authenticate(authorization)
         except (MissingToken, InvalidToken) as error:
             await _discard_body(receive, MAX_BODY_BYTES)
             await self._refuse(send, error, cors)
@@ -79,26 +94,29 @@ class McpAuthMiddleware:
             await _answer(send, 413, {**cors, "Content-Type": "application/json"}, _rpc_error(-32600, "Body too large"))
             return
         try:
-            message = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+            message = _DECODER.decode(body.decode("utf-8"))
+            # What the SDK will read. A lone surrogate (\ud800) has no UTF-8 form and a number past a float's range
+            # (1e999) would come out as Infinity: neither is JSON to pass on.
+            exact = _exact(message)
         except ValueError:
             await _answer(send, 400, {**cors, "Content-Type": "application/json"}, _rpc_error(-32700, "Parse error"))
             return
         scope["state"]["mcp_caller"].update(_described(message))
-        missing = missing_scopes(required_scopes_for(message, TOOL_SCOPES), caller.scopes, SCOPE_HIERARCHY)
+        required = required_scopes_for(message, TOOL_SCOPES)
+        missing = missing_scopes(required, caller.scopes, SCOPE_HIERARCHY) if required else []
         if missing:
             await self._refuse(send, InsufficientScope(missing, caller.scopes), cors)
             return
-        await self.app(
-            _with_body_length(scope, len(exact := _exact(message))), _replay(exact, receive), _with_headers(send, cors)
-        )
+        await self.app(_with_body_length(scope, len(exact)), _replay(exact, receive), _with_headers(send, cors))
 
     async def _authenticate(self, authorization: str | None) -> VerifiedToken:
-        scheme, _, token = (authorization or "").strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            if authorization:
-                raise InvalidToken("malformed", "Send the token as 'Authorization: Bearer <token>'")
+        if not authorization:
             raise MissingToken()
-        return await self.verifier.verify(token.strip())
+        scheme, _, token = authorization.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise InvalidToken("malformed", "Send the token as 'Authorization: Bearer <token>'")
+        return await self.verifier.verify(token)
 
     async def _refuse(self, send: Send, error: Exception, cors: dict[str, str]) -> None:
         challenge = build_challenge(error, self.config, self.scopes)
@@ -120,9 +138,15 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+"""json.loads(text, parse_constant=_refuse_constant), made once: NaN and Infinity are not JSON."""
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+"""json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False), made once."""
+
+
 def _exact(message: Any) -> bytes:
     """The decided-on message as the SDK will read it: one canonical serialization, no duplicate keys."""
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(message).encode("utf-8")
 
 
 def _rpc_error(code: int, message: str) -> bytes:
@@ -162,18 +186,20 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-_READ = frozenset((b"origin", b"host", b"authorization"))
-
-
-def _request_headers(scope: Scope) -> dict[bytes, str]:
-    """The headers this layer reads, the first of each as Starlette's Headers.get gives it, in one pass over the
-    raw list (ASGI header names are lower case): a third of the calls per request of three Headers.get lookups
-    (bench/python, Python calls per request)."""
-    found: dict[bytes, str] = {}
+def _request_headers(scope: Scope) -> tuple[str | None, str | None, str | None]:
+    """Origin, Host and Authorization, the first of each as Starlette's Headers.get gives it, in one pass over the
+    raw list (ASGI header names are lower case), without the lowering and encoding per lookup of Headers.get."""
+    origin = host = authorization = None
     for key, value in scope["headers"]:
-        if key in _READ and key not in found:
-            found[key] = value.decode("latin-1")
-    return found
+        if key == b"host":
+            if host is None:
+                host = value.decode("latin-1")
+        elif key == b"authorization":
+            if authorization is None:
+                authorization = value.decode("latin-1")
+        elif key == b"origin" and origin is None:
+            origin = value.decode("latin-1")
+    return origin, host, authorization
 
 
 def _with_body_length(scope: Scope, length: int) -> Scope:

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 from ..settings import is_loopback
 from .config import AuthConfig
 
-_HOST_HEADER = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
-"""`name[:port]` or `[v6]:port`, nothing else (no user info, no path)."""
+_HOST_HEADER = re.compile(r"^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
+"""`name[:port]` or `[v6]:port`, nothing else (no user info, no path); the group is the host name."""
 
 
 def check_origin(config: AuthConfig, origin: str | None, host: str | None) -> str | None:
@@ -37,9 +37,10 @@ def origin_allowed(config: AuthConfig, origin: str) -> bool:
 
 
 def _host_allowed(config: AuthConfig, host: str | None) -> bool:
-    if not host or not _HOST_HEADER.match(host):
+    matched = _HOST_HEADER.match(host) if host else None
+    if matched is None:
         return False
-    hostname = re.sub(r":\d+$", "", host).lower()
+    hostname = matched[1].lower()
     # The server's own host name first: the usual Host header then needs no address parsing.
     return hostname == _fixed_hostname(config.resource_url) or is_loopback(hostname)
 

@@ -17,12 +17,9 @@ from typing import Any
 import uvicorn
 from dotenv import load_dotenv
 from starlette.applications import Starlette
-from starlette.routing import Router
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..settings import load_settings
 from .config import AuthConfig, create_verifier, load_auth_config
-from .metadata import metadata_routes, prm_paths
 from .middleware import McpAuthMiddleware
 from .seam import JwtTokenVerifier, auth_settings
 from .verifier import JwtVerifier
@@ -46,28 +43,12 @@ def sdk_auth() -> dict[str, Any]:
     return {"token_verifier": JwtTokenVerifier(config, verifier), "auth": auth_settings(config)}
 
 
-class _WithMetadata:
-    """Both metadata URLs answered here, ahead of the SDK's own (which omits the endpoint's path); the rest to
-    the SDK."""
-
-    def __init__(self, app: ASGIApp, config: AuthConfig) -> None:
-        self.app = app
-        self.paths = set(prm_paths(config))
-        self.router = Router(routes=metadata_routes(config))
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] in self.paths:
-            await self.router(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
 def secure_app(app: Starlette) -> None:
-    """For the SDK's app mounted in a FastAPI / Starlette app: both metadata URLs at the app's root, and the auth
-    in front of every request (it acts on the MCP endpoint's path only). Call it before the app serves."""
+    """For the SDK's app mounted in a FastAPI / Starlette app: the auth in front of every request (it acts on the
+    MCP endpoint's path only), answering both metadata URLs at the app's root ahead of the app's routes (the SDK's
+    own omit the endpoint's path). Call it before the app serves."""
     config, verifier = _auth()
-    app.router.routes[0:0] = metadata_routes(config)
-    app.add_middleware(McpAuthMiddleware, config=config, verifier=verifier)
+    app.add_middleware(McpAuthMiddleware, config=config, verifier=verifier, serve_metadata=True)
 
 
 def run_secured(server: Any, transport: str = "stdio", **options: Any) -> None:
@@ -83,5 +64,5 @@ def run_secured(server: Any, transport: str = "stdio", **options: Any) -> None:
         app = server.streamable_http_app(host=host, **options)  # mcp 2.x: the transport's options are run()'s
     except TypeError:
         app = server.streamable_http_app()  # mcp 1.x: they are the server's settings
-    secured = McpAuthMiddleware(_WithMetadata(app, config), config=config, verifier=verifier)
+    secured = McpAuthMiddleware(app, config=config, verifier=verifier, serve_metadata=True)
     uvicorn.run(secured, host=host, port=port, h11_max_incomplete_event_size=128 * 1024)
