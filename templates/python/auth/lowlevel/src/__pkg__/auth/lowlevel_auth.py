@@ -14,38 +14,34 @@ from __future__ import annotations
 import os
 
 from dotenv import load_dotenv
-from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..settings import load_settings
-from .config import AuthConfig, create_verifier, load_auth_config
-from .metadata import metadata_routes, prm_paths
+from .config import create_verifier, load_auth_config
 from .middleware import McpAuthMiddleware
 
 
-class _WithMetadata:
-    """Both metadata URLs answered here; every other request goes to the app. `mounted`: the app mounts the
-    endpoint (`Mount("/mcp", app=...)`), which Starlette routes at /mcp/ only, redirecting /mcp there: a request to
-    the endpoint's own path is handed to the app as the mount's, so clients of MCP_SERVER_URL get no redirect."""
+class _MountedEndpoint:
+    """The app mounts the endpoint (`Mount("/mcp", app=...)`), which Starlette routes at /mcp/ only, redirecting
+    /mcp there: a request to the endpoint's own path is handed to the app as the mount's, so clients of
+    MCP_SERVER_URL get no redirect."""
 
-    def __init__(self, app: ASGIApp, config: AuthConfig, mounted: bool) -> None:
+    def __init__(self, app: ASGIApp, endpoint: str) -> None:
         self.app = app
-        self.paths = set(prm_paths(config))
-        self.router = Router(routes=metadata_routes(config))
-        self.endpoint = config.mcp_path.rstrip("/") if mounted and config.mcp_path != "/" else None
+        self.endpoint = endpoint
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] in self.paths:
-            await self.router(scope, receive, send)
-            return
-        if self.endpoint is not None and scope["type"] == "http" and scope["path"] == self.endpoint:
+        if scope["type"] == "http" and scope["path"] == self.endpoint:
             raw = scope.get("raw_path")
             scope = {**scope, "path": self.endpoint + "/", **({"raw_path": raw + b"/"} if raw else {})}
         await self.app(scope, receive, send)
 
 
 def secure_asgi(app: ASGIApp, *, mounted: bool = False) -> ASGIApp:
-    """The app behind the auth; a missing or malformed variable stops the server, naming it."""
+    """The app behind the auth, which also answers both metadata URLs; a missing or malformed variable stops the
+    server, naming it."""
     load_dotenv(".env", override=False)
     config = load_auth_config(os.environ, load_settings(os.environ))
-    return McpAuthMiddleware(_WithMetadata(app, config, mounted), config=config, verifier=create_verifier(config))
+    endpoint = config.mcp_path.rstrip("/")
+    inner = _MountedEndpoint(app, endpoint) if mounted and endpoint else app
+    return McpAuthMiddleware(inner, config=config, verifier=create_verifier(config), serve_metadata=True)
