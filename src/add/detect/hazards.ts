@@ -109,6 +109,115 @@ export function findReusedServers(file: SourceFile, files: SourceFile[] = [file]
     else site.fix = { run, handlers };
     found.push(site);
   });
+  found.push(...reusedInFunctions(file));
+  return found;
+}
+
+/** `const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined })`: its name and `new` expression. */
+function statelessTransport(statement: t.Statement): { name: string; init: t.NewExpression; declarator: t.VariableDeclarator } | undefined {
+  if (statement.type !== "VariableDeclaration" || statement.declarations.length !== 1) return undefined;
+  const [declarator] = statement.declarations;
+  const init = declarator?.init && unwrap(declarator.init);
+  if (declarator?.id.type !== "Identifier" || init?.type !== "NewExpression" || init.callee.type !== "Identifier") return undefined;
+  if (!MCP_TRANSPORTS.has(init.callee.name)) return undefined;
+  const options = init.arguments[0];
+  const stateless =
+    options?.type === "ObjectExpression" &&
+    options.properties.some(
+      (p) =>
+        p.type === "ObjectProperty" &&
+        p.key.type === "Identifier" &&
+        p.key.name === "sessionIdGenerator" &&
+        p.value.type === "Identifier" &&
+        p.value.name === "undefined",
+    );
+  return stateless ? { name: declarator.id.name, init, declarator } : undefined;
+}
+
+/**
+ * The shape of mcp-server-code-runner (dist/streamableHttp.js): inside the
+ * function that sets up the app, a server (from a factory call or `new
+ * McpServer`) and one stateless transport are made and connected once, and
+ * a request handler nested in that function sends every request to that one
+ * transport: `const server = createServer(); const transport = new
+ * StreamableHTTPServerTransport({ sessionIdGenerator: undefined }); await
+ * server.connect(transport); app.post("/mcp", async (req, res) => { await
+ * transport.handleRequest(req, res, req.body) })`. The SDK refuses the second
+ * request. The fix moves the three statements into the handler.
+ */
+function reusedInFunctions(file: SourceFile): ReusedServer[] {
+  const found: ReusedServer[] = [];
+  walk(file.ast.program, (fn) => {
+    if (!isFunction(fn) || fn.body.type !== "BlockStatement") return;
+    const body = fn.body.body;
+    for (const statement of body) {
+      const transport = statelessTransport(statement);
+      if (!transport) continue;
+      // `await server.connect(transport)` in the same block, `server` declared there before it.
+      let connect: t.ExpressionStatement | undefined;
+      let server: string | undefined;
+      for (const s of body) {
+        if (s.type !== "ExpressionStatement") continue;
+        const call = unwrap(s.expression);
+        if (call.type !== "CallExpression" || call.arguments.length !== 1) continue;
+        const argument = call.arguments[0];
+        const path = memberPath(call.callee);
+        if (argument?.type !== "Identifier" || argument.name !== transport.name || !path?.endsWith(".connect")) continue;
+        const object = path.slice(0, -".connect".length);
+        if (/^[A-Za-z_$][\w$]*$/.test(object)) {
+          connect = s;
+          server = object;
+          break;
+        }
+      }
+      if (!connect || !server) continue;
+      const serverStatement = body.find(
+        (s): s is t.VariableDeclaration =>
+          s.type === "VariableDeclaration" &&
+          s.declarations.length === 1 &&
+          s.declarations[0]?.id.type === "Identifier" &&
+          s.declarations[0].id.name === server &&
+          s.declarations[0].init != null &&
+          start(s) < start(connect!),
+      );
+      const serverInit = serverStatement?.declarations[0]?.init && unwrap(serverStatement.declarations[0].init);
+      if (!serverStatement || (serverInit?.type !== "CallExpression" && serverInit?.type !== "NewExpression")) continue;
+      // The request handlers nested in this function that hand requests to that transport.
+      const handlers: t.Function[] = [];
+      walk(fn.body, (node) => {
+        if (node === fn || !isFunction(node) || declaresName(node, transport.name)) return;
+        let handles = false;
+        walk(node.body, (inner) => {
+          if (inner !== node && isFunction(inner)) return false;
+          if (inner.type === "CallExpression" && memberPath(inner.callee) === `${transport.name}.handleRequest`) handles = true;
+        });
+        if (handles) handlers.push(node);
+      });
+      const [handler] = handlers;
+      if (!handler) continue;
+      const site: ReusedServer = {
+        file,
+        name: server,
+        line: lineOf(serverStatement),
+        handlerLine: lineOf(handler),
+        transport: { name: transport.name, statement, connect, creation: file.code.slice(start(transport.init), end(transport.init)) },
+      };
+      const setup = new Set<t.Node>([serverStatement, statement, connect]);
+      const outside = (name: string) => body.some((s) => !setup.has(s) && referencesOutside(s, handlers, name));
+      // Names the moved statements read must mean the same inside the handler.
+      const read = new Set<string>();
+      for (const s of setup) walk(s, (node) => void (node.type === "Identifier" && read.add(node.name)));
+      const shadowed = [...read].find((name) => name !== server && name !== transport.name && handlers.some((h) => declaresName(h, name)));
+      if (serverStatement.kind !== "const") site.reason = `${server} is not a const`;
+      else if (statement.type === "VariableDeclaration" && statement.kind !== "const") site.reason = `${transport.name} is not a const`;
+      else if (outside(server)) site.reason = `${server} is used outside the request handler and its setup`;
+      else if (outside(transport.name)) site.reason = `${transport.name} is used outside the request handler`;
+      else if (handlers.some((h) => h.body.type !== "BlockStatement")) site.reason = "the request handler has no block body";
+      else if (shadowed) site.reason = `the request handler declares ${shadowed}, which the setup of ${server} reads`;
+      else site.fix = { run: [serverStatement], handlers, inFunction: true };
+      found.push(site);
+    }
+  });
   return found;
 }
 
