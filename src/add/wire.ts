@@ -464,7 +464,7 @@ function fixReusedServer(s: MagicString, reused: ReusedServer): string {
  * function into the request handler, so every request gets its own.
  */
 function fixReusedInFunction(s: MagicString, reused: ReusedServer): string {
-  const { file, name } = reused;
+  const { file } = reused;
   const transport = reused.transport!;
   const { run, handlers } = reused.fix!;
   const style = styleOf(file);
@@ -486,7 +486,11 @@ function fixReusedInFunction(s: MagicString, reused: ReusedServer): string {
       "// A new server and transport per request (create-mcp-auth add): a stateless transport serves one request.",
       ...moved,
     ].flatMap((text) =>
-      text.split("\n").map((line, i) => (i === 0 ? `${bodyIndent}${line}` : line.startsWith(indent) ? `${bodyIndent}${line.slice(indent.length)}` : line)),
+      text
+        .split("\n")
+        .map((line, i) =>
+          i === 0 ? `${bodyIndent}${line}` : line.startsWith(indent) ? `${bodyIndent}${line.slice(indent.length)}` : line,
+        ),
     );
     const text = lines.map((line) => `${style.eol}${line.replace(/\r$/, "")}`).join("");
     if (!handler.async) s.appendLeft(start(handler), "async ");

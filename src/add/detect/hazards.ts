@@ -569,3 +569,101 @@ export function findAuthorizationReaders(routes: RouteSite[], endpoint?: string)
   }
   return [...found.values()];
 }
+
+/** An Express app made by the MCP SDK's own helper (`createMcpExpressApp()`), with what add needs to say about it. */
+export interface SdkExpressApp {
+  file: string;
+  line: number;
+  app: string;
+  /** Routes registered in a loop over a list of paths, one handler for all: `for (const p of ["/mcp", "/sse"]) app.post(p, handle)`. */
+  loop?: { line: number; paths: string[] };
+  /** Where the app's POST handler reads the Authorization header itself (the bearer token as a credential of its own). */
+  bearer?: { line: number };
+}
+
+/**
+ * The shape of figma-developer-mcp: `const app = createMcpExpressApp(...)`
+ * (@modelcontextprotocol/sdk/server/express.js), routes registered on it in a
+ * loop over "/mcp" and "/sse", and a POST handler that takes the request's
+ * `Authorization: Bearer` token as the user's own upstream token. Handlers
+ * named by an identifier are looked up in the function that registers them,
+ * then at the top level; functions they call at the top level, two deep.
+ */
+export function findSdkExpressApp(files: SourceFile[]): SdkExpressApp | undefined {
+  for (const file of files) {
+    const creators = [...file.imports].filter(
+      ([, b]) => b.imported === "createMcpExpressApp" && (b.source.startsWith(SDK_V1) || SDK_V2.some((v2) => b.source.startsWith(v2))),
+    );
+    if (creators.length === 0) continue;
+    const names = new Set(creators.map(([local]) => local));
+    let found: SdkExpressApp | undefined;
+    walk(file.ast.program, (node, ancestors) => {
+      if (found) return false;
+      if (node.type !== "VariableDeclarator" || node.id.type !== "Identifier" || !node.init) return;
+      const init = unwrap(node.init);
+      if (init.type !== "CallExpression" || init.callee.type !== "Identifier" || !names.has(init.callee.name)) return;
+      const app = node.id.name;
+      const scope = [...ancestors].reverse().find((a) => isFunction(a)) ?? file.ast.program;
+      const site: SdkExpressApp = { file: file.rel, line: lineOf(node), app };
+      const postHandlers: t.Node[] = [];
+      walk(scope, (inner) => {
+        if (inner.type !== "ForOfStatement") return;
+        const right = unwrap(inner.right);
+        const left = inner.left.type === "VariableDeclaration" ? inner.left.declarations[0]?.id : inner.left;
+        if (right.type !== "ArrayExpression" || left?.type !== "Identifier") return;
+        const paths = right.elements.map((e) => (e ? stringValue(e) : undefined));
+        if (paths.some((p) => p === undefined)) return;
+        walk(inner.body, (call) => {
+          if (call.type !== "CallExpression" || call.callee.type !== "MemberExpression") return;
+          const method = memberPath(call.callee);
+          const [first, ...rest] = call.arguments;
+          if (first?.type !== "Identifier" || first.name !== left.name || !method?.startsWith(`${app}.`)) return;
+          site.loop ??= { line: lineOf(inner), paths: paths as string[] };
+          if (/\.(post|all)$/.test(method)) postHandlers.push(...(rest as t.Node[]));
+        });
+      });
+      // Direct registrations too: app.post("/mcp", handler).
+      walk(scope, (call) => {
+        if (call.type !== "CallExpression" || !/\.(post|all)$/.test(memberPath(call.callee) ?? "")) return;
+        if (memberPath(call.callee)?.split(".")[0] !== app || stringValue(call.arguments[0] as t.Node) === undefined) return;
+        postHandlers.push(...(call.arguments.slice(1) as t.Node[]));
+      });
+      const resolve = (name: string): t.Node | undefined => {
+        let fn: t.Node | undefined;
+        const look = (root: t.Node) =>
+          walk(root, (n) => {
+            if (fn) return false;
+            if (n.type === "FunctionDeclaration" && n.id?.name === name) fn = n;
+            if (n.type === "VariableDeclarator" && n.id.type === "Identifier" && n.id.name === name && n.init && isFunction(unwrap(n.init)))
+              fn = unwrap(n.init);
+            // Names declared inside nested functions are not in scope here.
+            if (n !== root && isFunction(n)) return false;
+          });
+        if (scope !== file.ast.program) look(isFunction(scope) ? scope.body : scope);
+        if (!fn)
+          for (const statement of file.ast.program.body) {
+            const d = statement.type === "ExportNamedDeclaration" ? statement.declaration : statement;
+            if (d?.type === "FunctionDeclaration" && d.id?.name === name) fn = d;
+            if (d?.type === "VariableDeclaration")
+              for (const v of d.declarations)
+                if (v.id.type === "Identifier" && v.id.name === name && v.init && isFunction(unwrap(v.init))) fn = unwrap(v.init);
+          }
+        return fn;
+      };
+      const seen = new Set<t.Node>();
+      const visit = (root: t.Node | undefined, depth: number) => {
+        if (!root || seen.has(root) || depth > 2 || site.bearer) return;
+        seen.add(root);
+        walk(root, (n) => {
+          if (site.bearer) return false;
+          if (readsAuthorization(n)) site.bearer = { line: lineOf(n) };
+          if (n.type === "CallExpression" && n.callee.type === "Identifier") visit(resolve(n.callee.name), depth + 1);
+        });
+      };
+      for (const handler of postHandlers) visit(handler.type === "Identifier" ? resolve(handler.name) : handler, 0);
+      found = site;
+    });
+    if (found) return found;
+  }
+  return undefined;
+}
