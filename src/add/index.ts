@@ -16,7 +16,7 @@ import { type Problem, validateUrl } from "../core/validate.js";
 import type { Provider, ProviderValues } from "../providers.js";
 import { AddJournal, applyChanges } from "./apply.js";
 import { lineOf } from "./ast.js";
-import { findAuthorizationReaders, findHttpFromDependency } from "./detect/hazards.js";
+import { findAuthorizationReaders, findHttpFromDependency, findSdkExpressApp, type SdkExpressApp } from "./detect/hazards.js";
 import {
   type AppSite,
   type DetectFlags,
@@ -509,6 +509,8 @@ function refuseUnsupported(d: Detection, shown: string): void {
         "or use its library's own authenticate option. Nothing was written.",
     );
   }
+  const sdkApp = noApp ? findSdkExpressApp(d.files) : undefined;
+  if (sdkApp?.bearer) throw usageError(sdkExpressAppRefusal(subject, sdkApp, d.port));
   const fastmcpStdio =
     d.fastmcpStart?.transport === "stdio"
       ? { file: d.fastmcpStart.file.rel, line: d.fastmcpStart.line, what: 'start({ transportType: "stdio" })' }
@@ -541,6 +543,27 @@ function refuseUnsupported(d: Detection, shown: string): void {
         "Pass --framework if it uses one of them. Nothing was written.",
     );
   }
+}
+
+/** The refusal for an app made by the SDK's createMcpExpressApp whose handler takes the bearer token as its own credential. */
+function sdkExpressAppRefusal(subject: string, app: SdkExpressApp, port: Detection["port"]): string {
+  const loop = app.loop
+    ? `, its routes are registered in a loop over ${app.loop.paths.map((p) => JSON.stringify(p)).join(", ")} (${app.file}:${app.loop.line}), one handler for all of them`
+    : "";
+  const listens = port.env
+    ? `${port.env} (default ${port.fallback})`
+    : port.fromEnv
+      ? `PORT (default ${port.fallback})`
+      : String(port.fallback);
+  return (
+    `${subject} serves MCP from an Express app made by the MCP SDK's createMcpExpressApp (${app.file}:${app.line}: ${app.app} = createMcpExpressApp(...))${loop}, ` +
+    `and that handler reads the Authorization header as a credential of its own (${app.file}:${app.bearer!.line}: the request's bearer token, ` +
+    "passed on as the user's token for an upstream API); it listens on " +
+    `${listens}. add does not wire an app made by createMcpExpressApp, and it must not put OAuth in front of this handler: ` +
+    "the Authorization header would then carry the MCP access token, which the server would pass on as the user's upstream token. " +
+    "To secure it: let the handler take the upstream token from another header or from the environment, create the app with express() " +
+    "and register the MCP route on it, then run add again. Nothing was written."
+  );
 }
 
 /** A command that answers the open questions with what the project holds (its routes, tools, app files). */

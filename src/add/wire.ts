@@ -288,6 +288,8 @@ export function wire(d: Detection, options: WireOptions): Wiring {
       });
     } else if (reused.across) {
       notes.push(fixAcrossModules(editor(reused.file), editor(reused.across.file), reused));
+    } else if (reused.fix.inFunction) {
+      notes.push(fixReusedInFunction(editor(reused.file), reused));
     } else {
       notes.push(fixReusedServer(editor(reused.file), reused));
     }
@@ -453,6 +455,48 @@ function fixReusedServer(s: MagicString, reused: ReusedServer): string {
   if (transport)
     return `${file.rel}: the McpServer of line ${reused.line} and its stateless transport (${transport.name}) are now made per request (${factory}() and a new transport, in the handler of line ${reused.handlerLine})`;
   return `${file.rel}: the McpServer of line ${reused.line} is now built per request (${factory}(), called in the handler of line ${reused.handlerLine})`;
+}
+
+/**
+ * A server and a stateless transport made and connected once inside the
+ * function that sets up the app, before its request handler (the shape of
+ * mcp-server-code-runner): the three statements move, as written, from that
+ * function into the request handler, so every request gets its own.
+ */
+function fixReusedInFunction(s: MagicString, reused: ReusedServer): string {
+  const { file } = reused;
+  const transport = reused.transport!;
+  const { run, handlers } = reused.fix!;
+  const style = styleOf(file);
+  const statements = [run[0]!, transport.statement, transport.connect].sort((x, y) => start(x) - start(y));
+  const indent = indentAt(file.code, start(statements[0]!));
+  const moved: string[] = [];
+  for (const statement of statements) {
+    const from = lineStartOf(file.code, start(statement));
+    const to = afterLine(file.code, end(statement)) ?? end(statement);
+    s.remove(from, to);
+    moved.push(file.code.slice(start(statement), to).replace(/\s+$/, ""));
+  }
+  for (const handler of handlers) {
+    const body = handler.body as t.BlockStatement;
+    const first = body.body[0];
+    const bodyIndent = first ? indentAt(file.code, start(first)) : `${indentAt(file.code, start(handler))}${style.indent}`;
+    // Lines after a statement's first keep their place relative to it: re-indented from `indent` to `bodyIndent`.
+    const lines = [
+      "// A new server and transport per request (create-mcp-auth add): a stateless transport serves one request.",
+      ...moved,
+    ].flatMap((text) =>
+      text
+        .split("\n")
+        .map((line, i) =>
+          i === 0 ? `${bodyIndent}${line}` : line.startsWith(indent) ? `${bodyIndent}${line.slice(indent.length)}` : line,
+        ),
+    );
+    const text = lines.map((line) => `${style.eol}${line.replace(/\r$/, "")}`).join("");
+    if (!handler.async) s.appendLeft(start(handler), "async ");
+    s.appendLeft(start(body) + 1, text);
+  }
+  return `${file.rel}: the server of line ${reused.line} and its stateless transport (${transport.name}) are now made per request, in the handler of line ${reused.handlerLine}`;
 }
 
 /**

@@ -109,6 +109,115 @@ export function findReusedServers(file: SourceFile, files: SourceFile[] = [file]
     else site.fix = { run, handlers };
     found.push(site);
   });
+  found.push(...reusedInFunctions(file));
+  return found;
+}
+
+/** `const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined })`: its name and `new` expression. */
+function statelessTransport(statement: t.Statement): { name: string; init: t.NewExpression; declarator: t.VariableDeclarator } | undefined {
+  if (statement.type !== "VariableDeclaration" || statement.declarations.length !== 1) return undefined;
+  const [declarator] = statement.declarations;
+  const init = declarator?.init && unwrap(declarator.init);
+  if (declarator?.id.type !== "Identifier" || init?.type !== "NewExpression" || init.callee.type !== "Identifier") return undefined;
+  if (!MCP_TRANSPORTS.has(init.callee.name)) return undefined;
+  const options = init.arguments[0];
+  const stateless =
+    options?.type === "ObjectExpression" &&
+    options.properties.some(
+      (p) =>
+        p.type === "ObjectProperty" &&
+        p.key.type === "Identifier" &&
+        p.key.name === "sessionIdGenerator" &&
+        p.value.type === "Identifier" &&
+        p.value.name === "undefined",
+    );
+  return stateless ? { name: declarator.id.name, init, declarator } : undefined;
+}
+
+/**
+ * The shape of mcp-server-code-runner (dist/streamableHttp.js): inside the
+ * function that sets up the app, a server (from a factory call or `new
+ * McpServer`) and one stateless transport are made and connected once, and
+ * a request handler nested in that function sends every request to that one
+ * transport: `const server = createServer(); const transport = new
+ * StreamableHTTPServerTransport({ sessionIdGenerator: undefined }); await
+ * server.connect(transport); app.post("/mcp", async (req, res) => { await
+ * transport.handleRequest(req, res, req.body) })`. The SDK refuses the second
+ * request. The fix moves the three statements into the handler.
+ */
+function reusedInFunctions(file: SourceFile): ReusedServer[] {
+  const found: ReusedServer[] = [];
+  walk(file.ast.program, (fn) => {
+    if (!isFunction(fn) || fn.body.type !== "BlockStatement") return;
+    const body = fn.body.body;
+    for (const statement of body) {
+      const transport = statelessTransport(statement);
+      if (!transport) continue;
+      // `await server.connect(transport)` in the same block, `server` declared there before it.
+      let connect: t.ExpressionStatement | undefined;
+      let server: string | undefined;
+      for (const s of body) {
+        if (s.type !== "ExpressionStatement") continue;
+        const call = unwrap(s.expression);
+        if (call.type !== "CallExpression" || call.arguments.length !== 1) continue;
+        const argument = call.arguments[0];
+        const path = memberPath(call.callee);
+        if (argument?.type !== "Identifier" || argument.name !== transport.name || !path?.endsWith(".connect")) continue;
+        const object = path.slice(0, -".connect".length);
+        if (/^[A-Za-z_$][\w$]*$/.test(object)) {
+          connect = s;
+          server = object;
+          break;
+        }
+      }
+      if (!connect || !server) continue;
+      const serverStatement = body.find(
+        (s): s is t.VariableDeclaration =>
+          s.type === "VariableDeclaration" &&
+          s.declarations.length === 1 &&
+          s.declarations[0]?.id.type === "Identifier" &&
+          s.declarations[0].id.name === server &&
+          s.declarations[0].init != null &&
+          start(s) < start(connect!),
+      );
+      const serverInit = serverStatement?.declarations[0]?.init && unwrap(serverStatement.declarations[0].init);
+      if (!serverStatement || (serverInit?.type !== "CallExpression" && serverInit?.type !== "NewExpression")) continue;
+      // The request handlers nested in this function that hand requests to that transport.
+      const handlers: t.Function[] = [];
+      walk(fn.body, (node) => {
+        if (node === fn || !isFunction(node) || declaresName(node, transport.name)) return;
+        let handles = false;
+        walk(node.body, (inner) => {
+          if (inner !== node && isFunction(inner)) return false;
+          if (inner.type === "CallExpression" && memberPath(inner.callee) === `${transport.name}.handleRequest`) handles = true;
+        });
+        if (handles) handlers.push(node);
+      });
+      const [handler] = handlers;
+      if (!handler) continue;
+      const site: ReusedServer = {
+        file,
+        name: server,
+        line: lineOf(serverStatement),
+        handlerLine: lineOf(handler),
+        transport: { name: transport.name, statement, connect, creation: file.code.slice(start(transport.init), end(transport.init)) },
+      };
+      const setup = new Set<t.Node>([serverStatement, statement, connect]);
+      const outside = (name: string) => body.some((s) => !setup.has(s) && referencesOutside(s, handlers, name));
+      // Names the moved statements read must mean the same inside the handler.
+      const read = new Set<string>();
+      for (const s of setup) walk(s, (node) => void (node.type === "Identifier" && read.add(node.name)));
+      const shadowed = [...read].find((name) => name !== server && name !== transport.name && handlers.some((h) => declaresName(h, name)));
+      if (serverStatement.kind !== "const") site.reason = `${server} is not a const`;
+      else if (statement.type === "VariableDeclaration" && statement.kind !== "const") site.reason = `${transport.name} is not a const`;
+      else if (outside(server)) site.reason = `${server} is used outside the request handler and its setup`;
+      else if (outside(transport.name)) site.reason = `${transport.name} is used outside the request handler`;
+      else if (handlers.some((h) => h.body.type !== "BlockStatement")) site.reason = "the request handler has no block body";
+      else if (shadowed) site.reason = `the request handler declares ${shadowed}, which the setup of ${server} reads`;
+      else site.fix = { run: [serverStatement], handlers, inFunction: true };
+      found.push(site);
+    }
+  });
   return found;
 }
 
@@ -459,4 +568,102 @@ export function findAuthorizationReaders(routes: RouteSite[], endpoint?: string)
     for (const handler of route.handlers) visit(handler, 0);
   }
   return [...found.values()];
+}
+
+/** An Express app made by the MCP SDK's own helper (`createMcpExpressApp()`), with what add needs to say about it. */
+export interface SdkExpressApp {
+  file: string;
+  line: number;
+  app: string;
+  /** Routes registered in a loop over a list of paths, one handler for all: `for (const p of ["/mcp", "/sse"]) app.post(p, handle)`. */
+  loop?: { line: number; paths: string[] };
+  /** Where the app's POST handler reads the Authorization header itself (the bearer token as a credential of its own). */
+  bearer?: { line: number };
+}
+
+/**
+ * The shape of figma-developer-mcp: `const app = createMcpExpressApp(...)`
+ * (@modelcontextprotocol/sdk/server/express.js), routes registered on it in a
+ * loop over "/mcp" and "/sse", and a POST handler that takes the request's
+ * `Authorization: Bearer` token as the user's own upstream token. Handlers
+ * named by an identifier are looked up in the function that registers them,
+ * then at the top level; functions they call at the top level, two deep.
+ */
+export function findSdkExpressApp(files: SourceFile[]): SdkExpressApp | undefined {
+  for (const file of files) {
+    const creators = [...file.imports].filter(
+      ([, b]) => b.imported === "createMcpExpressApp" && (b.source.startsWith(SDK_V1) || SDK_V2.some((v2) => b.source.startsWith(v2))),
+    );
+    if (creators.length === 0) continue;
+    const names = new Set(creators.map(([local]) => local));
+    let found: SdkExpressApp | undefined;
+    walk(file.ast.program, (node, ancestors) => {
+      if (found) return false;
+      if (node.type !== "VariableDeclarator" || node.id.type !== "Identifier" || !node.init) return;
+      const init = unwrap(node.init);
+      if (init.type !== "CallExpression" || init.callee.type !== "Identifier" || !names.has(init.callee.name)) return;
+      const app = node.id.name;
+      const scope = [...ancestors].reverse().find((a) => isFunction(a)) ?? file.ast.program;
+      const site: SdkExpressApp = { file: file.rel, line: lineOf(node), app };
+      const postHandlers: t.Node[] = [];
+      walk(scope, (inner) => {
+        if (inner.type !== "ForOfStatement") return;
+        const right = unwrap(inner.right);
+        const left = inner.left.type === "VariableDeclaration" ? inner.left.declarations[0]?.id : inner.left;
+        if (right.type !== "ArrayExpression" || left?.type !== "Identifier") return;
+        const paths = right.elements.map((e) => (e ? stringValue(e) : undefined));
+        if (paths.some((p) => p === undefined)) return;
+        walk(inner.body, (call) => {
+          if (call.type !== "CallExpression" || call.callee.type !== "MemberExpression") return;
+          const method = memberPath(call.callee);
+          const [first, ...rest] = call.arguments;
+          if (first?.type !== "Identifier" || first.name !== left.name || !method?.startsWith(`${app}.`)) return;
+          site.loop ??= { line: lineOf(inner), paths: paths as string[] };
+          if (/\.(post|all)$/.test(method)) postHandlers.push(...(rest as t.Node[]));
+        });
+      });
+      // Direct registrations too: app.post("/mcp", handler).
+      walk(scope, (call) => {
+        if (call.type !== "CallExpression" || !/\.(post|all)$/.test(memberPath(call.callee) ?? "")) return;
+        if (memberPath(call.callee)?.split(".")[0] !== app || stringValue(call.arguments[0] as t.Node) === undefined) return;
+        postHandlers.push(...(call.arguments.slice(1) as t.Node[]));
+      });
+      const resolve = (name: string): t.Node | undefined => {
+        let fn: t.Node | undefined;
+        const look = (root: t.Node) =>
+          walk(root, (n) => {
+            if (fn) return false;
+            if (n.type === "FunctionDeclaration" && n.id?.name === name) fn = n;
+            if (n.type === "VariableDeclarator" && n.id.type === "Identifier" && n.id.name === name && n.init && isFunction(unwrap(n.init)))
+              fn = unwrap(n.init);
+            // Names declared inside nested functions are not in scope here.
+            if (n !== root && isFunction(n)) return false;
+          });
+        if (scope !== file.ast.program) look(isFunction(scope) ? scope.body : scope);
+        if (!fn)
+          for (const statement of file.ast.program.body) {
+            const d = statement.type === "ExportNamedDeclaration" ? statement.declaration : statement;
+            if (d?.type === "FunctionDeclaration" && d.id?.name === name) fn = d;
+            if (d?.type === "VariableDeclaration")
+              for (const v of d.declarations)
+                if (v.id.type === "Identifier" && v.id.name === name && v.init && isFunction(unwrap(v.init))) fn = unwrap(v.init);
+          }
+        return fn;
+      };
+      const seen = new Set<t.Node>();
+      const visit = (root: t.Node | undefined, depth: number) => {
+        if (!root || seen.has(root) || depth > 2 || site.bearer) return;
+        seen.add(root);
+        walk(root, (n) => {
+          if (site.bearer) return false;
+          if (readsAuthorization(n)) site.bearer = { line: lineOf(n) };
+          if (n.type === "CallExpression" && n.callee.type === "Identifier") visit(resolve(n.callee.name), depth + 1);
+        });
+      };
+      for (const handler of postHandlers) visit(handler.type === "Identifier" ? resolve(handler.name) : handler, 0);
+      found = site;
+    });
+    if (found) return found;
+  }
+  return undefined;
 }

@@ -81,7 +81,15 @@ export function detectPort(files: SourceFile[], fastmcpStart: FastmcpStart | und
     }
   }
   // Read from another variable (MCP_HTTP_PORT) or a --port option: the self-check sets it to the port it picks.
-  const own = fromEnv ? {} : detectPortSwitch(files);
+  let own: { env?: string; arg?: string; fallback?: number } = fromEnv ? {} : detectPortSwitch(files);
+  if (!fromEnv && literal === undefined && !own.env && !own.arg) {
+    const helper = portFromEnvHelper(files);
+    if (helper?.env) own = helper;
+    else if (helper) {
+      fromEnv = true;
+      fallback = helper.fallback;
+    }
+  }
   return {
     fromEnv,
     fallback: fallback ?? own.fallback ?? literal ?? 3000,
@@ -89,4 +97,35 @@ export function detectPort(files: SourceFile[], fastmcpStart: FastmcpStart | und
     ...(own.env ? { env: own.env } : {}),
     ...(own.arg ? { arg: own.arg } : {}),
   };
+}
+
+/**
+ * A port read through a helper that takes variable names, with a default
+ * beside it: `pick(argv.port, fromEnv("FRAMELINK_PORT", "PORT"), 3333)`
+ * (figma-developer-mcp). The first name other than PORT is the one to set
+ * (the helper reads it first); PORT alone is an ordinary PORT.
+ */
+function portFromEnvHelper(files: SourceFile[]): { env?: string; fallback: number } | undefined {
+  let found: { env?: string; fallback: number } | undefined;
+  for (const file of files) {
+    walk(file.ast.program, (node) => {
+      if (found) return false;
+      if (node.type !== "CallExpression") return;
+      for (const argument of node.arguments) {
+        const inner = unwrap(argument as t.Node);
+        if (inner.type !== "CallExpression" || inner.arguments.length === 0) continue;
+        const names = inner.arguments.map((a) => stringValue(a as t.Node));
+        if (names.some((n) => n === undefined || !/^(?:[A-Z][A-Z0-9]*_)*PORT$/.test(n))) continue;
+        const fallback = node.arguments
+          .filter((a) => a !== argument)
+          .map((a) => unwrap(a as t.Node))
+          .find((a): a is t.NumericLiteral => a.type === "NumericLiteral" && a.value > 0 && a.value < 65536);
+        if (!fallback) continue;
+        const env = (names as string[]).find((n) => n !== "PORT");
+        found = { ...(env ? { env } : {}), fallback: fallback.value };
+      }
+    });
+    if (found) return found;
+  }
+  return undefined;
 }

@@ -90,7 +90,12 @@ export interface ReusedServer {
   line: number;
   handlerLine: number;
   /** Set when the fix (a server per request) can be made safely. */
-  fix?: { run: t.Statement[]; handlers: t.Function[] };
+  fix?: {
+    run: t.Statement[];
+    handlers: t.Function[];
+    /** Server and transport made inside the function that sets up the app: the fix moves them into its request handler. */
+    inFunction?: boolean;
+  };
   /**
    * Set when it is a stateless transport that is reused, not only the server:
    * created and connected once at the top level, every request handled by it
