@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -47,8 +48,47 @@ export function childEnv(extra = {}) {
  * build from sources the package does not ship, legacy peer deps, no dev
  * dependencies where one is private). add's own install sees them too.
  */
-export function projectEnv(project) {
-  return childEnv({ ...(project.env ?? {}), ...(project.installEnv ?? {}) });
+export function projectEnv(project, extra = {}) {
+  return childEnv({ ...(project.env ?? {}), ...(project.installEnv ?? {}), ...extra });
+}
+
+/**
+ * The project's stand-in backend, when the manifest declares one (`standIn: { env, json }`): a server the project
+ * needs at startup and that is not part of it (obsidian-mcp-server: the Obsidian Local REST API). A loopback HTTP
+ * server on a free port answers every GET with `json` (any other method: 405); `env` names the variable that
+ * points the project at it, set to its URL for add and so for the self-check's server. Undefined without one.
+ * @returns {Promise<{ env: Record<string, string>, requests: () => number, close: () => Promise<void> } | undefined>}
+ */
+export async function startStandIn(project) {
+  const standIn = project.standIn;
+  if (!standIn) return undefined;
+  if (typeof standIn.env !== "string" || !/^[A-Z][A-Z0-9_]*$/.test(standIn.env) || standIn.json === undefined)
+    throw new Error(`${project.name}: standIn needs "env" (a variable name) and "json" (the answer to every GET)`);
+  const body = JSON.stringify(standIn.json);
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    req.resume();
+    if (req.method !== "GET") {
+      res.writeHead(405, { Allow: "GET" }).end();
+      return;
+    }
+    res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) }).end(body);
+  });
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  const { port } = /** @type {import("node:net").AddressInfo} */ (server.address());
+  return {
+    env: { [standIn.env]: `http://127.0.0.1:${port}` },
+    requests: () => requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve(undefined));
+      }),
+  };
 }
 
 /** Downloads the package's tarball once (npm pack, through the npm cache) and unpacks it into `dir` as a git repository. */
@@ -195,26 +235,47 @@ function firstLine(text) {
 }
 
 /** The whole pipeline for one project: unpack, install (unless add refuses it), add --yes --steps, the self-check in it. */
+/** Runs `work` with the project's environment and its stand-in backend (if any) running. */
+export async function withStandIn(project, work) {
+  const standIn = await startStandIn(project);
+  try {
+    return await work(projectEnv(project, standIn?.env ?? {}));
+  } finally {
+    await standIn?.close();
+  }
+}
+
 export async function runProject(project, workDir) {
+  // Its stand-in backend (if any) runs from before add's first run until the last one has ended.
+  const standIn = await startStandIn(project);
+  try {
+    return { ...(await runProjectWith(project, workDir, standIn?.env ?? {})), standInRequests: standIn ? standIn.requests() : null };
+  } finally {
+    await standIn?.close();
+  }
+}
+
+async function runProjectWith(project, workDir, standInEnv) {
+  const env = projectEnv(project, standInEnv);
   const dir = path.join(workDir, project.name);
   await unpack(project, dir);
   const before = await snapshot(dir);
   // add without flags: what a new user sees first (no install needed to read the code).
   const bare = await cli(["add", dir, "--json", "--dry-run", ...(project.scopes ? ["--scopes", project.scopes] : [])], {
-    env: projectEnv(project),
+    env,
     timeout: 120_000,
   });
   const bareDoc = parseJson(bare);
   const bareOutcome =
     bareDoc.ok === false ? { exitCode: bare.exitCode, error: firstLine(bareDoc.error ?? "") } : { exitCode: bare.exitCode };
   // Time of add without install or self-check (the 1 s target), on a dry run with the flags it needs.
-  const timed = await cli([...addArgs(project, dir), "--dry-run"], { env: projectEnv(project), timeout: 120_000 });
-  const cpuSeconds = await cpuTime([cliBin, ...addArgs(project, dir), "--dry-run"], projectEnv(project));
+  const timed = await cli([...addArgs(project, dir), "--dry-run"], { env, timeout: 120_000 });
+  const cpuSeconds = await cpuTime([cliBin, ...addArgs(project, dir), "--dry-run"], env);
   let installSeconds = null;
   // A project add refuses (or asks about) on a dry run is refused the same way for real: no install needed for that.
   if (timed.exitCode !== 2) installSeconds = await install(project, dir);
   const afterInstall = await snapshot(dir);
-  const result = await cli([...addArgs(project, dir), "--yes", "--steps"], { env: projectEnv(project) });
+  const result = await cli([...addArgs(project, dir), "--yes", "--steps"], { env });
   const doc = parseJson(result);
   const after = await snapshot(dir);
   const written = [...after.keys()].filter((rel) => after.get(rel) !== afterInstall.get(rel));

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain JavaScript, shared with bench/add/real.mjs
-import { addArgs, cli, loadManifest, meetsBar, parseJson, pool, projectEnv, runProject } from "../lib/real-corpus.mjs";
+import { addArgs, cli, loadManifest, meetsBar, parseJson, pool, runProject, withStandIn } from "../lib/real-corpus.mjs";
 
 interface Project {
   name: string;
@@ -102,7 +102,9 @@ describe("add on real third-party MCP servers (test/fixtures/real)", () => {
       // a second add finds its changes in place, writes nothing and runs the self-check (check --project takes
       // only projects create generated: src/index.ts).
       if (run.outcome.exitCode === 0) {
-        const again = await cli([...addArgs(project, run.dir), "--yes", "--no-steps"], { env: projectEnv(project), timeout: 300_000 });
+        const again = await withStandIn(project, (env: Record<string, string>) =>
+          cli([...addArgs(project, run.dir), "--yes", "--no-steps"], { env, timeout: 300_000 }),
+        );
         const doc = parseJson(again);
         expect(again.exitCode, again.stderr.slice(-3000)).toBe(0);
         expect(doc.changed).toBe(false);

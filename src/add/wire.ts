@@ -206,12 +206,28 @@ export function wire(d: Detection, options: WireOptions): Wiring {
     );
     const specifier = literal(specifierValue, style);
     const esm = d.language === "ts" || d.module === "esm";
-    const importLine = esm
-      ? `import { ${fn === "mcpAuth" ? "mcpAuth" : `mcpAuth as ${fn}`} } from ${specifier}${semi}`
-      : `const { mcpAuth${fn === "mcpAuth" ? "" : `: ${fn}`} } = require(${specifier})${semi}`;
     // After the project's own security and infrastructure middleware (the last app-level one before the routes), so a
     // rate limit counts bad tokens and a 401 carries the security headers; before the MCP handler.
     const infra = app ? lastInfra(d, app) : undefined;
+    // hono/cors answers every preflight itself: the public metadata document is served before it (mcpMetadata).
+    // Only where both registrations can be written in place (else the lines by hand stay the one registration).
+    const cors =
+      framework === "hono" &&
+      app &&
+      infra?.statement &&
+      afterLine(app.file.code, end(app.statement)) !== undefined &&
+      afterLine(app.file.code, end(infra.statement)) !== undefined
+        ? d.infra.find(
+            (site) =>
+              site.name.startsWith("CORS") && site.statement && site.file === app.file && start(site.statement) <= start(infra.statement!),
+          )
+        : undefined;
+    const metaFn = cors ? freeName("mcpMetadata", new Set([...taken, fn])) : undefined;
+    const names = [
+      fn === "mcpAuth" ? "mcpAuth" : esm ? `mcpAuth as ${fn}` : `mcpAuth: ${fn}`,
+      ...(metaFn ? [metaFn === "mcpMetadata" ? "mcpMetadata" : esm ? `mcpMetadata as ${metaFn}` : `mcpMetadata: ${metaFn}`] : []),
+    ].join(", ");
+    const importLine = esm ? `import { ${names} } from ${specifier}${semi}` : `const { ${names} } = require(${specifier})${semi}`;
     const anchor = infra?.statement ?? app?.statement;
     const comment = infra
       ? `// OAuth for the MCP endpoint, after ${infraNames(d, infra)} and before the routes (create-mcp-auth add)`
@@ -250,6 +266,17 @@ export function wire(d: Detection, options: WireOptions): Wiring {
         const indent = indentAt(file.code, start(app.statement));
         const eolBefore = position === file.code.length && !file.code.endsWith("\n") ? style.eol : "";
         s.appendLeft(importPosition(file, start(app.statement), specifierValue), `${importLine}${style.eol}`);
+        const afterApp = cors && metaFn ? afterLine(file.code, end(app.statement)) : undefined;
+        if (cors && metaFn && afterApp !== undefined) {
+          s.appendLeft(
+            afterApp,
+            `${indent}// The protected resource metadata, public, before ${cors.name}, which answers its preflight (create-mcp-auth add)${style.eol}` +
+              `${indent}${appName}.use(${metaFn}({ endpoint: ${endpoint} }))${semi}${style.eol}`,
+          );
+          notes.push(
+            `${file.rel}: ${appName}.use(${metaFn}(...)) right after ${app.text} (line ${app.line}), before ${cors.name} (line ${cors.line}), which would answer the metadata's CORS preflight without the metadata's headers`,
+          );
+        }
         s.appendLeft(position, `${eolBefore}${indent}${comment}${style.eol}${indent}${registration}${style.eol}`);
         notes.push(
           infra

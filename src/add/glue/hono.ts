@@ -9,14 +9,44 @@
 // the caller as `c.get("auth")`: pass both on, as in
 // `handler.fetch(c.req.raw, { authInfo: c.get("auth"), parsedBody: c.get("parsedBody") })`.
 // It also serves the protected resource metadata; every other request goes
-// on untouched. The server's own time limits: see mcp-auth.ts.
-import type { IncomingMessage } from "node:http";
+// on untouched. An app whose own CORS middleware (hono/cors) runs first
+// registers `mcpMetadata` before it too: hono/cors answers every preflight
+// itself, and the metadata is public, for any origin. A route that writes the
+// Node response itself (`transport.handleRequest(c.env.incoming, c.env.outgoing)`)
+// gets the CORS headers on that response, and Hono is told it was sent. The
+// server's own time limits: see mcp-auth.ts.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { MiddlewareHandler } from "hono";
 import { type Answer, createMcpAuth, type McpAuthOptions, parseJson, serialize } from "./mcp-auth.js";
 
+// One auth layer per endpoint and limits, shared by mcpAuth and mcpMetadata (the configuration is read once).
+const layers = new Map<string, ReturnType<typeof createMcpAuth>>();
+function layerFor(options: McpAuthOptions) {
+  const key = JSON.stringify([options.endpoint, options.maxBodyBytes, options.bodyTimeoutMs]);
+  let auth = layers.get(key);
+  if (!auth) {
+    auth = createMcpAuth(options);
+    layers.set(key, auth);
+  }
+  return auth;
+}
+
+/**
+ * The protected resource metadata alone (GET, HEAD and its CORS preflight),
+ * for the head of an app whose own CORS middleware answers preflights before
+ * mcpAuth runs; every other request goes on untouched.
+ */
+export function mcpMetadata(options: McpAuthOptions): MiddlewareHandler {
+  const auth = layerFor(options);
+  return async (c, next) => {
+    if (auth.isMetadataPath(c.req.path)) return respond(auth.metadataAnswer(c.req.method));
+    return next();
+  };
+}
+
 export function mcpAuth(options: McpAuthOptions): MiddlewareHandler {
-  const auth = createMcpAuth(options);
+  const auth = layerFor(options);
 
   return async (c, next) => {
     if (auth.isMetadataPath(c.req.path)) return respond(auth.metadataAnswer(c.req.method));
@@ -55,7 +85,16 @@ export function mcpAuth(options: McpAuthOptions): MiddlewareHandler {
     if ("answer" in authorized) return respond(authorized.answer);
     c.set("auth", authorized.authInfo);
 
+    const outgoing = nodeResponse(c.env);
+    // A route may answer on the Node response itself: it gets the CORS headers there, before it writes.
+    if (outgoing && !outgoing.headersSent) for (const [name, value] of Object.entries(before.cors)) outgoing.setHeader(name, value);
     await next();
+    if (outgoing?.headersSent && !c.finalized) {
+      // The route answered on the Node response and returned nothing: @hono/node-server's "already sent" marker,
+      // or Hono would answer again (404 or its error handler) and Node throws ERR_HTTP_HEADERS_SENT.
+      c.res = new Response(null, { headers: { "x-hono-already-sent": "true" } });
+      return;
+    }
     for (const [name, value] of Object.entries(before.cors)) {
       try {
         c.res.headers.set(name, value);
@@ -77,6 +116,14 @@ function untouchedNodeRequest(env: unknown): IncomingMessage | undefined {
   const incoming = (env as { incoming?: unknown } | undefined)?.incoming;
   if (!(incoming instanceof Readable) || !("headers" in incoming)) return undefined;
   return incoming.readableFlowing === null && !incoming.readableEnded ? (incoming as IncomingMessage) : undefined;
+}
+
+/** The Node response under the app (@hono/node-server's `c.env.outgoing`), if any. */
+function nodeResponse(env: unknown): ServerResponse | undefined {
+  const outgoing = (env as { outgoing?: unknown } | undefined)?.outgoing;
+  return outgoing && typeof (outgoing as ServerResponse).setHeader === "function" && "headersSent" in (outgoing as object)
+    ? (outgoing as ServerResponse)
+    : undefined;
 }
 
 function respond(answer: Answer): Response {
