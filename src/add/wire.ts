@@ -432,26 +432,10 @@ function fixAcrossModules(s: MagicString, other: MagicString, reused: ReusedServ
  */
 function fixReusedServer(s: MagicString, reused: ReusedServer): string {
   const { file, name } = reused;
-  const { run, handlers } = reused.fix!;
+  const { handlers } = reused.fix!;
   const style = styleOf(file);
   const semi = style.semicolons ? ";" : "";
-  const factory = freeName("createMcpServer", usedNames(file.ast));
-  const from = lineStartOf(file.code, start(run[0]!));
-  const lastEnd = end(run[run.length - 1]!);
-  const to = afterLine(file.code, lastEnd) ?? lastEnd;
-  const indent = indentAt(file.code, start(run[0]!));
-  const original = file.code.slice(from, to).replace(/\r?\n$/, "");
-  const moved = original
-    .split("\n")
-    .map((line) => (line.trim() === "" ? line.replace(/[ \t]+/, "") : `${style.indent}${line}`))
-    .join("\n");
-  const comment = [
-    `${indent}// A new McpServer for every request: an McpServer connects to one transport`,
-    `${indent}// for life, so one shared by all requests fails from the second request on.`,
-  ].join(style.eol);
-  const text =
-    [comment, `${indent}function ${factory}() {`, moved, `${indent}${style.indent}return ${name}${semi}`, `${indent}}`].join(style.eol) +
-    style.eol;
+  const { from, to, text, factory } = serverFactory(file, reused, usedNames(file.ast));
   s.overwrite(from, to, text);
   const { transport } = reused;
   if (transport) {

@@ -371,24 +371,10 @@ function sharedTransport(
 ): { transport: NonNullable<ReusedServer["transport"]>; handlers: t.Function[]; reason?: string } | undefined {
   const body = file.ast.program.body;
   for (const statement of body) {
-    if (statement.type !== "VariableDeclaration" || statement.declarations.length !== 1) continue;
-    const [declarator] = statement.declarations;
-    const init = declarator?.init && unwrap(declarator.init);
-    if (declarator?.id.type !== "Identifier" || init?.type !== "NewExpression" || init.callee.type !== "Identifier") continue;
-    if (!MCP_TRANSPORTS.has(init.callee.name)) continue;
-    const options = init.arguments[0];
-    const stateless =
-      options?.type === "ObjectExpression" &&
-      options.properties.some(
-        (p) =>
-          p.type === "ObjectProperty" &&
-          p.key.type === "Identifier" &&
-          p.key.name === "sessionIdGenerator" &&
-          p.value.type === "Identifier" &&
-          p.value.name === "undefined",
-      );
+    if (statement.type !== "VariableDeclaration") continue;
+    const stateless = statelessTransport(statement);
     if (!stateless) continue;
-    const name = declarator.id.name;
+    const { name, init } = stateless;
     const connect = body.find((s) => {
       if (s.type !== "ExpressionStatement") return false;
       const call = unwrap(s.expression);
