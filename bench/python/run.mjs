@@ -182,17 +182,7 @@ const issuer = await startLocalIssuer(work);
 const rows = [];
 try {
   for (const framework of ["fastmcp", "fastapi"]) {
-    const name = `bench-${framework}`;
-    const root = path.join(work, "projects", name);
-    log(`create --language python -f ${framework}`);
-    execFileSync(
-      process.execPath,
-      [path.join(repo, "bin", "create-mcp-auth.js"), root, "--language", "python", "-f", framework, "--yes", "--no-git", "--no-check"],
-      {
-        stdio: "ignore",
-      },
-    );
-    const module = name.replace(/-/g, "_");
+    const { root, module } = createProject(framework);
     for (const era of ["2025", "2026"]) {
       const servers = [];
       for (const variant of ["on", "off", "peer"]) servers.push(await startVariant(variant, framework, root, module, issuer));
@@ -264,6 +254,19 @@ writeSection(
 );
 log("wrote bench/python/results.json and bench/RESULTS.md");
 
+/** The Python project `create` writes for `framework` (under .cache, installed): its folder and module name. */
+function createProject(framework) {
+  const name = `bench-${framework}`;
+  const root = path.join(work, "projects", name);
+  log(`create --language python -f ${framework}`);
+  execFileSync(
+    process.execPath,
+    [path.join(repo, "bin", "create-mcp-auth.js"), root, "--language", "python", "-f", framework, "--yes", "--no-git", "--no-check"],
+    { stdio: "ignore" },
+  );
+  return { root, module: name.replace(/-/g, "_") };
+}
+
 /** Python calls per request of on, off and peer, for each framework and era: calls.py in each created project. */
 async function callsOnly(requests) {
   rmSync(path.join(work, "projects"), { recursive: true, force: true });
@@ -272,14 +275,7 @@ async function callsOnly(requests) {
   const rows = [];
   try {
     for (const framework of ["fastmcp", "fastapi"]) {
-      const name = `bench-${framework}`;
-      const root = path.join(work, "projects", name);
-      log(`create --language python -f ${framework}`);
-      execFileSync(
-        process.execPath,
-        [path.join(repo, "bin", "create-mcp-auth.js"), root, "--language", "python", "-f", framework, "--yes", "--no-git", "--no-check"],
-        { stdio: "ignore" },
-      );
+      const { root, module } = createProject(framework);
       const port = await freePort();
       const url = `http://127.0.0.1:${port}/mcp`;
       const env = {
@@ -291,7 +287,6 @@ async function callsOnly(requests) {
         SCALEKIT_RESOURCE_ID: issuer.resourceId,
         TOKEN: await issuer.mint([url, issuer.resourceId]),
       };
-      const module = name.replace(/-/g, "_");
       for (const era of ["2025", "2026"]) {
         const calls = {};
         for (const variant of ["on", "off", "peer"]) {
