@@ -20,25 +20,14 @@ import { Readable } from "node:stream";
 import type { MiddlewareHandler } from "hono";
 import { type Answer, createMcpAuth, type McpAuthOptions, parseJson, serialize } from "./mcp-auth.js";
 
-// One auth layer per endpoint and limits, shared by mcpAuth and mcpMetadata (the configuration is read once).
-const layers = new Map<string, ReturnType<typeof createMcpAuth>>();
-function layerFor(options: McpAuthOptions) {
-  const key = JSON.stringify([options.endpoint, options.maxBodyBytes, options.bodyTimeoutMs]);
-  let auth = layers.get(key);
-  if (!auth) {
-    auth = createMcpAuth(options);
-    layers.set(key, auth);
-  }
-  return auth;
-}
-
 /**
  * The protected resource metadata alone (GET, HEAD and its CORS preflight),
  * for the head of an app whose own CORS middleware answers preflights before
  * mcpAuth runs; every other request goes on untouched.
  */
 export function mcpMetadata(options: McpAuthOptions): MiddlewareHandler {
-  const auth = layerFor(options);
+  // An auth layer of its own, as each app gets its own: its configuration is read on its first request.
+  const auth = createMcpAuth(options);
   return async (c, next) => {
     if (auth.isMetadataPath(c.req.path)) return respond(auth.metadataAnswer(c.req.method));
     return next();
@@ -46,7 +35,7 @@ export function mcpMetadata(options: McpAuthOptions): MiddlewareHandler {
 }
 
 export function mcpAuth(options: McpAuthOptions): MiddlewareHandler {
-  const auth = layerFor(options);
+  const auth = createMcpAuth(options);
 
   return async (c, next) => {
     if (auth.isMetadataPath(c.req.path)) return respond(auth.metadataAnswer(c.req.method));
