@@ -113,7 +113,7 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
     compiled,
     start: withPortShown(
       withServeSwitch(
-        shippedStart(root, pkg, startCommand(pkg, entryFile, language, pm, deps, compiled.length > 0), entryFile),
+        shippedStart(root, pkg, startCommand(pkg, entryFile, language, pm, deps, compiled.length > 0), entryFile, compiled.length > 0),
         detectServeSwitch(files),
         pkg.data.scripts ?? {},
       ),

@@ -167,16 +167,18 @@ export function calleeName(callee: t.Node): string | undefined {
 /**
  * A start script that runs a source file the package does not ship
  * (`"start": "tsx src/dev_server.ts"` in a package that publishes only
- * dist/): the shipped compiled file of the app is what runs, started with
- * node. Otherwise the start command as found.
+ * dist/, `published`): the shipped compiled file of the app is what runs,
+ * started with node. Otherwise the start command as found (in a project with
+ * its sources, a file the script runs may be one its build writes).
  */
 export function shippedStart(
   root: string,
   pkg: PackageJson,
   found: StartCommand | undefined,
   entry: SourceFile | undefined,
+  published: boolean,
 ): StartCommand | undefined {
-  if (!found || found.file === process.execPath || !entry || !/\.[mc]?js$/.test(entry.rel)) return found;
+  if (!published || !found || found.file === process.execPath || !entry || !/\.[mc]?js$/.test(entry.rel)) return found;
   const script = found.args[0] === "run" ? found.args[1] : found.args[0];
   const command = script ? pkg.data.scripts?.[script] : undefined;
   if (!command) return found;
