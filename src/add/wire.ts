@@ -209,10 +209,11 @@ export function wire(d: Detection, options: WireOptions): Wiring {
     // After the project's own security and infrastructure middleware (the last app-level one before the routes), so a
     // rate limit counts bad tokens and a 401 carries the security headers; before the MCP handler.
     const infra = app ? lastInfra(d, app) : undefined;
-    // hono/cors answers every preflight itself: the public metadata document is served before it (mcpMetadata).
-    // Only where both registrations can be written in place (else the lines by hand stay the one registration).
+    // hono/cors, Express's cors and @fastify/cors answer every preflight themselves: the public metadata document is
+    // served before them (mcpMetadata). Only where both registrations can be written in place (else the lines by hand
+    // stay the one registration).
     const cors =
-      framework === "hono" &&
+      (framework === "hono" || framework === "express" || framework === "fastify") &&
       app &&
       infra?.statement &&
       afterLine(app.file.code, end(app.statement)) !== undefined &&
@@ -267,14 +268,18 @@ export function wire(d: Detection, options: WireOptions): Wiring {
         const eolBefore = position === file.code.length && !file.code.endsWith("\n") ? style.eol : "";
         s.appendLeft(importPosition(file, start(app.statement), specifierValue), `${importLine}${style.eol}`);
         const afterApp = cors && metaFn ? afterLine(file.code, end(app.statement)) : undefined;
+        const metaRegistration =
+          framework === "fastify"
+            ? `${metaFn}(${appName}, { endpoint: ${endpoint} })`
+            : `${appName}.use(${metaFn}({ endpoint: ${endpoint} }))`;
         if (cors && metaFn && afterApp !== undefined) {
           s.appendLeft(
             afterApp,
             `${indent}// The protected resource metadata, public, before ${cors.name}, which answers its preflight (create-mcp-auth add)${style.eol}` +
-              `${indent}${appName}.use(${metaFn}({ endpoint: ${endpoint} }))${semi}${style.eol}`,
+              `${indent}${metaRegistration}${semi}${style.eol}`,
           );
           notes.push(
-            `${file.rel}: ${appName}.use(${metaFn}(...)) right after ${app.text} (line ${app.line}), before ${cors.name} (line ${cors.line}), which would answer the metadata's CORS preflight without the metadata's headers`,
+            `${file.rel}: ${framework === "fastify" ? `${metaFn}(${appName}, ...)` : `${appName}.use(${metaFn}(...))`} right after ${app.text} (line ${app.line}), before ${cors.name} (line ${cors.line}), which would answer the metadata's CORS preflight without the metadata's headers`,
           );
         }
         s.appendLeft(position, `${eolBefore}${indent}${comment}${style.eol}${indent}${registration}${style.eol}`);

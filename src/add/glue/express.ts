@@ -7,15 +7,43 @@
 // called tools on it, and hands the caller on as `req.auth`, which both MCP
 // SDK generations pass to tools. It also serves the protected resource
 // metadata. Every other request goes on untouched, to the app's own parsers
-// and routes. The server's own time limits: see mcp-auth.ts.
+// and routes. An app whose own CORS middleware (`cors`) runs first registers
+// `mcpMetadata` before it too: `cors` ends every preflight itself, and the
+// metadata is public, for any origin. The server's own time limits: see
+// mcp-auth.ts.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createMcpAuth, isJsonContentType, type McpAuthOptions, sendAnswer as send } from "./mcp-auth.js";
 
 type Request = IncomingMessage & { body?: unknown; auth?: unknown; _body?: boolean };
 type Next = (error?: unknown) => void;
 
+// One auth layer per endpoint and limits, shared by mcpAuth and mcpMetadata (the configuration is read once).
+const layers = new Map<string, ReturnType<typeof createMcpAuth>>();
+function layerFor(options: McpAuthOptions) {
+  const key = JSON.stringify([options.endpoint, options.maxBodyBytes, options.bodyTimeoutMs]);
+  let auth = layers.get(key);
+  if (!auth) {
+    auth = createMcpAuth(options);
+    layers.set(key, auth);
+  }
+  return auth;
+}
+
+/**
+ * The protected resource metadata alone (GET, HEAD and its CORS preflight),
+ * for the head of an app whose own CORS middleware answers preflights before
+ * mcpAuth runs; every other request goes on untouched.
+ */
+export function mcpMetadata(options: McpAuthOptions) {
+  const auth = layerFor(options);
+  return (req: Request, res: ServerResponse, next: Next): void => {
+    if (auth.isMetadataPath(req.url)) send(res, auth.metadataAnswer(req.method));
+    else next();
+  };
+}
+
 export function mcpAuth(options: McpAuthOptions) {
-  const auth = createMcpAuth(options);
+  const auth = layerFor(options);
 
   async function handle(req: Request, res: ServerResponse, next: Next): Promise<void> {
     if (auth.isMetadataPath(req.url)) return send(res, auth.metadataAnswer(req.method));

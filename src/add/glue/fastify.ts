@@ -10,7 +10,10 @@
 // - preHandler takes JSON bodies only (415), checks the scopes of the called
 //   tools on the parsed body and hands the caller to the MCP SDK as
 //   `request.raw.auth`.
-// Other requests pass every hook untouched. Fastify sets no time limit on a
+// Other requests pass every hook untouched. An app whose own CORS plugin
+// (@fastify/cors, awaited) registers first calls `mcpMetadata(app, ...)`
+// before it too: its onRequest hook ends every preflight itself, and the
+// metadata is public, for any origin. Fastify sets no time limit on a
 // whole request by default: `Fastify({ requestTimeout: 60_000 })` bounds it
 // for every route (mcp-auth.ts says which limits to set).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -22,8 +25,32 @@ interface Verified {
   deadline: ReturnType<typeof setTimeout> | undefined;
 }
 
+// One auth layer per endpoint and limits, shared by mcpAuth and mcpMetadata (the configuration is read once).
+const layers = new Map<string, ReturnType<typeof createMcpAuth>>();
+function layerFor(options: McpAuthOptions) {
+  const key = JSON.stringify([options.endpoint, options.maxBodyBytes, options.bodyTimeoutMs]);
+  let auth = layers.get(key);
+  if (!auth) {
+    auth = createMcpAuth(options);
+    layers.set(key, auth);
+  }
+  return auth;
+}
+
+/**
+ * The protected resource metadata alone (GET, HEAD and its CORS preflight), as
+ * an onRequest hook added before the app's own CORS plugin, whose hook answers
+ * preflights before mcpAuth's runs; every other request goes on untouched.
+ */
+export function mcpMetadata(app: FastifyInstance, options: McpAuthOptions): void {
+  const auth = layerFor(options);
+  app.addHook("onRequest", async (request, reply) => {
+    if (auth.isMetadataPath(request.url)) return send(reply, auth.metadataAnswer(request.method));
+  });
+}
+
 export function mcpAuth(app: FastifyInstance, options: McpAuthOptions): void {
-  const auth = createMcpAuth(options);
+  const auth = layerFor(options);
   const verified = new WeakMap<object, Verified>();
   /** "METHOD url" of the routes whose own onRequest hooks check the token. */
   const checkedOnRoute = new Set<string>();
