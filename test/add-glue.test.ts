@@ -376,20 +376,41 @@ describe("a missing variable: the app is created; said when the server listens (
   }
 });
 
-describe("Hono: two apps made one after the other in one process (a test file's apps) each read their own configuration", () => {
-  let issuer: LocalIssuer;
-  beforeAll(async () => {
-    await installFrameworks();
-    issuer = await startIssuer({ port: 0, quiet: true });
-  }, 600_000);
-  afterAll(() => issuer?.close());
+/** Two apps made one after the other in one process, each under its own MCP_SERVER_URL: what each app's metadata names. */
+const TWO_APPS: Record<Framework, string> = {
+  express: `import express from "express";
+import type { AddressInfo } from "node:net";
+import { mcpAuth, mcpMetadata } from "./auth/express.js";
 
-  it("the second app's metadata names its own MCP_SERVER_URL, with mcpMetadata and mcpAuth both registered", async () => {
-    const dir = path.join(work, "apps", "hono-two-apps");
-    await writeCore(path.join(dir, "auth"), "hono", "scalekit");
-    await writeFile(
-      path.join(dir, "server.ts"),
-      `import { Hono } from "hono";
+const seen: unknown[] = [];
+for (const port of [4101, 4102]) {
+  process.env.MCP_SERVER_URL = \`http://127.0.0.1:\${port}/mcp\`;
+  const app = express();
+  app.use(mcpMetadata({ endpoint: "/mcp" }));
+  app.use(mcpAuth({ endpoint: "/mcp" }));
+  const server = app.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  const answer = await fetch(\`http://127.0.0.1:\${(server.address() as AddressInfo).port}/.well-known/oauth-protected-resource/mcp\`);
+  seen.push(((await answer.json()) as { resource: string }).resource);
+  server.close();
+}
+console.log(JSON.stringify(seen));
+`,
+  fastify: `import Fastify from "fastify";
+import { mcpAuth, mcpMetadata } from "./auth/fastify.js";
+
+const seen: unknown[] = [];
+for (const port of [4101, 4102]) {
+  process.env.MCP_SERVER_URL = \`http://127.0.0.1:\${port}/mcp\`;
+  const app = Fastify();
+  mcpMetadata(app, { endpoint: "/mcp" });
+  mcpAuth(app, { endpoint: "/mcp" });
+  const answer = await app.inject({ url: "/.well-known/oauth-protected-resource/mcp" });
+  seen.push((answer.json() as { resource: string }).resource);
+}
+console.log(JSON.stringify(seen));
+`,
+  hono: `import { Hono } from "hono";
 import { mcpAuth, mcpMetadata } from "./auth/hono.js";
 
 const seen: unknown[] = [];
@@ -404,12 +425,27 @@ for (const port of [4101, 4102]) {
 }
 console.log(JSON.stringify(seen));
 `,
-    );
-    const env = { PATH: process.env.PATH ?? "", SCALEKIT_ENVIRONMENT_URL: issuer.url, SCALEKIT_RESOURCE_ID: issuer.resourceId };
-    const run = await execa(process.execPath, ["--import", "tsx", "server.ts"], { cwd: dir, env, extendEnv: false, reject: false });
-    expect(run.exitCode, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "null")).toEqual(["http://127.0.0.1:4101/mcp", "http://127.0.0.1:4102/mcp"]);
-  }, 120_000);
+};
+
+describe("two apps made one after the other in one process (a test file's apps) each read their own configuration", () => {
+  let issuer: LocalIssuer;
+  beforeAll(async () => {
+    await installFrameworks();
+    issuer = await startIssuer({ port: 0, quiet: true });
+  }, 600_000);
+  afterAll(() => issuer?.close());
+
+  for (const framework of FRAMEWORKS) {
+    it(`${framework}: the second app's metadata names its own MCP_SERVER_URL, with mcpMetadata and mcpAuth both registered`, async () => {
+      const dir = path.join(work, "apps", `${framework}-two-apps`);
+      await writeCore(path.join(dir, "auth"), framework, "scalekit");
+      await writeFile(path.join(dir, "server.ts"), TWO_APPS[framework]);
+      const env = { PATH: process.env.PATH ?? "", SCALEKIT_ENVIRONMENT_URL: issuer.url, SCALEKIT_RESOURCE_ID: issuer.resourceId };
+      const run = await execa(process.execPath, ["--import", "tsx", "server.ts"], { cwd: dir, env, extendEnv: false, reject: false });
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "null")).toEqual(["http://127.0.0.1:4101/mcp", "http://127.0.0.1:4102/mcp"]);
+    }, 120_000);
+  }
 });
 
 describe("the rendered core and glue fit strict projects", () => {

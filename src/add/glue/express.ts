@@ -17,25 +17,14 @@ import { createMcpAuth, isJsonContentType, type McpAuthOptions, sendAnswer as se
 type Request = IncomingMessage & { body?: unknown; auth?: unknown; _body?: boolean };
 type Next = (error?: unknown) => void;
 
-// One auth layer per endpoint and limits, shared by mcpAuth and mcpMetadata (the configuration is read once).
-const layers = new Map<string, ReturnType<typeof createMcpAuth>>();
-function layerFor(options: McpAuthOptions) {
-  const key = JSON.stringify([options.endpoint, options.maxBodyBytes, options.bodyTimeoutMs]);
-  let auth = layers.get(key);
-  if (!auth) {
-    auth = createMcpAuth(options);
-    layers.set(key, auth);
-  }
-  return auth;
-}
-
 /**
  * The protected resource metadata alone (GET, HEAD and its CORS preflight),
  * for the head of an app whose own CORS middleware answers preflights before
  * mcpAuth runs; every other request goes on untouched.
  */
 export function mcpMetadata(options: McpAuthOptions) {
-  const auth = layerFor(options);
+  // An auth layer of its own, as each app gets its own: its configuration is read on its first request.
+  const auth = createMcpAuth(options);
   return (req: Request, res: ServerResponse, next: Next): void => {
     if (auth.isMetadataPath(req.url)) send(res, auth.metadataAnswer(req.method));
     else next();
@@ -43,7 +32,7 @@ export function mcpMetadata(options: McpAuthOptions) {
 }
 
 export function mcpAuth(options: McpAuthOptions) {
-  const auth = layerFor(options);
+  const auth = createMcpAuth(options);
 
   async function handle(req: Request, res: ServerResponse, next: Next): Promise<void> {
     if (auth.isMetadataPath(req.url)) return send(res, auth.metadataAnswer(req.method));

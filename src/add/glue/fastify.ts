@@ -25,32 +25,21 @@ interface Verified {
   deadline: ReturnType<typeof setTimeout> | undefined;
 }
 
-// One auth layer per endpoint and limits, shared by mcpAuth and mcpMetadata (the configuration is read once).
-const layers = new Map<string, ReturnType<typeof createMcpAuth>>();
-function layerFor(options: McpAuthOptions) {
-  const key = JSON.stringify([options.endpoint, options.maxBodyBytes, options.bodyTimeoutMs]);
-  let auth = layers.get(key);
-  if (!auth) {
-    auth = createMcpAuth(options);
-    layers.set(key, auth);
-  }
-  return auth;
-}
-
 /**
  * The protected resource metadata alone (GET, HEAD and its CORS preflight), as
  * an onRequest hook added before the app's own CORS plugin, whose hook answers
  * preflights before mcpAuth's runs; every other request goes on untouched.
  */
 export function mcpMetadata(app: FastifyInstance, options: McpAuthOptions): void {
-  const auth = layerFor(options);
+  // An auth layer of its own, as each app gets its own: its configuration is read on its first request.
+  const auth = createMcpAuth(options);
   app.addHook("onRequest", async (request, reply) => {
     if (auth.isMetadataPath(request.url)) return send(reply, auth.metadataAnswer(request.method));
   });
 }
 
 export function mcpAuth(app: FastifyInstance, options: McpAuthOptions): void {
-  const auth = layerFor(options);
+  const auth = createMcpAuth(options);
   const verified = new WeakMap<object, Verified>();
   /** "METHOD url" of the routes whose own onRequest hooks check the token. */
   const checkedOnRoute = new Set<string>();
