@@ -443,7 +443,10 @@ describe("two apps made one after the other in one process (a test file's apps) 
       const env = { PATH: process.env.PATH ?? "", SCALEKIT_ENVIRONMENT_URL: issuer.url, SCALEKIT_RESOURCE_ID: issuer.resourceId };
       const run = await execa(process.execPath, ["--import", "tsx", "server.ts"], { cwd: dir, env, extendEnv: false, reject: false });
       expect(run.exitCode, run.stderr).toBe(0);
-      expect(JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "null")).toEqual(["http://127.0.0.1:4101/mcp", "http://127.0.0.1:4102/mcp"]);
+      expect(JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "null")).toEqual([
+        "http://127.0.0.1:4101/mcp",
+        "http://127.0.0.1:4102/mcp",
+      ]);
     }, 120_000);
   }
 });
