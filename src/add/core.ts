@@ -114,17 +114,38 @@ export async function renderCore(
   }
   sources.set(SCOPES_MODULE, { base: SCOPES_MODULE, code: scopesModule(scopes), role: "scopes" });
 
+  // Each source is parsed once: the import graph, the specifier rewrite and (for JavaScript) the type strip
+  // all read that tree and splice the same original text.
+  const trees = new Map<string, t.File>();
+  const treeOf = (base: string): t.File => {
+    let tree = trees.get(base);
+    if (!tree) {
+      tree = parseModule(sources.get(base)!.code, "ts", `${base}.ts`);
+      trees.set(base, tree);
+    }
+    return tree;
+  };
+
   const files: CoreFile[] = [];
   const imports = new Map<string, { typeOnly: boolean }>();
   const graph = new Map<string, string[]>();
-  for (const base of [...needed(sources, glueFiles)].sort()) {
+  for (const base of [...needed(sources, glueFiles, treeOf)].sort()) {
     const source = sources.get(base)!;
     const file = `${source.base}.ts`;
-    let code = rewriteSpecifiers(source.code, file, target, new Set(sources.keys()));
-    if (target.language === "js") code = stripTypes(code, file);
-    if (target.module === "cjs" && target.language === "js") code = toCommonJs(code, file);
-    const parsed = parseModule(code, target.language, file);
-    const found = importsOf(parsed);
+    const tree = treeOf(base);
+    const edits = new MagicString(source.code);
+    const renamed = rewriteSpecifiers(source.code, tree, edits, file, target, new Set(sources.keys()));
+    let code: string;
+    let found: FoundImport[];
+    if (target.language === "js") {
+      code = stripTypes(source.code, file, { ast: tree, edits });
+      if (target.module === "cjs") code = toCommonJs(code, file);
+      // What the JavaScript imports once the types are out (type-only imports are gone), read from its own text.
+      found = importsOf(parseModule(code, "js", file));
+    } else {
+      code = edits.toString();
+      found = importsOf(tree, renamed);
+    }
     graph.set(
       source.base,
       found.filter((i) => i.specifier.startsWith("./")).map((i) => i.specifier.slice(2).replace(/\.[^.]+$/, "")),
@@ -173,15 +194,14 @@ function frameworkPackage(name: string): string | undefined {
  * The files the glue imports, directly or through other core files: what a
  * project needs. The tool-scope map comes in where the core imports ../tools.js.
  */
-function needed(sources: Map<string, SourceFile>, roots: string[]): Set<string> {
+function needed(sources: Map<string, SourceFile>, roots: string[], treeOf: (base: string) => t.File): Set<string> {
   const found = new Set<string>();
   const pending = [...roots];
   while (pending.length > 0) {
     const base = pending.pop()!;
     if (found.has(base)) continue;
     found.add(base);
-    const ast = parseModule(sources.get(base)!.code, "ts", `${base}.ts`);
-    for (const { specifier } of importsOf(ast)) {
+    for (const { specifier } of importsOf(treeOf(base))) {
       if (specifier === "../tools.js") pending.push(SCOPES_MODULE);
       else if (specifier.startsWith("./")) {
         const next = specifier.slice(2).replace(/\.(js|ts)$/, "");
@@ -235,10 +255,19 @@ export function scopesModule(scopes: ScopeMap): string {
   ].join("\n");
 }
 
-/** Points the core's imports at the files as written: tool-scopes for ../tools.js, the target's extension. */
-function rewriteSpecifiers(code: string, file: string, target: CoreTarget, local: Set<string>): string {
-  const ast = parseModule(code, "ts", file);
-  const s = new MagicString(code);
+/**
+ * Points the core's imports at the files as written: tool-scopes for ../tools.js, the target's extension. The
+ * edits go into `edits` (a splice of `code`, whose tree is `ast`); returns each rewritten specifier's new text.
+ */
+function rewriteSpecifiers(
+  code: string,
+  ast: t.File,
+  edits: MagicString,
+  file: string,
+  target: CoreTarget,
+  local: Set<string>,
+): Map<t.StringLiteral, string> {
+  const renamed = new Map<t.StringLiteral, string>();
   for (const statement of ast.program.body) {
     if (statement.type !== "ImportDeclaration" && statement.type !== "ExportNamedDeclaration" && statement.type !== "ExportAllDeclaration")
       continue;
@@ -264,10 +293,11 @@ function rewriteSpecifiers(code: string, file: string, target: CoreTarget, local
     }
     if (next !== undefined && next !== specifier) {
       const quote = code[source.start!] ?? '"';
-      s.overwrite(source.start!, source.end!, `${quote}${next}${quote}`);
+      edits.overwrite(source.start!, source.end!, `${quote}${next}${quote}`);
+      renamed.set(source, next);
     }
   }
-  return s.toString();
+  return renamed;
 }
 
 interface FoundImport {
@@ -275,16 +305,17 @@ interface FoundImport {
   typeOnly: boolean;
 }
 
-function importsOf(file: t.File): FoundImport[] {
+/** The modules a file imports; `renamed` gives the specifiers rewritten since `file` was parsed. */
+function importsOf(file: t.File, renamed?: Map<t.StringLiteral, string>): FoundImport[] {
   const found: FoundImport[] = [];
   for (const statement of file.program.body) {
     if (statement.type === "ImportDeclaration") {
       const typeOnly =
         statement.importKind === "type" ||
         (statement.specifiers.length > 0 && statement.specifiers.every((sp) => sp.type === "ImportSpecifier" && sp.importKind === "type"));
-      found.push({ specifier: statement.source.value, typeOnly });
+      found.push({ specifier: renamed?.get(statement.source) ?? statement.source.value, typeOnly });
     } else if ((statement.type === "ExportNamedDeclaration" || statement.type === "ExportAllDeclaration") && statement.source) {
-      found.push({ specifier: statement.source.value, typeOnly: statement.exportKind === "type" });
+      found.push({ specifier: renamed?.get(statement.source) ?? statement.source.value, typeOnly: statement.exportKind === "type" });
     } else if (statement.type === "VariableDeclaration") {
       for (const declarator of statement.declarations) {
         const init = declarator.init;

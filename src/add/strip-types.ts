@@ -28,9 +28,13 @@ const REFUSED: Record<string, string> = {
 };
 const MEMBER_MODIFIERS = /\b(?:private|public|protected|readonly|override|declare)\s+/g;
 
-export function stripTypes(code: string, file = "file.ts"): string {
-  const ast = parseModule(code, "ts", file);
-  const s = new MagicString(code);
+/**
+ * `code` without its types. `parsed` gives its tree when the caller has it, and a splice of `code` to make the
+ * cuts in (it may hold the caller's own edits already, none of them inside a type).
+ */
+export function stripTypes(code: string, file = "file.ts", parsed?: { ast: t.File; edits: MagicString }): string {
+  const ast = parsed?.ast ?? parseModule(code, "ts", file);
+  const s = parsed?.edits ?? new MagicString(code);
   const removedStatements: t.Node[] = [];
   const constructors: t.ClassMethod[] = [];
 
