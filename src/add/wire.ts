@@ -10,8 +10,8 @@ import path from "node:path";
 import MagicString from "magic-string";
 import { tsString } from "../core/literals.js";
 import { end, freeName, lineOf, start, stringValue, type t, usedNames, walk } from "./ast.js";
-import { objectProperty } from "./detect/values.js";
 import { optOutSwitch } from "./detect/middleware.js";
+import { objectProperty } from "./detect/values.js";
 import type { AppSite, BodylessCall, Detection, InfraSite, ReusedServer, SourceFile } from "./detect.js";
 import { requireSource } from "./detect.js";
 
