@@ -55,7 +55,8 @@ export function projectEnv(project, extra = {}) {
 /**
  * The project's stand-in backend, when the manifest declares one (`standIn: { env, json }`): a server the project
  * needs at startup and that is not part of it (obsidian-mcp-server: the Obsidian Local REST API). A loopback HTTP
- * server on a free port answers every GET with `json` (any other method: 405); `env` names the variable that
+ * server on a free port answers every GET with `json`, with `status` (200 unless given: apify's API answers 404
+ * record-not-found, so the server lists its built-in tools without any Actor's) (any other method: 405); `env` names the variable that
  * points the project at it, set to its URL for add and so for the self-check's server. Undefined without one.
  * @returns {Promise<{ env: Record<string, string>, requests: () => number, close: () => Promise<void> } | undefined>}
  */
@@ -64,6 +65,9 @@ export async function startStandIn(project) {
   if (!standIn) return undefined;
   if (typeof standIn.env !== "string" || !/^[A-Z][A-Z0-9_]*$/.test(standIn.env) || standIn.json === undefined)
     throw new Error(`${project.name}: standIn needs "env" (a variable name) and "json" (the answer to every GET)`);
+  const status = standIn.status ?? 200;
+  if (!Number.isInteger(status) || status < 200 || status > 599)
+    throw new Error(`${project.name}: standIn's "status" must be an HTTP status (200 to 599), not ${JSON.stringify(standIn.status)}`);
   const body = JSON.stringify(standIn.json);
   let requests = 0;
   const server = createServer((req, res) => {
@@ -73,7 +77,7 @@ export async function startStandIn(project) {
       res.writeHead(405, { Allow: "GET" }).end();
       return;
     }
-    res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) }).end(body);
+    res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) }).end(body);
   });
   await new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -279,7 +283,18 @@ async function runProjectWith(project, workDir, standInEnv) {
   const doc = parseJson(result);
   const after = await snapshot(dir);
   const written = [...after.keys()].filter((rel) => after.get(rel) !== afterInstall.get(rel));
+  // The manifest's `also`: further runs with a choice add --yes does not make (`--existing-auth replace`), each on a
+  // fresh unpack of the project (installed), with its outcome.
+  const also = [];
+  for (const [i, alt] of (project.also ?? []).entries()) {
+    const altDir = path.join(workDir, `${project.name}.also${i}`);
+    await unpack(project, altDir);
+    await install(project, altDir);
+    const altResult = await cli([...addArgs(project, altDir, alt.flags), "--yes", "--steps"], { env });
+    also.push({ flags: alt.flags, dir: altDir, outcome: outcomeOf(altResult, parseJson(altResult)), stderr: altResult.stderr });
+  }
   return {
+    also,
     project,
     dir,
     bare: bareOutcome,

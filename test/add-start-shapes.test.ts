@@ -5,15 +5,16 @@ import { runCli, tempDir } from "./helpers/cli.js";
 // Shapes of real projects around how the server is started (issue 18, brief h22), read by add --dry-run
 // (and one refusal for real): nothing here installs.
 
-it("notion-mcp-server's shape: its own bearer check, a const in the start function registered in an if/else, is named and kept, and the server is started with --transport http", async () => {
+it("notion-mcp-server's shape: its own bearer check, a const in the start function registered in an if/else, is named and kept with --existing-auth keep, and the server is started with --transport http", async () => {
   const work = await tempDir("cma-add-own-auth-");
   try {
     const root = await copyFixture("start-own-auth", work.dir);
-    const run = await runCli(["add", root, "--dry-run", "--json", "--scopes", "get_page=pages:read"]);
+    // Without --existing-auth, --yes and a dry run refuse (add-existing-auth-own.test.ts): the check is on unless --unsafe-disable-auth.
+    const run = await runCli(["add", root, "--dry-run", "--json", "--existing-auth", "keep", "--scopes", "get_page=pages:read"]);
     const doc = parseDocument(run.stdout, run.stderr) as unknown as {
       detected: {
         start: string;
-        existingAuth: { file: string; line: number; name: string; replaceable: boolean; reason: string | null }[];
+        existingAuth: { file: string; line: number; name: string; replaceable: boolean; reason: string | null; on: string }[];
       };
     };
     expect(run.exitCode, run.stderr).toBe(0);
@@ -24,12 +25,13 @@ it("notion-mcp-server's shape: its own bearer check, a const in the start functi
         line: 49,
         name: "authenticateToken (a bearer check of this project)",
         switch: null,
-        replaceable: false,
-        reason: "it is registered in an if with an else branch (line 48)",
+        on: "on unless the server is started with --unsafe-disable-auth (dist/start-server.js:17)",
+        replaceable: true,
+        reason: null,
       },
     ]);
     // The detection note says it stays, and that it refuses OAuth tokens while it does.
-    const text = await runCli(["add", root, "--dry-run", "--scopes", "get_page=pages:read"]);
+    const text = await runCli(["add", root, "--dry-run", "--existing-auth", "keep", "--scopes", "get_page=pages:read"]);
     expect(text.stderr + text.stdout).toMatch(/existing auth\s+dist\/start-server\.js:49: authenticateToken/);
     expect(text.stderr + text.stdout).toMatch(
       /starts with\s+npm start -- --transport http --port 3000 \(Streamable HTTP as dist\/start-server\.js:35 selects it\)/,

@@ -38,6 +38,20 @@ describe("the corpus's stand-in backend", () => {
     await expect(fetch(seen)).rejects.toThrow();
   });
 
+  it("answers with the manifest's status when it gives one (apify: 404 record-not-found for every GET)", async () => {
+    const missing = { error: { type: "record-not-found", message: "Actor was not found" } };
+    const standIn = await startStandIn({ name: "a", standIn: { env: "APIFY_API_BASE_URL", status: 404, json: missing } });
+    try {
+      const response = await fetch(`${standIn.env.APIFY_API_BASE_URL}/v2/actors/apify~rag-web-browser`);
+      expect(response.status).toBe(404);
+      expect(response.headers.get("content-type")).toBe("application/json");
+      expect(await response.json()).toEqual(missing);
+    } finally {
+      await standIn.close();
+    }
+    await expect(startStandIn({ name: "b", standIn: { env: "X_URL", status: 99, json } })).rejects.toThrow(/b: standIn's "status"/);
+  });
+
   it("none without a standIn; a malformed one is a clear error", async () => {
     expect(await startStandIn({ name: "q" })).toBeUndefined();
     await expect(startStandIn({ name: "q", standIn: { env: "lower case", json } })).rejects.toThrow(/q: standIn needs "env"/);

@@ -17,6 +17,8 @@ import type { Provider, ProviderValues } from "../providers.js";
 import { AddJournal, applyChanges } from "./apply.js";
 import { lineOf } from "./ast.js";
 import { findAuthorizationReaders, findHttpFromDependency, findSdkExpressApp, type SdkExpressApp } from "./detect/hazards.js";
+import { optOutSwitch } from "./detect/middleware.js";
+import type { ExistingAuthSite } from "./detect/types.js";
 import {
   type AppSite,
   type DetectFlags,
@@ -252,6 +254,7 @@ async function detectProject(
     (q) => !(defaults && (q === "provider" || q === "scopes" || q === "existingAuth")) && !((flags.yes || flags.dryRun) && q === "confirm"),
   );
   const unanswerable = blocking.filter((q) => !(defaults && q === "entry"));
+  if (defaults && flags.existingAuth === undefined) refuseBlockingAuth(d, shown, flags, showFound);
   if (!isResolved(d) || !d.app || (unanswerable.length > 0 && !interactive)) showFound();
   if (unanswerable.length > 0 && !interactive) {
     throw new CliError(
@@ -386,7 +389,7 @@ async function writeChanges(
   summarize(ui, plan);
   if (flags.dryRun) {
     ui.info(
-      `Dry run: nothing was written. Apply with: ${selfCommand()} add ${shell(shown)} --yes${flags.scopes ? ` --scopes ${shell(flags.scopes)}` : ""}`,
+      `Dry run: nothing was written. Apply with: ${selfCommand()} add ${shell(shown)} --yes${flags.scopes ? ` --scopes ${shell(flags.scopes)}` : ""}${flags.existingAuth ? ` --existing-auth ${flags.existingAuth}` : ""}`,
     );
     return;
   }
@@ -454,6 +457,69 @@ async function verify(
 }
 
 /** What add will not attempt, with what to do instead (exit 2, nothing written). */
+/** The MCP route's reads of the Authorization header as a credential of the project's own, but for its own bearer checks'. */
+function authorizationReaders(d: Detection): { file: string; line: number }[] {
+  return findAuthorizationReaders(d.routes, d.endpoint?.path).filter(
+    (reader) =>
+      !d.existingAuth.some(
+        (site) => site.file.rel === reader.file && site.lines && site.lines[0] <= reader.line && reader.line <= site.lines[1],
+      ),
+  );
+}
+
+/** The arguments of the start add uses: its own, and those of the package script it runs (`npm start`: scripts.start). */
+function startArguments(d: Detection): string[] {
+  if (!d.start) return [];
+  const script = /^(?:npm|pnpm|yarn|bun)(?: run)? ([\w:.-]+)/.exec(d.start.display)?.[1];
+  const text = script ? (d.pkg.data.scripts?.[script] ?? "") : "";
+  return [...d.start.args, ...text.split(/\s+/)];
+}
+
+/**
+ * When the project's own bearer check on the MCP route is on in the start add uses, and reads the header the
+ * OAuth access token comes in.
+ */
+function whenOn(d: Detection, site: ExistingAuthSite): { on: boolean; text: string } {
+  if (site.switch) return { on: false, text: `on when ${site.switch} is set` };
+  if (!site.optOut) return { on: true, text: "always on" };
+  const off = optOutSwitch(d.files, site.optOut);
+  const given = off.flag !== undefined && startArguments(d).includes(off.flag);
+  return {
+    on: !given,
+    text: `on unless ${off.text}${off.at ? ` (${off.at})` : ""}${given ? `, which the start command ${d.start!.display} does` : ""}`,
+  };
+}
+
+/**
+ * --yes (or a dry run without a terminal) does not choose between OAuth and a bearer check of the project's own
+ * that is on where add starts the server: kept, it would refuse every OAuth access token (the self-check fails on
+ * it); replaced, it is the user's code that goes. An opt-in check (off unless a variable is set) is kept, as before.
+ */
+function refuseBlockingAuth(d: Detection, shown: string, flags: AddFlags, showFound: () => void): void {
+  const blocking = d.existingAuth.filter((site) => site.own && whenOn(d, site).on);
+  if (blocking.length === 0) return;
+  showFound();
+  const sites = blocking.map((site) => `${site.file.rel}:${site.line} ${site.name}, ${whenOn(d, site).text}`).join("; ");
+  const command = (choice: string) =>
+    [
+      `${selfCommand()} add`,
+      shell(shown),
+      ...(flags.scopes ? [`--scopes ${shell(flags.scopes)}`] : []),
+      `--existing-auth ${choice}`,
+      "--yes",
+    ].join(" ");
+  const offBy = blocking.map((site) => (site.optOut ? optOutSwitch(d.files, site.optOut).flag : undefined)).find(Boolean);
+  throw new CliError(
+    `the MCP route has a bearer check of the project's own that OAuth access tokens do not pass: ${sites}. ` +
+      "It reads the same Authorization header, so with it kept every OAuth request is refused by it; --yes does not choose for you. Nothing was written.\n" +
+      `  replace it (add's OAuth check takes its place on the MCP route; the check's registration is removed from your code):\n    ${command("replace")}\n` +
+      `  keep it (a request must pass both: OAuth tokens are refused by it${offBy ? ` unless the server is started with ${offBy}` : ""}):\n    ${command("keep")}`,
+    EXIT.usage,
+    undefined,
+    { detected: describeDetection(d) },
+  );
+}
+
 function refuseUnsupported(d: Detection, shown: string): void {
   const subject = shown === "." ? "This project" : shown;
   const { stdio } = d;
@@ -619,13 +685,14 @@ export function describeDetection(d: Detection) {
       transport: r.transport ? { name: r.transport.name, line: lineOf(r.transport.statement) } : null,
     })),
     tokenlessTests: d.tokenlessTests,
-    authorizationReaders: findAuthorizationReaders(d.routes, d.endpoint?.path),
+    authorizationReaders: authorizationReaders(d),
     middleware: d.infra.map((m) => ({ file: m.file.rel, line: m.line, name: m.name, onRoute: !m.statement })),
     existingAuth: d.existingAuth.map((a) => ({
       file: a.file.rel,
       line: a.line,
       name: a.name,
       switch: a.switch ?? null,
+      on: whenOn(d, a).text,
       replaceable: Boolean(a.removal),
       reason: a.reason ?? null,
     })),
@@ -700,16 +767,20 @@ function report(ui: Ui, d: Detection, shown: string): void {
   for (const auth of d.existingAuth) {
     rows.push([
       "existing auth",
-      `${auth.file.rel}:${auth.line}: ${auth.name} on the MCP route${auth.switch ? `, on when ${auth.switch} is set` : ""}. ` +
-        (auth.removal
-          ? "Kept by default (it stays where it is, and a request must pass it and the OAuth check); --existing-auth replace removes it."
-          : `Kept: it cannot be removed safely (${auth.reason}); remove it by hand if OAuth replaces it.`) +
+      `${auth.file.rel}:${auth.line}: ${auth.name} on the MCP route${auth.switch || auth.optOut ? `, ${whenOn(d, auth).text}` : ""}. ` +
+        (auth.removal && auth.own && whenOn(d, auth).on
+          ? "Your choice: --existing-auth replace removes it, --existing-auth keep keeps it (a request must then pass it and the OAuth check)."
+          : auth.removal
+            ? "Kept by default (it stays where it is, and a request must pass it and the OAuth check); --existing-auth replace removes it."
+            : `Kept: it cannot be removed safely (${auth.reason}); remove it by hand if OAuth replaces it.`) +
         (auth.switch
           ? ""
-          : " It is on whenever the server runs and reads the same Authorization header: OAuth access tokens are refused by it until it is removed or turned off."),
+          : auth.optOut
+            ? " It reads the same Authorization header: while it is on, OAuth access tokens are refused by it until it is removed or turned off."
+            : " It is on whenever the server runs and reads the same Authorization header: OAuth access tokens are refused by it until it is removed or turned off."),
     ]);
   }
-  for (const reader of findAuthorizationReaders(d.routes, d.endpoint?.path)) {
+  for (const reader of authorizationReaders(d)) {
     rows.push([
       "own bearer",
       `${reader.file}:${reader.line}: the MCP route reads the Authorization header itself, as a credential of the project's own ` +

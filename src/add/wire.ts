@@ -10,6 +10,7 @@ import path from "node:path";
 import MagicString from "magic-string";
 import { tsString } from "../core/literals.js";
 import { end, freeName, lineOf, start, stringValue, type t, usedNames, walk } from "./ast.js";
+import { optOutSwitch } from "./detect/middleware.js";
 import { objectProperty } from "./detect/values.js";
 import type { AppSite, BodylessCall, Detection, InfraSite, ReusedServer, SourceFile } from "./detect.js";
 import { requireSource } from "./detect.js";
@@ -336,9 +337,24 @@ export function wire(d: Detection, options: WireOptions): Wiring {
     for (const site of d.existingAuth) {
       if (!site.removal) continue;
       const s = editor(site.file);
-      for (const [from, to] of site.removal) s.remove(from, to);
+      for (const [i, [from, to]] of site.removal.entries()) {
+        if (i === 0 && site.replacement) s.overwrite(from, to, site.replacement);
+        else s.remove(from, to);
+      }
       notes.push(
         `${site.file.rel}:${site.line}: ${site.name} removed from the MCP route (--existing-auth replace): the auth step checks its tokens`,
+      );
+    }
+  }
+
+  if (wiredNow && options.existingAuth !== "replace") {
+    for (const site of d.existingAuth) {
+      if (!site.own || site.switch) continue;
+      const off = site.optOut ? optOutSwitch(d.files, site.optOut) : undefined;
+      notes.push(
+        `${site.file.rel}:${site.line}: ${site.name} kept on the MCP route (--existing-auth keep): a request must pass it and the OAuth check, ` +
+          `and both read the Authorization header, so an OAuth access token passes only if this check accepts it as its own token; ` +
+          `OAuth clients are refused by it ${off ? `unless ${off.text}` : "whenever the server runs"} (add --existing-auth replace removes it)`,
       );
     }
   }

@@ -14,7 +14,18 @@ export interface RouteMiddleware {
   existingAuth: ExistingAuthSite[];
 }
 
-type Kind = { kind: "infra"; name: string } | { kind: "auth"; name: string; switch?: string; declaration?: t.Statement; imported?: string };
+type Kind =
+  | { kind: "infra"; name: string }
+  | {
+      kind: "auth";
+      name: string;
+      switch?: string;
+      declaration?: t.Statement;
+      imported?: string;
+      own?: boolean;
+      local?: string;
+      lines?: [number, number];
+    };
 
 /** The statement list holding `statement` (a Program's or a block's body). */
 function containingBody(file: SourceFile, statement: t.Statement): t.Statement[] | undefined {
@@ -109,12 +120,21 @@ function classify(file: SourceFile, node: t.Node): Kind | undefined {
         name: `${n.name} (a bearer check of this project)`,
         ...(on ? { switch: on } : {}),
         declaration: declared.statement,
+        own: true,
+        local: n.name,
+        lines: [lineOf(declared.fn), declared.fn.loc?.end.line ?? lineOf(declared.fn)],
       };
     }
   }
   if (isFunctionNode(n) && readsAuthorization(n.body)) {
     const on = authSwitch(file, n.body);
-    return { kind: "auth", name: "an inline bearer check", ...(on ? { switch: on } : {}) };
+    return {
+      kind: "auth",
+      name: "an inline bearer check",
+      ...(on ? { switch: on } : {}),
+      own: true,
+      lines: [lineOf(n), n.loc?.end.line ?? lineOf(n)],
+    };
   }
   return undefined;
 }
@@ -174,7 +194,11 @@ export function findRouteMiddleware(app: AppSite, pattern: AddPattern, endpoint:
   /** Local names of auth packages' imports, with the sites using them. */
   const imports = new Map<string, ExistingAuthSite[]>();
 
-  const onStatement = (statement: t.Statement, guard?: { node: t.IfStatement; switch: string | undefined }) => {
+  /** `guard.node`: the whole `if` holding only this registration (removed with it); absent for a registration inside a larger if. */
+  const onStatement = (
+    statement: t.Statement,
+    guard?: { node?: t.IfStatement; switch?: string | undefined; optOut?: string | undefined },
+  ) => {
     const call = registration(statement, app.name);
     if (!call) return;
     const mount = call.arguments.length >= 2 ? resolveString(file, call.arguments[0]) : undefined;
@@ -185,11 +209,11 @@ export function findRouteMiddleware(app: AppSite, pattern: AddPattern, endpoint:
       if (!kind) continue;
       const line = lineOf(middleware[i]!);
       if (kind.kind === "infra") {
-        infra.push({ file, line, name: kind.name, statement: guard ? (guard.node as t.Statement) : statement });
+        infra.push({ file, line, name: kind.name, statement: guard?.node ?? statement });
         continue;
       }
       const only = kinds.filter((k) => k?.kind === "auth").length === kinds.length && kinds.length > 0;
-      const whole = guard ? guard.node : statement;
+      const whole = guard?.node ?? statement;
       const removal: [number, number][] | undefined = only
         ? [statementRange(code, whole)]
         : kinds.length > 1
@@ -198,6 +222,10 @@ export function findRouteMiddleware(app: AppSite, pattern: AddPattern, endpoint:
       const site: ExistingAuthSite = { file, line, name: kind.name };
       const on = kind.switch ?? guard?.switch;
       if (on) site.switch = on;
+      else if (guard?.optOut) site.optOut = guard.optOut;
+      if (kind.own) site.own = true;
+      if (kind.local) site.local = kind.local;
+      if (kind.lines) site.lines = kind.lines;
       if (removal && !(i + 1 === middleware.length && !only)) site.removal = removal;
       else site.reason = "it shares its registration with other middleware";
       if (kind.declaration) declarations.add(kind.declaration);
@@ -211,19 +239,26 @@ export function findRouteMiddleware(app: AppSite, pattern: AddPattern, endpoint:
     if (holdsRoute(file, statement, app.name, pattern, endpoint)) break;
     if (statement.type === "IfStatement" && !statement.alternate) {
       const inner = statement.consequent.type === "BlockStatement" ? statement.consequent.body : [statement.consequent];
-      const on = authSwitch(file, statement.test);
-      if (inner.length === 1) onStatement(inner[0]!, { node: statement, switch: on });
-      else for (const s of inner) onStatement(s);
+      const guard = ifGuard(file, statement.test);
+      if (inner.length === 1) onStatement(inner[0]!, { node: statement, ...guard });
+      else for (const s of inner) onStatement(s, guard);
       continue;
     }
-    // `if (!options.disableAuth) app.use("/mcp", check); else console.warn(...)`: named, not removed (the else stays meaningful).
+    // `if (!options.disableAuth) { app.use("/mcp", check) } else { console.warn(...) }`: the if and its else stay; the
+    // registration alone goes, and a comment takes its place when it was all the block held (no empty block).
     if (statement.type === "IfStatement") {
-      const inner = statement.consequent.type === "BlockStatement" ? statement.consequent.body : [statement.consequent];
+      const block = statement.consequent.type === "BlockStatement" ? statement.consequent : undefined;
+      const inner = block ? block.body : [statement.consequent];
       const count = existingAuth.length;
-      for (const s of inner) onStatement(s);
+      for (const s of inner) onStatement(s, ifGuard(file, statement.test));
       for (const site of existingAuth.slice(count)) {
-        delete site.removal;
-        site.reason = `it is registered in an if with an else branch (line ${lineOf(statement)})`;
+        if (!block) {
+          delete site.removal;
+          site.reason = `it is the whole branch of an if with an else (line ${lineOf(statement)})`;
+        } else if (site.removal && inner.length === 1 && site.removal[0]![0] <= start(inner[0]!) && site.removal[0]![1] >= end(inner[0]!)) {
+          site.removal[0] = [start(inner[0]!), end(inner[0]!)];
+          site.replacement = `// ${site.local ?? "the project's bearer check"}: replaced on the MCP route by OAuth (create-mcp-auth add --existing-auth replace)`;
+        }
       }
       continue;
     }
@@ -311,4 +346,41 @@ function references(file: SourceFile, name: string, skip?: t.Node): number {
     if (node.type === "Identifier" && node.name === name) count++;
   });
   return count;
+}
+
+/**
+ * What an `if` around a registration says about when the auth is on: an environment switch that turns it on
+ * (`if (process.env.AUTH_ENABLED)`), or a condition that turns it off (`if (!options.unsafeDisableAuth)`).
+ */
+function ifGuard(file: SourceFile, test: t.Node): { switch?: string; optOut?: string } {
+  const n = unwrap(test);
+  if (n.type === "UnaryExpression" && n.operator === "!") {
+    const operand = unwrap(n.argument);
+    return { optOut: file.code.slice(start(operand), end(operand)) };
+  }
+  const on = authSwitch(file, n);
+  return on ? { switch: on } : {};
+}
+
+/**
+ * The command-line switch behind an opt-out condition (`options.unsafeDisableAuth`): the string literal
+ * `--unsafe-disable-auth` in the project's code, with where it is. An environment variable
+ * (`process.env.DISABLE_AUTH`) is named as one.
+ */
+export function optOutSwitch(files: readonly SourceFile[], optOut: string): { text: string; flag?: string; at?: string } {
+  const env = /^process\.env(?:\.([A-Za-z_][\w]*)|\[["']([^"']+)["']\])$/.exec(optOut);
+  if (env) return { text: `the environment variable ${env[1] ?? env[2]} is set` };
+  const property = /([A-Za-z_$][\w$]*)$/.exec(optOut)?.[1];
+  if (property) {
+    const flag = `--${property.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase()}`;
+    for (const file of files) {
+      let line: number | undefined;
+      walk(file.ast.program, (node) => {
+        if (line !== undefined) return false;
+        if (node.type === "StringLiteral" && node.value === flag) line = lineOf(node);
+      });
+      if (line !== undefined) return { text: `the server is started with ${flag}`, flag, at: `${file.rel}:${line}` };
+    }
+  }
+  return { text: `${optOut} holds` };
 }

@@ -149,6 +149,16 @@ export interface ExistingAuthSite {
   removal?: [number, number][];
   /** Why it cannot be removed safely. */
   reason?: string;
+  /** The condition that turns it off, when it is on unless that holds (`options.unsafeDisableAuth` of `if (!options.unsafeDisableAuth)`). */
+  optOut?: string;
+  /** Written in place of the first removed range (a comment, where removing the registration would leave a block empty). */
+  replacement?: string;
+  /** A check of the project's own code (a function reading the Authorization header), not an auth package's. */
+  own?: boolean;
+  /** Its local name, for a check of the project's own (`authenticateToken`). */
+  local?: string;
+  /** The lines of its function, for a check of the project's own: its read of the Authorization header is this check's. */
+  lines?: [number, number];
 }
 
 export interface StartCommand {
