@@ -1,15 +1,15 @@
 // Benchmark: scaffold wall time of create-mcp-auth against create-vite, side
 // by side in one run (alternating, so machine noise hits both alike), and the
-// installed size of the packed CLI. Usage: npm run build && node bench/scaffold.mjs [runs]
+// installed size of the packed CLI. Usage: npm run build && node bench/scaffold.mjs [runs] [--cpu] [--no-write]
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { median, writeSection } from "./results-file.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const runs = Math.max(10, Number(process.argv[2] ?? 15));
+const runs = Math.max(10, Number(process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? 15));
 const tools = path.join(repo, ".cache", "bench-tools");
 mkdirSync(tools, { recursive: true });
 writeFileSync(path.join(tools, "package.json"), '{"private":true}');
@@ -43,6 +43,41 @@ for (let i = 0; i < runs + 1; i++) {
   rmSync(dir, { recursive: true, force: true });
 }
 
+// --cpu: CPU time (user + system) of each child as well, from alternating rounds of their own, each child
+// reporting process.cpuUsage() at exit through a preload both get (wall time on a shared machine follows
+// its load; CPU time much less). Not part of the recorded section.
+let cpu;
+if (process.argv.includes("--cpu")) {
+  const report = path.join(work, "cpu.json");
+  const preload = path.join(work, "cpu-preload.mjs");
+  writeFileSync(
+    preload,
+    `import { writeFileSync } from "node:fs";\nprocess.on("exit", () => { const u = process.cpuUsage(); writeFileSync(${JSON.stringify(report)}, String((u.user + u.system) / 1000)); });\n`,
+  );
+  const cpuOf = (args, cwd) => {
+    const result = spawnSync(process.execPath, ["--import", preload, ...args], { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
+    if (result.status !== 0) throw new Error(`${args.join(" ")} failed: ${result.stderr}`);
+    return Number(readFileSync(report, "utf8"));
+  };
+  const oursCpu = [];
+  const viteCpu = [];
+  for (let i = 0; i < runs + 1; i++) {
+    const dir = mkdtempSync(path.join(work, "cpu-"));
+    const a = cpuOf([ourBin, "x", "--yes", "--no-install", "--no-git", "--no-check"], dir);
+    const b = cpuOf([viteBin, "y", "--template", "vanilla-ts", "--no-interactive"], dir);
+    if (i > 0) {
+      oursCpu.push(a);
+      viteCpu.push(b);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  cpu = {
+    createMcpAuthMedianMs: Number(median(oursCpu).toFixed(1)),
+    createViteMedianMs: Number(median(viteCpu).toFixed(1)),
+    ratio: Number((median(oursCpu) / median(viteCpu)).toFixed(2)),
+  };
+}
+
 // Installed size of the packed CLI: what `npx create-mcp-auth` downloads and unpacks.
 const packDir = mkdtempSync(path.join(work, "pack-"));
 const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: repo, encoding: "utf8" })
@@ -66,6 +101,7 @@ const result = {
   ratio: Number((median(ours) / median(vite)).toFixed(2)),
   installedSizeMB: Number((installedKb / 1024).toFixed(2)),
   installedPackages: packages,
+  ...(cpu ? { cpu } : {}),
 };
 console.log(JSON.stringify(result, null, 2));
 console.log(

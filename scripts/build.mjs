@@ -90,9 +90,9 @@ async function writePrecomputedAuth(data) {
   await writeFile(path.join(repo, "dist", PRECOMPUTED_FILE), pack({ ...data, projects, python: Object.keys(python) }));
   await writeFile(path.join(repo, "dist", PRECOMPUTED_PYTHON_FILE), pack(python));
 }
-const precomputedAuthModule = `import { readFileSync } from "node:fs";
-import { brotliDecompressSync } from "node:zlib";
-function unpack(file) {
+const precomputedAuthModule = `function unpack(file) {
+  const { readFileSync } = require("node:fs");
+  const { brotliDecompressSync } = require("node:zlib");
   const [head, ...texts] = brotliDecompressSync(readFileSync(new URL(\`../\${file}\`, import.meta.url))).toString("utf8").split("\\0");
   return JSON.parse(head, (_key, value) => (value !== null && typeof value === "object" && ${JSON.stringify(TEXT_REF)} in value ? texts[value[${JSON.stringify(TEXT_REF)}]] : value));
 }
@@ -156,6 +156,33 @@ const lazyChildProcessInCommander = {
 };
 
 /**
+ * Node's built-in modules through require, not import, in this package's own
+ * modules. An ESM import of a built-in builds its ESM facade, which reads
+ * every export once: node:fs's lazy getters then load streams (ReadStream,
+ * WriteStream) that create never uses. The bundle has a require (the banner),
+ * which commander already uses; a named import becomes a destructuring.
+ * Type-only imports are left to TypeScript, which drops them.
+ */
+function builtinsThroughRequire(source, file) {
+  return source.replace(/^import (?!type )([^;"]*?) from "(node:[^"]+)";$/gm, (line, clause, specifier) => {
+    const required = `require(${JSON.stringify(specifier)})`;
+    const named = /^\{([^}]*)\}$/.exec(clause.trim());
+    if (named) {
+      const bindings = named[1]
+        .split(",")
+        .map((binding) => binding.trim())
+        .filter((binding) => binding && !binding.startsWith("type "))
+        .map((binding) => binding.replace(/^(\w+) as (\w+)$/, "$1: $2"));
+      if (bindings.some((binding) => !/^\w+(: \w+)?$/.test(binding))) throw new Error(`${file}: cannot rewrite "${line}"`);
+      return bindings.length ? `const { ${bindings.join(", ")} } = ${required};` : "";
+    }
+    const single = /^(?:\* as )?(\w+)$/.exec(clause.trim());
+    if (!single) throw new Error(`${file}: cannot rewrite "${line}"`);
+    return `const ${single[1]} = ${required};`;
+  });
+}
+
+/**
  * Fewer files to load when the CLI starts. esbuild puts each module in a
  * chunk named by the set of entry points (the CLI and each lazily imported
  * module) that reach it, so the twenty-odd modules the CLI loads at start-up
@@ -198,7 +225,7 @@ function oneStartupChunk(modules) {
       b.onLoad({ filter: /.*/, namespace: "startup-modules" }, () => ({ contents: anchor, loader: "js", resolveDir: repo }));
       b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
         if (args.path.endsWith(".build.ts") || args.path.includes(`${path.sep}add${path.sep}glue${path.sep}`)) return undefined;
-        let source = await readFile(args.path, "utf8");
+        let source = builtinsThroughRequire(await readFile(args.path, "utf8"), args.path);
         // A lazy import of a module loaded at start-up anyway is a plain one (a lazy import would make it an entry point).
         const loaded = [];
         source = source.replace(/\bimport\("(\.\.?\/[^"]+)\.js"\)/g, (call, spec) => {
@@ -208,7 +235,6 @@ function oneStartupChunk(modules) {
           return `Promise.resolve(__cmaStartup${loaded.length - 1})`;
         });
         const anchored = startup.has(args.path) ? "" : 'import "virtual:startup-modules";\n';
-        if (!loaded.length && !anchored) return undefined;
         return { contents: `${loaded.join("\n")}\n${source}\n${anchored}`, loader: "ts" };
       });
     },

@@ -1,5 +1,5 @@
+import { writeSync } from "node:fs";
 import type { Writable } from "node:stream";
-import { isatty } from "node:tty";
 
 /**
  * Human output. With --json it all goes to stderr, so stdout carries exactly
@@ -34,20 +34,49 @@ export interface Ui {
 
 /** Questions can be asked: a terminal on both ends, and not CI. */
 export function isInteractive(): boolean {
-  // isatty: asking process.stdin would open the stream (start-up time).
-  return !process.env.CI && isatty(0) && isatty(1);
+  // isatty: asking process.stdin would open the stream (start-up time). node:tty loads node:net and the
+  // streams, so it is loaded only when the answer depends on it (not in CI).
+  if (process.env.CI) return false;
+  const { isatty } = process.getBuiltinModule("node:tty");
+  return isatty(0) && isatty(1);
 }
 
 export async function createUi(json: boolean): Promise<Ui> {
-  const output: Writable = json ? process.stderr : process.stdout;
-  const interactive = Boolean((output as NodeJS.WriteStream).isTTY) && !process.env.CI;
-  return interactive ? frameUi(output as NodeJS.WriteStream) : plainUi(output);
+  const fd = json ? 2 : 1;
+  // Not process.stdout's isTTY: opening the stream loads node:stream (and node:net for a pipe), which plain
+  // output does not need.
+  const interactive = !process.env.CI && process.getBuiltinModule("node:tty").isatty(fd);
+  return interactive ? frameUi((fd === 2 ? process.stderr : process.stdout) as NodeJS.WriteStream) : plainUi(fd);
 }
 
-function plainUi(output: Writable): Ui {
-  const line = (prefix: string, message: string) => output.write(`${prefix}${message}\n`);
+/**
+ * Plain lines, written straight to the file descriptor (what process.stdout
+ * does on Linux for files and pipes, without loading the stream). Once the
+ * stream is asked for (`output`: a diff, a report) or a direct write fails
+ * (a non-blocking pipe that is full, a closed reader), every later line goes
+ * through the stream, so lines stay in order and errors surface as before.
+ */
+function plainUi(fd: 1 | 2): Ui {
+  let stream: Writable | undefined;
+  const output = () => {
+    stream ??= fd === 2 ? process.stderr : process.stdout;
+    return stream;
+  };
+  const write = (text: string) => {
+    if (stream) return void stream.write(text);
+    const bytes = Buffer.from(text);
+    let done = 0;
+    try {
+      while (done < bytes.length) done += writeSync(fd, bytes, done);
+    } catch {
+      output().write(bytes.subarray(done));
+    }
+  };
+  const line = (prefix: string, message: string) => write(`${prefix}${message}\n`);
   return {
-    output,
+    get output() {
+      return output();
+    },
     interactive: false,
     intro: () => undefined,
     outro: (message) => line("", message),

@@ -8,6 +8,7 @@ import { VERSION } from "../version.js";
 import { nextSteps, whereFrom, wroteLine } from "./finish.js";
 import type { GitOutcome } from "./install.js";
 import { type CreateFlags, type CreateOptions, dirProblem, openQuestions, QUESTIONS, resolveOptions } from "./options.js";
+import { renderCreatedProject } from "./project.js";
 import { CreateRun } from "./run.js";
 import { targetProblem } from "./target.js";
 
@@ -128,8 +129,8 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: En
   if (problem) throw problem;
   checkTools(options);
 
-  // add's detection and planner (with its JavaScript parser) are loaded only when a project is rendered, not at start-up.
-  const { renderCreatedProject } = await import("./project.js");
+  // add's detection and planner (with its JavaScript parser) load only when the build's form does not cover the options
+  // (src/create/project.ts); project.js itself is small and loads with the CLI, not as one more file after it.
   const rendered = await renderCreatedProject(options);
   const existing = planWrite(options.root, rendered);
   const { plan, replaced, kept } = await resolveConflicts(existing, options, ui, flags);
