@@ -1,4 +1,4 @@
-import { appendFile, readFile, writeFile } from "node:fs/promises";
+import { appendFile, readdir, readFile, readlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyFixture as copyFixtureOf, onPort8000, snapshot as snapshotOf } from "./add-suite.js";
@@ -12,12 +12,39 @@ const copyRealPython = (name: string, into: string) => copyFixtureOf(name, into,
 // the one add can secure is secured with no flag beyond scopes and passes the self-check; the others are refused
 // with their precise reason and nothing written.
 
+/**
+ * Stops what the projects' own steps left running under `dir` (a process whose command line names it or whose working
+ * directory is in it): mcp-server-motherduck's own HTTP tests start servers whose fixtures stop them only after they
+ * answered unauthenticated, which they no longer do once secured, and add's step runner does not stop a step's
+ * descendants. Returns how many were stopped.
+ */
+async function stopLeftovers(dir: string): Promise<number> {
+  let stopped = 0;
+  for (const entry of await readdir("/proc").catch(() => [] as string[])) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => "");
+    if (!cmdline.includes(dir) && !cwd.startsWith(dir)) continue;
+    try {
+      process.kill(pid, "SIGKILL");
+      stopped++;
+    } catch {
+      // Gone already.
+    }
+  }
+  return stopped;
+}
+
 describe("add on real Python MCP servers", () => {
   let work: { dir: string; cleanup: () => Promise<void> };
   beforeAll(async () => {
     work = await tempDir("cma-add-python-real-");
   });
-  afterAll(() => work.cleanup());
+  afterAll(async () => {
+    await stopLeftovers(work.dir);
+    await work.cleanup();
+  });
 
   it("everything-server (the SDK's conformance server, FastMCP 1.x, click --port 3001): secured with scopes only, self-check passes", async () => {
     const root = await copyRealPython("everything-server", work.dir);
@@ -260,6 +287,7 @@ describe("add on real Python MCP servers", () => {
       const again = await runCli(["add", root, "--yes", "--no-check", "--json", "--scopes", scopes], options);
       expect((JSON.parse(again.stdout) as { changed: boolean }).changed).toBe(false);
       expect(await snapshot(root)).toEqual(files);
+      await stopLeftovers(root);
     }, 900_000);
   }
 
