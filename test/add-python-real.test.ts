@@ -1,8 +1,8 @@
-import { appendFile, readFile, writeFile } from "node:fs/promises";
+import { appendFile, readdir, readFile, readlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyFixture as copyFixtureOf, onPort8000, snapshot as snapshotOf } from "./add-suite.js";
-import { runCli, tempDir } from "./helpers/cli.js";
+import { cleanEnv, runCli, tempDir } from "./helpers/cli.js";
 
 /** A Python project's files: its virtual environment and bytecode caches are not among them. */
 const snapshot = (root: string) => snapshotOf(root, [".git", ".venv", "__pycache__"]);
@@ -12,12 +12,39 @@ const copyRealPython = (name: string, into: string) => copyFixtureOf(name, into,
 // the one add can secure is secured with no flag beyond scopes and passes the self-check; the others are refused
 // with their precise reason and nothing written.
 
+/**
+ * Stops what the projects' own steps left running under `dir` (a process whose command line names it or whose working
+ * directory is in it): mcp-server-motherduck's own HTTP tests start servers whose fixtures stop them only after they
+ * answered unauthenticated, which they no longer do once secured, and add's step runner does not stop a step's
+ * descendants. Returns how many were stopped.
+ */
+async function stopLeftovers(dir: string): Promise<number> {
+  let stopped = 0;
+  for (const entry of await readdir("/proc").catch(() => [] as string[])) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => "");
+    if (!cmdline.includes(dir) && !cwd.startsWith(dir)) continue;
+    try {
+      process.kill(pid, "SIGKILL");
+      stopped++;
+    } catch {
+      // Gone already.
+    }
+  }
+  return stopped;
+}
+
 describe("add on real Python MCP servers", () => {
   let work: { dir: string; cleanup: () => Promise<void> };
   beforeAll(async () => {
     work = await tempDir("cma-add-python-real-");
   });
-  afterAll(() => work.cleanup());
+  afterAll(async () => {
+    await stopLeftovers(work.dir);
+    await work.cleanup();
+  });
 
   it("everything-server (the SDK's conformance server, FastMCP 1.x, click --port 3001): secured with scopes only, self-check passes", async () => {
     const root = await copyRealPython("everything-server", work.dir);
@@ -81,6 +108,27 @@ describe("add on real Python MCP servers", () => {
     "get_links",
     "get_coordinates",
   ];
+  const ARXIV_TOOLS = [
+    "watch_topic",
+    "check_alerts",
+    "list_watches",
+    "unwatch_topic",
+    "citation_graph",
+    "download_paper",
+    "export_citations",
+    "get_abstract",
+    "get_paper_latex",
+    "list_paper_latex_sections",
+    "get_paper_latex_section",
+    "list_papers",
+    "get_paper_outline",
+    "read_paper_section",
+    "search_paper_text",
+    "read_paper",
+    "search_papers",
+    "semantic_search",
+    "reindex",
+  ];
   // Secured with no flag beyond --scopes (a read-only tool gets a scope, so the 403 probes run), the project's own
   // steps before and after (--steps), the self-check against its own start command in both eras; idempotent.
   const secured: [
@@ -90,6 +138,7 @@ describe("add on real Python MCP servers", () => {
     edited: string,
     expected: string,
     prepare?: (root: string) => Promise<void>,
+    env?: Record<string, string>,
   ][] = [
     // FastMCP, MCP_TRANSPORT read into a config dict and dispatched by if/elif to one literal run per transport.
     [
@@ -162,15 +211,67 @@ describe("add on real Python MCP servers", () => {
       "centerfield_visitor_mcp/_compat.py",
       "        server = _ServerClass(name, **_http_kwargs(settings), **extra, **sdk_auth())\n    else:\n        server = _ServerClass(name, **extra, **sdk_auth())\n",
     ],
+    // FastMCP 4.x made inside a function of server.py, run by a click command (--transport http, the value FastMCP
+    // names) as mcp.run(transport="http") in __init__.py; uv with its lock. In-memory DuckDB needs no backend. Its
+    // own pytest is red before add (its cloud and S3 tests reach MotherDuck and S3). execute_query is marked
+    // destructive when writes are on (the check calls no destructive tool without being told), so list_tables, which
+    // is not, gets a scope too for the 403 probes. With its defaults it does not
+    // start (an in-memory database needs --read-write): the operator's environment says so (MCP_READ_WRITE, the
+    // option's own variable), as a user following its README does; no flag of add.
+    [
+      "mcp-server-motherduck",
+      "execute_query=db:query,list_tables=db:read",
+      "uv run mcp-server-motherduck --transport http",
+      "src/mcp_server_motherduck/server.py",
+      "        icons=icons if icons else None,\n        auth=fastmcp_auth(),\n    )",
+      undefined,
+      { MCP_READ_WRITE: "true" },
+    ],
+    // The SDK's FastMCP 1.x at the root of a flat project (pyproject with hatch, and a requirements.txt), argparse
+    // --transport with choices stdio/http/sse parsed in the __main__ block only, then main(transport) runs
+    // app.run(transport='streamable-http') when it is "http"; its [project.scripts] entry calls main() without
+    // argv (stdio), so the file is what starts it over HTTP. Its requires-python (>=3.6) cannot resolve with mcp
+    // (>=3.10: uv sync fails on it as shipped) and it imports mcp.server.fastmcp (gone in mcp 2.x): the copy asks
+    // for >=3.10 and pins mcp<2, its era.
+    [
+      "office-powerpoint-mcp-server",
+      "get_presentation_info=ppt:read,get_server_info=ppt:read",
+      "uv run python ppt_mcp_server.py --transport http",
+      "ppt_mcp_server.py",
+      "            run_secured(app, transport='streamable-http')\n",
+      async (root) => {
+        const file = path.join(root, "pyproject.toml");
+        const text = (await readFile(file, "utf8")).replace('requires-python = ">=3.6"', 'requires-python = ">=3.10"');
+        await writeFile(file, `${text}\n[tool.uv]\nconstraint-dependencies = ["mcp<2"]\n`);
+      },
+    ],
+    // The SDK's low-level Server; its Streamable HTTP app built by a helper (`_build_http_app(session_manager)`:
+    // Starlette with Mount("/mcp", app=session_manager.handle_request)), served by uvicorn.Config(starlette_app, ...)
+    // and uvicorn.Server; the transport from a pydantic-settings field without prefix (TRANSPORT, default stdio).
+    // Its tools call arXiv, which is not reachable here: each gets a scope (the check's calls without it are answered
+    // 403 before the tool runs) and the operator's environment makes its client give up at once (ARXIV_MAX_RETRIES=0,
+    // its own settings), so the scoped call ends in the tool's own error result, not a timeout.
+    [
+      "arxiv-mcp-server",
+      ARXIV_TOOLS.map((t) => `${t}=arxiv:read`).join(","),
+      "uv run arxiv-mcp-server",
+      "src/arxiv_mcp_server/server.py",
+      "    config = uvicorn.Config(\n        secure_asgi(starlette_app, mounted=True),\n",
+      undefined,
+      { ARXIV_MAX_RETRIES: "0", ARXIV_CONNECT_TIMEOUT: "3" },
+    ],
   ];
-  for (const [name, scopes, start, edited, expected, prepare] of secured) {
+  // Projects that configure none of ruff, mypy, pyright, pytest: --steps has nothing to run (steps: null).
+  const noSteps = new Set(["mcp-weather-server", "office-powerpoint-mcp-server"]);
+  for (const [name, scopes, start, edited, expected, prepare, env] of secured) {
     it(`${name}: secured with --scopes only, its own steps stay as they were, self-check passes; a second run changes nothing`, async () => {
       const root = await copyRealPython(name, work.dir);
       await prepare?.(root);
       const dry = await runCli(["add", root, "--dry-run", "--json"]);
       expect(dry.exitCode, dry.stderr).toBe(0);
       expect((JSON.parse(dry.stdout) as { detected: { start: string } }).detected.start).toBe(start);
-      const run = await onPort8000(() => runCli(["add", root, "--yes", "--steps", "--json", "--scopes", scopes]));
+      const options = env ? { env: cleanEnv(env) } : {};
+      const run = await onPort8000(() => runCli(["add", root, "--yes", "--steps", "--json", "--scopes", scopes], options));
       const doc = JSON.parse(run.stdout) as {
         ok: boolean;
         check: { summary: { failed: number; passed: number } } | null;
@@ -179,15 +280,15 @@ describe("add on real Python MCP servers", () => {
       expect(doc.ok, run.stderr.slice(-4000)).toBe(true);
       expect(doc.check?.summary.failed).toBe(0);
       expect(doc.check?.summary.passed).toBeGreaterThan(30);
-      // mcp-weather-server configures none of ruff, mypy, pyright, pytest (steps: null); the others do.
       expect((doc.steps ?? []).filter((st) => st.verdict === "broken by add")).toEqual([]);
-      if (name !== "mcp-weather-server") expect(doc.steps?.length).toBeGreaterThan(0);
+      if (!noSteps.has(name)) expect(doc.steps?.length).toBeGreaterThan(0);
       expect(await readFile(path.join(root, edited), "utf8")).toContain(expected);
       const files = await snapshot(root);
-      const again = await runCli(["add", root, "--yes", "--no-check", "--json", "--scopes", scopes]);
+      const again = await runCli(["add", root, "--yes", "--no-check", "--json", "--scopes", scopes], options);
       expect((JSON.parse(again.stdout) as { changed: boolean }).changed).toBe(false);
       expect(await snapshot(root)).toEqual(files);
-    }, 600_000);
+      await stopLeftovers(root);
+    }, 900_000);
   }
 
   it("centerfield-visitor-mcp on mcp 1.x (its other branch: FastMCP with the HTTP settings on the constructor): secured, self-check passes", async () => {

@@ -38,6 +38,9 @@ export interface PythonTransport {
   /** The environment variable or option that selects it, and the value that means HTTP. */
   select?: { env?: string; option?: string; http: string };
   run?: PyCall;
+  /** The option is parsed only in this module's `if __name__ == "__main__":` block: a [project.scripts] entry, which
+   * calls a function of it, never reads argv, so the module is what starts the server over HTTP. */
+  argvInMainOf?: { file: string; module: string | null };
 }
 
 export interface PythonDetection {
@@ -222,7 +225,15 @@ function traceChoice(
 function transportSelector(
   all: PyFile[],
   root?: string,
-): (Pick<PythonTransport, "how" | "detail"> & { select: { env?: string; option?: string } }) | undefined {
+):
+  | (Pick<PythonTransport, "how" | "detail"> & {
+      select: { env?: string; option?: string };
+      /** The option's choices (argparse choices=[...], click.Choice([...])), when it lists them. */
+      choices?: string[];
+      /** The option's call and file (where argv is parsed). */
+      option?: { file: PyFile; call: PyCall };
+    })
+  | undefined {
   const envCall = (c: PyCall) => ["os.getenv", "os.environ.get", "getenv", "environ.get"].includes(c.func);
   for (const f of all) {
     const env = f.calls.find((c) => envCall(c) && /transport/i.test(literalString(c.args[0]) ?? ""));
@@ -242,29 +253,46 @@ function transportSelector(
     );
     if (option) {
       const fallback = literalString(keyword(option, "default"));
+      // choices=["stdio", "http", "sse"] (argparse) or type=click.Choice([...]): the string literals of that list.
+      const listed = keyword(option, "choices") ?? keyword(option, "type");
+      const choices =
+        listed && /^(click\.)?(Choice\()?\s*[[(]/.test(listed.text)
+          ? [...listed.text.matchAll(/(["'])([\w-]+)\1/g)].map((m) => m[2] as string)
+          : [];
       return {
         how: "argv",
         detail: `command-line option --transport${fallback !== undefined ? ` (default ${fallback})` : ""}, at ${f.rel}:${option.line}`,
         select: { option: "--transport" },
+        ...(choices.length > 0 ? { choices } : {}),
+        option: { file: f, call: option },
       };
     }
   }
-  // pydantic-settings: a `transport` field of a settings class with an env_prefix (`SettingsConfigDict(env_prefix="CF_")`)
-  // is read from <prefix>TRANSPORT (pydantic-settings matches names without regard to case).
+  // pydantic-settings: a `transport` field of a settings class (`SettingsConfigDict(env_prefix="CF_")`, or without a
+  // prefix) is read from <prefix>TRANSPORT (pydantic-settings matches names without regard to case).
   for (const f of root === undefined ? [] : all) {
-    const config = f.calls.find((c) => /(^|\.)SettingsConfigDict$/.test(c.func) && literalString(keyword(c, "env_prefix")) !== undefined);
+    const config = f.calls.find(
+      (c) =>
+        /(^|\.)SettingsConfigDict$/.test(c.func) && (!keyword(c, "env_prefix") || literalString(keyword(c, "env_prefix")) !== undefined),
+    );
     if (!config) continue;
     const text = readText(root as string, f.rel) ?? "";
-    const field = /^[ \t]+transport[ \t]*:[^=\n]*=[ \t]*["']([\w-]+)["']/m.exec(text);
+    const field = /^[ \t]+transport[ \t]*:[^=\n]*=[ \t]*["']([\w-]+)["']/im.exec(text);
     if (!field) continue;
-    const variable = `${(literalString(keyword(config, "env_prefix")) as string).toUpperCase()}TRANSPORT`;
+    const prefix = literalString(keyword(config, "env_prefix")) ?? "";
+    const variable = `${prefix.toUpperCase()}TRANSPORT`;
     return {
       how: "env",
-      detail: `environment variable ${variable} (default ${field[1]}): the transport field of the settings at ${f.rel}:${config.line}, env_prefix ${JSON.stringify(literalString(keyword(config, "env_prefix")))}`,
+      detail: `environment variable ${variable} (default ${field[1]}): the transport field of the settings at ${f.rel}:${config.line}${prefix ? `, env_prefix ${JSON.stringify(prefix)}` : ""}`,
       select: { env: variable },
     };
   }
   return undefined;
+}
+
+/** The call is inside the file's `if __name__ == "__main__":` block. */
+function inMainGuard(f: PyFile, c: PyCall): boolean {
+  return f.mainGuardSpan !== undefined && c.start >= f.mainGuardSpan[0] && c.end <= f.mainGuardSpan[1];
 }
 
 const HTTP_NAMES = ["http", "streamable-http", "streamable_http"];
@@ -406,13 +434,20 @@ export async function detectPython(root: string, entry?: string): Promise<Python
   const literalKinds = new Set(runCalls.map((c) => kindOf(literalString(transportArg(c)))).filter((k) => k !== undefined));
   const dispatch = run && literalKinds.size > 1 && literalKinds.has("http") ? transportSelector(files, root) : undefined;
   if (run && runFile && dispatch) {
-    const value = literalString(transportArg(run)) as string;
+    // The value the option takes for HTTP: the run's literal, or of the option's choices the one naming HTTP when the
+    // branch maps another name to it (`choices=["stdio", "http", "sse"]`, then `if transport == "http": mcp.run(transport="streamable-http")`).
+    const literal = literalString(transportArg(run)) as string;
+    const value =
+      dispatch.choices && !dispatch.choices.includes(literal) ? (dispatch.choices.find((c) => kindOf(c) === "http") ?? literal) : literal;
     transport = {
       kind: "http",
       how: dispatch.how,
       detail: `${dispatch.detail}; ${run.func}(transport=${transportArg(run)?.text}) at ${runFile.rel}:${run.line} when it is ${value}`,
       select: { ...dispatch.select, http: value },
       run,
+      ...(dispatch.option && inMainGuard(dispatch.option.file, dispatch.option.call)
+        ? { argvInMainOf: { file: dispatch.option.file.rel, module: moduleOf(dispatch.option.file.rel, root).module } }
+        : {}),
     };
   } else if (run && runFile) {
     const arg = keyword(run, "transport") ?? run.args[0];
@@ -679,6 +714,9 @@ function detectLowlevel(
     ...moduleOf(site.file, root),
   };
   const selector = lowlevelSelector(files);
+  // No option lists streamable-http among its choices: an environment variable or settings field named for the
+  // transport (`TRANSPORT: str = "stdio"` of pydantic-settings), which the served app's branch is chosen by.
+  const chosen = selector ? undefined : transportSelector(files, root);
   const transport: PythonTransport = selector
     ? {
         kind: "http",
@@ -686,11 +724,18 @@ function detectLowlevel(
         detail: `${selector.detail}; its Streamable HTTP app served at ${serving.file}:${serving.call.line} (${serving.traced})`,
         select: { option: selector.option, http: selector.http },
       }
-    : {
-        kind: "http",
-        how: "literal",
-        detail: `${serving.call.func}(${serving.app.text}, ...) at ${serving.file}:${serving.call.line} (${serving.traced})`,
-      };
+    : chosen
+      ? {
+          kind: "http",
+          how: chosen.how,
+          detail: `${chosen.detail}; its Streamable HTTP app served at ${serving.file}:${serving.call.line} (${serving.traced})`,
+          select: { ...chosen.select, http: "streamable-http" },
+        }
+      : {
+          kind: "http",
+          how: "literal",
+          detail: `${serving.call.func}(${serving.app.text}, ...) at ${serving.file}:${serving.call.line} (${serving.traced})`,
+        };
   const serverFile = files.find((f) => f.rel === site.file);
   return {
     ...none,
@@ -778,7 +823,12 @@ function startCommand(
     Object.entries(project.scripts).find(([, target]) => server.module !== null && target.split(":")[0] === server.module) ??
     Object.entries(project.scripts)[0];
   let command: string[] | undefined;
-  if (script && runner.length > 0) command = [...runner, script[0], ...argv];
+  const scriptOnly = transport?.argvInMainOf;
+  if (scriptOnly && argv.length > 0) {
+    // The transport option is read only when its module runs as a script (`python -m module --transport http`).
+    const python = runner.length > 0 ? [...runner, "python"] : [".venv/bin/python"];
+    command = scriptOnly.module ? [...python, "-m", scriptOnly.module, ...argv] : [...python, scriptOnly.file, ...argv];
+  } else if (script && runner.length > 0) command = [...runner, script[0], ...argv];
   else if (serverFile?.mainGuard) {
     const python = runner.length > 0 ? [...runner, "python"] : [".venv/bin/python"];
     command = server.module ? [...python, "-m", server.module, ...argv] : [...python, server.file, ...argv];

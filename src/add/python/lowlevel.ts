@@ -59,7 +59,9 @@ function streamableRoute(file: PyFile, within?: { start: number; end: number }):
     if (within && (call.start < within.start || call.end > within.end)) continue;
     const path = str(call.args[0]) ?? str(kw(call, "path"));
     const handler = [...call.args.slice(1), ...call.keywords.filter((k) => k.name === "app" || k.name === "endpoint")];
-    if (path !== undefined && handler.some((h) => /streamable/i.test(h.text))) return { call, path };
+    // handle_streamable_http and the like, or the session manager's own `session_manager.handle_request`.
+    if (path !== undefined && handler.some((h) => /streamable/i.test(h.text) || /(^|\.)handle_request$/.test(h.text)))
+      return { call, path };
   }
   return undefined;
 }
@@ -94,9 +96,11 @@ function traceApp(
           }
         : undefined;
     }
-    if (/streamable/i.test(assigned.func)) {
-      // A factory of the project: its route, in the file that defines it.
-      const defining = files.find((f) => f.functions.some((fn) => fn.name === assigned.func.split(".").pop())) ?? file;
+    const fnName = assigned.func.split(".").pop() as string;
+    const projectFunction = files.find((f) => f.functions.some((fn) => fn.name === fnName));
+    if (/streamable/i.test(assigned.func) || (projectFunction && /(^|_)http(_|$)/i.test(fnName))) {
+      // A factory of the project (create_streamable_http_app, _build_http_app): its route, in the file that defines it.
+      const defining = projectFunction ?? file;
       const route = streamableRoute(defining);
       return route
         ? {

@@ -76,6 +76,8 @@ export interface PyFile {
   /** Byte offset after the module docstring's line, 0 if none. */
   docEnd: number;
   mainGuard: boolean;
+  /** Byte span of the `if __name__ == "__main__":` block, when there is one: code in it runs only as a script. */
+  mainGuardSpan?: [number, number];
   newline: "\n" | "\r\n";
 }
 
@@ -146,6 +148,7 @@ def scan(rel, data):
             t = stmt.test
             if isinstance(t, ast.Compare) and isinstance(t.left, ast.Name) and t.left.id == "__name__":
                 out["mainGuard"] = True
+                out["mainGuardSpan"] = list(span(stmt))
     def visit(node, top, parent_call):
         for child in ast.iter_child_nodes(node):
             if isinstance(child, LEAVES):

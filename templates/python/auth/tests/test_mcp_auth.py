@@ -17,7 +17,12 @@ from __auth__.policy import TOOL_SCOPES
 
 from .mcp_auth_client import ERAS, connect
 from .mcp_auth_issuer import Issuer, Key
-from .mcp_auth_provider import authorization_server, good_claims, other_accepted_claims, provider_env
+from .mcp_auth_provider import (
+    authorization_server,
+    good_claims,
+    other_accepted_claims,
+    provider_env,
+)
 from .mcp_auth_running import free_port, running, serving
 
 START = __start__
