@@ -151,15 +151,30 @@ function prepareProject(fw) {
 }
 
 // ---------------------------------------------------------------- servers
+const profRoot = path.join(work, "prof");
+// A --cpu-prof run's profiles are its own: those of an earlier run would be summed with them.
+if (cpuProf) rmSync(profRoot, { recursive: true, force: true });
+
 async function startServer(name, cwd, entry, issuer, extraEnv = {}) {
   const nodeArgs = [];
   if (cpuProf) {
-    const dir = path.join(work, "prof", name);
+    const dir = path.join(profRoot, name);
     mkdirSync(dir, { recursive: true });
     nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${dir}`);
   }
   const server = await startProjectServer(name, cwd, entry, issuer, { extraEnv, nodeArgs });
-  return { ...server, token: await issuer.mint([server.url, issuer.resourceId]) };
+  return { ...server, token: await issuer.mint([server.url, issuer.resourceId]), requests: 0, loadFromUs: undefined };
+}
+
+/**
+ * For profile.mjs: how many requests a profiled server answered under load, and
+ * when its first load began (CLOCK_MONOTONIC in us, the clock of V8's profile
+ * timestamps), so that it can leave out start-up and give CPU per request.
+ */
+function writeProfileCounts(server) {
+  if (!cpuProf) return;
+  const file = path.join(profRoot, server.name, "requests.json");
+  writeFileSync(file, `${JSON.stringify({ requests: server.requests, loadFromUs: server.loadFromUs })}\n`);
 }
 
 /**
@@ -229,6 +244,7 @@ function cpuMs(pid) {
 
 let autocannon;
 async function load(server, seconds, era) {
+  server.loadFromUs ??= Number(process.hrtime.bigint() / 1000n);
   const cpuBefore = cpuMs(server.child.pid);
   const result = await autocannon({
     url: server.url,
@@ -239,6 +255,7 @@ async function load(server, seconds, era) {
     duration: seconds,
   });
   const cpuAfter = cpuMs(server.child.pid);
+  server.requests += result.requests.total;
   return {
     rps: result.requests.average,
     // Server CPU per request: far less sensitive than req/s to other load on a shared machine.
@@ -383,6 +400,7 @@ async function main() {
       }
     } finally {
       await Promise.all(Object.values(servers).map((s) => stopProcess(s.child)));
+      for (const s of Object.values(servers)) writeProfileCounts(s);
     }
     log(`${fw}: JWKS fetches for 100 concurrent first requests`);
     const jwks = await jwksBurst(fw, p.dir, "src/index.ts", issuer);
