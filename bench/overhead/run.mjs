@@ -17,7 +17,7 @@ import {
 // bench/overhead: what the generated auth layer costs, per framework.
 //
 //   node bench/overhead/run.mjs [--frameworks express,hono,fastify,fastmcp]
-//        [--duration 5] [--warmup 2] [--rounds 3] [--connections 10]
+//        [--duration 5] [--warmup 10] [--rounds 3] [--connections 10]
 //        [--reuse] [--skip-tests] [--cpu-prof] [--no-write]   (--no-write: raw results to .cache only)
 //
 // For each framework it generates a project with the real CLI (`--yes --no-git
@@ -59,7 +59,10 @@ const { values: args } = parseArgs({
     frameworks: { type: "string", default: ALL.join(",") },
     eras: { type: "string", default: "2025,2026" },
     duration: { type: "string", default: "5" },
-    warmup: { type: "string", default: "2" },
+    // Every server (peer included) gets the same warm-up before the rounds, long enough for its JIT to settle:
+    // at the 70-300 req/s a loaded 2-core machine gives, 2 s was a few hundred requests, and CPU per request was
+    // still falling round by round through the first era (bench/RESULTS.md, "Express overhead, profiled").
+    warmup: { type: "string", default: "10" },
     rounds: { type: "string", default: "3" },
     connections: { type: "string", default: "10" },
     reuse: { type: "boolean", default: false },
