@@ -6,7 +6,7 @@ import { CliError, EXIT, environmentError, usageError } from "../core/errors.js"
 import { intOption } from "../core/flags.js";
 import { whileAlive } from "../core/keep-alive.js";
 import { oneLine, printableJson } from "../core/printable.js";
-import { createUi } from "../core/ui.js";
+import { createUi, writeOut } from "../core/ui.js";
 import { validateUrl } from "../core/validate.js";
 
 export interface CheckCommandOptions {
@@ -62,7 +62,7 @@ export async function runCheckCommand(url: string | undefined, opts: CheckComman
     const { runSelfCheck } = await import("../selfcheck.js");
     const outcome = await runSelfCheck({ root, ui });
     await writeJunit(junit, outcome.report);
-    if (opts.json) process.stdout.write(`${printableJson(outcome.report, 2)}\n`);
+    if (opts.json) writeOut(1, `${printableJson(outcome.report, 2)}\n`);
     return outcome.passed ? EXIT.ok : EXIT.checkFailed;
   }
 
@@ -92,7 +92,7 @@ export async function runCheckCommand(url: string | undefined, opts: CheckComman
     throw environmentError(`check stopped: ${oneLine(err instanceof Error ? err.message : String(err), 300)}`);
   }
   await writeJunit(junit, report);
-  if (opts.json) process.stdout.write(`${printableJson(report, 2)}\n`);
+  if (opts.json) writeOut(1, `${printableJson(report, 2)}\n`);
   else ui.output.write(`${formatReport(report, { color: ui.interactive })}\n`);
   return report.exitCode === EXIT.ok ? EXIT.ok : EXIT.checkFailed;
 }

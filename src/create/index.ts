@@ -2,7 +2,7 @@ import { CliError, EXIT, environmentError, usageError } from "../core/errors.js"
 import { findOnPath } from "../core/find-on-path.js";
 import { plural } from "../core/plural.js";
 import { selfCommand } from "../core/self-command.js";
-import { createUi, isInteractive, type Ui } from "../core/ui.js";
+import { createUi, isInteractive, type Ui, writeOut } from "../core/ui.js";
 import { ENV_NEW, keepConflicts, planWrite, WriteJournal, type WritePlan, writeProject } from "../core/write.js";
 import { VERSION } from "../version.js";
 import { nextSteps, whereFrom, wroteLine } from "./finish.js";
@@ -163,7 +163,7 @@ export async function runCreate(flags: CreateFlags, cwd = process.cwd(), env: En
 
   const journal = new WriteJournal(options.root);
   const run = new CreateRun(journal, ui, (message) => {
-    if (options.json) process.stdout.write(`${JSON.stringify({ ok: false, exitCode: EXIT.cancelled, error: message }, null, 2)}\n`);
+    if (options.json) writeOut(1, `${JSON.stringify({ ok: false, exitCode: EXIT.cancelled, error: message }, null, 2)}\n`);
   }).start();
   try {
     await run.stage((signal) => writeProject(options.root, plan.files, journal, signal));
@@ -237,7 +237,7 @@ function finish(result: CreateResult, options: CreateOptions, ui: Ui, cwd: strin
   } else {
     ui.outro("Dry run: nothing was written");
   }
-  if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (options.json) writeOut(1, `${JSON.stringify(result, null, 2)}\n`);
   return result.ok ? EXIT.ok : EXIT.checkFailed;
 }
 
