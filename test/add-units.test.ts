@@ -612,3 +612,46 @@ describe("the provider, chosen as create chooses it", () => {
     });
   });
 });
+
+describe("the project's own steps (runStepCommands)", () => {
+  /** A step that starts a server of its own in the background and exits 0 without stopping it (a test suite's leftover). */
+  const leaver = (pidFile: string) =>
+    [
+      'const { spawn } = require("node:child_process");',
+      'const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });',
+      `require("node:fs").writeFileSync(${JSON.stringify(pidFile)}, String(child.pid));`,
+      "child.unref();",
+    ].join("\n");
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it.skipIf(process.platform === "win32")("stops what a step left running, and still reports the step as it ended", async () => {
+    const { runStepCommands } = await import("../src/add/steps.js");
+    const work = await tempDir("cma-steps-");
+    try {
+      const pidFile = path.join(work.dir, "leftover.pid");
+      const runs = await runStepCommands(
+        work.dir,
+        [{ name: "test", file: process.execPath, args: ["-e", leaver(pidFile)], display: "npm test" }],
+        {},
+        60_000,
+      );
+      expect(runs.get("test")?.ok).toBe(true);
+      const pid = Number(await readFile(pidFile, "utf8"));
+      expect(pid).toBeGreaterThan(0);
+      const deadline = Date.now() + 5000;
+      while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      const survived = alive(pid);
+      if (survived) process.kill(pid, "SIGKILL");
+      expect(survived, "the step's leftover process is still running after the step").toBe(false);
+    } finally {
+      await work.cleanup();
+    }
+  });
+});

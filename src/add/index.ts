@@ -11,7 +11,7 @@ import { findPackageManager, packageManagerProblem } from "../core/package-manag
 import { printable } from "../core/printable.js";
 import { givenValues, problemLines, resolveValues } from "../core/provider-settings.js";
 import { selfCommand } from "../core/self-command.js";
-import { createUi, isInteractive, type Ui } from "../core/ui.js";
+import { createUi, isInteractive, type Ui, writeOut } from "../core/ui.js";
 import { type Problem, validateUrl } from "../core/validate.js";
 import type { Provider, ProviderValues } from "../providers.js";
 import { AddJournal, applyChanges } from "./apply.js";
@@ -101,7 +101,7 @@ async function addCommand(flags: AddFlags & { diff?: boolean; steps?: boolean },
   // Ctrl-C or SIGTERM at any stage stops what runs, puts the project back as it was, one line, exit 130.
   const journal = new AddJournal(root);
   const run = new InterruptibleRun(journal, ui, (message) => {
-    if (flags.json) process.stdout.write(`${JSON.stringify({ ok: false, exitCode: EXIT.cancelled, error: message }, null, 2)}\n`);
+    if (flags.json) writeOut(1, `${JSON.stringify({ ok: false, exitCode: EXIT.cancelled, error: message }, null, 2)}\n`);
   }).start();
   checkProjectRoot(root);
   checkFlags(flags);
@@ -163,14 +163,14 @@ async function addCommand(flags: AddFlags & { diff?: boolean; steps?: boolean },
   const beforeWrite = async () => {
     if (steps.length === 0) return;
     before = await ui.step(`Running the project's own steps before add (${steps.map((s) => s.script).join(", ")})`, "Recorded", () =>
-      run.stage(() => runSteps(root, d.pm, steps)),
+      run.stage((signal) => runSteps(root, d.pm, steps, signal)),
     );
   };
   await writeChanges(plan, result.diff, d.endpoint.path, flags, interactive, ui, root, shown, run, journal, beforeWrite);
   if (flags.dryRun) return finish(result, flags, ui, done);
   result.installed = await install(plan, d, flags, ui, root, run, journal);
   if (before) {
-    const after = await ui.step("Running them again after add", "Done", () => run.stage(() => runSteps(root, d.pm, steps)));
+    const after = await ui.step("Running them again after add", "Done", () => run.stage((signal) => runSteps(root, d.pm, steps, signal)));
     result.steps = compareSteps(d.pm, steps, before, after);
     ui.note(stepsTable(result.steps).join("\n"), "The project's own steps, before and after add");
     for (const broken of result.steps.filter((r) => r.verdict === "broken by add")) {
@@ -937,7 +937,7 @@ function finish(result: AddResult, flags: AddFlags, ui: Ui, { plan, d, shown, pr
     });
     ui.note(printableLines([...(shown === "." ? [] : [`cd ${shell(shown)}`]), ...steps].join("\n")), "Next steps");
   }
-  if (flags.json) process.stdout.write(`${JSON.stringify({ ...result, exitCode: result.ok ? EXIT.ok : EXIT.checkFailed }, null, 2)}\n`);
+  if (flags.json) writeOut(1, `${JSON.stringify({ ...result, exitCode: result.ok ? EXIT.ok : EXIT.checkFailed }, null, 2)}\n`);
   return result.ok ? EXIT.ok : EXIT.checkFailed;
 }
 

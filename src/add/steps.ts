@@ -5,6 +5,7 @@
  * before is the project's own, and is reported as such.
  */
 import type { PackageManager } from "../core/package-managers.js";
+import { runGroup } from "../core/subprocess.js";
 import type { PackageJson } from "./detect.js";
 
 export interface ProjectStep {
@@ -73,18 +74,21 @@ export async function runStepCommands(
   commands: StepCommand[],
   env: Record<string, string>,
   timeoutMs = 300_000,
+  signal?: AbortSignal,
 ): Promise<Map<string, StepRun>> {
-  const { execa } = await import("execa");
   const runs = new Map<string, StepRun>();
   for (const command of commands) {
     const started = Date.now();
-    const result = await execa(command.file, command.args, {
+    // Its own process group: a Ctrl-C reaches add, which stops the step (signal), and what the step leaves
+    // running (a test suite's servers) is stopped when it ends, so the run after add starts from the same place.
+    const result = await runGroup(command.file, command.args, {
       cwd,
       reject: false,
-      all: true,
       stdin: "ignore",
       timeout: timeoutMs,
       env: { CI: "1", ...env },
+      stopLeftovers: true,
+      ...(signal ? { signal } : {}),
     });
     const output = String(result.all ?? "");
     runs.set(command.name, {
@@ -120,8 +124,14 @@ const commandsOf = (pm: PackageManager, steps: ProjectStep[]): StepCommand[] =>
   steps.map((step) => ({ name: step.name, ...stepCommand(pm, step) }));
 
 /** The project's package.json steps, run with its package manager. */
-export function runSteps(root: string, pm: PackageManager, steps: ProjectStep[], timeoutMs = 300_000): Promise<Map<string, StepRun>> {
-  return runStepCommands(root, commandsOf(pm, steps), { FORCE_COLOR: "0" }, timeoutMs);
+export function runSteps(
+  root: string,
+  pm: PackageManager,
+  steps: ProjectStep[],
+  signal?: AbortSignal,
+  timeoutMs = 300_000,
+): Promise<Map<string, StepRun>> {
+  return runStepCommands(root, commandsOf(pm, steps), { FORCE_COLOR: "0" }, timeoutMs, signal);
 }
 
 export function compareSteps(

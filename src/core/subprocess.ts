@@ -97,12 +97,16 @@ export function spawnGroup(
 /**
  * Runs a command to completion in its own process group. When `signal`
  * aborts, the group is stopped and this rejects with Interrupted once it is
- * gone, whatever the command's own exit said.
+ * gone, whatever the command's own exit said. With `stopLeftovers`, what the
+ * command left running in its group when it ended (a test suite's servers)
+ * is stopped too, before this returns.
  */
-export async function runGroup(file: string, args: string[], options: Options & { signal?: AbortSignal }) {
-  const { child, stopped } = spawnGroup(file, args, options);
+export async function runGroup(file: string, args: string[], options: Options & { signal?: AbortSignal; stopLeftovers?: boolean }) {
+  const { stopLeftovers, ...rest } = options;
+  const { child, stopped } = spawnGroup(file, args, rest);
   try {
     const result = await child;
+    if (stopLeftovers && !stopped() && child.pid !== undefined && GROUPS && groupAlive(child.pid)) await stopGroup(child, 1000);
     const stopping = stopped();
     if (stopping) {
       await stopping;

@@ -13,7 +13,7 @@ import type { InterruptibleRun } from "../../core/interrupt.js";
 import { printable } from "../../core/printable.js";
 import { givenValues, problemLines, resolveValues } from "../../core/provider-settings.js";
 import { selfCommand } from "../../core/self-command.js";
-import type { Ui } from "../../core/ui.js";
+import { type Ui, writeOut } from "../../core/ui.js";
 import { type Problem, validateUrl } from "../../core/validate.js";
 import type { Provider, ProviderValues } from "../../providers.js";
 import { type AddJournal, applyChanges } from "../apply.js";
@@ -251,7 +251,7 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: b
     // --steps: the project's own lint, typecheck and tests, before add writes and after it installs.
     if (steps.length > 0)
       before = await ui.step(`Running the project's own steps before add (${steps.map((st) => st.tool[0]).join(", ")})`, "Recorded", () =>
-        run.stage(() => runPythonSteps(d, steps)),
+        run.stage((signal) => runPythonSteps(d, steps, signal)),
       );
     await run.stage((signal) => applyChanges(root, plan.changes, { journal, signal }));
     ui.success(`Wrote ${plan.changes.length} file${plan.changes.length === 1 ? "" : "s"} in ${shown}`);
@@ -262,7 +262,7 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: b
   const installed = existsSync(path.join(root, ".venv"));
   if (!installed || plan.dependencies.length > 0) result.installed = await install(d, flags, ui, run, journal);
   if (before) {
-    const after = await ui.step("Running them again after add", "Done", () => run.stage(() => runPythonSteps(d, steps)));
+    const after = await ui.step("Running them again after add", "Done", () => run.stage((signal) => runPythonSteps(d, steps, signal)));
     result.steps = comparePythonSteps(d, steps, before, after);
     ui.note(stepsTable(result.steps).join("\n"), "The project's own steps, before and after add");
     for (const broken of result.steps.filter((r) => r.verdict === "broken by add"))
@@ -421,7 +421,7 @@ async function selfCheck(d: PythonDetection, toolScopes: Record<string, string[]
 function finish(result: { ok: boolean }, flags: AddFlags, ui: Ui, run: InterruptibleRun): number {
   run.stop();
   void ui;
-  if (flags.json) process.stdout.write(`${JSON.stringify({ ...result, exitCode: result.ok ? EXIT.ok : EXIT.checkFailed }, null, 2)}\n`);
+  if (flags.json) writeOut(1, `${JSON.stringify({ ...result, exitCode: result.ok ? EXIT.ok : EXIT.checkFailed }, null, 2)}\n`);
   if (!result.ok && !flags.dryRun && (result as { manual?: unknown[] }).manual?.length) return EXIT.checkFailed;
   return result.ok || flags.dryRun ? EXIT.ok : EXIT.checkFailed;
 }

@@ -49,8 +49,13 @@ const commandsOf = (d: PythonDetection, steps: PythonStep[]): StepCommand[] =>
   steps.map((step) => ({ name: step.name, ...pythonStepCommand(d, step) }));
 
 /** The project's ruff, mypy / pyright and pytest, through its own runner. */
-export function runPythonSteps(d: PythonDetection, steps: PythonStep[], timeoutMs = 300_000): Promise<Map<string, StepRun>> {
-  return runStepCommands(d.root, commandsOf(d, steps), { NO_COLOR: "1", UV_NO_PROGRESS: "1" }, timeoutMs);
+export function runPythonSteps(
+  d: PythonDetection,
+  steps: PythonStep[],
+  signal?: AbortSignal,
+  timeoutMs = 300_000,
+): Promise<Map<string, StepRun>> {
+  return runStepCommands(d.root, commandsOf(d, steps), { NO_COLOR: "1", UV_NO_PROGRESS: "1" }, timeoutMs, signal);
 }
 
 export function comparePythonSteps(
