@@ -456,7 +456,6 @@ async function verify(
   if (!plan.wired) result.ok = false;
 }
 
-/** What add will not attempt, with what to do instead (exit 2, nothing written). */
 /** The MCP route's reads of the Authorization header as a credential of the project's own, but for its own bearer checks'. */
 function authorizationReaders(d: Detection): { file: string; line: number }[] {
   return findAuthorizationReaders(d.routes, d.endpoint?.path).filter(
@@ -520,6 +519,7 @@ function refuseBlockingAuth(d: Detection, shown: string, flags: AddFlags, showFo
   );
 }
 
+/** What add will not attempt, with what to do instead (exit 2, nothing written). */
 function refuseUnsupported(d: Detection, shown: string): void {
   const subject = shown === "." ? "This project" : shown;
   const { stdio } = d;
