@@ -4,8 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { registerCreate } from "./commands/create.js";
-import { CliError, EXIT } from "./core/errors.js";
-import { writeOut } from "./core/ui.js";
+import { CliError, EXIT, outputStream } from "./core/errors.js";
 import { VERSION } from "./version.js";
 
 /** The names the program's first argument may have besides a directory for create. */
@@ -27,7 +26,7 @@ export async function buildProgram(setExit: (code: number) => void, argv?: strin
     .enablePositionalOptions()
     .showHelpAfterError("(run with --help for usage)")
     // Help and version as the rest of the output: a reader that has gone (`--help | head`) ends them quietly.
-    .configureOutput({ writeOut: (text) => writeOut(1, text), writeErr: (text) => writeOut(2, text) })
+    .configureOutput({ writeOut: (text) => void outputStream(1).write(text), writeErr: (text) => void outputStream(2).write(text) })
     .exitOverride();
   registerCreate(program, setExit, !createOnly);
   if (createOnly) return program;
@@ -56,7 +55,7 @@ export async function main(argv: string[]): Promise<void> {
     if (argv.includes("--json") && exitCode !== EXIT.ok) {
       const message = error instanceof Error ? error.message : String(error);
       const extra = error instanceof CliError ? error.json : undefined;
-      writeOut(1, `${JSON.stringify({ ok: false, exitCode, error: message.replace(/^error: /, ""), ...extra }, null, 2)}\n`);
+      outputStream(1).write(`${JSON.stringify({ ok: false, exitCode, error: message.replace(/^error: /, ""), ...extra }, null, 2)}\n`);
     }
   }
   process.exitCode = exitCode;

@@ -26,3 +26,24 @@ export class CliError extends Error {
 
 export const usageError = (message: string) => new CliError(message, EXIT.usage);
 export const environmentError = (message: string, details?: string) => new CliError(message, EXIT.environment, details);
+
+/**
+ * Output whose reader has gone (EPIPE: `create-mcp-auth --help | head -1`) ends quietly, as it does for
+ * command-line tools, instead of an unhandled error event: the descriptors it happened to, and the guarded
+ * streams. ui.ts writes through these; cli.ts gives them to commander for help and version.
+ */
+export const closedOutputs = new Set<number>();
+const guarded = new Set<number>();
+
+/** process.stdout or process.stderr, where a reader that has gone (EPIPE) ends the output instead of an unhandled error. */
+export function outputStream(fd: 1 | 2): NodeJS.WriteStream {
+  const stream = fd === 2 ? process.stderr : process.stdout;
+  if (!guarded.has(fd)) {
+    guarded.add(fd);
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE" && !closedOutputs.has(fd)) throw error;
+      closedOutputs.add(fd);
+    });
+  }
+  return stream;
+}

@@ -1,5 +1,6 @@
 import { writeSync } from "node:fs";
 import type { Writable } from "node:stream";
+import { closedOutputs, outputStream } from "./errors.js";
 
 /**
  * Human output. With --json it all goes to stderr, so stdout carries exactly
@@ -49,17 +50,13 @@ export async function createUi(json: boolean): Promise<Ui> {
   return interactive ? frameUi((fd === 2 ? process.stderr : process.stdout) as NodeJS.WriteStream) : plainUi(fd);
 }
 
-/** The file descriptors whose reader has gone (EPIPE: `... | head -1`): nothing more is written to them. */
-const gone = new Set<number>();
-const guarded = new Set<number>();
-
 /**
  * Writes to fd 1 or 2 directly (what process.stdout does on Linux for files and pipes, without loading the
  * stream). Returns the bytes it could not write (a non-blocking pipe that is full), for the stream to take; a
  * reader that has gone ends that descriptor's output quietly, as command-line tools do.
  */
 function writeDirect(fd: 1 | 2, text: string): Buffer | undefined {
-  if (gone.has(fd)) return undefined;
+  if (closedOutputs.has(fd)) return undefined;
   const bytes = Buffer.from(text);
   let done = 0;
   try {
@@ -67,24 +64,11 @@ function writeDirect(fd: 1 | 2, text: string): Buffer | undefined {
     return undefined;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EPIPE") {
-      gone.add(fd);
+      closedOutputs.add(fd);
       return undefined;
     }
     return bytes.subarray(done);
   }
-}
-
-/** process.stdout or process.stderr, where a reader that has gone (EPIPE) ends the output instead of an unhandled error. */
-export function outputStream(fd: 1 | 2): NodeJS.WriteStream {
-  const stream = fd === 2 ? process.stderr : process.stdout;
-  if (!guarded.has(fd)) {
-    guarded.add(fd);
-    stream.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code !== "EPIPE" && !gone.has(fd)) throw error;
-      gone.add(fd);
-    });
-  }
-  return stream;
 }
 
 /** Text for standard output or standard error (JSON documents, help): written directly, or through the stream when it must. */
@@ -108,7 +92,7 @@ function plainUi(fd: 1 | 2): Ui {
   };
   const write = (text: string) => {
     if (stream) {
-      if (!gone.has(fd)) stream.write(text);
+      if (!closedOutputs.has(fd)) stream.write(text);
       return;
     }
     const rest = writeDirect(fd, text);
