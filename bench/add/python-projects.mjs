@@ -103,7 +103,7 @@ const over = rows.filter((r) => r.ms > 1000);
 const day = new Date().toISOString().slice(0, 10);
 writeSection(`## add (Python): projects, add without install (bench/add/python-projects.mjs), ${process.env.BENCH_BY ?? "run"} (${day})
 
-Run ${day} on a loaded machine (2 cores shared by three helpers and the lead; load average ${load} at the start):
+Run ${day}, 2 shared cores, load average ${load} at the start:
 median of ${runs} runs (after one left out) of \`add <copy> --dry-run --json\` per project, wall time (ms) and CPU time (user + system of add and its Python) (detection with the project's own Python, the plan,
 the diff; no install, no self-check). In the same run the CLI's \`--version\` took ${Math.round(cliStart)} ms; python3 on PATH
 (a pyenv shim here) took ${Math.round(pythonShim)} ms to start, the interpreter it resolves to, as add now runs it
