@@ -71,7 +71,7 @@ function writeDirect(fd: 1 | 2, text: string): Buffer | undefined {
   }
 }
 
-/** Text for standard output or standard error (JSON documents, help): written directly, or through the stream when it must. */
+/** Text for standard output or standard error (the JSON documents of --json): written directly, or through the stream when it must. */
 export function writeOut(fd: 1 | 2, text: string): void {
   const rest = writeDirect(fd, text);
   if (rest) outputStream(fd).write(rest);
