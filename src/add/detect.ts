@@ -63,7 +63,7 @@ export async function detect(root: string, pkg: Detection["pkg"], flags: DetectF
   const routes = app && pattern ? findRoutes(app, pattern, files) : [];
   const fastmcpStart = app && pattern?.framework === "fastmcp" ? findFastmcpStart(app, files) : undefined;
   const endpoint = chooseEndpoint(flags, routes, fastmcpStart, app);
-  const middleware = app && pattern ? findRouteMiddleware(app, pattern, endpoint?.path) : { infra: [], existingAuth: [] };
+  const middleware = app && pattern ? findRouteMiddleware(app, pattern, endpoint?.path, files) : { infra: [], existingAuth: [] };
 
   const v2 = SDK_V2.filter((name) => name in deps);
   const sdk = {

@@ -17,7 +17,6 @@ import type { Provider, ProviderValues } from "../providers.js";
 import { AddJournal, applyChanges } from "./apply.js";
 import { lineOf } from "./ast.js";
 import { findAuthorizationReaders, findHttpFromDependency, findSdkExpressApp, type SdkExpressApp } from "./detect/hazards.js";
-import { optOutSwitch } from "./detect/middleware.js";
 import type { ExistingAuthSite } from "./detect/types.js";
 import {
   type AppSite,
@@ -481,7 +480,7 @@ function startArguments(d: Detection): string[] {
 function whenOn(d: Detection, site: ExistingAuthSite): { on: boolean; text: string } {
   if (site.switch) return { on: false, text: `on when ${site.switch} is set` };
   if (!site.optOut) return { on: true, text: "always on" };
-  const off = optOutSwitch(d.files, site.optOut);
+  const off = site.optOut;
   const given = off.flag !== undefined && startArguments(d).includes(off.flag);
   return {
     on: !given,
@@ -507,7 +506,7 @@ function refuseBlockingAuth(d: Detection, shown: string, flags: AddFlags, showFo
       `--existing-auth ${choice}`,
       "--yes",
     ].join(" ");
-  const offBy = blocking.map((site) => (site.optOut ? optOutSwitch(d.files, site.optOut).flag : undefined)).find(Boolean);
+  const offBy = blocking.map((site) => site.optOut?.flag).find(Boolean);
   throw new CliError(
     `the MCP route has a bearer check of the project's own that OAuth access tokens do not pass: ${sites}. ` +
       "It reads the same Authorization header, so with it kept every OAuth request is refused by it; --yes does not choose for you. Nothing was written.\n" +

@@ -10,7 +10,6 @@ import path from "node:path";
 import MagicString from "magic-string";
 import { tsString } from "../core/literals.js";
 import { end, freeName, lineOf, start, stringValue, type t, usedNames, walk } from "./ast.js";
-import { optOutSwitch } from "./detect/middleware.js";
 import { objectProperty } from "./detect/values.js";
 import type { AppSite, BodylessCall, Detection, InfraSite, ReusedServer, SourceFile } from "./detect.js";
 import { requireSource } from "./detect.js";
@@ -269,18 +268,17 @@ export function wire(d: Detection, options: WireOptions): Wiring {
         const eolBefore = position === file.code.length && !file.code.endsWith("\n") ? style.eol : "";
         s.appendLeft(importPosition(file, start(app.statement), specifierValue), `${importLine}${style.eol}`);
         const afterApp = cors && metaFn ? afterLine(file.code, end(app.statement)) : undefined;
-        const metaRegistration =
-          framework === "fastify"
-            ? `${metaFn}(${appName}, { endpoint: ${endpoint} })`
-            : `${appName}.use(${metaFn}({ endpoint: ${endpoint} }))`;
+        // Fastify's takes the app (it adds a hook); the others are middleware the app uses.
+        const metaCall = (args: string) =>
+          framework === "fastify" ? `${metaFn}(${appName}, ${args})` : `${appName}.use(${metaFn}(${args}))`;
         if (cors && metaFn && afterApp !== undefined) {
           s.appendLeft(
             afterApp,
             `${indent}// The protected resource metadata, public, before ${cors.name}, which answers its preflight (create-mcp-auth add)${style.eol}` +
-              `${indent}${metaRegistration}${semi}${style.eol}`,
+              `${indent}${metaCall(`{ endpoint: ${endpoint} }`)}${semi}${style.eol}`,
           );
           notes.push(
-            `${file.rel}: ${framework === "fastify" ? `${metaFn}(${appName}, ...)` : `${appName}.use(${metaFn}(...))`} right after ${app.text} (line ${app.line}), before ${cors.name} (line ${cors.line}), which would answer the metadata's CORS preflight without the metadata's headers`,
+            `${file.rel}: ${metaCall("...")} right after ${app.text} (line ${app.line}), before ${cors.name} (line ${cors.line}), which would answer the metadata's CORS preflight without the metadata's headers`,
           );
         }
         s.appendLeft(position, `${eolBefore}${indent}${comment}${style.eol}${indent}${registration}${style.eol}`);
@@ -350,11 +348,10 @@ export function wire(d: Detection, options: WireOptions): Wiring {
   if (wiredNow && options.existingAuth !== "replace") {
     for (const site of d.existingAuth) {
       if (!site.own || site.switch) continue;
-      const off = site.optOut ? optOutSwitch(d.files, site.optOut) : undefined;
       notes.push(
         `${site.file.rel}:${site.line}: ${site.name} kept on the MCP route (--existing-auth keep): a request must pass it and the OAuth check, ` +
           `and both read the Authorization header, so an OAuth access token passes only if this check accepts it as its own token; ` +
-          `OAuth clients are refused by it ${off ? `unless ${off.text}` : "whenever the server runs"} (add --existing-auth replace removes it)`,
+          `OAuth clients are refused by it ${site.optOut ? `unless ${site.optOut.text}` : "whenever the server runs"} (add --existing-auth replace removes it)`,
       );
     }
   }

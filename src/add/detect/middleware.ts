@@ -6,7 +6,7 @@
  */
 import { end, lineOf, memberPath, start, type t, unwrap, walk } from "../ast.js";
 import { type AddPattern, AUTH_MIDDLEWARE, INFRA_MIDDLEWARE } from "../patterns.js";
-import type { AppSite, ExistingAuthSite, InfraSite, SourceFile } from "./types.js";
+import type { AppSite, ExistingAuthSite, InfraSite, OptOut, SourceFile } from "./types.js";
 import { constInit, resolveString } from "./values.js";
 
 export interface RouteMiddleware {
@@ -182,7 +182,12 @@ function statementRange(code: string, node: t.Node): [number, number] {
  * an `if` on an environment switch, and the middleware arguments of the
  * endpoint's own routes.
  */
-export function findRouteMiddleware(app: AppSite, pattern: AddPattern, endpoint: string | undefined): RouteMiddleware {
+export function findRouteMiddleware(
+  app: AppSite,
+  pattern: AddPattern,
+  endpoint: string | undefined,
+  files: readonly SourceFile[],
+): RouteMiddleware {
   const infra: InfraSite[] = [];
   const existingAuth: ExistingAuthSite[] = [];
   if (!endpoint || pattern.framework === "fastmcp") return { infra, existingAuth };
@@ -222,7 +227,7 @@ export function findRouteMiddleware(app: AppSite, pattern: AddPattern, endpoint:
       const site: ExistingAuthSite = { file, line, name: kind.name };
       const on = kind.switch ?? guard?.switch;
       if (on) site.switch = on;
-      else if (guard?.optOut) site.optOut = guard.optOut;
+      else if (guard?.optOut) site.optOut = optOutSwitch(files, guard.optOut);
       if (kind.own) site.own = true;
       if (kind.local) site.local = kind.local;
       if (kind.lines) site.lines = kind.lines;
@@ -367,7 +372,7 @@ function ifGuard(file: SourceFile, test: t.Node): { switch?: string; optOut?: st
  * `--unsafe-disable-auth` in the project's code, with where it is. An environment variable
  * (`process.env.DISABLE_AUTH`) is named as one.
  */
-export function optOutSwitch(files: readonly SourceFile[], optOut: string): { text: string; flag?: string; at?: string } {
+function optOutSwitch(files: readonly SourceFile[], optOut: string): OptOut {
   const env = /^process\.env(?:\.([A-Za-z_][\w]*)|\[["']([^"']+)["']\])$/.exec(optOut);
   if (env) return { text: `the environment variable ${env[1] ?? env[2]} is set` };
   const property = /([A-Za-z_$][\w$]*)$/.exec(optOut)?.[1];

@@ -138,6 +138,12 @@ export interface InfraSite {
 }
 
 /** Auth the project already has on its MCP route: named, then kept or replaced (`--existing-auth`). */
+export interface OptOut {
+  text: string;
+  flag?: string;
+  at?: string;
+}
+
 export interface ExistingAuthSite {
   file: SourceFile;
   line: number;
@@ -149,8 +155,11 @@ export interface ExistingAuthSite {
   removal?: [number, number][];
   /** Why it cannot be removed safely. */
   reason?: string;
-  /** The condition that turns it off, when it is on unless that holds (`options.unsafeDisableAuth` of `if (!options.unsafeDisableAuth)`). */
-  optOut?: string;
+  /**
+   * When it is on unless a condition holds (`if (!options.unsafeDisableAuth)`): how that is said (`the server is
+   * started with --unsafe-disable-auth`), the command-line flag when it is one, and where the flag is named.
+   */
+  optOut?: OptOut;
   /** Written in place of the first removed range (a comment, where removing the registration would leave a block empty). */
   replacement?: string;
   /** A check of the project's own code (a function reading the Authorization header), not an auth package's. */

@@ -823,16 +823,15 @@ function startCommand(
     Object.entries(project.scripts).find(([, target]) => server.module !== null && target.split(":")[0] === server.module) ??
     Object.entries(project.scripts)[0];
   let command: string[] | undefined;
+  const python = runner.length > 0 ? [...runner, "python"] : [".venv/bin/python"];
+  /** The module run as a script: `python -m module ...`, or the file when it is no module. */
+  const asScript = (target: { module: string | null; file: string }) =>
+    target.module ? [...python, "-m", target.module, ...argv] : [...python, target.file, ...argv];
   const scriptOnly = transport?.argvInMainOf;
-  if (scriptOnly && argv.length > 0) {
-    // The transport option is read only when its module runs as a script (`python -m module --transport http`).
-    const python = runner.length > 0 ? [...runner, "python"] : [".venv/bin/python"];
-    command = scriptOnly.module ? [...python, "-m", scriptOnly.module, ...argv] : [...python, scriptOnly.file, ...argv];
-  } else if (script && runner.length > 0) command = [...runner, script[0], ...argv];
-  else if (serverFile?.mainGuard) {
-    const python = runner.length > 0 ? [...runner, "python"] : [".venv/bin/python"];
-    command = server.module ? [...python, "-m", server.module, ...argv] : [...python, server.file, ...argv];
-  }
+  // The transport option is read only when its module runs as a script (`python -m module --transport http`).
+  if (scriptOnly && argv.length > 0) command = asScript(scriptOnly);
+  else if (script && runner.length > 0) command = [...runner, script[0], ...argv];
+  else if (serverFile?.mainGuard) command = asScript(server);
   if (!command) return null;
   const [file, ...args] = command as [string, ...string[]];
   return { file, args, display: command.join(" ") };
