@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chooseProvider, givenValues, problemLines, resolveValues, settingFlag } from "../src/core/provider-settings.js";
+import { chooseProvider, givenValues, problemLines, resolveValues, settingFlag, settingProblem } from "../src/core/provider-settings.js";
 import { resolveOptions } from "../src/create/options.js";
 import { findProvider, PROVIDERS } from "../src/providers.js";
 
@@ -44,6 +44,22 @@ describe("the provider table's one resolver (create and add)", () => {
       oidc.settings.find((s) => s.key === "issuerUrl")!.normalize?.("https://a.example.com/") ?? "https://a.example.com/",
     );
     expect(values.audience).toBeUndefined();
+  });
+
+  it("values each writable alone but not together are refused (exit 2), since .env holds them joined", () => {
+    // CI counterexample (create-roundtrip): ["`!", "\"'!"] joins to `!,"'! : all three quotes, starting with one.
+    const audience = ["`!", "\"'!"];
+    const { problems } = resolveValues(oidc, { issuerUrl: "https://a.example.com/", audience });
+    expect(problems).toEqual([{ flag: "--audience", message: expect.stringMatching(/joined with commas, and \.env cannot hold/) }]);
+    let thrown: unknown;
+    try {
+      resolveOptions({ dir: "p", provider: "oidc", settings: { issuerUrl: "https://a.example.com/", audience } }, {}, "/tmp");
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as { exitCode?: number }).exitCode).toBe(2);
+    // The prompt's validator (a comma-separated answer) says the same.
+    expect(settingProblem(oidc.settings.find((s) => s.key === "audience")!, audience.join(","))).toMatch(/joined with commas/);
   });
 
   it("flags of one provider with --provider of another are a problem, not ignored", () => {

@@ -4,6 +4,7 @@
  * its settings, and one validation of them with one set of messages.
  */
 import { DEFAULT_PROVIDER, findProvider, PROVIDERS, type Provider, type ProviderSetting, type ProviderValues } from "../providers.js";
+import { canWriteEnvValue } from "./literals.js";
 import { type Problem, shown } from "./validate.js";
 
 export type Env = Record<string, string | undefined>;
@@ -119,11 +120,24 @@ export function givenValues(provider: Provider, flags: ProviderFlags, env: Env):
 
 /** One value's problem, by the setting's own check, or undefined (a prompt's validator uses it too). */
 export function settingProblem(setting: ProviderSetting, value: string): string | undefined {
-  for (const one of setting.repeatable ? splitValues(value) : [value]) {
+  const each = setting.repeatable ? splitValues(value) : [value];
+  for (const one of each) {
     const error = setting.validate(one);
     if (error) return error;
   }
-  return undefined;
+  return joinedProblem(setting, each);
+}
+
+/**
+ * A repeatable setting's values are written to .env joined with commas: each
+ * may be writable alone and the list not (`!` and `"'!` join to one value
+ * with all three quotes that starts with one).
+ */
+function joinedProblem(setting: ProviderSetting, each: string[]): string | undefined {
+  if (!setting.repeatable || each.length < 2) return undefined;
+  const joined = each.join(",");
+  if (canWriteEnvValue(joined)) return undefined;
+  return `${setting.env} holds these values joined with commas, and .env cannot hold ${shown(joined)} exactly (', \` and " together, starting with a quote or holding #): give them in another order, or fewer`;
 }
 
 /**
@@ -147,6 +161,10 @@ export function resolveValues(provider: Provider, given: ProviderValues): { valu
     }
     const each = Array.isArray(value) ? value : [value];
     const errors = each.map((one) => setting.validate(one)).filter((error) => error !== undefined);
+    if (errors.length === 0) {
+      const joined = joinedProblem(setting, each);
+      if (joined) errors.push(joined);
+    }
     for (const message of errors) problems.push({ flag, message });
     if (errors.length > 0) continue;
     const normalized = setting.normalize ? each.map((one) => setting.normalize?.(one) ?? one) : each;
