@@ -1,3 +1,4 @@
+import http from "node:http";
 import { expect, it } from "vitest";
 import { startIssuer } from "../src/issuer/index.js";
 import { startProjectServer } from "../src/selfcheck.js";
@@ -54,6 +55,41 @@ addFixtureSuite({
         const text = await init.text();
         expect(init.status, text).toBe(200);
         expect(text).toMatch(/"serverInfo"/);
+        const session = init.headers.get("mcp-session-id");
+        expect(session).toBeTruthy();
+
+        // An answer the SDK's transport gives itself (400: a protocol version it does not serve) is a Node response
+        // @hono/node-server has already ended; the route returns what the transport returned, so Hono would take it
+        // as the route's answer and write again, and the failed write destroys the socket: the next request on that
+        // kept-alive connection got ECONNRESET (obsidian-mcp-server in CI, after check's era probe).
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+        try {
+          const send = (extra: Record<string, string>) =>
+            new Promise<{ status: number; socket: unknown }>((resolve, reject) => {
+              const request = http.request(
+                server.url,
+                {
+                  method: "POST",
+                  agent,
+                  headers: { ...headers, authorization: `Bearer ${token}`, "mcp-session-id": session!, ...extra },
+                },
+                (response) => {
+                  response.resume();
+                  response.on("end", () => resolve({ status: response.statusCode ?? 0, socket: response.socket }));
+                },
+              );
+              request.on("error", reject);
+              request.end(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }));
+            });
+          const refused = await send({ "mcp-protocol-version": "2099-01-01" });
+          expect(refused.status).toBe(400);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          const next = await send({ "mcp-protocol-version": "2025-06-18" });
+          expect(next.status).toBe(200);
+          expect(next.socket).toBe(refused.socket);
+        } finally {
+          agent.destroy();
+        }
         // Let the server finish anything it does after the answer, then read its log.
         await new Promise((resolve) => setTimeout(resolve, 500));
         expect(server.log()).not.toMatch(/ERR_HTTP_HEADERS_SENT|Cannot set headers after they are sent|Context is not finalized/);

@@ -118,9 +118,10 @@ describe("add on real third-party MCP servers (test/fixtures/real)", () => {
           cli([...addArgs(project, run.dir), "--yes", "--no-steps"], { env, timeout: 300_000 }),
         );
         const doc = parseJson(again);
+        // The failing probes first: they say why, where the exit code alone does not.
+        expect((doc.check?.results ?? []).filter((r: { status: string }) => r.status === "fail")).toEqual([]);
         expect(again.exitCode, again.stderr.slice(-3000)).toBe(0);
         expect(doc.changed).toBe(false);
-        expect((doc.check?.results ?? []).filter((r: { status: string }) => r.status === "fail")).toEqual([]);
       }
     }, 400_000);
   }

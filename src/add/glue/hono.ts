@@ -78,9 +78,11 @@ export function mcpAuth(options: McpAuthOptions): MiddlewareHandler {
     // A route may answer on the Node response itself: it gets the CORS headers there, before it writes.
     if (outgoing && !outgoing.headersSent) for (const [name, value] of Object.entries(before.cors)) outgoing.setHeader(name, value);
     await next();
-    if (outgoing?.headersSent && !c.finalized) {
-      // The route answered on the Node response and returned nothing: @hono/node-server's "already sent" marker,
-      // or Hono would answer again (404 or its error handler) and Node throws ERR_HTTP_HEADERS_SENT.
+    if (outgoing?.headersSent) {
+      // The route answered on the Node response: whatever Hono holds now (nothing, its 404, an error handler's
+      // answer, or a middleware's `return next()`, which Hono takes for an answer) must not be written too.
+      // @hono/node-server's "already sent" marker, or Node throws ERR_HTTP_HEADERS_SENT and the socket is destroyed
+      // under the next request of a kept-alive connection.
       c.res = new Response(null, { headers: { "x-hono-already-sent": "true" } });
       return;
     }
