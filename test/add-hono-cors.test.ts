@@ -41,7 +41,7 @@ addFixtureSuite({
         expect(challenge.headers.get("www-authenticate")).toMatch(/^Bearer /);
         expect(challenge.headers.get("access-control-expose-headers") ?? "").toMatch(/WWW-Authenticate/i);
 
-        const token = await issuer.mint({ scopes: ["notes:read"] });
+        const token = await issuer.mint({ scopes: ["notes:read"], sub: "user_hono_cors" });
         const init = await fetch(server.url, {
           method: "POST",
           headers: { ...headers, authorization: `Bearer ${token}` },
@@ -87,6 +87,16 @@ addFixtureSuite({
           const next = await send({ "mcp-protocol-version": "2025-06-18" });
           expect(next.status).toBe(200);
           expect(next.socket).toBe(refused.socket);
+          // The route hands the Node request to the SDK's transport, which takes the caller from `req.auth`: the tool
+          // gets the token's subject.
+          const call = await fetch(server.url, {
+            method: "POST",
+            headers: { ...headers, authorization: `Bearer ${token}`, "mcp-session-id": session!, "mcp-protocol-version": "2025-06-18" },
+            body: JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "read_note", arguments: {} } }),
+          });
+          const called = await call.text();
+          expect(call.status, called).toBe(200);
+          expect(called).toContain(`"caller":"user_hono_cors"`);
         } finally {
           agent.destroy();
         }

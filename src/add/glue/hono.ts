@@ -13,12 +13,13 @@
 // registers `mcpMetadata` before it too: hono/cors answers every preflight
 // itself, and the metadata is public, for any origin. A route that writes the
 // Node response itself (`transport.handleRequest(c.env.incoming, c.env.outgoing)`)
-// gets the CORS headers on that response, and Hono is told it was sent. The
+// gets the CORS headers on that response, the caller as `c.env.incoming.auth`
+// (where the SDK's Node transport reads it), and Hono is told it was sent. The
 // server's own time limits: see mcp-auth.ts.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { MiddlewareHandler } from "hono";
-import { type Answer, createMcpAuth, type McpAuthOptions, parseJson, serialize } from "./mcp-auth.js";
+import { type Answer, type AuthInfo, createMcpAuth, type McpAuthOptions, parseJson, serialize } from "./mcp-auth.js";
 
 /**
  * The protected resource metadata alone (GET, HEAD and its CORS preflight),
@@ -73,6 +74,10 @@ export function mcpAuth(options: McpAuthOptions): MiddlewareHandler {
     const authorized = auth.withBody(before.token, body, before.cors);
     if ("answer" in authorized) return respond(authorized.answer);
     c.set("auth", authorized.authInfo);
+    // A route that hands the Node request to the SDK's Node transport (`handleRequest(c.env.incoming, ...)`): the
+    // transport takes the caller from `req.auth`, as behind Express.
+    const incomingRequest = nodeRequest(c.env);
+    if (incomingRequest) incomingRequest.auth = authorized.authInfo;
 
     const outgoing = nodeResponse(c.env);
     // A route may answer on the Node response itself: it gets the CORS headers there, before it writes.
@@ -104,9 +109,14 @@ export function mcpAuth(options: McpAuthOptions): MiddlewareHandler {
  * web request.
  */
 function untouchedNodeRequest(env: unknown): IncomingMessage | undefined {
+  const incoming = nodeRequest(env);
+  return incoming && incoming.readableFlowing === null && !incoming.readableEnded ? incoming : undefined;
+}
+
+/** The Node request under the app (@hono/node-server's `c.env.incoming`), if any. */
+function nodeRequest(env: unknown): (IncomingMessage & { auth?: AuthInfo }) | undefined {
   const incoming = (env as { incoming?: unknown } | undefined)?.incoming;
-  if (!(incoming instanceof Readable) || !("headers" in incoming)) return undefined;
-  return incoming.readableFlowing === null && !incoming.readableEnded ? (incoming as IncomingMessage) : undefined;
+  return incoming instanceof Readable && "headers" in incoming ? (incoming as IncomingMessage & { auth?: AuthInfo }) : undefined;
 }
 
 /** The Node response under the app (@hono/node-server's `c.env.outgoing`), if any. */
