@@ -10,8 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyFixture, parseDocument, snapshot } from "./add-suite.js";
 import { runCli, tempDir } from "./helpers/cli.js";
 import { installEnv } from "./helpers/project.js";
+import { drive } from "./helpers/pty.js";
 
 const SCOPES = "get_page=pages:read";
+const down = "\x1b[B";
 
 describe("own-bearer-check: an always-on bearer check of the project's own (app.use('/mcp', authenticateToken))", () => {
   let work: { dir: string; cleanup: () => Promise<void> };
@@ -35,6 +37,35 @@ describe("own-bearer-check: an always-on bearer check of the project's own (app.
     expect(run.stdout + run.stderr).not.toMatch(/own bearer/);
     expect(await snapshot(root)).toEqual(before);
   }, 60_000);
+
+  it("on a terminal, the question says the check refuses every OAuth token and offers replace first; declining writes nothing", async () => {
+    let files: string[] = [];
+    const { exitCode, screen } = await drive(
+      [
+        [/Authorization server\?/, "\r"],
+        [/What should happen to it\?/, "\r"],
+        [/Write these changes/, `${down}${down}\r`],
+      ],
+      `add own-bearer-check --no-install --no-check --scopes ${SCOPES}`,
+      {
+        setup: async (dir) => void (await copyFixture("own-bearer-check", dir)),
+        inspect: async (dir) => {
+          files = [...(await snapshot(path.join(dir, "own-bearer-check"))).keys()];
+        },
+      },
+    );
+    expect(exitCode, screen).toBe(130);
+    // The screen without colours and the prompt's left border, as one line.
+    const text = screen
+      .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")
+      .replace(/[│◆◇]/g, " ")
+      .replace(/\s+/g, " ");
+    expect(text).toMatch(/\(src\/index\.js:36; it refuses every OAuth access token while it is on\)\. What should happen to it\?/);
+    // The answer taken with Enter is replace: the summary shows the check's registration going from the user's file.
+    expect(text).toMatch(/● Replace it with OAuth/);
+    expect(screen).toMatch(/^.*-.*app\.use\(.*authenticateToken/m);
+    expect(files.sort()).toEqual(["package.json", "src/index.js"]);
+  }, 120_000);
 
   it("--json: the refusal is one document with exit code 2 and what was detected", async () => {
     const root = await copyFixture("own-bearer-check", path.join(work.dir, "json"));

@@ -325,7 +325,10 @@ async function gatherAnswers(
   if (d.existingAuth.length > 0) {
     existingAuth = flags.existingAuth === "replace" ? "replace" : "keep";
     if (flags.existingAuth === undefined && prompts && blocking.includes("existingAuth"))
-      existingAuth = await prompts.askExistingAuth(d.existingAuth, ui.output);
+      existingAuth = await prompts.askExistingAuth(
+        d.existingAuth.map((site) => ({ site, refusesOAuth: refusesOAuth(d, site) })),
+        ui.output,
+      );
   }
   return { provider, values, serverUrl, writeEnv: Boolean(values || flags.serverUrl), toolScopes, existingAuth };
 }
@@ -488,13 +491,18 @@ function whenOn(d: Detection, site: ExistingAuthSite): { on: boolean; text: stri
   };
 }
 
+/** A bearer check of the project's own that is on where add starts the server: it refuses every OAuth access token. */
+function refusesOAuth(d: Detection, site: ExistingAuthSite): boolean {
+  return site.own === true && whenOn(d, site).on;
+}
+
 /**
  * --yes (or a dry run without a terminal) does not choose between OAuth and a bearer check of the project's own
  * that is on where add starts the server: kept, it would refuse every OAuth access token (the self-check fails on
  * it); replaced, it is the user's code that goes. An opt-in check (off unless a variable is set) is kept, as before.
  */
 function refuseBlockingAuth(d: Detection, shown: string, flags: AddFlags, showFound: () => void): void {
-  const blocking = d.existingAuth.filter((site) => site.own && whenOn(d, site).on);
+  const blocking = d.existingAuth.filter((site) => refusesOAuth(d, site));
   if (blocking.length === 0) return;
   showFound();
   const sites = blocking.map((site) => `${site.file.rel}:${site.line} ${site.name}, ${whenOn(d, site).text}`).join("; ");

@@ -136,8 +136,19 @@ export async function decideWrite(count: number, diff: string, diffFirst: boolea
 }
 
 /** Auth the project already has on its MCP route: keep it next to the auth step, or let the auth step replace it. */
-export async function askExistingAuth(sites: ExistingAuthSite[], output: Writable): Promise<"keep" | "replace"> {
-  const names = sites.map((s) => `${s.name} (${s.file.rel}:${s.line}${s.switch ? `, on when ${s.switch} is set` : ""})`).join(", ");
+export async function askExistingAuth(
+  sites: { site: ExistingAuthSite; refusesOAuth: boolean }[],
+  output: Writable,
+): Promise<"keep" | "replace"> {
+  // A check that refuses every OAuth token while it is on: kept, the server would refuse every OAuth client, so
+  // the question says so and offers replace first.
+  const names = sites
+    .map(
+      ({ site: s, refusesOAuth }) =>
+        `${s.name} (${s.file.rel}:${s.line}${s.switch ? `, on when ${s.switch} is set` : ""}${refusesOAuth ? "; it refuses every OAuth access token while it is on" : ""})`,
+    )
+    .join(", ");
+  const anyRefuses = sites.some((s) => s.refusesOAuth);
   return orCancel(
     await p.select({
       output,
@@ -146,7 +157,7 @@ export async function askExistingAuth(sites: ExistingAuthSite[], output: Writabl
         { value: "keep" as const, label: "Keep it where it is (a request must pass it and the OAuth check)" },
         { value: "replace" as const, label: "Replace it with OAuth (remove it from the route)" },
       ],
-      initialValue: "keep" as const,
+      initialValue: anyRefuses ? ("replace" as const) : ("keep" as const),
     }),
     output,
   );
