@@ -333,7 +333,7 @@ function oneStartupChunk(modules) {
 /** The bundle's `require`: a built-in module, or the error require gives for a module it cannot find. */
 const BUILTIN_REQUIRE =
   "const require = (id) => { const m = process.getBuiltinModule(id); if (m !== undefined) return m; " +
-  "throw Object.assign(new Error(`Cannot find module '${id}' (create-mcp-auth's bundle loads only Node.js built-ins)`), { code: 'MODULE_NOT_FOUND' }); };";
+  "throw Object.assign(new Error(\"Cannot find module '\" + id + \"' (create-mcp-auth's bundle loads only Node.js built-ins)\"), { code: 'MODULE_NOT_FOUND' }); };";
 
 await rm(path.join(repo, "dist"), { recursive: true, force: true });
 // `add` writes the framework glue into projects as source, rendered like the
