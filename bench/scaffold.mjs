@@ -3,7 +3,7 @@
 // installed size of the packed CLI. Usage: npm run build && node bench/scaffold.mjs [runs] [--cpu] [--no-write]
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { median, writeSection } from "./results-file.mjs";
@@ -18,6 +18,8 @@ const viteBin = path.join(tools, "node_modules", "create-vite", "index.js");
 const ourBin = path.join(repo, "bin", "create-mcp-auth.js");
 
 const work = mkdtempSync(path.join(tmpdir(), "cma-bench-"));
+// The 1-minute load average when the timed runs start and end: on a shared machine the numbers follow it.
+const loadAtStart = loadavg()[0];
 const env = { ...process.env, CI: "true" };
 delete env.npm_config_user_agent;
 
@@ -78,6 +80,8 @@ if (process.argv.includes("--cpu")) {
   };
 }
 
+const loadAtEnd = loadavg()[0];
+
 // Installed size of the packed CLI: what `npx create-mcp-auth` downloads and unpacks.
 const packDir = mkdtempSync(path.join(work, "pack-"));
 const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: repo, encoding: "utf8" })
@@ -101,6 +105,7 @@ const result = {
   ratio: Number((median(ours) / median(vite)).toFixed(2)),
   installedSizeMB: Number((installedKb / 1024).toFixed(2)),
   installedPackages: packages,
+  loadAverage: [Number(loadAtStart.toFixed(1)), Number(loadAtEnd.toFixed(1))],
   ...(cpu ? { cpu } : {}),
 };
 console.log(JSON.stringify(result, null, 2));
@@ -116,7 +121,7 @@ if (!process.argv.includes("--no-write")) {
 not counted; medians of ${runs} runs each. Installed size: \`npm pack\`, installed into an empty directory, \`du\` of
 its node_modules. Targets: at most 1.2x create-vite's time (aim: 1.0x); at most 3 MB installed.
 
-- Date: ${result.date}; Node ${result.node}; 2 shared cores
+- Date: ${result.date}; Node ${result.node}; 2 shared cores; load average ${result.loadAverage[0]} at the start, ${result.loadAverage[1]} at the end
 - Command: \`npm run build && node bench/scaffold.mjs ${runs}\`
 
 | measure | create-mcp-auth | create-vite | ratio | target |
