@@ -1,9 +1,9 @@
 // Benchmark: scaffold wall time of create-mcp-auth against create-vite, side
 // by side in one run (alternating, so machine noise hits both alike), and the
-// installed size of the packed CLI. Usage: npm run build && node bench/scaffold.mjs [runs] [--cpu] [--no-write]
+// installed size of the packed CLI. Usage: npm run build && node bench/scaffold.mjs [runs] [--cpu] [--no-write] [--no-extra-ca]
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { median, writeSection } from "./results-file.mjs";
@@ -18,8 +18,15 @@ const viteBin = path.join(tools, "node_modules", "create-vite", "index.js");
 const ourBin = path.join(repo, "bin", "create-mcp-auth.js");
 
 const work = mkdtempSync(path.join(tmpdir(), "cma-bench-"));
+// The 1-minute load average when the timed runs start and end: on a shared machine the numbers follow it.
+const loadAtStart = loadavg()[0];
 const env = { ...process.env, CI: "true" };
 delete env.npm_config_user_agent;
+// NODE_EXTRA_CA_CERTS makes every Node.js process parse those certificates as it starts (~40 ms of CPU on the
+// machine this was written on, more than either CLI's own work): the result says whether the children had it;
+// --no-extra-ca runs them without it, as on a machine that does not set it.
+if (process.argv.includes("--no-extra-ca")) delete env.NODE_EXTRA_CA_CERTS;
+const extraCaCerts = Boolean(env.NODE_EXTRA_CA_CERTS);
 
 function time(args, cwd) {
   const start = process.hrtime.bigint();
@@ -78,6 +85,8 @@ if (process.argv.includes("--cpu")) {
   };
 }
 
+const loadAtEnd = loadavg()[0];
+
 // Installed size of the packed CLI: what `npx create-mcp-auth` downloads and unpacks.
 const packDir = mkdtempSync(path.join(work, "pack-"));
 const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: repo, encoding: "utf8" })
@@ -101,6 +110,8 @@ const result = {
   ratio: Number((median(ours) / median(vite)).toFixed(2)),
   installedSizeMB: Number((installedKb / 1024).toFixed(2)),
   installedPackages: packages,
+  loadAverage: [Number(loadAtStart.toFixed(1)), Number(loadAtEnd.toFixed(1))],
+  nodeExtraCaCerts: extraCaCerts,
   ...(cpu ? { cpu } : {}),
 };
 console.log(JSON.stringify(result, null, 2));
@@ -116,8 +127,9 @@ if (!process.argv.includes("--no-write")) {
 not counted; medians of ${runs} runs each. Installed size: \`npm pack\`, installed into an empty directory, \`du\` of
 its node_modules. Targets: at most 1.2x create-vite's time (aim: 1.0x); at most 3 MB installed.
 
-- Date: ${result.date}; Node ${result.node}; 2 shared cores
-- Command: \`npm run build && node bench/scaffold.mjs ${runs}\`
+- Date: ${result.date}; Node ${result.node}; 2 shared cores; load average ${result.loadAverage[0]} at the start, ${result.loadAverage[1]} at the end;
+  NODE_EXTRA_CA_CERTS ${result.nodeExtraCaCerts ? "set (every Node.js start parses those certificates: both times include it)" : "not set"}
+- Command: \`npm run build && node bench/scaffold.mjs ${runs}${process.argv.includes("--no-extra-ca") ? " --no-extra-ca" : ""}\`
 
 | measure | create-mcp-auth | create-vite | ratio | target |
 |---|---:|---:|---:|---|

@@ -8,7 +8,6 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { brotliDecompressSync } from "node:zlib";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CreateFlags, resolveOptions } from "../src/create/options.js";
@@ -18,6 +17,7 @@ import { withAuth } from "../src/create/with-auth.js";
 import { FRAMEWORKS } from "../src/frameworks.js";
 import { PROVIDERS } from "../src/providers.js";
 import { cleanEnv, cliBin, tempDir } from "./helpers/cli.js";
+import { readForm } from "./helpers/form.js";
 
 const PLAIN = FRAMEWORKS.filter((f) => f.language === "typescript").map((f) => f.name);
 
@@ -103,14 +103,16 @@ describe("the built CLI", () => {
 
   it("ships a form that holds no path of the machine that built it (the CLI's command is a marker there)", async () => {
     const repo = path.resolve(import.meta.dirname, "..");
-    const form = brotliDecompressSync(await readFile(path.join(repo, "dist", "create-auth.br"))).toString("utf8");
+    // An index, then sections of texts; each project's own section starts with its file list (scripts/build.mjs).
+    const { index, sections } = await readForm(path.join(repo, "dist", "create-auth.br"));
+    const form = sections.join("\0");
     expect(form.length).toBeGreaterThan(10_000);
     expect(form).not.toContain(repo);
-    // The JSON before the first NUL; the texts it refers to follow (scripts/build.mjs).
-    expect((JSON.parse(form.split("\0")[0] ?? "") as PrecomputedAuth).cli).toMatch(/^cmamark/);
+    expect(JSON.stringify(index)).not.toContain(repo);
+    expect((index.meta as Partial<PrecomputedAuth>).cli).toMatch(/^cmamark/);
     // Python's forms, in their own file (read only for a Python project), when the build had python3.
     const python = path.join(repo, "dist", "create-auth-python.br");
-    if (existsSync(python)) expect(brotliDecompressSync(await readFile(python)).toString("utf8")).not.toContain(repo);
+    if (existsSync(python)) expect((await readForm(python)).sections.join("\0")).not.toContain(repo);
   });
 
   it("creates a project from the form: add's parser is never loaded", async () => {

@@ -3,7 +3,8 @@
  * create-vite): the built CLI's start-up files and nothing after them (no
  * chunk imported on the way), and none of Node's terminal or socket modules
  * when nothing is asked and the output is not a terminal (node:tty pulls in
- * node:net and the streams; process.stdout on a pipe opens a socket). The
+ * node:net and the streams; process.stdout on a pipe opens a socket), nor
+ * node:module (the bundle's require is process.getBuiltinModule). The
  * files are the same as before: test/create-precomputed.test.ts and
  * test/create.test.ts hold them.
  */
@@ -65,7 +66,7 @@ describe("create --yes, no terminal", () => {
     expect(files).toEqual([...staticGraph(path.join(dist, "cli.js"))].sort());
   }, 60_000);
 
-  it("loads neither node:tty, node:net nor node:readline", async () => {
+  it("loads neither node:tty, node:net, node:readline nor node:module", async () => {
     // (No module hooks here: their worker thread opens the process's stdio streams.)
     const builtins = path.join(work.dir, "builtins.txt");
     await create(
@@ -75,6 +76,8 @@ describe("create --yes, no terminal", () => {
     const modules = new Set((await readFile(builtins, "utf8")).split("\n"));
     expect(modules.has("NativeModule fs")).toBe(true);
     for (const name of ["tty", "net", "readline"]) expect(modules.has(`NativeModule ${name}`), name).toBe(false);
+    // The bundle's require is process.getBuiltinModule: node:module (and the source-map support it loads) is not needed.
+    for (const name of ["module", "internal/source_map/source_map"]) expect(modules.has(`NativeModule ${name}`), name).toBe(false);
   }, 60_000);
 
   it("writes its lines in order through a pipe, with --json on stderr and the document alone on stdout", async () => {
