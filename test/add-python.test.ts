@@ -217,4 +217,28 @@ describe("add on Python projects", () => {
       'from mcp.server.mcpserver import MCPServer\n\nfrom .mcp_auth.sdk_auth import sdk_auth\n\nmcp = MCPServer("shop", **sdk_auth())\n',
     );
   }, 300_000);
+  it("the SDK's FastMCP made in server.py and run by __main__.py (adguard-home-mcp's shape): both files wired, MCP_HTTP_PORT read, self-check; idempotent", async () => {
+    const root = await copyFixture("sdk-run-elsewhere", path.join(work.dir, "elsewhere"));
+    const main = await readFile(path.join(root, "src/bookmarks_mcp/__main__.py"), "utf8");
+    const run = both(await runCli(["add", root, "--yes", "--scopes", "add_bookmark=bookmarks:write,list_bookmarks=bookmarks:read"]));
+    expect(run.exitCode, run.stderr.slice(-4000)).toBe(0);
+    expect(run.stderr).toMatch(/server\s+src\/bookmarks_mcp\/server\.py:6 {2}mcp = FastMCP\(\.\.\.\)/);
+    expect(unwrapped(run.stderr)).toMatch(/transport\s+http \(env: environment variable MCP_TRANSPORT \(default stdio\)/);
+    expect(unwrapped(run.stderr)).toMatch(/port\s+\$MCP_HTTP_PORT, default 3000/);
+    expect(run.stderr).toMatch(/starts with\s+uv run bookmarks-mcp/);
+    expect(run.stderr).toMatch(/Self-check passed: \d+ passed, 0 failed/);
+    const server = await readFile(path.join(root, "src/bookmarks_mcp/server.py"), "utf8");
+    expect(server).toContain('from mcp.server.fastmcp import FastMCP\n\nfrom .mcp_auth.sdk_auth import sdk_auth\n\nmcp = FastMCP("bookmarks", **sdk_auth())\n');
+    const after = await readFile(path.join(root, "src/bookmarks_mcp/__main__.py"), "utf8");
+    expect(after).toBe(
+      main
+        .replace("from .server import mcp\n", "from .mcp_auth.sdk_auth import run_secured\nfrom .server import mcp\n")
+        .replace('mcp.run(transport="streamable-http")', 'run_secured(mcp, transport="streamable-http")')
+        .replace('mcp.run(transport="stdio")', 'run_secured(mcp, transport="stdio")'),
+    );
+    const files = await snapshot(root);
+    const again = both(await runCli(["add", root, "--yes", "--no-check", "--scopes", "add_bookmark=bookmarks:write,list_bookmarks=bookmarks:read"]));
+    expect(again.stderr).toMatch(/Nothing to change/);
+    expect(await snapshot(root)).toEqual(files);
+  }, 300_000);
 });

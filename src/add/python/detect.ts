@@ -70,6 +70,9 @@ export interface PythonDetection {
   optionalAuth: { value: string; detail: string } | null;
   /** The low-level Server's Streamable HTTP app and where uvicorn serves it (what add wraps), when it is read. */
   lowlevelServing: LowlevelServing | null;
+  /** Where the server is run, when that is another module than the one making it (`from .server import mcp`, then
+   * `mcp.run(...)` in __main__.py): the file and the name the server has there. */
+  runElsewhere: { file: string; name: string } | null;
 }
 
 const SKIP_DIRS = new Set([
@@ -382,25 +385,30 @@ export async function detectPython(root: string, entry?: string): Promise<Python
           .map((c) => ({ ...c, args: c.args.slice(1) })),
       ]
     : [];
-  // FastMCP made by a factory of the server's module and run from another module (`server = create_server(...)`
-  // then `server.run(...)` in __main__.py): auth= on the constructor covers every run, so that run is the one read.
+  // The server run from another module: made by a factory of the server's module (`server = create_server(...)` then
+  // `server.run(...)` in __main__.py), or imported from it as it is (`from .server import mcp`, then `mcp.run(...)`).
+  // The constructor's auth covers every run (FastMCP's auth=, the SDK's **sdk_auth()); the SDK's runs there go
+  // through run_secured, imported into that module.
   let runFile = serverFile;
-  if (runCalls.length === 0 && serverFile && server && framework?.name === "fastmcp") {
+  let runName = server?.name ?? "";
+  if (runCalls.length === 0 && serverFile && server && (framework?.name === "fastmcp" || framework?.name === "mcp-sdk")) {
     const factories = new Set(serverFile.functions.map((f) => f.name));
     for (const f of files) {
       if (f === serverFile) continue;
-      const imported = new Set(
-        f.imports
-          .filter((i) => i.from && (i.module === server.module || (i.level > 0 && server.module?.endsWith(`.${i.module}`))))
-          .flatMap((i) => i.names.filter((n) => factories.has(n.name)).map((n) => n.as ?? n.name)),
+      const fromServer = f.imports.filter(
+        (i) => i.from && (i.module === server.module || (i.level > 0 && server.module?.endsWith(`.${i.module}`))),
       );
+      const imported = new Set(fromServer.flatMap((i) => i.names.filter((n) => factories.has(n.name)).map((n) => n.as ?? n.name)));
       const made = new Set(
         f.calls.filter((c) => c.target && !c.target.includes(".") && imported.has(c.func)).map((c) => c.target as string),
       );
-      const runs = f.calls.filter((c) => c.func.endsWith(".run") && made.has(c.func.slice(0, -".run".length)));
-      if (runs.length > 0) {
-        runCalls = runs;
+      for (const i of fromServer) for (const n of i.names) if (n.name === server.name) made.add(n.as ?? n.name);
+      const direct = f.calls.filter((c) => c.func.endsWith(".run") && made.has(c.func.slice(0, -".run".length)));
+      const secured = f.calls.filter((c) => c.func === "run_secured" && made.has(c.args[0]?.name ?? ""));
+      if (direct.length + secured.length > 0) {
+        runCalls = [...direct, ...secured.map((c) => ({ ...c, args: c.args.slice(1) }))];
         runFile = f;
+        runName = direct[0]?.func.slice(0, -".run".length) ?? (secured[0]?.args[0]?.name as string);
         break;
       }
     }
@@ -576,6 +584,20 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     }
   }
 
+  // No port= given: `mcp.settings.port = int(os.environ.get("MCP_HTTP_PORT", "3000"))` where it runs (the SDK's
+  // FastMCP reads its settings when run) sets it from that variable.
+  if (port.literal === undefined && port.env === undefined && runFile) {
+    const envRead = (c: PyCall) => ["os.getenv", "os.environ.get", "getenv", "environ.get"].includes(c.func);
+    const set = runFile.calls.find((c) => c.target === `${runName}.settings.port`);
+    const read = set && (envRead(set) ? set : runFile.calls.find((c) => envRead(c) && c.start >= set.start && c.end <= set.end));
+    const variable = read && literalString(read.args[0]);
+    if (read && variable) {
+      port.env = variable;
+      const fallback = Number(read.args[1]?.literal ?? literalString(keyword(read, "default")));
+      if (Number.isInteger(fallback) && fallback > 0) port.fallback = fallback;
+    }
+  }
+
   // No port= given: a --port option of the server's module (argparse or click, `mcp.settings.port = port`) sets it.
   if (port.literal === undefined && port.env === undefined) {
     const option = runFile?.calls.find(
@@ -672,6 +694,7 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     alternatives,
     optionalAuth,
     lowlevelServing: null,
+    runElsewhere: runFile && runFile !== serverFile ? { file: runFile.rel, name: runName } : null,
   };
 }
 
@@ -703,6 +726,7 @@ function detectLowlevel(
     alternatives: [],
     optionalAuth: null,
     lowlevelServing: null,
+    runElsewhere: null,
   };
   if (!serving || !site) return none;
   const server: PythonServerSite = {

@@ -411,7 +411,7 @@ async function selfCheck(d: PythonDetection, toolScopes: Record<string, string[]
       start: {
         command: { file: start.file, args: start.args },
         mcpPath: d.endpoint?.path ?? "/mcp",
-        ...(d.port.env ? {} : { port: d.port.fallback }),
+        ...(d.port.env ? { portEnv: d.port.env } : { port: d.port.fallback }),
         ...(d.transport?.select?.env ? { env: { [d.transport.select.env]: d.transport.select.http } } : {}),
       },
     }),
