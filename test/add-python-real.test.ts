@@ -302,11 +302,15 @@ describe("add on real Python MCP servers", () => {
     expect(await readFile(path.join(root, "uv.lock"), "utf8")).toMatch(/name = "mcp"\nversion = "1\./);
   }, 600_000);
 
-  it("two more refused with their precise reason, nothing written: stdio, the low-level Server over SSE", async () => {
+  it("three more refused with their precise reason, nothing written: stdio, a FastMCP subclass with its own auth, the low-level Server over SSE", async () => {
     const cases: [string, RegExp][] = [
       [
         "mcp-server-calculator",
         /serves MCP over stdio only \(src\/mcp_server_calculator\/calculator\.py:52: mcp\.run\(\) without a transport: stdio\)/,
+      ],
+      [
+        "mcp-clickhouse",
+        /makes its MCP server from a FastMCP subclass of its own \(mcp_clickhouse\/mcp_server\.py:60: mcp = ClickHouseFastMCP\(\.\.\.\); mcp_clickhouse\/transport\.py:40: class ClickHouseFastMCP\(FastMCP\), which overrides http_app, sse_app, streamable_http_app, run_http_async\) that sets an auth of its own \(mcp_clickhouse\/transport\.py:79: self\.auth = app_auth\)/,
       ],
       [
         "mysql-mcp-server",

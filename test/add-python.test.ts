@@ -189,6 +189,19 @@ describe("add on Python projects", () => {
     expect(await readFile(path.join(root, "src/todo_mcp/mcp_auth/ruff.toml"), "utf8")).toContain('extend = "../../../pyproject.toml"');
   }, 600_000);
 
+  it("a FastMCP subclass of the project's own (no auth of its own): refused naming the class and what it overrides, nothing written", async () => {
+    const root = await copyFixture("fastmcp-subclass", path.join(work.dir, "subclass"));
+    const before = await snapshot(root);
+    const run = both(await runCli(["add", root, "--yes"]));
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/server\s+server\.py:18 {2}mcp = HealthFastMCP\(\.\.\.\)/);
+    expect(unwrapped(run.stderr)).toMatch(
+      /makes its MCP server from a FastMCP subclass of its own \(server\.py:18: mcp = HealthFastMCP\(\.\.\.\); server\.py:8: class HealthFastMCP\(FastMCP\), which overrides http_app, _health\)\. add wires FastMCP\(\.\.\.\) made directly/,
+    );
+    expect(run.stderr).toMatch(/Nothing was written/);
+    expect(await snapshot(root)).toEqual(before);
+  });
+
   it("a server with an auth add did not write: refused with that auth named, exit 2, nothing written", async () => {
     const root = await copyFixture("fastmcp-own-auth", path.join(work.dir, "own"));
     const before = await snapshot(root);

@@ -70,6 +70,22 @@ export interface PythonDetection {
   optionalAuth: { value: string; detail: string } | null;
   /** The low-level Server's Streamable HTTP app and where uvicorn serves it (what add wraps), when it is read. */
   lowlevelServing: LowlevelServing | null;
+  /**
+   * No FastMCP(...) / MCPServer(...) made directly, but a subclass of the project's own made and assigned to a name
+   * (`mcp = ClickHouseFastMCP(...)`, `class ClickHouseFastMCP(FastMCP)`): add refuses it, naming the class, the
+   * methods it overrides and the auth it sets itself.
+   */
+  subclass: {
+    file: string;
+    line: number;
+    name: string;
+    cls: string;
+    base: string;
+    classFile: string;
+    classLine: number;
+    methods: string[];
+    auth: { file: string; line: number; text: string }[];
+  } | null;
   /** Where the server is run, when that is another module than the one making it (`from .server import mcp`, then
    * `mcp.run(...)` in __main__.py): the file and the name the server has there. */
   runElsewhere: { file: string; name: string } | null;
@@ -343,6 +359,8 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     }
     if (server) break;
   }
+
+  const subclass = server ? null : subclassServer(files);
 
   let framework: PythonDetection["framework"] = null;
   if (server) {
@@ -695,7 +713,42 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     optionalAuth,
     lowlevelServing: null,
     runElsewhere: runFile && runFile !== serverFile ? { file: runFile.rel, name: runName } : null,
+    subclass,
   };
+}
+
+/** A subclass of FastMCP or MCPServer defined in the project, constructed and assigned to a name somewhere in it. */
+function subclassServer(files: PyFile[]): PythonDetection["subclass"] {
+  const classes = new Map<string, { f: PyFile; cls: import("./scan.js").PyClass; base: string }>();
+  for (const f of files) {
+    const bindings = serverBindings(f);
+    for (const cls of f.classes ?? []) {
+      const base = cls.bases.find((b) => bindings.has(b));
+      if (base) classes.set(cls.name, { f, cls, base: bindings.get(base)?.kind ?? base });
+    }
+  }
+  if (classes.size === 0) return null;
+  for (const f of files) {
+    // The class by its own name in its file, or imported under a name (`from .transport import X as Y`).
+    const local = new Map<string, string>();
+    for (const name of classes.keys()) if (classes.get(name)?.f === f) local.set(name, name);
+    for (const imp of f.imports) for (const n of imp.names) if (imp.from && classes.has(n.name)) local.set(n.as ?? n.name, n.name);
+    const call = f.calls.find((c) => c.target && !c.target.includes(".") && local.has(c.func));
+    if (!call) continue;
+    const found = classes.get(local.get(call.func) as string)!;
+    return {
+      file: f.rel,
+      line: call.line,
+      name: call.target as string,
+      cls: found.cls.name,
+      base: found.base,
+      classFile: found.f.rel,
+      classLine: found.cls.line,
+      methods: found.cls.methods,
+      auth: found.cls.auth.map((a) => ({ file: found.f.rel, ...a })),
+    };
+  }
+  return null;
 }
 
 /**
@@ -727,6 +780,7 @@ function detectLowlevel(
     optionalAuth: null,
     lowlevelServing: null,
     runElsewhere: null,
+    subclass: null,
   };
   if (!serving || !site) return none;
   const server: PythonServerSite = {
