@@ -189,6 +189,16 @@ describe("add on Python projects", () => {
     expect(await readFile(path.join(root, "src/todo_mcp/mcp_auth/ruff.toml"), "utf8")).toContain('extend = "../../../pyproject.toml"');
   }, 600_000);
 
+  it("FastMCP's http_app(transport=args.transport) served by uvicorn, --transport choices naming streamable-http: started with that value, self-check", async () => {
+    const root = await copyFixture("fastmcp-app-choices", path.join(work.dir, "choices"));
+    const run = both(await runCli(["add", root, "--yes", "--scopes", "add_note=notes:write,list_notes=notes:read"]));
+    expect(run.exitCode, run.stderr.slice(-4000)).toBe(0);
+    expect(run.stderr).toMatch(/starts with\s+uv run python -m repo_notes\.main --transport streamable-http/);
+    expect(run.stderr).toMatch(/port\s+9070/);
+    expect(run.stderr).toMatch(/Self-check passed: \d+ passed, 0 failed/);
+    expect(await readFile(path.join(root, "src/repo_notes/main.py"), "utf8")).toContain('mcp = FastMCP("repo-notes", auth=fastmcp_auth())\n');
+  }, 300_000);
+
   it("a FastMCP subclass of the project's own (no auth of its own): refused naming the class and what it overrides, nothing written", async () => {
     const root = await copyFixture("fastmcp-subclass", path.join(work.dir, "subclass"));
     const before = await snapshot(root);

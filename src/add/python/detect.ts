@@ -197,7 +197,7 @@ function traceChoice(
   value: PyValue,
   file: PyFile,
   all: PyFile[],
-): Pick<PythonTransport, "how" | "detail" | "select"> & { fallback?: string } {
+): Pick<PythonTransport, "how" | "detail" | "select"> & { fallback?: string; choices?: string[] } {
   const name = value.name ?? value.text;
   const envCall = (c: PyCall) => c.func === "os.getenv" || c.func === "os.environ.get" || c.func === "getenv" || c.func === "environ.get";
   // transport = os.getenv("MCP_TRANSPORT", "stdio")  /  mcp.run(transport=os.getenv(...))
@@ -229,11 +229,14 @@ function traceChoice(
       const fallback = literalString(keyword(option, "default"));
       const choices = keyword(option, "choices")?.text;
       const envOption = literalString(keyword(option, "envvar"));
+      // choices=["stdio", "streamable-http", "sse"]: the string literals of that list, when it is one.
+      const listed = choices && /^\s*[[(]/.test(choices) ? [...choices.matchAll(/(["'])([\w-]+)\1/g)].map((m) => m[2] as string) : [];
       return {
         how: "argv",
         detail: `command-line option ${flag}${fallback !== undefined ? ` (default ${fallback})` : ""}${choices ? `, choices ${choices}` : ""}${envOption ? `, or ${envOption}` : ""}`,
         select: { option: flag, http: "" },
         ...(fallback !== undefined ? { fallback } : {}),
+        ...(listed.length > 0 ? { choices: listed } : {}),
       };
     }
   }
@@ -307,6 +310,12 @@ function transportSelector(
     };
   }
   return undefined;
+}
+
+/** The value meaning HTTP for a traced choice: `preferred` unless the option lists choices without it (then the one naming HTTP). */
+function httpChoice(preferred: string, choices: string[] | undefined): string {
+  if (!choices?.length || choices.includes(preferred)) return preferred;
+  return choices.find((c) => kindOf(c) === "http") ?? preferred;
 }
 
 /** The call is inside the file's `if __name__ == "__main__":` block. */
@@ -483,7 +492,7 @@ export async function detectPython(root: string, entry?: string): Promise<Python
       transport = { kind: kindOf(value) ?? "stdio", how: "literal", detail: `${server?.name}.run(transport=${arg.text})`, run };
     } else {
       const traced = traceChoice(arg, runFile, files);
-      const httpValue = server?.kind === "MCPServer" || framework?.name === "mcp-sdk" ? "streamable-http" : "http";
+      const httpValue = httpChoice(server?.kind === "MCPServer" || framework?.name === "mcp-sdk" ? "streamable-http" : "http", traced.choices);
       transport = {
         kind: traced.how === "literal" ? "http" : (kindOf(traced.fallback) ?? "http"),
         how: traced.how,
@@ -518,7 +527,7 @@ export async function detectPython(root: string, entry?: string): Promise<Python
         kind: "http",
         how: traced.how,
         detail: `${traced.detail}; ${servedApp.c.func}(transport=${arg.text}) at ${servedApp.f.rel}:${servedApp.c.line}, served by the project`,
-        ...(traced.select ? { select: { ...traced.select, http: "http" } } : {}),
+        ...(traced.select ? { select: { ...traced.select, http: httpChoice("http", traced.choices) } } : {}),
         run: servedApp.c,
       };
     }
