@@ -199,6 +199,18 @@ describe("add on Python projects", () => {
     expect(await readFile(path.join(root, "src/repo_notes/main.py"), "utf8")).toContain('mcp = FastMCP("repo-notes", auth=fastmcp_auth())\n');
   }, 300_000);
 
+  it("FastMCP's app made first and mounted by name in FastAPI (mcp_app = mcp.http_app(); app.mount(\"/analytics\", mcp_app)): auth= and secure_app(app), self-check", async () => {
+    const root = await copyFixture("fastmcp-fastapi-app", path.join(work.dir, "fastapi-app"));
+    const run = both(await onPort8000(() => runCli(["add", root, "--yes", "--scopes", "daily_visits=analytics:read"])));
+    expect(run.exitCode, run.stderr.slice(-4000)).toBe(0);
+    expect(run.stderr).toMatch(/endpoint\s+\/analytics\/mcp \(mounted at "\/analytics" \(main\.py:26\)/);
+    expect(run.stderr).toMatch(/starts with\s+\.venv\/bin\/python -m uvicorn main:app/);
+    expect(run.stderr).toMatch(/Self-check passed: \d+ passed, 0 failed/);
+    const main = await readFile(path.join(root, "main.py"), "utf8");
+    expect(main).toContain('mcp = FastMCP("Analytics", auth=fastmcp_auth())\n');
+    expect(main.endsWith('app.mount("/analytics", mcp_app)\nsecure_app(app)\n')).toBe(true);
+  }, 300_000);
+
   it("a FastMCP subclass of the project's own (no auth of its own): refused naming the class and what it overrides, nothing written", async () => {
     const root = await copyFixture("fastmcp-subclass", path.join(work.dir, "subclass"));
     const before = await snapshot(root);

@@ -445,10 +445,17 @@ export async function detectPython(root: string, entry?: string): Promise<Python
       .filter((c) => server && /\.(http_app|streamable_http_app|sse_app)$/.test(c.func) && c.func.startsWith(`${server.name}.`))
       .map((c) => ({ f, c })),
   );
+  // app.mount("/mcp", mcp.streamable_http_app()), or the server's app made first and mounted by its name in the same
+  // file (`mcp_app = mcp.http_app(path="/mcp")`, then `app.mount("/analytics", mcp_app)`: FastMCP's FastAPI guide).
+  const appNames = (f: PyFile) => new Set(appCalls.filter((a) => a.f === f && a.c.target && !a.c.target.includes(".")).map((a) => a.c.target));
   const mountCall = files
     .flatMap((f) =>
       f.calls
-        .filter((c) => /\.mount$/.test(c.func) && c.args.some((a) => server && a.text.startsWith(`${server.name}.`)))
+        .filter(
+          (c) =>
+            /\.mount$/.test(c.func) &&
+            c.args.some((a) => server && (a.text.startsWith(`${server.name}.`) || (a.name !== undefined && appNames(f).has(a.name)))),
+        )
         .map((c) => ({ f, c })),
     )
     .at(0);
