@@ -196,10 +196,12 @@ describe("add on Python projects", () => {
     expect(run.stderr).toMatch(/starts with\s+uv run python -m repo_notes\.main --transport streamable-http/);
     expect(run.stderr).toMatch(/port\s+9070/);
     expect(run.stderr).toMatch(/Self-check passed: \d+ passed, 0 failed/);
-    expect(await readFile(path.join(root, "src/repo_notes/main.py"), "utf8")).toContain('mcp = FastMCP("repo-notes", auth=fastmcp_auth())\n');
+    expect(await readFile(path.join(root, "src/repo_notes/main.py"), "utf8")).toContain(
+      'mcp = FastMCP("repo-notes", auth=fastmcp_auth())\n',
+    );
   }, 300_000);
 
-  it("FastMCP's app made first and mounted by name in FastAPI (mcp_app = mcp.http_app(); app.mount(\"/analytics\", mcp_app)): auth= and secure_app(app), self-check", async () => {
+  it('FastMCP\'s app made first and mounted by name in FastAPI (mcp_app = mcp.http_app(); app.mount("/analytics", mcp_app)): auth= and secure_app(app), self-check', async () => {
     const root = await copyFixture("fastmcp-fastapi-app", path.join(work.dir, "fastapi-app"));
     const run = both(await onPort8000(() => runCli(["add", root, "--yes", "--scopes", "daily_visits=analytics:read"])));
     expect(run.exitCode, run.stderr.slice(-4000)).toBe(0);
@@ -263,7 +265,9 @@ describe("add on Python projects", () => {
     expect(run.stderr).toMatch(/starts with\s+uv run bookmarks-mcp/);
     expect(run.stderr).toMatch(/Self-check passed: \d+ passed, 0 failed/);
     const server = await readFile(path.join(root, "src/bookmarks_mcp/server.py"), "utf8");
-    expect(server).toContain('from mcp.server.fastmcp import FastMCP\n\nfrom .mcp_auth.sdk_auth import sdk_auth\n\nmcp = FastMCP("bookmarks", **sdk_auth())\n');
+    expect(server).toContain(
+      'from mcp.server.fastmcp import FastMCP\n\nfrom .mcp_auth.sdk_auth import sdk_auth\n\nmcp = FastMCP("bookmarks", **sdk_auth())\n',
+    );
     const after = await readFile(path.join(root, "src/bookmarks_mcp/__main__.py"), "utf8");
     expect(after).toBe(
       main
@@ -272,7 +276,9 @@ describe("add on Python projects", () => {
         .replace('mcp.run(transport="stdio")', 'run_secured(mcp, transport="stdio")'),
     );
     const files = await snapshot(root);
-    const again = both(await runCli(["add", root, "--yes", "--no-check", "--scopes", "add_bookmark=bookmarks:write,list_bookmarks=bookmarks:read"]));
+    const again = both(
+      await runCli(["add", root, "--yes", "--no-check", "--scopes", "add_bookmark=bookmarks:write,list_bookmarks=bookmarks:read"]),
+    );
     expect(again.stderr).toMatch(/Nothing to change/);
     expect(await snapshot(root)).toEqual(files);
   }, 300_000);

@@ -447,7 +447,8 @@ export async function detectPython(root: string, entry?: string): Promise<Python
   );
   // app.mount("/mcp", mcp.streamable_http_app()), or the server's app made first and mounted by its name in the same
   // file (`mcp_app = mcp.http_app(path="/mcp")`, then `app.mount("/analytics", mcp_app)`: FastMCP's FastAPI guide).
-  const appNames = (f: PyFile) => new Set(appCalls.filter((a) => a.f === f && a.c.target && !a.c.target.includes(".")).map((a) => a.c.target));
+  const appNames = (f: PyFile) =>
+    new Set(appCalls.filter((a) => a.f === f && a.c.target && !a.c.target.includes(".")).map((a) => a.c.target));
   const mountCall = files
     .flatMap((f) =>
       f.calls
@@ -499,7 +500,10 @@ export async function detectPython(root: string, entry?: string): Promise<Python
       transport = { kind: kindOf(value) ?? "stdio", how: "literal", detail: `${server?.name}.run(transport=${arg.text})`, run };
     } else {
       const traced = traceChoice(arg, runFile, files);
-      const httpValue = httpChoice(server?.kind === "MCPServer" || framework?.name === "mcp-sdk" ? "streamable-http" : "http", traced.choices);
+      const httpValue = httpChoice(
+        server?.kind === "MCPServer" || framework?.name === "mcp-sdk" ? "streamable-http" : "http",
+        traced.choices,
+      );
       transport = {
         kind: traced.how === "literal" ? "http" : (kindOf(traced.fallback) ?? "http"),
         how: traced.how,

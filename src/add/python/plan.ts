@@ -314,7 +314,13 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
   const importsGlue = (f: PyFile) => f.imports.some((i) => i.module.endsWith(`${AUTH_PACKAGE}.${glue.module}`));
   // Run in another module (`from .server import mcp`, then `mcp.run(...)` in __main__.py): run_secured is imported there.
   const elsewhere = glue.runner && !mount ? d.runElsewhere : null;
-  const serverNames = mount ? (mount.file === server.file ? [kwFunction, securer] : [kwFunction]) : elsewhere ? [kwFunction] : [...glue.names];
+  const serverNames = mount
+    ? mount.file === server.file
+      ? [kwFunction, securer]
+      : [kwFunction]
+    : elsewhere
+      ? [kwFunction]
+      : [...glue.names];
   const [kwName, kwValue] = glue.kwarg.startsWith("**") ? [null, glue.kwarg.slice(2)] : glue.kwarg.split("=");
   // An auth of the project's own that is off unless chosen (auth=auth_provider, None by default): kept when chosen,
   // add's in its place when not (`auth=auth_provider or fastmcp_auth()`).
