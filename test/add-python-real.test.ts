@@ -176,6 +176,24 @@ describe("add on real Python MCP servers", () => {
       "mcp_simple_streamablehttp_stateless/server.py",
       '    uvicorn.run(secure_asgi(starlette_app, mounted=True), host="127.0.0.1", port=port)\n',
     ],
+    // The same SDK's stateful example: its Starlette app wrapped in CORSMiddleware (starlette_app = CORSMiddleware(
+    // starlette_app, ...)) before uvicorn.run serves it (--port 3000): the auth goes outside the CORS layer.
+    [
+      "simple-streamablehttp",
+      "start-notification-stream=demo:run",
+      "uv run mcp-simple-streamablehttp",
+      "mcp_simple_streamablehttp/server.py",
+      '    uvicorn.run(secure_asgi(starlette_app, mounted=True), host="127.0.0.1", port=port)\n',
+    ],
+    // The SDK's experimental tasks (server.experimental.enable_tasks(), a tool whose calls must run as tasks) on the
+    // low-level Server, its Starlette app served by uvicorn.run in a click command (--port 8000).
+    [
+      "simple-task",
+      "long_running_task=demo:run",
+      "uv run mcp-simple-task",
+      "mcp_simple_task/server.py",
+      '    uvicorn.run(secure_asgi(starlette_app, mounted=True), host="127.0.0.1", port=port)\n',
+    ],
     // The low-level Server with stdio, SSE and Streamable HTTP chosen by --mode; the HTTP app built by a factory of
     // its own (Route("/mcp")) and served by uvicorn.Config(app=...); the port from PORT. Its tools are named by its
     // handler classes (not literals), so they are named in --scopes. It imports McpError from mcp, which mcp 2.x
@@ -302,11 +320,15 @@ describe("add on real Python MCP servers", () => {
     expect(await readFile(path.join(root, "uv.lock"), "utf8")).toMatch(/name = "mcp"\nversion = "1\./);
   }, 600_000);
 
-  it("two more refused with their precise reason, nothing written: stdio, the low-level Server over SSE", async () => {
+  it("three more refused with their precise reason, nothing written: stdio, a FastMCP subclass with its own auth, the low-level Server over SSE", async () => {
     const cases: [string, RegExp][] = [
       [
         "mcp-server-calculator",
         /serves MCP over stdio only \(src\/mcp_server_calculator\/calculator\.py:52: mcp\.run\(\) without a transport: stdio\)/,
+      ],
+      [
+        "mcp-clickhouse",
+        /makes its MCP server from a FastMCP subclass of its own \(mcp_clickhouse\/mcp_server\.py:60: mcp = ClickHouseFastMCP\(\.\.\.\); mcp_clickhouse\/transport\.py:40: class ClickHouseFastMCP\(FastMCP\), which overrides http_app, sse_app, streamable_http_app, run_http_async\) that sets an auth of its own \(mcp_clickhouse\/transport\.py:79: self\.auth = app_auth\)/,
       ],
       [
         "mysql-mcp-server",

@@ -189,6 +189,43 @@ describe("add on Python projects", () => {
     expect(await readFile(path.join(root, "src/todo_mcp/mcp_auth/ruff.toml"), "utf8")).toContain('extend = "../../../pyproject.toml"');
   }, 600_000);
 
+  it("FastMCP's http_app(transport=args.transport) served by uvicorn, --transport choices naming streamable-http: started with that value, self-check", async () => {
+    const root = await copyFixture("fastmcp-app-choices", path.join(work.dir, "choices"));
+    const run = both(await runCli(["add", root, "--yes", "--scopes", "add_note=notes:write,list_notes=notes:read"]));
+    expect(run.exitCode, run.stderr.slice(-4000)).toBe(0);
+    expect(run.stderr).toMatch(/starts with\s+uv run python -m repo_notes\.main --transport streamable-http/);
+    expect(run.stderr).toMatch(/port\s+9070/);
+    expect(run.stderr).toMatch(/Self-check passed: \d+ passed, 0 failed/);
+    expect(await readFile(path.join(root, "src/repo_notes/main.py"), "utf8")).toContain(
+      'mcp = FastMCP("repo-notes", auth=fastmcp_auth())\n',
+    );
+  }, 300_000);
+
+  it('FastMCP\'s app made first and mounted by name in FastAPI (mcp_app = mcp.http_app(); app.mount("/analytics", mcp_app)): auth= and secure_app(app), self-check', async () => {
+    const root = await copyFixture("fastmcp-fastapi-app", path.join(work.dir, "fastapi-app"));
+    const run = both(await onPort8000(() => runCli(["add", root, "--yes", "--scopes", "daily_visits=analytics:read"])));
+    expect(run.exitCode, run.stderr.slice(-4000)).toBe(0);
+    expect(run.stderr).toMatch(/endpoint\s+\/analytics\/mcp \(mounted at "\/analytics" \(main\.py:26\)/);
+    expect(run.stderr).toMatch(/starts with\s+\.venv\/bin\/python -m uvicorn main:app/);
+    expect(run.stderr).toMatch(/Self-check passed: \d+ passed, 0 failed/);
+    const main = await readFile(path.join(root, "main.py"), "utf8");
+    expect(main).toContain('mcp = FastMCP("Analytics", auth=fastmcp_auth())\n');
+    expect(main.endsWith('app.mount("/analytics", mcp_app)\nsecure_app(app)\n')).toBe(true);
+  }, 300_000);
+
+  it("a FastMCP subclass of the project's own (no auth of its own): refused naming the class and what it overrides, nothing written", async () => {
+    const root = await copyFixture("fastmcp-subclass", path.join(work.dir, "subclass"));
+    const before = await snapshot(root);
+    const run = both(await runCli(["add", root, "--yes"]));
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/server\s+server\.py:18 {2}mcp = HealthFastMCP\(\.\.\.\)/);
+    expect(unwrapped(run.stderr)).toMatch(
+      /makes its MCP server from a FastMCP subclass of its own \(server\.py:18: mcp = HealthFastMCP\(\.\.\.\); server\.py:8: class HealthFastMCP\(FastMCP\), which overrides http_app, _health\)\. add wires FastMCP\(\.\.\.\) made directly/,
+    );
+    expect(run.stderr).toMatch(/Nothing was written/);
+    expect(await snapshot(root)).toEqual(before);
+  });
+
   it("a server with an auth add did not write: refused with that auth named, exit 2, nothing written", async () => {
     const root = await copyFixture("fastmcp-own-auth", path.join(work.dir, "own"));
     const before = await snapshot(root);
@@ -216,5 +253,33 @@ describe("add on Python projects", () => {
     expect(server).toContain(
       'from mcp.server.mcpserver import MCPServer\n\nfrom .mcp_auth.sdk_auth import sdk_auth\n\nmcp = MCPServer("shop", **sdk_auth())\n',
     );
+  }, 300_000);
+  it("the SDK's FastMCP made in server.py and run by __main__.py (adguard-home-mcp's shape): both files wired, MCP_HTTP_PORT read, self-check; idempotent", async () => {
+    const root = await copyFixture("sdk-run-elsewhere", path.join(work.dir, "elsewhere"));
+    const main = await readFile(path.join(root, "src/bookmarks_mcp/__main__.py"), "utf8");
+    const run = both(await runCli(["add", root, "--yes", "--scopes", "add_bookmark=bookmarks:write,list_bookmarks=bookmarks:read"]));
+    expect(run.exitCode, run.stderr.slice(-4000)).toBe(0);
+    expect(run.stderr).toMatch(/server\s+src\/bookmarks_mcp\/server\.py:6 {2}mcp = FastMCP\(\.\.\.\)/);
+    expect(unwrapped(run.stderr)).toMatch(/transport\s+http \(env: environment variable MCP_TRANSPORT \(default stdio\)/);
+    expect(unwrapped(run.stderr)).toMatch(/port\s+\$MCP_HTTP_PORT, default 3000/);
+    expect(run.stderr).toMatch(/starts with\s+uv run bookmarks-mcp/);
+    expect(run.stderr).toMatch(/Self-check passed: \d+ passed, 0 failed/);
+    const server = await readFile(path.join(root, "src/bookmarks_mcp/server.py"), "utf8");
+    expect(server).toContain(
+      'from mcp.server.fastmcp import FastMCP\n\nfrom .mcp_auth.sdk_auth import sdk_auth\n\nmcp = FastMCP("bookmarks", **sdk_auth())\n',
+    );
+    const after = await readFile(path.join(root, "src/bookmarks_mcp/__main__.py"), "utf8");
+    expect(after).toBe(
+      main
+        .replace("from .server import mcp\n", "from .mcp_auth.sdk_auth import run_secured\nfrom .server import mcp\n")
+        .replace('mcp.run(transport="streamable-http")', 'run_secured(mcp, transport="streamable-http")')
+        .replace('mcp.run(transport="stdio")', 'run_secured(mcp, transport="stdio")'),
+    );
+    const files = await snapshot(root);
+    const again = both(
+      await runCli(["add", root, "--yes", "--no-check", "--scopes", "add_bookmark=bookmarks:write,list_bookmarks=bookmarks:read"]),
+    );
+    expect(again.stderr).toMatch(/Nothing to change/);
+    expect(await snapshot(root)).toEqual(files);
   }, 300_000);
 });

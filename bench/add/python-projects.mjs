@@ -72,7 +72,7 @@ for (const [dir, kind] of sets) {
     const d = doc.detected;
     const outcome = doc.error
       ? `refused: ${doc.error
-          .replace(/^.*?(serves|creates|builds|already|uses|is a Python)/, "$1")
+          .replace(/^.*?(serves|creates|builds|makes|already|uses|is a Python)/, "$1")
           .split(". ")[0]
           .slice(0, 110)}`
       : `secured: ${doc.files

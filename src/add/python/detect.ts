@@ -70,6 +70,25 @@ export interface PythonDetection {
   optionalAuth: { value: string; detail: string } | null;
   /** The low-level Server's Streamable HTTP app and where uvicorn serves it (what add wraps), when it is read. */
   lowlevelServing: LowlevelServing | null;
+  /**
+   * No FastMCP(...) / MCPServer(...) made directly, but a subclass of the project's own made and assigned to a name
+   * (`mcp = ClickHouseFastMCP(...)`, `class ClickHouseFastMCP(FastMCP)`): add refuses it, naming the class, the
+   * methods it overrides and the auth it sets itself.
+   */
+  subclass: {
+    file: string;
+    line: number;
+    name: string;
+    cls: string;
+    base: string;
+    classFile: string;
+    classLine: number;
+    methods: string[];
+    auth: { file: string; line: number; text: string }[];
+  } | null;
+  /** Where the server is run, when that is another module than the one making it (`from .server import mcp`, then
+   * `mcp.run(...)` in __main__.py): the file and the name the server has there. */
+  runElsewhere: { file: string; name: string } | null;
 }
 
 const SKIP_DIRS = new Set([
@@ -178,7 +197,7 @@ function traceChoice(
   value: PyValue,
   file: PyFile,
   all: PyFile[],
-): Pick<PythonTransport, "how" | "detail" | "select"> & { fallback?: string } {
+): Pick<PythonTransport, "how" | "detail" | "select"> & { fallback?: string; choices?: string[] } {
   const name = value.name ?? value.text;
   const envCall = (c: PyCall) => c.func === "os.getenv" || c.func === "os.environ.get" || c.func === "getenv" || c.func === "environ.get";
   // transport = os.getenv("MCP_TRANSPORT", "stdio")  /  mcp.run(transport=os.getenv(...))
@@ -210,11 +229,14 @@ function traceChoice(
       const fallback = literalString(keyword(option, "default"));
       const choices = keyword(option, "choices")?.text;
       const envOption = literalString(keyword(option, "envvar"));
+      // choices=["stdio", "streamable-http", "sse"]: the string literals of that list, when it is one.
+      const listed = choices && /^\s*[[(]/.test(choices) ? [...choices.matchAll(/(["'])([\w-]+)\1/g)].map((m) => m[2] as string) : [];
       return {
         how: "argv",
         detail: `command-line option ${flag}${fallback !== undefined ? ` (default ${fallback})` : ""}${choices ? `, choices ${choices}` : ""}${envOption ? `, or ${envOption}` : ""}`,
         select: { option: flag, http: "" },
         ...(fallback !== undefined ? { fallback } : {}),
+        ...(listed.length > 0 ? { choices: listed } : {}),
       };
     }
   }
@@ -290,6 +312,12 @@ function transportSelector(
   return undefined;
 }
 
+/** The value meaning HTTP for a traced choice: `preferred` unless the option lists choices without it (then the one naming HTTP). */
+function httpChoice(preferred: string, choices: string[] | undefined): string {
+  if (!choices?.length || choices.includes(preferred)) return preferred;
+  return choices.find((c) => kindOf(c) === "http") ?? preferred;
+}
+
 /** The call is inside the file's `if __name__ == "__main__":` block. */
 function inMainGuard(f: PyFile, c: PyCall): boolean {
   return f.mainGuardSpan !== undefined && c.start >= f.mainGuardSpan[0] && c.end <= f.mainGuardSpan[1];
@@ -341,6 +369,8 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     if (server) break;
   }
 
+  const subclass = server ? null : subclassServer(files);
+
   let framework: PythonDetection["framework"] = null;
   if (server) {
     if (bindingModule === "fastmcp" || bindingModule.startsWith("fastmcp.")) {
@@ -382,25 +412,30 @@ export async function detectPython(root: string, entry?: string): Promise<Python
           .map((c) => ({ ...c, args: c.args.slice(1) })),
       ]
     : [];
-  // FastMCP made by a factory of the server's module and run from another module (`server = create_server(...)`
-  // then `server.run(...)` in __main__.py): auth= on the constructor covers every run, so that run is the one read.
+  // The server run from another module: made by a factory of the server's module (`server = create_server(...)` then
+  // `server.run(...)` in __main__.py), or imported from it as it is (`from .server import mcp`, then `mcp.run(...)`).
+  // The constructor's auth covers every run (FastMCP's auth=, the SDK's **sdk_auth()); the SDK's runs there go
+  // through run_secured, imported into that module.
   let runFile = serverFile;
-  if (runCalls.length === 0 && serverFile && server && framework?.name === "fastmcp") {
+  let runName = server?.name ?? "";
+  if (runCalls.length === 0 && serverFile && server && (framework?.name === "fastmcp" || framework?.name === "mcp-sdk")) {
     const factories = new Set(serverFile.functions.map((f) => f.name));
     for (const f of files) {
       if (f === serverFile) continue;
-      const imported = new Set(
-        f.imports
-          .filter((i) => i.from && (i.module === server.module || (i.level > 0 && server.module?.endsWith(`.${i.module}`))))
-          .flatMap((i) => i.names.filter((n) => factories.has(n.name)).map((n) => n.as ?? n.name)),
+      const fromServer = f.imports.filter(
+        (i) => i.from && (i.module === server.module || (i.level > 0 && server.module?.endsWith(`.${i.module}`))),
       );
+      const imported = new Set(fromServer.flatMap((i) => i.names.filter((n) => factories.has(n.name)).map((n) => n.as ?? n.name)));
       const made = new Set(
         f.calls.filter((c) => c.target && !c.target.includes(".") && imported.has(c.func)).map((c) => c.target as string),
       );
-      const runs = f.calls.filter((c) => c.func.endsWith(".run") && made.has(c.func.slice(0, -".run".length)));
-      if (runs.length > 0) {
-        runCalls = runs;
+      for (const i of fromServer) for (const n of i.names) if (n.name === server.name) made.add(n.as ?? n.name);
+      const direct = f.calls.filter((c) => c.func.endsWith(".run") && made.has(c.func.slice(0, -".run".length)));
+      const secured = f.calls.filter((c) => c.func === "run_secured" && made.has(c.args[0]?.name ?? ""));
+      if (direct.length + secured.length > 0) {
+        runCalls = [...direct, ...secured.map((c) => ({ ...c, args: c.args.slice(1) }))];
         runFile = f;
+        runName = direct[0]?.func.slice(0, -".run".length) ?? (secured[0]?.args[0]?.name as string);
         break;
       }
     }
@@ -410,10 +445,18 @@ export async function detectPython(root: string, entry?: string): Promise<Python
       .filter((c) => server && /\.(http_app|streamable_http_app|sse_app)$/.test(c.func) && c.func.startsWith(`${server.name}.`))
       .map((c) => ({ f, c })),
   );
+  // app.mount("/mcp", mcp.streamable_http_app()), or the server's app made first and mounted by its name in the same
+  // file (`mcp_app = mcp.http_app(path="/mcp")`, then `app.mount("/analytics", mcp_app)`: FastMCP's FastAPI guide).
+  const appNames = (f: PyFile) =>
+    new Set(appCalls.filter((a) => a.f === f && a.c.target && !a.c.target.includes(".")).map((a) => a.c.target));
   const mountCall = files
     .flatMap((f) =>
       f.calls
-        .filter((c) => /\.mount$/.test(c.func) && c.args.some((a) => server && a.text.startsWith(`${server.name}.`)))
+        .filter(
+          (c) =>
+            /\.mount$/.test(c.func) &&
+            c.args.some((a) => server && (a.text.startsWith(`${server.name}.`) || (a.name !== undefined && appNames(f).has(a.name)))),
+        )
         .map((c) => ({ f, c })),
     )
     .at(0);
@@ -457,7 +500,10 @@ export async function detectPython(root: string, entry?: string): Promise<Python
       transport = { kind: kindOf(value) ?? "stdio", how: "literal", detail: `${server?.name}.run(transport=${arg.text})`, run };
     } else {
       const traced = traceChoice(arg, runFile, files);
-      const httpValue = server?.kind === "MCPServer" || framework?.name === "mcp-sdk" ? "streamable-http" : "http";
+      const httpValue = httpChoice(
+        server?.kind === "MCPServer" || framework?.name === "mcp-sdk" ? "streamable-http" : "http",
+        traced.choices,
+      );
       transport = {
         kind: traced.how === "literal" ? "http" : (kindOf(traced.fallback) ?? "http"),
         how: traced.how,
@@ -492,7 +538,7 @@ export async function detectPython(root: string, entry?: string): Promise<Python
         kind: "http",
         how: traced.how,
         detail: `${traced.detail}; ${servedApp.c.func}(transport=${arg.text}) at ${servedApp.f.rel}:${servedApp.c.line}, served by the project`,
-        ...(traced.select ? { select: { ...traced.select, http: "http" } } : {}),
+        ...(traced.select ? { select: { ...traced.select, http: httpChoice("http", traced.choices) } } : {}),
         run: servedApp.c,
       };
     }
@@ -573,6 +619,20 @@ export async function detectPython(root: string, entry?: string): Promise<Python
         const fallback = Number(read.args[1]?.literal);
         if (Number.isInteger(fallback) && fallback > 0) port.fallback = fallback;
       }
+    }
+  }
+
+  // No port= given: `mcp.settings.port = int(os.environ.get("MCP_HTTP_PORT", "3000"))` where it runs (the SDK's
+  // FastMCP reads its settings when run) sets it from that variable.
+  if (port.literal === undefined && port.env === undefined && runFile) {
+    const envRead = (c: PyCall) => ["os.getenv", "os.environ.get", "getenv", "environ.get"].includes(c.func);
+    const set = runFile.calls.find((c) => c.target === `${runName}.settings.port`);
+    const read = set && (envRead(set) ? set : runFile.calls.find((c) => envRead(c) && c.start >= set.start && c.end <= set.end));
+    const variable = read && literalString(read.args[0]);
+    if (read && variable) {
+      port.env = variable;
+      const fallback = Number(read.args[1]?.literal ?? literalString(keyword(read, "default")));
+      if (Number.isInteger(fallback) && fallback > 0) port.fallback = fallback;
     }
   }
 
@@ -672,7 +732,43 @@ export async function detectPython(root: string, entry?: string): Promise<Python
     alternatives,
     optionalAuth,
     lowlevelServing: null,
+    runElsewhere: runFile && runFile !== serverFile ? { file: runFile.rel, name: runName } : null,
+    subclass,
   };
+}
+
+/** A subclass of FastMCP or MCPServer defined in the project, constructed and assigned to a name somewhere in it. */
+function subclassServer(files: PyFile[]): PythonDetection["subclass"] {
+  const classes = new Map<string, { f: PyFile; cls: import("./scan.js").PyClass; base: string }>();
+  for (const f of files) {
+    const bindings = serverBindings(f);
+    for (const cls of f.classes ?? []) {
+      const base = cls.bases.find((b) => bindings.has(b));
+      if (base) classes.set(cls.name, { f, cls, base: bindings.get(base)?.kind ?? base });
+    }
+  }
+  if (classes.size === 0) return null;
+  for (const f of files) {
+    // The class by its own name in its file, or imported under a name (`from .transport import X as Y`).
+    const local = new Map<string, string>();
+    for (const name of classes.keys()) if (classes.get(name)?.f === f) local.set(name, name);
+    for (const imp of f.imports) for (const n of imp.names) if (imp.from && classes.has(n.name)) local.set(n.as ?? n.name, n.name);
+    const call = f.calls.find((c) => c.target && !c.target.includes(".") && local.has(c.func));
+    if (!call) continue;
+    const found = classes.get(local.get(call.func) as string)!;
+    return {
+      file: f.rel,
+      line: call.line,
+      name: call.target as string,
+      cls: found.cls.name,
+      base: found.base,
+      classFile: found.f.rel,
+      classLine: found.cls.line,
+      methods: found.cls.methods,
+      auth: found.cls.auth.map((a) => ({ file: found.f.rel, ...a })),
+    };
+  }
+  return null;
 }
 
 /**
@@ -703,6 +799,8 @@ function detectLowlevel(
     alternatives: [],
     optionalAuth: null,
     lowlevelServing: null,
+    runElsewhere: null,
+    subclass: null,
   };
   if (!serving || !site) return none;
   const server: PythonServerSite = {

@@ -59,8 +59,22 @@ function report(ui: Ui, d: PythonDetection, shown: string): void {
   const rows: [string, string][] = [
     ["language", "Python"],
     ["manager", `${d.project.manager}${d.project.files.length ? ` (${d.project.files.join(", ")})` : ""}`],
-    ["framework", fw ? `${fw.display}${fw.major !== null ? ` ${fw.major}.x` : ""} (${fw.from})` : "no FastMCP or MCPServer found"],
-    ["server", d.server ? `${d.server.file}:${d.server.line}  ${d.server.name} = ${d.server.kind}(...)` : "not found: pass --entry <file>"],
+    [
+      "framework",
+      fw
+        ? `${fw.display}${fw.major !== null ? ` ${fw.major}.x` : ""} (${fw.from})`
+        : d.subclass
+          ? `${d.subclass.base}, through a subclass of the project's own (${d.subclass.classFile}:${d.subclass.classLine}: class ${d.subclass.cls}(${d.subclass.base}))`
+          : "no FastMCP or MCPServer found",
+    ],
+    [
+      "server",
+      d.server
+        ? `${d.server.file}:${d.server.line}  ${d.server.name} = ${d.server.kind}(...)`
+        : d.subclass
+          ? `${d.subclass.file}:${d.subclass.line}  ${d.subclass.name} = ${d.subclass.cls}(...)`
+          : "not found: pass --entry <file>",
+    ],
     ["transport", d.transport ? `${d.transport.kind} (${d.transport.how}: ${d.transport.detail})` : "not found"],
     ["endpoint", d.endpoint ? `${d.endpoint.path} (${d.endpoint.from})` : "none over HTTP"],
     [
@@ -92,6 +106,21 @@ function refuse(d: PythonDetection, shown: string): void {
         : `${subject} builds its MCP server on the SDK's low-level Server (${d.lowlevel.file}:${d.lowlevel.line}) and serves it over ${sse ? "SSE or stdio" : "stdio"} only, ` +
             `not Streamable HTTP (no StreamableHTTPSessionManager). OAuth protects MCP servers over Streamable HTTP${sse ? "; add does not protect the deprecated SSE transport" : ""}. ` +
             "Serve it with StreamableHTTPSessionManager in a Starlette app (the SDK's simple-streamablehttp example) and run add again. Nothing was written.",
+    );
+  }
+  if (!d.server && d.subclass) {
+    const sc = d.subclass;
+    const overrides = sc.methods.length > 0 ? `, which overrides ${sc.methods.join(", ")}` : "";
+    const made = `${sc.file}:${sc.line}: ${sc.name} = ${sc.cls}(...); ${sc.classFile}:${sc.classLine}: class ${sc.cls}(${sc.base})${overrides}`;
+    const auth = sc.auth[0];
+    throw usageError(
+      auth
+        ? `${subject} makes its MCP server from a ${sc.base} subclass of its own (${made}) that sets an auth of its own ` +
+            `(${auth.file}:${auth.line}: ${auth.text}). add does not replace an auth it did not write, nor wire a subclass whose methods decide ` +
+            `which auth its apps get. To use add's instead, make the server with ${sc.base}(...) itself (or remove the subclass's auth) and run add again. Nothing was written.`
+        : `${subject} makes its MCP server from a ${sc.base} subclass of its own (${made}). add wires ${sc.base}(...) made directly, ` +
+            `not a subclass whose methods may change what the auth goes through. Make the server with ${sc.base}(...) (keep the subclass's additions as ` +
+            "functions) and run add again. Nothing was written.",
     );
   }
   if (!d.server)
@@ -411,7 +440,7 @@ async function selfCheck(d: PythonDetection, toolScopes: Record<string, string[]
       start: {
         command: { file: start.file, args: start.args },
         mcpPath: d.endpoint?.path ?? "/mcp",
-        ...(d.port.env ? {} : { port: d.port.fallback }),
+        ...(d.port.env ? { portEnv: d.port.env } : { port: d.port.fallback }),
         ...(d.transport?.select?.env ? { env: { [d.transport.select.env]: d.transport.select.http } } : {}),
       },
     }),

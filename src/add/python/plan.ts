@@ -296,14 +296,31 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
   const file = d.files.find((f) => f.rel === server.file)!;
   const mountFile = mount ? d.files.find((f) => f.rel === mount.file) : undefined;
   /** The glue's module as imported from `rel`: relative beside the server, else through the server's package. */
+  /** A module that imports the server's module relatively (`from .server import mcp`) imports the glue the same way. */
+  const relativeGlue = (rel: string) => {
+    const f = d.files.find((x) => x.rel === rel);
+    const imp = f?.imports.find((i) => i.from && i.level > 0 && i.module !== "" && server.module?.endsWith(`.${i.module}`));
+    if (!imp) return undefined;
+    const parent = imp.module.split(".").slice(0, -1);
+    return `${".".repeat(imp.level)}${[...parent, AUTH_PACKAGE, glue.module].join(".")}`;
+  };
   const glueModule = (rel: string) =>
     rel === server.file
       ? `${server.inPackage ? "." : ""}${AUTH_PACKAGE}.${glue.module}`
-      : server.module && server.inPackage
-        ? `${server.module.split(".").slice(0, -1).join(".")}.${AUTH_PACKAGE}.${glue.module}`
-        : `${AUTH_PACKAGE}.${glue.module}`;
+      : (relativeGlue(rel) ??
+        (server.module && server.inPackage
+          ? `${server.module.split(".").slice(0, -1).join(".")}.${AUTH_PACKAGE}.${glue.module}`
+          : `${AUTH_PACKAGE}.${glue.module}`));
   const importsGlue = (f: PyFile) => f.imports.some((i) => i.module.endsWith(`${AUTH_PACKAGE}.${glue.module}`));
-  const serverNames = mount ? (mount.file === server.file ? [kwFunction, securer] : [kwFunction]) : [...glue.names];
+  // Run in another module (`from .server import mcp`, then `mcp.run(...)` in __main__.py): run_secured is imported there.
+  const elsewhere = glue.runner && !mount ? d.runElsewhere : null;
+  const serverNames = mount
+    ? mount.file === server.file
+      ? [kwFunction, securer]
+      : [kwFunction]
+    : elsewhere
+      ? [kwFunction]
+      : [...glue.names];
   const [kwName, kwValue] = glue.kwarg.startsWith("**") ? [null, glue.kwarg.slice(2)] : glue.kwarg.split("=");
   // An auth of the project's own that is off unless chosen (auth=auth_provider, None by default): kept when chosen,
   // add's in its place when not (`auth=auth_provider or fastmcp_auth()`).
@@ -311,7 +328,9 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
   const ours = optional
     ? optional.text === `${d.optionalAuth?.value} or ${kwValue}`
     : server.call.keywords.some((k) => k.name === kwName && k.text === kwValue);
-  const runs = glue.runner && !mount ? file.calls.filter((c) => c.func === `${server.name}.run`) : [];
+  const runFile = elsewhere ? d.files.find((f) => f.rel === elsewhere.file)! : file;
+  const runName = elsewhere ? elsewhere.name : server.name;
+  const runs = glue.runner && !mount ? runFile.calls.filter((c) => c.func === `${runName}.run`) : [];
   const secured = mountFile ? mountFile.calls.some((c) => c.func === securer && c.args[0]?.name === mount?.app) : true;
   const edits = new Map<string, Edit[]>();
   const edit = (rel: string, e: Edit) => edits.set(rel, [...(edits.get(rel) ?? []), e]);
@@ -352,6 +371,7 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
       edit(serving.file, { at: serving.app.end, text: serving.mounted ? ", mounted=True)" : ")" });
     }
   } else addImport(file, serverNames);
+  if (elsewhere && glue.runner) addImport(runFile, [glue.runner]);
   if (serving) {
     // Wired above: no constructor keyword, no run() to replace.
   } else if (optional && d.optionalAuth) {
@@ -385,7 +405,7 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
   // mcp.run(transport=...) -> run_secured(mcp, transport=...): the same arguments, served behind the auth over HTTP.
   for (const run of runs) {
     const empty = run.args.length === 0 && run.keywords.length === 0;
-    edit(server.file, { at: run.start, remove: run.open - run.start, text: `${glue.runner}(${server.name}${empty ? "" : ", "}` });
+    edit(runFile.rel, { at: run.start, remove: run.open - run.start, text: `${glue.runner}(${runName}${empty ? "" : ", "}` });
   }
   if (mount && mountFile && !secured) {
     if (mountFile !== file) addImport(mountFile, [securer]);

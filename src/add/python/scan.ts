@@ -65,12 +65,23 @@ export interface PyFunction {
   returns?: string;
 }
 
+/** A class statement: its bases (dotted names), its own methods, and where it assigns an `auth` attribute. */
+export interface PyClass {
+  name: string;
+  line: number;
+  bases: string[];
+  methods: string[];
+  /** `self.auth = ...` (or `_auth`) anywhere in the class: the line and its first line of source. */
+  auth: { line: number; text: string }[];
+}
+
 export interface PyFile {
   rel: string;
   error?: string;
   imports: PyImport[];
   calls: PyCall[];
   functions: PyFunction[];
+  classes: PyClass[];
   /** Byte offset of the end of the line of the last top-level import (after its newline); 0 if none. */
   importsEnd: number;
   /** Byte offset after the module docstring's line, 0 if none. */
@@ -102,7 +113,7 @@ def dotted(node):
 LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.alias)
 
 def scan(rel, data):
-    out = {"rel": rel, "imports": [], "calls": [], "functions": [], "importsEnd": 0, "docEnd": 0, "mainGuard": False,
+    out = {"rel": rel, "imports": [], "calls": [], "functions": [], "classes": [], "importsEnd": 0, "docEnd": 0, "mainGuard": False,
            "newline": "\r\n" if b"\r\n" in data else "\n"}
     try:
         text = data.decode("utf-8")
@@ -175,6 +186,18 @@ def scan(rel, data):
                 if doc:
                     fn["doc"] = doc.strip().split("\n")[0][:200]
                 out["functions"].append(fn)
+            if isinstance(child, ast.ClassDef):
+                cls = {"name": child.name, "line": child.lineno, "bases": [dotted(b) or "" for b in child.bases],
+                       "methods": [m.name for m in child.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))],
+                       "auth": []}
+                for sub in ast.walk(child):
+                    if isinstance(sub, (ast.Assign, ast.AnnAssign)):
+                        targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
+                        if any(isinstance(t, ast.Attribute) and t.attr in ("auth", "_auth") for t in targets):
+                            s, e = span(sub)
+                            cls["auth"].append({"line": sub.lineno, "text": data[s:e].decode("utf-8").split("\n")[0][:120]})
+                cls["auth"].sort(key=lambda a: a["line"])
+                out["classes"].append(cls)
             if isinstance(child, ast.Call):
                 target = None
                 if isinstance(node, (ast.Assign, ast.AnnAssign)) and getattr(node, "value", None) is child:
@@ -200,7 +223,7 @@ def main():
             with open(root + "/" + rel, "rb") as f:
                 data = f.read()
         except OSError as error:
-            result.append({"rel": rel, "error": str(error), "imports": [], "calls": [], "functions": [], "importsEnd": 0, "docEnd": 0, "mainGuard": False, "newline": "\n"})
+            result.append({"rel": rel, "error": str(error), "imports": [], "calls": [], "functions": [], "classes": [], "importsEnd": 0, "docEnd": 0, "mainGuard": False, "newline": "\n"})
             continue
         result.append(scan(rel, data))
     sys.stdout.write(json.dumps(result))
