@@ -168,6 +168,10 @@ describe("add on Python projects", () => {
     });
     expect(doc.diff).toContain("+++ b/requirements.txt\n@@ -1 +1,4 @@\n fastmcp>=4.2,<5\n+pyjwt[crypto]>=2.10,<3\n");
     expect(doc.diff).toContain('+server = FastMCP("Calculator", auth=fastmcp_auth())');
+    // The port comes from the --port option's default (run(port=args.port)), not from the library: the report says so.
+    expect(doc.detected).toMatchObject({ port: { fallback: 8000, option: "--port (main.py:16)" } });
+    expect(run.stderr).toMatch(/port +8000 \(the default of --port, main\.py:16\)/);
+    expect(run.stderr).not.toMatch(/the library's default/);
   });
 
   it("--steps: the project's own ruff, mypy --strict and pytest stay green (its 100-column ruff config included); [project.scripts] start; self-check", async () => {

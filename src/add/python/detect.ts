@@ -52,7 +52,8 @@ export interface PythonDetection {
   /** `app.mount("/prefix", mcp.streamable_http_app())`: the app variable, the call (for the line after it). */
   mount: { file: string; line: number; prefix: string; text: string; app: string; call: PyCall; module: string | null } | null;
   endpoint: { path: string; from: string } | null;
-  port: { literal?: number; env?: string; fallback: number };
+  /** `option`: the command-line option whose default `fallback` is (`--port (main.py:16)`), when it is one's. */
+  port: { literal?: number; env?: string; fallback: number; option?: string };
   tools: { name: string; file: string; line: number }[];
   start: { file: string; args: string[]; display: string } | null;
   files: PyFile[];
@@ -609,11 +610,16 @@ export async function detectPython(root: string, entry?: string): Promise<Python
       const assigned = runFile.calls.find((c) => c.target === p.name && (c.func === "os.getenv" || c.func === "os.environ.get"));
       const read = env ?? assigned;
       const attr = p.name?.split(".").pop();
-      const option = attr
-        ? files.flatMap((f) => f.calls).find((c) => c.func.endsWith("add_argument") && c.args.some((a) => literalString(a) === `--${attr}`))
+      const optionFile = attr
+        ? files.find((f) => f.calls.some((c) => c.func.endsWith("add_argument") && c.args.some((a) => literalString(a) === `--${attr}`)))
         : undefined;
-      if (!read && option && typeof keyword(option, "default")?.literal === "number")
+      const option = optionFile?.calls.find(
+        (c) => c.func.endsWith("add_argument") && c.args.some((a) => literalString(a) === `--${attr}`),
+      );
+      if (!read && optionFile && option && typeof keyword(option, "default")?.literal === "number") {
         port.fallback = keyword(option, "default")?.literal as number;
+        port.option = `--${attr} (${optionFile.rel}:${option.line})`;
+      }
       if (read) {
         port.env = literalString(read.args[0]);
         const fallback = Number(read.args[1]?.literal);
@@ -642,7 +648,10 @@ export async function detectPython(root: string, entry?: string): Promise<Python
       (c) => (c.func.endsWith("add_argument") || /(^|\.)option$/.test(c.func)) && c.args.some((a) => literalString(a) === "--port"),
     );
     const fallback = option ? keyword(option, "default")?.literal : undefined;
-    if (typeof fallback === "number") port.fallback = fallback;
+    if (typeof fallback === "number" && option && runFile) {
+      port.fallback = fallback;
+      port.option = `--port (${runFile.rel}:${option.line})`;
+    }
   }
 
   // Tools: @mcp.tool / @mcp.tool() / @mcp.tool(name="x"), mcp.add_tool(fn) and mcp.tool(...)(fn); `mcp` the server's

@@ -81,7 +81,9 @@ function report(ui: Ui, d: PythonDetection, shown: string): void {
       "port",
       d.port.env
         ? `$${d.port.env}, default ${d.port.fallback}`
-        : `${d.port.fallback}${d.port.literal === undefined ? " (the library's default)" : ""}`,
+        : d.port.option
+          ? `${d.port.fallback} (the default of ${d.port.option.replace(" (", ", ").replace(/\)$/, "")})`
+          : `${d.port.fallback}${d.port.literal === undefined ? " (the library's default)" : ""}`,
     ],
     ["starts with", d.start?.display ?? "no [project.scripts] entry or __main__ block found"],
     ["tools", d.tools.length ? [...new Set(d.tools.map((t) => t.name))].join(", ") : "none found in the code"],
