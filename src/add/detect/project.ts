@@ -4,6 +4,7 @@ import path from "node:path";
 import type { PackageManager } from "../../core/package-managers.js";
 import type { Language } from "../ast.js";
 import { loadPackageJson, readText } from "../guard.js";
+import { NOT_SERVING, NOT_SERVING_COMMAND } from "./sources.js";
 import type { PackageJson, SourceFile, StartCommand } from "./types.js";
 
 export async function readPackageJson(root: string): Promise<PackageJson | undefined> {
@@ -99,7 +100,11 @@ function scriptsRunning(scripts: Record<string, string>, entry: SourceFile | und
   const file = entry.rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const runs = new RegExp(`(^|[\\s"'=])(\\./)?${file}(\\s|$|["'])`);
   return Object.keys(scripts).filter(
-    (name) => /^(start|dev|serve)\b/.test(name) && !/\b(watch|debug|inspect)\b/.test(name) && runs.test(scripts[name] ?? ""),
+    (name) =>
+      /^(start|dev|serve)\b/.test(name) &&
+      !NOT_SERVING.test(name) &&
+      !NOT_SERVING_COMMAND.test(scripts[name] ?? "") &&
+      runs.test(scripts[name] ?? ""),
   );
 }
 

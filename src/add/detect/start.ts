@@ -292,7 +292,7 @@ export function withServeSwitch(
   const script =
     command.file === "node" || command.file === process.execPath ? "" : (scripts[command.args[command.args.length - 1] ?? ""] ?? "");
   const envToSet = Object.fromEntries(Object.entries(serve.env).filter(([name]) => !new RegExp(`\\b${name}=`).test(script)));
-  const args = serve.args.length > 0 && !script.includes(serve.args[0]!) ? serve.args : [];
+  const args = serve.args.length > 0 && !script.includes(serve.args[0]!) && !command.args.includes(serve.args[0]!) ? serve.args : [];
   if (args.length === 0 && Object.keys(envToSet).length === 0) return command;
   const throughScript = command.file !== process.execPath && command.file !== "npx";
   const extra = args.length > 0 && throughScript && command.file === "npm" ? ["--", ...args] : args;
