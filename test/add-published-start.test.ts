@@ -68,3 +68,21 @@ it("the transport switch the script already passes is not passed twice (brave-se
     await work.cleanup();
   }
 });
+
+it("mcp-mermaid's shape: the endpoint a parameter's default, start running the MCP inspector, an SSE script beside the streamable one: /mcp is found, the bin is started with the streamable script's arguments on the port the next steps name", async () => {
+  const work = await tempDir("cma-add-published-start-");
+  try {
+    const root = await copyFixture("published-param-endpoint", work.dir);
+    const run = await runCli(["add", root, "--dry-run", "--json", "--scopes", "render_diagram=diagrams:write"]);
+    const doc = parseDocument(run.stdout, run.stderr) as unknown as Detected & {
+      detected: { endpoint: { path: string } };
+    };
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(doc.detected.endpoint.path).toBe("/mcp");
+    expect(doc.detected.start).toBe("node build/index.js --transport streamable --port 3033");
+    const text = await runCli(["add", root, "--dry-run", "--scopes", "render_diagram=diagrams:write"]);
+    expect(text.stdout + text.stderr).toMatch(/endpoint\s+\/mcp \(build\/services\/streamable\.js:15 post, the parameter endpoint unset\)/);
+  } finally {
+    await work.cleanup();
+  }
+});

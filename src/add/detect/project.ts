@@ -122,7 +122,8 @@ export function startCommand(
   const display = (script: string) => (pm === "npm" && script === "start" ? "npm start" : `${pm} run ${script}`);
   for (const script of [...scriptsRunning(scripts, entry), "start", "dev"]) {
     const command = scripts[script];
-    if (!command) continue;
+    // A script that runs the server under the MCP inspector (`npx @modelcontextprotocol/inspector node build/index.js`) does not serve it.
+    if (!command || NOT_SERVING_COMMAND.test(command)) continue;
     const runsSource = /\b(tsx|ts-node|ts-node-dev|nodemon|bun|deno|fastmcp|--experimental-strip-types|--watch)\b/.test(command);
     const build = scripts.build && !runsSource && !compiled ? run("build") : undefined;
     return { display: build ? `${display("build")} && ${display(script)}` : display(script), ...(build ? { build } : {}), ...run(script) };

@@ -191,7 +191,7 @@ export function shippedStart(
     );
     for (const [name, command] of Object.entries(scripts)) {
       if (!STARTS.test(name) || NOT_SERVING.test(name) || NOT_SERVING_COMMAND.test(command)) continue;
-      const after = afterBuild(root, command);
+      const after = afterBuild(root, command) ?? nodeRun(root, command);
       if (after && launchers.has(path.normalize(after.args[0] ?? "")) && after.args[0] !== entry.rel) return after;
     }
     return found;
@@ -210,7 +210,7 @@ export function shippedStart(
 /** Script names that start the server (`start`, `dev:http`, `serve:http`). */
 const STARTS = /^(start|dev|serve)\b/;
 /** Script names that start it some other way than serving HTTP: stdio, a watcher, a debugger, the inspector. */
-export const NOT_SERVING = /\b(stdio|watch|debug|inspect|inspector)\b/;
+export const NOT_SERVING = /\b(stdio|sse|watch|debug|inspect|inspector)\b/;
 /** Commands that run the server under another program (the MCP inspector) rather than serve it. */
 export const NOT_SERVING_COMMAND = /\binspector\b/;
 
@@ -226,7 +226,12 @@ function afterBuild(root: string, command: string): StartCommand | undefined {
   const last = parts.pop() ?? "";
   if (parts.length === 0 || !parts.some((part) => /(^|\s)((npm|pnpm|yarn|bun)\s+(run\s+)?build\b|tsc\b|tsup\b)/.test(part)))
     return undefined;
-  const m = /^node\s+((?:--?[\w-]+(?:=\S+)?\s+)*)(\.{0,2}\/?[\w./-]+\.[mc]?js)((?:\s+[\w./:=-]+)*)$/.exec(last);
+  return nodeRun(root, last);
+}
+
+/** `node dist/index.js --transport http`: that command, when the file is there (no node options, no variables set). */
+function nodeRun(root: string, command: string): StartCommand | undefined {
+  const m = /^node\s+((?:--?[\w-]+(?:=\S+)?\s+)*)(\.{0,2}\/?[\w./-]+\.[mc]?js)((?:\s+[\w./:=-]+)*)$/.exec(command.trim());
   if (!m || m[1] || !existsSync(path.join(root, m[2]!))) return undefined;
   const args = [m[2]!, ...(m[3] ?? "").trim().split(/\s+/).filter(Boolean)];
   return { display: `node ${args.join(" ")}`, file: process.execPath, args };

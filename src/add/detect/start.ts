@@ -340,6 +340,12 @@ export function findBundledHttp(files: SourceFile[]): { file: string; line: numb
  */
 export function withPortShown(command: StartCommand | undefined, port: { fromEnv: boolean; fallback: number; arg?: string; env?: string }) {
   if (!command || port.fromEnv || port.env || !port.arg) return command;
+  // `node build/index.js --port 1122`, taken from a script: the port the next steps name instead of the script's.
+  const at = command.file === process.execPath ? command.args.indexOf(port.arg) : -1;
+  if (at >= 0 && at + 1 < command.args.length) {
+    const args = command.args.map((arg, i) => (i === at + 1 ? String(port.fallback) : arg));
+    return { ...command, args, display: `node ${args.join(" ")}` };
+  }
   const npm = command.file === "npm" && !command.args.includes("--");
   return { ...command, display: `${command.display}${npm ? " --" : ""} ${port.arg} ${port.fallback}` };
 }
