@@ -86,3 +86,24 @@ it("mcp-mermaid's shape: the endpoint a parameter's default, start running the M
     await work.cleanup();
   }
 });
+
+it("drawio-mcp-server's shape: a dev script that runs the compiler in watch mode beside the server is not the start command; start is", async () => {
+  const work = await tempDir("cma-add-published-start-");
+  try {
+    const root = await copyFixture("published-express", work.dir);
+    const pkgPath = `${root}/package.json`;
+    const pkg = JSON.parse(await readFile(pkgPath, "utf8")) as { scripts: Record<string, string> };
+    pkg.scripts = {
+      build: "rimraf dist && tsc",
+      "dev:server": 'concurrently -n tsc,node "tsc --watch --preserveWatchOutput" "node --watch --watch-path=dist dist/index.js"',
+      start: "node dist/index.js",
+    };
+    await writeFile(pkgPath, JSON.stringify(pkg, null, 2));
+    const run = await runCli(["add", root, "--dry-run", "--json", "--scopes", "get_forecast=weather:read"]);
+    const doc = parseDocument(run.stdout, run.stderr) as unknown as Detected;
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(doc.detected.start).toBe("npm start");
+  } finally {
+    await work.cleanup();
+  }
+});

@@ -211,8 +211,11 @@ export function shippedStart(
 const STARTS = /^(start|dev|serve)\b/;
 /** Script names that start it some other way than serving HTTP: stdio, a watcher, a debugger, the inspector. */
 export const NOT_SERVING = /\b(stdio|sse|watch|debug|inspect|inspector)\b/;
-/** Commands that run the server under another program (the MCP inspector) rather than serve it. */
-export const NOT_SERVING_COMMAND = /\binspector\b/;
+/**
+ * Commands that run the server under another program (the MCP inspector) rather than serve it, or beside the
+ * compiler in watch mode (`concurrently "tsc --watch" "node --watch build/index.js"`), which rebuilds what it runs.
+ */
+export const NOT_SERVING_COMMAND = /\binspector\b|\btsc\b[^&"']*\s--watch\b/;
 
 /**
  * A script of a published package that builds before it runs a shipped file (`npm run build && node ./dist/main.js`,
