@@ -1,6 +1,7 @@
 import { expect, it } from "vitest";
 import { copyFixture, parseDocument, snapshot } from "./add-suite.js";
 import { runCli, tempDir } from "./helpers/cli.js";
+import { installEnv } from "./helpers/project.js";
 
 // @aashari/mcp-server-atlassian-jira's shape (test/fixtures/real): a CommonJS build whose HTTP branch (an `else` block of
 // startServer) makes one stateless transport (`new streamableHttp_js_1.StreamableHTTPServerTransport(...)`), connects the
@@ -36,3 +37,21 @@ it("a stateless transport made and connected once in a block of the function tha
     await work.cleanup();
   }
 });
+
+it("after add, the self-check's HTTP 500s are put down to that bug, found before add, not to add (the project installed and started for real)", async () => {
+  const work = await tempDir("cma-add-reused-block-");
+  try {
+    const root = await copyFixture("reused-in-block", work.dir);
+    const run = await runCli(["add", root, "--yes", "--no-steps", "--scopes", "tracker_get=tracker:read"], {
+      env: { ...installEnv(), TRANSPORT_MODE: "http" },
+    });
+    const text = (run.stdout + run.stderr).replace(/\s+/g, " ");
+    expect(run.exitCode, text).toBe(1);
+    expect(text).toMatch(/The self-check found problems/);
+    expect(text).toMatch(
+      /The failures above come from a bug the project had before add \(dist\/index\.js:29: one stateless transport \(transport\) connected once to serverInstance and reused by every request\), not from add: the SDK answers the second request with HTTP 500\. Build both inside the request handler, then run add again: it finds its changes in place and runs the self-check\./,
+    );
+  } finally {
+    await work.cleanup();
+  }
+}, 600_000);
