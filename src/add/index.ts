@@ -885,7 +885,7 @@ async function selfCheck(
   }
   const scopes = [...new Set(Object.values(toolScopes).flat())];
   const { runSelfCheck } = await import("../selfcheck.js");
-  return run.stage((signal) =>
+  const outcome = await run.stage((signal) =>
     runSelfCheck({
       root: d.root,
       ui,
@@ -900,6 +900,20 @@ async function selfCheck(
       },
     }),
   );
+  // A reused server or transport add found and could not fix fails the probes with HTTP 500: the project's own bug (issue 18, point 4).
+  const unfixed = d.reused.filter((r) => !r.fix);
+  if (!outcome.passed && unfixed.length > 0)
+    ui.warn(
+      `The failures above come from a bug the project had before add (${unfixed
+        .map((r) =>
+          r.transport
+            ? `${r.file.rel}:${r.line}: one stateless transport (${r.transport.name}) connected once to ${r.name} and reused by every request`
+            : `${r.file.rel}:${r.line}: one McpServer (${r.name}) reused across requests`,
+        )
+        .join("; ")}), not from add: the SDK answers the second request with HTTP 500. ` +
+        `Build ${unfixed.some((r) => r.transport) ? "both" : "it"} inside the request handler, then run add again: it finds its changes in place and runs the self-check.`,
+    );
+  return outcome;
 }
 
 interface Finish {

@@ -118,8 +118,15 @@ function statelessTransport(statement: t.Statement): { name: string; init: t.New
   if (statement.type !== "VariableDeclaration" || statement.declarations.length !== 1) return undefined;
   const [declarator] = statement.declarations;
   const init = declarator?.init && unwrap(declarator.init);
-  if (declarator?.id.type !== "Identifier" || init?.type !== "NewExpression" || init.callee.type !== "Identifier") return undefined;
-  if (!MCP_TRANSPORTS.has(init.callee.name)) return undefined;
+  if (declarator?.id.type !== "Identifier" || init?.type !== "NewExpression") return undefined;
+  // `new StreamableHTTPServerTransport(...)`, or as tsc compiles it to CommonJS: `new streamableHttp_js_1.StreamableHTTPServerTransport(...)`.
+  const callee =
+    init.callee.type === "Identifier"
+      ? init.callee.name
+      : init.callee.type === "MemberExpression" && !init.callee.computed && init.callee.property.type === "Identifier"
+        ? init.callee.property.name
+        : undefined;
+  if (!callee || !MCP_TRANSPORTS.has(callee)) return undefined;
   const options = init.arguments[0];
   const stateless =
     options?.type === "ObjectExpression" &&
@@ -149,8 +156,15 @@ function reusedInFunctions(file: SourceFile): ReusedServer[] {
   const found: ReusedServer[] = [];
   walk(file.ast.program, (fn) => {
     if (!isFunction(fn) || fn.body.type !== "BlockStatement") return;
-    const body = fn.body.body;
-    for (const statement of body) {
+    const top = fn.body;
+    // The function's own statements, and those of the blocks nested in it (an `if (mode === "http") { ... }`),
+    // not those of functions nested in it.
+    const blocks: t.Statement[][] = [top.body];
+    walk(top, (node) => {
+      if (node !== top && isFunction(node)) return false;
+      if (node !== top && node.type === "BlockStatement") blocks.push(node.body);
+    });
+    for (const [body, statement] of blocks.flatMap((block) => block.map((each) => [block, each] as const))) {
       const transport = statelessTransport(statement);
       if (!transport) continue;
       // `await server.connect(transport)` in the same block, `server` declared there before it.
@@ -181,7 +195,8 @@ function reusedInFunctions(file: SourceFile): ReusedServer[] {
           start(s) < start(connect!),
       );
       const serverInit = serverStatement?.declarations[0]?.init && unwrap(serverStatement.declarations[0].init);
-      if (!serverStatement || (serverInit?.type !== "CallExpression" && serverInit?.type !== "NewExpression")) continue;
+      const nested = body !== top.body;
+      if (!nested && (!serverStatement || (serverInit?.type !== "CallExpression" && serverInit?.type !== "NewExpression"))) continue;
       // The request handlers nested in this function that hand requests to that transport.
       const handlers: t.Function[] = [];
       walk(fn.body, (node) => {
@@ -195,6 +210,19 @@ function reusedInFunctions(file: SourceFile): ReusedServer[] {
       });
       const [handler] = handlers;
       if (!handler) continue;
+      if (nested || !serverStatement) {
+        // In a block of the function (`else { const transport = ...; await serverInstance.connect(transport); app.all(...) }`),
+        // the server made elsewhere (a `let` of the module assigned before): reported, not fixed.
+        found.push({
+          file,
+          name: server,
+          line: lineOf(statement),
+          handlerLine: lineOf(handler),
+          transport: { name: transport.name, statement, connect, creation: file.code.slice(start(transport.init), end(transport.init)) },
+          reason: `${server} is made outside the block that connects it to ${transport.name}`,
+        });
+        continue;
+      }
       const site: ReusedServer = {
         file,
         name: server,

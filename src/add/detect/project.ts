@@ -4,6 +4,7 @@ import path from "node:path";
 import type { PackageManager } from "../../core/package-managers.js";
 import type { Language } from "../ast.js";
 import { loadPackageJson, readText } from "../guard.js";
+import { NOT_SERVING, NOT_SERVING_COMMAND } from "./sources.js";
 import type { PackageJson, SourceFile, StartCommand } from "./types.js";
 
 export async function readPackageJson(root: string): Promise<PackageJson | undefined> {
@@ -99,7 +100,11 @@ function scriptsRunning(scripts: Record<string, string>, entry: SourceFile | und
   const file = entry.rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const runs = new RegExp(`(^|[\\s"'=])(\\./)?${file}(\\s|$|["'])`);
   return Object.keys(scripts).filter(
-    (name) => /^(start|dev|serve)\b/.test(name) && !/\b(watch|debug|inspect)\b/.test(name) && runs.test(scripts[name] ?? ""),
+    (name) =>
+      /^(start|dev|serve)\b/.test(name) &&
+      !NOT_SERVING.test(name) &&
+      !NOT_SERVING_COMMAND.test(scripts[name] ?? "") &&
+      runs.test(scripts[name] ?? ""),
   );
 }
 
@@ -117,7 +122,8 @@ export function startCommand(
   const display = (script: string) => (pm === "npm" && script === "start" ? "npm start" : `${pm} run ${script}`);
   for (const script of [...scriptsRunning(scripts, entry), "start", "dev"]) {
     const command = scripts[script];
-    if (!command) continue;
+    // A script that runs the server under the MCP inspector (`npx @modelcontextprotocol/inspector node build/index.js`) does not serve it.
+    if (!command || NOT_SERVING_COMMAND.test(command)) continue;
     const runsSource = /\b(tsx|ts-node|ts-node-dev|nodemon|bun|deno|fastmcp|--experimental-strip-types|--watch)\b/.test(command);
     const build = scripts.build && !runsSource && !compiled ? run("build") : undefined;
     return { display: build ? `${display("build")} && ${display(script)}` : display(script), ...(build ? { build } : {}), ...run(script) };

@@ -178,12 +178,64 @@ export function shippedStart(
   entry: SourceFile | undefined,
   published: boolean,
 ): StartCommand | undefined {
-  if (!published || !found || found.file === process.execPath || !entry || !/\.[mc]?js$/.test(entry.rel)) return found;
+  if (!published || !found || !entry || !/\.[mc]?js$/.test(entry.rel)) return found;
+  const scripts = pkg.data.scripts ?? {};
+  if (found.file === process.execPath) {
+    // The app's own module started with node, for want of a script that runs it: when it is a module of the
+    // package's bin or main, a start/dev/serve script that runs that file after its build is how it starts.
+    const data = pkg.data as PackageJson["data"] & { bin?: string | Record<string, string> };
+    const launchers = new Set(
+      [...(typeof data.bin === "string" ? [data.bin] : Object.values(data.bin ?? {})), data.main ?? ""]
+        .filter(Boolean)
+        .map((file) => path.normalize(file)),
+    );
+    for (const [name, command] of Object.entries(scripts)) {
+      if (!STARTS.test(name) || NOT_SERVING.test(name) || NOT_SERVING_COMMAND.test(command)) continue;
+      const after = afterBuild(root, command) ?? nodeRun(root, command);
+      if (after && launchers.has(path.normalize(after.args[0] ?? "")) && after.args[0] !== entry.rel) return after;
+    }
+    return found;
+  }
   const script = found.args[0] === "run" ? found.args[1] : found.args[0];
-  const command = script ? pkg.data.scripts?.[script] : undefined;
+  const command = script ? scripts[script] : undefined;
   if (!command) return found;
+  const after = afterBuild(root, command);
+  if (after) return after;
   // The file the script's runner is given: `tsx src/x.ts`, `ts-node src/x.ts`, `node dist/x.js`.
   const target = /\b(?:tsx|ts-node|ts-node-dev|node)\s+(?:--?[\w-]+(?:=\S+)?\s+)*(\.{0,2}\/?[\w./-]+\.[mc]?[jt]s)\b/.exec(command)?.[1];
   if (!target || existsSync(path.join(root, target))) return found;
   return { display: `node ${entry.rel}`, file: process.execPath, args: [entry.rel] };
+}
+
+/** Script names that start the server (`start`, `dev:http`, `serve:http`). */
+const STARTS = /^(start|dev|serve)\b/;
+/** Script names that start it some other way than serving HTTP: stdio, a watcher, a debugger, the inspector. */
+export const NOT_SERVING = /\b(stdio|sse|watch|debug|inspect|inspector)\b/;
+/**
+ * Commands that run the server under another program (the MCP inspector) rather than serve it, or beside the
+ * compiler in watch mode (`concurrently "tsc --watch" "node --watch build/index.js"`), which rebuilds what it runs.
+ */
+export const NOT_SERVING_COMMAND = /\binspector\b|\btsc\b[^&"']*\s--watch\b/;
+
+/**
+ * A script of a published package that builds before it runs a shipped file (`npm run build && node ./dist/main.js`,
+ * `tsc && node dist/index.js --transport http`): the build cannot run without the sources the package leaves out
+ * (its build step is red before add, the project's own), so the file it runs after the build, which the package
+ * ships built, is started with node and the script's arguments. Undefined for any other script, or one whose last
+ * command sets variables of its own or runs a file that is not there.
+ */
+function afterBuild(root: string, command: string): StartCommand | undefined {
+  const parts = command.split("&&").map((part) => part.trim());
+  const last = parts.pop() ?? "";
+  if (parts.length === 0 || !parts.some((part) => /(^|\s)((npm|pnpm|yarn|bun)\s+(run\s+)?build\b|tsc\b|tsup\b)/.test(part)))
+    return undefined;
+  return nodeRun(root, last);
+}
+
+/** `node dist/index.js --transport http`: that command, when the file is there (no node options, no variables set). */
+function nodeRun(root: string, command: string): StartCommand | undefined {
+  const m = /^node\s+((?:--?[\w-]+(?:=\S+)?\s+)*)(\.{0,2}\/?[\w./-]+\.[mc]?js)((?:\s+[\w./:=-]+)*)$/.exec(command.trim());
+  if (!m || m[1] || !existsSync(path.join(root, m[2]!))) return undefined;
+  const args = [m[2]!, ...(m[3] ?? "").trim().split(/\s+/).filter(Boolean)];
+  return { display: `node ${args.join(" ")}`, file: process.execPath, args };
 }

@@ -292,7 +292,7 @@ export function withServeSwitch(
   const script =
     command.file === "node" || command.file === process.execPath ? "" : (scripts[command.args[command.args.length - 1] ?? ""] ?? "");
   const envToSet = Object.fromEntries(Object.entries(serve.env).filter(([name]) => !new RegExp(`\\b${name}=`).test(script)));
-  const args = serve.args.length > 0 && !script.includes(serve.args[0]!) ? serve.args : [];
+  const args = serve.args.length > 0 && !script.includes(serve.args[0]!) && !command.args.includes(serve.args[0]!) ? serve.args : [];
   if (args.length === 0 && Object.keys(envToSet).length === 0) return command;
   const throughScript = command.file !== process.execPath && command.file !== "npx";
   const extra = args.length > 0 && throughScript && command.file === "npm" ? ["--", ...args] : args;
@@ -340,6 +340,12 @@ export function findBundledHttp(files: SourceFile[]): { file: string; line: numb
  */
 export function withPortShown(command: StartCommand | undefined, port: { fromEnv: boolean; fallback: number; arg?: string; env?: string }) {
   if (!command || port.fromEnv || port.env || !port.arg) return command;
+  // `node build/index.js --port 1122`, taken from a script: the port the next steps name instead of the script's.
+  const at = command.file === process.execPath ? command.args.indexOf(port.arg) : -1;
+  if (at >= 0 && at + 1 < command.args.length) {
+    const args = command.args.map((arg, i) => (i === at + 1 ? String(port.fallback) : arg));
+    return { ...command, args, display: `node ${args.join(" ")}` };
+  }
   const npm = command.file === "npm" && !command.args.includes("--");
   return { ...command, display: `${command.display}${npm ? " --" : ""} ${port.arg} ${port.fallback}` };
 }

@@ -39,6 +39,12 @@ export function resolveString(
     if (init) return resolveString(file, init, files, depth + 1);
     const imported = importedConst(file, n.name, files);
     if (imported) return resolveString(imported.file, imported.node, files, depth + 1);
+    // `function start(createServer, endpoint = "/mcp", port = 1122)`: the parameter's default.
+    const fallback = parameterDefault(file, n.name, n);
+    if (fallback) {
+      const value = resolveString(file, fallback, files, depth + 1);
+      if (value) return { value: value.value, env: value.env ?? `the parameter ${n.name}` };
+    }
     return undefined;
   }
   // `CONFIG.mcpPath`, where `const CONFIG = { mcpPath: "/mcp" }`; `Routes.MCP` / `Routes["MCP"]` of an enum
@@ -160,6 +166,34 @@ export function constInit(file: SourceFile, name: string, use?: t.Node): t.Node 
     .filter((c) => c.scope.type === "Program" || (start(c.scope) <= at && at <= end(c.scope)))
     .sort((a, b) => start(b.scope) - start(a.scope));
   return visible[0]?.init;
+}
+
+/**
+ * The default of a parameter named `name` of the innermost function that encloses `use`
+ * (`async (createServer, endpoint = "/mcp") => { app.post(endpoint, ...) }`), unless a name declared in between
+ * (a `const` or `let` of the same name) shadows it.
+ */
+function parameterDefault(file: SourceFile, name: string, use: t.Node): t.Node | undefined {
+  const at = start(use);
+  let best: { fn: t.Node; init: t.Node } | undefined;
+  walk(file.ast.program, (node) => {
+    if (
+      node.type !== "FunctionDeclaration" &&
+      node.type !== "FunctionExpression" &&
+      node.type !== "ArrowFunctionExpression" &&
+      node.type !== "ObjectMethod" &&
+      node.type !== "ClassMethod"
+    )
+      return;
+    if (start(node) > at || at > end(node)) return;
+    for (const param of node.params) {
+      if (param.type === "Identifier" && param.name === name) best = undefined;
+      if (param.type === "AssignmentPattern" && param.left.type === "Identifier" && param.left.name === name) {
+        if (!best || start(node) >= start(best.fn)) best = { fn: node, init: param.right };
+      }
+    }
+  });
+  return best?.init;
 }
 
 /** `import { MCP_PATH } from "./config.js"`: the exported const's initializer in that file. */
