@@ -610,12 +610,9 @@ export async function detectPython(root: string, entry?: string): Promise<Python
       const assigned = runFile.calls.find((c) => c.target === p.name && (c.func === "os.getenv" || c.func === "os.environ.get"));
       const read = env ?? assigned;
       const attr = p.name?.split(".").pop();
-      const optionFile = attr
-        ? files.find((f) => f.calls.some((c) => c.func.endsWith("add_argument") && c.args.some((a) => literalString(a) === `--${attr}`)))
-        : undefined;
-      const option = optionFile?.calls.find(
-        (c) => c.func.endsWith("add_argument") && c.args.some((a) => literalString(a) === `--${attr}`),
-      );
+      const isOption = (c: PyCall) => c.func.endsWith("add_argument") && c.args.some((a) => literalString(a) === `--${attr}`);
+      const optionFile = attr ? files.find((f) => f.calls.some(isOption)) : undefined;
+      const option = optionFile?.calls.find(isOption);
       if (!read && optionFile && option && typeof keyword(option, "default")?.literal === "number") {
         port.fallback = keyword(option, "default")?.literal as number;
         port.option = `--${attr} (${optionFile.rel}:${option.line})`;
