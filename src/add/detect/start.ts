@@ -50,8 +50,20 @@ interface ArgvOption {
   fallback?: string;
 }
 
+/**
+ * What one walk of every file found, kept for the project's files: the serve switch, the port switch and the gateway
+ * check each read the options and the variables, and a walk of a bundled dist/ costs hundreds of milliseconds.
+ */
+function perFiles<T>(read: (files: SourceFile[]) => T): (files: SourceFile[]) => T {
+  const found = new WeakMap<SourceFile[], T>();
+  return (files) => {
+    if (!found.has(files)) found.set(files, read(files));
+    return found.get(files) as T;
+  };
+}
+
 /** The command-line options the code defines or reads, by long name: `transport`, `port`, `stdio`. */
-function argvOptions(files: SourceFile[]): Map<string, ArgvOption> {
+const argvOptions = perFiles((files): ReadonlyMap<string, ArgvOption> => {
   const options = new Map<string, ArgvOption>();
   const add = (file: SourceFile, node: t.Node, long: string, short?: string, value?: boolean, fallback?: string) => {
     if (!options.has(long))
@@ -129,10 +141,10 @@ function argvOptions(files: SourceFile[]): Map<string, ArgvOption> {
     });
   }
   return options;
-}
+});
 
 /** Environment variables the code reads: `process.env.X`, `process.env["X"]`, keys of a zod schema of the environment. */
-function envNames(files: SourceFile[]): Map<string, { file: SourceFile; node: t.Node }> {
+const envNames = perFiles((files): ReadonlyMap<string, { file: SourceFile; node: t.Node }> => {
   const names = new Map<string, { file: SourceFile; node: t.Node }>();
   for (const file of files) {
     walk(file.ast.program, (node) => {
@@ -149,7 +161,7 @@ function envNames(files: SourceFile[]): Map<string, { file: SourceFile; node: t.
     });
   }
   return names;
-}
+});
 
 /** What an expression compared with "http" reads: an environment variable, or a name (an option's, a config field's). */
 function subjectOf(file: SourceFile, node: t.Node, depth = 0): { env: string } | { name: string } | undefined {
