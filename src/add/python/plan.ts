@@ -295,7 +295,6 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
   const kwFunction = glue.kwarg.replace(/^\*\*|^\w+=/g, "").replace(/\(\)$/, "");
   const file = d.files.find((f) => f.rel === server.file)!;
   const mountFile = mount ? d.files.find((f) => f.rel === mount.file) : undefined;
-  /** The glue's module as imported from `rel`: relative beside the server, else through the server's package. */
   /** A module that imports the server's module relatively (`from .server import mcp`) imports the glue the same way. */
   const relativeGlue = (rel: string) => {
     const f = d.files.find((x) => x.rel === rel);
@@ -304,6 +303,7 @@ export async function makePythonPlan(input: PythonPlanInput): Promise<PythonPlan
     const parent = imp.module.split(".").slice(0, -1);
     return `${".".repeat(imp.level)}${[...parent, AUTH_PACKAGE, glue.module].join(".")}`;
   };
+  /** The glue's module as imported from `rel`: relative beside the server, else through the server's package. */
   const glueModule = (rel: string) =>
     rel === server.file
       ? `${server.inPackage ? "." : ""}${AUTH_PACKAGE}.${glue.module}`
