@@ -120,12 +120,15 @@ export function givenValues(provider: Provider, flags: ProviderFlags, env: Env):
 
 /** One value's problem, by the setting's own check, or undefined (a prompt's validator uses it too). */
 export function settingProblem(setting: ProviderSetting, value: string): string | undefined {
-  const each = setting.repeatable ? splitValues(value) : [value];
-  for (const one of each) {
-    const error = setting.validate(one);
-    if (error) return error;
-  }
-  return joinedProblem(setting, each);
+  return valuesProblems(setting, setting.repeatable ? splitValues(value) : [value])[0];
+}
+
+/** Each value's problem by the setting's check; when there is none, the joined list's (for .env). */
+function valuesProblems(setting: ProviderSetting, each: string[]): string[] {
+  const errors = each.map((one) => setting.validate(one)).filter((error) => error !== undefined);
+  if (errors.length > 0) return errors;
+  const joined = joinedProblem(setting, each);
+  return joined ? [joined] : [];
 }
 
 /**
@@ -160,11 +163,7 @@ export function resolveValues(provider: Provider, given: ProviderValues): { valu
       continue;
     }
     const each = Array.isArray(value) ? value : [value];
-    const errors = each.map((one) => setting.validate(one)).filter((error) => error !== undefined);
-    if (errors.length === 0) {
-      const joined = joinedProblem(setting, each);
-      if (joined) errors.push(joined);
-    }
+    const errors = valuesProblems(setting, each);
     for (const message of errors) problems.push({ flag, message });
     if (errors.length > 0) continue;
     const normalized = setting.normalize ? each.map((one) => setting.normalize?.(one) ?? one) : each;
