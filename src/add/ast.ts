@@ -49,8 +49,17 @@ export function isNode(value: unknown): value is t.Node {
   return typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string";
 }
 
-/** The child nodes of `node`, in source order, each with the key it sits under. */
-export function children(node: t.Node): { key: string; node: t.Node }[] {
+/** A node's children, worked out once: add walks the same trees many times (each reader of a file walks it again). */
+const childrenOf = new WeakMap<t.Node, readonly { key: string; node: t.Node }[]>();
+
+/**
+ * The child nodes of `node`, in source order, each with the key it sits under.
+ * The list is shared between callers (and kept with the node): read it, never
+ * change it, and do not change a node's children after it has been walked.
+ */
+export function children(node: t.Node): readonly { key: string; node: t.Node }[] {
+  const known = childrenOf.get(node);
+  if (known) return known;
   const out: { key: string; node: t.Node }[] = [];
   for (const key of Object.keys(node)) {
     if (SKIP_KEYS.has(key)) continue;
@@ -61,7 +70,9 @@ export function children(node: t.Node): { key: string; node: t.Node }[] {
       out.push({ key, node: value });
     }
   }
-  return out.sort((a, b) => (a.node.start ?? 0) - (b.node.start ?? 0));
+  out.sort((a, b) => (a.node.start ?? 0) - (b.node.start ?? 0));
+  childrenOf.set(node, out);
+  return out;
 }
 
 /**
