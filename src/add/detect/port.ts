@@ -32,7 +32,9 @@ export function portValue(file: SourceFile, node: t.Node | null | undefined, dep
 export function detectPort(files: SourceFile[], fastmcpStart: FastmcpStart | undefined): Detection["port"] {
   let fromEnv = false;
   let fallback: number | undefined;
+  // A file that never says PORT (or listen, below) has nothing to find: its tree is not walked.
   for (const file of files) {
+    if (!file.code.includes("PORT")) continue;
     walk(file.ast.program, (node, ancestors) => {
       if (
         memberPath(node) !== "process.env.PORT" &&
@@ -55,6 +57,7 @@ export function detectPort(files: SourceFile[], fastmcpStart: FastmcpStart | und
   }
   if (!fromEnv && literal === undefined) {
     for (const file of files) {
+      if (!file.code.includes("listen")) continue;
       walk(file.ast.program, (node) => {
         if (literal !== undefined || node.type !== "CallExpression" || node.callee.type !== "MemberExpression") return;
         if (node.callee.property.type !== "Identifier" || node.callee.property.name !== "listen") return;
@@ -108,6 +111,7 @@ export function detectPort(files: SourceFile[], fastmcpStart: FastmcpStart | und
 function portFromEnvHelper(files: SourceFile[]): { env?: string; fallback: number } | undefined {
   let found: { env?: string; fallback: number } | undefined;
   for (const file of files) {
+    if (!file.code.includes("PORT")) continue;
     walk(file.ast.program, (node) => {
       if (found) return false;
       if (node.type !== "CallExpression") return;

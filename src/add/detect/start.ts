@@ -331,6 +331,7 @@ const BUNDLED_HTTP: Record<string, string[]> = { "mcp-proxy": ["startHTTPServer"
  */
 export function findBundledHttp(files: SourceFile[]): { file: string; line: number; what: string } | undefined {
   for (const file of files) {
+    if (![...file.imports.values()].some((binding) => BUNDLED_HTTP[binding.source])) continue;
     let hit: { file: string; line: number; what: string } | undefined;
     walk(file.ast.program, (node) => {
       if (hit) return false;
@@ -368,37 +369,38 @@ export function withPortShown(command: StartCommand | undefined, port: { fromEnv
  * option) and the code spawns it. It has no MCP server of its own, and
  * which of its apps serves depends on its arguments.
  */
+const CHILD_PROCESS = ["child_process", "node:child_process"];
+
 export function findGateway(files: SourceFile[]): { file: string; line: number; option: string } | undefined {
   const option = argvOptions(files).get("stdio");
   if (!option?.value) return undefined;
   const spawns = files.some((file) => {
+    if (![...file.imports.values()].some((binding) => CHILD_PROCESS.includes(binding.source))) return false;
     let found = false;
     walk(file.ast.program, (node) => {
       if (found) return false;
       if (node.type !== "CallExpression" || node.callee.type !== "Identifier") return;
       const binding = file.imports.get(node.callee.name);
-      if (
-        binding &&
-        ["child_process", "node:child_process"].includes(binding.source) &&
-        /^(spawn|exec|execFile|fork)$/.test(binding.imported)
-      )
-        found = true;
+      if (binding && CHILD_PROCESS.includes(binding.source) && /^(spawn|exec|execFile|fork)$/.test(binding.imported)) found = true;
     });
     return found;
   });
   return spawns ? { file: option.file.rel, line: option.node.loc?.start.line ?? 0, option: "--stdio" } : undefined;
 }
 
+const STREAMABLE_NAME = /STREAMABLE|HTTP_?STREAM/i;
+
 /** A variable named for Streamable HTTP that switches it on: tested for truth, or compared with "true" / "1". */
 function envToggle(files: SourceFile[]): ServeSwitch | undefined {
   for (const file of files) {
+    if (!STREAMABLE_NAME.test(file.code)) continue;
     let found: ServeSwitch | undefined;
     walk(file.ast.program, (node, ancestors) => {
       if (found) return false;
       if ((node.type !== "MemberExpression" && node.type !== "OptionalMemberExpression") || memberPath(node.object) !== "process.env")
         return;
       const name = node.computed ? stringValue(node.property) : node.property.type === "Identifier" ? node.property.name : undefined;
-      if (!name || !/STREAMABLE|HTTP_?STREAM/i.test(name)) return;
+      if (!name || !STREAMABLE_NAME.test(name)) return;
       const parent = ancestors[ancestors.length - 1];
       const compared =
         parent?.type === "BinaryExpression" && ["===", "=="].includes(parent.operator)
