@@ -161,6 +161,37 @@ describe("a server made before the block that connects it to one stateless trans
     expect(r.again).toEqual([]);
   });
 
+  it("one factory per creation: a second shared transport of the same server, in another branch, is named and not fixed", async () => {
+    const r = await run(TS, (code) =>
+      code
+        .replace("  } else {\n    const app = express();", '  } else if (mode === "http") {\n    const app = express();')
+        .replace(
+          "    setupGracefulShutdown();\n    return serverInstance;\n  }\n}",
+          [
+            "    setupGracefulShutdown();",
+            "    return serverInstance;",
+            "  } else {",
+            "    const other = express();",
+            "    other.use(express.json());",
+            "    const second = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });",
+            "    await serverInstance.connect(second);",
+            '    other.post("/other", (req: Request, res: Response) => {',
+            "      second.handleRequest(req, res, req.body);",
+            "    });",
+            "    other.listen(3001);",
+            "  }",
+            "}",
+          ].join("\n"),
+        ),
+    );
+    expect(r.reused.map((x) => [x.transport?.name, x.fix !== undefined, x.reason])).toEqual([
+      ["transport", true, undefined],
+      ["second", false, "serverInstance is connected to another shared transport too (transport, line 58), fixed there only"],
+    ]);
+    expect(r.out.match(/function createMcpServer\(/g)).toHaveLength(1);
+    expect(r.out).toContain("    await serverInstance.connect(second);");
+  });
+
   // Each variant: [what changes in the TypeScript source, the reason add gives]. Nothing moves; only the auth lines go in.
   const unsafe: [string, (code: string) => string, string | RegExp][] = [
     [

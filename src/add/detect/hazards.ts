@@ -216,7 +216,14 @@ function reusedInFunctions(file: SourceFile): ReusedServer[] {
       if (made) {
         // Made (or assigned) before, in this block or one enclosing it (`serverInstance = new McpServer(...)` at the top
         // of the function, the transport in its `else` block): fixed with a factory where that is safe.
-        found.push(factorySite(file, fn, made, server, shared, handlers));
+        const site = factorySite(file, fn, made, server, shared, handlers);
+        // One factory per creation: a second shared transport connected to the same server is named, not fixed.
+        const first = found.find((f) => f.fix?.factory && f.fix.run[0] === made.made);
+        if (site.fix && first) {
+          delete site.fix;
+          site.reason = `${server} is connected to another shared transport too (${first.transport!.name}, line ${lineOf(first.transport!.statement)}), fixed there only`;
+        }
+        found.push(site);
         continue;
       }
       if (nested || !serverStatement) {
