@@ -14,7 +14,7 @@ import { repoRoot, tempDir } from "./helpers/cli.js";
 // made, `serverInstance = createMcpServer()` stays (stdio, shutdown), and the handler makes a new server and transport
 // per request, closed with the response. Where it is not safe, it says why and moves nothing.
 // The TypeScript source is test/fixtures/add/reused-factory-ts/src/index.ts; tsc's CommonJS output of the same shape
-// is test/fixtures/add/reused-in-block/dist/index.js (both are run for real by their own test files).
+// is test/fixtures/add/reused-in-block/dist/index.js (both are installed and run for real by test/add-reused-factory-ts.test.ts and test/add-reused-in-block.test.ts).
 
 const TS = { fixture: "reused-factory-ts", file: "src/index.ts" };
 const CJS = { fixture: "reused-in-block", file: "dist/index.js" };
