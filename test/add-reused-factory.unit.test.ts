@@ -199,10 +199,10 @@ describe("a server made before the block that connects it to one stateless trans
       (code) =>
         code
           .replace("let serverInstance: McpServer | null = null;", 'let serverInstance: McpServer | null = null;\nlet prefix = "a";')
-          .replace("  registerTools(serverInstance);\n", '  prefix = "b";\n  registerTools(serverInstance);\n  logger.info(prefix);\n')
+          .replace("    const PORT = Number(", '    prefix = "b";\n    const PORT = Number(')
           .replace("  registerTools(serverInstance);", "  registerTools(serverInstance, prefix);")
           .replace("function registerTools(server: McpServer) {", "function registerTools(server: McpServer, _prefix?: string) {"),
-      /^the setup of serverInstance reads prefix, which is assigned at line 42: a server made per request could be made from another value$/,
+      /^the setup of serverInstance reads prefix, which is assigned at line 74: a server made per request could be made from another value$/,
     ],
     [
       "the setup reads a name declared after the server is made",
@@ -211,6 +211,20 @@ describe("a server made before the block that connects it to one stateless trans
           .replace("  registerTools(serverInstance);\n", '  const label = "x";\n  registerTools(serverInstance, label);\n')
           .replace("function registerTools(server: McpServer) {", "function registerTools(server: McpServer, _label?: string) {"),
       "the setup of serverInstance reads label, which is declared after serverInstance is made",
+    ],
+    [
+      "a statement that stays between the creation and the setup uses what the setup reads",
+      (code) =>
+        code.replace(
+          '  logger.info("Registering MCP tools...");\n',
+          '  logger.info("Registering MCP tools...");\n  registerTools.length;\n',
+        ),
+      "line 41, between the creation of serverInstance and its setup, uses registerTools, which the setup reads: the setup would run before it",
+    ],
+    [
+      "a statement that stays between the creation and the setup awaits",
+      (code) => code.replace('  logger.info("Registering MCP tools...");\n', "  await Promise.resolve();\n"),
+      "line 40, between the creation of serverInstance and its setup, awaits: the setup would run before it",
     ],
     [
       "a statement of the setup is not a plain statement",

@@ -466,7 +466,9 @@ function uncheckedRead(program: t.Node, name: string, except: t.Node[]): t.Node 
  *   that runs at the creation's place, then once per request);
  * - the creation and its setup read no `this`/`arguments`, no name declared after the creation in that block, and no
  *   name assigned anywhere but before the creation in the same function (a server made per request must be made from
- *   the same values), nor a multi-line template literal (the moved lines are re-indented);
+ *   the same values), nor a multi-line template literal (the moved lines are re-indented); the statements that stay
+ *   between the creation and the last setup statement (they now run after the setup) neither await nor use a name the
+ *   setup reads;
  * - in the blocks from the creation's down to the transport's, the server is used only by the connect and by
  *   `return server` (setup done there would not reach the per-request servers); the request handler does not use the
  *   server itself, only the transport; it has a block body, is not a generator, and names its response parameter;
@@ -501,6 +503,13 @@ function factorySite(
     if (s.type === "ClassDeclaration" && s.id) declaredAfter.add(s.id.name);
   }
   const early = [...read].find((name) => declaredAfter.has(name));
+  // The statements that stay between the creation and the last setup statement (logger lines) now run after the setup:
+  // none may await, nor use a name the setup reads (`config.load()` before a setup that reads config).
+  const last = setup[setup.length - 1];
+  const passed = last ? between.slice(0, between.indexOf(last)).filter((s) => !setup.includes(s)) : [];
+  const overtaken = passed
+    .map((s) => ({ s, name: hasTopLevelAwait(s) ? undefined : [...namesRead(s)].find((name) => read.has(name)) }))
+    .find(({ s, name }) => name !== undefined || hasTopLevelAwait(s));
   // Assigned anywhere but in this function's own statements before the creation: per request it could read another value.
   const changed = assignments(program).find((a) => read.has(a.name) && !(a.fn === fn && end(a.node) <= start(made.made)));
   const transportName = transport.name;
@@ -577,6 +586,10 @@ function factorySite(
   else if (run.some((s) => hasMultilineTemplate(s)) || hasMultilineTemplate(transport.statement))
     site.reason = `the setup of ${server} or ${transportName} has a multi-line template literal`;
   else if (early) site.reason = `the setup of ${server} reads ${early}, which is declared after ${server} is made`;
+  else if (overtaken)
+    site.reason = overtaken.name
+      ? `line ${lineOf(overtaken.s)}, between the creation of ${server} and its setup, uses ${overtaken.name}, which the setup reads: the setup would run before it`
+      : `line ${lineOf(overtaken.s)}, between the creation of ${server} and its setup, awaits: the setup would run before it`;
   else if (changed)
     site.reason = `the setup of ${server} reads ${changed.name}, which is assigned at line ${lineOf(changed.node)}: a server made per request could be made from another value`;
   else if (usedOnPath)
