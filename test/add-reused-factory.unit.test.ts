@@ -161,6 +161,67 @@ describe("a server made before the block that connects it to one stateless trans
     expect(r.again).toEqual([]);
   });
 
+  it("the same fix where the server is assigned in the very block that makes the transport (before: not even named)", async () => {
+    const work = await tempDir("cma-reused-factory-");
+    try {
+      const code = [
+        'import express from "express";',
+        'import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";',
+        'import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";',
+        "let mcp = null;",
+        "async function main() {",
+        '  mcp = new McpServer({ name: "x", version: "1" });',
+        '  mcp.registerTool("ping", { description: "ping" }, async () => ({ content: [{ type: "text", text: "pong" }] }));',
+        "  const app = express();",
+        "  app.use(express.json());",
+        "  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });",
+        "  await mcp.connect(transport);",
+        '  app.post("/mcp", (req, res) => {',
+        "    transport.handleRequest(req, res, req.body);",
+        "  });",
+        "  app.listen(3000);",
+        "}",
+        "main();",
+        "",
+      ].join("\n");
+      await writeFile(
+        path.join(work.dir, "package.json"),
+        JSON.stringify({ name: "p", type: "module", dependencies: { express: "^5.0.0", "@modelcontextprotocol/sdk": "^1.32.0" } }),
+      );
+      await writeFile(path.join(work.dir, "index.js"), code);
+      const d = await detect(work.dir, (await readPackageJson(work.dir))!, {});
+      expect(d.reused.map((r) => [r.name, r.line, r.reason])).toEqual([["mcp", 6, undefined]]);
+      const out = wire(d, { authDir: "auth", endpoint: "/mcp", app: d.app }).files.get("index.js")!;
+      expect(out).toContain(
+        [
+          "  function createMcpServer() {",
+          '    const server = new McpServer({ name: "x", version: "1" });',
+          '    server.registerTool("ping", { description: "ping" }, async () => ({ content: [{ type: "text", text: "pong" }] }));',
+          "    return server;",
+          "  }",
+          "  mcp = createMcpServer();",
+          "  const app = express();",
+        ].join("\n"),
+      );
+      expect(out).toContain(
+        [
+          '  app.post("/mcp", async (req, res) => {',
+          "    // A new server and transport per request (create-mcp-auth add): a stateless transport serves one request.",
+          "    const server = createMcpServer();",
+          "    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });",
+          '    res.on("close", () => {',
+          "      transport.close();",
+          "      server.close();",
+          "    });",
+          "    await server.connect(transport);",
+          "    transport.handleRequest(req, res, req.body);",
+        ].join("\n"),
+      );
+    } finally {
+      await work.cleanup();
+    }
+  });
+
   it("one factory per creation: a second shared transport of the same server, in another branch, is named and not fixed", async () => {
     const r = await run(TS, (code) =>
       code
