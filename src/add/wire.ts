@@ -319,6 +319,8 @@ export function wire(d: Detection, options: WireOptions): Wiring {
       });
     } else if (reused.across) {
       notes.push(fixAcrossModules(editor(reused.file), editor(reused.across.file), reused));
+    } else if (reused.fix.factory) {
+      notes.push(fixWithFactory(editor(reused.file), reused));
     } else if (reused.fix.inFunction) {
       notes.push(fixReusedInFunction(editor(reused.file), reused));
     } else {
@@ -385,14 +387,19 @@ function serverFactory(
   const { name } = reused;
   const { run } = reused.fix!;
   const style = styleOf(file);
-  const semi = style.semicolons ? ";" : "";
   const factory = freeName("createMcpServer", taken);
   const from = lineStartOf(file.code, start(run[0]!));
   const lastEnd = end(run[run.length - 1]!);
   const to = afterLine(file.code, lastEnd) ?? lastEnd;
   const indent = indentAt(file.code, start(run[0]!));
   const original = file.code.slice(from, to).replace(/\r?\n$/, "");
-  const moved = original
+  return { from, to, text: factoryFunction(style, indent, factory, original, name), factory };
+}
+
+/** `function <factory>() { <body, one level deeper>; return <returned> }`, with the comment that says why. */
+function factoryFunction(style: Style, indent: string, factory: string, body: string, returned: string): string {
+  const semi = style.semicolons ? ";" : "";
+  const moved = body
     .split("\n")
     .map((line) => (line.trim() === "" ? line.replace(/[ \t]+/, "") : `${style.indent}${line}`))
     .join("\n");
@@ -400,10 +407,11 @@ function serverFactory(
     `${indent}// A new McpServer for every request: an McpServer connects to one transport`,
     `${indent}// for life, so one shared by all requests fails from the second request on.`,
   ].join(style.eol);
-  const text =
-    [comment, `${indent}function ${factory}() {`, moved, `${indent}${style.indent}return ${name}${semi}`, `${indent}}`].join(style.eol) +
-    style.eol;
-  return { from, to, text, factory };
+  return (
+    [comment, `${indent}function ${factory}() {`, moved, `${indent}${style.indent}return ${returned}${semi}`, `${indent}}`].join(
+      style.eol,
+    ) + style.eol
+  );
 }
 
 /**
@@ -526,6 +534,139 @@ function fixReusedInFunction(s: MagicString, reused: ReusedServer): string {
     s.appendLeft(start(body) + 1, text);
   }
   return `${file.rel}: the server of line ${reused.line} and its stateless transport (${transport.name}) are now made per request, in the handler of line ${reused.handlerLine}`;
+}
+
+/** The value a server's creation statement gives it: `name = <value>` or `const name = <value>`. */
+function createdValue(statement: t.Statement): t.Expression {
+  if (statement.type === "ExpressionStatement") return (statement.expression as t.AssignmentExpression).right;
+  return (statement as t.VariableDeclaration).declarations[0]!.init!;
+}
+
+/**
+ * `statement`'s lines with every reference to `name` (outside functions that declare their own) read as `local`:
+ * the text from the start of its first line to the end of its last.
+ */
+function renamed(file: SourceFile, statement: t.Node, name: string, local: string, prefix?: { to: number; text: string }): string {
+  const from = lineStartOf(file.code, start(statement));
+  const to = afterLine(file.code, end(statement)) ?? end(statement);
+  const edits: { from: number; to: number; text: string }[] = prefix ? [{ from: start(statement), to: prefix.to, text: prefix.text }] : [];
+  // Detection has made sure no function or class in it has a `name` of its own.
+  walk(statement, (node, ancestors) => {
+    if (prefix && start(node) < prefix.to && end(node) <= prefix.to) return false;
+    if (node.type !== "Identifier" || node.name !== name) return;
+    const parent = ancestors[ancestors.length - 1];
+    if (
+      (parent?.type === "MemberExpression" || parent?.type === "OptionalMemberExpression") &&
+      parent.property === node &&
+      !parent.computed
+    )
+      return;
+    if (
+      (parent?.type === "ClassProperty" || parent?.type === "ClassMethod" || parent?.type === "ObjectMethod") &&
+      parent.key === node &&
+      !parent.computed
+    )
+      return;
+    if (parent?.type === "ObjectProperty" && parent.key === node && !parent.computed) {
+      if (parent.shorthand) edits.push({ from: start(node), to: end(node), text: `${name}: ${local}` });
+      return false;
+    }
+    edits.push({ from: start(node), to: end(node), text: local });
+  });
+  let text = "";
+  let at = from;
+  for (const edit of edits.sort((a, b) => a.from - b.from)) {
+    if (edit.from < at) continue;
+    text += file.code.slice(at, edit.from) + edit.text;
+    at = edit.to;
+  }
+  return text + file.code.slice(at, to);
+}
+
+/** The range of a statement's lines, with the `//` comment lines right above it (they describe it), to remove it. */
+function linesWithComment(code: string, statement: t.Node): [number, number] {
+  let from = lineStartOf(code, start(statement));
+  for (;;) {
+    const previous = lineStartOf(code, from - 1);
+    if (from === 0 || !/^[ \t]*\/\/.*\r?\n$/.test(code.slice(previous, from))) break;
+    from = previous;
+  }
+  return [from, afterLine(code, end(statement)) ?? end(statement)];
+}
+
+/**
+ * The fix of a server made (or assigned) before the block that connects it to one stateless transport (the shape of
+ * @aashari/mcp-server-atlassian-jira): its creation and the statements that set it up become a factory declared where
+ * it was made, the creation calls it (the name keeps a server, for stdio and shutdown), the shared transport, its
+ * connect and the statements that copy it elsewhere (`transportInstance = transport`: that name stays unset, and
+ * every reader checks it) go, and each request handler makes a new server and a new stateless transport, connects
+ * them, and closes both when the response closes, as the SDK documents for stateless servers.
+ */
+function fixWithFactory(s: MagicString, reused: ReusedServer): string {
+  const { file, name } = reused;
+  const transport = reused.transport!;
+  const { run, handlers, factory: plan } = reused.fix!;
+  const style = styleOf(file);
+  const semi = style.semicolons ? ";" : "";
+  const q = style.quote;
+  const [made, ...setup] = run;
+  const value = createdValue(made!);
+  const factory = freeName("createMcpServer", usedNames(file.ast));
+  const inRun = new Set<string>([factory]);
+  for (const statement of run) walk(statement, (node) => void (node.type === "Identifier" && inRun.add(node.name)));
+  const local = freeName("server", inRun);
+  // The factory: the creation as `const <local> = <value>`, then the setup, each with the server read as <local>.
+  const body = [
+    renamed(file, made!, name, local, { to: start(value), text: `const ${local} = ` }),
+    ...setup.map((statement) => renamed(file, statement, name, local)),
+  ]
+    .map((text) => text.replace(/\r?\n$/, ""))
+    .join("\n");
+  const indent = indentAt(file.code, start(made!));
+  s.appendLeft(lineStartOf(file.code, start(made!)), factoryFunction(style, indent, factory, body, local));
+  s.overwrite(start(value), end(value), `${factory}()`);
+  for (const statement of setup) s.remove(lineStartOf(file.code, start(statement)), afterLine(file.code, end(statement)) ?? end(statement));
+  for (const statement of [transport.statement, transport.connect, ...plan!.aliases]) s.remove(...linesWithComment(file.code, statement));
+  // Each handler: a new server and stateless transport, closed with the response.
+  const transportIndent = indentAt(file.code, start(transport.statement));
+  handlers.forEach((handler, i) => {
+    const res = plan!.response[i]!;
+    const block = handler.body as t.BlockStatement;
+    const first = block.body[0];
+    const bodyIndent = first ? indentAt(file.code, start(first)) : `${indentAt(file.code, start(handler))}${style.indent}`;
+    const taken = new Set<string>([factory, transport.name]);
+    walk(handler, (node) => void (node.type === "Identifier" && taken.add(node.name)));
+    walk(transport.statement, (node) => void (node.type === "Identifier" && taken.add(node.name)));
+    const server = freeName("server", taken);
+    const creation = transport.creation
+      .split("\n")
+      .map((line, n) => (n > 0 && line.startsWith(transportIndent) ? `${bodyIndent}${line.slice(transportIndent.length)}` : line))
+      .join("\n");
+    const lines = [
+      "// A new server and transport per request (create-mcp-auth add): a stateless transport serves one request.",
+      `const ${server} = ${factory}()${semi}`,
+      `const ${transport.name} = ${creation}${semi}`,
+      `${res}.on(${q}close${q}, () => {`,
+      `${style.indent}${transport.name}.close()${semi}`,
+      `${style.indent}${server}.close()${semi}`,
+      `})${semi}`,
+      `await ${server}.connect(${transport.name})${semi}`,
+    ];
+    const text = lines
+      .flatMap((line) => line.split("\n").map((part, n) => (n === 0 ? `${bodyIndent}${part}` : part)))
+      .map((line) => `${style.eol}${line.replace(/\r$/, "")}`)
+      .join("");
+    if (!handler.async) s.appendLeft(start(handler), "async ");
+    s.appendLeft(start(block) + 1, text);
+  });
+  const aliases = plan!.aliases.map((a) => ((a as t.ExpressionStatement).expression as t.AssignmentExpression).left as t.Identifier);
+  return (
+    `${file.rel}: the McpServer of line ${reused.line} is now built by ${factory}() (with its setup), and the request handler of line ${reused.handlerLine} ` +
+    `makes a new server and stateless transport per request, closed with the response, in place of ${transport.name} (line ${lineOf(transport.statement)})` +
+    (aliases.length > 0
+      ? `; ${aliases.map((a) => a.name).join(", ")} no longer holds a transport in HTTP mode (the per-request ones close themselves)`
+      : "")
+  );
 }
 
 /**

@@ -196,7 +196,9 @@ function reusedInFunctions(file: SourceFile): ReusedServer[] {
       );
       const serverInit = serverStatement?.declarations[0]?.init && unwrap(serverStatement.declarations[0].init);
       const nested = body !== top.body;
-      if (!nested && (!serverStatement || (serverInit?.type !== "CallExpression" && serverInit?.type !== "NewExpression"))) continue;
+      const made = nested || !serverStatement ? madeBefore(fn, statement, server) : undefined;
+      if (!nested && !made && (!serverStatement || (serverInit?.type !== "CallExpression" && serverInit?.type !== "NewExpression")))
+        continue;
       // The request handlers nested in this function that hand requests to that transport.
       const handlers: t.Function[] = [];
       walk(fn.body, (node) => {
@@ -210,15 +212,28 @@ function reusedInFunctions(file: SourceFile): ReusedServer[] {
       });
       const [handler] = handlers;
       if (!handler) continue;
+      const shared = { name: transport.name, statement, connect, creation: file.code.slice(start(transport.init), end(transport.init)) };
+      if (made) {
+        // Made (or assigned) before, in this block or one enclosing it (`serverInstance = new McpServer(...)` at the top
+        // of the function, the transport in its `else` block): fixed with a factory where that is safe.
+        const site = factorySite(file, fn, made, server, shared, handlers);
+        // One factory per creation: a second shared transport connected to the same server is named, not fixed.
+        const first = found.find((f) => f.fix?.factory && f.fix.run[0] === made.made);
+        if (site.fix && first) {
+          delete site.fix;
+          site.reason = `${server} is connected to another shared transport too (${first.transport!.name}, line ${lineOf(first.transport!.statement)}), fixed there only`;
+        }
+        found.push(site);
+        continue;
+      }
       if (nested || !serverStatement) {
-        // In a block of the function (`else { const transport = ...; await serverInstance.connect(transport); app.all(...) }`),
-        // the server made elsewhere (a `let` of the module assigned before): reported, not fixed.
+        // The server made elsewhere (in another function, or a parameter): reported, not fixed.
         found.push({
           file,
           name: server,
           line: lineOf(statement),
           handlerLine: lineOf(handler),
-          transport: { name: transport.name, statement, connect, creation: file.code.slice(start(transport.init), end(transport.init)) },
+          transport: shared,
           reason: `${server} is made outside the block that connects it to ${transport.name}`,
         });
         continue;
@@ -247,6 +262,358 @@ function reusedInFunctions(file: SourceFile): ReusedServer[] {
     }
   });
   return found;
+}
+
+/** Where a server is made before the block that connects it: the block, its creation statement and what follows. */
+interface MadeBefore {
+  /** The block's statements, the creation (`serverInstance = new McpServer(...)` or `const server = ...`) among them. */
+  block: t.Statement[];
+  made: t.Statement;
+  /** The statement of `block` that holds the transport (the transport's own statement when it is in `block`). */
+  holder: t.Statement;
+  /** The blocks from the one holding the transport out to `block`, each with its statement on the way to the transport. */
+  path: { body: t.Statement[]; child: t.Statement }[];
+}
+
+/** The server's creation, as a statement: `name = new McpServer(...)` (or a call), or `const name = ...`. */
+function creationOf(statement: t.Statement, name: string): t.Expression | undefined {
+  if (statement.type === "ExpressionStatement") {
+    const e = statement.expression;
+    if (e.type !== "AssignmentExpression" || e.operator !== "=" || e.left.type !== "Identifier" || e.left.name !== name) return undefined;
+    const init = unwrap(e.right);
+    return init.type === "NewExpression" || init.type === "CallExpression" ? e.right : undefined;
+  }
+  if (statement.type !== "VariableDeclaration" || statement.declarations.length !== 1) return undefined;
+  const [d] = statement.declarations;
+  if (d?.id.type !== "Identifier" || d.id.name !== name || !d.init) return undefined;
+  const init = unwrap(d.init);
+  return init.type === "NewExpression" || init.type === "CallExpression" ? d.init : undefined;
+}
+
+/**
+ * The nearest creation of `server` before `transport` in the transport's block or a block enclosing it, within `fn`
+ * (the shape of @aashari/mcp-server-atlassian-jira: `serverInstance = new McpServer(...)` at the top of startServer,
+ * the stateless transport in its `else` block).
+ */
+function madeBefore(fn: t.Function, transport: t.Statement, server: string): MadeBefore | undefined {
+  let chain: t.Node[] | undefined;
+  walk(fn.body, (node, ancestors) => {
+    if (chain) return false;
+    if (node === transport) {
+      chain = [...ancestors];
+      return false;
+    }
+    if (isFunction(node)) return false;
+  });
+  if (!chain) return undefined;
+  const path: MadeBefore["path"] = [];
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const node = chain[i]!;
+    if (node.type !== "BlockStatement") continue;
+    const child = (chain[i + 1] ?? transport) as t.Statement;
+    path.push({ body: node.body, child });
+    const before = node.body.slice(0, node.body.indexOf(child));
+    const made = before.reverse().find((s) => creationOf(s, server) !== undefined);
+    if (made) return { block: node.body, made, holder: child, path };
+  }
+  return undefined;
+}
+
+/** Identifiers read in `root`: not property names, not object keys (a shorthand `{ x }` reads x). */
+function namesRead(root: t.Node): Set<string> {
+  const names = new Set<string>();
+  walk(root, (node, ancestors) => {
+    if (node.type !== "Identifier") return;
+    const parent = ancestors[ancestors.length - 1];
+    if (
+      parent &&
+      (parent.type === "MemberExpression" || parent.type === "OptionalMemberExpression") &&
+      parent.property === node &&
+      !parent.computed
+    )
+      return;
+    if (parent && (parent.type === "ObjectProperty" || parent.type === "ObjectMethod") && parent.key === node && !parent.computed) {
+      if (!(parent.type === "ObjectProperty" && parent.shorthand)) return;
+    }
+    names.add(node.name);
+  });
+  return names;
+}
+
+/** Names assigned in `root` (`x = ...`, `x++`, `[x] = ...`, `for (x of ...)`), each with the function it is in (within `root`). */
+function assignments(root: t.Node): { name: string; node: t.Node; fn: t.Function | undefined }[] {
+  const found: { name: string; node: t.Node; fn: t.Function | undefined }[] = [];
+  const targets = (pattern: t.Node, node: t.Node, fn: t.Function | undefined) =>
+    walk(pattern, (p, ancestors) => {
+      if (p.type === "MemberExpression" || p.type === "OptionalMemberExpression") return false;
+      const parent = ancestors[ancestors.length - 1];
+      if (parent?.type === "ObjectProperty" && parent.key === p && !parent.shorthand) return;
+      if (p.type === "Identifier") found.push({ name: p.name, node, fn });
+    });
+  walk(root, (node, ancestors) => {
+    const fn = [...ancestors].reverse().find((a): a is t.Function => isFunction(a));
+    if (node.type === "AssignmentExpression") targets(node.left, node, fn);
+    if (node.type === "UpdateExpression") targets(node.argument, node, fn);
+    if ((node.type === "ForOfStatement" || node.type === "ForInStatement") && node.left.type !== "VariableDeclaration")
+      targets(node.left, node, fn);
+  });
+  return found;
+}
+
+/** `this`, `arguments`, `super` or `new.target` in `root`, outside functions that bind their own. */
+function usesOwnContext(root: t.Node): boolean {
+  let found = false;
+  walk(root, (node) => {
+    if (found) return false;
+    if (isFunction(node) && node.type !== "ArrowFunctionExpression") return false;
+    if (node.type === "ThisExpression" || node.type === "Super" || node.type === "MetaProperty") found = true;
+    if (node.type === "Identifier" && node.name === "arguments") found = true;
+  });
+  return found;
+}
+
+/** Whether a statement sits on lines of its own (only whitespace before it on its first line, nothing but a comment after it). */
+function ownLines(code: string, statement: t.Node): boolean {
+  const lineStart = code.lastIndexOf("\n", start(statement) - 1) + 1;
+  const newline = code.indexOf("\n", end(statement));
+  const rest = code.slice(end(statement), newline === -1 ? code.length : newline).replace(/\r$/, "");
+  return code.slice(lineStart, start(statement)).trim() === "" && /^[ \t]*(;[ \t]*)?(\/\/.*)?$/.test(rest);
+}
+
+/** `x`, `x != null`, `x !== null`, `x !== undefined`: a test that `name` is set. */
+function checksSet(test: t.Node, name: string): boolean {
+  const e = unwrap(test);
+  if (e.type === "Identifier") return e.name === name;
+  if (e.type === "BinaryExpression" && (e.operator === "!=" || e.operator === "!==")) {
+    const [a, b] = [unwrap(e.left), unwrap(e.right as t.Node)];
+    const unset = (n: t.Node) => n.type === "NullLiteral" || (n.type === "Identifier" && n.name === "undefined");
+    return (a.type === "Identifier" && a.name === name && unset(b)) || (b.type === "Identifier" && b.name === name && unset(a));
+  }
+  return false;
+}
+
+/** The operands of an `&&` chain, left to right. */
+function conjuncts(test: t.Node): t.Node[] {
+  const e = unwrap(test);
+  return e.type === "LogicalExpression" && e.operator === "&&" ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
+}
+
+const within = (inner: t.Node, outer: t.Node) => start(outer) <= start(inner) && end(inner) <= end(outer);
+
+/**
+ * Where `name` is read with no check that it is set: not `if (name ...) { ... }`, `name && ...`, `name?.x`, nor after
+ * `name = <value>` earlier in the same block (or a block around it, in the same function). Assignments to it are not
+ * reads; `except` are statements left out (those the fix removes).
+ */
+function uncheckedRead(program: t.Node, name: string, except: t.Node[]): t.Node | undefined {
+  let found: t.Node | undefined;
+  walk(program, (node, ancestors) => {
+    if (found || except.includes(node)) return false;
+    if (node.type !== "Identifier" || node.name !== name) return;
+    const parent = ancestors[ancestors.length - 1];
+    if ((parent?.type === "AssignmentExpression" && parent.left === node) || (parent?.type === "VariableDeclarator" && parent.id === node))
+      return;
+    if (
+      (parent?.type === "MemberExpression" || parent?.type === "OptionalMemberExpression") &&
+      parent.property === node &&
+      !parent.computed
+    )
+      return;
+    if ((parent?.type === "OptionalMemberExpression" || parent?.type === "OptionalCallExpression") && parent.optional) return;
+    for (let i = ancestors.length - 1; i >= 0; i--) {
+      const a = ancestors[i]!;
+      const child = ancestors[i + 1] ?? node;
+      if (a.type === "IfStatement" || a.type === "ConditionalExpression" || (a.type === "LogicalExpression" && a.operator === "&&")) {
+        const test = a.type === "LogicalExpression" ? a.left : a.test;
+        const list = conjuncts(test);
+        if (within(node, test)) {
+          // In the test: a check itself, or after one in the chain.
+          const at = list.findIndex((c) => within(node, c));
+          if (at >= 0 && list.slice(0, at + 1).some((c) => checksSet(c, name))) return;
+        } else if (a.type !== "IfStatement" || child === a.consequent) {
+          if (list.some((c) => checksSet(c, name)) && !(a.type === "ConditionalExpression" && child === a.alternate)) return;
+        }
+      }
+      if (a.type === "BlockStatement" || a.type === "Program") {
+        const index = a.body.indexOf(child as t.Statement);
+        const set = a.body.slice(0, Math.max(index, 0)).some((s) => {
+          if (s.type !== "ExpressionStatement" || s.expression.type !== "AssignmentExpression") return false;
+          const e = s.expression;
+          const value = unwrap(e.right);
+          return (
+            e.left.type === "Identifier" &&
+            e.left.name === name &&
+            value.type !== "NullLiteral" &&
+            !(value.type === "Identifier" && value.name === "undefined")
+          );
+        });
+        if (set) return;
+      }
+      if (isFunction(a)) break;
+    }
+    found = node;
+  });
+  return found;
+}
+
+/**
+ * The fix of a server made before the block that connects it to one stateless transport (the shape of
+ * @aashari/mcp-server-atlassian-jira@3.3.0, dist/index.js, and of its src/index.ts): `run` is its creation and the
+ * statements after it that set it up (those that reference it; the others, logger lines, stay where they are). Safe,
+ * and so fixed, when all of these hold (else the reason is reported and nothing moves):
+ * - every statement between the creation and the block holding the transport that references the server is a plain
+ *   expression statement on lines of its own, which neither assigns the server nor awaits (it moves into a factory
+ *   that runs at the creation's place, then once per request);
+ * - the creation and its setup read no `this`/`arguments`, no name declared after the creation in that block, and no
+ *   name assigned anywhere but before the creation in the same function (a server made per request must be made from
+ *   the same values), nor a multi-line template literal (the moved lines are re-indented); the statements that stay
+ *   between the creation and the last setup statement (they now run after the setup) neither await nor use a name the
+ *   setup reads;
+ * - in the blocks from the creation's down to the transport's, the server is used only by the connect and by
+ *   `return server` (setup done there would not reach the per-request servers); the request handler does not use the
+ *   server itself, only the transport; it has a block body, is not a generator, and names its response parameter;
+ * - the transport is a const used only by the connect, the handlers and statements `alias = transport`: each alias is
+ *   a plain name that is read nowhere without a check that it is set (it stays unset once the transport is made per
+ *   request; the per-request transports are closed when their response closes).
+ */
+function factorySite(
+  file: SourceFile,
+  fn: t.Function,
+  made: MadeBefore,
+  server: string,
+  transport: NonNullable<ReusedServer["transport"]>,
+  handlers: t.Function[],
+): ReusedServer {
+  const site: ReusedServer = { file, name: server, line: lineOf(made.made), handlerLine: lineOf(handlers[0]!), transport };
+  const program = file.ast.program;
+  const from = made.block.indexOf(made.made);
+  const between = made.block.slice(from + 1, made.block.indexOf(made.holder));
+  const setup = between.filter((s) => references(s, server));
+  const run = [made.made, ...setup];
+  const plain = setup.find((s) => s.type !== "ExpressionStatement" || !ownLines(file.code, s));
+  const reassigns = setup.find((s) => assignments(s).some((a) => a.name === server && !a.fn));
+  const awaits = run.find((s) => hasTopLevelAwait(s));
+  const read = new Set<string>();
+  for (const s of run) for (const name of namesRead(s === made.made ? creationOf(s, server)! : s)) read.add(name);
+  read.delete(server);
+  // Names the setup would read before they exist, once it runs at the creation's place.
+  const declaredAfter = new Set<string>();
+  for (const s of between) {
+    if (s.type === "VariableDeclaration") for (const d of s.declarations) for (const name of namesRead(d.id)) declaredAfter.add(name);
+    if (s.type === "ClassDeclaration" && s.id) declaredAfter.add(s.id.name);
+  }
+  const early = [...read].find((name) => declaredAfter.has(name));
+  // The statements that stay between the creation and the last setup statement (logger lines) now run after the setup:
+  // none may await, nor use a name the setup reads (`config.load()` before a setup that reads config).
+  const last = setup[setup.length - 1];
+  const passed = last ? between.slice(0, between.indexOf(last)).filter((s) => !setup.includes(s)) : [];
+  const overtaken = passed
+    .map((s) => ({ s, name: hasTopLevelAwait(s) ? undefined : [...namesRead(s)].find((name) => read.has(name)) }))
+    .find(({ s, name }) => name !== undefined || hasTopLevelAwait(s));
+  // Assigned anywhere but in this function's own statements before the creation: per request it could read another value.
+  const changed = assignments(program).find((a) => read.has(a.name) && !(a.fn === fn && end(a.node) <= start(made.made)));
+  const transportName = transport.name;
+  // In the blocks from the creation's down to the transport's: the server only connected or returned.
+  const allowed = new Set<t.Node>([transport.connect]);
+  const onPath = made.path.flatMap(({ body, child }) =>
+    body !== made.block ? body.filter((s) => s !== child) : body === made.path[0]!.body ? body.slice(body.indexOf(child) + 1) : [],
+  );
+  const usedOnPath = onPath.find(
+    (s) =>
+      !allowed.has(s) &&
+      !(s.type === "ReturnStatement" && s.argument?.type === "Identifier" && s.argument.name === server) &&
+      referencesOutside(s, handlers, server),
+  );
+  // The transport: used by its connect, the handlers, and `alias = transport` statements of its block.
+  const block = made.path[0]!.body;
+  const aliases = block.filter(
+    (s): s is t.ExpressionStatement =>
+      s.type === "ExpressionStatement" &&
+      s.expression.type === "AssignmentExpression" &&
+      s.expression.operator === "=" &&
+      s.expression.right.type === "Identifier" &&
+      s.expression.right.name === transportName,
+  );
+  const badAlias = aliases.find((s) => (s.expression as t.AssignmentExpression).left.type !== "Identifier" || !ownLines(file.code, s));
+  const transportElsewhere = block.find(
+    (s) =>
+      s !== transport.statement &&
+      s !== transport.connect &&
+      !aliases.includes(s as t.ExpressionStatement) &&
+      referencesOutside(s, handlers, transportName),
+  );
+  let unchecked: { alias: string; statement: t.Statement; read: t.Node } | undefined;
+  for (const s of aliases) {
+    const left = (s.expression as t.AssignmentExpression).left;
+    if (left.type !== "Identifier") continue;
+    const node = uncheckedRead(program, left.name, aliases);
+    if (node) {
+      unchecked = { alias: left.name, statement: s, read: node };
+      break;
+    }
+  }
+  // What each handler hands handleRequest as the response (`res`, `reply.raw`): a node ServerResponse, closed per request.
+  const response = handlers.map((h) => {
+    let path: string | undefined;
+    walk(h.body, (node) => {
+      if (path !== undefined || node.type !== "CallExpression" || memberPath(node.callee) !== `${transportName}.handleRequest`) return;
+      path = memberPath(node.arguments[1]) ?? "";
+    });
+    const root = path?.split(".")[0];
+    return path && h.params.some((p) => p.type === "Identifier" && p.name === root) && !assignments(h.body).some((a) => a.name === root)
+      ? path
+      : undefined;
+  });
+  // A function in the setup that declares the server's name itself (the setup's references are renamed in the factory).
+  const ownName = run.some((s) => {
+    let found = false;
+    walk(s, (node) => {
+      if (found) return false;
+      if (isFunction(node) && declaresName(node, server)) found = true;
+      if (node.type === "ClassDeclaration" || node.type === "ClassExpression") found ||= references(node, server);
+    });
+    return found;
+  });
+  const handlerOutside = handlers.find((h) => !block.some((s) => s !== transport.statement && within(h, s)));
+  const handlerUses = handlers.find((h) => referencesOutside(h.body, [], server));
+  if (transport.statement.type === "VariableDeclaration" && transport.statement.kind !== "const")
+    site.reason = `${transportName} is not a const`;
+  else if (plain)
+    site.reason = `line ${lineOf(plain)} uses ${server} between its creation and the connect, and is not a statement on lines of its own that can move into a factory`;
+  else if (reassigns) site.reason = `line ${lineOf(reassigns)} assigns ${server} in its setup`;
+  else if (awaits) site.reason = `the setup of ${server} awaits (line ${lineOf(awaits)})`;
+  else if (run.some((s) => usesOwnContext(s))) site.reason = `the setup of ${server} uses this or arguments`;
+  else if (run.some((s) => hasMultilineTemplate(s)) || hasMultilineTemplate(transport.statement))
+    site.reason = `the setup of ${server} or ${transportName} has a multi-line template literal`;
+  else if (early) site.reason = `the setup of ${server} reads ${early}, which is declared after ${server} is made`;
+  else if (overtaken)
+    site.reason = overtaken.name
+      ? `line ${lineOf(overtaken.s)}, between the creation of ${server} and its setup, uses ${overtaken.name}, which the setup reads: the setup would run before it`
+      : `line ${lineOf(overtaken.s)}, between the creation of ${server} and its setup, awaits: the setup would run before it`;
+  else if (changed)
+    site.reason = `the setup of ${server} reads ${changed.name}, which is assigned at line ${lineOf(changed.node)}: a server made per request could be made from another value`;
+  else if (usedOnPath)
+    site.reason = `${server} is used at line ${lineOf(usedOnPath)}, in the block that connects it, other than by connect and return`;
+  else if (handlerOutside) site.reason = `the request handler of line ${lineOf(handlerOutside)} is outside the block of ${transportName}`;
+  else if (handlerUses) site.reason = `the request handler uses ${server} itself, not only through ${transportName}`;
+  else if (transportElsewhere) site.reason = `${transportName} is used outside the request handler (line ${lineOf(transportElsewhere)})`;
+  else if (badAlias) site.reason = `line ${lineOf(badAlias)} keeps ${transportName} somewhere other than a plain name`;
+  else if (unchecked)
+    site.reason = `${unchecked.alias} (set to ${transportName} at line ${lineOf(unchecked.statement)}) is read at line ${lineOf(unchecked.read)} without a check that it is set: with a transport per request it stays unset`;
+  else if (handlers.some((h) => h.body.type !== "BlockStatement")) site.reason = "the request handler has no block body";
+  else if (handlers.some((h) => h.generator)) site.reason = "the request handler is a generator";
+  else if (response.some((p) => p === undefined))
+    site.reason = `the request handler does not hand ${transportName}.handleRequest its response parameter (or a property of it) by name`;
+  else if (ownName) site.reason = `a function or class in the setup of ${server} has a ${server} of its own`;
+  else if (![made.made, transport.statement, transport.connect].every((s) => ownLines(file.code, s)))
+    site.reason = `the creation of ${server} or ${transportName} shares its lines with other statements`;
+  else
+    site.fix = {
+      run,
+      handlers,
+      factory: { aliases, response: response as string[] },
+    };
+  return site;
 }
 
 /**

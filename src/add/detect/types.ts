@@ -95,6 +95,15 @@ export interface ReusedServer {
     handlers: t.Function[];
     /** Server and transport made inside the function that sets up the app: the fix moves them into its request handler. */
     inFunction?: boolean;
+    /**
+     * The server made (or assigned: `serverInstance = new McpServer(...)`) in a block of the function enclosing the
+     * one that connects it to a stateless transport: `run` (its creation, then the statements that set it up) becomes a
+     * factory declared where it was made, the creation stays as a call of it, and each request handler makes its own
+     * server and transport. `aliases` are the statements that copy the shared transport to another name
+     * (`transportInstance = transport`), removed with it; `response` what each handler hands handleRequest as the response
+     * (`res`, `reply.raw`: a node ServerResponse, whose close closes the request's server and transport).
+     */
+    factory?: { aliases: t.Statement[]; response: string[] };
   };
   /**
    * Set when it is a stateless transport that is reused, not only the server:
