@@ -107,3 +107,21 @@ it("drawio-mcp-server's shape: a dev script that runs the compiler in watch mode
     await work.cleanup();
   }
 });
+
+it("AUTH.md starts the server the way the next steps do, with the project's own start command (not a dev script it lacks)", async () => {
+  const work = await tempDir("cma-add-published-start-");
+  try {
+    const root = await copyFixture("published-build-first", work.dir);
+    const run = await runCli(["add", root, "--dry-run", "--json", "--scopes", "get_forecast=weather:read"]);
+    const doc = parseDocument(run.stdout, run.stderr) as unknown as Detected & { diff: string };
+    expect(run.exitCode, run.stderr).toBe(0);
+    const pkg = JSON.parse(await readFile(`${root}/package.json`, "utf8")) as { scripts: Record<string, string> };
+    expect(pkg.scripts.dev).toBeUndefined();
+    const authMd = doc.diff.slice(doc.diff.indexOf("+++ b/AUTH.md"));
+    const run2 = authMd.slice(authMd.indexOf("## Run it with the local issuer"), authMd.indexOf("## Call a tool by hand"));
+    expect(run2).toContain(`+${doc.detected.start}\n`);
+    expect(run2).not.toContain("npm run dev");
+  } finally {
+    await work.cleanup();
+  }
+});

@@ -32,6 +32,11 @@ export interface DocInput {
   authDir: string;
   extension: string;
   toolScopes: Record<string, string[]>;
+  /**
+   * How the project starts, as add's next steps show it (`node dist/index.js`): an existing project's own command.
+   * Unset for a project create writes, which starts with its dev script.
+   */
+  start?: string | undefined;
 }
 
 /** AUTH.md, rendered for this project. */
@@ -50,6 +55,7 @@ export async function renderAuthDoc(templates: string, input: DocInput): Promise
     scopesFile: `${input.authDir}/${SCOPES_MODULE}${input.extension}`,
     testHelper: `${input.authDir}/${TEST_HELPER}${input.extension}`,
     toolScopes: Object.entries(input.toolScopes).map(([tool, scopes]) => ({ tool, scopes })),
+    start: input.start ?? "",
   };
   const section = path.join(providerDir!, "AUTH.section.md.hbs");
   if (existsSync(section)) {

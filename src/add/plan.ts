@@ -36,6 +36,8 @@ export interface PlanInput {
   envIgnored: boolean;
   /** Auth the project already has on its MCP route: kept (the default) or removed. */
   existingAuth?: "keep" | "replace";
+  /** How the project starts, for AUTH.md (an existing project's own command; create's projects use their dev script). */
+  start?: string | undefined;
 }
 
 export interface Plan {
@@ -112,6 +114,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
       authDir,
       extension: d.extension,
       toolScopes: input.toolScopes,
+      start: input.start,
     }),
   });
   const start = sourceEntry(d);
