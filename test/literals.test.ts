@@ -231,3 +231,21 @@ describe("shWord", () => {
     }
   });
 });
+
+describe("shLine", () => {
+  it("keeps a command as one line of a ```sh block, which nothing in it can close", async () => {
+    const { shLine } = await import("../src/core/literals.js");
+    const block = (line: string) => render("```sh\n{{shLine start}}\n```\n", { start: line });
+    expect(block("TRANSPORT_MODE=http node dist/index.js")).toBe("```sh\nTRANSPORT_MODE=http node dist/index.js\n```\n");
+    expect(shLine("npm run build && node dist/x.js")).toBe("npm run build && node dist/x.js");
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (value) => {
+        const lines = block(value).split("\n");
+        // Three lines: the opening fence, the command, the closing fence; the command's line never opens or closes one.
+        expect(lines).toHaveLength(4);
+        expect(lines[1]).not.toMatch(/^ {0,3}(```|~~~)/);
+        expect(lines[1]).not.toMatch(/[\r\u2028\u2029\u0085]/);
+      }),
+    );
+  });
+});

@@ -31,7 +31,7 @@ const SAFE_FIELDS = new Set([
   "@index",
   "this.scope.length",
 ]);
-const HELPERS = new Set(["ts", "tsKey", "tsJson", "json", "md", "sh"]);
+const HELPERS = new Set(["ts", "tsKey", "tsJson", "json", "md", "sh", "shLine"]);
 
 describe("templates", () => {
   it("pass every user value through a literal helper", async () => {

@@ -111,6 +111,18 @@ export function envValue(value: string): string {
 }
 
 /** One shell word (POSIX sh): single-quoted, with embedded single quotes closed and escaped. */
+/**
+ * A command as one line of a fenced code block (```sh): every line break and
+ * control character becomes a space, and a line that would open or close a
+ * fence (``` or ~~~ after at most three spaces) is indented as code instead.
+ * The command itself is printed as it is: it comes from the project (its
+ * start command), shown as add's next steps show it.
+ */
+export function shLine(value: string): string {
+  const flat = value.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, " ");
+  return /^ {0,3}[`~]/.test(flat) ? `    ${flat}` : flat;
+}
+
 export function shWord(value: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
   return `'${value.replace(/'/g, `'\\''`)}'`;

@@ -1,4 +1,4 @@
-import { jsonValue, mdCode, shWord, tsJson, tsKey, tsString } from "./literals.js";
+import { jsonValue, mdCode, shLine, shWord, tsJson, tsKey, tsString } from "./literals.js";
 
 /** The only helpers templates may use to print a user value (see test/templates.test.ts). */
 export function registerHelpers(hbs: { registerHelper(name: string, fn: (value: unknown) => string): void }): void {
@@ -8,4 +8,5 @@ export function registerHelpers(hbs: { registerHelper(name: string, fn: (value: 
   hbs.registerHelper("json", (value) => jsonValue(value));
   hbs.registerHelper("md", (value) => mdCode(String(value)));
   hbs.registerHelper("sh", (value) => shWord(String(value)));
+  hbs.registerHelper("shLine", (value) => shLine(String(value)));
 }
