@@ -4,6 +4,7 @@
  * Fastify rows prove the order on a running server (add-express-secured,
  * add-fastify-secured).
  */
+import { readFile, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyFixture } from "./add-suite.js";
 import { runCli, tempDir } from "./helpers/cli.js";
@@ -62,5 +63,38 @@ describe("add on hono-secured (secureHeaders, hono-rate-limiter on /mcp, bearerA
     ]);
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/--existing-auth <keep\|replace>/);
+  }, 60_000);
+});
+
+describe("add on compiled CommonJS (tsc's output: (0, cors_1.default)())", () => {
+  it("places the auth step after the app's cors(), called the way tsc compiles it (atlassian-jira's shape)", async () => {
+    const work = await tempDir("cma-add-placement-cjs-");
+    try {
+      const root = await copyFixture("reused-in-block", work.dir);
+      const file = `${root}/dist/index.js`;
+      const code = await readFile(file, "utf8");
+      await writeFile(
+        file,
+        code
+          .replace(
+            'const express_1 = __importDefault(require("express"));',
+            'const express_1 = __importDefault(require("express"));\nconst cors_1 = __importDefault(require("cors"));',
+          )
+          .replace(
+            "        app.use(express_1.default.json());",
+            "        app.use((0, cors_1.default)());\n        app.use(express_1.default.json());",
+          ),
+      );
+      const pkg = JSON.parse(await readFile(`${root}/package.json`, "utf8")) as { dependencies: Record<string, string> };
+      pkg.dependencies.cors = "^2.8.5";
+      await writeFile(`${root}/package.json`, JSON.stringify(pkg, null, 2));
+      const run = await runCli(["add", root, "--dry-run", "--json", "--scopes", "tracker_get=tracker:read"]);
+      expect(run.exitCode, run.stderr).toBe(0);
+      const doc = JSON.parse(run.stdout) as DryRun;
+      expect(doc.detected.middleware.map((m) => m.name)).toContain("CORS (cors)");
+      expect(doc.diff).toMatch(/\n {9}app\.use\(\(0, cors_1\.default\)\(\)\);\n\+.*\n\+ {8}app\.use\(mcpAuth\(\{ endpoint: '\/mcp' \}\)\);/);
+    } finally {
+      await work.cleanup();
+    }
   }, 60_000);
 });

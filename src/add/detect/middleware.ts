@@ -40,7 +40,9 @@ function containingBody(file: SourceFile, statement: t.Statement): t.Statement[]
 /** The package a middleware expression comes from: `helmet()`, `rateLimit({...})`, `passport.authenticate("bearer")`, `cors`. */
 function packageOf(file: SourceFile, node: t.Node): string | undefined {
   const n = unwrap(node);
-  const callee = n.type === "CallExpression" ? n.callee : n;
+  let callee = n.type === "CallExpression" ? n.callee : n;
+  // tsc's CommonJS output calls an import as `(0, cors_1.default)()`.
+  if (callee.type === "SequenceExpression") callee = callee.expressions[callee.expressions.length - 1] ?? callee;
   const root = memberPath(callee)?.split(".")[0];
   return root ? file.imports.get(root)?.source : undefined;
 }
