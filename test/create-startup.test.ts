@@ -4,12 +4,14 @@
  * chunk imported on the way), and none of Node's terminal or socket modules
  * when nothing is asked and the output is not a terminal (node:tty pulls in
  * node:net and the streams; process.stdout on a pipe opens a socket), nor
- * node:module (the bundle's require is process.getBuiltinModule). The
+ * node:module (the bundle's require is process.getBuiltinModule), nor
+ * commander (create's own option table reads a plain create's arguments:
+ * test/create-args.unit.test.ts holds it to commander's answers). The
  * files are the same as before: test/create-precomputed.test.ts and
  * test/create.test.ts hold them.
  */
 import { readFileSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { execa } from "execa";
@@ -64,6 +66,12 @@ describe("create --yes, no terminal", () => {
       .map((url) => new URL(url).pathname)
       .sort();
     expect(files).toEqual([...staticGraph(path.join(dist, "cli.js"))].sort());
+    // commander is in the bundle (help, the other commands, usage errors), in a chunk create does not load.
+    const commander = "commander.unknownOption";
+    const bundle = [path.join(dist, "cli.js"), ...(await readdir(path.join(dist, "chunks"))).map((f) => path.join(dist, "chunks", f))];
+    const withCommander = bundle.filter((file) => readFileSync(file, "utf8").includes(commander));
+    expect(withCommander.length).toBeGreaterThan(0);
+    expect(files.filter((file) => withCommander.includes(file))).toEqual([]);
   }, 60_000);
 
   it("loads neither node:tty, node:net, node:readline nor node:module", async () => {
