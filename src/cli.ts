@@ -1,26 +1,36 @@
 /**
  * The program: registers each command of src/commands/ (each owns its flags,
- * help and exit codes) and maps what a command throws to an exit code.
+ * help and exit codes) and maps what a command throws to an exit code. A
+ * plain create (`create-mcp-auth my-server --yes ...`) is read by create's
+ * own option table and runs without loading commander; everything else
+ * (help, version, the other commands, every usage error) goes through
+ * commander, loaded then.
  */
-import { Command, CommanderError } from "commander";
-import { registerCreate } from "./commands/create.js";
+import type { Command } from "commander";
+import { COMMAND_NAMES, type CreateFlags, createFlagsFast, registerCreate, runCreate } from "./commands/create.js";
 import { CliError, EXIT, outputStream } from "./core/errors.js";
 import { VERSION } from "./version.js";
 
-/** The names the program's first argument may have besides a directory for create. */
-const SUBCOMMANDS = new Set(["create", "add", "check", "issuer", "help"]);
+/** commander, once the program is built (a plain create never loads it). */
+let commander: typeof import("commander") | undefined;
 
 /**
  * The program. Given the arguments, and when they start with a directory (the
  * default command, create, as `npx create-mcp-auth my-server` runs it) and
  * ask for no help, only create is registered: the other commands' modules
- * are not even loaded.
+ * are not even loaded. `run` is what create's action runs (tests read the
+ * answers commander gives it).
  */
-export async function buildProgram(setExit: (code: number) => void, argv?: string[]): Promise<Command> {
+export async function buildProgram(
+  setExit: (code: number) => void,
+  argv?: string[],
+  run: (flags: CreateFlags) => Promise<number> = runCreate,
+): Promise<Command> {
+  commander ??= await import("commander");
   const first = argv?.[2];
   const createOnly =
-    first !== undefined && !first.startsWith("-") && !SUBCOMMANDS.has(first) && !argv!.some((arg) => arg === "--help" || arg === "-h");
-  const program = new Command("create-mcp-auth")
+    first !== undefined && !first.startsWith("-") && !COMMAND_NAMES.has(first) && !argv!.some((arg) => arg === "--help" || arg === "-h");
+  const program = new commander.Command("create-mcp-auth")
     .description("Give an MCP server OAuth 2.1 authorization (Scalekit, or any OpenID Connect provider), and prove it works.")
     .version(VERSION, "-v, --version")
     .enablePositionalOptions()
@@ -28,7 +38,7 @@ export async function buildProgram(setExit: (code: number) => void, argv?: strin
     // Help and version as the rest of the output: a reader that has gone (`--help | head`) ends them quietly.
     .configureOutput({ writeOut: (text) => void outputStream(1).write(text), writeErr: (text) => void outputStream(2).write(text) })
     .exitOverride();
-  registerCreate(program, setExit, !createOnly);
+  registerCreate(program, setExit, !createOnly, run);
   if (createOnly) return program;
   const [{ registerAdd }, { registerCheck }, { registerIssuer }, { registerIssuerToken }] = await Promise.all([
     import("./commands/add.js"),
@@ -44,11 +54,15 @@ export async function buildProgram(setExit: (code: number) => void, argv?: strin
 
 export async function main(argv: string[]): Promise<void> {
   let exitCode: number = EXIT.ok;
-  const program = await buildProgram((code) => {
-    exitCode = code;
-  }, argv);
   try {
-    await program.parseAsync(argv);
+    const flags = createFlagsFast(argv);
+    if (flags) exitCode = await runCreate(flags);
+    else {
+      const program = await buildProgram((code) => {
+        exitCode = code;
+      }, argv);
+      await program.parseAsync(argv);
+    }
   } catch (error) {
     exitCode = exitCodeFor(error, argv.includes("--verbose"));
     // --json promises one document on stdout, failures included.
@@ -62,7 +76,7 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 function exitCodeFor(error: unknown, verbose: boolean): number {
-  if (error instanceof CommanderError) {
+  if (commander && error instanceof commander.CommanderError) {
     // Commander already printed the message (or the help / version).
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
     return EXIT.usage;

@@ -4,12 +4,15 @@
  * chunk imported on the way), and none of Node's terminal or socket modules
  * when nothing is asked and the output is not a terminal (node:tty pulls in
  * node:net and the streams; process.stdout on a pipe opens a socket), nor
- * node:module (the bundle's require is process.getBuiltinModule). The
+ * node:module (the bundle's require is process.getBuiltinModule), nor
+ * node:zlib (the default project is stored uncompressed in the form), nor
+ * commander (create's own option table reads a plain create's arguments:
+ * test/create-args.unit.test.ts holds it to commander's answers). The
  * files are the same as before: test/create-precomputed.test.ts and
  * test/create.test.ts hold them.
  */
 import { readFileSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { execa } from "execa";
@@ -64,9 +67,15 @@ describe("create --yes, no terminal", () => {
       .map((url) => new URL(url).pathname)
       .sort();
     expect(files).toEqual([...staticGraph(path.join(dist, "cli.js"))].sort());
+    // commander is in the bundle (help, the other commands, usage errors), in a chunk create does not load.
+    const commander = "commander.unknownOption";
+    const bundle = [path.join(dist, "cli.js"), ...(await readdir(path.join(dist, "chunks"))).map((f) => path.join(dist, "chunks", f))];
+    const withCommander = bundle.filter((file) => readFileSync(file, "utf8").includes(commander));
+    expect(withCommander.length).toBeGreaterThan(0);
+    expect(files.filter((file) => withCommander.includes(file))).toEqual([]);
   }, 60_000);
 
-  it("loads neither node:tty, node:net, node:readline nor node:module", async () => {
+  it("loads neither node:tty, node:net, node:readline, node:module nor node:zlib", async () => {
     // (No module hooks here: their worker thread opens the process's stdio streams.)
     const builtins = path.join(work.dir, "builtins.txt");
     await create(
@@ -78,6 +87,8 @@ describe("create --yes, no terminal", () => {
     for (const name of ["tty", "net", "readline"]) expect(modules.has(`NativeModule ${name}`), name).toBe(false);
     // The bundle's require is process.getBuiltinModule: node:module (and the source-map support it loads) is not needed.
     for (const name of ["module", "internal/source_map/source_map"]) expect(modules.has(`NativeModule ${name}`), name).toBe(false);
+    // The default project is stored uncompressed (scripts/build.mjs, pack): no node:zlib, nor the streams it loads.
+    expect(modules.has("NativeModule zlib"), "zlib").toBe(false);
   }, 60_000);
 
   it("writes its lines in order through a pipe, with --json on stderr and the document alone on stdout", async () => {

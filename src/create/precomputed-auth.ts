@@ -130,6 +130,14 @@ export async function precompute(framework: string, provider: string, language =
   return files;
 }
 
+/** The key of the project `create <dir> --yes` writes (no flags, no provider settings in the environment): the build stores it uncompressed. */
+export async function yesDefaultKey(): Promise<string> {
+  const { resolveOptions } = await import("./options.js");
+  const key = precomputedKey(resolveOptions({ dir: MARKS.dir, yes: true }, {}, "/"));
+  if (key === undefined) throw new Error("precomputed-auth: create --yes is not in local mode");
+  return key;
+}
+
 /** Every framework x provider, as the build stores it (Python ones when python3 is there to read them). */
 export async function precomputeAll(): Promise<PrecomputedAuth> {
   // The CLI's command is a marker in the form too: no path of the build machine ships in dist/.
