@@ -348,6 +348,25 @@ function oneStartupChunk(modules) {
   };
 }
 
+/**
+ * One ajv in the bundle: check uses the v1 SDK's Client (2025 era) and the v2
+ * client (2026-07-28), and each brought its own copy of ajv and ajv-formats
+ * (the v2 client's is inlined in its dist). The v1 Client's default validator
+ * becomes the v2 client's AjvJsonSchemaValidator, the same interface
+ * (getValidator(schema) -> input -> { valid, data, errorMessage }), which also
+ * picks the engine by the schema's declared dialect. Saves the installed size
+ * of one ajv.
+ */
+const oneAjv = {
+  name: "one-ajv",
+  setup(b) {
+    b.onResolve({ filter: /[\\/]validation[\\/]ajv-provider\.js$/ }, (args) => {
+      if (!/[\\/]@modelcontextprotocol[\\/]sdk[\\/]/.test(args.importer)) return undefined;
+      return { path: path.join(repo, "node_modules/@modelcontextprotocol/client/dist/validators/ajv.mjs") };
+    });
+  },
+};
+
 /** The bundle's `require`: a built-in module, or the error require gives for a module it cannot find. */
 const BUILTIN_REQUIRE =
   "const require = (id) => { const m = process.getBuiltinModule(id); if (m !== undefined) return m; " +
@@ -376,5 +395,5 @@ await build({
   // node:module, whose import (with the source-map support it loads) took ~1.2 ms of every start.
   banner: { js: BUILTIN_REQUIRE },
   logLevel: "warning",
-  plugins: [precompiledTemplates, lazyChildProcessInCommander, oneStartupChunk(await startupModules())],
+  plugins: [precompiledTemplates, lazyChildProcessInCommander, oneAjv, oneStartupChunk(await startupModules())],
 });
