@@ -371,3 +371,21 @@ describe("formatReport", () => {
     expect(text).toContain("\x1b[32m✔\x1b[0m");
   });
 });
+
+describe("runCheck against a server whose tools are slower than --timeout", () => {
+  it("a scoped call answered 200 on an SSE stream whose result is late has passed authorization: scope.granted passes, flow.tools-call warns; nothing fails", async () => {
+    const server = await startReferenceServer({ issuerUrl: issuer.url, resourceId: issuer.resourceId, slowToolCallsMs: 2500 });
+    try {
+      const report = await runCheck({ url: server.url, issuer, timeoutMs: 1000 });
+      expect(failing(report)).toEqual([]);
+      for (const id of ["scope.granted", "scope.granted.2026"]) {
+        expect(probe(report, id)).toMatchObject({ status: "pass" });
+        expect(probe(report, id).reason).toMatch(/passed authorization.*did not arrive within 1000 ms.*--timeout/);
+      }
+      expect(probe(report, "flow.tools-call")).toMatchObject({ status: "warn" });
+      expect(probe(report, "flow.tools-call").reason).toMatch(/passed authorization.*did not arrive within 1000 ms.*--timeout/);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+});

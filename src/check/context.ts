@@ -247,10 +247,19 @@ export class CheckContext {
   }
 
   /** POST to the MCP endpoint (a 2025 initialize by default) with the given Authorization header value. */
-  post(authorization: string | undefined, o: { body?: string; url?: string; headers?: Record<string, string> } = {}): Promise<HttpResult> {
+  post(
+    authorization: string | undefined,
+    o: { body?: string; url?: string; headers?: Record<string, string>; slowStream?: boolean } = {},
+  ): Promise<HttpResult> {
     const headers = mcpHeaders(o.headers);
     if (authorization !== undefined) headers.Authorization = authorization;
-    return request(o.url ?? this.endpoint, { method: "POST", headers, body: o.body ?? initializeRequest(), timeoutMs: this.timeoutMs });
+    return request(o.url ?? this.endpoint, {
+      method: "POST",
+      headers,
+      body: o.body ?? initializeRequest(),
+      timeoutMs: this.timeoutMs,
+      ...(o.slowStream ? { slowStream: true } : {}),
+    });
   }
 
   /**
@@ -258,10 +267,17 @@ export class CheckContext {
    * request with the `_meta` envelope; in the 2025 era initialize,
    * notifications/initialized, then `method`, each with the same
    * Authorization (and the session id, when the server hands one out).
+   * `slowStream` applies to the call itself (see HttpResult.slow).
    */
-  async exchange(authorization: string, method: string, params?: Record<string, unknown>, era?: Era): Promise<McpExchange> {
+  async exchange(
+    authorization: string,
+    method: string,
+    params?: Record<string, unknown>,
+    era?: Era,
+    o: { slowStream?: boolean } = {},
+  ): Promise<McpExchange> {
     if ((era ?? (await this.preferredEra())) === "modern") {
-      return { stage: method, response: await this.post(authorization, modernRequest(method, params)) };
+      return { stage: method, response: await this.post(authorization, { ...modernRequest(method, params), ...o }) };
     }
     const init = await this.post(authorization);
     if (!isSuccess(init)) return { stage: "initialize", response: init };
@@ -272,6 +288,6 @@ export class CheckContext {
       body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
     });
     if (notified.status >= 300) return { stage: "notifications/initialized", response: notified };
-    return { stage: method, response: await this.post(authorization, { headers, body: jsonRpc(method, params) }) };
+    return { stage: method, response: await this.post(authorization, { headers, body: jsonRpc(method, params), ...o }) };
   }
 }

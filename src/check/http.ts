@@ -8,6 +8,11 @@ export interface HttpResult {
   headers: Headers;
   /** The body as text (for an SSE response: up to the first JSON-RPC response). */
   text: string;
+  /**
+   * The status and headers came in time, an SSE stream with them, but no JSON-RPC response on it before the
+   * timeout (a slow tool): only when the request asked for it (`slowStream`), and then `text` is empty.
+   */
+  slow?: true;
 }
 
 export interface RequestOptions {
@@ -15,6 +20,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   body?: string;
   timeoutMs: number;
+  /** A 2xx SSE answer whose JSON-RPC response is still to come at the timeout is an answer (`slow`), not an error. */
+  slowStream?: boolean;
 }
 
 /** The origin the probes claim to come from (MCP Inspector's default), to see CORS headers. */
@@ -59,8 +66,15 @@ export async function request(url: string | URL, o: RequestOptions): Promise<Htt
       redirect: "manual",
       signal: AbortSignal.timeout(o.timeoutMs),
     });
-    const text = await readBody(res);
-    return { status: res.status, headers: res.headers, text };
+    try {
+      const text = await readBody(res);
+      return { status: res.status, headers: res.headers, text };
+    } catch (err) {
+      const sse = (res.headers.get("content-type") ?? "").toLowerCase().startsWith("text/event-stream");
+      if (o.slowStream && sse && res.ok && err instanceof Error && err.name === "TimeoutError")
+        return { status: res.status, headers: res.headers, text: "", slow: true };
+      throw err;
+    }
   } catch (err) {
     if (err instanceof HttpError) throw new HttpError(`${method} ${url}: ${err.message}`);
     const what = err instanceof Error && err.name === "TimeoutError" ? `no answer within ${o.timeoutMs} ms` : describeError(err);

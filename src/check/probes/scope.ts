@@ -27,8 +27,9 @@ export function toolArguments(ctx: CheckContext, tool: ToolInfo): Record<string,
   return ctx.tool?.name === tool.name && ctx.tool.arguments ? ctx.tool.arguments : minimalArguments(tool.inputSchema);
 }
 
+/** A tools/call; a slow tool's answer (200, its SSE stream open, the result still to come) counts as answered. */
 function callTool(ctx: CheckContext, token: string, tool: ToolInfo, era: Era): Promise<McpExchange> {
-  return ctx.exchange(`Bearer ${token}`, "tools/call", { name: tool.name, arguments: toolArguments(ctx, tool) }, era);
+  return ctx.exchange(`Bearer ${token}`, "tools/call", { name: tool.name, arguments: toolArguments(ctx, tool) }, era, { slowStream: true });
 }
 
 /** The issuer, and a Skip when the server serves the other era and not this one (serving neither fails below). */
@@ -117,6 +118,10 @@ function grantedScope(era: Era): Probe {
           `tools/call ${tool.name} with scope "${scope}" still got 403 (${describeStatus(response)}): the challenge did not name every scope the call needs`,
         );
       if (!isSuccess(response)) return fail(`${stage} with scope "${scope}": ${describeStatus(response)}`);
+      if (response.slow)
+        return pass(
+          `tools/call ${tool.name} with scope "${scope}" passed authorization (HTTP ${response.status}, its SSE stream open); the tool's result did not arrive within ${ctx.timeoutMs} ms (a slow tool: --timeout gives it longer)`,
+        );
       const msg = jsonRpcResponse(response);
       if (msg?.error)
         return pass(`tools/call ${tool.name} passed authorization (JSON-RPC error ${msg.error.code}: ${oneLine(msg.error.message, 120)})`);
