@@ -46,7 +46,8 @@ describe("Python project files", () => {
       '[tool.poetry]\nname = "x"\n\n[tool.poetry.dependencies]\npython = "^3.11"\nfastmcp = "^4.2"\n\n' +
       '[tool.poetry.scripts]\nrecipes-mcp = "recipes_mcp.server:main"\nbuild-it = { reference = "build.py", type = "file" }\n';
     expect(readPythonProject(project({ "pyproject.toml": poetry })).scripts).toEqual({ "recipes-mcp": "recipes_mcp.server:main" });
-    const both = '[project]\nname = "x"\ndependencies = []\n\n[project.scripts]\nserve = "a:main"\n\n[tool.poetry.scripts]\nserve = "b:main"\n';
+    const both =
+      '[project]\nname = "x"\ndependencies = []\n\n[project.scripts]\nserve = "a:main"\n\n[tool.poetry.scripts]\nserve = "b:main"\n';
     expect(readPythonProject(project({ "pyproject.toml": both })).scripts).toEqual({ serve: "a:main" });
   });
 
