@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
@@ -16,9 +17,13 @@ const has = async (tool: string) => (await execa(tool, ["--version"], { reject: 
 const hasPoetry = await has("poetry");
 const hasPipenv = await has("pipenv");
 
-/** Virtual environments in the project (.venv), caches in the repository's .cache: nothing left in $HOME. */
-const env = cleanEnv({
-  POETRY_VIRTUALENVS_IN_PROJECT: "true",
+/**
+ * Caches in the repository's .cache, virtual environments in the test's folder: nothing left in $HOME. Pipenv's in the
+ * project (.venv, PIPENV_VENV_IN_PROJECT); Poetry's outside it, as Poetry's default keeps them (the test's
+ * POETRY_VIRTUALENVS_PATH): add must find an environment that is not .venv.
+ */
+const baseEnv = cleanEnv({
+  POETRY_VIRTUALENVS_IN_PROJECT: "false",
   POETRY_NO_INTERACTION: "1",
   POETRY_CACHE_DIR: process.env.POETRY_CACHE_DIR ?? path.join(repoRoot, ".cache", "poetry"),
   PIPENV_VENV_IN_PROJECT: "1",
@@ -67,6 +72,7 @@ async function startAsPrinted(
   command: string,
   cwd: string,
   port: number,
+  env: Record<string, string>,
 ): Promise<{ status: number; challenge: string | null; log: string }> {
   const server = spawn("sh", ["-c", command], {
     cwd,
@@ -107,7 +113,13 @@ async function freePort(): Promise<number> {
 async function git(cwd: string, ...args: string[]) {
   await execa("git", args, {
     cwd,
-    env: { ...env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" },
+    env: {
+      ...baseEnv,
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@example.com",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@example.com",
+    },
   });
 }
 
@@ -122,6 +134,7 @@ describe("add on Python projects managed by Poetry and Pipenv", () => {
     "Poetry ([tool.poetry], FastMCP 4): poetry lock and install, --steps green, self-check in both eras, [tool.poetry.dependencies] lines, idempotent, next steps and undo as printed (poetry not installed: .ci/run installs it)",
     async () => {
       const root = await copyFixtureOf("poetry-fastmcp", path.join(work.dir, "poetry"), "add-python");
+      const env = { ...baseEnv, POETRY_VIRTUALENVS_PATH: path.join(work.dir, "poetry-venvs") };
       // The user's state before add: installed with Poetry (its lock file written), committed.
       const own = await execa("poetry", ["install"], { cwd: root, env, reject: false, all: true });
       expect(own.exitCode, own.all).toBe(0);
@@ -143,6 +156,7 @@ describe("add on Python projects managed by Poetry and Pipenv", () => {
       expect(pyproject).toContain(
         'fastmcp = ">=4.2,<5"\npyjwt = { version = ">=2.10,<3", extras = ["crypto"] }\nhttpx = ">=0.28,<1"\npython-dotenv = ">=1.1,<2"\n\n[tool.poetry.group.dev.dependencies]',
       );
+      expect(existsSync(path.join(root, ".venv"))).toBe(false);
       const lockAfter = await readFile(path.join(root, "poetry.lock"), "utf8");
       expect(lockAfter).not.toBe(lockBefore);
       expect(lockAfter).toMatch(/^name = "pyjwt"$/m);
@@ -160,7 +174,7 @@ describe("add on Python projects managed by Poetry and Pipenv", () => {
       const start = commandsAfter(steps, /^Start the server/);
       expect(start).toBe("poetry run recipes-mcp");
       const port = await freePort();
-      const answer = await startAsPrinted(start, root, port);
+      const answer = await startAsPrinted(start, root, port, env);
       expect(answer.status, answer.log).toBe(401);
       expect(answer.challenge).toMatch(/^Bearer .*resource_metadata=/);
 
@@ -178,6 +192,7 @@ describe("add on Python projects managed by Poetry and Pipenv", () => {
     "Pipenv (Pipfile, the SDK's MCPServer 2.x): pipenv install --dev relocks, --steps green, self-check in both eras, [packages] lines, idempotent, next steps and undo as printed (pipenv not installed: .ci/run installs it)",
     async () => {
       const root = await copyFixtureOf("pipenv-sdk", path.join(work.dir, "pipenv"), "add-python");
+      const env = baseEnv;
       const own = await execa("pipenv", ["install", "--dev"], { cwd: root, env, reject: false, all: true });
       expect(own.exitCode, own.all).toBe(0);
       await git(root, "init", "-q");
@@ -213,7 +228,7 @@ describe("add on Python projects managed by Poetry and Pipenv", () => {
       const start = commandsAfter(steps, /^Start the server/);
       expect(start).toBe("pipenv run python server.py");
       const port = await freePort();
-      const answer = await startAsPrinted(start, root, port);
+      const answer = await startAsPrinted(start, root, port, env);
       expect(answer.status, answer.log).toBe(401);
       expect(answer.challenge).toMatch(/^Bearer .*resource_metadata=/);
 

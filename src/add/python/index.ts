@@ -290,7 +290,7 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: b
 
   if (flags.dryRun) return finish(result, flags, ui, run);
   // Installed already and nothing new to install: a second run runs no installer.
-  const installed = existsSync(path.join(root, ".venv"));
+  const installed = await hasEnvironment(d);
   // The manager's lock file as it was: the install rewrites it (new packages), so undo gives it back too.
   const locks = LOCK_FILES.map((file) => ({ file, before: readText(root, file) }));
   if (!installed || plan.dependencies.length > 0) result.installed = await install(d, flags, ui, run, journal);
@@ -307,8 +307,7 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: b
   if (flags.check === false) ui.info("Self-check skipped (--no-check).");
   else if (!plan.wired) ui.error("Self-check skipped: the auth is not wired in yet.");
   else if (!d.start) ui.info("Self-check skipped: add found no command that starts the server ([project.scripts] or a __main__ block).");
-  else if (!result.installed && !existsSync(path.join(root, ".venv")))
-    ui.info("Self-check skipped: it needs installed dependencies (run without --no-install).");
+  else if (!result.installed && !installed) ui.info("Self-check skipped: it needs installed dependencies (run without --no-install).");
   else {
     const outcome = await selfCheck(d, toolScopes, ui, run);
     result.check = outcome.report;
@@ -393,6 +392,25 @@ function summarize(ui: Ui, plan: PythonPlan): void {
   if (plan.dependencies.length) lines.push("", `dependencies: ${plan.dependencies.map((dep) => `${dep.name}${dep.version}`).join(", ")}`);
   if (plan.notes.length) lines.push("", ...plan.notes);
   ui.note(printableLines(lines.join("\n")), `Changes (${plan.changes.length} file${plan.changes.length === 1 ? "" : "s"})`);
+}
+
+/**
+ * The project has an environment already: its .venv, or the one Poetry or Pipenv keeps outside the project (Poetry's
+ * default, Pipenv's without PIPENV_VENV_IN_PROJECT), asked of the manager itself; exit 1 from both when there is none.
+ */
+async function hasEnvironment(d: PythonDetection): Promise<boolean> {
+  if (existsSync(path.join(d.root, ".venv"))) return true;
+  const m = d.project.manager;
+  const ask: [string, string[]] | undefined =
+    m === "poetry" ? ["poetry", ["env", "info", "--path"]] : m === "pipenv" ? ["pipenv", ["--venv"]] : undefined;
+  if (!ask) return false;
+  const { runGroup } = await import("../../core/subprocess.js");
+  try {
+    const result = await runGroup(ask[0], ask[1], { cwd: d.root, all: true, stdin: "ignore", env: { PIPENV_VERBOSITY: "-1" } });
+    return String(result.stdout ?? "").trim() !== "";
+  } catch {
+    return false;
+  }
 }
 
 /** The lock files the managers add installs with rewrite. */
