@@ -31,6 +31,7 @@ const NOT_ON_SECOND_PASS =
         "test/e2e/python-*.test.ts",
         "test/add-python.test.ts",
         "test/add-python-real.test.ts",
+        "test/add-python-managers.test.ts",
         "test/add-real.test.ts",
         "test/container-docs.test.ts",
       ]

@@ -41,6 +41,16 @@ describe("Python project files", () => {
     expect(requirementName("FastMCP[extra]>=2 ; python_version > '3.10'")).toBe("fastmcp");
   });
 
+  it("reads the scripts of [project.scripts] and Poetry's [tool.poetry.scripts] (string entries; the table form is left out)", () => {
+    const poetry =
+      '[tool.poetry]\nname = "x"\n\n[tool.poetry.dependencies]\npython = "^3.11"\nfastmcp = "^4.2"\n\n' +
+      '[tool.poetry.scripts]\nrecipes-mcp = "recipes_mcp.server:main"\nbuild-it = { reference = "build.py", type = "file" }\n';
+    expect(readPythonProject(project({ "pyproject.toml": poetry })).scripts).toEqual({ "recipes-mcp": "recipes_mcp.server:main" });
+    const both =
+      '[project]\nname = "x"\ndependencies = []\n\n[project.scripts]\nserve = "a:main"\n\n[tool.poetry.scripts]\nserve = "b:main"\n';
+    expect(readPythonProject(project({ "pyproject.toml": both })).scripts).toEqual({ serve: "a:main" });
+  });
+
   it("adds to a multi-line dependencies array after the last item, in its indentation, its comment kept", () => {
     const text =
       '[project]\nname = "x"\ndependencies = [\n  "fastmcp>=2.3",  # the server\n  "uvicorn"\n]\n\n[tool.ruff]\nline-length = 100\n';

@@ -18,7 +18,7 @@ import { type Problem, validateUrl } from "../../core/validate.js";
 import type { Provider, ProviderValues } from "../../providers.js";
 import { type AddJournal, applyChanges } from "../apply.js";
 import { unifiedDiff } from "../diff.js";
-import { printableLines } from "../guard.js";
+import { printableLines, readText } from "../guard.js";
 import { nextSteps } from "../next-steps.js";
 import { ADD_QUESTIONS, type AddFlags, normalizeServerUrl, parseToolScopes, resolveProvider } from "../options.js";
 import { type StepReport, type StepRun, stepsTable } from "../steps.js";
@@ -290,8 +290,11 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: b
 
   if (flags.dryRun) return finish(result, flags, ui, run);
   // Installed already and nothing new to install: a second run runs no installer.
-  const installed = existsSync(path.join(root, ".venv"));
+  const installed = await hasEnvironment(d);
+  // The manager's lock file as it was: the install rewrites it (new packages), so undo gives it back too.
+  const locks = LOCK_FILES.map((file) => ({ file, before: readText(root, file) }));
   if (!installed || plan.dependencies.length > 0) result.installed = await install(d, flags, ui, run, journal);
+  const relocked = locks.filter((l) => readText(root, l.file) !== l.before);
   if (before) {
     const after = await ui.step("Running them again after add", "Done", () => run.stage((signal) => runPythonSteps(d, steps, signal)));
     result.steps = comparePythonSteps(d, steps, before, after);
@@ -304,8 +307,7 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: b
   if (flags.check === false) ui.info("Self-check skipped (--no-check).");
   else if (!plan.wired) ui.error("Self-check skipped: the auth is not wired in yet.");
   else if (!d.start) ui.info("Self-check skipped: add found no command that starts the server ([project.scripts] or a __main__ block).");
-  else if (!result.installed && !existsSync(path.join(root, ".venv")))
-    ui.info("Self-check skipped: it needs installed dependencies (run without --no-install).");
+  else if (!result.installed && !installed) ui.info("Self-check skipped: it needs installed dependencies (run without --no-install).");
   else {
     const outcome = await selfCheck(d, toolScopes, ui, run);
     result.check = outcome.report;
@@ -313,8 +315,14 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: b
   }
   if (result.steps?.some((r) => r.verdict === "broken by add")) result.ok = false;
   if (result.ok && result.changed) {
-    const created = plan.changes.filter((c) => c.before === undefined).map((c) => c.path);
-    const modified = plan.changes.filter((c) => c.before !== undefined).map((c) => c.path);
+    const created = [
+      ...plan.changes.filter((c) => c.before === undefined).map((c) => c.path),
+      ...relocked.filter((l) => l.before === undefined).map((l) => l.file),
+    ];
+    const modified = [
+      ...plan.changes.filter((c) => c.before !== undefined).map((c) => c.path),
+      ...relocked.filter((l) => l.before !== undefined).map((l) => l.file),
+    ];
     // .env is written in local mode too (unlike TypeScript add): the server's module builds its auth when it is
     // imported (FastMCP(auth=fastmcp_auth()), **sdk_auth()), so the project's own tests that import it need the values.
     const steps = nextSteps({
@@ -386,6 +394,28 @@ function summarize(ui: Ui, plan: PythonPlan): void {
   ui.note(printableLines(lines.join("\n")), `Changes (${plan.changes.length} file${plan.changes.length === 1 ? "" : "s"})`);
 }
 
+/**
+ * The project has an environment already: its .venv, or the one Poetry or Pipenv keeps outside the project (Poetry's
+ * default, Pipenv's without PIPENV_VENV_IN_PROJECT), asked of the manager itself; exit 1 from both when there is none.
+ */
+async function hasEnvironment(d: PythonDetection): Promise<boolean> {
+  if (existsSync(path.join(d.root, ".venv"))) return true;
+  const m = d.project.manager;
+  const ask: [string, string[]] | undefined =
+    m === "poetry" ? ["poetry", ["env", "info", "--path"]] : m === "pipenv" ? ["pipenv", ["--venv"]] : undefined;
+  if (!ask) return false;
+  const { runGroup } = await import("../../core/subprocess.js");
+  try {
+    const result = await runGroup(ask[0], ask[1], { cwd: d.root, all: true, stdin: "ignore", env: { PIPENV_VERBOSITY: "-1" } });
+    return String(result.stdout ?? "").trim() !== "";
+  } catch {
+    return false;
+  }
+}
+
+/** The lock files the managers add installs with rewrite. */
+const LOCK_FILES = ["uv.lock", "poetry.lock", "Pipfile.lock"];
+
 /** Installs with the project's manager: uv (uv sync, or a .venv for requirements files), Poetry, Pipenv. */
 async function install(d: PythonDetection, flags: AddFlags, ui: Ui, run: InterruptibleRun, journal: AddJournal): Promise<boolean> {
   if (flags.install === false) return false;
@@ -394,9 +424,12 @@ async function install(d: PythonDetection, flags: AddFlags, ui: Ui, run: Interru
     m === "uv" || m === "hatch"
       ? [["uv", "sync", "--quiet"]]
       : m === "poetry"
-        ? [["poetry", "install"]]
+        ? // Poetry 2 refuses to install from a lock file older than pyproject.toml's dependencies: lock first (its
+          // `lock` keeps the versions locked already and adds the new packages).
+          [...(existsSync(path.join(d.root, "poetry.lock")) ? [["poetry", "lock"]] : []), ["poetry", "install"]]
         : m === "pipenv"
-          ? [["pipenv", "install"]]
+          ? // --dev: the project's own tests and linters ([dev-packages]) run in the same environment (--steps).
+            [["pipenv", "install", "--dev"]]
           : m === "pip" && d.project.files[0]
             ? [
                 ...(existsSync(path.join(d.root, ".venv")) ? [] : [["uv", "venv", "--quiet", ".venv"]]),
@@ -443,7 +476,11 @@ async function selfCheck(d: PythonDetection, toolScopes: Record<string, string[]
         command: { file: start.file, args: start.args },
         mcpPath: d.endpoint?.path ?? "/mcp",
         ...(d.port.env ? { portEnv: d.port.env } : { port: d.port.fallback }),
-        ...(d.transport?.select?.env ? { env: { [d.transport.select.env]: d.transport.select.http } } : {}),
+        env: {
+          ...(d.transport?.select?.env ? { [d.transport.select.env]: d.transport.select.http } : {}),
+          // `pipenv run` loads .env over the environment: the self-check's issuer and URL would lose to .env's.
+          ...(d.project.manager === "pipenv" ? { PIPENV_DONT_LOAD_ENV: "1" } : {}),
+        },
       },
     }),
   );

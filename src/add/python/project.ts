@@ -135,9 +135,13 @@ export function readPythonProject(root: string): PythonProjectFiles {
       for (const [name, value] of keyValues(pyproject.slice(poetry.start, poetry.end)))
         if (normalizeName(name) !== "python") declared.set(normalizeName(name), `${name} = ${value}`);
     }
-    const table = tomlTable(pyproject, "project.scripts");
-    if (table)
-      for (const [name, value] of keyValues(pyproject.slice(table.start, table.end))) scripts[name] = value.replace(/^["']|["']$/g, "");
+    // [project.scripts], and Poetry's own [tool.poetry.scripts] (string entries: "module:function").
+    for (const name of ["project.scripts", "tool.poetry.scripts"]) {
+      const table = tomlTable(pyproject, name);
+      if (!table) continue;
+      for (const [script, value] of keyValues(pyproject.slice(table.start, table.end)))
+        if (/^["'][^"']+["']$/.test(value) && !(script in scripts)) scripts[script] = value.replace(/^["']|["']$/g, "");
+    }
     if (poetry && !deps) manager = "poetry";
     else if (existsSync(path.join(root, "uv.lock")) || /^\[tool\.uv[.\]]/m.test(pyproject)) manager = "uv";
     else if (/^\[tool\.hatch[.\]]/m.test(pyproject) && !deps) manager = "hatch";

@@ -23,9 +23,12 @@ export function pythonSteps(d: PythonDetection): PythonStep[] {
   const requirements = ["requirements-dev.txt", "requirements_dev.txt", "dev-requirements.txt", "requirements-test.txt", "requirements.txt"]
     .map((f) => readText(d.root, f) ?? "")
     .join("\n");
+  // Poetry's dependency tables and a Pipfile's [packages] / [dev-packages] name a tool as a key: `pytest = "^8"`.
+  const tables = `${pyproject}\n${readText(d.root, "Pipfile") ?? ""}`;
   const mentions = (tool: string) =>
     new RegExp(`^\\[tool\\.${tool}[.\\]]`, "m").test(pyproject) ||
     new RegExp(`["']${tool}[<>=~!\\[;" ']`).test(pyproject) ||
+    new RegExp(`^["']?${tool}["']?\\s*=`, "m").test(tables) ||
     new RegExp(`^${tool}\\b`, "m").test(requirements);
   const steps: PythonStep[] = [];
   if (mentions("ruff")) steps.push({ name: "lint", tool: ["ruff", "check", "."] });
