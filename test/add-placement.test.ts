@@ -92,7 +92,9 @@ describe("add on compiled CommonJS (tsc's output: (0, cors_1.default)())", () =>
       expect(run.exitCode, run.stderr).toBe(0);
       const doc = JSON.parse(run.stdout) as DryRun;
       expect(doc.detected.middleware.map((m) => m.name)).toContain("CORS (cors)");
-      expect(doc.diff).toMatch(/\n {9}app\.use\(\(0, cors_1\.default\)\(\)\);\n\+.*\n\+ {8}app\.use\(mcpAuth\(\{ endpoint: '\/mcp' \}\)\);/);
+      expect(doc.diff).toMatch(
+        /\n {9}app\.use\(\(0, cors_1\.default\)\(\)\);\n\+.*\n\+ {8}app\.use\(mcpAuth\(\{ endpoint: '\/mcp' \}\)\);/,
+      );
     } finally {
       await work.cleanup();
     }
