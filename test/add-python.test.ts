@@ -191,6 +191,11 @@ describe("add on Python projects", () => {
     ]);
     expect(doc.check?.summary.failed).toBe(0);
     expect(await readFile(path.join(root, "src/todo_mcp/mcp_auth/ruff.toml"), "utf8")).toContain('extend = "../../../pyproject.toml"');
+    // The project shipped no uv.lock: the steps' `uv run` before add made it, so undo removes it (git checkout of a
+    // file git never had fails, and stops the undo there).
+    const undo = run.stderr.slice(run.stderr.indexOf("Undo:")).replace(/\\\n\s*/g, " ");
+    expect(undo).toMatch(/\n\s*rm [^\n]*\buv\.lock\b/);
+    expect(undo).not.toMatch(/git checkout -- [^\n]*\buv\.lock\b/);
   }, 600_000);
 
   it("FastMCP's http_app(transport=args.transport) served by uvicorn, --transport choices naming streamable-http: started with that value, self-check", async () => {

@@ -257,6 +257,9 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: b
         "Add these lines yourself, then run add again: it finds them and writes the rest.",
     );
   }
+  // The manager's lock file as it was before add ran anything (the --steps' `uv run` writes one too): the install
+  // rewrites it (new packages), so undo gives it back, or removes it when the project had none.
+  const locks = LOCK_FILES.map((file) => ({ file, before: readText(root, file) }));
   if (plan.changes.length === 0) {
     ui.success(plan.wired ? `Nothing to change: ${shown} already has OAuth on ${endpoint}.` : `Nothing more add can write in ${shown}.`);
   } else {
@@ -291,8 +294,6 @@ export async function runAddPython(flags: AddFlags & { diff?: boolean; steps?: b
   if (flags.dryRun) return finish(result, flags, ui, run);
   // Installed already and nothing new to install: a second run runs no installer.
   const installed = await hasEnvironment(d);
-  // The manager's lock file as it was: the install rewrites it (new packages), so undo gives it back too.
-  const locks = LOCK_FILES.map((file) => ({ file, before: readText(root, file) }));
   if (!installed || plan.dependencies.length > 0) result.installed = await install(d, flags, ui, run, journal);
   const relocked = locks.filter((l) => readText(root, l.file) !== l.before);
   if (before) {
