@@ -194,6 +194,15 @@ describe("add on real Python MCP servers", () => {
       "mcp_simple_task/server.py",
       '    uvicorn.run(secure_asgi(starlette_app, mounted=True), host="127.0.0.1", port=port)\n',
     ],
+    // The SDK's SSE polling example: an event store, a tool (about 5.6 s) that closes its SSE stream at checkpoints
+    // for the client to poll back with Last-Event-ID (through the auth), slower than check's 5 s per request.
+    [
+      "sse-polling-demo",
+      "process_batch=batch:run",
+      "uv run mcp-sse-polling-demo",
+      "mcp_sse_polling_demo/server.py",
+      '    uvicorn.run(secure_asgi(starlette_app, mounted=True), host="127.0.0.1", port=port)\n',
+    ],
     // The low-level Server with stdio, SSE and Streamable HTTP chosen by --mode; the HTTP app built by a factory of
     // its own (Route("/mcp")) and served by uvicorn.Config(app=...); the port from PORT. Its tools are named by its
     // handler classes (not literals), so they are named in --scopes. It imports McpError from mcp, which mcp 2.x
