@@ -203,7 +203,7 @@ describe.skipIf(skipRegistry).each(legs)(
       expect(await readFile(path.join(root, ".env"), "utf8")).toContain(`${leg.scripts()} issuer`);
     }, 900_000);
 
-    it("AUTH.md's recipes (npm run issuer, npm run dev, TOKEN=$(npm run -s token) && curl; check) work; without an issuer it stops before curl", async () => {
+    it("AUTH.md's recipes (npm run issuer, the server (npm run dev here), TOKEN=$(npm run -s token) && curl; check) work; without an issuer it stops before curl", async () => {
       expect(root, "the project was not created").not.toBe("");
       const recipe = await readmeBlock(root, "## Call a tool by hand");
       const check = await readmeBlock(root, "Check the running server's authorization from the outside");

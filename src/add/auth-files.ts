@@ -32,10 +32,7 @@ export interface DocInput {
   authDir: string;
   extension: string;
   toolScopes: Record<string, string[]>;
-  /**
-   * How the project starts, as add's next steps show it (`node dist/index.js`): an existing project's own command.
-   * Unset for a project create writes, which starts with its dev script.
-   */
+  /** How the project starts, as add's next steps show it (`node dist/index.js`, `npm run build && npm start`). */
   start?: string | undefined;
 }
 

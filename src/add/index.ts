@@ -136,7 +136,6 @@ async function addCommand(flags: AddFlags & { diff?: boolean; steps?: boolean },
     serverName: d.pkg.data.name ?? path.basename(root),
     envIgnored: await envIgnored(root, git.repository),
     ...(answers.existingAuth ? { existingAuth: answers.existingAuth } : {}),
-    start: d.start?.display ?? "npm start",
   });
   const result = resultOf(plan, d, root, warnings, Boolean(flags.dryRun));
   result.existingAuth = answers.existingAuth ?? null;

@@ -36,8 +36,6 @@ export interface PlanInput {
   envIgnored: boolean;
   /** Auth the project already has on its MCP route: kept (the default) or removed. */
   existingAuth?: "keep" | "replace";
-  /** How the project starts, for AUTH.md (an existing project's own command; create's projects use their dev script). */
-  start?: string | undefined;
 }
 
 export interface Plan {
@@ -114,7 +112,8 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
       authDir,
       extension: d.extension,
       toolScopes: input.toolScopes,
-      start: input.start,
+      // The project's own start command, as the next steps show it (create's projects too: create = plain + add).
+      start: d.start?.display ?? "npm start",
     }),
   });
   const start = sourceEntry(d);
