@@ -10,6 +10,7 @@ import path from "node:path";
 import MagicString from "magic-string";
 import { tsString } from "../core/literals.js";
 import { end, freeName, lineOf, start, stringValue, type t, usedNames, walk } from "./ast.js";
+import { creationOf } from "./detect/hazards.js";
 import { objectProperty } from "./detect/values.js";
 import type { AppSite, BodylessCall, Detection, InfraSite, ReusedServer, SourceFile } from "./detect.js";
 import { requireSource } from "./detect.js";
@@ -536,12 +537,6 @@ function fixReusedInFunction(s: MagicString, reused: ReusedServer): string {
   return `${file.rel}: the server of line ${reused.line} and its stateless transport (${transport.name}) are now made per request, in the handler of line ${reused.handlerLine}`;
 }
 
-/** The value a server's creation statement gives it: `name = <value>` or `const name = <value>`. */
-function createdValue(statement: t.Statement): t.Expression {
-  if (statement.type === "ExpressionStatement") return (statement.expression as t.AssignmentExpression).right;
-  return (statement as t.VariableDeclaration).declarations[0]!.init!;
-}
-
 /**
  * `statement`'s lines with every reference to `name` (outside functions that declare their own) read as `local`:
  * the text from the start of its first line to the end of its last.
@@ -610,7 +605,7 @@ function fixWithFactory(s: MagicString, reused: ReusedServer): string {
   const semi = style.semicolons ? ";" : "";
   const q = style.quote;
   const [made, ...setup] = run;
-  const value = createdValue(made!);
+  const value = creationOf(made!, name)!;
   const factory = freeName("createMcpServer", usedNames(file.ast));
   const inRun = new Set<string>([factory]);
   for (const statement of run) walk(statement, (node) => void (node.type === "Identifier" && inRun.add(node.name)));

@@ -22,6 +22,10 @@ export const fail = (reason: string): Outcome => ({ status: "fail", reason });
 export const warn = (reason: string): Outcome => ({ status: "warn", reason });
 export const skip = (reason: string): Outcome => ({ status: "skip", reason });
 
+/** What a probe says of a tools/call let in whose result came too late: a slow tool, not an authorization verdict. */
+export const lateResult = (timeoutMs: number): string =>
+  `the tool's result did not arrive within ${timeoutMs} ms (a slow tool: --timeout gives it longer)`;
+
 /** Thrown by a probe (or a helper it calls) to end as a skip; the reason says what would run it. */
 export class Skip extends Error {
   override name = "Skip";

@@ -276,7 +276,7 @@ interface MadeBefore {
 }
 
 /** The server's creation, as a statement: `name = new McpServer(...)` (or a call), or `const name = ...`. */
-function creationOf(statement: t.Statement, name: string): t.Expression | undefined {
+export function creationOf(statement: t.Statement, name: string): t.Expression | undefined {
   if (statement.type === "ExpressionStatement") {
     const e = statement.expression;
     if (e.type !== "AssignmentExpression" || e.operator !== "=" || e.left.type !== "Identifier" || e.left.name !== name) return undefined;

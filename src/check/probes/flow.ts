@@ -23,7 +23,7 @@ import { plural } from "../../core/plural.js";
 import { type CheckContext, callableTools, type ToolInfo } from "../context.js";
 import { describeError, oneLine, timeoutSignal } from "../http.js";
 import { type ModernConnection, newModernConnection, type SeenResponse, timedFetch } from "../mcp-client.js";
-import { fail, type Outcome, type Probe, pass, Skip, warn } from "../probe.js";
+import { fail, lateResult, type Outcome, type Probe, pass, Skip, warn } from "../probe.js";
 import type { Citation } from "../rules.js";
 import { RULES } from "../rules.js";
 import { bearerChallenge } from "../www-authenticate.js";
@@ -325,9 +325,15 @@ function jsonRpcErrorCode(err: unknown): number | undefined {
   return err instanceof Error && typeof code === "number" && Number.isInteger(code) && code < 0 ? code : undefined;
 }
 
-/** The client's own timeout (SDK v2: SdkError REQUEST_TIMEOUT), as opposed to an answer. */
-function isTimeout(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === "REQUEST_TIMEOUT";
+/**
+ * The status of a call the client gave up waiting for (SDK v2: SdkError REQUEST_TIMEOUT) although the server had let
+ * it in: its POST, the first of `seen` from `from` on, answered 2xx (an SSE stream the result was to come on). A slow
+ * tool, not an authorization verdict. Undefined for anything else.
+ */
+function slowCallStatus(err: unknown, seen: SeenResponse[], from: number): number | undefined {
+  if ((err as { code?: unknown } | null)?.code !== "REQUEST_TIMEOUT") return undefined;
+  const post = seen.slice(from).find((r) => r.method === "POST");
+  return post && post.status >= 200 && post.status < 300 ? post.status : undefined;
 }
 
 export const flowToolsCall = step(
@@ -348,14 +354,9 @@ export const flowToolsCall = step(
       return pass(`tools/call ${tool.name}: ${result.isError ? "a tool error result (the call passed authorization)" : "ok"}`);
     } catch (err) {
       if (err instanceof Skip) throw err;
-      // The client gave up waiting for the result, but the server had let the call in (its POST answered 2xx, an
-      // SSE stream the result was to come on): a slow tool, not an authorization verdict.
-      const call = run.seen.slice(answered).find((r) => r.method === "POST");
-      if (tried && isTimeout(err) && call && call.status >= 200 && call.status < 300) {
-        return warn(
-          `tools/call ${tried} passed authorization (HTTP ${call.status}), but the tool's result did not arrive within ${ctx.timeoutMs} ms (a slow tool: --timeout gives it longer)`,
-        );
-      }
+      const slow = slowCallStatus(err, run.seen, answered);
+      if (tried && slow !== undefined)
+        return warn(`tools/call ${tried} passed authorization (HTTP ${slow}), but ${lateResult(ctx.timeoutMs)}`);
       const code = jsonRpcErrorCode(err);
       if (tried && code !== undefined) {
         // The server answered the call itself (HTTP 200, a JSON-RPC error): the token was accepted and the tool
@@ -422,11 +423,8 @@ export const flowStepUp = step("flow.step-up", "OAuth flow: 403 insufficient_sco
     try {
       await call();
     } catch (err) {
-      const post = seen.slice(answered).find((r) => r.method === "POST");
-      if (isTimeout(err) && post && post.status >= 200 && post.status < 300)
-        return pass(
-          `${steps} passed authorization (HTTP ${post.status}); the tool's result did not arrive within ${ctx.timeoutMs} ms (a slow tool: --timeout gives it longer)`,
-        );
+      const slow = slowCallStatus(err, seen, answered);
+      if (slow !== undefined) return pass(`${steps} passed authorization (HTTP ${slow}); ${lateResult(ctx.timeoutMs)}`);
       const code = jsonRpcErrorCode(err);
       if (code === undefined) throw err;
       // Authorized this time: the server ran the call and the tool failed on its own (see flow.tools-call).

@@ -6,7 +6,7 @@
 import { type CheckContext, callableTools, ERA_NAME, type Era, type McpExchange, type ToolInfo, toolsOf } from "../context.js";
 import { describeStatus, isSuccess, jsonRpcResponse, modernRequest, oneLine } from "../http.js";
 import { minimalArguments } from "../mcp-client.js";
-import { fail, type Probe, pass, Skip, warn } from "../probe.js";
+import { fail, lateResult, type Probe, pass, Skip, warn } from "../probe.js";
 import { RULES } from "../rules.js";
 import { bearerChallenge, isAbsoluteHttpUrl } from "../www-authenticate.js";
 
@@ -120,7 +120,7 @@ function grantedScope(era: Era): Probe {
       if (!isSuccess(response)) return fail(`${stage} with scope "${scope}": ${describeStatus(response)}`);
       if (response.slow)
         return pass(
-          `tools/call ${tool.name} with scope "${scope}" passed authorization (HTTP ${response.status}, its SSE stream open); the tool's result did not arrive within ${ctx.timeoutMs} ms (a slow tool: --timeout gives it longer)`,
+          `tools/call ${tool.name} with scope "${scope}" passed authorization (HTTP ${response.status}, its SSE stream open); ${lateResult(ctx.timeoutMs)}`,
         );
       const msg = jsonRpcResponse(response);
       if (msg?.error)
